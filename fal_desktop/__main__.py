@@ -1,0 +1,5 @@
+"""``python -m fal_desktop`` starts the app."""
+
+from fal_desktop.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""Composition root: parse arguments, build every object once, wire them, run Qt.
+
+Only this module knows every layer. Paths, settings, hosts and the HTTP clients are
+made here and passed in; nothing below reaches for globals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from fal_desktop import __version__
+
+__all__ = ["main", "parse_args"]
+
+SANDBOX_KEY = "sandbox-key:local-only"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="fal-desktop",
+        description="Generate and upscale images with the models hosted on fal.ai.",
+    )
+    parser.add_argument("--version", action="version", version=f"fal-desktop {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against a local fal emulator: no key or internet needed, images are made locally",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--basedir", type=Path, help="keep config, data and cache under this folder")
+    where.add_argument(
+        "--temp-basedir", action="store_true", help="use a temporary folder, deleted on exit"
+    )
+    parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
+    parser.add_argument("--screenshot", type=Path, metavar="PNG", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from fal_desktop.api.hosts import FalHosts
+    from fal_desktop.core.paths import AppPaths
+    from fal_desktop.core.secrets import ApiKeyStore
+    from fal_desktop.ui.main_window import MainWindow
+
+    temp_dir = tempfile.mkdtemp(prefix="fal-desktop-") if args.temp_basedir else None
+    if temp_dir:
+        paths = AppPaths.under(Path(temp_dir))
+    elif args.basedir:
+        paths = AppPaths.under(args.basedir)
+    else:
+        paths = AppPaths.default()
+    paths.ensure()
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("fal-desktop")
+    app.setOrganizationName("fal-desktop")
+    app.setApplicationDisplayName("fal desktop")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("fal-desktop")
+
+    emulator = None
+    key_store = ApiKeyStore()
+    hosts = FalHosts()
+    if args.sandbox:
+        from fal_desktop.emulator import Emulator
+
+        emulator = Emulator(key=SANDBOX_KEY).start()
+        hosts = emulator.hosts
+        key_store = ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY})
+
+    window = MainWindow(paths=paths, hosts=hosts, key_store=key_store, sandbox=args.sandbox)
+    window.show()
+    if args.screenshot:
+        QTimer.singleShot(300, lambda: window.grab().save(str(args.screenshot)))
+    if args.quit_after is not None:
+        QTimer.singleShot(args.quit_after, app.quit)
+    try:
+        return app.exec()
+    finally:
+        window.close()
+        if emulator is not None:
+            emulator.stop()
+        if temp_dir:
+            shutil.rmtree(temp_dir, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Domain code with no Qt: paths, resources, settings, secrets, storage."""

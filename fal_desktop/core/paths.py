@@ -1,0 +1,48 @@
+"""Where the app keeps its files: computed once at start-up and passed in everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+__all__ = ["AppPaths"]
+
+APP_NAME = "fal-desktop"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The app's config, data and cache folders (created on demand by :meth:`ensure`)."""
+
+    config: Path
+    data: Path
+    cache: Path
+
+    @classmethod
+    def default(cls) -> "AppPaths":
+        return cls(
+            config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            data=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            cache=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+        )
+
+    @classmethod
+    def under(cls, base: Path) -> "AppPaths":
+        """All three folders below one base folder (``--basedir``, tests, smoke runs)."""
+        base = Path(base)
+        return cls(config=base / "config", data=base / "data", cache=base / "cache")
+
+    def ensure(self) -> "AppPaths":
+        for folder in (self.config, self.data, self.cache):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    @property
+    def schema_cache(self) -> Path:
+        return self.cache / "schemas"
+
+    @property
+    def outputs(self) -> Path:
+        return self.data / "outputs"

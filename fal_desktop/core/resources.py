@@ -1,0 +1,33 @@
+"""Find the app's bundled resources the same way from a checkout, a wheel or a frozen build.
+
+The repository keeps them in ``resources/`` at its top level; the wheel carries them as
+``fal_desktop/_resources`` and a PyInstaller build puts them beside the package.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from importlib import resources as importlib_resources
+from pathlib import Path
+
+__all__ = ["resources_dir", "bundled_schema_files"]
+
+
+@cache
+def resources_dir() -> Path:
+    candidates = []
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        candidates.append(Path(frozen_root) / "fal_desktop" / "_resources")
+    candidates.append(Path(str(importlib_resources.files("fal_desktop"))) / "_resources")
+    candidates.append(Path(__file__).resolve().parents[2] / "resources")
+    for path in candidates:
+        if (path / "schemas").is_dir():
+            return path
+    raise FileNotFoundError("fal-desktop's resources folder is missing from this installation.")
+
+
+def bundled_schema_files() -> list[Path]:
+    """Every bundled endpoint document (``resources/schemas/<owner>__<name>.json``)."""
+    return sorted(p for p in (resources_dir() / "schemas").glob("*__*.json"))

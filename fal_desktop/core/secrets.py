@@ -1,0 +1,135 @@
+"""The fal API key: in the OS keyring, from ``FAL_KEY``, or held for this session only.
+
+The key is never written to a file or a log by the app. ``repr`` of the store never
+shows it, and :func:`mask_key` is what the UI displays.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Mapping
+
+import keyring
+import keyring.errors
+from keyring.backends import fail
+
+__all__ = ["ApiKeyStore", "KeySource", "KeyStoreUnavailable", "mask_key"]
+
+SERVICE = "fal-desktop"
+USERNAME = "api-key"
+
+
+class KeySource(enum.Enum):
+    ENVIRONMENT = "the FAL_KEY environment variable"
+    KEYRING = "the system keyring"
+    SESSION = "this session only"
+    NONE = "nowhere"
+
+
+class KeyStoreUnavailable(RuntimeError):
+    """No usable OS keyring: the key can only be used for this session."""
+
+
+def mask_key(key: str | None) -> str:
+    """``abcd1234:…wxyz`` style display: enough to recognise a key, never enough to use it."""
+    if not key:
+        return ""
+    if len(key) <= 8:
+        return "•" * len(key)
+    return f"{key[:4]}{'•' * 8}{key[-4:]}"
+
+
+class ApiKeyStore:
+    """Finds the key in order: environment, session, keyring."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._session_key: str | None = None
+
+    def __repr__(self) -> str:
+        return f"ApiKeyStore(source={self.source().name})"
+
+    # -- reading ---------------------------------------------------------------
+
+    def _from_environment(self) -> str | None:
+        key = self._environ.get("FAL_KEY", "").strip()
+        if key:
+            return key
+        key_id = self._environ.get("FAL_KEY_ID", "").strip()
+        secret = self._environ.get("FAL_KEY_SECRET", "").strip()
+        return f"{key_id}:{secret}" if key_id and secret else None
+
+    def _from_keyring(self) -> str | None:
+        try:
+            return keyring.get_password(SERVICE, USERNAME) or None
+        except keyring.errors.KeyringError:
+            return None
+        except Exception:  # a broken backend must not stop the app
+            return None
+
+    def get(self) -> str | None:
+        return self._from_environment() or self._session_key or self._from_keyring()
+
+    def source(self) -> KeySource:
+        if self._from_environment():
+            return KeySource.ENVIRONMENT
+        if self._session_key:
+            return KeySource.SESSION
+        if self._from_keyring():
+            return KeySource.KEYRING
+        return KeySource.NONE
+
+    # -- the keyring itself ------------------------------------------------------
+
+    def keyring_problem(self) -> str | None:
+        """``None`` when a real keyring backend is there, else a sentence saying why not."""
+        try:
+            backend = keyring.get_keyring()
+        except Exception as exc:
+            return f"The system keyring could not be opened: {exc}"
+        if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
+            return (
+                "No system keyring was found (on Linux, install and unlock GNOME Keyring or "
+                "KWallet). The key can be used for this session only."
+            )
+        return None
+
+    def backend_name(self) -> str:
+        try:
+            backend = keyring.get_keyring()
+        except Exception:
+            return "none"
+        return getattr(backend, "name", type(backend).__name__)
+
+    # -- writing -----------------------------------------------------------------
+
+    def save(self, key: str) -> None:
+        """Store the key in the OS keyring (raises :class:`KeyStoreUnavailable`)."""
+        key = key.strip()
+        if not key:
+            raise ValueError("The key is empty.")
+        problem = self.keyring_problem()
+        if problem:
+            raise KeyStoreUnavailable(problem)
+        try:
+            keyring.set_password(SERVICE, USERNAME, key)
+        except Exception as exc:
+            raise KeyStoreUnavailable(f"The system keyring refused the key: {exc}") from None
+        self._session_key = None
+
+    def use_for_session(self, key: str) -> None:
+        key = key.strip()
+        if not key:
+            raise ValueError("The key is empty.")
+        self._session_key = key
+
+    def remove(self) -> None:
+        """Forget the session key and delete the stored one (the environment is left alone)."""
+        self._session_key = None
+        try:
+            keyring.delete_password(SERVICE, USERNAME)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except Exception as exc:
+            raise KeyStoreUnavailable(f"The system keyring could not delete the key: {exc}") from None

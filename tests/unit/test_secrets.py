@@ -1,0 +1,153 @@
+"""The API key store: environment, session and keyring, in-memory and a real Secret Service."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+from fal_desktop.core.secrets import ApiKeyStore, KeySource, KeyStoreUnavailable, mask_key
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.items.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.items[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if (service, username) not in self.items:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del self.items[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_environment_key_wins_over_keyring(memory_keyring):
+    store = ApiKeyStore(environ={"FAL_KEY": "env-id:env-secret"})
+    store.save("stored-id:stored-secret")
+    assert store.get() == "env-id:env-secret"
+    assert store.source() is KeySource.ENVIRONMENT
+
+
+def test_key_id_and_secret_pair_from_environment(memory_keyring):
+    store = ApiKeyStore(environ={"FAL_KEY_ID": "abc", "FAL_KEY_SECRET": "def"})
+    assert store.get() == "abc:def"
+
+
+def test_save_read_remove_with_keyring(memory_keyring):
+    store = ApiKeyStore(environ={})
+    assert store.source() is KeySource.NONE and store.get() is None
+    store.save("  id:secret \n")
+    assert memory_keyring.items[("fal-desktop", "api-key")] == "id:secret"
+    assert store.get() == "id:secret" and store.source() is KeySource.KEYRING
+    store.remove()
+    assert store.get() is None
+    store.remove()  # removing twice is fine
+
+
+def test_no_backend_offers_session_only():
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        store = ApiKeyStore(environ={})
+        assert "session only" in store.keyring_problem()
+        with pytest.raises(KeyStoreUnavailable):
+            store.save("id:secret")
+        assert store.get() is None
+        store.use_for_session("id:secret")
+        assert store.get() == "id:secret" and store.source() is KeySource.SESSION
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_repr_and_mask_never_show_the_key(memory_keyring):
+    key = "0123456789abcdef:fedcba9876543210"
+    store = ApiKeyStore(environ={"FAL_KEY": key})
+    assert key not in repr(store)
+    masked = mask_key(key)
+    assert masked.startswith("0123") and masked.endswith("3210") and "456789" not in masked
+    assert mask_key("short") == "•••••"
+
+
+# -- a real Secret Service (gnome-keyring on a private D-Bus session) -----------------
+
+
+@pytest.fixture(scope="module")
+def secret_service(tmp_path_factory):
+    missing = [b for b in ("dbus-daemon", "gnome-keyring-daemon") if not shutil.which(b)]
+    if missing:
+        message = f"needs {', '.join(missing)} (apt install dbus gnome-keyring)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    home = tmp_path_factory.mktemp("keyring-home")
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    address = bus.stdout.readline().strip()
+    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "HOME": str(home),
+           "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
+    daemon = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    daemon.stdin.write(b"test-password")
+    daemon.stdin.close()
+    previous_backend = keyring.get_keyring()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        from keyring.backends.SecretService import Keyring as SecretServiceKeyring
+
+        backend = SecretServiceKeyring()
+        keyring.set_keyring(backend)
+        deadline = time.monotonic() + 20
+        while True:  # wait for the daemon to own its bus name
+            try:
+                keyring.get_password("fal-desktop-probe", "probe")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield backend
+        keyring.set_keyring(previous_backend)
+    for proc in (daemon, bus):
+        proc.terminate()
+        proc.wait(timeout=10)
+    bus.stdout.close()
+
+
+@pytest.mark.keyring
+def test_real_secret_service_round_trip(secret_service):
+    store = ApiKeyStore(environ={})
+    assert store.keyring_problem() is None
+    key = f"{uuid.uuid4().hex}:{uuid.uuid4().hex}"
+    store.save(key)
+    assert keyring.get_password("fal-desktop", "api-key") == key
+    assert ApiKeyStore(environ={}).get() == key  # a new store (a restart) finds it
+    assert store.source() is KeySource.KEYRING
+    store.remove()
+    assert ApiKeyStore(environ={}).get() is None
