@@ -1,0 +1,240 @@
+"""Every job the app runs, in SQLite, so nothing paid for is lost across crashes.
+
+A job is written before it is submitted (state ``submitting``) and again as soon as fal
+answers with a request id, so a restart can resume it (status → result → download)
+instead of submitting it twice. The schema is versioned with ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+__all__ = ["JobRecord", "JobState", "JobStore"]
+
+
+class JobState(str, Enum):
+    PENDING = "pending"  # recorded, local files not yet uploaded
+    SUBMITTING = "submitting"  # the submit request may be on the wire
+    QUEUED = "queued"
+    RUNNING = "running"
+    DOWNLOADING = "downloading"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
+
+    @property
+    def in_flight_at_fal(self) -> bool:
+        """fal has the job: resume it by its request id."""
+        return self in (JobState.QUEUED, JobState.RUNNING, JobState.DOWNLOADING)
+
+
+@dataclass
+class JobRecord:
+    endpoint_id: str
+    inputs: dict[str, Any]
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    state: JobState = JobState.PENDING
+    label: str = ""
+    request_id: str | None = None
+    payload: dict[str, Any] | None = None
+    output: Any = None
+    files: list[str] = field(default_factory=list)
+    error: str | None = None
+    error_detail: str | None = None
+    created_at: float = field(default_factory=time.time)
+    submitted_at: float | None = None
+    finished_at: float | None = None
+    session_id: str | None = None
+
+
+_MIGRATIONS = [
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        endpoint_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        request_id TEXT,
+        inputs_json TEXT NOT NULL,
+        payload_json TEXT,
+        output_json TEXT,
+        files_json TEXT NOT NULL DEFAULT '[]',
+        error TEXT,
+        error_detail TEXT,
+        created_at REAL NOT NULL,
+        submitted_at REAL,
+        finished_at REAL,
+        session_id TEXT
+    );
+    CREATE INDEX jobs_state ON jobs(state);
+    CREATE INDEX jobs_created ON jobs(created_at);
+    """,
+]
+
+_COLUMNS = (
+    "id", "endpoint_id", "state", "label", "request_id", "inputs_json", "payload_json",
+    "output_json", "files_json", "error", "error_detail", "created_at", "submitted_at",
+    "finished_at", "session_id",
+)
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+class JobStore:
+    """A small, thread-safe store of :class:`JobRecord` rows."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else path
+        if isinstance(self.path, Path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(_MIGRATIONS):
+                raise RuntimeError(
+                    f"The job history was written by a newer fal-desktop (version {version})."
+                )
+            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- rows --------------------------------------------------------------------
+
+    def save(self, job: JobRecord) -> None:
+        row = (
+            job.id, job.endpoint_id, JobState(job.state).value, job.label, job.request_id,
+            _dumps(job.inputs), _dumps(job.payload), _dumps(job.output), _dumps(job.files),
+            job.error, job.error_detail, job.created_at, job.submitted_at, job.finished_at,
+            job.session_id,
+        )
+        placeholders = ", ".join("?" for _ in _COLUMNS)
+        with self._transaction() as db:
+            db.execute(
+                f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) VALUES ({placeholders})", row
+            )
+
+    def update(self, job_id: str, **changes: Any) -> None:
+        """Change some fields of one job (names as on :class:`JobRecord`)."""
+        columns, values = [], []
+        for name, value in changes.items():
+            if name in ("inputs", "payload", "output", "files"):
+                columns.append(f"{name}_json = ?")
+                values.append(_dumps(value))
+            elif name == "state":
+                columns.append("state = ?")
+                values.append(JobState(value).value)
+            elif name in _COLUMNS:
+                columns.append(f"{name} = ?")
+                values.append(value)
+            else:
+                raise KeyError(name)
+        with self._transaction() as db:
+            db.execute(f"UPDATE jobs SET {', '.join(columns)} WHERE id = ?", (*values, job_id))
+
+    def get(self, job_id: str) -> JobRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+        return self._record(row) if row else None
+
+    def all(self, *, limit: int | None = None) -> list[JobRecord]:
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM jobs ORDER BY created_at"
+        if limit is not None:
+            sql += f" DESC LIMIT {int(limit)}"
+        with self._lock:
+            rows = self._db.execute(sql).fetchall()
+        records = [self._record(r) for r in rows]
+        return records[::-1] if limit is not None else records
+
+    def unfinished(self) -> list[JobRecord]:
+        """Jobs that were not finished when the app last stopped, oldest first."""
+        finished = tuple(s.value for s in JobState if s.finished)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE state NOT IN (?, ?, ?) "
+                "ORDER BY created_at",
+                finished,
+            ).fetchall()
+        return [self._record(r) for r in rows]
+
+    def delete(self, job_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    @staticmethod
+    def _record(row: tuple) -> JobRecord:
+        values = dict(zip(_COLUMNS, row))
+
+        def loads(text: str | None, default: Any = None) -> Any:
+            if text is None:
+                return default
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                return default
+
+        return JobRecord(
+            id=values["id"],
+            endpoint_id=values["endpoint_id"],
+            state=JobState(values["state"]),
+            label=values["label"] or "",
+            request_id=values["request_id"],
+            inputs=loads(values["inputs_json"], {}),
+            payload=loads(values["payload_json"]),
+            output=loads(values["output_json"]),
+            files=loads(values["files_json"], []),
+            error=values["error"],
+            error_detail=values["error_detail"],
+            created_at=values["created_at"],
+            submitted_at=values["submitted_at"],
+            finished_at=values["finished_at"],
+            session_id=values["session_id"],
+        )
