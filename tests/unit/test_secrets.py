@@ -10,38 +10,9 @@ import uuid
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from fal_desktop.core.secrets import ApiKeyStore, KeySource, KeyStoreUnavailable, mask_key
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if (service, username) not in self.items:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.items[(service, username)]
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def test_environment_key_wins_over_keyring(memory_keyring):
@@ -110,12 +81,11 @@ def secret_service(tmp_path_factory):
     address = bus.stdout.readline().strip()
     env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "HOME": str(home),
            "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
-    daemon = subprocess.Popen(
-        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    # Daemonises once it owns the Secret Service name on our bus; exits when the bus goes.
+    subprocess.run(
+        ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+        input=b"test-password", capture_output=True, env=env, timeout=30, check=True,
     )
-    daemon.stdin.write(b"test-password")
-    daemon.stdin.close()
     previous_backend = keyring.get_keyring()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DBUS_SESSION_BUS_ADDRESS", address)
@@ -134,9 +104,8 @@ def secret_service(tmp_path_factory):
                 time.sleep(0.1)
         yield backend
         keyring.set_keyring(previous_backend)
-    for proc in (daemon, bus):
-        proc.terminate()
-        proc.wait(timeout=10)
+    bus.terminate()
+    bus.wait(timeout=10)
     bus.stdout.close()
 
 

@@ -1,0 +1,199 @@
+"""The API key dialog: set, test and remove the fal key, always shown masked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fal_desktop.core.secrets import ApiKeyStore, KeySource, KeyStoreUnavailable, mask_key
+
+__all__ = ["ApiKeyDialog", "KeyTester"]
+
+#: Checks a key with one cheap authenticated call: ``None`` if it works, else a sentence.
+KeyTester = Callable[[str], str | None]
+
+
+class _TestSignals(QObject):
+    finished = Signal(object)  # str | None
+
+
+class _TestTask(QRunnable):
+    def __init__(self, tester: KeyTester, key: str) -> None:
+        super().__init__()
+        self.signals = _TestSignals()
+        self._tester, self._key = tester, key
+
+    def run(self) -> None:
+        try:
+            result = self._tester(self._key)
+        except Exception as exc:  # the tester should not raise; never crash on it
+            result = f"The key could not be checked: {exc}"
+        self.signals.finished.emit(result)
+
+
+class ApiKeyDialog(QDialog):
+    """Enter, test, save or remove the key. ``reason`` explains why the dialog opened."""
+
+    def __init__(
+        self,
+        store: ApiKeyStore,
+        tester: KeyTester | None = None,
+        *,
+        reason: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("fal API key")
+        self.setMinimumWidth(520)
+        self._store, self._tester = store, tester
+        self._pool = QThreadPool(self)
+
+        layout = QVBoxLayout(self)
+        self.reason_label = QLabel(reason or "", self)
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setStyleSheet("color: palette(highlighted-text); background: #b3261e;"
+                                        " padding: 6px; border-radius: 4px;")
+        self.reason_label.setVisible(bool(reason))
+        layout.addWidget(self.reason_label)
+
+        intro = QLabel(
+            "Paste the key from <a href='https://fal.ai/dashboard/keys'>fal.ai/dashboard/keys</a>. "
+            "It is kept in your system keyring and only sent to fal's API.", self)
+        intro.setWordWrap(True)
+        intro.setOpenExternalLinks(True)
+        layout.addWidget(intro)
+
+        self.current_label = QLabel(self)
+        self.current_label.setWordWrap(True)
+        layout.addWidget(self.current_label)
+
+        row = QHBoxLayout()
+        self.key_edit = QLineEdit(self)
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("key-id:key-secret")
+        self.key_edit.textChanged.connect(self._update_buttons)
+        row.addWidget(self.key_edit, 1)
+        self.test_button = QPushButton("Test", self)
+        self.test_button.clicked.connect(self.test_key)
+        self.test_button.setVisible(tester is not None)
+        row.addWidget(self.test_button)
+        layout.addLayout(row)
+
+        self.status_label = QLabel("", self)
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+
+        self.keyring_label = QLabel(self)
+        self.keyring_label.setWordWrap(True)
+        layout.addWidget(self.keyring_label)
+
+        self.buttons = QDialogButtonBox(self)
+        self.save_button = self.buttons.addButton("Save to keyring", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.session_button = self.buttons.addButton("Use for this session only", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.remove_button = self.buttons.addButton("Remove key", QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.save_button.clicked.connect(self.save_key)
+        self.session_button.clicked.connect(self.use_for_session)
+        self.remove_button.clicked.connect(self.remove_key)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.refresh()
+
+    # -- state -------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        source = self._store.source()
+        if source is KeySource.NONE:
+            self.current_label.setText("No key is set.")
+        else:
+            self.current_label.setText(
+                f"Current key: <code>{mask_key(self._store.get())}</code> (from {source.value})."
+            )
+        problem = self._store.keyring_problem()
+        self.keyring_label.setText(problem or "")
+        self.keyring_label.setVisible(bool(problem))
+        self.save_button.setVisible(problem is None)
+        self.remove_button.setEnabled(source in (KeySource.KEYRING, KeySource.SESSION))
+        if source is KeySource.ENVIRONMENT:
+            self.remove_button.setToolTip("The key comes from FAL_KEY; unset it in your environment.")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_text = bool(self.key_edit.text().strip())
+        self.save_button.setEnabled(has_text)
+        self.session_button.setEnabled(has_text)
+        self.test_button.setEnabled(has_text or self._store.get() is not None)
+
+    def _show_status(self, text: str, ok: bool) -> None:
+        colour = "#1b873f" if ok else "#b3261e"
+        self.status_label.setStyleSheet(f"color: {colour};")
+        self.status_label.setText(text)
+
+    # -- actions -----------------------------------------------------------------
+
+    @Slot()
+    def test_key(self) -> None:
+        key = self.key_edit.text().strip() or self._store.get()
+        if not key or self._tester is None:
+            return
+        self.test_button.setEnabled(False)
+        self._show_status("Checking the key with fal…", True)
+        task = _TestTask(self._tester, key)
+        task.signals.finished.connect(self._on_tested)
+        self._pool.start(task)
+
+    @Slot(object)
+    def _on_tested(self, problem: str | None) -> None:
+        self.test_button.setEnabled(True)
+        if problem is None:
+            self._show_status("The key works.", True)
+        else:
+            self._show_status(problem, False)
+
+    @Slot()
+    def save_key(self) -> None:
+        try:
+            self._store.save(self.key_edit.text())
+        except (KeyStoreUnavailable, ValueError) as exc:
+            self._show_status(str(exc), False)
+            self.refresh()
+            return
+        self.key_edit.clear()
+        self.refresh()
+        self.accept()
+
+    @Slot()
+    def use_for_session(self) -> None:
+        try:
+            self._store.use_for_session(self.key_edit.text())
+        except ValueError as exc:
+            self._show_status(str(exc), False)
+            return
+        self.key_edit.clear()
+        self.refresh()
+        self.accept()
+
+    @Slot()
+    def remove_key(self) -> None:
+        try:
+            self._store.remove()
+        except KeyStoreUnavailable as exc:
+            self._show_status(str(exc), False)
+        else:
+            self._show_status("The key was removed.", True)
+        self.refresh()
+
+    def done(self, result: int) -> None:
+        self._pool.waitForDone(5000)
+        super().done(result)
