@@ -1,0 +1,23 @@
+"""The fal protocol layer: a typed async client over httpx. No Qt here."""
+
+from fal_desktop.api.client import FalClient
+from fal_desktop.api.errors import (
+    AuthError, FalError, FalTimeoutError, NetworkError, ProtocolError, RateLimitError,
+    RequestFailed, ServerError, ValidationError,
+)
+from fal_desktop.api.hosts import FalHosts
+from fal_desktop.api.models import (
+    Completed, EndpointId, InProgress, LogLine, Queued, RequestHandle, Status, parse_status,
+    progress_from_logs,
+)
+from fal_desktop.api.openapi import EndpointSchema, FieldError, SchemaError
+from fal_desktop.api.retry import RetryPolicy
+from fal_desktop.api.uploads import encode_data_uri
+
+__all__ = [
+    "AuthError", "Completed", "EndpointId", "EndpointSchema", "FalClient", "FalError",
+    "FalHosts", "FalTimeoutError", "FieldError", "InProgress", "LogLine", "NetworkError",
+    "ProtocolError", "Queued", "RateLimitError", "RequestFailed", "RequestHandle",
+    "RetryPolicy", "SchemaError", "ServerError", "Status", "ValidationError",
+    "encode_data_uri", "parse_status", "progress_from_logs",
+]

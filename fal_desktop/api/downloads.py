@@ -1,0 +1,133 @@
+"""Downloading result files: never with the key, size-capped, http(s) and data: URLs only."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote_to_bytes, urlsplit
+
+import httpx
+
+from fal_desktop.api.errors import FalError, NetworkError, error_from_response
+from fal_desktop.api.retry import retry_exception, retry_response
+
+if TYPE_CHECKING:
+    from fal_desktop.api.client import FalClient
+
+__all__ = ["download", "download_to", "decode_data_uri"]
+
+
+class DownloadError(FalError):
+    """A result file could not be fetched."""
+
+
+def decode_data_uri(url: str) -> bytes:
+    header, sep, payload = url.partition(",")
+    if not sep:
+        raise DownloadError("The result is a data: URL with no data.")
+    try:
+        if header.endswith(";base64"):
+            return base64.b64decode(payload, validate=False)
+        return unquote_to_bytes(payload)
+    except (binascii.Error, ValueError) as exc:
+        raise DownloadError("The result's data: URL is broken.", detail=str(exc)) from None
+
+
+def _check_scheme(url: str) -> str:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https", "data"):
+        raise DownloadError(
+            f"The result points at a {scheme or 'malformed'} address, which fal-desktop "
+            "does not open.", detail=url[:300])
+    return scheme
+
+
+async def _stream_into(client: "FalClient", url: str, sink, max_bytes: int) -> None:
+    attempt = 0
+    while True:
+        attempt += 1
+        written = 0
+        try:
+            # No Authorization header, whatever the host: results are public URLs.
+            async with client.http.stream("GET", url, headers={}) as response:
+                if not response.is_success:
+                    await response.aread()
+                    if attempt < client.retry.max_attempts and retry_response(response, idempotent=True):
+                        await asyncio.sleep(client.retry.delay(attempt))
+                        continue
+                    raise error_from_response(response)
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > max_bytes:
+                    raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
+                sink.reset()
+                async for chunk in response.aiter_bytes():
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
+                    await sink.write(chunk)
+                return
+        except httpx.TransportError as exc:
+            if attempt < client.retry.max_attempts and retry_exception(exc, idempotent=True):
+                await asyncio.sleep(client.retry.delay(attempt))
+                continue
+            raise NetworkError("The result file could not be downloaded.", detail=repr(exc)) from None
+
+
+class _MemorySink:
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def reset(self) -> None:
+        self.parts.clear()
+
+    async def write(self, chunk: bytes) -> None:
+        self.parts.append(chunk)
+
+
+class _FileSink:
+    def __init__(self, path: Path) -> None:
+        self.handle = open(path, "wb")
+
+    def reset(self) -> None:
+        self.handle.seek(0)
+        self.handle.truncate()
+
+    async def write(self, chunk: bytes) -> None:
+        await asyncio.to_thread(self.handle.write, chunk)
+
+
+async def download(client: "FalClient", url: str, *, max_bytes: int) -> bytes:
+    if _check_scheme(url) == "data":
+        data = decode_data_uri(url)
+        if len(data) > max_bytes:
+            raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
+        return data
+    sink = _MemorySink()
+    await _stream_into(client, url, sink, max_bytes)
+    return b"".join(sink.parts)
+
+
+async def download_to(client: "FalClient", url: str, target: Path, *, max_bytes: int) -> Path:
+    """Fetch a result into ``target`` (written whole or not at all)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    if _check_scheme(url) == "data":
+        data = decode_data_uri(url)
+        if len(data) > max_bytes:
+            raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
+        await asyncio.to_thread(partial.write_bytes, data)
+    else:
+        sink = _FileSink(partial)
+        try:
+            await _stream_into(client, url, sink, max_bytes)
+        except BaseException:
+            sink.handle.close()
+            partial.unlink(missing_ok=True)
+            raise
+        sink.handle.close()
+    os.replace(partial, target)
+    return target

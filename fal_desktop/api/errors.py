@@ -1,0 +1,142 @@
+"""Typed errors from fal, each with a plain sentence for the user and the server's detail."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from fal_desktop.api.openapi import FieldError
+
+__all__ = [
+    "FalError", "AuthError", "ValidationError", "RateLimitError", "ServerError",
+    "NetworkError", "FalTimeoutError", "RequestFailed", "ProtocolError", "error_from_response",
+]
+
+
+class FalError(Exception):
+    """Anything that went wrong talking to fal. ``user_message`` is one plain sentence."""
+
+    def __init__(
+        self,
+        user_message: str,
+        *,
+        detail: Any = None,
+        status_code: int | None = None,
+        error_type: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.detail = detail
+        self.status_code = status_code
+        self.error_type = error_type
+        self.request_id = request_id
+
+    @property
+    def detail_text(self) -> str:
+        """The server's own words, for the log pane and tooltips."""
+        parts = []
+        if self.status_code:
+            parts.append(f"HTTP {self.status_code}")
+        if self.error_type:
+            parts.append(self.error_type)
+        if self.detail not in (None, ""):
+            detail = self.detail if isinstance(self.detail, str) else json.dumps(self.detail)
+            parts.append(detail[:2000])
+        if self.request_id:
+            parts.append(f"request {self.request_id}")
+        return " · ".join(parts)
+
+
+class AuthError(FalError):
+    """401/403: the key is missing, wrong or not allowed to use this model."""
+
+
+class ValidationError(FalError):
+    """422: fal rejected the input; ``field_errors`` says which field and why."""
+
+    def __init__(self, user_message: str, field_errors: list[FieldError], **kw: Any) -> None:
+        super().__init__(user_message, **kw)
+        self.field_errors = field_errors
+
+
+class RateLimitError(FalError):
+    """429: too many requests right now."""
+
+
+class ServerError(FalError):
+    """5xx: fal or the model's runner failed."""
+
+
+class NetworkError(FalError):
+    """fal could not be reached, or the connection broke."""
+
+
+class FalTimeoutError(FalError):
+    """fal did not answer in time."""
+
+
+class RequestFailed(FalError):
+    """The job ran and finished with an error."""
+
+
+class ProtocolError(FalError):
+    """fal answered with something this app does not understand."""
+
+
+def _field_errors(detail: Any) -> list[FieldError]:
+    if isinstance(detail, str):
+        return [FieldError((), detail)]
+    errors = []
+    for item in detail if isinstance(detail, list) else []:
+        if not isinstance(item, dict):
+            continue
+        loc = [p for p in item.get("loc") or [] if isinstance(p, (str, int))]
+        if loc and loc[0] == "body":
+            loc = loc[1:]
+        errors.append(FieldError(tuple(loc), str(item.get("msg", "is not valid")),
+                                 str(item.get("type", "value_error"))))
+    return errors
+
+
+def error_from_response(response: httpx.Response) -> FalError:
+    """Turn a non-2xx response into the right :class:`FalError`."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        body = None
+    detail: Any = body.get("detail") if isinstance(body, dict) else None
+    if detail is None:
+        detail = response.text[:2000] if body is None else body
+    error_type = (body.get("error_type") if isinstance(body, dict) else None) or response.headers.get(
+        "x-fal-error-type"
+    )
+    kw = dict(detail=detail, status_code=status, error_type=error_type,
+              request_id=response.headers.get("x-fal-request-id"))
+    if status in (401, 403):
+        return AuthError(
+            "fal did not accept the API key." if status == 401
+            else "This API key is not allowed to use this model.", **kw)
+    if status == 422:
+        fields = _field_errors(detail)
+        if len(fields) == 1 and fields[0].loc:
+            where = ".".join(str(p) for p in fields[0].loc)
+            message = f"fal rejected the input: {where}: {fields[0].msg}."
+        else:
+            message = f"fal rejected the input ({len(fields)} problems)." if fields else \
+                "fal rejected the input."
+        return ValidationError(message, fields, **kw)
+    if status == 429:
+        return RateLimitError("fal is receiving too many requests from you; try again shortly.", **kw)
+    if status == 504 and response.headers.get("x-fal-request-timeout-type") == "user":
+        return FalTimeoutError("The job did not start within the time limit you set.", **kw)
+    if status in (408, 504):
+        return FalTimeoutError("fal took too long to answer.", **kw)
+    if status >= 500:
+        return ServerError("fal or the model's server had a problem; this is not your input.", **kw)
+    if status == 404:
+        return FalError("fal does not know this model or request.", **kw)
+    return FalError(f"fal answered with an error (HTTP {status}).", **kw)
