@@ -1,0 +1,191 @@
+"""A local fal: a real HTTP server on loopback speaking fal's queue, run, storage, CDN
+and schema protocols for every bundled endpoint, with fault injection for tests.
+
+Each role has its own port, like fal's separate hosts. Run it in-process::
+
+    with Emulator(key="k") as emu:
+        client = FalClient("k", emu.hosts)
+
+or as ``python -m fal_desktop.emulator`` (see ``__main__``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from fal_desktop.api.hosts import FalHosts
+from fal_desktop.api.openapi import EndpointSchema, SchemaError
+from fal_desktop.core.resources import bundled_schema_files
+from fal_desktop.emulator.faults import Faults, RecordedRequest, make_middleware
+from fal_desktop.emulator.service import Service
+from fal_desktop.emulator.storage import Storage
+
+__all__ = ["Emulator", "RecordedRequest", "load_schemas"]
+
+ROLES = ("queue", "run", "rest", "cdn", "schemas")
+
+
+def load_schemas(extra_dirs: Iterable[Path] = ()) -> dict[str, EndpointSchema]:
+    files = list(bundled_schema_files())
+    for folder in extra_dirs:
+        files += sorted(Path(folder).glob("*__*.json"))
+    schemas = {}
+    for path in files:
+        try:
+            schema = EndpointSchema.from_file(path)
+        except SchemaError:
+            continue
+        schemas[schema.endpoint_id] = schema
+    return schemas
+
+
+class Emulator:
+    """Starts five aiohttp servers on one event loop in a background thread."""
+
+    def __init__(self, key: str | None = None, schema_dirs: Sequence[Path] = (),
+                 host: str = "127.0.0.1", job_duration: float = 0.5, workers: int = 2) -> None:
+        self.key = key or f"emu-{secrets.token_hex(8)}:{secrets.token_hex(16)}"
+        self.host = host
+        self._schema_dirs = list(schema_dirs)
+        self._workers = workers
+        self._job_duration = job_duration
+        self.faults = Faults()
+        self.requests: list[RecordedRequest] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runners: list[web.AppRunner] = []
+        self._root: Path | None = None
+        self.service: Service | None = None
+        self.urls: dict[str, str] = {}
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> "Emulator":
+        if self._thread is not None:
+            return self
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._start_servers())
+            except BaseException as exc:  # report to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._stop_servers())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="fal-emulator", daemon=True)
+        self._thread.start()
+        ready.wait(60)
+        if failure:
+            self._thread = None
+            raise failure[0]
+        return self
+
+    async def _start_servers(self) -> None:
+        self._root = Path(tempfile.mkdtemp(prefix="fal-emulator-"))
+        storage = Storage(self._root)
+        self.service = Service(load_schemas(self._schema_dirs), storage, self.key, self._workers)
+        self.service.queue.job_duration = self._job_duration
+        await self.service.start()
+        routes = {
+            "queue": [web.route("*", "/{tail:.*}", self.service.queue_dispatch)],
+            "run": [web.route("*", "/{tail:.*}", self.service.run_dispatch)],
+            "rest": [web.post("/storage/auth/token", self._keyed(storage.token)),
+                     web.post("/storage/upload/initiate", self._keyed(storage.initiate)),
+                     web.post("/storage/upload/initiate-multipart", self._keyed(storage.initiate))],
+            "cdn": [web.route("*", "/{tail:.*}", storage.cdn_dispatch)],
+            "schemas": [web.get("/api/openapi/queue/openapi.json", self.service.schema_document)],
+        }
+        for role in ROLES:
+            app = web.Application(middlewares=[make_middleware(role, self.faults, self.requests)],
+                                  client_max_size=1024**4)
+            app.add_routes(routes[role])
+            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await runner.setup()
+            site = web.TCPSite(runner, self.host, 0, backlog=2048)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            self.urls[role] = f"http://{host}:{port}"
+            self._runners.append(runner)
+        storage.cdn_url = self.urls["cdn"]
+        self.service.queue_url = self.urls["queue"]
+
+    def _keyed(self, handler):
+        async def checked(request: web.Request) -> web.StreamResponse:
+            assert self.service is not None
+            self.service.check_key(request)
+            return await handler(request)
+
+        return checked
+
+    async def _stop_servers(self) -> None:
+        for runner in self._runners:
+            await runner.cleanup()
+        if self.service is not None:
+            await self.service.stop()
+        self._runners.clear()
+
+    def stop(self) -> None:
+        if self._thread is None or self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+        self._thread = None
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- for tests -------------------------------------------------------------------
+
+    @property
+    def hosts(self) -> FalHosts:
+        return FalHosts(**{role: self.urls[role] for role in ROLES})
+
+    def set_faults(self, rates: Mapping[object, float] | None = None, *, roles: Iterable[str] | None = None,
+                   latency: float | None = None, seed: int | None = None) -> None:
+        self.faults.configure(rates, roles=roles, latency=latency, seed=seed)
+
+    def clear_faults(self) -> None:
+        self.faults.configure({}, latency=0.0, roles=("queue", "run", "rest", "cdn"))
+
+    @property
+    def job_duration(self) -> float:
+        return self.service.queue.job_duration if self.service else self._job_duration
+
+    @job_duration.setter
+    def job_duration(self, seconds: float) -> None:
+        self._job_duration = seconds
+        if self.service is not None:
+            self.service.queue.job_duration = seconds
+
+    @property
+    def submissions(self) -> Counter[str]:
+        return self.service.queue.submissions if self.service else Counter()
+
+    @property
+    def completed_at(self) -> dict[str, float]:
+        return self.service.queue.completed_at if self.service else {}

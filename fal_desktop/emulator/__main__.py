@@ -1,0 +1,59 @@
+"""``python -m fal_desktop.emulator``: run the local fal until killed.
+
+Prints one JSON line first: the URL of each role and the key it accepts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from fal_desktop.emulator import Emulator
+
+
+def _fault(text: str) -> tuple[str, float]:
+    kind, sep, rate = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError("use KIND=RATE, e.g. 429=0.1 or reset=0.05")
+    try:
+        return kind.strip(), float(rate)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{rate!r} is not a number") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fal_desktop.emulator",
+                                     description="A local fal emulator for tests and demos.")
+    parser.add_argument("--key", help="the API key to accept (random if not given)")
+    parser.add_argument("--schemas", type=Path, action="append", default=[],
+                        help="a folder of extra OpenAPI documents named like owner__name.json")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--job-duration", type=float, default=0.5, metavar="S")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--latency", type=float, default=0.0, metavar="S")
+    parser.add_argument("--fault", type=_fault, action="append", default=[], metavar="KIND=RATE",
+                        help="inject a fault: 429, 500, 502, 503, 504, reset or slow")
+    args = parser.parse_args(argv)
+
+    emulator = Emulator(key=args.key, schema_dirs=args.schemas, host=args.host,
+                        job_duration=args.job_duration, workers=args.workers)
+    try:
+        emulator.set_faults(dict(args.fault), latency=args.latency)
+    except ValueError as exc:
+        parser.error(str(exc))
+    emulator.start()
+    print(json.dumps({**emulator.urls, "key": emulator.key}), flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

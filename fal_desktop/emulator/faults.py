@@ -1,0 +1,126 @@
+"""Fault injection and request recording for the emulator, as one aiohttp middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+__all__ = ["Faults", "RecordedRequest", "make_middleware", "REQUEST_ID"]
+
+REQUEST_ID = web.RequestKey("request_id", str)
+
+FAULT_KINDS = (429, 500, 502, 503, 504, "reset", "slow")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    role: str
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Faults:
+    """What to break, how often, and where. Thread-safe to change from tests."""
+
+    rates: dict[object, float] = field(default_factory=dict)
+    roles: frozenset[str] = frozenset({"queue", "run", "rest", "cdn"})
+    latency: float = 0.0
+    slow_seconds: float = 1.0
+    _random: random.Random = field(default_factory=random.Random)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def configure(self, rates: Mapping[object, float] | None = None, *, roles: Iterable[str] | None = None,
+                  latency: float | None = None, seed: int | None = None) -> None:
+        with self._lock:
+            if rates is not None:
+                parsed = {}
+                for kind, rate in rates.items():
+                    kind = int(kind) if str(kind).isdigit() else str(kind)
+                    if kind not in FAULT_KINDS:
+                        raise ValueError(f"unknown fault {kind!r}; use one of {FAULT_KINDS}")
+                    parsed[kind] = float(rate)
+                if sum(parsed.values()) > 1:
+                    raise ValueError("fault rates add up to more than 1")
+                self.rates = parsed
+            if roles is not None:
+                self.roles = frozenset(roles)
+            if latency is not None:
+                self.latency = latency
+            if seed is not None:
+                self._random.seed(seed)
+
+    def pick(self, role: str) -> object | None:
+        with self._lock:
+            if role not in self.roles or not self.rates:
+                return None
+            roll = self._random.random()
+            for kind, rate in self.rates.items():
+                if roll < rate:
+                    return kind
+                roll -= rate
+            return None
+
+
+def _fault_response(kind: object) -> web.StreamResponse:
+    rid = {"x-fal-request-id": str(uuid.uuid4())}
+    if kind == 429:
+        return web.json_response({"detail": "Too many requests"}, status=429, headers=rid)
+    if kind == 502:  # an ingress error: nginx, and no x-fal-request-id
+        return web.Response(status=502, content_type="text/html",
+                            text="<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>")
+    if kind == 503:
+        return web.json_response({"detail": "GPU error"}, status=503, headers=rid)
+    if kind == 504:
+        return web.Response(status=504, content_type="text/html",
+                            text="<html><body><h1>504 Gateway Time-out</h1><hr>nginx</body></html>")
+    return web.json_response({"detail": "Internal Server Error"}, status=500, headers=rid)
+
+
+async def _send_slowly(request: web.Request, response: web.Response, seconds: float) -> web.StreamResponse:
+    body = response.body if isinstance(response.body, bytes) else b""
+    slow = web.StreamResponse(status=response.status, headers=response.headers)
+    slow.content_length = len(body)
+    await slow.prepare(request)
+    pieces = max(1, min(20, len(body)))
+    step = -(-len(body) // pieces) if body else 0
+    for start in range(0, len(body), step or 1):
+        await slow.write(body[start:start + step])
+        await asyncio.sleep(seconds / pieces)
+    await slow.write_eof()
+    return slow
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def make_middleware(role: str, faults: Faults, log: list[RecordedRequest]):
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        log.append(RecordedRequest(role, request.method, request.path, request.query_string,
+                                   dict(request.headers)))
+        if faults.latency:
+            await asyncio.sleep(faults.latency)
+        kind = faults.pick(role)
+        if kind == "reset":
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # aiohttp drops the request quietly
+        if kind is not None and kind != "slow":
+            return _fault_response(kind)
+        response = await handler(request)
+        if "x-fal-request-id" not in response.headers and not response.prepared:
+            response.headers["x-fal-request-id"] = request.get(REQUEST_ID) or str(uuid.uuid4())
+        if kind == "slow" and isinstance(response, web.Response) and not response.prepared:
+            return await _send_slowly(request, response, faults.slow_seconds)
+        return response
+
+    return middleware

@@ -1,0 +1,271 @@
+"""The emulator's queue, run and schema roles: fal's routes over the job queue."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import random
+import re
+import time
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
+
+import aiohttp
+from aiohttp import web
+from PIL import Image
+
+from fal_desktop.api.openapi import EndpointSchema
+from fal_desktop.emulator import outputs
+from fal_desktop.emulator.faults import REQUEST_ID
+from fal_desktop.emulator.jobs import EmulatedJob, JobQueue
+from fal_desktop.emulator.storage import Storage
+
+__all__ = ["Service"]
+
+_REQUEST_PATH = re.compile(r"^(?P<app>.+?)/requests/(?P<rid>[^/]+)(?P<rest>/status|/status/stream|/cancel)?$")
+Image.MAX_IMAGE_PIXELS = 16384 * 16384
+
+
+def _detail(status: int, text: str) -> web.Response:
+    return web.json_response({"detail": text}, status=status)
+
+
+class Service:
+    def __init__(self, schemas: dict[str, EndpointSchema], storage: Storage, key: str,
+                 workers: int) -> None:
+        self.schemas = schemas
+        self.storage = storage
+        self.key = key
+        self.queue = JobQueue(self._work, workers=workers)
+        self.queue_url = ""
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession()
+        self.queue.start()
+
+    async def stop(self) -> None:
+        await self.queue.stop()
+        if self._session is not None:
+            await self._session.close()
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def check_key(self, request: web.Request) -> None:
+        if request.headers.get("Authorization", "") != f"Key {self.key}":
+            raise web.HTTPUnauthorized(text=json.dumps({"detail": "Invalid or missing API key"}),
+                                       content_type="application/json")
+
+    def _endpoint(self, path: str) -> tuple[str, EndpointSchema] | None:
+        path = path.strip("/")
+        for endpoint_id in sorted(self.schemas, key=len, reverse=True):
+            if path == endpoint_id or path.startswith(endpoint_id + "/"):
+                return endpoint_id, self.schemas[endpoint_id]
+        return None
+
+    def _status_body(self, job: EmulatedJob, logs: list[dict[str, str]] | None) -> dict[str, Any]:
+        app = "/".join(job.endpoint_id.split("/")[:2])
+        base = f"{self.queue_url}/{app}/requests/{job.id}"
+        body: dict[str, Any] = {"status": job.status, "request_id": job.id, "response_url": base,
+                                "status_url": f"{base}/status", "cancel_url": f"{base}/cancel"}
+        if job.status == "IN_QUEUE":
+            body["queue_position"] = self.queue.position(job)
+        else:
+            body["logs"] = logs
+        if job.status == "COMPLETED":
+            body["metrics"] = {"inference_time": round(job.inference_time, 3)}
+            if job.error:
+                body["error"], body["error_type"] = job.error, job.error_type
+        return body
+
+    @staticmethod
+    def _wants_logs(request: web.Request) -> bool:
+        return request.query.get("logs", "0").lower() in ("1", "true")
+
+    # -- queue role ------------------------------------------------------------------
+
+    async def queue_dispatch(self, request: web.Request) -> web.StreamResponse:
+        self.check_key(request)
+        tail = request.match_info["tail"]
+        match = _REQUEST_PATH.match(tail)
+        if match:
+            job = self.queue.jobs.get(match.group("rid"))
+            if job is None or not (job.endpoint_id + "/").startswith(match.group("app") + "/"):
+                return web.json_response({"status": "NOT_FOUND", "detail": "Request not found"},
+                                         status=404)
+            request[REQUEST_ID] = job.id
+            rest = match.group("rest")
+            if rest == "/status" and request.method == "GET":
+                body = self._status_body(job, job.logs if self._wants_logs(request) else None)
+                return web.json_response(body, status=200 if job.status == "COMPLETED" else 202)
+            if rest == "/status/stream" and request.method == "GET":
+                return await self._stream(request, job)
+            if rest == "/cancel" and request.method == "PUT":
+                answer = self.queue.cancel(job)
+                status = 400 if answer == "ALREADY_COMPLETED" else 202
+                return web.json_response({"status": answer}, status=status)
+            if rest is None and request.method == "GET":
+                if job.status != "COMPLETED":
+                    return _detail(400, "Request is still in progress")
+                return web.json_response(job.result_body, status=job.result_status,
+                                         headers=job.result_headers)
+            return _detail(405, "Method not allowed")
+        if request.method != "POST":
+            return _detail(404, f"Path /{tail} not found")
+        return await self._submit(request, tail)
+
+    async def _submit(self, request: web.Request, tail: str) -> web.Response:
+        found = self._endpoint(tail)
+        if found is None:
+            return _detail(404, f"Application '{tail}' not found")
+        endpoint_id, schema = found
+        try:
+            payload = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        priority = request.headers.get("X-Fal-Queue-Priority", "normal")
+        timeout = request.headers.get("X-Fal-Request-Timeout")
+        deadline = time.monotonic() + float(timeout) if timeout else None
+        job = EmulatedJob(schema, endpoint_id, payload if isinstance(payload, dict) else {},
+                          priority="low" if priority == "low" else "normal", start_deadline=deadline)
+        request[REQUEST_ID] = job.id
+        problems = self._problems(schema, payload)
+        if problems is not None:
+            self.queue.complete_now(job, 422, {"detail": problems},
+                                    error="Invalid status code: 422", error_type="validation_error")
+        else:
+            self.queue.add(job)
+        body = self._status_body(job, None)
+        body["gateway_request_id"] = job.id
+        body["status"] = "IN_QUEUE"
+        body["queue_position"] = self.queue.position(job)
+        return web.json_response(body)
+
+    @staticmethod
+    def _problems(schema: EndpointSchema, payload: Any) -> list[dict[str, Any]] | None:
+        if not isinstance(payload, dict):
+            return [{"loc": ["body"], "msg": "Input should be a valid dictionary", "type": "dict_type"}]
+        errors = schema.validate_input(payload)
+        return [e.as_detail() for e in errors] or None
+
+    async def _stream(self, request: web.Request, job: EmulatedJob) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                               "Cache-Control": "no-cache",
+                                               "x-fal-request-id": job.id})
+        await response.prepare(request)
+        with_logs = self._wants_logs(request)
+        sent_logs, sent_version = 0, -1
+        while True:
+            waiter = job.changed
+            if job.version != sent_version:
+                sent_version = job.version
+                new = job.logs[sent_logs:] if with_logs else None
+                sent_logs = len(job.logs)
+                body = self._status_body(job, new)
+                await response.write(f"data: {json.dumps(body)}\n\n".encode())
+                if job.status == "COMPLETED":
+                    break
+            try:
+                await asyncio.wait_for(waiter.wait(), timeout=10.0)
+            except asyncio.TimeoutError:
+                await response.write(b": keepalive\n\n")
+        await response.write_eof()
+        return response
+
+    # -- the work itself -------------------------------------------------------------
+
+    async def _load_image(self, url: Any) -> Image.Image:
+        if not isinstance(url, str) or not url:
+            raise ValueError("No image URL was given.")
+        if url.startswith("data:"):
+            header, _, payload = url.partition(",")
+            data = base64.b64decode(payload) if header.endswith(";base64") else unquote_to_bytes(payload)
+        elif (path := self.storage.path_for_url(url)) is not None:
+            data = await asyncio.to_thread(path.read_bytes)
+        elif urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1") and self._session:
+            async with self._session.get(url) as response:
+                if response.status != 200:
+                    raise ValueError(f"Could not download the image (HTTP {response.status}).")
+                data = await response.read()
+        else:
+            raise ValueError("The emulator only reads images from its own CDN, data URIs and localhost.")
+
+        def decode() -> Image.Image:
+            image = Image.open(io.BytesIO(data))
+            image.load()
+            return image
+
+        return await asyncio.to_thread(decode)
+
+    async def _work(self, job: EmulatedJob) -> tuple[int, Any]:
+        schema, payload = job.endpoint, job.payload
+        seed = payload.get("seed")
+        seed = seed if isinstance(seed, int) else random.randrange(2**31)
+        if "image_url" in schema.input_schema.get("properties", {}):
+            try:
+                source = await self._load_image(payload.get("image_url"))
+            except Exception as exc:
+                return 422, {"detail": [{"loc": ["body", "image_url"], "msg": str(exc),
+                                         "type": "image_load_error"}]}
+            factor = outputs.upscale_factor_of(schema, payload)
+            pictures = [await asyncio.to_thread(outputs.upscale, source, factor)]
+        else:
+            width, height = outputs.image_size_of(schema, payload)
+            count = payload.get("num_images", 1)
+            count = count if isinstance(count, int) and 1 <= count <= 8 else 1
+            prompt = str(payload.get("prompt") or "")
+            pictures = [await asyncio.to_thread(outputs.draw_picture, prompt, seed + i, width, height)
+                        for i in range(count)]
+        images = []
+        for picture in pictures:
+            data = await asyncio.to_thread(outputs.encode_png, picture)
+            path, url = self.storage.new_file(f"{job.id[:8]}.png")
+            await asyncio.to_thread(path.write_bytes, data)
+            images.append({"url": url, "width": picture.width, "height": picture.height,
+                           "content_type": "image/png", "file_name": path.name,
+                           "file_size": len(data)})
+        return 200, outputs.build_output(schema, payload, images, seed, job.inference_time)
+
+    # -- run role and schema role ------------------------------------------------------
+
+    async def run_dispatch(self, request: web.Request) -> web.StreamResponse:
+        self.check_key(request)
+        tail = request.match_info["tail"].strip("/")
+        streaming = tail.endswith("/stream")
+        found = self._endpoint(tail[: -len("/stream")] if streaming else tail)
+        if found is None or request.method != "POST":
+            return _detail(404, f"Path /{tail} not found")
+        endpoint_id, schema = found
+        try:
+            payload = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        problems = self._problems(schema, payload)
+        if problems is not None:
+            return web.json_response({"detail": problems}, status=422)
+        job = EmulatedJob(schema, endpoint_id, payload)
+        request[REQUEST_ID] = job.id
+        self.queue.submissions[endpoint_id] += 1
+        started = time.monotonic()
+        status, body = await self._work(job)
+        job.inference_time = time.monotonic() - started
+        if not streaming or status != 200:
+            return web.json_response(body, status=status)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for step in range(1, 3):
+            partial = {"partial": True, "step": step}
+            await response.write(f"data: {json.dumps(partial)}\n\n".encode())
+            await asyncio.sleep(0.01)
+        await response.write(f"data: {json.dumps({**body, 'partial': False})}\n\n".encode())
+        await response.write_eof()
+        return response
+
+    async def schema_document(self, request: web.Request) -> web.Response:
+        endpoint_id = request.query.get("endpoint_id", "").strip("/")
+        schema = self.schemas.get(endpoint_id)
+        if schema is None:
+            return _detail(404, f"No OpenAPI document for endpoint '{endpoint_id}'")
+        return web.json_response(schema.document)

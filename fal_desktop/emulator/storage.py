@@ -1,0 +1,159 @@
+"""fal storage in the emulator: upload tokens (rest), uploads and file serving (cdn).
+
+Uploaded and generated files live in a temporary folder; request bodies are streamed to
+disk, so a large upload is never held in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import re
+import secrets
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from aiohttp import web
+
+__all__ = ["Storage"]
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class Storage:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cdn_url = ""  # set once the CDN port is known
+        self.tokens: set[str] = set()
+        self.uploads: dict[str, Path] = {}  # legacy and JS-multipart targets → final file
+        self.multipart: dict[str, Path] = {}  # upload id → folder of parts
+
+    # -- files ---------------------------------------------------------------------
+
+    def new_file(self, name: str) -> tuple[Path, str]:
+        """A fresh file path on disk and its public URL."""
+        key = uuid.uuid4().hex
+        name = _SAFE.sub("_", Path(name or "upload.bin").name).strip("._") or "upload.bin"
+        folder = self.root / key
+        folder.mkdir(parents=True)
+        return folder / name, f"{self.cdn_url}/files/{key}/{name}"
+
+    def path_for_url(self, url: str) -> Path | None:
+        """The local file behind one of our own CDN URLs."""
+        prefix = f"{self.cdn_url}/files/"
+        if not url.startswith(prefix):
+            return None
+        key, _, name = url[len(prefix):].partition("/")
+        path = self.root / key / name
+        return path if re.fullmatch(r"[0-9a-f]{32}", key) and path.is_file() else None
+
+    async def _save_body(self, request: web.Request, path: Path) -> int:
+        size = 0
+        with open(path, "wb") as handle:
+            async for chunk in request.content.iter_chunked(1 << 20):
+                size += len(chunk)
+                await asyncio.to_thread(handle.write, chunk)
+        return size
+
+    # -- rest role -------------------------------------------------------------------
+
+    async def token(self, request: web.Request) -> web.Response:
+        token = secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        expires = datetime.now(timezone.utc) + timedelta(minutes=30)
+        return web.json_response({"token": token, "token_type": "Bearer", "base_url": self.cdn_url,
+                                  "expires_at": expires.isoformat()})
+
+    async def initiate(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = {}
+        path, file_url = self.new_file(str(body.get("file_name") or "upload.bin"))
+        target = uuid.uuid4().hex
+        self.uploads[target] = path
+        multipart = request.path.endswith("initiate-multipart")
+        if multipart:
+            (self.root / f"parts-{target}").mkdir()
+        kind = "mp" if multipart else "put"
+        return web.json_response({"upload_url": f"{self.cdn_url}/{kind}/{target}?sig=emulator",
+                                  "file_url": file_url})
+
+    # -- cdn role --------------------------------------------------------------------
+
+    def _check_token(self, request: web.Request) -> None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token not in self.tokens:
+            raise web.HTTPUnauthorized(text='{"detail": "Invalid upload token"}',
+                                       content_type="application/json")
+
+    async def upload(self, request: web.Request) -> web.Response:
+        self._check_token(request)
+        path, url = self.new_file(request.headers.get("X-Fal-File-Name", "upload.bin"))
+        await self._save_body(request, path)
+        return web.json_response({"access_url": url})
+
+    async def multipart_start(self, request: web.Request) -> web.Response:
+        self._check_token(request)
+        path, url = self.new_file(request.headers.get("X-Fal-File-Name", "upload.bin"))
+        upload_id = uuid.uuid4().hex
+        parts = self.root / f"parts-{upload_id}"
+        parts.mkdir()
+        self.multipart[upload_id] = path
+        return web.json_response({"access_url": url, "uploadId": upload_id})
+
+    async def _put_part(self, request: web.Request, parts: Path, number: str) -> web.Response:
+        if not number.isdigit() or not parts.is_dir():
+            raise web.HTTPNotFound(text='{"detail": "Unknown upload"}', content_type="application/json")
+        size = await self._save_body(request, parts / f"{int(number):06d}")
+        etag = f'"{uuid.uuid4().hex}"'
+        (parts / f"{int(number):06d}.etag").write_text(etag)
+        return web.json_response({"partNumber": int(number), "etag": etag, "size": size},
+                                 headers={"ETag": etag})
+
+    async def _complete(self, request: web.Request, parts: Path, target: Path) -> web.Response:
+        body = await request.json()
+        listed = sorted(int(p["partNumber"]) for p in body.get("parts", []))
+        if not listed:
+            raise web.HTTPBadRequest(text='{"detail": "No parts"}', content_type="application/json")
+        with open(target, "wb") as out:
+            for number in listed:
+                part = parts / f"{number:06d}"
+                if not part.is_file():
+                    raise web.HTTPBadRequest(text=f'{{"detail": "Part {number} is missing"}}',
+                                             content_type="application/json")
+                await asyncio.to_thread(out.write, part.read_bytes())
+        return web.json_response({"ok": True})
+
+    async def cdn_dispatch(self, request: web.Request) -> web.StreamResponse:
+        tail = request.match_info["tail"]
+        parts = tail.split("/")
+        if request.method == "POST" and tail == "files/upload":
+            return await self.upload(request)
+        if request.method == "POST" and tail == "files/upload/multipart":
+            return await self.multipart_start(request)
+        if parts[0] == "files" and len(parts) == 6 and parts[3] == "multipart":
+            self._check_token(request)
+            upload_id, last = parts[4], parts[5]
+            folder = self.root / f"parts-{upload_id}"
+            if request.method == "PUT":
+                return await self._put_part(request, folder, last)
+            if request.method == "POST" and last == "complete" and upload_id in self.multipart:
+                return await self._complete(request, folder, self.multipart[upload_id])
+        if parts[0] in ("put", "mp") and len(parts) >= 2 and parts[1] in self.uploads:
+            target = self.uploads[parts[1]]
+            if parts[0] == "put" and request.method == "PUT" and len(parts) == 2:
+                await self._save_body(request, target)
+                return web.Response(status=200)
+            folder = self.root / f"parts-{parts[1]}"
+            if parts[0] == "mp" and len(parts) == 3 and request.method == "PUT":
+                return await self._put_part(request, folder, parts[2])
+            if parts[0] == "mp" and len(parts) == 3 and parts[2] == "complete":
+                return await self._complete(request, folder, target)
+        if request.method in ("GET", "HEAD") and parts[0] == "files" and len(parts) == 3:
+            path = self.path_for_url(f"{self.cdn_url}/{tail}")
+            if path is not None:
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return web.FileResponse(path, headers={"Content-Type": kind})
+        raise web.HTTPNotFound(text='{"detail": "Not found"}', content_type="application/json")
