@@ -157,21 +157,24 @@ class Service:
         await response.prepare(request)
         with_logs = self._wants_logs(request)
         sent_logs, sent_version = 0, -1
-        while True:
-            waiter = job.changed
-            if job.version != sent_version:
-                sent_version = job.version
-                new = job.logs[sent_logs:] if with_logs else None
-                sent_logs = len(job.logs)
-                body = self._status_body(job, new)
-                await response.write(f"data: {json.dumps(body)}\n\n".encode())
-                if job.status == "COMPLETED":
-                    break
-            try:
-                await asyncio.wait_for(waiter.wait(), timeout=10.0)
-            except asyncio.TimeoutError:
-                await response.write(b": keepalive\n\n")
-        await response.write_eof()
+        try:
+            while True:
+                waiter = job.changed
+                if job.version != sent_version:
+                    sent_version = job.version
+                    new = job.logs[sent_logs:] if with_logs else None
+                    sent_logs = len(job.logs)
+                    body = self._status_body(job, new)
+                    await response.write(f"data: {json.dumps(body)}\n\n".encode())
+                    if job.status == "COMPLETED":
+                        break
+                try:
+                    await asyncio.wait_for(waiter.wait(), timeout=10.0)
+                except asyncio.TimeoutError:
+                    await response.write(b": keepalive\n\n")
+            await response.write_eof()
+        except (ConnectionError, aiohttp.ClientConnectionResetError):
+            pass  # the client went away; that is its right
         return response
 
     # -- the work itself -------------------------------------------------------------

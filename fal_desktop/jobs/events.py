@@ -1,0 +1,35 @@
+"""What a running job tells the rest of the app: small immutable updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fal_desktop.core.jobstore import JobState
+
+__all__ = ["JobUpdate", "LogEntry"]
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    message: str
+    level: str = "INFO"
+    timestamp: str = ""
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    """A change in one job. Fields left ``None`` did not change."""
+
+    job_id: str
+    state: JobState
+    message: str | None = None
+    queue_position: int | None = None
+    progress: float | None = None
+    new_logs: tuple[LogEntry, ...] = ()
+    error: str | None = None
+    error_detail: str | None = None
+    field_errors: tuple[Any, ...] = ()
+    files: tuple[str, ...] = ()
+    auth_failed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,151 @@
+"""The Qt side of jobs: a QObject that owns the engine and turns its updates into signals.
+
+Signals (all delivered on the GUI thread):
+    job_added(JobRecord): a new or resumed job appeared.
+    job_updated(JobUpdate): something about a job changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from fal_desktop.api import FalClient
+from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
+from fal_desktop.jobs.engine import LoopThread
+from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.jobs.runner import JobContext, cancel_job, run_job
+
+__all__ = ["JobManager"]
+
+
+class JobManager(QObject):
+    job_added = Signal(object)
+    job_updated = Signal(object)
+
+    def __init__(
+        self,
+        store: JobStore,
+        client_factory: Callable[[], FalClient],
+        outputs_dir: Path,
+        *,
+        max_in_flight: int = 16,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._client_factory = client_factory
+        self._outputs_dir = Path(outputs_dir)
+        self._max_in_flight = max_in_flight
+        self._loop = LoopThread().start()
+        self._jobs: dict[str, JobRecord] = {}
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._closed = False
+        self._ctx: JobContext = self._loop.submit(self._make_context()).result()
+
+    async def _make_context(self) -> JobContext:
+        self._slots = asyncio.Semaphore(self._max_in_flight)
+        return JobContext(self._client_factory(), self.store, self._outputs_dir, self._emit)
+
+    def _emit(self, update: JobUpdate) -> None:
+        job = self._jobs.get(update.job_id)
+        if job is not None:
+            job.state = update.state
+        self.job_updated.emit(update)  # queued to the GUI thread by Qt
+
+    # -- public, GUI thread ----------------------------------------------------------
+
+    def job(self, job_id: str) -> JobRecord | None:
+        return self._jobs.get(job_id)
+
+    def submit(self, endpoint_id: str, inputs: dict[str, Any], *, label: str = "") -> JobRecord:
+        job = JobRecord(endpoint_id, inputs, label=label)
+        self.store.save(job)
+        self._start(job)
+        return job
+
+    def resume_unfinished(self) -> list[JobRecord]:
+        """Follow jobs that were in flight when the app last stopped (never resubmits)."""
+        jobs = self.store.unfinished()
+        for job in jobs:
+            self._start(job)
+        return jobs
+
+    def retry(self, job_id: str) -> JobRecord | None:
+        old = self._jobs.get(job_id) or self.store.get(job_id)
+        if old is None:
+            return None
+        return self.submit(old.endpoint_id, old.inputs, label=old.label)
+
+    def cancel(self, job_id: str) -> None:
+        job = self._jobs.get(job_id)
+        if job is None or job.state.finished:
+            return
+        self._loop.call(self._cancel_on_loop, job_id)
+
+    def clear_finished(self) -> list[str]:
+        gone = [jid for jid, job in self._jobs.items() if job.state.finished]
+        for jid in gone:
+            del self._jobs[jid]
+        return gone
+
+    def shutdown(self) -> None:
+        """Stop following jobs; unfinished ones stay in the store and resume next start."""
+        if self._closed:
+            return
+        self._closed = True
+        client = self._ctx.client
+        self._loop.submit(self._cancel_tasks()).result(10)
+        try:
+            self._loop.submit(client.aclose()).result(10)
+        except Exception:
+            pass
+        self._loop.stop()
+
+    # -- loop thread -------------------------------------------------------------
+
+    def _start(self, job: JobRecord) -> None:
+        self._jobs[job.id] = job
+        self.job_added.emit(job)
+        self._loop.call(self._start_on_loop, job)
+
+    def _start_on_loop(self, job: JobRecord) -> None:
+        async def guarded() -> None:
+            async with self._slots:
+                await run_job(self._ctx, job)
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _t, jid=job.id: self._tasks.pop(jid, None))
+
+    def _cancel_on_loop(self, job_id: str) -> None:
+        task = self._tasks.pop(job_id, None)
+        if task is not None:
+            task.cancel()
+        job = self._jobs.get(job_id)
+        if job is not None:
+            asyncio.get_running_loop().create_task(cancel_job(self._ctx, job))
+
+    async def _cancel_tasks(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until no job task is running (tests and shutdown)."""
+        async def idle() -> None:
+            while self._tasks:
+                await asyncio.sleep(0.02)
+
+        future: Future[None] = self._loop.submit(idle())
+        try:
+            future.result(timeout)
+            return True
+        except Exception:
+            return False
