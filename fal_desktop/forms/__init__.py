@@ -1,0 +1,1 @@
+"""Forms built from an endpoint's input schema: pure specs (``spec``) and Qt widgets (``form``)."""

@@ -1,0 +1,154 @@
+"""ParamsForm: an endpoint's whole input form, from its schema.
+
+Required fields come first, the common ones next, the rest under "Advanced". The value
+is a dict holding the required fields and the ones that differ from the schema's
+default, so the server applies its own defaults to everything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
+)
+
+from fal_desktop.api.openapi import EndpointSchema, FieldError
+from fal_desktop.forms.fields import MISSING, FieldWidget, make_field
+from fal_desktop.forms.spec import FieldSpec, field_specs
+
+__all__ = ["ParamsForm"]
+
+LABEL_WIDTH = 130
+
+
+def _same(value: Any, default: Any) -> bool:
+    """Whether a field still holds its default (numbers compared as numbers)."""
+    numbers = (int, float)
+    if isinstance(value, numbers) and isinstance(default, numbers) and not isinstance(value, bool):
+        return abs(float(value) - float(default)) <= 1e-4 * max(1.0, abs(float(default)))
+    return str(value) == str(default)
+
+
+def _label(spec: FieldSpec) -> QLabel:
+    text = spec.title + (" *" if spec.required else "")
+    label = QLabel(text)
+    label.setToolTip(spec.description)
+    label.setWordWrap(True)
+    label.setFixedWidth(LABEL_WIDTH)  # one label column for the main and advanced parts
+    return label
+
+
+class ParamsForm(QWidget):
+    value_changed = Signal()
+
+    def __init__(self, schema: EndpointSchema, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.schema = schema
+        self.specs = field_specs(schema)
+        self.fields: dict[str, FieldWidget] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        main = QFormLayout()
+        main.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        layout.addLayout(main)
+
+        self.advanced_toggle = QToolButton(self)
+        self.advanced_toggle.setText("Advanced")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setStyleSheet("QToolButton { border: none; font-weight: 600; }")
+        self.advanced_box = QWidget(self)
+        advanced = QFormLayout(self.advanced_box)
+        advanced.setContentsMargins(0, 0, 0, 0)
+        for spec in self.specs:
+            field = make_field(spec, self)
+            field.value_changed.connect(self.value_changed)
+            self.fields[spec.name] = field
+            (advanced if spec.advanced else main).addRow(_label(spec), field)
+        has_advanced = advanced.rowCount() > 0
+        self.advanced_toggle.setVisible(has_advanced)
+        self.advanced_toggle.toggled.connect(self._show_advanced)
+        layout.addWidget(self.advanced_toggle)
+        layout.addWidget(self.advanced_box)
+        self._show_advanced(False)
+
+        bottom = QHBoxLayout()
+        self.notes_label = QLabel(self)
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setStyleSheet("color: palette(dark);")
+        bottom.addWidget(self.notes_label, 1)
+        self.reset_button = QPushButton("Reset to defaults", self)
+        self.reset_button.clicked.connect(self.reset)
+        bottom.addWidget(self.reset_button)
+        layout.addLayout(bottom)
+        layout.addStretch(1)
+
+    def _show_advanced(self, shown: bool) -> None:
+        self.advanced_box.setVisible(shown)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    # -- value ---------------------------------------------------------------------
+
+    def value(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for spec in self.specs:
+            value = self.fields[spec.name].value()
+            if value is MISSING:
+                continue
+            if spec.required or not spec.has_default or not _same(value, spec.default):
+                out[spec.name] = value
+        return out
+
+    def set_value(self, values: dict[str, Any]) -> list[str]:
+        """Restore values; ones that no longer fit the schema are dropped with a note."""
+        self.reset()
+        notes = []
+        for name, value in values.items():
+            field = self.fields.get(name)
+            if field is None:
+                notes.append(f"{name} is no longer an input of this model; it was left out.")
+                continue
+            trial = dict(self.value())
+            trial[name] = value
+            problems = [e for e in self.schema.validate_input(trial) if e.loc[:1] == (name,)]
+            if problems:
+                notes.append(f"{field.spec.title}: {problems[0].msg}; the default was kept.")
+                continue
+            field.set_value(value)
+        self.notes_label.setText(" ".join(notes))
+        return notes
+
+    def reset(self) -> None:
+        for field in self.fields.values():
+            field.reset()
+            field.set_error(None)
+        self.notes_label.clear()
+
+    # -- errors --------------------------------------------------------------------
+
+    def validate(self) -> list[FieldError]:
+        """Check the value against the schema and show each problem on its field."""
+        errors = self.schema.validate_input(self.value())
+        self.show_field_errors(errors)
+        return errors
+
+    def show_field_errors(self, errors: list[FieldError]) -> list[FieldError]:
+        """Put each error on the field its ``loc`` names; returns the ones with no field."""
+        for field in self.fields.values():
+            field.set_error(None)
+        unplaced = []
+        by_field: dict[str, list[str]] = {}
+        for error in errors:
+            name = error.loc[0] if error.loc else None
+            if isinstance(name, str) and name in self.fields:
+                where = ".".join(str(p) for p in error.loc[1:])
+                by_field.setdefault(name, []).append(f"{where}: {error.msg}" if where else error.msg)
+            else:
+                unplaced.append(error)
+        for name, messages in by_field.items():
+            self.fields[name].set_error("; ".join(messages))
+            if self.fields[name].spec.advanced:
+                self.advanced_toggle.setChecked(True)
+        return unplaced

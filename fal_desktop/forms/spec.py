@@ -1,0 +1,157 @@
+"""From an endpoint's input schema to an ordered list of field specs. No Qt.
+
+The widget kind of each field follows an explicit precedence (``widget_kind``), so what a
+schema turns into is decided here, testably, and the widgets only draw it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from fal_desktop.api.openapi import EndpointSchema
+
+__all__ = ["FieldSpec", "field_specs", "widget_kind", "IMAGE_SIZE_PRESETS"]
+
+IMAGE_SIZE_PRESETS = ("square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3",
+                      "landscape_16_9")
+_IMAGE_NAME = re.compile(r"(^|_)(image|mask)(_url|_urls)?$|^(image|mask)_url|_image_url$|_mask_url$")
+SLIDER_MAX_STEPS = 200
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    kind: str
+    title: str
+    description: str = ""
+    required: bool = False
+    advanced: bool = False
+    default: Any = None
+    has_default: bool = False
+    placeholder: str = ""
+    nullable: bool = False
+    enum: list[Any] = field(default_factory=list)
+    editable_enum: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    schema: dict[str, Any] = field(default_factory=dict)
+
+
+def _humanise(name: str) -> str:
+    return name.replace("_", " ").strip().capitalize()
+
+
+def _options(schema: EndpointSchema, prop: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """The non-null alternatives of a property, and whether null is allowed."""
+    prop = schema.resolve(prop)
+    nullable = bool(prop.get("nullable"))
+    variants = prop.get("anyOf") or prop.get("oneOf")
+    if not isinstance(variants, list):
+        return [prop], nullable
+    options = []
+    for option in variants:
+        option = schema.resolve(option) if isinstance(option, dict) else {}
+        if option.get("type") == "null":
+            nullable = True
+        else:
+            options.append(option)
+    return options or [{}], nullable
+
+
+def _bounds(option: dict[str, Any]) -> tuple[float | None, float | None]:
+    low = option.get("minimum", option.get("ge"))
+    if low is None and isinstance(option.get("exclusiveMinimum"), (int, float)):
+        low = option["exclusiveMinimum"] + (1 if option.get("type") == "integer" else 0.0001)
+    high = option.get("maximum", option.get("le"))
+    if high is None and isinstance(option.get("exclusiveMaximum"), (int, float)):
+        high = option["exclusiveMaximum"] - (1 if option.get("type") == "integer" else 0.0001)
+    return low, high
+
+
+def _is_image_input(name: str, option: dict[str, Any], prop: dict[str, Any]) -> bool:
+    ui = prop.get("ui") if isinstance(prop.get("ui"), dict) else {}
+    if ui.get("field") in ("image", "image_mask") or prop.get("_fal_ui_field") == "image":
+        return True
+    xfal = prop.get("x-fal") if isinstance(prop.get("x-fal"), dict) else {}
+    if option.get("type") == "string" and ({"max_file_size", "max_width", "min_width"} & set(xfal)):
+        return True
+    return option.get("type") == "string" and not option.get("enum") and bool(_IMAGE_NAME.search(name))
+
+
+def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
+    """The widget for one property; the order of the checks is the precedence."""
+    resolved = schema.resolve(prop)
+    options, _ = _options(schema, prop)
+    first = options[0]
+    if "const" in resolved or "const" in first:
+        return "readonly"
+    if any(_is_image_input(name, o, resolved) for o in options):
+        return "image"
+    if name == "image_size" or (
+        len(options) == 2 and any(o.get("enum") for o in options)
+        and any(o.get("type") == "object" or "width" in o.get("properties", {}) for o in options)):
+        return "image_size"
+    if name == "seed" and all(o.get("type") in ("integer", None) for o in options):
+        return "seed"
+    if any(o.get("enum") for o in options):
+        return "enum"
+    kind = first.get("type")
+    if kind == "boolean":
+        return "bool"
+    if kind in ("integer", "number") and len(options) == 1:
+        low, high = _bounds(first)
+        if low is not None and high is not None and (kind == "number" or high - low <= SLIDER_MAX_STEPS):
+            return "slider"
+        return "number"
+    if kind == "string" and len(options) == 1:
+        long_text = (first.get("maxLength") or 0) > 300 or "prompt" in name
+        return "prompt" if long_text else "text"
+    return "json"
+
+
+def field_specs(schema: EndpointSchema) -> list[FieldSpec]:
+    """Every input field, required first, then in the schema's own display order."""
+    root = schema.resolve(schema.input_schema)
+    props: dict[str, Any] = root.get("properties", {})
+    order = root.get("x-fal-order-properties") or list(props)
+    order = [n for n in order if n in props] + [n for n in props if n not in order]
+    required = set(root.get("required", []))
+    specs = []
+    for name in order:
+        prop = props[name] if isinstance(props[name], dict) else {}
+        resolved = schema.resolve(prop)
+        options, nullable = _options(schema, prop)
+        first = options[0]
+        enum: list[Any] = []
+        for option in options:
+            enum += [v for v in option.get("enum", []) if v not in enum]
+        low, high = _bounds(first)
+        examples = resolved.get("examples") or first.get("examples") or []
+        spec = FieldSpec(
+            name=name,
+            kind=widget_kind(schema, name, prop),
+            title=str(resolved.get("title") or _humanise(name)),
+            description=inspect.cleandoc(str(resolved.get("description") or "")),
+            required=name in required,
+            default=resolved.get("default", first.get("default", first.get("const"))),
+            has_default="default" in resolved or "default" in first or "const" in first,
+            placeholder=str(examples[0]) if examples and not isinstance(examples[0], (dict, list)) else "",
+            nullable=nullable,
+            enum=enum,
+            editable_enum=any(o.get("type") == "string" and not o.get("enum") for o in options),
+            minimum=low,
+            maximum=high,
+            integer=first.get("type") == "integer",
+            schema=resolved,
+        )
+        specs.append(spec)
+    main = [s for s in specs if s.required or s.kind in ("prompt", "image")]
+    rest = [s for s in specs if s not in main]
+    for spec in rest:
+        spec.advanced = spec.name not in ("image_size", "num_images", "seed", "upscale_factor", "scale")
+    main.sort(key=lambda s: not s.required)
+    return main + rest
