@@ -47,9 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from fal_desktop.api import FalClient
     from fal_desktop.api.hosts import FalHosts
+    from fal_desktop.core.catalog import Catalog
+    from fal_desktop.core.jobstore import JobStore
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.secrets import ApiKeyStore
+    from fal_desktop.jobs.manager import JobManager
     from fal_desktop.ui.main_window import MainWindow
 
     temp_dir = tempfile.mkdtemp(prefix="fal-desktop-") if args.temp_basedir else None
@@ -71,24 +75,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = None
     key_store = ApiKeyStore()
     hosts = FalHosts()
+    store_name = "jobs.sqlite3"
     if args.sandbox:
         from fal_desktop.emulator import Emulator
 
-        emulator = Emulator(key=SANDBOX_KEY).start()
+        emulator = Emulator(key=SANDBOX_KEY, job_duration=1.5).start()
         hosts = emulator.hosts
         key_store = ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY})
+        store_name = "sandbox-jobs.sqlite3"  # sandbox jobs never mix with real ones
 
-    window = MainWindow(paths=paths, hosts=hosts, key_store=key_store, sandbox=args.sandbox)
+    store = JobStore(paths.data / store_name)
+    manager = JobManager(store, lambda: FalClient(key_store.get, hosts), paths.outputs)
+    window = MainWindow(
+        paths=paths,
+        catalog=Catalog(paths.schema_cache, hosts),
+        manager=manager,
+        key_store=key_store,
+        key_tester=key_tester(hosts),
+        sandbox=args.sandbox,
+    )
     window.show()
     if args.screenshot:
-        QTimer.singleShot(300, lambda: window.grab().save(str(args.screenshot)))
+        QTimer.singleShot(max(300, (args.quit_after or 900) - 600),
+                          lambda: window.grab().save(str(args.screenshot)))
     if args.quit_after is not None:
         QTimer.singleShot(args.quit_after, app.quit)
     try:
         return app.exec()
     finally:
         window.close()
+        manager.shutdown()
+        store.close()
         if emulator is not None:
             emulator.stop()
         if temp_dir:
             shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def key_tester(hosts):
+    """A function that checks a key with one cheap authenticated call (run off the GUI thread)."""
+    import asyncio
+
+    from fal_desktop.api import AuthError, FalClient, FalError
+
+    def test(key: str) -> str | None:
+        async def check() -> None:
+            async with FalClient(key, hosts) as client:
+                await client.check_key()
+
+        try:
+            asyncio.run(check())
+        except AuthError:
+            return "fal did not accept this key."
+        except FalError as exc:
+            return f"The key could not be checked: {exc.user_message}"
+        return None
+
+    return test

@@ -337,6 +337,10 @@ class FalClient:
         except httpx.TransportError as exc:
             raise NetworkError("The model's stream broke off.", detail=repr(exc)) from None
 
+    async def check_key(self) -> None:
+        """One cheap authenticated call (an upload token); raises AuthError for a bad key."""
+        await uploads.fetch_cdn_token(self)
+
     # -- files -----------------------------------------------------------------------
 
     async def upload_file(self, path: Path, content_type: str | None = None) -> str:

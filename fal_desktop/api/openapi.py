@@ -45,6 +45,32 @@ def schema_file_name(endpoint_id: str) -> str:
     return endpoint_id.strip("/").replace("/", "__") + ".json"
 
 
+def _short_message(err: Any) -> str:
+    """A pydantic-like sentence that does not echo (possibly huge) input values."""
+    kind, limit = err.validator, err.validator_value
+    templates = {
+        "maxLength": "should have at most {} characters",
+        "maximum": "should be less than or equal to {}",
+        "minimum": "should be greater than or equal to {}",
+        "exclusiveMinimum": "should be greater than {}",
+        "exclusiveMaximum": "should be less than {}",
+        "maxItems": "should have at most {} items",
+        "minItems": "should have at least {} items",
+        "type": "should be of type {}",
+        "const": "should be {!r}",
+    }
+    if kind == "minLength":
+        return "Value should not be empty" if limit == 1 else f"Value should have at least {limit} characters"
+    if kind == "enum" and isinstance(limit, list):
+        shown = ", ".join(repr(v) for v in limit[:12])
+        return f"Value should be one of {shown}{'…' if len(limit) > 12 else ''}"
+    if kind == "anyOf":
+        return "Value does not match any allowed form"
+    if kind in templates:
+        return "Value " + templates[kind].format(limit)
+    return str(err.message)[:200]
+
+
 def _ref_name(schema: Any) -> str | None:
     ref = schema.get("$ref") if isinstance(schema, dict) else None
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
@@ -183,7 +209,7 @@ class EndpointSchema:
                 for key in missing:
                     errors.append(FieldError((*loc, key), "Field required", "missing"))
                 continue
-            errors.append(FieldError(loc, err.message, kind))
+            errors.append(FieldError(loc, _short_message(err), kind))
         unique = list(dict.fromkeys(errors))
         unique.sort(key=lambda e: [str(p) for p in e.loc])
         return unique

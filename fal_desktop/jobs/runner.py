@@ -104,9 +104,9 @@ async def _submit(ctx: JobContext, job: JobRecord) -> RequestHandle:
     ctx.store.update(job.id, state=JobState.SUBMITTING, payload=payload)
     ctx.emit(JobUpdate(job.id, JobState.SUBMITTING, message="Sending to fal"))
     handle = await ctx.client.submit(job.endpoint_id, payload)
-    job.request_id = handle.request_id
     ctx.store.update(job.id, state=JobState.QUEUED, request_id=handle.request_id,
                      submitted_at=time.time())
+    job.request_id = handle.request_id
     ctx.emit(JobUpdate(job.id, JobState.QUEUED, message="In queue",
                        queue_position=handle.queue_position,
                        extra={"request_id": handle.request_id}))

@@ -1,34 +1,62 @@
-"""The main window: layout and menus only; behaviour lives in the layers below."""
+"""The main window: models and form on the left, the result in the middle, jobs below.
+
+Layout and wiring only; the work happens in the job manager and the layers below it.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from collections.abc import Callable
 
-from fal_desktop.api.hosts import FalHosts
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
+)
+
+from fal_desktop import __version__
+from fal_desktop.core.catalog import Catalog
+from fal_desktop.core.form_memory import FormMemory
+from fal_desktop.core.jobstore import JobState
 from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
+from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.jobs.manager import JobManager
+from fal_desktop.ui.image_view import ImageView
+from fal_desktop.ui.jobs_model import JobRow, JobsModel
+from fal_desktop.ui.jobs_panel import JobsPanel
+from fal_desktop.ui.key_dialog import ApiKeyDialog, KeyTester
+from fal_desktop.ui.model_panel import ModelPanel
 
 __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
 SANDBOX_MESSAGE = "Sandbox — images are made locally, not by fal's models"
+HISTORY_ROWS = 50
 
 
-class SandboxBanner(QLabel):
-    """A strip across the top saying the app talks to the local emulator."""
+class Banner(QWidget):
+    """A strip across the top of the window with a message and an optional action."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(SANDBOX_MESSAGE, parent)
-        self.setObjectName("sandboxBanner")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setStyleSheet(
-            "#sandboxBanner { background: #f6c343; color: #3a2a00; padding: 6px;"
-            " font-weight: 600; }"
-        )
-        self.setToolTip(
-            "fal-desktop was started with --sandbox: a fal emulator on this computer answers "
-            "every request. Nothing is sent to fal.ai and nothing is billed."
-        )
+    def __init__(self, colour: str, text_colour: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(f"#banner {{ background: {colour}; }} QLabel {{ color: {text_colour};"
+                           " font-weight: 600; }")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 4, 10, 4)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        row.addWidget(self.label, 1)
+        self.button = QPushButton(self)
+        self.button.hide()
+        row.addWidget(self.button)
+        self.hide()
+
+    def show_message(self, text: str, action: str | None = None) -> None:
+        self.label.setText(text)
+        self.button.setText(action or "")
+        self.button.setVisible(bool(action))
+        self.setVisible(bool(text))
 
 
 class MainWindow(QMainWindow):
@@ -36,26 +64,157 @@ class MainWindow(QMainWindow):
         self,
         *,
         paths: AppPaths,
-        hosts: FalHosts,
+        catalog: Catalog,
+        manager: JobManager,
         key_store: ApiKeyStore,
+        key_tester: KeyTester | None = None,
         sandbox: bool = False,
+        settings: QSettings | None = None,
     ) -> None:
         super().__init__()
-        self.paths = paths
-        self.hosts = hosts
-        self.key_store = key_store
-        self.sandbox = sandbox
+        self.paths, self.catalog, self.manager = paths, catalog, manager
+        self.key_store, self.key_tester, self.sandbox = key_store, key_tester, sandbox
+        self.settings = settings or QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
+        self.memory = FormMemory(paths.config / "last-values.json")
         self.setWindowTitle("fal desktop — sandbox" if sandbox else "fal desktop")
-        self.resize(1280, 800)
+        self.resize(1360, 860)
+        self._key_dialog: ApiKeyDialog | None = None
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.sandbox_banner = SandboxBanner(central) if sandbox else None
-        if self.sandbox_banner is not None:
-            layout.addWidget(self.sandbox_banner)
-        self.placeholder = QLabel("Pick a model to start.", central)
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.placeholder, 1)
+        self.sandbox_banner = Banner("#f6c343", "#3a2a00", central)
+        if sandbox:
+            self.sandbox_banner.show_message(SANDBOX_MESSAGE)
+            self.sandbox_banner.setToolTip("Started with --sandbox: a fal emulator on this computer "
+                                           "answers every request. Nothing is sent to fal.ai or billed.")
+        self.notice = Banner("#b3261e", "#ffffff", central)
+        self.notice.button.clicked.connect(self.open_key_dialog)
+        layout.addWidget(self.sandbox_banner)
+        layout.addWidget(self.notice)
+
+        self.model_panel = ModelPanel(catalog, self.memory, central)
+        self.result_view = ImageView(central, "Run a model to see its result here.")
+        self.jobs_model = JobsModel(self)
+        self.jobs_panel = JobsPanel(self.jobs_model, central)
+
+        self.outer = QSplitter(Qt.Orientation.Vertical, central)
+        self.top = QSplitter(Qt.Orientation.Horizontal, self.outer)
+        self.top.addWidget(self.model_panel)
+        self.top.addWidget(self.result_view)
+        self.top.setStretchFactor(1, 1)
+        self.top.setSizes([440, 900])
+        self.outer.addWidget(self.jobs_panel)
+        self.outer.setStretchFactor(0, 3)
+        self.outer.setStretchFactor(1, 1)
+        self.outer.setSizes([580, 260])
+        layout.addWidget(self.outer, 1)
         self.setCentralWidget(central)
+        self._build_menus()
+
+        self.model_panel.run_requested.connect(self.submit)
+        manager.job_added.connect(self.jobs_model.add_job)
+        manager.job_updated.connect(self._on_update)
+        self.jobs_panel.cancel_requested.connect(manager.cancel)
+        self.jobs_panel.retry_requested.connect(self._retry)
+        self.jobs_panel.clear_requested.connect(self._clear_finished)
+        self.jobs_panel.job_selected.connect(self._show_job)
+
+        self._restore_window()
+        for job in manager.store.all(limit=HISTORY_ROWS):
+            if job.state.finished:
+                self.jobs_model.add_job(job)
+        manager.resume_unfinished()
+        self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
+        self._check_key()
+
+    # -- menus and the key -----------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        settings_menu = self.menuBar().addMenu("&Settings")
+        key_action = QAction("fal &API key…", self)
+        key_action.triggered.connect(lambda: self.open_key_dialog())
+        settings_menu.addAction(key_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About fal desktop", self)
+        about.triggered.connect(lambda: QMessageBox.about(
+            self, "About fal desktop", f"fal desktop {__version__}\nImages with the models hosted on fal.ai."))
+        help_menu.addAction(about)
+
+    def _check_key(self) -> None:
+        if self.key_store.get() is None:
+            self.notice.show_message("No fal API key is set, so jobs cannot run yet.", "Set API key…")
+        else:
+            self.notice.show_message("")
+
+    def open_key_dialog(self, reason: str | None = None) -> None:
+        if self._key_dialog is not None and self._key_dialog.isVisible():
+            return
+        self._key_dialog = ApiKeyDialog(self.key_store, self.key_tester, reason=reason, parent=self)
+        self._key_dialog.finished.connect(lambda _r: self._check_key())
+        self._key_dialog.open()
+
+    # -- jobs -----------------------------------------------------------------------
+
+    def submit(self, endpoint_id: str, inputs: dict) -> None:
+        if self.key_store.get() is None:
+            self.open_key_dialog("Set your fal API key to run models.")
+            return
+        job = self.manager.submit(endpoint_id, inputs)
+        self.jobs_panel.select_job(job.id)
+
+    def _retry(self, job_id: str) -> None:
+        job = self.manager.retry(job_id)
+        if job is not None:
+            self.jobs_panel.select_job(job.id)
+
+    def _clear_finished(self) -> None:
+        self.manager.clear_finished()
+        self.jobs_model.remove_finished()
+
+    def _on_update(self, update: JobUpdate) -> None:
+        row = self.jobs_model.apply(update)
+        self.jobs_panel.on_update(update)
+        if row is None:
+            return
+        if update.auth_failed:
+            self.open_key_dialog(f"{update.error} {update.error_detail or ''}".strip())
+        form = self.model_panel.form
+        if update.field_errors and form is not None and form.schema.endpoint_id == row.job.endpoint_id:
+            form.show_field_errors(list(update.field_errors))
+        if update.state is JobState.COMPLETED:
+            output = self.manager.store.get(row.job.id)
+            seed = output.output.get("seed") if output and isinstance(output.output, dict) else None
+            seed_field = form.fields.get("seed") if form is not None else None
+            if isinstance(seed, int) and seed_field is not None and hasattr(seed_field, "set_last_seed"):
+                seed_field.set_last_seed(seed)
+            selected = self.jobs_panel.selected_row()
+            if selected is None or selected.job.id == row.job.id:
+                self._show_job(row)
+
+    def _show_job(self, row: JobRow | None) -> None:
+        self.result_view.show_file(row.files[0] if row and row.files else None)
+
+    # -- window state ------------------------------------------------------------------
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for name, splitter in (("outer", self.outer), ("top", self.top), ("jobs", self.jobs_panel.splitter)):
+            state = self.settings.value(f"splitter/{name}")
+            if state is not None:
+                splitter.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.settings.setValue("geometry", self.saveGeometry())
+        for name, splitter in (("outer", self.outer), ("top", self.top), ("jobs", self.jobs_panel.splitter)):
+            self.settings.setValue(f"splitter/{name}", splitter.saveState())
+        self.settings.sync()
+        self.model_panel._remember()
+        super().closeEvent(event)

@@ -1,0 +1,191 @@
+"""A table model of jobs: model, what it is, state, queue position, elapsed, progress."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+
+from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.jobs.events import JobUpdate, LogEntry
+
+__all__ = ["JobRow", "JobsModel", "COLUMNS"]
+
+COLUMNS = ("Model", "Input", "State", "Queue", "Elapsed", "Progress")
+
+_STATE_TEXT = {
+    JobState.PENDING: "Waiting",
+    JobState.SUBMITTING: "Sending",
+    JobState.QUEUED: "Queued",
+    JobState.RUNNING: "Running",
+    JobState.DOWNLOADING: "Downloading",
+    JobState.COMPLETED: "Done",
+    JobState.FAILED: "Failed",
+    JobState.CANCELLED: "Cancelled",
+}
+
+
+def describe_inputs(inputs: dict[str, Any]) -> str:
+    """A short text for a job: its prompt, or the name of its input image."""
+    prompt = inputs.get("prompt")
+    if isinstance(prompt, str) and prompt.strip():
+        text = " ".join(prompt.split())
+        return text if len(text) <= 60 else text[:57] + "…"
+    for key, value in inputs.items():
+        if isinstance(value, str) and ("image" in key or key.endswith("_url")) and value:
+            if value.startswith("data:"):
+                return "pasted image"
+            return value.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1][:60]
+    return ""
+
+
+@dataclass
+class JobRow:
+    job: JobRecord
+    message: str = ""
+    queue_position: int | None = None
+    progress: float | None = None
+    logs: list[LogEntry] = field(default_factory=list)
+    files: tuple[str, ...] = ()
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
+    error: str | None = None
+    error_detail: str | None = None
+
+    @property
+    def state(self) -> JobState:
+        return self.job.state
+
+    def elapsed(self) -> float:
+        return (self.ended or time.monotonic()) - self.started
+
+
+class JobsModel(QAbstractTableModel):
+    """Rows of :class:`JobRow`, newest last; updated from :class:`JobUpdate`s."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[JobRow] = []
+        self._index: dict[str, int] = {}
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
+        self._ticker.start()
+
+    # -- Qt model API --------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if row.error:
+                return f"{row.error}\n\n{row.error_detail or ''}".strip()
+            return row.message or None
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        if role == Qt.ItemDataRole.ForegroundRole and column == "State" and row.state is JobState.FAILED:
+            from PySide6.QtGui import QColor
+
+            return QColor("#c62828")
+        return None
+
+    def _display(self, row: JobRow, column: str) -> str:
+        if column == "Model":
+            return row.job.endpoint_id.removeprefix("fal-ai/")
+        if column == "Input":
+            return row.job.label or describe_inputs(row.job.inputs)
+        if column == "State":
+            text = _STATE_TEXT[row.state]
+            if row.state is JobState.FAILED and row.error:
+                return f"Failed: {row.error}"
+            return text
+        if column == "Queue":
+            if row.state is JobState.QUEUED and row.queue_position is not None:
+                return f"#{row.queue_position + 1}"
+            return ""
+        if column == "Elapsed":
+            seconds = int(row.elapsed())
+            return f"{seconds // 60}:{seconds % 60:02d}"
+        if column == "Progress":
+            if row.state is JobState.COMPLETED:
+                return "100%"
+            return f"{row.progress * 100:.0f}%" if row.progress is not None else ""
+        return ""
+
+    # -- updates ---------------------------------------------------------------------
+
+    def row_for(self, job_id: str) -> JobRow | None:
+        index = self._index.get(job_id)
+        return self._rows[index] if index is not None else None
+
+    def row_at(self, row: int) -> JobRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def add_job(self, job: JobRecord) -> None:
+        if job.id in self._index:
+            return
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+        row = JobRow(job)
+        if job.state.finished:
+            row.ended = row.started
+        row.error, row.error_detail = job.error, job.error_detail
+        row.files = tuple(job.files)
+        self._index[job.id] = len(self._rows)
+        self._rows.append(row)
+        self.endInsertRows()
+
+    def apply(self, update: JobUpdate) -> JobRow | None:
+        index = self._index.get(update.job_id)
+        if index is None:
+            return None
+        row = self._rows[index]
+        row.job.state = update.state
+        if update.message is not None:
+            row.message = update.message
+        if update.queue_position is not None:
+            row.queue_position = update.queue_position
+        if update.progress is not None:
+            row.progress = update.progress
+        if update.new_logs:
+            row.logs.extend(update.new_logs)
+        if update.files:
+            row.files = update.files
+        if update.error is not None:
+            row.error, row.error_detail = update.error, update.error_detail
+        if update.state.finished and row.ended is None:
+            row.ended = time.monotonic()
+        self.dataChanged.emit(self.index(index, 0), self.index(index, len(COLUMNS) - 1))
+        return row
+
+    def remove_finished(self) -> list[str]:
+        keep = [r for r in self._rows if not r.state.finished]
+        gone = [r.job.id for r in self._rows if r.state.finished]
+        if gone:
+            self.beginResetModel()
+            self._rows = keep
+            self._index = {r.job.id: i for i, r in enumerate(keep)}
+            self.endResetModel()
+        return gone
+
+    def _tick(self) -> None:
+        column = COLUMNS.index("Elapsed")
+        for i, row in enumerate(self._rows):
+            if not row.state.finished:
+                self.dataChanged.emit(self.index(i, column), self.index(i, column))

@@ -1,0 +1,149 @@
+"""The jobs panel: every job in a table, the selected job's live log, and job actions.
+
+Signals:
+    cancel_requested(str), retry_requested(str), clear_requested(): the user asked for it.
+    job_selected(object): the selected :class:`JobRow`, or None.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fal_desktop.core.jobstore import JobState
+from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.ui.jobs_model import JobRow, JobsModel
+
+__all__ = ["JobsPanel"]
+
+
+class JobsPanel(QWidget):
+    cancel_requested = Signal(str)
+    retry_requested = Signal(str)
+    clear_requested = Signal()
+    job_selected = Signal(object)
+
+    def __init__(self, model: JobsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+
+        bar = QHBoxLayout()
+        title = QLabel("<b>Jobs</b>", self)
+        bar.addWidget(title)
+        bar.addStretch(1)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.retry_button = QPushButton("Retry", self)
+        self.clear_button = QPushButton("Clear finished", self)
+        for button in (self.cancel_button, self.retry_button, self.clear_button):
+            bar.addWidget(button)
+        layout.addLayout(bar)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.table = QTableView(self.splitter)
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 140), (3, 60), (4, 60), (5, 70)):
+            self.table.setColumnWidth(column, width)
+        self.log_view = QPlainTextEdit(self.splitter)
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(5000)
+        self.log_view.setPlaceholderText("The selected job's log appears here.")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.log_view.setFont(mono)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout.addWidget(self.splitter, 1)
+
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.retry_button.clicked.connect(self._retry)
+        self.clear_button.clicked.connect(self.clear_requested)
+        model.rowsInserted.connect(lambda *_: self._update_buttons())
+        model.modelReset.connect(self._update_buttons)
+        self._update_buttons()
+
+    # -- selection and the log --------------------------------------------------------
+
+    def selected_row(self) -> JobRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def select_job(self, job_id: str) -> None:
+        for i in range(self.model.rowCount()):
+            row = self.model.row_at(i)
+            if row is not None and row.job.id == job_id:
+                self.table.selectRow(i)
+                return
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection(self, *_: object) -> None:
+        row = self.selected_row()
+        self.log_view.setPlainText(self._log_text(row) if row else "")
+        self._update_buttons()
+        self.job_selected.emit(row)
+
+    @staticmethod
+    def _log_text(row: JobRow) -> str:
+        lines = [f"{row.job.endpoint_id}  ·  job {row.job.id[:8]}"]
+        if row.job.request_id:
+            lines[0] += f"  ·  request {row.job.request_id}"
+        lines += [entry.message for entry in row.logs]
+        if row.error:
+            lines += ["", f"Error: {row.error}"]
+            if row.error_detail:
+                lines.append(row.error_detail)
+        return "\n".join(lines)
+
+    def on_update(self, update: JobUpdate) -> None:
+        """Called with every job update (after the model has applied it)."""
+        row = self.selected_row()
+        if row is not None and row.job.id == update.job_id:
+            if update.error is not None or update.state.finished:
+                self.log_view.setPlainText(self._log_text(row))
+            else:
+                for entry in update.new_logs:
+                    self.log_view.appendPlainText(entry.message)
+            self._update_buttons()
+
+    # -- actions -----------------------------------------------------------------
+
+    def _update_buttons(self) -> None:
+        row = self.selected_row()
+        self.cancel_button.setEnabled(row is not None and not row.state.finished)
+        self.retry_button.setEnabled(
+            row is not None and row.state in (JobState.FAILED, JobState.CANCELLED)
+        )
+        self.clear_button.setEnabled(self.model.rowCount() > 0)
+
+    def _cancel(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.cancel_requested.emit(row.job.id)
+
+    def _retry(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.retry_requested.emit(row.job.id)

@@ -1,0 +1,173 @@
+"""The left side of the window: pick a model (or type any endpoint id), fill its form, run.
+
+Signals:
+    run_requested(str, dict): endpoint id and the form's value, already validated.
+    model_changed(str): a model's form is now shown.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+)
+
+from fal_desktop.api.openapi import EndpointSchema
+from fal_desktop.core.catalog import GROUPS, Catalog, CatalogError
+from fal_desktop.core.form_memory import FormMemory
+from fal_desktop.forms.form import ParamsForm
+
+__all__ = ["ModelPanel"]
+
+
+class _Loaded(QObject):
+    done = Signal(str, object)  # endpoint id, EndpointSchema | CatalogError
+
+
+class _LoadTask(QRunnable):
+    def __init__(self, catalog: Catalog, endpoint_id: str, signals: _Loaded) -> None:
+        super().__init__()
+        self.catalog, self.endpoint_id, self.signals = catalog, endpoint_id, signals
+
+    def run(self) -> None:
+        try:
+            result: object = self.catalog.load(self.endpoint_id)
+        except CatalogError as exc:
+            result = exc
+        self.signals.done.emit(self.endpoint_id, result)
+
+
+class ModelPanel(QWidget):
+    run_requested = Signal(str, dict)
+    model_changed = Signal(str)
+
+    def __init__(self, catalog: Catalog, memory: FormMemory, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.catalog, self.memory = catalog, memory
+        self.form: ParamsForm | None = None
+        self._pool = QThreadPool(self)
+        self._loaded = _Loaded(self)
+        self._loaded.done.connect(self._on_loaded)
+        layout = QVBoxLayout(self)
+
+        self.picker = QComboBox(self)
+        self.picker.setMaxVisibleItems(24)
+        self.picker.activated.connect(self._picked)
+        layout.addWidget(self.picker)
+
+        other = QHBoxLayout()
+        self.endpoint_edit = QLineEdit(self)
+        self.endpoint_edit.setPlaceholderText("Any other model: owner/name, e.g. fal-ai/recraft-v3")
+        self.endpoint_edit.returnPressed.connect(self._load_typed)
+        self.load_button = QPushButton("Load", self)
+        self.load_button.clicked.connect(self._load_typed)
+        other.addWidget(self.endpoint_edit, 1)
+        other.addWidget(self.load_button)
+        layout.addLayout(other)
+        self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
+        self.status_label.hide()
+        layout.addWidget(self.status_label)
+
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        layout.addWidget(self.scroll, 1)
+
+        self.run_button = QPushButton("Run  (Ctrl+Enter)", self)
+        self.run_button.setDefault(True)
+        self.run_button.setMinimumHeight(34)
+        self.run_button.setEnabled(False)
+        self.run_button.clicked.connect(self.run)
+        layout.addWidget(self.run_button)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.run, context=Qt.ShortcutContext.WindowShortcut)
+        self.refresh_models()
+
+    # -- the model list ------------------------------------------------------------------
+
+    def refresh_models(self) -> None:
+        model = QStandardItemModel(self.picker)
+        entries = self.catalog.entries()
+        for group in GROUPS:
+            members = [e for e in entries if e.group == group]
+            if not members:
+                continue
+            header = QStandardItem(group.upper())
+            header.setFlags(Qt.ItemFlag.NoItemFlags)
+            model.appendRow(header)
+            for entry in members:
+                item = QStandardItem("   " + entry.endpoint_id)
+                item.setData(entry.endpoint_id, Qt.ItemDataRole.UserRole)
+                model.appendRow(item)
+        self.picker.setModel(model)
+
+    @property
+    def endpoint_id(self) -> str | None:
+        return self.form.schema.endpoint_id if self.form else None
+
+    def _picked(self, index: int) -> None:
+        endpoint_id = self.picker.itemData(index, Qt.ItemDataRole.UserRole)
+        if endpoint_id:
+            self.select_model(endpoint_id)
+
+    def _load_typed(self) -> None:
+        text = self.endpoint_edit.text().strip()
+        if text:
+            self.select_model(text)
+
+    def select_model(self, endpoint_id: str) -> None:
+        schema = self.catalog.cached(endpoint_id)
+        if schema is not None:
+            self._show_schema(schema)
+            return
+        self._set_status(f"Loading {endpoint_id} from fal…", error=False)
+        self.load_button.setEnabled(False)
+        self._pool.start(_LoadTask(self.catalog, endpoint_id, self._loaded))
+
+    def _on_loaded(self, endpoint_id: str, result: object) -> None:
+        self.load_button.setEnabled(True)
+        if isinstance(result, EndpointSchema):
+            self.refresh_models()
+            self._show_schema(result)
+        else:
+            self._set_status(str(result), error=True)
+
+    def _set_status(self, text: str, *, error: bool) -> None:
+        self.status_label.setStyleSheet("color: #c62828;" if error else "")
+        self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))
+
+    def _show_schema(self, schema: EndpointSchema) -> None:
+        self._remember()
+        self._set_status("", error=False)
+        self.form = ParamsForm(schema)
+        notes = self.form.set_value(self.memory.get(schema.endpoint_id))
+        if notes:
+            self.form.notes_label.setText("Last values restored. " + " ".join(notes))
+        self.scroll.setWidget(self.form)
+        for index in range(self.picker.count()):
+            if self.picker.itemData(index, Qt.ItemDataRole.UserRole) == schema.endpoint_id:
+                self.picker.setCurrentIndex(index)
+        self.run_button.setEnabled(True)
+        self.memory.last_endpoint = schema.endpoint_id
+        self.model_changed.emit(schema.endpoint_id)
+
+    def _remember(self) -> None:
+        if self.form is not None:
+            self.memory.remember(self.form.schema.endpoint_id, self.form.value())
+
+    # -- running -----------------------------------------------------------------------
+
+    def run(self) -> None:
+        if self.form is None or not self.run_button.isEnabled():
+            return
+        errors = self.form.validate()
+        if errors:
+            return
+        self._remember()
+        self.run_requested.emit(self.form.schema.endpoint_id, self.form.value())
+
+    def wait_idle(self) -> None:
+        self._pool.waitForDone(20000)

@@ -1,0 +1,194 @@
+"""The whole window against the emulator, driven through its widgets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from fal_desktop.api import FalClient, RetryPolicy
+from fal_desktop.app import key_tester
+from fal_desktop.core.catalog import Catalog
+from fal_desktop.core.jobstore import JobState, JobStore
+from fal_desktop.core.paths import AppPaths
+from fal_desktop.core.secrets import ApiKeyStore
+from fal_desktop.emulator import Emulator
+from fal_desktop.jobs.manager import JobManager
+from fal_desktop.ui.key_dialog import ApiKeyDialog
+from fal_desktop.ui.main_window import MainWindow
+
+KEY = "window-test-0123:secret-4567-abcdef"
+
+
+@pytest.fixture
+def emulator():
+    with Emulator(key=KEY, job_duration=0.4, workers=2) as emu:
+        yield emu
+
+
+@pytest.fixture
+def open_window(qtbot, emulator, tmp_path, memory_keyring):
+    windows = []
+
+    def make(key=KEY):
+        paths = AppPaths.under(tmp_path / "app").ensure()
+        store = ApiKeyStore(environ={"FAL_KEY": key} if key else {})
+        jobs = JobStore(paths.data / "jobs.sqlite3")
+        manager = JobManager(jobs, lambda: FalClient(store.get, emulator.hosts,
+                                                     retry=RetryPolicy(base_delay=0.01)), paths.outputs)
+        window = MainWindow(paths=paths, catalog=Catalog(paths.schema_cache, emulator.hosts),
+                            manager=manager, key_store=store, key_tester=key_tester(emulator.hosts),
+                            settings=QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(window)
+        window.show()
+        windows.append((window, manager, jobs))
+        return window
+
+    yield make
+    for window, manager, jobs in windows:
+        window.close()
+        manager.shutdown()
+        jobs.close()
+
+
+def _type_prompt(qtbot, window, text):
+    editor = window.model_panel.form.fields["prompt"].editor
+    editor.setFocus()
+    qtbot.keyClicks(editor, text)
+
+
+def _rows(window):
+    return [window.jobs_model.row_at(i) for i in range(window.jobs_model.rowCount())]
+
+
+def test_text_to_image_job_shows_its_image(qtbot, open_window, tmp_path):
+    window = open_window()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    _type_prompt(qtbot, window, "a lighthouse at dusk")
+    # Through the window system, as a real key press arrives, so the shortcut sees it.
+    qtbot.keyClick(window.windowHandle(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(_rows(window)) == 1, timeout=5000)
+    row = _rows(window)[0]
+    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(lambda: not window.result_view.image.isNull(), timeout=10000)
+    assert window.result_view.image.width() == 1024  # landscape_4_3 default
+    assert "lighthouse" in window.jobs_model.data(window.jobs_model.index(0, 1))
+    assert "Step 5/5" in window.jobs_panel.log_view.toPlainText()
+    assert Path(row.files[0]).is_file()
+    window.grab().save(str(tmp_path / "window-done.png"))
+
+
+def test_three_jobs_at_once_with_positions_and_logs(qtbot, open_window, emulator):
+    emulator.job_duration = 0.8
+    window = open_window()
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    for i in range(3):
+        window.model_panel.form.fields["prompt"].set_value(f"job number {i}")
+        window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(_rows(window)) == 3, timeout=5000)
+    seen_queue = []
+    qtbot.waitUntil(lambda: seen_queue.append(
+        [window.jobs_model.data(window.jobs_model.index(i, 3)) for i in range(3)]) or
+        all(r.state is JobState.COMPLETED for r in _rows(window)), timeout=30000)
+    assert any("#1" in cells for cells in seen_queue)  # the third job waited in the queue
+    assert all(any(l.message == "Step 5/5" for l in r.logs) for r in _rows(window))
+
+
+def test_cancel_queued_and_running_through_the_panel(qtbot, open_window, emulator):
+    emulator.job_duration = 5.0
+    window = open_window()
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    for i in range(3):
+        window.model_panel.form.fields["prompt"].set_value(f"cancel me {i}")
+        window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(_rows(window)) == 3 and _rows(window)[0].state is JobState.RUNNING
+                    and _rows(window)[2].state is JobState.QUEUED, timeout=10000)
+    for index in (2, 0):
+        window.jobs_panel.table.selectRow(index)
+        assert window.jobs_panel.cancel_button.isEnabled()
+        window.jobs_panel.cancel_button.click()
+    qtbot.waitUntil(lambda: _rows(window)[0].state is JobState.CANCELLED
+                    and _rows(window)[2].state is JobState.CANCELLED, timeout=10000)
+    assert window.jobs_panel.retry_button.isEnabled()
+    window.jobs_panel.retry_button.click()  # retry the cancelled one
+    qtbot.waitUntil(lambda: len(_rows(window)) == 4, timeout=5000)
+
+
+def test_invalid_value_lands_on_its_field(qtbot, open_window):
+    window = open_window()
+    window.model_panel.select_model("fal-ai/recraft-v3")
+    window.model_panel.run_button.click()  # empty prompt: caught before sending
+    field = window.model_panel.form.fields["prompt"]
+    assert field.error_label.isVisible() and "should not be empty" in field.error_label.text()
+    assert window.jobs_model.rowCount() == 0
+    # A 422 from the server lands on the same field.
+    window.manager.submit("fal-ai/recraft-v3", {"prompt": "x" * 1200})
+    qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.FAILED,
+                    timeout=10000)
+    qtbot.waitUntil(lambda: "at most 1000 characters" in field.error_label.text(), timeout=5000)
+    assert "rejected" in _rows(window)[0].error
+
+
+def test_wrong_key_opens_the_key_dialog(qtbot, open_window):
+    window = open_window(key="not-the:right-key")
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    window.model_panel.form.fields["prompt"].set_value("x")
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: window.findChild(ApiKeyDialog) is not None
+                    and window.findChild(ApiKeyDialog).isVisible(), timeout=10000)
+    dialog = window.findChild(ApiKeyDialog)
+    assert "API key" in dialog.reason_label.text()
+    assert "right-key" not in dialog.current_label.text()
+
+
+def test_no_key_shows_a_banner_and_the_dialog_on_run(qtbot, open_window):
+    window = open_window(key=None)
+    assert window.notice.isVisible() and "No fal API key" in window.notice.label.text()
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    window.model_panel.form.fields["prompt"].set_value("x")
+    window.model_panel.run_button.click()
+    assert window.findChild(ApiKeyDialog).isVisible()
+    assert window.jobs_model.rowCount() == 0
+
+
+def test_restart_resumes_and_remembers_form_and_layout(qtbot, open_window, emulator):
+    emulator.job_duration = 1.5
+    first = open_window()
+    first.model_panel.select_model("fal-ai/flux/schnell")
+    first.model_panel.form.fields["prompt"].set_value("remember me")
+    first.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: bool(_rows(first))
+                    and first.manager.store.get(_rows(first)[0].job.id).request_id is not None,
+                    timeout=10000)
+    first.top.setSizes([500, 700])
+    first.close()
+    first.manager.shutdown()  # as if the app had been killed with the job in flight
+    first.manager.store.close()
+    second = open_window()
+    assert second.model_panel.endpoint_id == "fal-ai/flux/schnell"
+    assert second.model_panel.form.value()["prompt"] == "remember me"
+    assert abs(second.top.sizes()[0] - 500) <= 2
+    qtbot.waitUntil(lambda: bool(_rows(second)) and _rows(second)[0].state is JobState.COMPLETED,
+                    timeout=20000)
+    assert emulator.submissions["fal-ai/flux/schnell"] == 1
+
+
+def test_the_key_is_never_written_anywhere(qtbot, open_window, tmp_path, caplog):
+    window = open_window()
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    for i in range(2):
+        window.model_panel.form.fields["prompt"].set_value(f"scan {i}")
+        window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(_rows(window)) == 2 and all(r.state.finished for r in _rows(window)),
+                    timeout=20000)
+    window.close()
+    secret_parts = [KEY, KEY.split(":")[1]]
+    for root, _dirs, files in os.walk(tmp_path / "app"):
+        for name in files:
+            data = (Path(root) / name).read_bytes()
+            assert not any(part.encode() in data for part in secret_parts), name
+    assert not any(part in caplog.text for part in secret_parts)
