@@ -21,11 +21,19 @@ from PySide6.QtWidgets import (
 
 from fal_desktop.forms.spec import IMAGE_SIZE_PRESETS, FieldSpec
 
-__all__ = ["MISSING", "FieldWidget", "make_field"]
+__all__ = ["MISSING", "FieldWidget", "make_field", "same_value"]
 
 MISSING = object()
 INT_LIMIT = 2**31 - 1
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
+
+
+def same_value(value: Any, default: Any) -> bool:
+    """Whether a field still holds its default (numbers compared as numbers)."""
+    numbers = (int, float)
+    if isinstance(value, numbers) and isinstance(default, numbers) and not isinstance(value, bool):
+        return abs(float(value) - float(default)) <= 1e-4 * max(1.0, abs(float(default)))
+    return str(value) == str(default)
 
 
 class FieldWidget(QWidget):
@@ -393,6 +401,10 @@ _KINDS = {"prompt": TextField, "text": TextField, "enum": EnumField, "bool": Boo
 
 
 def make_field(spec: FieldSpec, parent: QWidget | None = None) -> FieldWidget:
-    widget = _KINDS.get(spec.kind, JsonField)(spec, parent)
+    from fal_desktop.forms import compound
+
+    kinds = {**_KINDS, "list": compound.ListField, "object": compound.ObjectField,
+             "object_list": compound.ObjectListField}
+    widget = kinds.get(spec.kind, JsonField)(spec, parent)
     widget.reset()
     return widget

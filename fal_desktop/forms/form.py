@@ -15,20 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.api.openapi import EndpointSchema, FieldError
-from fal_desktop.forms.fields import MISSING, FieldWidget, make_field
+from fal_desktop.forms.fields import MISSING, FieldWidget, make_field, same_value
 from fal_desktop.forms.spec import FieldSpec, field_specs
 
 __all__ = ["ParamsForm"]
 
 LABEL_WIDTH = 130
-
-
-def _same(value: Any, default: Any) -> bool:
-    """Whether a field still holds its default (numbers compared as numbers)."""
-    numbers = (int, float)
-    if isinstance(value, numbers) and isinstance(default, numbers) and not isinstance(value, bool):
-        return abs(float(value) - float(default)) <= 1e-4 * max(1.0, abs(float(default)))
-    return str(value) == str(default)
 
 
 def _label(spec: FieldSpec) -> QLabel:
@@ -97,7 +89,7 @@ class ParamsForm(QWidget):
             value = self.fields[spec.name].value()
             if value is MISSING:
                 continue
-            if spec.required or not spec.has_default or not _same(value, spec.default):
+            if spec.required or not spec.has_default or not same_value(value, spec.default):
                 out[spec.name] = value
         return out
 
@@ -130,7 +122,12 @@ class ParamsForm(QWidget):
 
     def validate(self) -> list[FieldError]:
         """Check the value against the schema and show each problem on its field."""
-        errors = self.schema.validate_input(self.value())
+        value = self.value()
+        errors = self.schema.validate_input(value)
+        flagged = {e.loc[:1] for e in errors}
+        for spec in self.specs:  # a required field left empty is a mistake, whatever the schema allows
+            if spec.required and value.get(spec.name) in ("", [], None) and (spec.name,) not in flagged:
+                errors.append(FieldError((spec.name,), "This field is required", "missing"))
         self.show_field_errors(errors)
         return errors
 
@@ -139,16 +136,23 @@ class ParamsForm(QWidget):
         for field in self.fields.values():
             field.set_error(None)
         unplaced = []
-        by_field: dict[str, list[str]] = {}
+        by_field: dict[str, list[FieldError]] = {}
         for error in errors:
             name = error.loc[0] if error.loc else None
             if isinstance(name, str) and name in self.fields:
-                where = ".".join(str(p) for p in error.loc[1:])
-                by_field.setdefault(name, []).append(f"{where}: {error.msg}" if where else error.msg)
+                by_field.setdefault(name, []).append(error)
             else:
                 unplaced.append(error)
-        for name, messages in by_field.items():
-            self.fields[name].set_error("; ".join(messages))
-            if self.fields[name].spec.advanced:
+        for name, found in by_field.items():
+            field = self.fields[name]
+            text = "; ".join((".".join(str(p) for p in e.loc[1:]) + ": " if e.loc[1:] else "") + e.msg
+                             for e in found)
+            if field.spec.kind in ("object", "object_list"):
+                field.set_error(text, [(e.loc[1:], e.msg) for e in found])
+            else:
+                field.set_error(text)
+            if field.spec.advanced:
                 self.advanced_toggle.setChecked(True)
+        if unplaced:
+            self.notes_label.setText("; ".join(e.msg for e in unplaced))
         return unplaced

@@ -13,7 +13,7 @@ from typing import Any
 
 from fal_desktop.api.openapi import EndpointSchema
 
-__all__ = ["FieldSpec", "field_specs", "widget_kind", "IMAGE_SIZE_PRESETS"]
+__all__ = ["FieldSpec", "field_specs", "object_specs", "widget_kind", "IMAGE_SIZE_PRESETS"]
 
 IMAGE_SIZE_PRESETS = ("square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3",
                       "landscape_16_9")
@@ -39,6 +39,7 @@ class FieldSpec:
     maximum: float | None = None
     integer: bool = False
     schema: dict[str, Any] = field(default_factory=dict)
+    children: list["FieldSpec"] = field(default_factory=list)  # object and object-list fields
 
 
 def _humanise(name: str) -> str:
@@ -110,12 +111,33 @@ def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
     if kind == "string" and len(options) == 1:
         long_text = (first.get("maxLength") or 0) > 300 or "prompt" in name
         return "prompt" if long_text else "text"
+    if kind == "array" and len(options) == 1:
+        items = schema.resolve(first.get("items") or {})
+        if items.get("type") == "object" and items.get("properties"):
+            return "object_list"
+        if items.get("type") in ("string", "number", "integer") and not items.get("enum"):
+            return "list"
+    if kind == "object" and first.get("properties") and len(options) == 1:
+        return "object"
+    if len(options) == 2 and {o.get("type") for o in options} == {"string", "array"}:
+        return "list"
     return "json"
 
 
 def field_specs(schema: EndpointSchema) -> list[FieldSpec]:
     """Every input field, required first, then in the schema's own display order."""
-    root = schema.resolve(schema.input_schema)
+    specs = object_specs(schema, schema.input_schema)
+    main = [s for s in specs if s.required or s.kind in ("prompt", "image")]
+    rest = [s for s in specs if s not in main]
+    for spec in rest:
+        spec.advanced = spec.name not in ("image_size", "num_images", "seed", "upscale_factor", "scale")
+    main.sort(key=lambda s: not s.required)
+    return main + rest
+
+
+def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) -> list[FieldSpec]:
+    """The fields of one object schema, in its display order (nested objects included)."""
+    root = schema.resolve(obj)
     props: dict[str, Any] = root.get("properties", {})
     order = root.get("x-fal-order-properties") or list(props)
     order = [n for n in order if n in props] + [n for n in props if n not in order]
@@ -148,10 +170,10 @@ def field_specs(schema: EndpointSchema) -> list[FieldSpec]:
             integer=first.get("type") == "integer",
             schema=resolved,
         )
+        if spec.kind in ("object", "object_list") and depth < 4:
+            target = first if spec.kind == "object" else schema.resolve(first.get("items") or {})
+            spec.children = object_specs(schema, target, depth + 1)
+        elif spec.kind in ("object", "object_list"):
+            spec.kind = "json"
         specs.append(spec)
-    main = [s for s in specs if s.required or s.kind in ("prompt", "image")]
-    rest = [s for s in specs if s not in main]
-    for spec in rest:
-        spec.advanced = spec.name not in ("image_size", "num_images", "seed", "upscale_factor", "scale")
-    main.sort(key=lambda s: not s.required)
-    return main + rest
+    return specs

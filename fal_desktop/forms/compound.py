@@ -1,0 +1,173 @@
+"""Fields that hold other fields: lists of values, objects, and lists of objects (LoRAs…)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
+)
+
+from fal_desktop.forms.fields import MISSING, FieldWidget, make_field, same_value
+from fal_desktop.forms.spec import FieldSpec
+
+__all__ = ["ListField", "ObjectField", "ObjectListField", "SubForm"]
+
+
+class SubForm(QWidget):
+    """The fields of one object, laid out as a small form."""
+
+    def __init__(self, specs: list[FieldSpec], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.specs = specs
+        self.fields: dict[str, FieldWidget] = {}
+        layout = QFormLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for spec in specs:
+            field = make_field(spec, self)
+            self.fields[spec.name] = field
+            label = QLabel(spec.title + (" *" if spec.required else ""), self)
+            label.setToolTip(spec.description)
+            layout.addRow(label, field)
+
+    def value(self) -> dict[str, Any]:
+        out = {}
+        for spec in self.specs:
+            value = self.fields[spec.name].value()
+            if value is MISSING:
+                continue
+            if spec.required or not spec.has_default or not same_value(value, spec.default):
+                out[spec.name] = value
+        return out
+
+    def set_value(self, value: Any) -> None:
+        for name, field in self.fields.items():
+            if isinstance(value, dict) and name in value:
+                field.set_value(value[name])
+            else:
+                field.reset()
+
+    def show_errors(self, errors: list[tuple[tuple, str]]) -> None:
+        for field in self.fields.values():
+            field.set_error(None)
+        for loc, message in errors:
+            if loc and loc[0] in self.fields:
+                where = ".".join(str(p) for p in loc[1:])
+                self.fields[loc[0]].set_error(f"{where}: {message}" if where else message)
+
+
+class ListField(FieldWidget):
+    """A list of plain values, one per line."""
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.editor = QPlainTextEdit(self)
+        self.editor.setFixedHeight(56)
+        self.editor.setPlaceholderText("One per line")
+        self.editor.textChanged.connect(self.value_changed)
+        self.row.addWidget(self.editor)
+        items = spec.schema.get("items") if isinstance(spec.schema.get("items"), dict) else {}
+        self._item_type = items.get("type", "string")
+
+    def value(self) -> Any:
+        lines = [line.strip() for line in self.editor.toPlainText().splitlines() if line.strip()]
+        if not lines:
+            return MISSING if not self.spec.required else []
+        if self._item_type in ("number", "integer"):
+            numbers = []
+            for line in lines:
+                try:
+                    numbers.append(int(line) if self._item_type == "integer" else float(line))
+                except ValueError:
+                    return lines  # validation says which line is wrong
+            return numbers
+        return lines
+
+    def set_value(self, value: Any) -> None:
+        items = value if isinstance(value, list) else ([] if value is None else [value])
+        self.editor.setPlainText("\n".join(str(v) for v in items))
+
+
+class ObjectField(FieldWidget):
+    """An object with known fields, shown as an indented sub-form."""
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.sub = SubForm(spec.children, self)
+        self.row.addWidget(self.sub)
+        for field in self.sub.fields.values():
+            field.value_changed.connect(self.value_changed)
+
+    def value(self) -> Any:
+        value = self.sub.value()
+        if not value and not self.spec.required:
+            return MISSING
+        return value
+
+    def set_value(self, value: Any) -> None:
+        self.sub.set_value(value if isinstance(value, dict) else {})
+
+    def set_error(self, text: str | None, errors: list[tuple[tuple, str]] | None = None) -> None:
+        super().set_error(text if not errors else None)
+        self.sub.show_errors(errors or [])
+
+
+class ObjectListField(FieldWidget):
+    """Rows of sub-forms with Add and Remove, e.g. LoRA weights."""
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        self.rows_box = QVBoxLayout()
+        column.addLayout(self.rows_box)
+        self.add_button = QPushButton(f"Add {spec.title.rstrip('s').lower() or 'item'}", self)
+        self.add_button.clicked.connect(lambda: self.add_row())
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        self.row.addLayout(column)
+        self.items: list[SubForm] = []
+
+    def add_row(self, value: Any = None) -> SubForm:
+        frame = QFrame(self)
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        line = QHBoxLayout(frame)
+        line.setContentsMargins(6, 6, 6, 6)
+        sub = SubForm(self.spec.children, frame)
+        sub.set_value(value or {})
+        remove = QPushButton("Remove", frame)
+        remove.clicked.connect(lambda: self.remove_row(sub))
+        line.addWidget(sub, 1)
+        line.addWidget(remove)
+        for field in sub.fields.values():
+            field.value_changed.connect(self.value_changed)
+        self.rows_box.addWidget(frame)
+        self.items.append(sub)
+        self.value_changed.emit()
+        return sub
+
+    def remove_row(self, sub: SubForm) -> None:
+        if sub in self.items:
+            self.items.remove(sub)
+            sub.parentWidget().deleteLater()
+            self.value_changed.emit()
+
+    def value(self) -> Any:
+        return [sub.value() for sub in self.items]
+
+    def set_value(self, value: Any) -> None:
+        for sub in list(self.items):
+            self.remove_row(sub)
+        for item in value if isinstance(value, list) else []:
+            self.add_row(item if isinstance(item, dict) else {})
+
+    def set_error(self, text: str | None, errors: list[tuple[tuple, str]] | None = None) -> None:
+        placed = []
+        for loc, message in errors or []:
+            if loc and isinstance(loc[0], int) and loc[0] < len(self.items):
+                placed.append((loc[0], loc[1:], message))
+        for index, sub in enumerate(self.items):
+            sub.show_errors([(rest, msg) for i, rest, msg in placed if i == index])
+        super().set_error(text if not placed else None)

@@ -1,0 +1,116 @@
+"""Schema → field specs, including the messy patterns real fal schemas have."""
+
+from __future__ import annotations
+
+import pytest
+
+from fal_desktop.api.openapi import EndpointSchema
+from fal_desktop.core.resources import bundled_schema_files
+from fal_desktop.forms.spec import field_specs
+
+FILES = bundled_schema_files()
+
+
+def _walk(specs):
+    for spec in specs:
+        yield spec
+        yield from _walk(spec.children)
+
+
+def make_schema(properties: dict, required=(), extra_components=None, order=None) -> EndpointSchema:
+    components = {"XInput": {"type": "object", "properties": properties, "required": list(required)},
+                  "XOutput": {"type": "object", "properties": {}}, **(extra_components or {})}
+    if order:
+        components["XInput"]["x-fal-order-properties"] = order
+    document = {
+        "info": {"x-fal-metadata": {"endpointId": "acme/x", "category": "text-to-image"}},
+        "components": {"schemas": components},
+        "paths": {
+            "/acme/x": {"post": {"requestBody": {"content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/XInput"}}}}}},
+            "/acme/x/requests/{request_id}": {"get": {"responses": {"200": {"content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/XOutput"}}}}}}},
+        },
+    }
+    return EndpointSchema.from_document(document)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_bundled_fields_all_get_real_widgets(path):
+    specs = list(_walk(field_specs(EndpointSchema.from_file(path))))
+    json_fields = [s.name for s in specs if s.kind == "json"]
+    free_form = [s.name for s in specs if s.kind == "json"
+                 and not s.schema.get("properties") and (s.schema.get("anyOf") or s.schema.get("type") == "object")]
+    assert json_fields == free_form  # only free-form objects fall back to JSON
+
+
+def test_kinds_of_the_messy_patterns():
+    schema = make_schema(
+        {
+            "prompt": {"type": "string", "title": "Prompt"},
+            "ref_with_siblings": {"$ref": "#/components/schemas/Mode", "description": "why", "default": "a"},
+            "wrapped": {"allOf": [{"$ref": "#/components/schemas/Mode"}], "title": "Wrapped"},
+            "nullable_30": {"type": "string", "nullable": True},
+            "maybe_int": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 10}, {"type": "null"}]},
+            "fixed": {"type": "integer", "const": 4, "default": 4},
+            "enum_or_free": {"anyOf": [{"enum": ["16:9", "1:1"], "type": "string"}, {"type": "string"}]},
+            "tolerance": {"type": "string", "enum": [str(i) for i in range(1, 7)], "default": "2"},
+            "many": {"type": "string", "enum": [f"style ({i})" for i in range(70)]},
+            "size": {"anyOf": [{"$ref": "#/components/schemas/ImageSize"},
+                               {"type": "string", "enum": ["square_hd", "square"]}],
+                     "default": {"width": 800, "height": 600}},
+            "seed": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+            "image_url": {"type": "string"},
+            "mask_url": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "hinted": {"type": "string", "ui": {"field": "image"}},
+            "legacy_hint": {"type": "string", "_fal_ui_field": "image"},
+            "limited": {"type": "string", "x-fal": {"max_file_size": 1000}},
+            "base_model_url": {"type": "string"},
+            "image_urls": {"type": "array", "items": {"type": "string"}},
+            "words": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            "pydantic_bounds": {"type": "number", "ge": 0, "le": 2},
+            "loras": {"type": "array", "items": {"$ref": "#/components/schemas/Lora"}},
+            "blob": {"type": "object", "additionalProperties": {"type": "number"}},
+        },
+        required=["prompt"],
+        extra_components={
+            "Mode": {"type": "string", "enum": ["a", "b"]},
+            "ImageSize": {"type": "object", "properties": {"width": {"type": "integer"},
+                                                           "height": {"type": "integer"}}},
+            "Lora": {"type": "object", "required": ["path"], "properties": {
+                "path": {"type": "string"}, "scale": {"type": "number", "minimum": 0, "maximum": 4},
+                "blocks": {"type": "array", "items": {"$ref": "#/components/schemas/Block"}}}},
+            "Block": {"type": "object", "properties": {"name": {"type": "string"}}},
+        },
+    )
+    kinds = {s.name: s.kind for s in _walk(field_specs(schema))}
+    assert kinds["prompt"] == "prompt"
+    assert kinds["ref_with_siblings"] == "enum" and kinds["wrapped"] == "enum"
+    assert kinds["nullable_30"] == "text" and kinds["maybe_int"] == "slider"
+    assert kinds["fixed"] == "readonly"
+    assert kinds["enum_or_free"] == "enum" and kinds["tolerance"] == "enum" and kinds["many"] == "enum"
+    assert kinds["size"] == "image_size" and kinds["seed"] == "seed"
+    for name in ("image_url", "mask_url", "hinted", "legacy_hint", "limited"):
+        assert kinds[name] == "image", name
+    assert kinds["image_urls"] == "list"  # one URL or file per line
+    assert kinds["base_model_url"] == "text"  # model weights, not an image
+    assert kinds["words"] == "list" and kinds["pydantic_bounds"] == "slider"
+    assert kinds["loras"] == "object_list" and kinds["blocks"] == "object_list"  # nested
+    assert kinds["blob"] == "json"
+    specs = {s.name: s for s in field_specs(schema)}
+    assert specs["ref_with_siblings"].description == "why" and specs["ref_with_siblings"].default == "a"
+    assert specs["enum_or_free"].editable_enum and specs["nullable_30"].nullable
+    assert specs["pydantic_bounds"].maximum == 2 and len(specs["many"].enum) == 70
+    assert list(specs)[0] == "prompt"  # required first
+
+
+def test_order_follows_x_fal_order_properties():
+    schema = make_schema({"b": {"type": "string"}, "a": {"type": "string"}, "c": {"type": "string"}},
+                         order=["c", "a", "b"])
+    assert [s.name for s in field_specs(schema)] == ["c", "a", "b"]
+
+
+def test_descriptions_are_dedented():
+    path = next(p for p in FILES if "clarity" in p.name)
+    specs = {s.name: s for s in field_specs(EndpointSchema.from_file(path))}
+    assert not specs["guidance_scale"].description.startswith((" ", "\n"))
