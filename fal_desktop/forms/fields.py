@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import random
+import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImageReader, QPixmap
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QImageReader, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
     QPlainTextEdit, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
@@ -297,7 +299,8 @@ class ImageField(FieldWidget):
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumb.setStyleSheet("border: 1px dashed palette(mid); border-radius: 4px;")
         self.edit = QLineEdit(self)
-        self.edit.setPlaceholderText("Drop an image, paste, browse, or type a URL")
+        self.edit.setPlaceholderText("Drop or paste an image, or type a URL")
+        self.edit.installEventFilter(self)
         self.browse = QPushButton("Browse…", self)
         self.browse.clicked.connect(self._browse)
         self.edit.textChanged.connect(self._changed)
@@ -325,6 +328,32 @@ class ImageField(FieldWidget):
         self.thumb.setPixmap(pixmap)
         self.thumb.setText("" if not pixmap.isNull() else ("URL" if text.startswith("http") else ""))
         self.value_changed.emit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        """Ctrl+V with a copied image or file puts it in the field, not just its text."""
+        if watched is self.edit and event.type() == QEvent.Type.KeyPress and event.matches(QKeySequence.StandardKey.Paste):
+            return self.paste_from(QGuiApplication.clipboard().mimeData())
+        return super().eventFilter(watched, event)
+
+    def paste_from(self, mime) -> bool:
+        """Take an image, a file or a URL from clipboard data; ``False`` if there is none."""
+        if mime is None:
+            return False
+        if mime.hasUrls() and mime.urls():
+            url = mime.urls()[0]
+            self.set_value(url.toLocalFile() if url.isLocalFile() else url.toString())
+            return True
+        if mime.hasImage():
+            image = QImage(mime.imageData())
+            if image.isNull():
+                return False
+            folder = Path(tempfile.gettempdir()) / "fal-desktop-pasted"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"pasted-{uuid.uuid4().hex[:12]}.png"
+            image.save(str(path), "PNG")
+            self.set_value(str(path))
+            return True
+        return False
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls() or event.mimeData().hasText():

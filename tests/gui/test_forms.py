@@ -155,3 +155,25 @@ def test_typed_endpoint_loads_from_schema_host_and_then_from_cache(qtbot, tmp_pa
     offline.load_button.click()
     qtbot.waitUntil(lambda: "could not be reached" in offline.status_label.text(), timeout=10000)
     assert offline.endpoint_id == "acme/sharpen"  # the rest keeps working
+
+
+def test_paste_an_image_or_a_file_into_the_image_field(qtbot, tmp_path):
+    from PySide6.QtGui import QGuiApplication, QImage
+
+    form = ParamsForm(EndpointSchema.from_file(next(p for p in FILES if "esrgan" in p.name)))
+    qtbot.addWidget(form)
+    form.show()
+    field = form.fields["image_url"]
+    image = QImage(64, 32, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.darkCyan)
+    QGuiApplication.clipboard().setImage(image)
+    field.edit.setFocus()
+    qtbot.keyClick(field.edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    pasted = form.value()["image_url"]
+    with Image.open(pasted) as back:
+        assert back.size == (64, 32)
+    mime = QMimeData()
+    picture = tmp_path / "copied.png"
+    Image.new("RGB", (10, 10)).save(picture)
+    mime.setUrls([QUrl.fromLocalFile(str(picture))])
+    assert field.paste_from(mime) and form.value()["image_url"] == str(picture)
