@@ -27,6 +27,7 @@ from fal_desktop.api import (
     ValidationError,
     progress_from_logs,
 )
+from fal_desktop.core.inputs import InputProblem, prepare_image
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.outputs import find_output_files, safe_file_name
@@ -93,9 +94,16 @@ async def _upload_inputs(ctx: JobContext, job: JobRecord) -> dict[str, Any]:
         return job.inputs
     urls: dict[str, str] = {}
     for number, path in enumerate(files, start=1):
+        try:
+            prepared = await asyncio.to_thread(prepare_image, Path(path), ctx.outputs_dir / job.id / "input")
+        except InputProblem as problem:
+            raise FalError(str(problem)) from None
+        if prepared.notes:
+            ctx.emit(JobUpdate(job.id, JobState.PENDING,
+                               new_logs=tuple(LogEntry(note, "WARN") for note in prepared.notes)))
         ctx.emit(JobUpdate(job.id, JobState.PENDING,
                            message=f"Uploading {Path(path).name} ({number}/{len(files)})"))
-        urls[path] = await ctx.client.upload_file(Path(path))
+        urls[path] = await ctx.client.upload_file(prepared.path)
     return _replace_strings(job.inputs, urls)
 
 
