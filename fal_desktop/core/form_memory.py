@@ -40,4 +40,4 @@ class FormMemory:
 
     @last_endpoint.setter
     def last_endpoint(self, endpoint_id: str) -> None:
-        self.remember("__app__", {"endpoint": endpoint_id})
+        self.remember("__app__", {**self.get("__app__"), "endpoint": endpoint_id})

@@ -50,6 +50,8 @@ class JobManager(QObject):
 
     async def _make_context(self) -> JobContext:
         self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._go = asyncio.Event()
+        self._go.set()
         return JobContext(self._client_factory(), self.store, self._outputs_dir, self._emit)
 
     def _emit(self, update: JobUpdate) -> None:
@@ -88,6 +90,13 @@ class JobManager(QObject):
             return
         self._loop.call(self._cancel_on_loop, job_id)
 
+    def pause(self) -> None:
+        """Hold back jobs that have not been sent yet (running ones go on)."""
+        self._loop.call(self._go.clear)
+
+    def resume(self) -> None:
+        self._loop.call(self._go.set)
+
     def clear_finished(self) -> list[str]:
         gone = [jid for jid, job in self._jobs.items() if job.state.finished]
         for jid in gone:
@@ -116,7 +125,11 @@ class JobManager(QObject):
 
     def _start_on_loop(self, job: JobRecord) -> None:
         async def guarded() -> None:
+            if job.state is JobState.PENDING:  # not sent yet: wait while paused, then for a slot
+                await self._go.wait()
             async with self._slots:
+                if job.state is JobState.PENDING:
+                    await self._go.wait()
                 await run_job(self._ctx, job)
 
         task = asyncio.get_running_loop().create_task(guarded())

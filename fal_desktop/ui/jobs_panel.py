@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -31,6 +32,7 @@ __all__ = ["JobsPanel"]
 
 class JobsPanel(QWidget):
     cancel_requested = Signal(str)
+    pause_toggled = Signal(bool)
     retry_requested = Signal(str)
     clear_requested = Signal()
     job_selected = Signal(object)
@@ -44,6 +46,17 @@ class JobsPanel(QWidget):
         bar = QHBoxLayout()
         title = QLabel("<b>Jobs</b>", self)
         bar.addWidget(title)
+        self.batch_bar = QProgressBar(self)
+        self.batch_bar.setMaximumWidth(260)
+        self.batch_bar.setFormat("%v of %m done")
+        self.pause_button = QPushButton("Pause", self)
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._pause_toggled)
+        self.cancel_rest_button = QPushButton("Cancel the rest", self)
+        self.cancel_rest_button.clicked.connect(self.cancel_rest)
+        for widget in (self.batch_bar, self.pause_button, self.cancel_rest_button):
+            bar.addWidget(widget)
+            widget.hide()
         bar.addStretch(1)
         self.cancel_button = QPushButton("Cancel", self)
         self.retry_button = QPushButton("Retry", self)
@@ -85,6 +98,40 @@ class JobsPanel(QWidget):
         model.modelReset.connect(self._update_buttons)
         self._update_buttons()
 
+    # -- batches ----------------------------------------------------------------------
+
+    def start_batch(self, job_ids: list[str]) -> None:
+        """Show overall progress for a group of jobs (one upscale drop)."""
+        if len(job_ids) < 2:
+            return
+        self._batch = list(job_ids)
+        for widget in (self.batch_bar, self.pause_button, self.cancel_rest_button):
+            widget.show()
+        self._update_batch()
+
+    def _update_batch(self) -> None:
+        batch = getattr(self, "_batch", [])
+        if not batch:
+            return
+        rows = [self.model.row_for(jid) for jid in batch]
+        done = sum(1 for r in rows if r is None or r.state.finished)
+        self.batch_bar.setRange(0, len(batch))
+        self.batch_bar.setValue(done)
+        if done == len(batch):
+            for widget in (self.pause_button, self.cancel_rest_button):
+                widget.hide()
+            self.pause_button.setChecked(False)
+
+    def _pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_toggled.emit(paused)
+
+    def cancel_rest(self) -> None:
+        for job_id in getattr(self, "_batch", []):
+            row = self.model.row_for(job_id)
+            if row is not None and not row.state.finished:
+                self.cancel_requested.emit(job_id)
+
     # -- selection and the log --------------------------------------------------------
 
     def selected_row(self) -> JobRow | None:
@@ -119,6 +166,8 @@ class JobsPanel(QWidget):
 
     def on_update(self, update: JobUpdate) -> None:
         """Called with every job update (after the model has applied it)."""
+        if update.state.finished:
+            self._update_batch()
         row = self.selected_row()
         if row is not None and row.job.id == update.job_id:
             if update.error is not None or update.state.finished:

@@ -5,10 +5,9 @@ Layout and wiring only; the work happens in the job manager and the layers below
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -21,6 +20,7 @@ from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.jobs.manager import JobManager
+from fal_desktop.ui.drop_inputs import has_inputs, inputs_from_mime
 from fal_desktop.ui.image_view import ImageView
 from fal_desktop.ui.jobs_model import JobRow, JobsModel
 from fal_desktop.ui.jobs_panel import JobsPanel
@@ -31,6 +31,7 @@ __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
 SANDBOX_MESSAGE = "Sandbox — images are made locally, not by fal's models"
 HISTORY_ROWS = 50
+DEFAULT_UPSCALER = "fal-ai/aura-sr"
 
 
 class Banner(QWidget):
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.outer.setSizes([580, 260])
         layout.addWidget(self.outer, 1)
         self.setCentralWidget(central)
+        self.setAcceptDrops(True)
         self._build_menus()
 
         self.model_panel.run_requested.connect(self.submit)
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
         self.jobs_panel.cancel_requested.connect(manager.cancel)
         self.jobs_panel.retry_requested.connect(self._retry)
         self.jobs_panel.clear_requested.connect(self._clear_finished)
+        self.jobs_panel.pause_toggled.connect(lambda paused: manager.pause() if paused else manager.resume())
         self.jobs_panel.job_selected.connect(self._show_job)
 
         self._restore_window()
@@ -136,6 +139,11 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        paste_action = QAction("&Paste images to upscale", self)
+        paste_action.setToolTip("Upscale the image, files or URL on the clipboard (Ctrl+V outside a text field)")
+        paste_action.triggered.connect(self.paste_inputs)
+        edit_menu.addAction(paste_action)
         settings_menu = self.menuBar().addMenu("&Settings")
         key_action = QAction("fal &API key…", self)
         key_action.triggered.connect(lambda: self.open_key_dialog())
@@ -199,6 +207,51 @@ class MainWindow(QMainWindow):
 
     def _show_job(self, row: JobRow | None) -> None:
         self.result_view.show_file(row.files[0] if row and row.files else None)
+
+    # -- dropping and pasting images to upscale -----------------------------------------
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if has_inputs(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        inputs = inputs_from_mime(event.mimeData(), self.paths.cache / "pasted")
+        event.acceptProposedAction()
+        self.upscale(inputs)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        # Reaches the window only when no text field took it, so pasting text still works.
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self.paste_inputs()
+            return
+        super().keyPressEvent(event)
+
+    def paste_inputs(self) -> None:
+        self.upscale(inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.cache / "pasted"))
+
+    def upscale(self, inputs: list[str]) -> list[str]:
+        """One job per input with the chosen upscaler and the current form values."""
+        if not inputs:
+            self.notice.show_message("Nothing to upscale there: drop or paste image files, a folder or an image URL.")
+            return []
+        panel = self.model_panel
+        if panel.image_field() is None:
+            panel.select_model(self.memory.get("__app__").get("upscaler") or DEFAULT_UPSCALER)
+        field = panel.image_field()
+        if field is None or panel.form is None:
+            self.notice.show_message("Pick an upscaler first: this model takes no image.")
+            return []
+        if self.key_store.get() is None:
+            self.open_key_dialog("Set your fal API key to run models.")
+            return []
+        values = panel.form.value()
+        ids = []
+        for value in inputs:
+            name = value.rstrip("/").rsplit("/", 1)[-1]
+            job = self.manager.submit(panel.form.schema.endpoint_id, {**values, field: value}, label=name)
+            ids.append(job.id)
+        self.jobs_panel.start_batch(ids)
+        return ids
 
     # -- window state ------------------------------------------------------------------
 

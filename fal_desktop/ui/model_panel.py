@@ -103,6 +103,15 @@ class ModelPanel(QWidget):
                 model.appendRow(item)
         self.picker.setModel(model)
 
+    def image_field(self) -> str | None:
+        """The name of the form's main image input, if the model takes one."""
+        if self.form is None:
+            return None
+        for spec in self.form.specs:
+            if spec.kind == "image" and spec.required:
+                return spec.name
+        return None
+
     @property
     def endpoint_id(self) -> str | None:
         return self.form.schema.endpoint_id if self.form else None
@@ -152,6 +161,8 @@ class ModelPanel(QWidget):
                 self.picker.setCurrentIndex(index)
         self.run_button.setEnabled(True)
         self.memory.last_endpoint = schema.endpoint_id
+        if self.image_field() is not None:
+            self.memory.remember("__app__", {**self.memory.get("__app__"), "upscaler": schema.endpoint_id})
         self.model_changed.emit(schema.endpoint_id)
 
     def _remember(self) -> None:

@@ -5,62 +5,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from fal_desktop.api import FalClient, RetryPolicy
-from fal_desktop.app import key_tester
-from fal_desktop.core.catalog import Catalog
-from fal_desktop.core.jobstore import JobState, JobStore
-from fal_desktop.core.paths import AppPaths
-from fal_desktop.core.secrets import ApiKeyStore
-from fal_desktop.emulator import Emulator
-from fal_desktop.jobs.manager import JobManager
+from fal_desktop.core.jobstore import JobState
 from fal_desktop.ui.key_dialog import ApiKeyDialog
-from fal_desktop.ui.main_window import MainWindow
-
-KEY = "window-test-0123:secret-4567-abcdef"
-
-
-@pytest.fixture
-def emulator():
-    with Emulator(key=KEY, job_duration=0.4, workers=2) as emu:
-        yield emu
-
-
-@pytest.fixture
-def open_window(qtbot, emulator, tmp_path, memory_keyring):
-    windows = []
-
-    def make(key=KEY):
-        paths = AppPaths.under(tmp_path / "app").ensure()
-        store = ApiKeyStore(environ={"FAL_KEY": key} if key else {})
-        jobs = JobStore(paths.data / "jobs.sqlite3")
-        manager = JobManager(jobs, lambda: FalClient(store.get, emulator.hosts,
-                                                     retry=RetryPolicy(base_delay=0.01)), paths.outputs)
-        window = MainWindow(paths=paths, catalog=Catalog(paths.schema_cache, emulator.hosts),
-                            manager=manager, key_store=store, key_tester=key_tester(emulator.hosts),
-                            settings=QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat))
-        qtbot.addWidget(window)
-        window.show()
-        windows.append((window, manager, jobs))
-        return window
-
-    yield make
-    for window, manager, jobs in windows:
-        window.close()
-        manager.shutdown()
-        jobs.close()
+from tests.gui.conftest import KEY
+from tests.gui.conftest import rows as _rows
 
 
 def _type_prompt(qtbot, window, text):
     editor = window.model_panel.form.fields["prompt"].editor
     editor.setFocus()
     qtbot.keyClicks(editor, text)
-
-
-def _rows(window):
-    return [window.jobs_model.row_at(i) for i in range(window.jobs_model.rowCount())]
 
 
 def test_text_to_image_job_shows_its_image(qtbot, open_window, tmp_path):

@@ -1,0 +1,89 @@
+"""Dropping and pasting images on the window makes upscale jobs; bad files get their message."""
+
+from __future__ import annotations
+
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
+
+from fal_desktop.core.jobstore import JobState
+from tests.gui.conftest import rows as _rows
+
+
+def _drop(window, mime):
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def _urls(*paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+def test_drop_one_file_switches_to_an_upscaler(qtbot, open_window, tmp_path):
+    window = open_window()
+    window.model_panel.select_model("fal-ai/flux/schnell")  # not an upscaler
+    picture = tmp_path / "holiday.png"
+    Image.new("RGB", (64, 48), (30, 140, 220)).save(picture)
+    _drop(window, _urls(picture))
+    assert window.model_panel.endpoint_id == "fal-ai/aura-sr"
+    qtbot.waitUntil(lambda: len(_rows(window)) == 1 and _rows(window)[0].state is JobState.COMPLETED,
+                    timeout=20000)
+    row = _rows(window)[0]
+    with Image.open(row.files[0]) as out:
+        assert out.size == (256, 192)  # aura-sr is ×4
+    assert row.job.label == "holiday.png"
+
+
+def test_drop_a_folder_of_good_and_bad_files(qtbot, open_window, tmp_path, emulator):
+    emulator.job_duration = 0.1
+    folder = tmp_path / "batch"
+    (folder / "nested").mkdir(parents=True)
+    Image.new("RGB", (20, 20), "red").save(folder / "good1.png")
+    Image.new("CMYK", (20, 20)).save(folder / "nested" / "good2.jpg")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "fake.jpg").write_bytes(b"not an image at all")
+    (folder / "readme.txt").write_text("ignored: not an image file")
+    window = open_window()
+    window.model_panel.select_model("fal-ai/esrgan")
+    _drop(window, _urls(folder))
+    qtbot.waitUntil(lambda: len(_rows(window)) == 4 and all(r.state.finished for r in _rows(window)),
+                    timeout=30000)
+    states = {r.job.label: (r.state, r.error) for r in _rows(window)}
+    assert states["good1.png"][0] is JobState.COMPLETED and states["good2.jpg"][0] is JobState.COMPLETED
+    assert states["empty.png"] == (JobState.FAILED, "empty.png is empty (0 bytes).")
+    assert "not an image" in states["fake.jpg"][1]
+    assert window.jobs_panel.batch_bar.value() == 4 and window.jobs_panel.batch_bar.maximum() == 4
+
+
+def test_paste_an_image_from_the_clipboard(qtbot, open_window):
+    window = open_window()
+    window.model_panel.select_model("fal-ai/esrgan")
+    image = QImage(32, 16, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.magenta)
+    QGuiApplication.clipboard().setImage(image)
+    window.jobs_panel.table.setFocus()  # not a text field
+    qtbot.keyClick(window.jobs_panel.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(_rows(window)) == 1 and _rows(window)[0].state is JobState.COMPLETED,
+                    timeout=20000)
+    with Image.open(_rows(window)[0].files[0]) as out:
+        assert out.size == (64, 32)
+
+
+def test_pause_and_cancel_the_rest_of_a_batch(qtbot, open_window, tmp_path, emulator):
+    emulator.job_duration = 0.3
+    paths = []
+    for i in range(6):
+        paths.append(tmp_path / f"p{i}.png")
+        Image.new("RGB", (8, 8)).save(paths[-1])
+    window = open_window()
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.jobs_panel.pause_button.setChecked(True)  # nothing unsent may start
+    window.upscale([str(p) for p in paths])
+    qtbot.wait(500)
+    assert emulator.submissions["fal-ai/esrgan"] == 0
+    window.jobs_panel.cancel_rest_button.click()
+    qtbot.waitUntil(lambda: all(r.state is JobState.CANCELLED for r in _rows(window)), timeout=10000)
+    assert emulator.submissions["fal-ai/esrgan"] == 0
