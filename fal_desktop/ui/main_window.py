@@ -5,11 +5,14 @@ Layout and wiring only; the work happens in the job manager and the layers below
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QStackedWidget,
+    QVBoxLayout, QWidget,
 )
 
 from fal_desktop import __version__
@@ -20,6 +23,7 @@ from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.jobs.manager import JobManager
+from fal_desktop.ui.compare_pane import ComparePane
 from fal_desktop.ui.drop_inputs import has_inputs, inputs_from_mime
 from fal_desktop.ui.image_view import ImageView
 from fal_desktop.ui.jobs_model import JobRow, JobsModel
@@ -96,14 +100,19 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.notice)
 
         self.model_panel = ModelPanel(catalog, self.memory, central)
-        self.result_view = ImageView(central, "Run a model to see its result here.")
+        self.result_view = ImageView(None, "Run a model to see its result here,\nor drop images anywhere to upscale them.")
+        self.compare = ComparePane(None)
+        self.results = QStackedWidget(central)
+        self.results.addWidget(self.result_view)
+        self.results.addWidget(self.compare)
+        self.results.setMinimumSize(320, 240)  # the compare bar may be clipped, the form never
         self.jobs_model = JobsModel(self)
         self.jobs_panel = JobsPanel(self.jobs_model, central)
 
         self.outer = QSplitter(Qt.Orientation.Vertical, central)
         self.top = QSplitter(Qt.Orientation.Horizontal, self.outer)
         self.top.addWidget(self.model_panel)
-        self.top.addWidget(self.result_view)
+        self.top.addWidget(self.results)
         self.top.setStretchFactor(1, 1)
         self.top.setSizes([440, 900])
         self.outer.addWidget(self.jobs_panel)
@@ -206,7 +215,24 @@ class MainWindow(QMainWindow):
                 self._show_job(row)
 
     def _show_job(self, row: JobRow | None) -> None:
-        self.result_view.show_file(row.files[0] if row and row.files else None)
+        after = row.files[0] if row and row.files else None
+        before = self._before_image(row) if after else None
+        if after and before:
+            self.results.setCurrentWidget(self.compare)
+            seconds = row.elapsed() if row.ended else None
+            self.compare.show_pair(before, after, row.job.endpoint_id, seconds)
+        else:
+            self.results.setCurrentWidget(self.result_view)
+            self.result_view.show_file(after)
+
+    @staticmethod
+    def _before_image(row: JobRow) -> str | None:
+        """The local input image of an upscale job, if it had one."""
+        for value in row.job.inputs.values():
+            if isinstance(value, str) and value and not value.startswith(("http:", "https:", "data:")):
+                if Path(value).is_file():
+                    return value
+        return None
 
     # -- dropping and pasting images to upscale -----------------------------------------
 

@@ -120,14 +120,18 @@ def test_restart_resumes_and_remembers_form_and_layout(qtbot, open_window, emula
     qtbot.waitUntil(lambda: bool(_rows(first))
                     and first.manager.store.get(_rows(first)[0].job.id).request_id is not None,
                     timeout=10000)
-    first.top.setSizes([500, 700])
+    first.resize(780, 600)  # fits the (small) offscreen screen, so geometry restores exactly
+    qtbot.waitUntil(lambda: first.width() == 780, timeout=3000)
+    first.top.setSizes([380, 400])
+    wanted = first.top.sizes()
     first.close()
     first.manager.shutdown()  # as if the app had been killed with the job in flight
     first.manager.store.close()
     second = open_window()
     assert second.model_panel.endpoint_id == "fal-ai/flux/schnell"
     assert second.model_panel.form.value()["prompt"] == "remember me"
-    assert abs(second.top.sizes()[0] - 500) <= 2
+    qtbot.waitUntil(lambda: second.top.sizes() == wanted, timeout=3000)
+    assert second.size() == first.size() and wanted[0] != 440
     qtbot.waitUntil(lambda: bool(_rows(second)) and _rows(second)[0].state is JobState.COMPLETED,
                     timeout=20000)
     assert emulator.submissions["fal-ai/flux/schnell"] == 1

@@ -1,0 +1,107 @@
+"""The compare view with its bar: mode, zoom, sizes, factor, model and time taken."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
+)
+
+from fal_desktop.ui.compare_view import CompareView
+from fal_desktop.ui.image_view import read_image
+
+__all__ = ["ComparePane"]
+
+
+class _Loaded(QObject):
+    done = Signal(object, object, object)  # token, before QImage | None, after QImage
+
+
+class _LoadPair(QRunnable):
+    def __init__(self, token: object, before: str | None, after: str, signals: _Loaded) -> None:
+        super().__init__()
+        self.token, self.before, self.after, self.signals = token, before, after, signals
+
+    def run(self) -> None:
+        before = read_image(self.before) if self.before else None
+        self.signals.done.emit(self.token, before, read_image(self.after))
+
+
+class ComparePane(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 4, 8, 4)
+        self.mode_buttons = QButtonGroup(self)
+        for mode, text in (("split", "Split"), ("side", "Side by side"), ("toggle", "Toggle")):
+            button = QPushButton(text, self)
+            button.setCheckable(True)
+            button.setProperty("mode", mode)
+            button.setChecked(mode == "split")
+            self.mode_buttons.addButton(button)
+            bar.addWidget(button)
+        self.mode_buttons.buttonClicked.connect(lambda b: self.view.set_mode(b.property("mode")))
+        bar.addSpacing(12)
+        self.fit_button = QPushButton("Fit", self)
+        self.one_button = QPushButton("1:1", self)
+        self.zoom_out = QPushButton("−", self)
+        self.zoom_in = QPushButton("+", self)
+        for button in (self.fit_button, self.one_button, self.zoom_out, self.zoom_in):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setMaximumWidth(44)
+            bar.addWidget(button)
+        self.zoom_label = QLabel("", self)
+        self.zoom_label.setMinimumWidth(48)
+        bar.addWidget(self.zoom_label)
+        self.info_label = QLabel("", self)
+        self.info_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.info_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.info_label, 1)
+        layout.addLayout(bar)
+        self.view = CompareView(self)
+        self.view.setToolTip("Drag the line to compare, drag elsewhere to pan, wheel to zoom.\n"
+                             "Keys: ←/→ split, +/− zoom, F fit, 1 for 1:1, Space flips in Toggle mode.")
+        layout.addWidget(self.view, 1)
+        self.fit_button.clicked.connect(self.view.fit)
+        self.one_button.clicked.connect(lambda: self.view.set_zoom(1.0))
+        self.zoom_in.clicked.connect(lambda: self.view.set_zoom(self.view.zoom * 1.25))
+        self.zoom_out.clicked.connect(lambda: self.view.set_zoom(self.view.zoom / 1.25))
+        self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        self._signals = _Loaded(self)
+        self._signals.done.connect(self._on_loaded)
+        self._pool = QThreadPool(self)
+        self._token: object = None
+        self._info = ("", None)
+
+    def show_pair(self, before: str | None, after: str, model: str = "", seconds: float | None = None) -> None:
+        """Load both images off the GUI thread, then show them."""
+        self._token = object()
+        self._info = (model, seconds)
+        self.info_label.setText("Loading…")
+        self._pool.start(_LoadPair(self._token, before, after, self._signals))
+
+    def _on_loaded(self, token: object, before: QImage | None, after: QImage) -> None:
+        if token is not self._token:
+            return
+        self.view.set_images(before, after)
+        self.set_info(before, after, *self._info)
+
+    def set_info(self, before: QImage | None, after: QImage, model: str, seconds: float | None) -> None:
+        parts = []
+        if before is not None and not before.isNull():
+            factor = after.width() / max(1, before.width())
+            parts.append(f"{before.width()}×{before.height()} → {after.width()}×{after.height()}  (×{factor:.1f})")
+        elif not after.isNull():
+            parts.append(f"{after.width()}×{after.height()}")
+        if model:
+            parts.append(model)
+        if seconds is not None:
+            parts.append(f"{seconds:.1f} s")
+        self.info_label.setText("   ·   ".join(parts))
+
+    def wait_idle(self, ms: int = 20000) -> None:
+        self._pool.waitForDone(ms)
