@@ -1,0 +1,110 @@
+"""Saving results where the user wants them: named by a template, never overwriting, and
+with the job's parameters embedded so other tools (and fal-desktop) can read them back.
+
+PNG gets a ``parameters`` text chunk in the A1111 style plus a ``fal`` chunk with the full
+JSON; JPEG and WebP get the JSON in EXIF (UserComment) and XMP.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, PngImagePlugin
+
+__all__ = ["DEFAULT_UPSCALE_TEMPLATE", "render_name", "unique_path", "save_with_metadata",
+           "a1111_parameters", "read_metadata"]
+
+DEFAULT_UPSCALE_TEMPLATE = "{stem}_{model}_x{factor}.{ext}"
+_UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f]+')
+_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP"}
+_USER_COMMENT = 0x9286
+
+
+def render_name(template: str, **fields: Any) -> str:
+    """Fill a template like ``{stem}_{model}_x{factor}.{ext}``; unknown names stay visible."""
+    class Missing(dict):
+        def __missing__(self, key: str) -> str:
+            return key
+
+    clean = {k: _UNSAFE.sub("_", str(v)).replace("/", "-").replace("\\", "-") for k, v in fields.items()}
+    clean.setdefault("date", datetime.now().strftime("%Y-%m-%d"))
+    name = string.Formatter().vformat(template, (), Missing(clean))
+    parts = [p.strip().strip(".") or "_" for p in name.replace("\\", "/").split("/")]
+    return "/".join(p for p in parts if p not in ("", ".."))
+
+
+def unique_path(folder: Path, relative: str) -> Path:
+    """``folder/relative``, or ``name (2).ext``… if that exists already: never overwrite."""
+    target = Path(folder) / relative
+    candidate, number = target, 2
+    while candidate.exists():
+        candidate = target.with_name(f"{target.stem} ({number}){target.suffix}")
+        number += 1
+    return candidate
+
+
+def a1111_parameters(params: dict[str, Any]) -> str:
+    """The ``parameters`` text other image tools read: prompt, negative prompt, then settings."""
+    inputs = params.get("input") or {}
+    lines = [str(inputs.get("prompt") or "")]
+    if inputs.get("negative_prompt"):
+        lines.append(f"Negative prompt: {inputs['negative_prompt']}")
+    settings = {"Steps": inputs.get("num_inference_steps"), "CFG scale": inputs.get("guidance_scale"),
+                "Seed": params.get("seed", inputs.get("seed")), "Size": params.get("size"),
+                "Model": params.get("endpoint_id")}
+    lines.append(", ".join(f"{k}: {v}" for k, v in settings.items() if v not in (None, "")))
+    return "\n".join(lines)
+
+
+def _xmp(payload: str) -> bytes:
+    escaped = payload.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+            '02/22-rdf-syntax-ns#"><rdf:Description xmlns:fal="https://fal.ai/ns/1.0/" '
+            f'fal:parameters="{escaped.replace(chr(34), "&quot;")}"/></rdf:RDF></x:xmpmeta>').encode()
+
+
+def save_with_metadata(source: Path, target: Path, params: dict[str, Any]) -> Path:
+    """Write ``source`` as ``target`` (format from its suffix) with ``params`` embedded."""
+    fmt = _FORMATS.get(target.suffix.lower().lstrip("."))
+    if fmt is None:
+        raise ValueError(f"fal-desktop saves PNG, JPEG or WebP, not {target.suffix or 'files without a suffix'}.")
+    payload = json.dumps(params, ensure_ascii=False, sort_keys=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    with Image.open(source) as image:
+        image.load()
+        if fmt == "PNG":
+            info = PngImagePlugin.PngInfo()
+            info.add_text("parameters", a1111_parameters(params))
+            info.add_itxt("fal", payload)
+            image.save(partial, format="PNG", pnginfo=info)
+        else:
+            exif = Image.Exif()
+            exif[_USER_COMMENT] = payload
+            rgb = image.convert("RGB") if fmt == "JPEG" else image
+            rgb.save(partial, format=fmt, quality=95, exif=exif.tobytes(), xmp=_xmp(payload))
+    final = unique_path(target.parent, target.name) if target.exists() else target
+    partial.replace(final)
+    return final
+
+
+def read_metadata(path: Path) -> dict[str, Any] | None:
+    """The parameters fal-desktop embedded in a saved file, or ``None``."""
+    try:
+        with Image.open(path) as image:
+            text = image.info.get("fal")
+            if text is None:
+                comment = image.getexif().get(_USER_COMMENT)
+                text = comment.decode("utf-8", "replace") if isinstance(comment, bytes) else comment
+    except Exception:
+        return None
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
