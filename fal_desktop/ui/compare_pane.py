@@ -29,6 +29,8 @@ class _LoadPair(QRunnable):
 
 
 class ComparePane(QWidget):
+    drag_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -61,6 +63,10 @@ class ComparePane(QWidget):
         self.info_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.info_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar.addWidget(self.info_label, 1)
+        self.drag_button = QPushButton("Drag out", self)
+        self.drag_button.setToolTip("Press and drag to put the result file into another app or folder")
+        self.drag_button.pressed.connect(self.drag_requested)
+        bar.addWidget(self.drag_button)
         layout.addLayout(bar)
         self.view = CompareView(self)
         self.view.setToolTip("Drag the line to compare, drag elsewhere to pan, wheel to zoom.\n"

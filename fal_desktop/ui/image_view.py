@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 __all__ = ["ImageView", "read_image"]
 
@@ -31,6 +31,8 @@ class _DecodeTask(QRunnable):
 
 
 class ImageView(QLabel):
+    drag_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None, placeholder: str = "") -> None:
         super().__init__(parent)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -83,6 +85,16 @@ class ImageView(QLabel):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._rescale()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self._press = event.position()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        start = getattr(self, "_press", None)
+        if start is not None and not self._image.isNull() and \
+                (event.position() - start).manhattanLength() >= QApplication.startDragDistance():
+            self._press = None
+            self.drag_requested.emit()
 
     def wait_idle(self, ms: int = 10000) -> None:
         self._pool.waitForDone(ms)

@@ -30,6 +30,7 @@ from fal_desktop.ui.jobs_model import JobRow, JobsModel
 from fal_desktop.ui.jobs_panel import JobsPanel
 from fal_desktop.ui.key_dialog import ApiKeyDialog, KeyTester
 from fal_desktop.ui.model_panel import ModelPanel
+from fal_desktop.ui.saver import ResultSaver
 
 __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
@@ -133,6 +134,11 @@ class MainWindow(QMainWindow):
         self.jobs_panel.pause_toggled.connect(lambda paused: manager.pause() if paused else manager.resume())
         self.jobs_panel.job_selected.connect(self._show_job)
 
+        self.saver = ResultSaver(self.settings, self)
+        self.saver.finished.connect(lambda text: self.notice.show_message(text))
+        for source in (self.compare, self.result_view):
+            source.drag_requested.connect(
+                lambda: self.saver.drag(self, self.jobs_panel.selected_row() or self._last_done()))
         self._restore_window()
         for job in manager.store.all(limit=HISTORY_ROWS):
             if job.state.finished:
@@ -145,6 +151,15 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        save_action = QAction("&Save result", self, shortcut=QKeySequence.StandardKey.Save)
+        save_action.triggered.connect(self.save_selected)
+        save_all = QAction("Save &all finished results", self, shortcut=QKeySequence("Ctrl+Shift+S"))
+        save_all.triggered.connect(self.save_all)
+        folder_action = QAction("Choose the save &folder…", self)
+        folder_action.triggered.connect(lambda: self.saver.folder(self, ask=True))
+        for action in (save_action, save_all, folder_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -153,6 +168,9 @@ class MainWindow(QMainWindow):
         paste_action.setToolTip("Upscale the image, files or URL on the clipboard (Ctrl+V outside a text field)")
         paste_action.triggered.connect(self.paste_inputs)
         edit_menu.addAction(paste_action)
+        copy_action = QAction("&Copy result image", self, shortcut=QKeySequence("Ctrl+Shift+C"))
+        copy_action.triggered.connect(lambda: self.saver.copy(self.jobs_panel.selected_row() or self._last_done()))
+        edit_menu.addAction(copy_action)
         settings_menu = self.menuBar().addMenu("&Settings")
         key_action = QAction("fal &API key…", self)
         key_action.triggered.connect(lambda: self.open_key_dialog())
@@ -233,6 +251,36 @@ class MainWindow(QMainWindow):
                 if Path(value).is_file():
                     return value
         return None
+
+    # -- saving ----------------------------------------------------------------------
+
+    def _last_done(self) -> JobRow | None:
+        done = [self.jobs_model.row_at(i) for i in range(self.jobs_model.rowCount())]
+        done = [r for r in done if r is not None and r.files]
+        return done[-1] if done else None
+
+    def _with_output(self, row: JobRow) -> JobRow:
+        stored = self.manager.store.get(row.job.id)
+        if stored is not None:
+            row.job.output, row.job.payload = stored.output, stored.payload
+        return row
+
+    def save_selected(self) -> None:
+        row = self.jobs_panel.selected_row() or self._last_done()
+        folder = self.saver.folder(self) if row is not None and row.files else None
+        if row is None or not row.files:
+            self.notice.show_message("Select a finished job to save its result.")
+        elif folder is not None:
+            self.saver.save([self._with_output(row)], folder)
+
+    def save_all(self) -> None:
+        rows = [self.jobs_model.row_at(i) for i in range(self.jobs_model.rowCount())]
+        rows = [self._with_output(r) for r in rows if r is not None and r.files]
+        folder = self.saver.folder(self) if rows else None
+        if not rows:
+            self.notice.show_message("There is no finished result to save yet.")
+        elif folder is not None:
+            self.saver.save(rows, folder)
 
     # -- dropping and pasting images to upscale -----------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
@@ -87,3 +89,56 @@ def test_pause_and_cancel_the_rest_of_a_batch(qtbot, open_window, tmp_path, emul
     window.jobs_panel.cancel_rest_button.click()
     qtbot.waitUntil(lambda: all(r.state is JobState.CANCELLED for r in _rows(window)), timeout=10000)
     assert emulator.submissions["fal-ai/esrgan"] == 0
+
+
+def test_save_all_names_without_overwriting_and_embeds_parameters(qtbot, open_window, tmp_path):
+    from fal_desktop.core.saving import read_metadata
+
+    sources = []
+    for name in ("beach", "forest"):
+        sources.append(tmp_path / f"{name}.png")
+        Image.new("RGB", (30, 20), "white").save(sources[-1])
+    window = open_window()
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.upscale([str(p) for p in sources])
+    qtbot.waitUntil(lambda: len(_rows(window)) == 2 and all(r.state is JobState.COMPLETED for r in _rows(window)),
+                    timeout=20000)
+    out = tmp_path / "saved"
+    out.mkdir()
+    window.settings.setValue("save/folder", str(out))  # picked once, remembered
+    for _ in range(2):
+        with qtbot.waitSignal(window.saver.finished, timeout=20000):
+            window.save_all()
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["beach_esrgan_x2 (2).png", "beach_esrgan_x2.png",
+                     "forest_esrgan_x2 (2).png", "forest_esrgan_x2.png"]
+    meta = read_metadata(out / "beach_esrgan_x2.png")
+    assert meta["endpoint_id"] == "fal-ai/esrgan" and meta["request_id"]
+    assert meta["input"]["image_url"].startswith("http://127.0.0.1")
+    assert "Saved 2 files" in window.notice.label.text()
+
+
+def test_unwritable_folder_keeps_the_result_and_says_so(qtbot, open_window, tmp_path):
+    picture = tmp_path / "one.png"
+    Image.new("RGB", (10, 10)).save(picture)
+    window = open_window()
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.upscale([str(picture)])
+    qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    with qtbot.waitSignal(window.saver.finished, timeout=20000) as signal:
+        window.saver.save([window._with_output(_rows(window)[0])], blocker / "inside")
+    assert "still in the app's data folder" in signal.args[0]
+    assert all(Path(f).is_file() for f in _rows(window)[0].files)
+
+
+def test_copy_the_result_to_the_clipboard(qtbot, open_window, tmp_path):
+    picture = tmp_path / "copy.png"
+    Image.new("RGB", (12, 9)).save(picture)
+    window = open_window()
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.upscale([str(picture)])
+    qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000)
+    assert window.saver.copy(_rows(window)[0])
+    assert QGuiApplication.clipboard().image().size().width() == 24

@@ -1,0 +1,135 @@
+"""Save, copy and drag out results. Saving runs off the GUI thread and reports a sentence.
+
+Signals:
+    finished(str): what happened, for the window's notice bar.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QObject, QRunnable, QSettings, QThreadPool, QUrl, Signal
+from PySide6.QtGui import QDrag, QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from fal_desktop.core.saving import DEFAULT_UPSCALE_TEMPLATE, render_name, save_with_metadata
+from fal_desktop.ui.image_view import read_image
+from fal_desktop.ui.jobs_model import JobRow
+
+__all__ = ["ResultSaver", "plan_saves"]
+
+TEXT_TEMPLATE = "{stem}_{seed}_{index}.{ext}"
+
+
+def _stem(row: JobRow) -> str:
+    for value in row.job.inputs.values():
+        if isinstance(value, str) and value and not value.startswith("data:") and ("/" in value or "\\" in value):
+            return Path(value.replace("\\", "/").rsplit("/", 1)[-1]).stem or "image"
+    words = str(row.job.inputs.get("prompt") or "image").split()[:6]
+    return "-".join(words) or "image"
+
+
+def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_UPSCALE_TEMPLATE) -> list[tuple[Path, Path, dict]]:
+    """(source, target, parameters) for every result file of the given rows."""
+    plans = []
+    for row in rows:
+        output = row.job.output if isinstance(row.job.output, dict) else {}
+        seed = output.get("seed", row.job.inputs.get("seed", ""))
+        for index, source in enumerate(row.files):
+            source = Path(source)
+            factor = ""
+            image_size = output.get("image") if isinstance(output.get("image"), dict) else None
+            before = row.job.inputs.get("image_url")
+            if image_size and isinstance(before, str) and Path(before).is_file():
+                from PIL import Image
+
+                with Image.open(before) as original:
+                    factor = f"{image_size.get('width', 0) / max(1, original.width):g}"
+            chosen = template if factor else (TEXT_TEMPLATE if "{factor}" in template else template)
+            name = render_name(chosen, stem=_stem(row), model=row.job.endpoint_id.rsplit("/", 1)[-1],
+                               factor=factor or "1", ext=source.suffix.lstrip(".").lower() or "png",
+                               seed=seed, index=index, session=row.job.session_id or "session")
+            params = {"endpoint_id": row.job.endpoint_id, "request_id": row.job.request_id,
+                      "input": row.job.payload or row.job.inputs, "seed": seed}
+            plans.append((source, folder / name, params))
+    return plans
+
+
+class _SaveTask(QRunnable):
+    def __init__(self, plans: list[tuple[Path, Path, dict]], done: Signal) -> None:
+        super().__init__()
+        self.plans, self.done = plans, done
+
+    def run(self) -> None:
+        saved, problems = [], []
+        for source, target, params in self.plans:
+            try:
+                saved.append(save_with_metadata(source, target, params))
+            except (OSError, ValueError) as exc:
+                problems.append(f"{target.name}: {exc}")
+        if problems:
+            message = (f"Saved {len(saved)} of {len(self.plans)} files. {problems[0]} "
+                       "The results are still in the app's data folder.")
+        else:
+            folder = self.plans[0][1].parent if self.plans else ""
+            message = f"Saved {len(saved)} file{'s' if len(saved) != 1 else ''} to {folder}."
+        self.done.emit(message)
+
+
+class ResultSaver(QObject):
+    finished = Signal(str)
+
+    def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self._pool = QThreadPool(self)
+
+    def folder(self, parent: QWidget | None, *, ask: bool = False) -> Path | None:
+        """The remembered save folder; the user picks it the first time (or when asked)."""
+        remembered = self.settings.value("save/folder")
+        if remembered and not ask and Path(str(remembered)).is_dir():
+            return Path(str(remembered))
+        chosen = QFileDialog.getExistingDirectory(parent, "Save results to…", str(remembered or Path.home()))
+        if not chosen:
+            return None
+        self.settings.setValue("save/folder", chosen)
+        return Path(chosen)
+
+    def save(self, rows: list[JobRow], folder: Path, template: str | None = None) -> int:
+        plans = plan_saves([r for r in rows if r.files], folder, template or self.template)
+        if not plans:
+            self.finished.emit("There is no finished result to save.")
+            return 0
+        self._pool.start(_SaveTask(plans, self.finished))
+        return len(plans)
+
+    @property
+    def template(self) -> str:
+        return str(self.settings.value("save/template") or DEFAULT_UPSCALE_TEMPLATE)
+
+    def wait_idle(self, ms: int = 30000) -> None:
+        self._pool.waitForDone(ms)
+
+    @staticmethod
+    def copy(row: JobRow | None) -> bool:
+        if row is None or not row.files:
+            return False
+        image = read_image(row.files[0])
+        if image.isNull():
+            return False
+        mime = QMimeData()
+        mime.setImageData(image)
+        mime.setUrls([QUrl.fromLocalFile(row.files[0])])
+        QGuiApplication.clipboard().setMimeData(mime)
+        return True
+
+    @staticmethod
+    def drag(source: QWidget, row: JobRow | None) -> None:
+        """Drag the result file out of the window (into a file manager or another app)."""
+        if row is None or not row.files:
+            return
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(f) for f in row.files])
+        drag = QDrag(source)
+        drag.setMimeData(mime)
+        drag.exec()
