@@ -15,7 +15,7 @@ __all__ = ["ComparePane"]
 
 
 class _Loaded(QObject):
-    done = Signal(object, object, object)  # token, before QImage | None, after QImage
+    done = Signal(object, object, object, object)  # token, before, after (QImage), mips
 
 
 class _LoadPair(QRunnable):
@@ -25,7 +25,8 @@ class _LoadPair(QRunnable):
 
     def run(self) -> None:
         before = read_image(self.before) if self.before else None
-        self.signals.done.emit(self.token, before, read_image(self.after))
+        after = read_image(self.after)
+        self.signals.done.emit(self.token, before, after, CompareView.build(before, after))
 
 
 class ComparePane(QWidget):
@@ -90,10 +91,10 @@ class ComparePane(QWidget):
         self.info_label.setText("Loading…")
         self._pool.start(_LoadPair(self._token, before, after, self._signals))
 
-    def _on_loaded(self, token: object, before: QImage | None, after: QImage) -> None:
+    def _on_loaded(self, token: object, before: QImage | None, after: QImage, mips: tuple) -> None:
         if token is not self._token:
             return
-        self.view.set_images(before, after)
+        self.view.set_mips(*mips)
         self.set_info(before, after, *self._info)
 
     def set_info(self, before: QImage | None, after: QImage, model: str, seconds: float | None) -> None:

@@ -73,14 +73,21 @@ class CompareView(QWidget):
 
     # -- content -----------------------------------------------------------------------
 
-    def set_images(self, before: QImage | None, after: QImage | None) -> None:
+    @staticmethod
+    def build(before: QImage | None, after: QImage | None) -> tuple[MipImage | None, MipImage | None]:
+        """The mip pyramids for a pair; slow for big images, so call it off the GUI thread."""
         if after is None or after.isNull():
-            self._after = self._before = None
-            self._size = QSize()
-        else:
-            self._size = after.size()
-            self._after = MipImage(after, self._size)
-            self._before = MipImage(before, self._size) if before is not None and not before.isNull() else None
+            return None, None
+        mip_after = MipImage(after, after.size())
+        mip_before = MipImage(before, after.size()) if before is not None and not before.isNull() else None
+        return mip_before, mip_after
+
+    def set_images(self, before: QImage | None, after: QImage | None) -> None:
+        self.set_mips(*self.build(before, after))
+
+    def set_mips(self, before: MipImage | None, after: MipImage | None) -> None:
+        self._after, self._before = after, before if after is not None else None
+        self._size = after.levels[0].size() if after is not None else QSize()
         self.fit()
 
     @property
