@@ -78,11 +78,16 @@ class ComparePane(QWidget):
         self.zoom_in.clicked.connect(lambda: self.view.set_zoom(self.view.zoom * 1.25))
         self.zoom_out.clicked.connect(lambda: self.view.set_zoom(self.view.zoom / 1.25))
         self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        self.view.mode_changed.connect(self._mode_shown)
         self._signals = _Loaded(self)
         self._signals.done.connect(self._on_loaded)
         self._pool = QThreadPool(self)
         self._token: object = None
         self._info = ("", None)
+
+    def _mode_shown(self, mode: str) -> None:
+        for button in self.mode_buttons.buttons():
+            button.setChecked(button.property("mode") == mode)
 
     def show_pair(self, before: str | None, after: str, model: str = "", seconds: float | None = None) -> None:
         """Load both images off the GUI thread, then show them."""
