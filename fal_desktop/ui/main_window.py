@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QStackedWidget,
+    QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QStackedWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -23,6 +23,7 @@ from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.jobs.manager import JobManager
+from fal_desktop.forms.fields import IMAGE_FILTER
 from fal_desktop.ui.compare_pane import ComparePane
 from fal_desktop.ui.drop_inputs import has_inputs, inputs_from_mime
 from fal_desktop.ui.image_view import ImageView
@@ -157,7 +158,13 @@ class MainWindow(QMainWindow):
         save_all.triggered.connect(self.save_all)
         folder_action = QAction("Choose the save &folder…", self)
         folder_action.triggered.connect(lambda: self.saver.folder(self, ask=True))
-        for action in (save_action, save_all, folder_action):
+        upscale_files = QAction("&Upscale files…", self, shortcut=QKeySequence.StandardKey.Open)
+        upscale_files.triggered.connect(self.pick_files_to_upscale)
+        template_action = QAction("Naming &template…", self)
+        template_action.triggered.connect(self.edit_template)
+        file_menu.addAction(upscale_files)
+        file_menu.addSeparator()
+        for action in (save_action, save_all, folder_action, template_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
@@ -264,6 +271,19 @@ class MainWindow(QMainWindow):
         if stored is not None:
             row.job.output, row.job.payload = stored.output, stored.payload
         return row
+
+    def pick_files_to_upscale(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Images to upscale", str(Path.home()), IMAGE_FILTER)
+        if files:
+            self.upscale(files)
+
+    def edit_template(self) -> None:
+        text, ok = QInputDialog.getText(
+            self, "Naming template",
+            "How saved files are named. Fields: {stem} {model} {factor} {seed} {index} {date} {ext}",
+            text=self.saver.template)
+        if ok and text.strip():
+            self.settings.setValue("save/template", text.strip())
 
     def save_selected(self) -> None:
         row = self.jobs_panel.selected_row() or self._last_done()

@@ -142,3 +142,17 @@ def test_copy_the_result_to_the_clipboard(qtbot, open_window, tmp_path):
     qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000)
     assert window.saver.copy(_rows(window)[0])
     assert QGuiApplication.clipboard().image().size().width() == 24
+
+
+def test_drop_an_image_url(qtbot, open_window, emulator, tmp_path):
+    path, url = emulator.service.storage.new_file("web.png")  # an image already on the web
+    Image.new("RGB", (16, 16), "green").save(path)
+    window = open_window()
+    window.model_panel.select_model("fal-ai/esrgan")
+    mime = QMimeData()
+    mime.setUrls([QUrl(url)])
+    _drop(window, mime)
+    qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000)
+    assert _rows(window)[0].job.inputs["image_url"] == url
+    with Image.open(_rows(window)[0].files[0]) as out:
+        assert out.size == (32, 32)
