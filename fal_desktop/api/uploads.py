@@ -77,18 +77,23 @@ async def fetch_cdn_token(client: "FalClient") -> CdnToken:
 
 
 async def _file_chunks(path: Path, start: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
-    """Read a file (or a slice of it) in 1 MiB chunks, off the event loop."""
+    """Read a file (or a slice of it) in chunks off the event loop, the next chunk being read
+    while the current one is sent."""
     handle = await asyncio.to_thread(open, path, "rb")
     try:
         await asyncio.to_thread(handle.seek, start)
         left = length if length is not None else os.fstat(handle.fileno()).st_size - start
-        while left > 0:
-            chunk = await asyncio.to_thread(handle.read, min(CHUNK, left))
-            if not chunk:
-                break
+        pending = asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left))) if left > 0 else None
+        while pending is not None:
+            chunk = await pending
             left -= len(chunk)
-            yield chunk
+            pending = (asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left)))
+                       if left > 0 and chunk else None)
+            if chunk:
+                yield chunk
     finally:
+        if pending is not None and not pending.done():
+            await asyncio.wait([pending])
         handle.close()
 
 

@@ -117,10 +117,9 @@ class ResultSaver(QObject):
         image = read_image(row.files[0])
         if image.isNull():
             return False
-        mime = QMimeData()
-        mime.setImageData(image)
-        mime.setUrls([QUrl.fromLocalFile(row.files[0])])
-        QGuiApplication.clipboard().setMimeData(mime)
+        # setImage, not a QMimeData made here: the clipboard outlives Python at exit, and a
+        # Python-made QMimeData on it crashes the interpreter's shutdown.
+        QGuiApplication.clipboard().setImage(image)
         return True
 
     @staticmethod
