@@ -45,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
 
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from fal_desktop.api import FalClient
@@ -52,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fal_desktop.core.catalog import Catalog
     from fal_desktop.core.jobstore import JobStore
     from fal_desktop.core.paths import AppPaths
+    from fal_desktop.core.resources import icon_file
     from fal_desktop.core.secrets import ApiKeyStore
     from fal_desktop.jobs.manager import JobManager
     from fal_desktop.ui.main_window import MainWindow
@@ -71,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationDisplayName("fal desktop")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("fal-desktop")
+    app.setWindowIcon(QIcon.fromTheme("fal-desktop", QIcon(str(icon_file()))))
 
     emulator = None
     key_store = ApiKeyStore()

@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources as importlib_resources
 from pathlib import Path
 
-__all__ = ["resources_dir", "bundled_schema_files"]
+__all__ = ["resources_dir", "bundled_schema_files", "icon_file"]
 
 
 @cache
@@ -31,3 +31,8 @@ def resources_dir() -> Path:
 def bundled_schema_files() -> list[Path]:
     """Every bundled endpoint document (``resources/schemas/<owner>__<name>.json``)."""
     return sorted(p for p in (resources_dir() / "schemas").glob("*__*.json"))
+
+
+def icon_file() -> Path:
+    """The app icon (SVG source; the PNG sizes sit beside it)."""
+    return resources_dir() / "icons" / "fal-desktop.svg"
