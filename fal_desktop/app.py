@@ -36,6 +36,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     where.add_argument(
         "--temp-basedir", action="store_true", help="use a temporary folder, deleted on exit"
     )
+    parser.add_argument("--upscale", nargs="+", metavar="IMAGE",
+                        help="upscale these images (files, folders or URLs) with the last-used upscaler")
+    parser.add_argument("--quit-when-done", action="store_true",
+                        help="quit once the jobs started from the command line have finished "
+                             "(exit status 0 if all succeeded)")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="print versions, the resources folder and the keyring in use, then exit")
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
     parser.add_argument("--screenshot", type=Path, metavar="PNG", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -43,6 +50,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.diagnose:
+        print(diagnose())
+        return 0
 
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
@@ -98,6 +108,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sandbox=args.sandbox,
     )
     window.show()
+    if args.upscale:
+        from fal_desktop.core.inputs import image_files_in
+
+        local = [str(p) for p in image_files_in([Path(a) for a in args.upscale if "://" not in a])]
+        started = set(window.upscale(local + [a for a in args.upscale if "://" in a]))
+        if args.quit_when_done:
+            quit_when_finished(app, manager, started)
     if args.screenshot:
         QTimer.singleShot(max(300, (args.quit_after or 900) - 600),
                           lambda: window.grab().save(str(args.screenshot)))
@@ -113,6 +130,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             emulator.stop()
         if temp_dir:
             shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def diagnose() -> str:
+    """What a bug report needs: versions, where resources come from, which keyring is used."""
+    import json
+    import platform
+    from importlib.metadata import entry_points
+
+    import PySide6
+
+    from fal_desktop.core.resources import bundled_schema_files, resources_dir
+    from fal_desktop.core.secrets import ApiKeyStore
+
+    store = ApiKeyStore(environ={})
+    return json.dumps({
+        "fal_desktop": __version__, "python": platform.python_version(), "pyside6": PySide6.__version__,
+        "platform": platform.platform(), "frozen": bool(getattr(sys, "frozen", False)),
+        "resources": str(resources_dir()), "bundled_models": len(bundled_schema_files()),
+        "keyring": store.backend_name(), "keyring_problem": store.keyring_problem(),
+        "keyring_plugins": sorted(e.name for e in entry_points(group="keyring.backends")),
+    }, indent=1)
+
+
+def quit_when_finished(app, manager, job_ids: set[str]) -> None:
+    """Exit once every one of ``job_ids`` has finished: status 0 if all completed."""
+    from fal_desktop.core.jobstore import JobState
+
+    if not job_ids:
+        app.exit(1)
+        return
+    states: dict[str, JobState] = {}
+
+    def seen(update) -> None:
+        if update.job_id in job_ids and update.state.finished:
+            states[update.job_id] = update.state
+            print(f"{update.job_id[:8]} {update.state.value}: {update.message or update.error or ''}", flush=True)
+            if len(states) == len(job_ids):
+                app.exit(0 if all(s is JobState.COMPLETED for s in states.values()) else 1)
+
+    manager.job_updated.connect(seen)
 
 
 def key_tester(hosts):

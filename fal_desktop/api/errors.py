@@ -124,7 +124,7 @@ def error_from_response(response: httpx.Response) -> FalError:
         fields = _field_errors(detail)
         if len(fields) == 1 and fields[0].loc:
             where = ".".join(str(p) for p in fields[0].loc)
-            message = f"fal rejected the input: {where}: {fields[0].msg}."
+            message = f"fal rejected the input: {where}: {fields[0].msg.rstrip('.')}."
         else:
             message = f"fal rejected the input ({len(fields)} problems)." if fields else \
                 "fal rejected the input."

@@ -27,7 +27,7 @@ from fal_desktop.api import (
     ValidationError,
     progress_from_logs,
 )
-from fal_desktop.core.inputs import InputProblem, prepare_image
+from fal_desktop.core.inputs import IMAGE_SUFFIXES, InputProblem, prepare_image
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.outputs import find_output_files, safe_file_name
@@ -47,8 +47,19 @@ class JobContext:
     emit: Emit
 
 
+def _looks_local(value: str) -> bool:
+    if "\n" in value or value.startswith(("http://", "https://", "data:")):
+        return False
+    path = Path(value)
+    if not path.is_absolute():
+        return False
+    # An existing file, or a missing one that is clearly meant as an image (so it gets a
+    # "could not be read" message instead of being sent to fal as text).
+    return path.is_file() or (path.suffix.lower() in IMAGE_SUFFIXES and path.parent.is_dir())
+
+
 def local_files_in(value: Any) -> list[str]:
-    """Absolute paths of existing local files anywhere in an input value."""
+    """Absolute paths of local files anywhere in an input value."""
     found: list[str] = []
     if isinstance(value, dict):
         for item in value.values():
@@ -56,11 +67,8 @@ def local_files_in(value: Any) -> list[str]:
     elif isinstance(value, list):
         for item in value:
             found += local_files_in(item)
-    elif isinstance(value, str) and value.startswith("/") or (
-        isinstance(value, str) and len(value) > 2 and value[1:3] in (":\\", ":/")
-    ):
-        if Path(value).is_file():
-            found.append(value)
+    elif isinstance(value, str) and _looks_local(value):
+        found.append(value)
     return found
 
 
