@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,13 @@ import httpx_sse
 
 from fal_desktop import __version__
 from fal_desktop.api import downloads, uploads
+from fal_desktop.api.endpoint import EndpointId, run_url, submit_url
 from fal_desktop.api.errors import (
-    FalError, FalTimeoutError, NetworkError, ProtocolError, error_from_response,
+    AuthError, FalError, FalTimeoutError, NetworkError, ProtocolError, error_from_response,
+    request_failed,
 )
 from fal_desktop.api.hosts import FalHosts, origin_of
-from fal_desktop.api.models import (
-    Completed, EndpointId, InProgress, LogLine, Queued, RequestHandle, Status, parse_status,
-)
+from fal_desktop.api.models import Completed, LogDeltas, RequestHandle, Status, parse_status
 from fal_desktop.api.retry import RetryPolicy, retry_exception, retry_response
 
 __all__ = ["FalClient"]
@@ -36,30 +35,8 @@ _POLL_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
 _STREAM_TIMEOUT = httpx.Timeout(connect=30.0, read=60.0, write=30.0, pool=None)
 
 
-class _LogDeltas:
-    """New log lines in a status, whether fal sent all lines so far or only new ones."""
-
-    def __init__(self) -> None:
-        self._seen: Counter[tuple[str, str, str]] = Counter()
-
-    def new(self, logs: tuple[LogLine, ...]) -> tuple[LogLine, ...]:
-        in_batch: Counter[tuple[str, str, str]] = Counter()
-        fresh = []
-        for line in logs:
-            key = (line.timestamp, line.message, line.level)
-            in_batch[key] += 1
-            if in_batch[key] > self._seen[key]:
-                self._seen[key] += 1
-                fresh.append(line)
-        return tuple(fresh)
-
-    def annotate(self, status: Status) -> Status:
-        if isinstance(status, Queued):
-            return status
-        new = self.new(status.logs)
-        if isinstance(status, InProgress):
-            return InProgress(status.logs, new)
-        return Completed(status.logs, new, status.metrics, status.error, status.error_type)
+class _StreamUnavailable(Exception):
+    """The status stream is not offered here (not an event stream, 404/405): poll instead."""
 
 
 class FalClient:
@@ -111,7 +88,7 @@ class FalClient:
 
     def headers_for(self, url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         """Request headers, with ``Authorization: Key`` only for fal's API hosts."""
-        headers = dict(extra or {})
+        headers = _without_auth(extra)
         key = self._api_key()
         if key and self.hosts.is_api_url(url):
             headers["Authorization"] = f"Key {key}"
@@ -119,13 +96,19 @@ class FalClient:
 
     async def request(
         self, method: str, url: str, *, idempotent: bool, headers: dict[str, str] | None = None,
-        auth: bool = True, **kwargs: Any,
+        auth: bool = True, body: Callable[[], Any] | None = None, **kwargs: Any,
     ) -> httpx.Response:
-        """One call with fal's retry rules; raises :class:`FalError` for any failure."""
+        """One call with fal's retry rules; raises :class:`FalError` for any failure.
+
+        ``body`` makes a fresh request body for every try (a file streamed from disk can
+        only be read once); ``auth=False`` never sends the key, whatever the host.
+        """
         attempt = 0
         while True:
             attempt += 1
-            sent = self.headers_for(url, headers) if auth else dict(headers or {})
+            sent = self.headers_for(url, headers) if auth else _without_auth(headers)
+            if body is not None:
+                kwargs["content"] = body()
             try:
                 response = await self.http.request(method, url, headers=sent, **kwargs)
             except httpx.TimeoutException as exc:
@@ -175,37 +158,37 @@ class FalClient:
     ) -> RequestHandle:
         """Put a job in fal's queue. Never retried once it may have reached fal."""
         endpoint = EndpointId.parse(endpoint_id)
-        url = f"{self.hosts.queue}/{endpoint}" + (f"/{path.strip('/')}" if path.strip("/") else "")
+        url = submit_url(self.hosts.queue, endpoint, path)
         if webhook_url:
             url += f"?fal_webhook={quote(webhook_url, safe='')}"
-        extra = dict(headers or {})
+        extra = _job_headers(headers, hint, start_timeout)
         if priority is not None:
             if priority not in ("normal", "low"):
                 raise ValueError("priority must be 'normal' or 'low'")
             extra["X-Fal-Queue-Priority"] = priority
-        if hint:
-            extra["X-Fal-Runner-Hint"] = hint
-        if start_timeout is not None:
-            if start_timeout <= 1:
-                raise ValueError("start_timeout must be more than 1 second")
-            extra["X-Fal-Request-Timeout"] = str(float(start_timeout))
         response = await self.request("POST", url, idempotent=False, json=arguments, headers=extra)
         body = self.json_of(response)
         request_id = body.get("request_id") if isinstance(body, dict) else None
         if not isinstance(request_id, str) or not request_id:
             raise ProtocolError("fal accepted the job but did not say its request id.",
-                                detail=str(body)[:500])
-        built = self.handle_for(str(endpoint), request_id)
+                                detail=str(body)[:500],
+                                request_id=response.headers.get("x-fal-request-id"))
+        try:
+            built = self.handle_for(str(endpoint), request_id)
+        except ValueError:
+            raise ProtocolError("fal gave the job a request id this app cannot use.",
+                                detail=request_id[:200]) from None
         position = body.get("queue_position")
         return RequestHandle(
             str(endpoint), request_id,
             self._queue_url(body.get("status_url"), built.status_url),
             self._queue_url(body.get("response_url"), built.response_url),
             self._queue_url(body.get("cancel_url"), built.cancel_url),
-            position if isinstance(position, int) else None,
+            position if isinstance(position, int) and not isinstance(position, bool) else None,
         )
 
     async def status(self, handle: RequestHandle, *, logs: bool = True) -> Status:
+        """One poll of the job's status (logs, when asked for, are all lines so far)."""
         response = await self.request("GET", handle.status_url, idempotent=True,
                                       params={"logs": "1" if logs else "0"})
         return self._parse_status(self.json_of(response))
@@ -219,7 +202,17 @@ class FalClient:
                                 detail=f"{exc}: {str(body)[:300]}") from None
 
     async def stream_status(self, handle: RequestHandle, *, logs: bool = True) -> AsyncIterator[Status]:
-        """Statuses as fal pushes them (server-sent events), until COMPLETED."""
+        """Statuses as fal pushes them (server-sent events), until COMPLETED.
+
+        Raises :class:`ProtocolError` if the answer is not an event stream.
+        """
+        try:
+            async for status in self._status_events(handle, logs):
+                yield status
+        except _StreamUnavailable as exc:
+            raise ProtocolError("fal's status stream is not available.", detail=str(exc)) from None
+
+    async def _status_events(self, handle: RequestHandle, logs: bool) -> AsyncIterator[Status]:
         url = f"{handle.status_url}/stream"
         headers = self.headers_for(url, {"Accept": "text/event-stream"})
         try:
@@ -227,9 +220,14 @@ class FalClient:
                 self.http, "GET", url, params={"logs": "1" if logs else "0"},
                 headers=headers, timeout=_STREAM_TIMEOUT,
             ) as source:
-                if not source.response.is_success:
-                    await source.response.aread()
-                    raise error_from_response(source.response)
+                response = source.response
+                if response.status_code in (404, 405, 501):
+                    raise _StreamUnavailable(f"HTTP {response.status_code}")
+                if not response.is_success:
+                    await response.aread()
+                    raise error_from_response(response)
+                if "text/event-stream" not in response.headers.get("content-type", ""):
+                    raise _StreamUnavailable(response.headers.get("content-type", "no content type"))
                 async for event in source.aiter_sse():
                     if not event.data:
                         continue
@@ -239,48 +237,53 @@ class FalClient:
                         raise ProtocolError("fal's status stream sent a broken event.",
                                             detail=event.data[:300]) from None
                     yield self._parse_status(body)
-        except httpx_sse.SSEError as exc:
-            raise ProtocolError("fal's status stream is not an event stream.", detail=str(exc)) from None
         except httpx.TimeoutException as exc:
             raise FalTimeoutError("fal's status stream went quiet.", detail=repr(exc)) from None
         except httpx.TransportError as exc:
             raise NetworkError("fal's status stream broke off.", detail=repr(exc)) from None
 
     async def watch(
-        self, handle: RequestHandle, *, logs: bool = True, stream: bool = True,
+        self, handle: RequestHandle, *, logs: bool = True, poll_interval: float | None = None,
+        stream: bool = True,
     ) -> AsyncIterator[Status]:
-        """Follow a job to the end; each status's ``new_logs`` holds only unseen lines.
+        """Follow a job to COMPLETED; each status's ``new_logs`` holds only unseen lines.
 
-        The status stream is preferred (no polling delay). If it fails it is tried again;
-        after three failures in a row the job is polled instead.
+        The status stream is preferred (no polling delay). If it breaks it is reopened, after
+        one poll to catch up; after three failures in a row, or if the server has no stream,
+        the job is polled every ``poll_interval`` seconds instead. Log lines are never lost
+        or repeated across these switches (see :class:`LogDeltas`).
         """
-        deltas = _LogDeltas()
+        interval = self.poll_interval if poll_interval is None else poll_interval
+        deltas = LogDeltas()
         failures = 0
         while stream and failures < 3:
             try:
-                async for status in self.stream_status(handle, logs=logs):
+                async for status in self._status_events(handle, logs):
                     failures = 0
                     yield deltas.annotate(status)
                     if isinstance(status, Completed):
                         return
                 failures += 1  # the stream ended before the job did
-            except FalError as exc:
-                if exc.status_code in (401, 403, 404):
-                    raise
+            except _StreamUnavailable:
+                break
+            except AuthError:
+                raise
+            except FalError:
                 failures += 1
-            status = await self.status(handle, logs=logs)  # in case it finished meanwhile
+            status = await self.status(handle, logs=logs)  # catch up; it may have finished
             yield deltas.annotate(status)
             if isinstance(status, Completed):
                 return
-            await asyncio.sleep(min(self.poll_interval * failures, 2.0))
+            await asyncio.sleep(min(interval * failures, 2.0))
         while True:
             status = await self.status(handle, logs=logs)
             yield deltas.annotate(status)
             if isinstance(status, Completed):
                 return
-            await asyncio.sleep(self.poll_interval)
+            await asyncio.sleep(interval)
 
     async def result(self, handle: RequestHandle) -> Any:
+        """The job's output; a failed job raises the error fal stored for it."""
         response = await self.request("GET", handle.response_url, idempotent=True)
         return self.json_of(response)
 
@@ -298,32 +301,45 @@ class FalClient:
     async def subscribe(self, endpoint_id: str, arguments: dict[str, Any], **kw: Any) -> Any:
         """Submit, follow to the end and return the output (raises on failure)."""
         handle = await self.submit(endpoint_id, arguments, **kw)
-        async for _ in self.watch(handle):
+        final: Status | None = None
+        async for final in self.watch(handle):
             pass
+        if isinstance(final, Completed) and final.error:
+            await self.result(handle)  # raises fal's own error for the job, e.g. a 422
+            raise request_failed(final.error, final.error_type, handle.request_id)
         return await self.result(handle)
 
     # -- direct run and streaming endpoints ----------------------------------------------
 
-    async def run(self, endpoint_id: str, arguments: dict[str, Any] | None = None, *,
-                  path: str = "", method: str = "POST", timeout: float | None = None) -> Any:
-        url = f"{self.hosts.run}/{EndpointId.parse(endpoint_id)}"
-        url += f"/{path.strip('/')}" if path.strip("/") else ""
+    async def run(
+        self, endpoint_id: str, arguments: dict[str, Any] | None = None, *, path: str = "",
+        method: str = "POST", timeout: float | None = None, hint: str | None = None,
+        start_timeout: float | None = None, headers: dict[str, str] | None = None,
+    ) -> Any:
+        """Run a model directly (no queue) and return its output. Never retried once sent.
+
+        ``timeout`` bounds the wait for the answer (none by default, like fal's client).
+        """
+        url = run_url(self.hosts.run, endpoint_id, path)
         kwargs: dict[str, Any] = {"timeout": httpx.Timeout(timeout, connect=30.0)}
         if method.upper() == "GET":
             kwargs["params"] = arguments or {}
         else:
             kwargs["json"] = arguments or {}
-        response = await self.request(method.upper(), url, idempotent=False, **kwargs)
+        extra = _job_headers(headers, hint, start_timeout)
+        response = await self.request(method.upper(), url, idempotent=False, headers=extra, **kwargs)
         return self.json_of(response)
 
-    async def stream(self, endpoint_id: str, arguments: dict[str, Any], *,
-                     path: str = "/stream") -> AsyncIterator[Any]:
-        """Partial outputs of a streaming endpoint, the last one complete."""
-        url = f"{self.hosts.run}/{EndpointId.parse(endpoint_id)}/{path.strip('/')}"
-        headers = self.headers_for(url, {"Accept": "text/event-stream"})
+    async def stream(
+        self, endpoint_id: str, arguments: dict[str, Any], *, path: str = "stream",
+        headers: dict[str, str] | None = None,
+    ) -> AsyncIterator[Any]:
+        """Partial outputs of a streaming endpoint as they come, the last one complete."""
+        url = run_url(self.hosts.run, endpoint_id, path)
+        sent = self.headers_for(url, {**_without_auth(headers), "Accept": "text/event-stream"})
         try:
             async with httpx_sse.aconnect_sse(self.http, "POST", url, json=arguments,
-                                              headers=headers, timeout=_STREAM_TIMEOUT) as source:
+                                              headers=sent, timeout=_STREAM_TIMEOUT) as source:
                 if not source.response.is_success:
                     await source.response.aread()
                     raise error_from_response(source.response)
@@ -334,6 +350,8 @@ class FalClient:
             raise ProtocolError("The model did not answer with a stream.", detail=str(exc)) from None
         except json.JSONDecodeError as exc:
             raise ProtocolError("The model's stream sent a broken event.", detail=str(exc)) from None
+        except httpx.TimeoutException as exc:
+            raise FalTimeoutError("The model's stream went quiet.", detail=repr(exc)) from None
         except httpx.TransportError as exc:
             raise NetworkError("The model's stream broke off.", detail=repr(exc)) from None
 
@@ -360,6 +378,24 @@ class FalClient:
 
     async def download_to(self, url: str, target: Path, *, max_bytes: int = 512 * 1024 * 1024) -> Path:
         return await downloads.download_to(self, url, Path(target), max_bytes=max_bytes)
+
+
+def _without_auth(headers: dict[str, str] | None) -> dict[str, str]:
+    """A copy of the caller's headers without any ``Authorization`` of theirs."""
+    return {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
+
+
+def _job_headers(headers: dict[str, str] | None, hint: str | None,
+                 start_timeout: float | None) -> dict[str, str]:
+    """Extra headers for submit and run: the runner hint and the start timeout."""
+    extra = _without_auth(headers)
+    if hint:
+        extra["X-Fal-Runner-Hint"] = hint
+    if start_timeout is not None:
+        if not start_timeout > 1:
+            raise ValueError("start_timeout must be more than 1 second")
+        extra["X-Fal-Request-Timeout"] = str(float(start_timeout))
+    return extra
 
 
 def _lost_answer(idempotent: bool, sentence: str) -> str:

@@ -11,7 +11,8 @@ from fal_desktop.api.openapi import FieldError
 
 __all__ = [
     "FalError", "AuthError", "ValidationError", "RateLimitError", "ServerError",
-    "NetworkError", "FalTimeoutError", "RequestFailed", "ProtocolError", "error_from_response",
+    "NetworkError", "FalTimeoutError", "RequestFailed", "ProtocolError", "DownloadError",
+    "error_from_response", "request_failed",
 ]
 
 
@@ -84,6 +85,29 @@ class RequestFailed(FalError):
 
 class ProtocolError(FalError):
     """fal answered with something this app does not understand."""
+
+
+class DownloadError(FalError):
+    """A result file could not be fetched (bad address, too large, broken data: URL)."""
+
+
+_FAILURE_SENTENCES = {
+    "request_cancelled": "The job was cancelled.",
+    "request_timeout": "The job took longer than fal allows and was stopped.",
+    "startup_timeout": "The model's server did not start in time.",
+    "validation_error": "fal rejected the input.",
+}
+
+
+def request_failed(error: str, error_type: str | None, request_id: str | None = None) -> RequestFailed:
+    """The error for a job that finished (COMPLETED) with ``error`` set."""
+    if error_type in _FAILURE_SENTENCES:
+        sentence = _FAILURE_SENTENCES[error_type]
+    elif error_type and error_type.startswith("runner_"):
+        sentence = "The model's server failed while running the job; it was not your input."
+    else:
+        sentence = "The job failed on fal's side."
+    return RequestFailed(sentence, detail=error, error_type=error_type, request_id=request_id)
 
 
 def _field_errors(detail: Any) -> list[FieldError]:

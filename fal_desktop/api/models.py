@@ -1,56 +1,22 @@
-"""Endpoint ids, request handles, statuses and log lines, as fal's queue describes them."""
+"""Request handles, statuses and log lines, as fal's queue describes them.
+
+``EndpointId`` lives in ``endpoint.py`` and is re-exported here for older imports.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fal_desktop.api.endpoint import EndpointId, request_url
+
 __all__ = [
     "EndpointId", "RequestHandle", "LogLine", "Queued", "InProgress", "Completed", "Status",
-    "parse_status", "progress_from_logs",
+    "LogDeltas", "parse_status", "progress_from_logs",
 ]
-
-_LEGACY = re.compile(r"^([0-9]+)-([a-zA-Z0-9-]+)$")
-NAMESPACES = ("workflows", "comfy")
-
-
-@dataclass(frozen=True)
-class EndpointId:
-    """``owner/alias[/path]``, optionally under the ``workflows/`` or ``comfy/`` namespace."""
-
-    owner: str
-    alias: str
-    path: str = ""
-    namespace: str = ""
-
-    @classmethod
-    def parse(cls, text: str) -> "EndpointId":
-        parts = [p for p in text.strip().strip("/").split("/") if p]
-        if len(parts) == 1:
-            match = _LEGACY.match(parts[0])
-            if not match:
-                raise ValueError(
-                    f"Invalid endpoint id: {text!r}. It looks like owner/model, e.g. fal-ai/flux/dev."
-                )
-            parts = [match.group(1), match.group(2)]
-        if not parts:
-            raise ValueError("The endpoint id is empty.")
-        namespace = ""
-        if parts[0] in NAMESPACES:
-            if len(parts) < 3:
-                raise ValueError(f"Invalid endpoint id: {text!r}.")
-            namespace, parts = parts[0], parts[1:]
-        return cls(parts[0], parts[1], "/".join(parts[2:]), namespace)
-
-    @property
-    def app(self) -> str:
-        """``[ns/]owner/alias``: what status, result and cancel URLs use."""
-        return "/".join(p for p in (self.namespace, self.owner, self.alias) if p)
-
-    def __str__(self) -> str:
-        return "/".join(p for p in (self.app, self.path) if p)
-
 
 @dataclass(frozen=True)
 class RequestHandle:
@@ -65,8 +31,10 @@ class RequestHandle:
 
     @classmethod
     def build(cls, queue_base: str, endpoint_id: str, request_id: str) -> "RequestHandle":
-        base = f"{queue_base.rstrip('/')}/{EndpointId.parse(endpoint_id).app}/requests/{request_id}"
-        return cls(endpoint_id, request_id, f"{base}/status", base, f"{base}/cancel")
+        """The handle of an earlier request, from its endpoint id and request id alone."""
+        base = request_url(queue_base, endpoint_id, request_id)
+        return cls(str(EndpointId.parse(endpoint_id)), request_id, f"{base}/status", base,
+                   f"{base}/cancel")
 
 
 @dataclass(frozen=True)
@@ -132,17 +100,63 @@ def parse_status(body: Any) -> Status:
     raise ValueError(f"unknown status {kind!r}")
 
 
-_STEP = re.compile(r"(?:step\s*)?(\d+)\s*/\s*(\d+)", re.IGNORECASE)
-_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
+class LogDeltas:
+    """Picks the log lines not seen before, whether fal sent every line so far (polling) or
+    only new ones (the status stream), and across switches and reconnects between the two.
+
+    A line is known by (timestamp, message, level); counts keep repeated lines apart, so a
+    cumulative batch that repeats a line twice yields it twice, once.
+    """
+
+    def __init__(self) -> None:
+        self._seen: Counter[tuple[str, str, str]] = Counter()
+
+    def new(self, logs: Iterable[LogLine]) -> tuple[LogLine, ...]:
+        in_batch: Counter[tuple[str, str, str]] = Counter()
+        fresh = []
+        for line in logs:
+            key = (line.timestamp, line.message, line.level)
+            in_batch[key] += 1
+            if in_batch[key] > self._seen[key]:
+                self._seen[key] += 1
+                fresh.append(line)
+        return tuple(fresh)
+
+    def annotate(self, status: Status) -> Status:
+        """The same status with ``new_logs`` filled in."""
+        if isinstance(status, Queued):
+            return status
+        new = self.new(status.logs)
+        if isinstance(status, InProgress):
+            return InProgress(status.logs, new)
+        return Completed(status.logs, new, status.metrics, status.error, status.error_type)
 
 
-def progress_from_logs(messages: list[str]) -> float | None:
-    """The latest "i/N", "Step i/N" or "NN%" in the log, as 0..1 (``None`` if none)."""
-    for message in reversed(messages[-50:]):
-        match = _STEP.search(message)
-        if match and 0 < int(match.group(2)) and int(match.group(1)) <= int(match.group(2)):
-            return int(match.group(1)) / int(match.group(2))
-        match = _PERCENT.search(message)
-        if match and float(match.group(1)) <= 100:
-            return float(match.group(1)) / 100
+# "Step 3/10", "3/10", "tile 3 / 10" – but not dates or paths such as 2024/11/24.
+_FRACTION = re.compile(r"(?<![\d/.])(\d+)\s*/\s*(\d+)(?![\d/])")
+_PERCENT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*%")
+
+
+def _progress_of(message: str) -> float | None:
+    for match in reversed(list(_PERCENT.finditer(message))):
+        value = float(match.group(1))
+        if value <= 100:
+            percent = value / 100
+            break
+    else:
+        percent = None
+    for match in reversed(list(_FRACTION.finditer(message))):
+        done, total = int(match.group(1)), int(match.group(2))
+        if 0 < total and done <= total:
+            return done / total
+    return percent
+
+
+def progress_from_logs(messages: Iterable[str | LogLine]) -> float | None:
+    """The latest "Step i/N", "i/N" or "NN%" in the log, as 0..1 (``None`` if there is none)."""
+    texts = [m.message if isinstance(m, LogLine) else str(m) for m in messages]
+    for message in reversed(texts[-50:]):
+        progress = _progress_of(message)
+        if progress is not None:
+            return progress
     return None

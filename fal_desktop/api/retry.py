@@ -9,11 +9,13 @@ reach the model — never after the request went out and the answer was lost.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 
 import httpx
 
-__all__ = ["RetryPolicy", "retry_response", "retry_exception"]
+__all__ = ["RetryPolicy", "retry_response", "retry_exception", "retry_after_seconds"]
 
 _ALWAYS = frozenset({408, 409, 429})
 _INGRESS = frozenset({502, 503, 504})
@@ -21,19 +23,38 @@ _INGRESS = frozenset({502, 503, 504})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header (seconds or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How many tries in all (the first included) and how long to wait between them."""
+
     max_attempts: int = 6
     base_delay: float = 0.25
     max_delay: float = 10.0
 
     def delay(self, attempt: int, retry_after: str | None = None) -> float:
-        """Seconds to wait before try number ``attempt + 1`` (``attempt`` counts from 1)."""
-        if retry_after:
-            try:
-                return min(max(float(retry_after), 0.0), self.max_delay)
-            except ValueError:
-                pass
+        """Seconds to wait before try number ``attempt + 1`` (``attempt`` counts from 1).
+
+        Exponential backoff with ±50 % jitter, capped at ``max_delay``; a server's
+        ``Retry-After`` wins (also capped).
+        """
+        asked = retry_after_seconds(retry_after)
+        if asked is not None:
+            return min(asked, self.max_delay)
         backoff = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
         return min(backoff * random.uniform(0.5, 1.5), self.max_delay)
 
@@ -54,6 +75,8 @@ def retry_response(response: httpx.Response, *, idempotent: bool) -> bool:
 
 def retry_exception(exc: Exception, *, idempotent: bool) -> bool:
     """Whether a transport failure is worth another try."""
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return False  # e.g. a redirect to file:// – trying again changes nothing
     if isinstance(exc, _NOT_SENT):
         return True
     return idempotent and isinstance(exc, httpx.TransportError)

@@ -166,11 +166,12 @@ class Emulator:
         return FalHosts(**{role: self.urls[role] for role in ROLES})
 
     def set_faults(self, rates: Mapping[object, float] | None = None, *, roles: Iterable[str] | None = None,
-                   latency: float | None = None, seed: int | None = None) -> None:
-        self.faults.configure(rates, roles=roles, latency=latency, seed=seed)
+                   latency: float | None = None, seed: int | None = None,
+                   safe_posts: bool | None = None) -> None:
+        self.faults.configure(rates, roles=roles, latency=latency, seed=seed, safe_posts=safe_posts)
 
     def clear_faults(self) -> None:
-        self.faults.configure({}, latency=0.0, roles=("queue", "run", "rest", "cdn"))
+        self.faults.configure({}, latency=0.0, roles=("queue", "run", "rest", "cdn"), safe_posts=False)
 
     @property
     def job_duration(self) -> float:

@@ -6,6 +6,7 @@ import asyncio
 import random
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -35,11 +36,15 @@ class Faults:
     roles: frozenset[str] = frozenset({"queue", "run", "rest", "cdn"})
     latency: float = 0.0
     slow_seconds: float = 1.0
+    # Only faults a careful client can tell from a lost job (429, ingress 502) hit POSTs.
+    safe_posts: bool = False
+    injected: Counter = field(default_factory=Counter)  # kind → how many were injected
     _random: random.Random = field(default_factory=random.Random)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def configure(self, rates: Mapping[object, float] | None = None, *, roles: Iterable[str] | None = None,
-                  latency: float | None = None, seed: int | None = None) -> None:
+                  latency: float | None = None, seed: int | None = None,
+                  safe_posts: bool | None = None) -> None:
         with self._lock:
             if rates is not None:
                 parsed = {}
@@ -57,14 +62,19 @@ class Faults:
                 self.latency = latency
             if seed is not None:
                 self._random.seed(seed)
+            if safe_posts is not None:
+                self.safe_posts = safe_posts
 
-    def pick(self, role: str) -> object | None:
+    def pick(self, role: str, method: str = "GET") -> object | None:
         with self._lock:
             if role not in self.roles or not self.rates:
                 return None
             roll = self._random.random()
             for kind, rate in self.rates.items():
                 if roll < rate:
+                    if self.safe_posts and method == "POST" and kind not in (429, 502):
+                        return None
+                    self.injected[kind] += 1
                     return kind
                 roll -= rate
             return None
@@ -109,7 +119,7 @@ def make_middleware(role: str, faults: Faults, log: list[RecordedRequest]):
                                    dict(request.headers)))
         if faults.latency:
             await asyncio.sleep(faults.latency)
-        kind = faults.pick(role)
+        kind = faults.pick(role, request.method)
         if kind == "reset":
             if request.transport is not None:
                 request.transport.abort()
