@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import aclosing
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,16 @@ from fal_desktop.api.errors import (
     AuthError, FalError, FalTimeoutError, NetworkError, ProtocolError, error_from_response,
     request_failed,
 )
+from fal_desktop.api.headers import job_headers, without_auth
 from fal_desktop.api.hosts import FalHosts, origin_of
 from fal_desktop.api.models import Completed, LogDeltas, RequestHandle, Status, parse_status
-from fal_desktop.api.retry import RetryPolicy, retry_exception, retry_response
+from fal_desktop.api.retry import RetryPolicy, retry_exception, retry_response, transport_error
 
 __all__ = ["FalClient"]
 
 KeySource = str | Callable[[], str | None] | None
 _POLL_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
+MAX_RESULT_BYTES = 16 * 1024 * 1024  # a result is JSON with URLs; images come separately
 _STREAM_TIMEOUT = httpx.Timeout(connect=30.0, read=60.0, write=30.0, pool=None)
 
 
@@ -52,12 +55,14 @@ class FalClient:
         poll_interval: float = 0.5,
         multipart_threshold: int = uploads.MULTIPART_THRESHOLD,
         part_size: int = uploads.PART_SIZE,
+        parts_at_once: int = uploads.PARTS_AT_ONCE,
     ) -> None:
         self.hosts = hosts or FalHosts()
         self.retry = retry or RetryPolicy()
         self.poll_interval = poll_interval
         self.multipart_threshold = multipart_threshold
         self.part_size = part_size
+        self.parts_at_once = max(1, parts_at_once)
         self._key = key
         self._owns_http = http is None
         self.http = http or httpx.AsyncClient(
@@ -88,7 +93,7 @@ class FalClient:
 
     def headers_for(self, url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         """Request headers, with ``Authorization: Key`` only for fal's API hosts."""
-        headers = _without_auth(extra)
+        headers = without_auth(extra)
         key = self._api_key()
         if key and self.hosts.is_api_url(url):
             headers["Authorization"] = f"Key {key}"
@@ -101,28 +106,22 @@ class FalClient:
         """One call with fal's retry rules; raises :class:`FalError` for any failure.
 
         ``body`` makes a fresh request body for every try (a file streamed from disk can
-        only be read once); ``auth=False`` never sends the key, whatever the host.
+        only be read once); ``auth=False`` adds no key: the headers go as given (e.g. a CDN
+        upload token).
         """
         attempt = 0
         while True:
             attempt += 1
-            sent = self.headers_for(url, headers) if auth else _without_auth(headers)
+            sent = self.headers_for(url, headers) if auth else dict(headers or {})
             if body is not None:
                 kwargs["content"] = body()
             try:
                 response = await self.http.request(method, url, headers=sent, **kwargs)
-            except httpx.TimeoutException as exc:
-                if attempt < self.retry.max_attempts and retry_exception(exc, idempotent=idempotent):
-                    await asyncio.sleep(self.retry.delay(attempt))
-                    continue
-                raise FalTimeoutError(_lost_answer(idempotent, "fal took too long to answer."),
-                                      detail=repr(exc)) from None
             except httpx.TransportError as exc:
                 if attempt < self.retry.max_attempts and retry_exception(exc, idempotent=idempotent):
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
-                raise NetworkError(_lost_answer(idempotent, "fal could not be reached."),
-                                   detail=repr(exc)) from None
+                raise transport_error(exc, idempotent=idempotent) from None
             if response.is_success:
                 return response
             if attempt < self.retry.max_attempts and retry_response(response, idempotent=idempotent):
@@ -161,11 +160,7 @@ class FalClient:
         url = submit_url(self.hosts.queue, endpoint, path)
         if webhook_url:
             url += f"?fal_webhook={quote(webhook_url, safe='')}"
-        extra = _job_headers(headers, hint, start_timeout)
-        if priority is not None:
-            if priority not in ("normal", "low"):
-                raise ValueError("priority must be 'normal' or 'low'")
-            extra["X-Fal-Queue-Priority"] = priority
+        extra = job_headers(headers, hint=hint, start_timeout=start_timeout, priority=priority)
         response = await self.request("POST", url, idempotent=False, json=arguments, headers=extra)
         body = self.json_of(response)
         request_id = body.get("request_id") if isinstance(body, dict) else None
@@ -207,8 +202,9 @@ class FalClient:
         Raises :class:`ProtocolError` if the answer is not an event stream.
         """
         try:
-            async for status in self._status_events(handle, logs):
-                yield status
+            async with aclosing(self._status_events(handle, logs)) as events:
+                async for status in events:
+                    yield status
         except _StreamUnavailable as exc:
             raise ProtocolError("fal's status stream is not available.", detail=str(exc)) from None
 
@@ -258,11 +254,12 @@ class FalClient:
         failures = 0
         while stream and failures < 3:
             try:
-                async for status in self._status_events(handle, logs):
-                    failures = 0
-                    yield deltas.annotate(status)
-                    if isinstance(status, Completed):
-                        return
+                async with aclosing(self._status_events(handle, logs)) as events:
+                    async for status in events:
+                        failures = 0
+                        yield deltas.annotate(status)
+                        if isinstance(status, Completed):
+                            return
                 failures += 1  # the stream ended before the job did
             except _StreamUnavailable:
                 break
@@ -285,6 +282,10 @@ class FalClient:
     async def result(self, handle: RequestHandle) -> Any:
         """The job's output; a failed job raises the error fal stored for it."""
         response = await self.request("GET", handle.response_url, idempotent=True)
+        if len(response.content) > MAX_RESULT_BYTES:
+            raise ProtocolError(
+                f"fal's answer for this job is {len(response.content) / 2**20:.0f} MB, far more than a "
+                "result description should be; it was not read.", request_id=handle.request_id)
         return self.json_of(response)
 
     async def cancel(self, handle: RequestHandle) -> str:
@@ -326,7 +327,7 @@ class FalClient:
             kwargs["params"] = arguments or {}
         else:
             kwargs["json"] = arguments or {}
-        extra = _job_headers(headers, hint, start_timeout)
+        extra = job_headers(headers, hint=hint, start_timeout=start_timeout)
         response = await self.request(method.upper(), url, idempotent=False, headers=extra, **kwargs)
         return self.json_of(response)
 
@@ -336,7 +337,7 @@ class FalClient:
     ) -> AsyncIterator[Any]:
         """Partial outputs of a streaming endpoint as they come, the last one complete."""
         url = run_url(self.hosts.run, endpoint_id, path)
-        sent = self.headers_for(url, {**_without_auth(headers), "Accept": "text/event-stream"})
+        sent = self.headers_for(url, {**without_auth(headers), "Accept": "text/event-stream"})
         try:
             async with httpx_sse.aconnect_sse(self.http, "POST", url, json=arguments,
                                               headers=sent, timeout=_STREAM_TIMEOUT) as source:
@@ -361,45 +362,30 @@ class FalClient:
 
     # -- files -----------------------------------------------------------------------
 
-    async def upload_file(self, path: Path, content_type: str | None = None) -> str:
+    async def upload_file(self, path: Path | str, content_type: str | None = None) -> str:
+        """Upload a file to fal storage (CDN v3, multipart when large, legacy fallback)."""
         return await uploads.upload_file(self, Path(path), content_type)
 
-    async def upload_bytes(self, data: bytes, content_type: str, file_name: str | None = None) -> str:
+    async def upload_bytes(self, data: bytes, content_type: str = "application/octet-stream",
+                           file_name: str | None = None) -> str:
+        """Upload bytes to fal storage; returns their URL."""
         return await uploads.upload_bytes(self, data, content_type, file_name)
 
-    async def cdn_token(self) -> "uploads.CdnToken":
+    async def cdn_token(self, *, stale: "uploads.CdnToken | None" = None) -> "uploads.CdnToken":
+        """The CDN upload token, fetched with the key and cached until shortly before it
+        expires. ``stale``: a token the CDN refused, to be replaced (once, however many
+        uploads noticed)."""
         async with self._token_lock:
-            if self._cdn_token is None or self._cdn_token.expired():
+            cached = self._cdn_token
+            if cached is None or cached is stale or cached.expired(margin=30.0):
                 self._cdn_token = await uploads.fetch_cdn_token(self)
             return self._cdn_token
 
     async def download(self, url: str, *, max_bytes: int = 256 * 1024 * 1024) -> bytes:
+        """A result file's bytes (http(s) or data: URL), never with the key, size-capped."""
         return await downloads.download(self, url, max_bytes=max_bytes)
 
-    async def download_to(self, url: str, target: Path, *, max_bytes: int = 512 * 1024 * 1024) -> Path:
+    async def download_to(self, url: str, target: Path | str, *,
+                          max_bytes: int = 512 * 1024 * 1024) -> Path:
+        """Stream a result file into ``target`` (written whole or not at all)."""
         return await downloads.download_to(self, url, Path(target), max_bytes=max_bytes)
-
-
-def _without_auth(headers: dict[str, str] | None) -> dict[str, str]:
-    """A copy of the caller's headers without any ``Authorization`` of theirs."""
-    return {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
-
-
-def _job_headers(headers: dict[str, str] | None, hint: str | None,
-                 start_timeout: float | None) -> dict[str, str]:
-    """Extra headers for submit and run: the runner hint and the start timeout."""
-    extra = _without_auth(headers)
-    if hint:
-        extra["X-Fal-Runner-Hint"] = hint
-    if start_timeout is not None:
-        if not start_timeout > 1:
-            raise ValueError("start_timeout must be more than 1 second")
-        extra["X-Fal-Request-Timeout"] = str(float(start_timeout))
-    return extra
-
-
-def _lost_answer(idempotent: bool, sentence: str) -> str:
-    if idempotent:
-        return sentence
-    return (f"{sentence[:-1]}, and the job may or may not have been started. It was not sent "
-            "again so you are not charged twice.")

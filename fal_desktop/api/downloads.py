@@ -12,17 +12,15 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
 
-from fal_desktop.api.errors import FalError, NetworkError, error_from_response
+from fal_desktop.api.errors import (
+    DownloadError, FalError, FalTimeoutError, NetworkError, error_from_response,
+)
 from fal_desktop.api.retry import retry_exception, retry_response
 
 if TYPE_CHECKING:
     from fal_desktop.api.client import FalClient
 
-__all__ = ["download", "download_to", "decode_data_uri"]
-
-
-class DownloadError(FalError):
-    """A result file could not be fetched."""
+__all__ = ["download", "download_to", "decode_data_uri", "DownloadError"]
 
 
 def decode_data_uri(url: str) -> bytes:
@@ -52,14 +50,15 @@ async def _stream_into(client: "FalClient", url: str, sink, max_bytes: int) -> N
         attempt += 1
         written = 0
         try:
-            # No Authorization header, whatever the host: results are public URLs.
-            async with client.http.stream("GET", url, headers={}) as response:
+            # No Authorization header, whatever the host: results are public URLs. Redirects
+            # are followed (httpx only follows http/https) and never gain a header either.
+            async with client.http.stream("GET", url, headers={}, follow_redirects=True) as response:
                 if not response.is_success:
                     await response.aread()
                     if attempt < client.retry.max_attempts and retry_response(response, idempotent=True):
-                        await asyncio.sleep(client.retry.delay(attempt))
+                        await asyncio.sleep(client.retry.delay(attempt, response.headers.get("retry-after")))
                         continue
-                    raise error_from_response(response)
+                    raise _download_failed(response)
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > max_bytes:
                     raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
@@ -70,11 +69,26 @@ async def _stream_into(client: "FalClient", url: str, sink, max_bytes: int) -> N
                         raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
                     await sink.write(chunk)
                 return
+        except httpx.UnsupportedProtocol as exc:
+            raise DownloadError("The result file redirects to an address fal-desktop does not open.",
+                                detail=repr(exc)) from None
         except httpx.TransportError as exc:
             if attempt < client.retry.max_attempts and retry_exception(exc, idempotent=True):
                 await asyncio.sleep(client.retry.delay(attempt))
                 continue
-            raise NetworkError("The result file could not be downloaded.", detail=repr(exc)) from None
+            kind = FalTimeoutError if isinstance(exc, httpx.TimeoutException) else NetworkError
+            raise kind("The result file could not be downloaded: the connection failed.",
+                       detail=repr(exc)) from None
+
+
+def _download_failed(response: httpx.Response) -> FalError:
+    error = error_from_response(response)
+    if response.status_code in (401, 403, 404, 410):
+        # Not about the key: downloads never carry it. Results expire after a while.
+        return DownloadError("The result file is no longer available (it may have expired).",
+                             detail=error.detail, status_code=error.status_code,
+                             request_id=error.request_id)
+    return error
 
 
 class _MemorySink:

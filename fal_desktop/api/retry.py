@@ -15,7 +15,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-__all__ = ["RetryPolicy", "retry_response", "retry_exception", "retry_after_seconds"]
+from fal_desktop.api.errors import FalError, FalTimeoutError, NetworkError
+
+__all__ = ["RetryPolicy", "retry_response", "retry_exception", "retry_after_seconds", "transport_error"]
 
 _ALWAYS = frozenset({408, 409, 429})
 _INGRESS = frozenset({502, 503, 504})
@@ -80,3 +82,20 @@ def retry_exception(exc: Exception, *, idempotent: bool) -> bool:
     if isinstance(exc, _NOT_SENT):
         return True
     return idempotent and isinstance(exc, httpx.TransportError)
+
+
+def transport_error(exc: httpx.TransportError, *, idempotent: bool) -> FalError:
+    """The error to raise when a transport failure is not (or no longer) retried.
+
+    For submit and run, a failure after the request went out means fal may have the job:
+    the sentence says so, and that it was not sent again.
+    """
+    timed_out = isinstance(exc, httpx.TimeoutException)
+    kind = FalTimeoutError if timed_out else NetworkError
+    if idempotent or isinstance(exc, _NOT_SENT):
+        sentence = "fal took too long to answer." if timed_out else "fal could not be reached."
+    else:
+        what = "fal did not answer in time" if timed_out else "The connection to fal broke"
+        sentence = (f"{what} after the job was sent, so it may or may not have been submitted. "
+                    "It was not sent again so you are not charged twice.")
+    return kind(sentence, detail=repr(exc))

@@ -13,23 +13,23 @@ import asyncio
 import base64
 import mimetypes
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fal_desktop.api.errors import FalError, ProtocolError
+from fal_desktop.api.errors import AuthError, FalError, ProtocolError
 
 if TYPE_CHECKING:
     from fal_desktop.api.client import FalClient
 
-__all__ = ["CdnToken", "encode_data_uri", "upload_file", "upload_bytes", "MULTIPART_THRESHOLD",
-           "PART_SIZE"]
+__all__ = ["CdnToken", "encode_data_uri", "upload_file", "upload_bytes", "fetch_cdn_token",
+           "part_ranges", "MULTIPART_THRESHOLD", "PART_SIZE", "PARTS_AT_ONCE"]
 
 MULTIPART_THRESHOLD = 100 * 1024 * 1024
 PART_SIZE = 10 * 1024 * 1024
-PARTS_AT_ONCE = 4  # 4 × 10 MiB in memory at most
+PARTS_AT_ONCE = 6  # parts in flight; each is streamed from disk, ≤ 2 chunks in memory
 CHUNK = 1024 * 1024
 
 
@@ -40,8 +40,12 @@ class CdnToken:
     base_url: str
     expires_at: datetime
 
-    def expired(self) -> bool:
-        return datetime.now(timezone.utc) >= self.expires_at
+    def expired(self, margin: float = 0.0) -> bool:
+        """Whether the token is (or within ``margin`` seconds will be) past ``expires_at``."""
+        return datetime.now(timezone.utc) + timedelta(seconds=margin) >= self.expires_at
+
+    def __repr__(self) -> str:  # the token is a credential too
+        return f"CdnToken(token_type={self.token_type!r}, base_url={self.base_url!r}, expires_at={self.expires_at})"
 
     @property
     def header(self) -> str:
@@ -52,11 +56,12 @@ def guess_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def encode_data_uri(data: bytes | Path, content_type: str | None = None) -> str:
-    """``data:<mime>;base64,…`` for small files sent inline."""
-    if isinstance(data, Path):
-        content_type = content_type or guess_type(data.name)
-        data = data.read_bytes()
+def encode_data_uri(data: bytes | str | os.PathLike[str], content_type: str | None = None) -> str:
+    """``data:<mime>;base64,…`` for small files sent inline (bytes, or a file's path)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        path = Path(data)
+        content_type = content_type or guess_type(path.name)
+        data = path.read_bytes()
     return f"data:{content_type or 'application/octet-stream'};base64,{base64.b64encode(data).decode()}"
 
 
@@ -105,92 +110,148 @@ def _access_url(client: "FalClient", response: Any) -> str:
     return url
 
 
-async def _v3_single(client: "FalClient", body: Any, size: int, content_type: str, name: str) -> str:
+async def _with_token(client: "FalClient", call: Callable[["CdnToken"], Awaitable[str]]) -> str:
+    """Run a CDN call with the cached token; if the CDN refuses the token, once more with a
+    fresh one (it may have been revoked or have expired on the way)."""
     token = await client.cdn_token()
-    headers = {"Authorization": token.header, "Content-Type": content_type,
-               "X-Fal-File-Name": name, "Content-Length": str(size)}
-    response = await client.request("POST", f"{client.hosts.cdn}/files/upload", idempotent=True,
-                                    auth=False, headers=headers, content=body)
-    return _access_url(client, response)
+    try:
+        return await call(token)
+    except FalError as exc:
+        if exc.status_code not in (401, 403):
+            raise
+    token = await client.cdn_token(stale=token)  # an AuthError here: the key was refused
+    try:
+        return await call(token)
+    except AuthError as exc:  # not the key's fault: the CDN refused a fresh token
+        raise FalError("fal's file storage refused the upload.", detail=exc.detail,
+                       status_code=exc.status_code, request_id=exc.request_id) from None
+
+
+async def _v3_single(client: "FalClient", body: Callable[[], Any], size: int, content_type: str,
+                     name: str) -> str:
+    async def send(token: CdnToken) -> str:
+        headers = {"Authorization": token.header, "Content-Type": content_type,
+                   "X-Fal-File-Name": name, "Content-Length": str(size)}
+        response = await client.request("POST", f"{client.hosts.cdn}/files/upload", idempotent=True,
+                                        auth=False, headers=headers, body=body)
+        return _access_url(client, response)
+
+    return await _with_token(client, send)
 
 
 async def _v3_multipart(client: "FalClient", path: Path, size: int, content_type: str) -> str:
-    token = await client.cdn_token()
+    return await _with_token(client, lambda token: _multipart(client, token, path, size, content_type))
+
+
+def part_ranges(size: int, part_size: int) -> list[tuple[int, int, int]]:
+    """``(part number, offset, length)`` for each part, numbered from 1."""
+    if part_size <= 0:
+        raise ValueError("part_size must be positive")
+    return [(n + 1, start, min(part_size, size - start))
+            for n, start in enumerate(range(0, max(size, 1), part_size))]
+
+
+async def _multipart(client: "FalClient", token: CdnToken, path: Path, size: int,
+                     content_type: str) -> str:
     auth = {"Authorization": token.header}
     response = await client.request(
         "POST", f"{token.base_url}/files/upload/multipart", idempotent=True, auth=False,
         headers={**auth, "Accept": "application/json", "Content-Type": content_type,
                  "X-Fal-File-Name": path.name})
     body = client.json_of(response)
-    access_url, upload_id = body.get("access_url"), body.get("uploadId")
+    access_url = body.get("access_url") if isinstance(body, dict) else None
+    upload_id = body.get("uploadId") if isinstance(body, dict) else None
     if not isinstance(access_url, str) or not isinstance(upload_id, str):
         raise ProtocolError("fal's storage did not start the multipart upload.", detail=str(body)[:300])
-    part_size = client.part_size
-    count = max(1, -(-size // part_size))
-    limit = asyncio.Semaphore(PARTS_AT_ONCE)
+    limit = asyncio.Semaphore(client.parts_at_once)
 
-    async def put_part(number: int) -> dict[str, Any]:
-        start = (number - 1) * part_size
-        length = min(part_size, size - start)
-        async with limit:
-            data = b"".join([c async for c in _file_chunks(path, start, length)])
+    async def put_part(number: int, start: int, length: int) -> dict[str, Any]:
+        async with limit:  # at most parts_at_once parts in flight, each streamed from disk
             part = await client.request(
                 "PUT", f"{access_url}/multipart/{upload_id}/{number}", idempotent=True, auth=False,
-                headers={**auth, "Content-Type": content_type, "Accept-Encoding": "identity"},
-                content=data)
+                headers={**auth, "Content-Type": content_type, "Accept-Encoding": "identity",
+                         "Content-Length": str(length)},
+                body=lambda: _file_chunks(path, start, length))
         etag = part.headers.get("etag")
         if not etag:
             raise ProtocolError(f"fal's storage did not confirm part {number} of the upload.")
         return {"partNumber": number, "etag": etag}
 
-    parts = await asyncio.gather(*(put_part(n) for n in range(1, count + 1)))
+    tasks = [asyncio.ensure_future(put_part(*r)) for r in part_ranges(size, client.part_size)]
+    try:
+        parts = await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     await client.request("POST", f"{access_url}/multipart/{upload_id}/complete", idempotent=True,
                          auth=False, headers=auth, json={"parts": list(parts)})
     return access_url
 
 
-async def _legacy(client: "FalClient", body: Any, size: int, content_type: str, name: str) -> str:
+async def _legacy(client: "FalClient", body: Callable[[], Any], size: int, content_type: str,
+                  name: str) -> str:
     response = await client.request(
         "POST", f"{client.hosts.rest}/storage/upload/initiate?storage_type=gcs", idempotent=True,
-        json={"file_name": name, "content_type": content_type})
+        json={"file_name": name, "content_type": content_type},
+        headers={"Accept": "application/json"})
     info = client.json_of(response)
-    upload_url, file_url = (info.get("upload_url"), info.get("file_url")) if isinstance(info, dict) else (None, None)
+    upload_url = info.get("upload_url") if isinstance(info, dict) else None
+    file_url = info.get("file_url") if isinstance(info, dict) else None
     if not isinstance(upload_url, str) or not isinstance(file_url, str):
         raise ProtocolError("fal's storage did not give an upload address.", detail=str(info)[:300])
-    await client.request("PUT", upload_url, idempotent=True, auth=False, content=body,
+    # A signed URL: it carries its own permission, and never the key.
+    await client.request("PUT", upload_url, idempotent=True, auth=False, body=body,
                          headers={"Content-Type": content_type, "Content-Length": str(size)})
     return file_url
 
 
+async def _upload(client: "FalClient", v3: Callable[[], Awaitable[str]], body: Callable[[], Any],
+                  size: int, content_type: str, name: str) -> str:
+    """The v3 CDN flow, else the legacy one; the first error wins if both fail."""
+    try:
+        return await v3()
+    except FalError as first:
+        if isinstance(first, AuthError):
+            raise  # the key itself was refused; the legacy flow uses the same key
+        try:
+            return await _legacy(client, body, size, content_type, name)
+        except FalError:
+            raise first from None
+
+
 async def upload_file(client: "FalClient", path: Path, content_type: str | None = None) -> str:
-    """Upload a file from disk; returns the URL to put in a request."""
+    """Upload a file from disk, streamed (never whole in memory); returns its URL."""
     try:
         size = path.stat().st_size
+        if not path.is_file():
+            raise IsADirectoryError(str(path))
     except OSError as exc:
         raise FalError(f"The file {path.name} could not be read.", detail=str(exc)) from None
     content_type = content_type or guess_type(path.name)
-    try:
+
+    def body() -> AsyncIterator[bytes]:
+        return _file_chunks(path)
+
+    async def v3() -> str:
         if size > client.multipart_threshold:
             return await _v3_multipart(client, path, size, content_type)
-        return await _v3_single(client, _file_chunks(path), size, content_type, path.name)
-    except FalError as first:
-        if first.status_code in (401, 403):
-            raise
-        try:
-            return await _legacy(client, _file_chunks(path), size, content_type, path.name)
-        except FalError:
-            raise first from None
+        return await _v3_single(client, body, size, content_type, path.name)
+
+    return await _upload(client, v3, body, size, content_type, path.name)
 
 
-async def upload_bytes(client: "FalClient", data: bytes, content_type: str,
+async def upload_bytes(client: "FalClient", data: bytes, content_type: str = "application/octet-stream",
                        file_name: str | None = None) -> str:
+    """Upload bytes held in memory; returns their URL."""
     name = file_name or "upload.bin"
-    try:
-        return await _v3_single(client, data, len(data), content_type, name)
-    except FalError as first:
-        if first.status_code in (401, 403):
-            raise
-        try:
-            return await _legacy(client, data, len(data), content_type, name)
-        except FalError:
-            raise first from None
+    data = bytes(data)
+
+    def body() -> bytes:
+        return data
+
+    async def v3() -> str:
+        return await _v3_single(client, body, len(data), content_type, name)
+
+    return await _upload(client, v3, body, len(data), content_type, name)

@@ -148,17 +148,25 @@ class JobStore:
     # -- rows --------------------------------------------------------------------
 
     def save(self, job: JobRecord) -> None:
-        row = (
+        self.save_many([job])
+
+    def save_many(self, jobs: list[JobRecord]) -> None:
+        """Write several jobs in one transaction (a dropped folder of 200 images)."""
+        rows = [self._row(job) for job in jobs]
+        placeholders = ", ".join("?" for _ in _COLUMNS)
+        with self._transaction() as db:
+            db.executemany(
+                f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) VALUES ({placeholders})", rows
+            )
+
+    @staticmethod
+    def _row(job: JobRecord) -> tuple:
+        return (
             job.id, job.endpoint_id, JobState(job.state).value, job.label, job.request_id,
             _dumps(job.inputs), _dumps(job.payload), _dumps(job.output), _dumps(job.files),
             job.error, job.error_detail, job.created_at, job.submitted_at, job.finished_at,
             job.session_id,
         )
-        placeholders = ", ".join("?" for _ in _COLUMNS)
-        with self._transaction() as db:
-            db.execute(
-                f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) VALUES ({placeholders})", row
-            )
 
     def update(self, job_id: str, **changes: Any) -> None:
         """Change some fields of one job (names as on :class:`JobRecord`)."""

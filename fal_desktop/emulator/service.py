@@ -9,6 +9,8 @@ import json
 import random
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -22,7 +24,7 @@ from fal_desktop.emulator.faults import REQUEST_ID
 from fal_desktop.emulator.jobs import EmulatedJob, JobQueue
 from fal_desktop.emulator.storage import Storage
 
-__all__ = ["Service"]
+__all__ = ["RawBody", "Service"]
 
 _REQUEST_PATH = re.compile(r"^(?P<app>.+?)/requests/(?P<rid>[^/]+)(?P<rest>/status|/status/stream|/cancel)?$")
 Image.MAX_IMAGE_PIXELS = 16384 * 16384
@@ -32,9 +34,19 @@ def _detail(status: int, text: str) -> web.Response:
     return web.json_response({"detail": text}, status=status)
 
 
+@dataclass(frozen=True)
+class RawBody:
+    """A result that is not JSON (for drills of bad server answers)."""
+
+    data: bytes
+    content_type: str = "text/html"
+
+
 class Service:
     def __init__(self, schemas: dict[str, EndpointSchema], storage: Storage, key: str,
                  workers: int) -> None:
+        #: Drills can replace a finished job's (status, body) to imitate a misbehaving server.
+        self.tamper: Callable[[EmulatedJob, int, Any], tuple[int, Any]] | None = None
         self.schemas = schemas
         self.storage = storage
         self.key = key
@@ -109,6 +121,9 @@ class Service:
             if rest is None and request.method == "GET":
                 if job.status != "COMPLETED":
                     return _detail(400, "Request is still in progress")
+                if isinstance(job.result_body, RawBody):
+                    return web.Response(body=job.result_body.data, status=job.result_status,
+                                        content_type=job.result_body.content_type)
                 return web.json_response(job.result_body, status=job.result_status,
                                          headers=job.result_headers)
             return _detail(405, "Method not allowed")
@@ -229,7 +244,8 @@ class Service:
             images.append({"url": url, "width": picture.width, "height": picture.height,
                            "content_type": "image/png", "file_name": path.name,
                            "file_size": len(data)})
-        return 200, outputs.build_output(schema, payload, images, seed, job.inference_time)
+        result = 200, outputs.build_output(schema, payload, images, seed, job.inference_time)
+        return self.tamper(job, *result) if self.tamper else result
 
     # -- run role and schema role ------------------------------------------------------
 

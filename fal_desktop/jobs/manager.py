@@ -66,10 +66,15 @@ class JobManager(QObject):
         return self._jobs.get(job_id)
 
     def submit(self, endpoint_id: str, inputs: dict[str, Any], *, label: str = "") -> JobRecord:
-        job = JobRecord(endpoint_id, inputs, label=label)
-        self.store.save(job)
-        self._start(job)
-        return job
+        return self.submit_many(endpoint_id, [(inputs, label)])[0]
+
+    def submit_many(self, endpoint_id: str, items: list[tuple[dict[str, Any], str]]) -> list[JobRecord]:
+        """Record several jobs in one write, then start them all."""
+        jobs = [JobRecord(endpoint_id, inputs, label=label) for inputs, label in items]
+        self.store.save_many(jobs)
+        for job in jobs:
+            self._start(job)
+        return jobs
 
     def resume_unfinished(self) -> list[JobRecord]:
         """Follow jobs that were in flight when the app last stopped (never resubmits)."""

@@ -164,9 +164,27 @@ async def _download(ctx: JobContext, job: JobRecord, output: Any) -> list[str]:
                            message=f"Downloading result {index + 1} of {len(files)}"))
         target = folder / safe_file_name(file, index)
         await ctx.client.download_to(file.url, target, max_bytes=MAX_OUTPUT_BYTES)
+        if (file.content_type or "").startswith("image/") or target.suffix.lower() in IMAGE_SUFFIXES:
+            problem = await asyncio.to_thread(_not_an_image, target)
+            if problem:
+                target.unlink(missing_ok=True)
+                raise FalError(f"fal sent a result that is not a valid image ({file.url[:80]}).",
+                               detail=problem)
         saved.append(str(target))
         ctx.store.update(job.id, files=saved)
     return saved
+
+
+def _not_an_image(path: Path) -> str | None:
+    """Why a downloaded file is not a readable image, or ``None`` if it is one."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
 async def run_job(ctx: JobContext, job: JobRecord) -> None:

@@ -339,11 +339,8 @@ class MainWindow(QMainWindow):
             self.open_key_dialog("Set your fal API key to run models.")
             return []
         values = panel.form.value()
-        ids = []
-        for value in inputs:
-            name = value.rstrip("/").rsplit("/", 1)[-1]
-            job = self.manager.submit(panel.form.schema.endpoint_id, {**values, field: value}, label=name)
-            ids.append(job.id)
+        items = [({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs]
+        ids = [job.id for job in self.manager.submit_many(panel.form.schema.endpoint_id, items)]
         self.jobs_panel.start_batch(ids)
         return ids
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -44,8 +45,8 @@ def test_twenty_percent_faults_two_hundred_jobs_all_complete_once(qtbot, drill_e
     heartbeat.timeout.connect(beat)
     heartbeat.start()
     try:
-        jobs = [manager.submit("fal-ai/flux/schnell", {"prompt": f"drill {i}", "image_size": "square"})
-                for i in range(200)]
+        jobs = manager.submit_many("fal-ai/flux/schnell",
+                                   [({"prompt": f"drill {i}", "image_size": "square"}, "") for i in range(200)])
         qtbot.waitUntil(lambda: len(finished) == 200, timeout=240000)
     finally:
         heartbeat.stop()
@@ -58,3 +59,65 @@ def test_twenty_percent_faults_two_hundred_jobs_all_complete_once(qtbot, drill_e
     injected = sum(emu.faults.injected.values())
     assert injected >= 0.12 * len(exposed) and set(emu.faults.injected) == {429, 502, 503, "reset", "slow"}
     assert max(gaps) < 0.1, f"the GUI thread stalled for {max(gaps) * 1000:.0f} ms"
+
+
+def _bad(kind: str, emu: Emulator):
+    def tamper(job, status, body):
+        image = dict(body["images"][0])
+        if kind == "not json":
+            from fal_desktop.emulator.service import RawBody
+
+            return 200, RawBody(b"<html>502 upstream</html>")
+        if kind == "dotdot name":
+            image["file_name"] = "../../../escaped.png"
+        elif kind == "absolute name":
+            image["file_name"] = "/tmp/fal-desktop-absolute-escape.png"
+        elif kind == "file url":
+            image["url"] = "file:///etc/passwd"
+        elif kind == "other host":
+            image["url"] = "http://127.0.0.1:9/nothing-listens-here.png"
+        elif kind == "huge json":
+            return 200, {**body, "padding": "x" * (50 * 1024 * 1024)}
+        elif kind == "not an image":
+            path, url = emu.service.storage.new_file("fake.png")
+            path.write_bytes(b"this is text pretending to be a PNG")
+            image["url"] = url
+        return 200, {**body, "images": [image]}
+
+    return tamper
+
+
+@pytest.mark.parametrize("kind, outcome", [
+    ("not json", "not JSON"),
+    ("dotdot name", None),
+    ("absolute name", None),
+    ("file url", "does not open"),
+    ("other host", "could not be downloaded"),
+    ("huge json", "50 MB"),
+    ("not an image", "not a valid image"),
+])
+def test_bad_server_answers_become_clear_errors(qtbot, drill_emulator, tmp_path, kind, outcome):
+    emu = drill_emulator
+    emu.service.tamper = _bad(kind, emu)
+    store = JobStore(tmp_path / "data" / "jobs.sqlite3")
+    outputs = tmp_path / "data" / "outputs"
+    manager = JobManager(store, lambda: FalClient(KEY, emu.hosts, retry=RetryPolicy(max_attempts=2, base_delay=0.01)),
+                         outputs)
+    updates = []
+    manager.job_updated.connect(updates.append)
+    try:
+        job = manager.submit("fal-ai/flux/schnell", {"prompt": kind})
+        qtbot.waitUntil(lambda: any(u.job_id == job.id and u.state.finished for u in updates), timeout=30000)
+    finally:
+        manager.shutdown()
+        store.close()
+    final = [u for u in updates if u.job_id == job.id][-1]
+    if outcome is None:  # a hostile file name is made harmless, the result kept
+        assert final.state is JobState.COMPLETED
+        assert all(outputs in Path(f).parents for f in final.files)
+    else:
+        assert final.state is JobState.FAILED and outcome in final.error, final.error
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert all((tmp_path / "data") in p.parents for p in written)
+    assert not Path("/tmp/fal-desktop-absolute-escape.png").exists()
+    assert not (tmp_path / "escaped.png").exists()
