@@ -41,6 +41,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quit-when-done", action="store_true",
                         help="quit once the jobs started from the command line have finished "
                              "(exit status 0 if all succeeded)")
+    parser.add_argument("--fal-hosts", metavar="JSON",
+                        help="base URLs of fal's roles as JSON (queue, run, rest, cdn, schemas), e.g. "
+                             "the line python -m fal_desktop.emulator prints")
     parser.add_argument("--diagnose", action="store_true",
                         help="print versions, the resources folder and the keyring in use, then exit")
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
@@ -97,6 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         key_store = ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY})
         store_name = "sandbox-jobs.sqlite3"  # sandbox jobs never mix with real ones
 
+    elif args.fal_hosts:
+        import json
+
+        given = json.loads(args.fal_hosts)
+        hosts = FalHosts(**{role: given[role] for role in ("queue", "run", "rest", "cdn", "schemas")
+                            if role in given})
     store = JobStore(paths.data / store_name)
     manager = JobManager(store, lambda: FalClient(key_store.get, hosts), paths.outputs)
     window = MainWindow(
@@ -113,8 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         local = [str(p) for p in image_files_in([Path(a) for a in args.upscale if "://" not in a])]
         started = set(window.upscale(local + [a for a in args.upscale if "://" in a]))
-        if args.quit_when_done:
-            quit_when_finished(app, manager, started)
+    else:
+        started = set()
+    if args.quit_when_done:
+        quit_when_finished(app, manager, started | {job.id for job in window.resumed})
     if args.screenshot:
         QTimer.singleShot(max(300, (args.quit_after or 900) - 600),
                           lambda: window.grab().save(str(args.screenshot)))

@@ -112,7 +112,8 @@ class Emulator:
                      web.post("/storage/upload/initiate", self._keyed(storage.initiate)),
                      web.post("/storage/upload/initiate-multipart", self._keyed(storage.initiate))],
             "cdn": [web.route("*", "/{tail:.*}", storage.cdn_dispatch)],
-            "schemas": [web.get("/api/openapi/queue/openapi.json", self.service.schema_document)],
+            "schemas": [web.get("/api/openapi/queue/openapi.json", self.service.schema_document),
+                        web.get("/_emulator/stats", self._stats)],
         }
         for role in ROLES:
             app = web.Application(middlewares=[make_middleware(role, self.faults, self.requests)],
@@ -128,6 +129,11 @@ class Emulator:
             self._runners.append(runner)
         storage.cdn_url = self.urls["cdn"]
         self.service.queue_url = self.urls["queue"]
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        """For drills run against a separate emulator process: what it has seen."""
+        return web.json_response({"submissions": dict(self.submissions),
+                                  "faults": {str(k): v for k, v in self.faults.injected.items()}})
 
     def _keyed(self, handler):
         async def checked(request: web.Request) -> web.StreamResponse:

@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         for job in manager.store.all(limit=HISTORY_ROWS):
             if job.state.finished:
                 self.jobs_model.add_job(job)
-        manager.resume_unfinished()
+        self.resumed = manager.resume_unfinished()
         self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
         self._check_key()
 
