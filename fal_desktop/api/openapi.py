@@ -13,11 +13,10 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+if TYPE_CHECKING:  # imported when first needed: jsonschema is slow to import at start-up
+    from jsonschema import Draft202012Validator
 
 __all__ = ["EndpointSchema", "SchemaError", "FieldError", "schema_file_name"]
 
@@ -97,7 +96,7 @@ class EndpointSchema:
     document: dict[str, Any]
     input_name: str
     output_name: str
-    _validator: Draft202012Validator | None = field(default=None, repr=False)
+    _validator: "Draft202012Validator | None" = field(default=None, repr=False)
 
     @classmethod
     def from_document(cls, document: Any, endpoint_id: str | None = None) -> "EndpointSchema":
@@ -190,8 +189,12 @@ class EndpointSchema:
     def _validating_document(self) -> dict[str, Any]:
         return _with_nullable_as_anyof(copy.deepcopy(self.document))
 
-    def _input_validator(self) -> Draft202012Validator:
+    def _input_validator(self) -> "Draft202012Validator":
         if self._validator is None:
+            from jsonschema import Draft202012Validator
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT202012
+
             resource = Resource.from_contents(self._validating_document, default_specification=DRAFT202012)
             registry = Registry().with_resource(_DOC_URI, resource)
             root = {"$ref": f"{_DOC_URI}#/components/schemas/{self.input_name}"}
