@@ -107,10 +107,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         hosts = FalHosts(**{role: given[role] for role in ("queue", "run", "rest", "cdn", "schemas")
                             if role in given})
     store = JobStore(paths.data / store_name)
-    manager = JobManager(store, lambda: FalClient(key_store.get, hosts), paths.outputs)
+    catalog = Catalog(paths.schema_cache, hosts)
+
+    def max_input_bytes(endpoint_id: str) -> int | None:
+        schema = catalog.cached(endpoint_id)
+        return schema.max_file_size() if schema is not None else None
+
+    manager = JobManager(store, lambda: FalClient(key_store.get, hosts), paths.outputs,
+                         max_input_bytes=max_input_bytes)
     window = MainWindow(
         paths=paths,
-        catalog=Catalog(paths.schema_cache, hosts),
+        catalog=catalog,
         manager=manager,
         key_store=key_store,
         key_tester=key_tester(hosts),

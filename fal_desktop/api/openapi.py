@@ -159,6 +159,17 @@ class EndpointSchema:
     def category(self) -> str:
         return str(self.metadata.get("category") or "other")
 
+    def max_file_size(self) -> int | None:
+        """The smallest ``x-fal.max_file_size`` among the image inputs (bytes), if any."""
+        limits = []
+        for prop in self.input_schema.get("properties", {}).values():
+            resolved = self.resolve(prop) if isinstance(prop, dict) else {}
+            for candidate in [resolved, *resolved.get("anyOf", [])]:
+                xfal = candidate.get("x-fal") if isinstance(candidate, dict) else None
+                if isinstance(xfal, dict) and isinstance(xfal.get("max_file_size"), (int, float)):
+                    limits.append(int(xfal["max_file_size"]))
+        return min(limits) if limits else None
+
     @property
     def title(self) -> str:
         return self.endpoint_id

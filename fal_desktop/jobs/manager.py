@@ -35,9 +35,11 @@ class JobManager(QObject):
         outputs_dir: Path,
         *,
         max_in_flight: int = 16,
+        max_input_bytes: Callable[[str], int | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._max_input_bytes = max_input_bytes or (lambda endpoint_id: None)
         self.store = store
         self._client_factory = client_factory
         self._outputs_dir = Path(outputs_dir)
@@ -52,7 +54,8 @@ class JobManager(QObject):
         self._slots = asyncio.Semaphore(self._max_in_flight)
         self._go = asyncio.Event()
         self._go.set()
-        return JobContext(self._client_factory(), self.store, self._outputs_dir, self._emit)
+        return JobContext(self._client_factory(), self.store, self._outputs_dir, self._emit,
+                          self._max_input_bytes)
 
     def _emit(self, update: JobUpdate) -> None:
         job = self._jobs.get(update.job_id)

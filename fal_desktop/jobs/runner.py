@@ -45,6 +45,8 @@ class JobContext:
     store: JobStore
     outputs_dir: Path
     emit: Emit
+    #: The largest input file an endpoint takes (from its schema), or None.
+    max_input_bytes: Callable[[str], int | None] = lambda endpoint_id: None
 
 
 def _looks_local(value: str) -> bool:
@@ -103,7 +105,8 @@ async def _upload_inputs(ctx: JobContext, job: JobRecord) -> dict[str, Any]:
     urls: dict[str, str] = {}
     for number, path in enumerate(files, start=1):
         try:
-            prepared = await asyncio.to_thread(prepare_image, Path(path), ctx.outputs_dir / job.id / "input")
+            prepared = await asyncio.to_thread(prepare_image, Path(path), ctx.outputs_dir / job.id / "input",
+                                               max_bytes=ctx.max_input_bytes(job.endpoint_id))
         except InputProblem as problem:
             raise FalError(str(problem)) from None
         if prepared.notes:

@@ -145,3 +145,22 @@ def test_wrong_key_marks_auth_failure(qtbot, emulator, tmp_path):
     finally:
         manager.shutdown()
         store.close()
+
+
+def test_file_too_large_for_the_endpoint_is_refused_before_upload(qtbot, emulator, tmp_path):
+    big = tmp_path / "big.png"
+    Image.effect_noise((300, 300), 90).convert("RGB").save(big)
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    manager = JobManager(store, lambda: FalClient(KEY, emulator.hosts), tmp_path / "out",
+                         max_input_bytes=lambda endpoint_id: 10_000 if endpoint_id == "fal-ai/esrgan" else None)
+    updates = []
+    manager.job_updated.connect(updates.append)
+    try:
+        job = manager.submit("fal-ai/esrgan", {"image_url": str(big)})
+        qtbot.waitUntil(lambda: any(u.job_id == job.id and u.state.finished for u in updates), timeout=10000)
+    finally:
+        manager.shutdown()
+        store.close()
+    final = [u for u in updates if u.job_id == job.id][-1]
+    assert final.state is JobState.FAILED and "takes at most" in final.error
+    assert not any(r.role == "cdn" and r.method == "POST" for r in emulator.requests)

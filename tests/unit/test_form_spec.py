@@ -114,3 +114,11 @@ def test_descriptions_are_dedented():
     path = next(p for p in FILES if "clarity" in p.name)
     specs = {s.name: s for s in field_specs(EndpointSchema.from_file(path))}
     assert not specs["guidance_scale"].description.startswith((" ", "\n"))
+
+
+def test_max_file_size_comes_from_x_fal_limits():
+    schema = make_schema({"image_url": {"type": "string", "x-fal": {"max_file_size": 5_000_000}},
+                          "mask_url": {"anyOf": [{"type": "string", "x-fal": {"max_file_size": 2_000_000}},
+                                                 {"type": "null"}]}})
+    assert schema.max_file_size() == 2_000_000
+    assert EndpointSchema.from_file(FILES[0]).max_file_size() is None
