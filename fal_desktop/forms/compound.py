@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from fal_desktop.forms.fields import MISSING, FieldWidget, make_field, same_value
+from fal_desktop.forms.fields import MISSING, FieldWidget, changed_values, make_field
 from fal_desktop.forms.spec import FieldSpec
 
 __all__ = ["ListField", "ObjectField", "ObjectListField", "SubForm"]
@@ -31,14 +31,7 @@ class SubForm(QWidget):
             layout.addRow(label, field)
 
     def value(self) -> dict[str, Any]:
-        out = {}
-        for spec in self.specs:
-            value = self.fields[spec.name].value()
-            if value is MISSING:
-                continue
-            if spec.required or not spec.has_default or not same_value(value, spec.default):
-                out[spec.name] = value
-        return out
+        return changed_values(self.specs, self.fields)
 
     def set_value(self, value: Any) -> None:
         for name, field in self.fields.items():

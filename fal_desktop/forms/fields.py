@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from fal_desktop.forms.spec import IMAGE_SIZE_PRESETS, FieldSpec
 
-__all__ = ["MISSING", "FieldWidget", "make_field", "same_value"]
+__all__ = ["MISSING", "FieldWidget", "changed_values", "make_field", "same_value"]
 
 MISSING = object()
 INT_LIMIT = 2**31 - 1
@@ -36,6 +36,19 @@ def same_value(value: Any, default: Any) -> bool:
     if isinstance(value, numbers) and isinstance(default, numbers) and not isinstance(value, bool):
         return abs(float(value) - float(default)) <= 1e-4 * max(1.0, abs(float(default)))
     return str(value) == str(default)
+
+
+def changed_values(specs: list[FieldSpec], fields: dict[str, "FieldWidget"]) -> dict[str, Any]:
+    """The request value of a group of fields: required ones, and the rest only where they
+    differ from the schema's default (the server applies its own defaults)."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        value = fields[spec.name].value()
+        if value is MISSING:
+            continue
+        if spec.required or not spec.has_default or not same_value(value, spec.default):
+            out[spec.name] = value
+    return out
 
 
 class FieldWidget(QWidget):

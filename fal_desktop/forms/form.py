@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.api.openapi import EndpointSchema, FieldError
-from fal_desktop.forms.fields import MISSING, FieldWidget, make_field, same_value
+from fal_desktop.forms.fields import FieldWidget, changed_values, make_field
 from fal_desktop.forms.spec import FieldSpec, field_specs
 
 __all__ = ["ParamsForm"]
@@ -84,14 +84,7 @@ class ParamsForm(QWidget):
     # -- value ---------------------------------------------------------------------
 
     def value(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for spec in self.specs:
-            value = self.fields[spec.name].value()
-            if value is MISSING:
-                continue
-            if spec.required or not spec.has_default or not same_value(value, spec.default):
-                out[spec.name] = value
-        return out
+        return changed_values(self.specs, self.fields)
 
     def set_value(self, values: dict[str, Any]) -> list[str]:
         """Restore values; ones that no longer fit the schema are dropped with a note."""
