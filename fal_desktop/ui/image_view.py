@@ -17,6 +17,9 @@ def read_image(path: str) -> QImage:
     return reader.read()
 
 
+PREVIEW_SIDE = 2048  # what the view keeps: enough for any screen, cheap to rescale
+
+
 class _Decoded(QObject):
     done = Signal(str, QImage)
 
@@ -27,7 +30,11 @@ class _DecodeTask(QRunnable):
         self.path, self.signals = path, signals
 
     def run(self) -> None:
-        self.signals.done.emit(self.path, read_image(self.path))
+        image = read_image(self.path)
+        if max(image.width(), image.height()) > PREVIEW_SIDE:  # scaled here, not on the GUI thread
+            image = image.scaled(PREVIEW_SIDE, PREVIEW_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+                                 Qt.TransformationMode.SmoothTransformation)
+        self.signals.done.emit(self.path, image)
 
 
 class ImageView(QLabel):

@@ -1,0 +1,96 @@
+"""Scale: 1,000 jobs in flight at once, followed on their status streams by the job manager.
+Reports resident memory above idle and CPU used while waiting, against the same process idle
+(the baseline). The emulator runs in its own process so it is not counted.
+Prints a table and writes ``bench/results/scale.json``.
+
+    python bench/scale.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QCoreApplication  # noqa: E402
+
+from fal_desktop.api import FalClient, FalHosts  # noqa: E402
+from fal_desktop.core.jobstore import JobStore  # noqa: E402
+from fal_desktop.jobs.manager import JobManager  # noqa: E402
+
+JOBS = 1000
+KEY = "scale:key"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pump(app: QCoreApplication, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
+    emulator = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", KEY,
+                                 "--job-duration", "40", "--workers", str(JOBS)], stdout=subprocess.PIPE, text=True)
+    try:
+        hosts = FalHosts(**{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"})
+        with tempfile.TemporaryDirectory() as tmp:
+            store = JobStore(Path(tmp) / "jobs.sqlite3")
+            manager = JobManager(store, lambda: FalClient(KEY, hosts), Path(tmp) / "out", max_in_flight=JOBS)
+            seen: dict[str, str] = {}
+            manager.job_updated.connect(lambda u: seen.__setitem__(u.job_id, u.state.value))
+            pump(app, 2)
+            idle_rss, idle_cpu0 = rss_mb(), cpu_seconds()
+            pump(app, 5)
+            idle_cpu = (cpu_seconds() - idle_cpu0) / 5
+            manager.submit_many("fal-ai/flux/schnell", [({"prompt": f"scale {i}"}, "") for i in range(JOBS)])
+            deadline = time.monotonic() + 60
+            while sum(1 for s in seen.values() if s in ("queued", "running")) < JOBS and time.monotonic() < deadline:
+                pump(app, 0.5)
+            tracked = sum(1 for s in seen.values() if s in ("queued", "running"))
+            pump(app, 3)
+            busy_rss, cpu0 = rss_mb(), cpu_seconds()
+            pump(app, 10)
+            busy_cpu = (cpu_seconds() - cpu0) / 10
+            manager.shutdown()
+            store.close()
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=30)
+        emulator.stdout.close()
+    result = {"jobs": JOBS, "tracked": tracked, "idle_rss_mb": idle_rss, "busy_rss_mb": busy_rss,
+              "rss_above_idle_mb": busy_rss - idle_rss, "idle_cpu_percent": idle_cpu * 100,
+              "waiting_cpu_percent": busy_cpu * 100}
+    print(f"{JOBS} jobs in flight, followed on their status streams (emulator in another process)")
+    print(f"{'':<26} {'RSS':>8} {'CPU (% of a core)':>18}")
+    print(f"{'idle (baseline)':<26} {idle_rss:>6.0f}MB {idle_cpu * 100:>17.1f}")
+    print(f"{f'{tracked} jobs in flight':<26} {busy_rss:>6.0f}MB {busy_cpu * 100:>17.1f}")
+    print(f"RSS above idle: {busy_rss - idle_rss:.0f} MB (target ≤ 150); CPU while waiting: "
+          f"{busy_cpu * 100:.1f} % (target ≤ 10)")
+    out = Path(__file__).resolve().parent / "results" / "scale.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), **result}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
