@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from contextlib import aclosing
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -122,6 +122,9 @@ class FalClient:
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
                 raise transport_error(exc, idempotent=idempotent) from None
+            except httpx.HTTPError as exc:  # e.g. a body that does not decode
+                raise ProtocolError("fal answered with something this app cannot read.",
+                                    detail=repr(exc)) from None
             if response.is_success:
                 return response
             if attempt < self.retry.max_attempts and retry_response(response, idempotent=idempotent):
@@ -303,10 +306,14 @@ class FalClient:
         """Submit, follow to the end and return the output (raises on failure)."""
         handle = await self.submit(endpoint_id, arguments, **kw)
         final: Status | None = None
-        async for final in self.watch(handle):
-            pass
+        async for status in self.watch(handle):
+            final = status
         if isinstance(final, Completed) and final.error:
-            await self.result(handle)  # raises fal's own error for the job, e.g. a 422
+            try:
+                await self.result(handle)
+            except FalError as exc:
+                if type(exc) is not FalError:  # a typed answer (422, user timeout…) says most
+                    raise
             raise request_failed(final.error, final.error_type, handle.request_id)
         return await self.result(handle)
 

@@ -44,15 +44,30 @@ def _check_scheme(url: str) -> str:
     return scheme
 
 
+MAX_REDIRECTS = 5
+
+
+def _too_large(max_bytes: int) -> DownloadError:
+    size = f"{max_bytes / 2**20:.0f} MiB" if max_bytes >= 2**20 else f"{max_bytes:,} bytes"
+    return DownloadError(f"The result file is larger than {size}, the most fal-desktop accepts.")
+
+
 async def _stream_into(client: "FalClient", url: str, sink, max_bytes: int) -> None:
-    attempt = 0
+    attempt, hops = 0, 0
     while True:
         attempt += 1
         written = 0
         try:
-            # No Authorization header, whatever the host: results are public URLs. Redirects
-            # are followed (httpx only follows http/https) and never gain a header either.
-            async with client.http.stream("GET", url, headers={}, follow_redirects=True) as response:
+            # No Authorization header, whatever the host: results are public URLs.
+            async with client.http.stream("GET", url, headers={}) as response:
+                if response.is_redirect and "location" in response.headers:
+                    hops += 1
+                    url = str(response.url.join(response.headers["location"]))
+                    if hops > MAX_REDIRECTS or _check_scheme(url) == "data":
+                        raise DownloadError("The result file's address redirects too often or "
+                                            "somewhere fal-desktop does not open.", detail=url[:300])
+                    attempt -= 1  # a redirect is not a failed try
+                    continue
                 if not response.is_success:
                     await response.aread()
                     if attempt < client.retry.max_attempts and retry_response(response, idempotent=True):
@@ -61,17 +76,14 @@ async def _stream_into(client: "FalClient", url: str, sink, max_bytes: int) -> N
                     raise _download_failed(response)
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
+                    raise _too_large(max_bytes)
                 sink.reset()
                 async for chunk in response.aiter_bytes():
                     written += len(chunk)
                     if written > max_bytes:
-                        raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
+                        raise _too_large(max_bytes)
                     await sink.write(chunk)
                 return
-        except httpx.UnsupportedProtocol as exc:
-            raise DownloadError("The result file redirects to an address fal-desktop does not open.",
-                                detail=repr(exc)) from None
         except httpx.TransportError as exc:
             if attempt < client.retry.max_attempts and retry_exception(exc, idempotent=True):
                 await asyncio.sleep(client.retry.delay(attempt))
@@ -79,6 +91,8 @@ async def _stream_into(client: "FalClient", url: str, sink, max_bytes: int) -> N
             kind = FalTimeoutError if isinstance(exc, httpx.TimeoutException) else NetworkError
             raise kind("The result file could not be downloaded: the connection failed.",
                        detail=repr(exc)) from None
+        except httpx.HTTPError as exc:  # e.g. a body that does not decode
+            raise DownloadError("The result file could not be read.", detail=repr(exc)) from None
 
 
 def _download_failed(response: httpx.Response) -> FalError:
@@ -118,7 +132,7 @@ async def download(client: "FalClient", url: str, *, max_bytes: int) -> bytes:
     if _check_scheme(url) == "data":
         data = decode_data_uri(url)
         if len(data) > max_bytes:
-            raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
+            raise _too_large(max_bytes)
         return data
     sink = _MemorySink()
     await _stream_into(client, url, sink, max_bytes)
@@ -132,7 +146,7 @@ async def download_to(client: "FalClient", url: str, target: Path, *, max_bytes:
     if _check_scheme(url) == "data":
         data = decode_data_uri(url)
         if len(data) > max_bytes:
-            raise DownloadError(f"The result file is larger than {max_bytes // 2**20} MiB.")
+            raise _too_large(max_bytes)
         await asyncio.to_thread(partial.write_bytes, data)
     else:
         sink = _FileSink(partial)

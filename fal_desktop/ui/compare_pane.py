@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QImageReader
 from PySide6.QtWidgets import (
     QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
-from fal_desktop.ui.compare_view import CompareView
+from fal_desktop.ui.compare_view import CompareView, MipImage
 from fal_desktop.ui.image_view import read_image
 
 __all__ = ["ComparePane"]
@@ -24,9 +24,14 @@ class _LoadPair(QRunnable):
         self.token, self.before, self.after, self.signals = token, before, after, signals
 
     def run(self) -> None:
-        before = read_image(self.before) if self.before else None
-        after = read_image(self.after)
-        self.signals.done.emit(self.token, before, after, CompareView.build(before, after))
+        size = QImageReader(self.after).size()
+        if not size.isValid():
+            self.signals.done.emit(self.token, None, QImage(), (None, None))
+            return
+        after = MipImage.from_file(self.after, size, read_image)
+        before = MipImage.from_file(self.before, size, read_image) if self.before else None
+        original = QImageReader(self.before).size() if self.before else None
+        self.signals.done.emit(self.token, original, size, (before, after))
 
 
 class ComparePane(QWidget):
@@ -96,19 +101,21 @@ class ComparePane(QWidget):
         self.info_label.setText("Loading…")
         self._pool.start(_LoadPair(self._token, before, after, self._signals))
 
-    def _on_loaded(self, token: object, before: QImage | None, after: QImage, mips: tuple) -> None:
+    def _on_loaded(self, token: object, before: QSize | None, after: QSize, mips: tuple) -> None:
         if token is not self._token:
             return
         self.view.set_mips(*mips)
         self.set_info(before, after, *self._info)
 
-    def set_info(self, before: QImage | None, after: QImage, model: str, seconds: float | None) -> None:
+    def set_info(self, before: QSize | None, after: QSize, model: str, seconds: float | None) -> None:
         parts = []
-        if before is not None and not before.isNull():
+        if before is not None and before.isValid():
             factor = after.width() / max(1, before.width())
             parts.append(f"{before.width()}×{before.height()} → {after.width()}×{after.height()}  (×{factor:.1f})")
-        elif not after.isNull():
+        elif after.isValid():
             parts.append(f"{after.width()}×{after.height()}")
+        else:
+            parts.append("The result could not be read as an image.")
         if model:
             parts.append(model)
         if seconds is not None:

@@ -32,11 +32,24 @@ class MipImage:
         base = image if image.size() == size else image.scaled(
             size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self.levels = [base]
-        while max(self.levels[-1].width(), self.levels[-1].height()) > SMALLEST_LEVEL:
-            last = self.levels[-1]
-            self.levels.append(last.scaled(max(1, last.width() // 2), max(1, last.height() // 2),
-                                           Qt.AspectRatioMode.IgnoreAspectRatio,
-                                           Qt.TransformationMode.SmoothTransformation))
+        for level_size in self.level_sizes(size)[1:]:
+            self.levels.append(self.levels[-1].scaled(level_size, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                                      Qt.TransformationMode.SmoothTransformation))
+
+    @staticmethod
+    def level_sizes(size: QSize) -> list[QSize]:
+        sizes = [size]
+        while max(sizes[-1].width(), sizes[-1].height()) > SMALLEST_LEVEL:
+            sizes.append(QSize(max(1, sizes[-1].width() // 2), max(1, sizes[-1].height() // 2)))
+        return sizes
+
+    @classmethod
+    def from_file(cls, path: str, size: QSize, read) -> "MipImage":
+        """Every level decoded from the file at its own size, off the GIL (``read`` is
+        ``image_view.read_image``); for worker threads."""
+        mip = cls.__new__(cls)
+        mip.levels = [read(path, level_size) for level_size in cls.level_sizes(size)]
+        return mip
 
     def draw(self, painter: QPainter, target: QRectF, source: QRectF, zoom: float) -> None:
         """Draw ``source`` (in level-0 pixels) into ``target`` with the level that fits ``zoom``."""

@@ -9,11 +9,20 @@ from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 __all__ = ["ImageView", "read_image"]
 
 
-def read_image(path: str) -> QImage:
-    """Decode an image file in any thread: upright (EXIF), no 256 MB allocation cap."""
+def read_image(path: str, size: QSize | None = None, *, max_side: int | None = None) -> QImage:
+    """Decode an image file in any thread: upright (EXIF), no 256 MB allocation cap.
+
+    ``size`` or ``max_side`` decode straight to a smaller size. Qt does that without holding
+    Python's GIL, unlike ``QImage.scaled`` which would stall the GUI thread meanwhile.
+    """
     reader = QImageReader(path)
     reader.setAutoTransform(True)
     QImageReader.setAllocationLimit(0)
+    full = reader.size()
+    if size is None and max_side is not None and full.isValid() and max(full.width(), full.height()) > max_side:
+        size = full.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio)
+    if size is not None and size.isValid():
+        reader.setScaledSize(size)
     return reader.read()
 
 
@@ -30,11 +39,7 @@ class _DecodeTask(QRunnable):
         self.path, self.signals = path, signals
 
     def run(self) -> None:
-        image = read_image(self.path)
-        if max(image.width(), image.height()) > PREVIEW_SIDE:  # scaled here, not on the GUI thread
-            image = image.scaled(PREVIEW_SIDE, PREVIEW_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
-                                 Qt.TransformationMode.SmoothTransformation)
-        self.signals.done.emit(self.path, image)
+        self.signals.done.emit(self.path, read_image(self.path, max_side=PREVIEW_SIDE))
 
 
 class ImageView(QLabel):
