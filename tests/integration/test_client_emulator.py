@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
+from urllib.parse import parse_qs
 
 import pytest
 
 from fal_desktop.api import (
-    AuthError, Completed, FalClient, InProgress, NetworkError, Queued, RetryPolicy, ValidationError,
+    AuthError, Completed, FalClient, FalTimeoutError, InProgress, NetworkError, Queued,
+    RetryPolicy, ServerError, ValidationError, encode_data_uri,
 )
 from tests.integration.conftest import KEY
 
@@ -220,3 +223,184 @@ def test_the_key_never_reaches_cdn_or_schema_hosts(emulator, tmp_path):
     for request in cdn:
         assert KEY not in str(request.headers)
         assert not request.headers.get("Authorization", "").startswith("Key ")
+
+
+# -- more of the protocol over real sockets ------------------------------------------------
+
+
+def test_submit_options_reach_the_queue_and_a_rebuilt_handle_resumes_the_job(emulator):
+    async def go():
+        async with client_for(emulator) as client:
+            handle = await client.submit("fal-ai/flux/schnell", {"prompt": "resume me"}, priority="low",
+                                         hint="lora:a", start_timeout=30,
+                                         webhook_url="http://127.0.0.1:9/hook")
+        # a new client, as after a restart, knowing only the endpoint and request ids
+        async with client_for(emulator) as later:
+            again = later.handle_for(handle.endpoint_id, handle.request_id)
+            statuses = [s async for s in later.stream_status(again)]
+            return handle, again, statuses, await later.result(again)
+
+    handle, again, statuses, output = run(go())
+    assert again == handle.__class__(handle.endpoint_id, handle.request_id, handle.status_url,
+                                     handle.response_url, handle.cancel_url)
+    assert isinstance(statuses[-1], Completed) and output["images"][0]["url"]
+    submit = [r for r in emulator.requests if r.role == "queue" and r.method == "POST"][-1]
+    headers = {k.lower(): v for k, v in submit.headers.items()}
+    assert (headers["x-fal-queue-priority"], headers["x-fal-runner-hint"],
+            headers["x-fal-request-timeout"]) == ("low", "lora:a", "30.0")
+    assert parse_qs(submit.query)["fal_webhook"] == ["http://127.0.0.1:9/hook"]
+
+
+def test_status_stream_survives_resets_without_losing_or_repeating_logs(emulator):
+    emulator.job_duration = 0.6
+
+    async def go():
+        async with client_for(emulator) as client:
+            handle = await client.submit("fal-ai/flux/dev", {"prompt": "flaky"})
+            emulator.set_faults({"reset": 0.3, 503: 0.1}, roles={"queue"}, seed=11)
+            try:
+                return [s async for s in client.watch(handle)]
+            finally:
+                emulator.clear_faults()
+
+    statuses = run(go())
+    logs = [l.message for s in statuses for l in s.new_logs]
+    steps = [m for m in logs if m.startswith("Step ")]
+    assert steps == [f"Step {i}/5" for i in range(1, 6)]
+    assert len(logs) == len(set(logs)) and isinstance(statuses[-1], Completed)
+
+
+def test_submit_under_429_and_ingress_502_is_retried_and_never_doubled(emulator):
+    emulator.set_faults({429: 0.3, 502: 0.3}, roles={"queue"}, seed=5)
+
+    async def go():
+        async with client_for(emulator) as client:
+            return [await client.submit("fal-ai/flux/schnell", {"prompt": f"n{i}"}) for i in range(6)]
+
+    before = emulator.submissions["fal-ai/flux/schnell"]
+    handles = run(go())
+    emulator.clear_faults()
+    assert len({h.request_id for h in handles}) == 6
+    assert emulator.submissions["fal-ai/flux/schnell"] - before == 6  # exactly one each
+    assert emulator.faults.injected[429] + emulator.faults.injected[502] > 0
+
+
+def test_a_503_from_the_app_on_submit_is_not_retried(emulator):
+    emulator.set_faults({503: 1.0}, roles={"queue"})
+
+    async def go():
+        async with client_for(emulator) as client:
+            await client.submit("fal-ai/flux/schnell", {"prompt": "x"})
+
+    count = len([r for r in emulator.requests if r.role == "queue" and r.method == "POST"])
+    with pytest.raises(ServerError):
+        run(go())
+    emulator.clear_faults()
+    assert len([r for r in emulator.requests if r.role == "queue" and r.method == "POST"]) == count + 1
+
+
+def test_uploads_and_downloads_recover_from_cdn_faults(emulator, tmp_path):
+    data = os.urandom(2 * 1024 * 1024 + 5)
+    path = tmp_path / "faulty.bin"
+    path.write_bytes(data)
+    emulator.set_faults({429: 0.15, 502: 0.1, 503: 0.1, "reset": 0.1}, roles={"cdn", "rest"}, seed=2)
+
+    async def go():
+        async with client_for(emulator, multipart_threshold=512 * 1024, part_size=256 * 1024) as client:
+            multipart = await client.upload_file(path)
+            single = await client.upload_bytes(data[:1000], "application/octet-stream", "small.bin")
+            return await client.download(multipart), await client.download(single)
+
+    try:
+        big, small = run(go())
+    finally:
+        emulator.clear_faults()
+    assert big == data and small == data[:1000]
+    assert sum(emulator.faults.injected.values()) > 0
+
+
+def test_legacy_upload_when_the_cdn_cannot_be_reached(emulator, tmp_path):
+    hosts = dataclasses.replace(emulator.hosts, cdn="http://127.0.0.1:9")  # nothing listens there
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(b"legacy bytes")
+
+    async def go():
+        async with FalClient(KEY, hosts, retry=RetryPolicy(2, 0.01, 0.02)) as client:
+            url = await client.upload_file(path)
+            return url, await client.download(url)
+
+    url, back = run(go())
+    assert back == b"legacy bytes"
+    initiate = [r for r in emulator.requests if r.path == "/storage/upload/initiate"]
+    assert initiate and "storage_type=gcs" in initiate[-1].query
+    put = [r for r in emulator.requests if r.role == "cdn" and r.method == "PUT"][-1]
+    assert "Authorization" not in put.headers
+
+
+def test_data_uri_inputs_upload_bytes_and_download_to(emulator, tmp_path):
+    from PIL import Image
+
+    picture = tmp_path / "in.png"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(picture)
+
+    async def go():
+        async with client_for(emulator) as client:
+            inline = await client.subscribe("fal-ai/esrgan", {"image_url": encode_data_uri(picture), "scale": 2})
+            url = await client.upload_bytes(picture.read_bytes(), "image/png", "in.png")
+            uploaded = await client.subscribe("fal-ai/esrgan", {"image_url": url, "scale": 2})
+            target = await client.download_to(uploaded["image"]["url"], tmp_path / "out" / "up.png")
+            return inline, target
+
+    inline, target = run(go())
+    assert (inline["image"]["width"], inline["image"]["height"]) == (128, 96)
+    with Image.open(target) as result:
+        assert result.size == (128, 96)
+
+
+def test_a_wrong_key_is_refused_for_status_and_uploads_too(emulator, tmp_path):
+    async def go():
+        async with client_for(emulator) as good:
+            handle = await good.submit("fal-ai/flux/schnell", {"prompt": "mine"})
+        async with client_for(emulator, key=lambda: "wrong:key") as bad:
+            with pytest.raises(AuthError):
+                await bad.status(handle)
+            with pytest.raises(AuthError):
+                [s async for s in bad.watch(handle)]
+            with pytest.raises(AuthError):
+                await bad.upload_bytes(b"x")
+            with pytest.raises(AuthError):
+                await bad.run("fal-ai/flux/schnell", {"prompt": "x"})
+
+    run(go())
+
+
+def test_run_returns_422_field_locations_directly(emulator):
+    async def go():
+        async with client_for(emulator) as client:
+            await client.run("fal-ai/flux/dev", {"num_inference_steps": 500})
+
+    with pytest.raises(ValidationError) as info:
+        run(go())
+    locs = {e.loc for e in info.value.field_errors}
+    assert ("prompt",) in locs and ("num_inference_steps",) in locs
+
+
+def test_a_start_timeout_ends_the_job_and_its_504_is_not_retried(emulator):
+    emulator.job_duration = 3.0
+
+    async def go():
+        async with client_for(emulator) as client:
+            busy = [await client.submit("fal-ai/flux/schnell", {"prompt": f"busy{i}"}) for i in range(2)]
+            late = await client.submit("fal-ai/flux/schnell", {"prompt": "late"}, start_timeout=1.2)
+            final = [s async for s in client.watch(late)][-1]
+            with pytest.raises(FalTimeoutError) as info:
+                await client.result(late)
+            for handle in busy:
+                await client.cancel(handle)
+            return late, final, info.value
+
+    late, final, error = run(go())
+    assert isinstance(final, Completed) and final.error_type == "request_timeout"
+    assert "time limit you set" in error.user_message
+    gets = [r for r in emulator.requests if r.method == "GET" and r.path.endswith(late.request_id)]
+    assert len(gets) == 1

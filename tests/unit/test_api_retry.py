@@ -87,7 +87,7 @@ def test_the_client_waits_as_retry_after_says(monkeypatch):
                     httpx.Response(200, json={"ok": 1})])
 
     async def go():
-        async with make_client(lambda r: next(answers)) as client:
+        async with make_client(lambda r: next(answers), retry=RetryPolicy(3, 0.001, 5.0)) as client:
             return await client.result(client.handle_for("fal-ai/flux/dev", "r"))
 
     assert run(go()) == {"ok": 1} and waits == [0.75]

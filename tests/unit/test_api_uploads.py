@@ -1,0 +1,266 @@
+"""Uploads: CDN token (cached, never the key on the CDN), streamed bodies, multipart, fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from fal_desktop.api import AuthError, FalError, encode_data_uri
+from fal_desktop.api import uploads
+from fal_desktop.api.uploads import part_ranges
+from tests.unit.api_fixtures import KEY, make_client, run, token_response
+
+
+def test_part_ranges_cover_the_file_exactly():
+    assert part_ranges(10, 4) == [(1, 0, 4), (2, 4, 4), (3, 8, 2)]
+    assert part_ranges(8, 4) == [(1, 0, 4), (2, 4, 4)]
+    ranges = part_ranges(105 * 2**20 + 1, 10 * 2**20)
+    assert len(ranges) == 11 and sum(r[2] for r in ranges) == 105 * 2**20 + 1
+    with pytest.raises(ValueError):
+        part_ranges(10, 0)
+
+
+def test_token_is_fetched_with_the_key_cached_and_the_cdn_sees_only_the_token(tmp_path):
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        if request.url.path == "/storage/auth/token":
+            assert request.url.params["storage_type"] == "fal-cdn-v3"
+            return token_response()
+        return httpx.Response(200, json={"access_url": "https://cdn.test/files/x.png"})
+
+    image = tmp_path / "x.png"
+    image.write_bytes(b"\x89PNG" + b"0" * 3000)
+
+    async def go():
+        async with make_client(handler) as client:
+            return [await client.upload_file(image), await client.upload_file(str(image)),
+                    await client.upload_bytes(b"abc", "text/plain", "a.txt")]
+
+    assert run(go()) == ["https://cdn.test/files/x.png"] * 3
+    tokens = [r for r in seen if r.url.path == "/storage/auth/token"]
+    cdn = [r for r in seen if r.url.host == "cdn.test"]
+    assert len(tokens) == 1 and tokens[0].headers["authorization"] == f"Key {KEY}"
+    assert [r.headers["authorization"] for r in cdn] == ["Bearer tok"] * 3
+    assert cdn[0].url.path == "/files/upload" and cdn[0].headers["x-fal-file-name"] == "x.png"
+    assert cdn[0].headers["content-type"] == "image/png" and cdn[0].read() == image.read_bytes()
+    assert (cdn[2].headers["x-fal-file-name"], cdn[2].read()) == ("a.txt", b"abc")
+
+
+def test_a_token_near_its_expiry_is_replaced(tmp_path):
+    soon = (datetime.now(timezone.utc) + timedelta(seconds=5)).isoformat()
+    tokens = iter([token_response("old", soon), token_response("new")])
+    auths = []
+
+    def handler(request):
+        if request.url.path == "/storage/auth/token":
+            return next(tokens)
+        auths.append(request.headers["authorization"])
+        return httpx.Response(200, json={"access_url": "https://cdn.test/f"})
+
+    async def go():
+        async with make_client(handler) as client:
+            await client.upload_bytes(b"1")
+            await client.upload_bytes(b"2")
+            await client.upload_bytes(b"3")
+
+    run(go())
+    assert auths == ["Bearer old", "Bearer new", "Bearer new"]
+
+
+def test_a_refused_token_is_replaced_once_and_not_blamed_on_the_key():
+    tokens = iter([token_response("revoked"), token_response("fresh")])
+
+    def handler(request):
+        if request.url.path == "/storage/auth/token":
+            return next(tokens)
+        if request.headers["authorization"] == "Bearer revoked":
+            return httpx.Response(401, json={"detail": "Invalid upload token"})
+        return httpx.Response(200, json={"access_url": "https://cdn.test/f"})
+
+    async def go():
+        async with make_client(handler) as client:
+            return await client.upload_bytes(b"1")
+
+    assert run(go()) == "https://cdn.test/f"
+
+
+def test_a_refused_key_stops_the_upload_without_trying_the_legacy_flow():
+    seen = []
+
+    def handler(request):
+        seen.append(request.url.path)
+        return httpx.Response(401, json={"detail": "Invalid key"})
+
+    async def go():
+        async with make_client(handler) as client:
+            await client.upload_bytes(b"1")
+
+    with pytest.raises(AuthError):
+        run(go())
+    assert seen == ["/storage/auth/token"]
+
+
+def test_a_retried_single_upload_sends_the_whole_file_again(tmp_path):
+    bodies = []
+
+    def handler(request):
+        if request.url.path == "/storage/auth/token":
+            return token_response()
+        bodies.append(request.read())
+        if len(bodies) == 1:
+            return httpx.Response(503, json={"detail": "busy"}, headers={"x-fal-request-id": "x"})
+        return httpx.Response(200, json={"access_url": "https://cdn.test/f"})
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"0123456789" * 500_000)  # 5 MB: several chunks
+
+    async def go():
+        async with make_client(handler) as client:
+            return await client.upload_file(path)
+
+    assert run(go()) == "https://cdn.test/f"
+    assert len(bodies) == 2 and bodies[0] == bodies[1] == path.read_bytes()
+
+
+def test_multipart_streams_each_part_from_disk_with_bounded_concurrency(tmp_path, monkeypatch):
+    parts, in_flight, peak = {}, [0], [0]
+    monkeypatch.setattr(uploads, "CHUNK", 1000)  # small reads, to see that they are small
+    reads = []
+    real_chunks = uploads._file_chunks
+
+    async def spying_chunks(path, start=0, length=None):
+        async for chunk in real_chunks(path, start, length):
+            reads.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(uploads, "_file_chunks", spying_chunks)
+
+    async def handler(request):
+        path = request.url.path
+        if path == "/storage/auth/token":
+            return token_response()
+        if path == "/files/upload/multipart":
+            assert request.headers["authorization"] == "Bearer tok"
+            assert request.headers["x-fal-file-name"] == "big.bin"
+            return httpx.Response(200, json={"access_url": "https://cdn.test/files/big", "uploadId": "u1"})
+        if request.method == "PUT":
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+            await asyncio.sleep(0.01)
+            number = int(path.rsplit("/", 1)[1])
+            assert path == f"/files/big/multipart/u1/{number}"
+            parts[number] = await request.aread()
+            assert int(request.headers["content-length"]) == len(parts[number])
+            in_flight[0] -= 1
+            return httpx.Response(200, headers={"ETag": f'"e{number}"'})
+        if path.endswith("/complete"):
+            assert path == "/files/big/multipart/u1/complete"
+            parts["complete"] = json.loads(await request.aread())
+            return httpx.Response(200, json={})
+        return httpx.Response(404)
+
+    data = bytes(range(256)) * 100  # 25,600 bytes
+    big = tmp_path / "big.bin"
+    big.write_bytes(data)
+
+    async def go():
+        async with make_client(handler, multipart_threshold=10_000, part_size=3000, parts_at_once=3) as client:
+            return await client.upload_file(big)
+
+    assert run(go()) == "https://cdn.test/files/big"
+    numbers = list(range(1, 10))
+    assert b"".join(parts[n] for n in numbers) == data
+    assert parts["complete"] == {"parts": [{"partNumber": n, "etag": f'"e{n}"'} for n in numbers]}
+    assert 1 < peak[0] <= 3
+    assert max(reads) <= 1000 and sum(reads) == len(data)  # read from disk in chunks, once
+
+
+def test_a_file_at_the_threshold_goes_in_one_piece(tmp_path):
+    paths = []
+
+    def handler(request):
+        paths.append(request.url.path)
+        if request.url.path == "/storage/auth/token":
+            return token_response()
+        return httpx.Response(200, json={"access_url": "https://cdn.test/f"})
+
+    f = tmp_path / "edge.bin"
+    f.write_bytes(b"x" * 1000)
+
+    async def go():
+        async with make_client(handler, multipart_threshold=1000, part_size=300) as client:
+            return await client.upload_file(f)
+
+    run(go())
+    assert paths == ["/storage/auth/token", "/files/upload"]
+
+
+def test_legacy_upload_when_the_cdn_flow_fails(tmp_path):
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        if request.url.path == "/storage/auth/token":
+            return httpx.Response(404, json={"detail": "no v3 here"})
+        if request.url.path == "/storage/upload/initiate":
+            return httpx.Response(200, json={"upload_url": "https://storage.test/put/1?sig=s",
+                                             "file_url": "https://storage.test/files/1"})
+        return httpx.Response(200)
+
+    f = tmp_path / "a.jpg"
+    f.write_bytes(b"jpeg-bytes")
+
+    async def go():
+        async with make_client(handler) as client:
+            return await client.upload_file(f)
+
+    assert run(go()) == "https://storage.test/files/1"
+    initiate = [r for r in seen if r.url.path == "/storage/upload/initiate"][0]
+    assert initiate.url.params["storage_type"] == "gcs"
+    assert initiate.headers["authorization"] == f"Key {KEY}"
+    assert json.loads(initiate.read()) == {"file_name": "a.jpg", "content_type": "image/jpeg"}
+    put = [r for r in seen if r.method == "PUT"][0]
+    assert "authorization" not in put.headers and put.read() == b"jpeg-bytes"
+    assert put.headers["content-type"] == "image/jpeg"
+
+
+def test_when_both_flows_fail_the_first_error_is_reported():
+    def handler(request):
+        if request.url.path == "/storage/auth/token":
+            return token_response()
+        if request.url.host == "cdn.test":
+            return httpx.Response(507, json={"detail": "CDN full"})
+        return httpx.Response(404, json={"detail": "no legacy"})
+
+    async def go():
+        async with make_client(handler) as client:
+            await client.upload_bytes(b"x")
+
+    with pytest.raises(FalError) as info:
+        run(go())
+    assert info.value.detail == "CDN full"
+
+
+def test_missing_files_are_a_plain_error(tmp_path):
+    async def go():
+        async with make_client(lambda r: httpx.Response(500)) as client:
+            await client.upload_file(tmp_path / "nope.png")
+
+    with pytest.raises(FalError, match="could not be read"):
+        run(go())
+
+
+def test_data_uris_from_bytes_and_paths(tmp_path):
+    f = tmp_path / "p.png"
+    f.write_bytes(b"\x89PNG")
+    expected = "data:image/png;base64," + base64.b64encode(b"\x89PNG").decode()
+    assert encode_data_uri(f) == expected == encode_data_uri(str(f))
+    assert encode_data_uri(b"hi", "text/plain") == "data:text/plain;base64,aGk="
+    assert encode_data_uri(b"hi") == "data:application/octet-stream;base64,aGk="
