@@ -9,8 +9,7 @@ import httpx
 import pytest
 
 from fal_desktop.api import (
-    AuthError, Completed, EndpointId, FalClient, FalHosts, InProgress, NetworkError,
-    ProtocolError, Queued, RetryPolicy, ValidationError, progress_from_logs,
+    AuthError, Completed, EndpointId, FalClient, FalHosts, InProgress, ProtocolError, Queued, RetryPolicy, ValidationError, progress_from_logs,
 )
 
 KEY = "kid:ksecret"
@@ -51,32 +50,6 @@ def test_bad_endpoint_ids_are_refused_with_a_sentence(bad):
     with pytest.raises(ValueError, match="endpoint id"):
         EndpointId.parse(bad)
 
-
-def test_submit_sends_key_and_headers_to_queue_only():
-    seen = []
-
-    def handler(request: httpx.Request):
-        seen.append(request)
-        return httpx.Response(200, json=submit_body())
-
-    async def go():
-        async with make_client(handler) as client:
-            handle = await client.submit("fal-ai/flux/dev", {"prompt": "x"}, priority="low",
-                                         hint="lora:a", start_timeout=30,
-                                         webhook_url="https://hook.example/a?b=c")
-            return handle
-
-    handle = run(go())
-    request = seen[0]
-    assert request.url.path == "/fal-ai/flux/dev"
-    assert request.url.params["fal_webhook"] == "https://hook.example/a?b=c"
-    assert request.headers["authorization"] == f"Key {KEY}"
-    assert request.headers["x-fal-queue-priority"] == "low"
-    assert request.headers["x-fal-runner-hint"] == "lora:a"
-    assert request.headers["x-fal-request-timeout"] == "30.0"
-    assert json.loads(request.content) == {"prompt": "x"}
-    assert handle.request_id == "r1" and handle.queue_position == 2
-    assert handle.status_url == "https://queue.test/fal-ai/flux/requests/r1/status"
 
 
 def test_status_url_on_another_host_is_not_trusted_with_the_key():
@@ -231,23 +204,6 @@ def test_idempotent_calls_retry_and_recover():
     assert run(go()) == {"images": []}
 
 
-def test_submit_is_not_retried_after_the_request_went_out():
-    calls = []
-
-    def handler(request):
-        calls.append(request)
-        raise httpx.ReadError("connection reset", request=request)
-
-    async def go():
-        async with make_client(handler) as client:
-            with pytest.raises(NetworkError) as info:
-                await client.submit("fal-ai/flux/dev", {"prompt": "x"})
-            return info.value
-
-    error = run(go())
-    assert len(calls) == 1
-    assert "not charged twice" in error.user_message
-
 
 def test_submit_is_retried_when_it_never_reached_fal():
     calls = []
@@ -312,61 +268,6 @@ def test_upload_uses_token_not_key_and_caches_it(tmp_path):
     assert uploads[0].headers["content-type"] == "image/png"
 
 
-def test_multipart_upload_reads_parts_from_disk(tmp_path):
-    seen = {}
-
-    def handler(request):
-        path = request.url.path
-        if path == "/storage/auth/token":
-            return httpx.Response(200, json={"token": "tok", "token_type": "Bearer",
-                                             "base_url": "https://cdn.test",
-                                             "expires_at": "2999-01-01T00:00:00+00:00"})
-        if path == "/files/upload/multipart":
-            return httpx.Response(200, json={"access_url": "https://cdn.test/files/big", "uploadId": "u1"})
-        if request.method == "PUT":
-            number = int(path.rsplit("/", 1)[1])
-            seen[number] = request.read()
-            return httpx.Response(200, headers={"ETag": f'"e{number}"'})
-        if path.endswith("/complete"):
-            seen["complete"] = json.loads(request.read())
-            return httpx.Response(200, json={})
-        return httpx.Response(404)
-
-    data = bytes(range(256)) * 40  # 10,240 bytes
-    big = tmp_path / "big.bin"
-    big.write_bytes(data)
-
-    async def go():
-        async with make_client(handler, multipart_threshold=1000, part_size=3000) as client:
-            return await client.upload_file(big)
-
-    assert run(go()) == "https://cdn.test/files/big"
-    assert b"".join(seen[n] for n in (1, 2, 3, 4)) == data
-    assert seen["complete"] == {"parts": [{"partNumber": n, "etag": f'"e{n}"'} for n in (1, 2, 3, 4)]}
-
-
-def test_upload_falls_back_to_legacy_storage(tmp_path):
-    seen = []
-
-    def handler(request):
-        seen.append(request)
-        if request.url.path == "/storage/auth/token":
-            return httpx.Response(404, json={"detail": "no v3 here"})
-        if request.url.path == "/storage/upload/initiate":
-            return httpx.Response(200, json={"upload_url": "https://cdn.test/put/1",
-                                             "file_url": "https://cdn.test/files/1"})
-        return httpx.Response(200)
-
-    f = tmp_path / "a.jpg"
-    f.write_bytes(b"jpeg")
-
-    async def go():
-        async with make_client(handler) as client:
-            return await client.upload_file(f)
-
-    assert run(go()) == "https://cdn.test/files/1"
-    put = [r for r in seen if r.method == "PUT"][0]
-    assert "authorization" not in put.headers and put.read() == b"jpeg"
 
 
 @pytest.mark.parametrize("logs, expected", [
