@@ -20,6 +20,7 @@ from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.form_memory import FormMemory
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.core.paths import AppPaths
+from fal_desktop.core.saving import read_metadata
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.jobs.manager import JobManager
@@ -311,7 +312,27 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:  # noqa: N802
         inputs = inputs_from_mime(event.mimeData(), self.paths.cache / "pasted")
         event.acceptProposedAction()
+        if len(inputs) == 1 and self.restore_from_file(inputs[0]):
+            return
         self.upscale(inputs)
+
+    def restore_from_file(self, path: str) -> bool:
+        """A saved output dropped back: its model and parameters go into the form."""
+        params = read_metadata(Path(path)) if Path(path).is_file() else None
+        endpoint_id = params.get("endpoint_id") if params else None
+        inputs = params.get("input") if params else None
+        if not isinstance(endpoint_id, str) or not isinstance(inputs, dict):
+            return False
+        schema = self.catalog.cached(endpoint_id)
+        if schema is None:
+            self.notice.show_message(f"{Path(path).name} was made with {endpoint_id}; load that model "
+                                     "first (type its id at the top left), then drop it again.")
+            return True
+        self.model_panel.select_model(endpoint_id)
+        notes = self.model_panel.form.set_value(inputs) if self.model_panel.form else []
+        self.notice.show_message(f"Parameters restored from {Path(path).name}."
+                                 + (" " + " ".join(notes) if notes else ""))
+        return True
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         # Reaches the window only when no text field took it, so pasting text still works.

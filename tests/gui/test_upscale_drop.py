@@ -156,3 +156,22 @@ def test_drop_an_image_url(qtbot, open_window, emulator, tmp_path):
     assert _rows(window)[0].job.inputs["image_url"] == url
     with Image.open(_rows(window)[0].files[0]) as out:
         assert out.size == (32, 32)
+
+
+def test_dropping_a_saved_output_restores_its_model_and_parameters(qtbot, open_window, tmp_path):
+    from fal_desktop.core.saving import save_with_metadata
+
+    source = tmp_path / "out.png"
+    Image.new("RGB", (20, 20)).save(source)
+    params = {"endpoint_id": "fal-ai/flux/dev", "request_id": "r-9", "seed": 1234,
+              "input": {"prompt": "an old lighthouse", "seed": 1234, "num_inference_steps": 40,
+                        "image_size": "portrait_4_3"}}
+    for suffix in (".png", ".jpg"):
+        saved = save_with_metadata(source, tmp_path / f"saved{suffix}", params)
+        window = open_window()
+        window.model_panel.select_model("fal-ai/esrgan")
+        _drop(window, _urls(saved))
+        assert window.model_panel.endpoint_id == "fal-ai/flux/dev"
+        assert window.model_panel.form.value() == params["input"]
+        assert "restored" in window.notice.label.text()
+        assert window.jobs_model.rowCount() == 0  # not sent for upscaling
