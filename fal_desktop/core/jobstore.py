@@ -59,6 +59,8 @@ class JobRecord:
     submitted_at: float | None = None
     finished_at: float | None = None
     session_id: str | None = None
+    #: Runs started together (one prompt on several models, one parameter varied).
+    group_id: str | None = None
 
 
 _MIGRATIONS = [
@@ -83,12 +85,28 @@ _MIGRATIONS = [
     CREATE INDEX jobs_state ON jobs(state);
     CREATE INDEX jobs_created ON jobs(created_at);
     """,
+    # 2: sessions (named sequences of runs), groups of runs, prompt history.
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    ALTER TABLE jobs ADD COLUMN group_id TEXT;
+    CREATE INDEX jobs_session ON jobs(session_id, created_at);
+    CREATE TABLE prompts (
+        text TEXT PRIMARY KEY,
+        last_used REAL NOT NULL,
+        uses INTEGER NOT NULL DEFAULT 1
+    );
+    """,
 ]
 
 _COLUMNS = (
     "id", "endpoint_id", "state", "label", "request_id", "inputs_json", "payload_json",
     "output_json", "files_json", "error", "error_detail", "created_at", "submitted_at",
-    "finished_at", "session_id",
+    "finished_at", "session_id", "group_id",
 )
 
 
@@ -118,7 +136,7 @@ class JobStore:
             self._db.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -129,7 +147,7 @@ class JobStore:
             self._db.execute("COMMIT")
 
     def _migrate(self) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > len(_MIGRATIONS):
                 raise RuntimeError(
@@ -139,6 +157,11 @@ class JobStore:
                 for statement in filter(str.strip, script.split(";")):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of a read-only query (for the stores that share this database)."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     @property
     def schema_version(self) -> int:
@@ -154,7 +177,7 @@ class JobStore:
         """Write several jobs in one transaction (a dropped folder of 200 images)."""
         rows = [self._row(job) for job in jobs]
         placeholders = ", ".join("?" for _ in _COLUMNS)
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.executemany(
                 f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) VALUES ({placeholders})", rows
             )
@@ -165,7 +188,7 @@ class JobStore:
             job.id, job.endpoint_id, JobState(job.state).value, job.label, job.request_id,
             _dumps(job.inputs), _dumps(job.payload), _dumps(job.output), _dumps(job.files),
             job.error, job.error_detail, job.created_at, job.submitted_at, job.finished_at,
-            job.session_id,
+            job.session_id, job.group_id,
         )
 
     def update(self, job_id: str, **changes: Any) -> None:
@@ -183,7 +206,7 @@ class JobStore:
                 values.append(value)
             else:
                 raise KeyError(name)
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(f"UPDATE jobs SET {', '.join(columns)} WHERE id = ?", (*values, job_id))
 
     def get(self, job_id: str) -> JobRecord | None:
@@ -192,6 +215,14 @@ class JobStore:
                 f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id = ?", (job_id,)
             ).fetchone()
         return self._record(row) if row else None
+
+    def where(self, condition: str, params: tuple = (), order: str = "created_at") -> list[JobRecord]:
+        """Jobs matching an SQL condition on the table's columns."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE {condition} ORDER BY {order}", params
+            ).fetchall()
+        return [self._record(r) for r in rows]
 
     def all(self, *, limit: int | None = None) -> list[JobRecord]:
         sql = f"SELECT {', '.join(_COLUMNS)} FROM jobs ORDER BY created_at"
@@ -214,7 +245,7 @@ class JobStore:
         return [self._record(r) for r in rows]
 
     def delete(self, job_id: str) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     @staticmethod
@@ -245,4 +276,5 @@ class JobStore:
             submitted_at=values["submitted_at"],
             finished_at=values["finished_at"],
             session_id=values["session_id"],
+            group_id=values["group_id"],
         )

@@ -16,10 +16,11 @@ from typing import Any
 
 from PIL import Image, PngImagePlugin
 
-__all__ = ["DEFAULT_UPSCALE_TEMPLATE", "render_name", "unique_path", "save_with_metadata",
-           "a1111_parameters", "read_metadata"]
+__all__ = ["DEFAULT_UPSCALE_TEMPLATE", "DEFAULT_AUTOSAVE_TEMPLATE", "render_name", "unique_path",
+           "save_with_metadata", "a1111_parameters", "read_metadata", "job_parameters", "seed_of"]
 
 DEFAULT_UPSCALE_TEMPLATE = "{stem}_{model}_x{factor}.{ext}"
+DEFAULT_AUTOSAVE_TEMPLATE = "{date}/{session}_{seed}_{index}.{ext}"
 _UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f]+')
 _FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP"}
 _USER_COMMENT = 0x9286
@@ -46,6 +47,18 @@ def unique_path(folder: Path, relative: str) -> Path:
         candidate = target.with_name(f"{target.stem} ({number}){target.suffix}")
         number += 1
     return candidate
+
+
+def seed_of(output: Any, inputs: dict[str, Any]) -> Any:
+    """The seed a result was made with: fal's answer first, else the one that was asked for."""
+    seed = output.get("seed") if isinstance(output, dict) else None
+    return seed if seed is not None else inputs.get("seed", "")
+
+
+def job_parameters(job: Any) -> dict[str, Any]:
+    """What is embedded in a saved file: endpoint, request id, the input as sent, and the seed."""
+    return {"endpoint_id": job.endpoint_id, "request_id": job.request_id,
+            "input": job.payload or job.inputs, "seed": seed_of(job.output, job.inputs)}
 
 
 def a1111_parameters(params: dict[str, Any]) -> str:
@@ -76,6 +89,17 @@ def save_with_metadata(source: Path, target: Path, params: dict[str, Any]) -> Pa
     payload = json.dumps(params, ensure_ascii=False, sort_keys=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.part")
+    try:
+        _write(source, partial, fmt, params, payload)
+        final = unique_path(target.parent, target.name) if target.exists() else target
+        partial.replace(final)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise
+    return final
+
+
+def _write(source: Path, partial: Path, fmt: str, params: dict[str, Any], payload: str) -> None:
     with Image.open(source) as image:
         image.load()
         if fmt == "PNG":
@@ -88,9 +112,6 @@ def save_with_metadata(source: Path, target: Path, params: dict[str, Any]) -> Pa
             exif[_USER_COMMENT] = payload
             rgb = image.convert("RGB") if fmt == "JPEG" else image
             rgb.save(partial, format=fmt, quality=95, exif=exif.tobytes(), xmp=_xmp(payload))
-    final = unique_path(target.parent, target.name) if target.exists() else target
-    partial.replace(final)
-    return final
 
 
 def read_metadata(path: Path) -> dict[str, Any] | None:

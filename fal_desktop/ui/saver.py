@@ -6,13 +6,16 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QObject, QRunnable, QSettings, QThreadPool, QUrl, Signal
 from PySide6.QtGui import QDrag, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from fal_desktop.core.saving import DEFAULT_UPSCALE_TEMPLATE, render_name, save_with_metadata
+from fal_desktop.core.saving import (
+    DEFAULT_UPSCALE_TEMPLATE, job_parameters, render_name, save_with_metadata,
+)
 from fal_desktop.ui.image_view import read_image
 from fal_desktop.ui.jobs_model import JobRow
 
@@ -29,12 +32,15 @@ def _stem(row: JobRow) -> str:
     return "-".join(words) or "image"
 
 
-def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_UPSCALE_TEMPLATE) -> list[tuple[Path, Path, dict]]:
+def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_UPSCALE_TEMPLATE, *,
+               session_name: Callable[[str | None], str] = lambda session_id: "session",
+               ) -> list[tuple[Path, Path, dict]]:
     """(source, target, parameters) for every result file of the given rows."""
     plans = []
     for row in rows:
         output = row.job.output if isinstance(row.job.output, dict) else {}
-        seed = output.get("seed", row.job.inputs.get("seed", ""))
+        params = job_parameters(row.job)
+        seed = params["seed"]
         for index, source in enumerate(row.files):
             source = Path(source)
             factor = ""
@@ -48,9 +54,7 @@ def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_UPSCALE
             chosen = template if factor else (TEXT_TEMPLATE if "{factor}" in template else template)
             name = render_name(chosen, stem=_stem(row), model=row.job.endpoint_id.rsplit("/", 1)[-1],
                                factor=factor or "1", ext=source.suffix.lstrip(".").lower() or "png",
-                               seed=seed, index=index, session=row.job.session_id or "session")
-            params = {"endpoint_id": row.job.endpoint_id, "request_id": row.job.request_id,
-                      "input": row.job.payload or row.job.inputs, "seed": seed}
+                               seed=seed, index=index, session=session_name(row.job.session_id))
             plans.append((source, folder / name, params))
     return plans
 

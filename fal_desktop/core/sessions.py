@@ -1,0 +1,177 @@
+"""Sessions: named sequences of runs, kept in the job store's database, and prompt history.
+
+A run is a job (its prompt, model, parameters, seed, outputs, timings and request id are on
+the :class:`JobRecord`); a session is a name and the jobs whose ``session_id`` points at it.
+No Qt here: the window and the tests use the same calls.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
+
+__all__ = ["Session", "SessionStore", "prompt_of"]
+
+PROMPT_HISTORY = 500
+
+
+def prompt_of(job: JobRecord) -> str:
+    prompt = job.inputs.get("prompt") if isinstance(job.inputs, dict) else None
+    return prompt.strip() if isinstance(prompt, str) else ""
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    name: str
+    created_at: float
+    updated_at: float
+    runs: int = 0
+    results: int = 0
+
+    def summary(self) -> str:
+        """``12 results · 1 Dec 14:05`` for a list entry."""
+        when = datetime.fromtimestamp(self.updated_at).strftime("%-d %b %H:%M")
+        count = f"{self.results} result{'s' if self.results != 1 else ''}"
+        return f"{count} · {when}"
+
+
+class SessionStore:
+    """Create, rename, delete, list and search sessions; remember prompts."""
+
+    def __init__(self, jobs: JobStore) -> None:
+        self.jobs = jobs
+
+    # -- sessions -------------------------------------------------------------------
+
+    def create(self, name: str | None = None) -> Session:
+        now = time.time()
+        name = (name or "").strip() or self._next_name()
+        session = Session(uuid.uuid4().hex, name, now, now)
+        with self.jobs.transaction() as db:
+            db.execute("INSERT INTO sessions (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                       (session.id, session.name, now, now))
+        return session
+
+    def _next_name(self) -> str:
+        taken = {name for (name,) in self.jobs.query("SELECT name FROM sessions")}
+        number = len(taken) + 1
+        while f"Session {number}" in taken:
+            number += 1
+        return f"Session {number}"
+
+    def rename(self, session_id: str, name: str) -> None:
+        name = name.strip()
+        if not name:
+            raise ValueError("A session needs a name.")
+        with self.jobs.transaction() as db:
+            db.execute("UPDATE sessions SET name = ? WHERE id = ?", (name, session_id))
+
+    def touch(self, session_id: str) -> None:
+        with self.jobs.transaction() as db:
+            db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), session_id))
+
+    def get(self, session_id: str | None) -> Session | None:
+        if not session_id:
+            return None
+        found = self._listed("WHERE s.id = ?", (session_id,))
+        return found[0] if found else None
+
+    def all(self) -> list[Session]:
+        """Every session, the most recently used first."""
+        return self._listed("", ())
+
+    def search(self, text: str) -> list[Session]:
+        """Sessions whose name or any run's prompt contains ``text`` (case-insensitive)."""
+        text = text.strip()
+        if not text:
+            return self.all()
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return self._listed(
+            "WHERE s.name LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM jobs m WHERE m.session_id = s.id"
+            " AND json_extract(m.inputs_json, '$.prompt') LIKE ?1 ESCAPE '\\')", (pattern,))
+
+    def _listed(self, where: str, params: tuple) -> list[Session]:
+        rows = self.jobs.query(
+            "SELECT s.id, s.name, s.created_at, s.updated_at, COUNT(j.id),"
+            " COALESCE(SUM(CASE WHEN j.state = 'completed' THEN json_array_length(j.files_json)"
+            " ELSE 0 END), 0)"
+            f" FROM sessions s LEFT JOIN jobs j ON j.session_id = s.id {where}"
+            " GROUP BY s.id ORDER BY s.updated_at DESC", params)
+        return [Session(*row) for row in rows]
+
+    def runs(self, session_id: str) -> list[JobRecord]:
+        """The session's runs, oldest first."""
+        return self.jobs.where("session_id = ?", (session_id,))
+
+    def group(self, group_id: str) -> list[JobRecord]:
+        return self.jobs.where("group_id = ?", (group_id,))
+
+    def delete(self, session_id: str) -> list[JobRecord]:
+        """Delete a session with its finished runs and their files; unfinished runs stay
+        (they are still being paid for) and are moved out of the session."""
+        runs = self.runs(session_id)
+        finished = [job for job in runs if job.state.finished]
+        with self.jobs.transaction() as db:
+            db.executemany("DELETE FROM jobs WHERE id = ?", [(job.id,) for job in finished])
+            db.execute("UPDATE jobs SET session_id = NULL WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        for job in finished:
+            remove_files(job)
+        return finished
+
+    def delete_run(self, job_id: str) -> JobRecord | None:
+        """Delete one finished run and its files (a result the user no longer wants)."""
+        job = self.jobs.get(job_id)
+        if job is None or not job.state.finished:
+            return None
+        self.jobs.delete(job_id)
+        remove_files(job)
+        return job
+
+    def latest_or_new(self, session_id: str | None) -> Session:
+        """The session to continue at start-up: the given one if it exists, else the most
+        recent, else a new one."""
+        return self.get(session_id) or next(iter(self.all()), None) or self.create()
+
+    # -- prompt history ---------------------------------------------------------------
+
+    def remember_prompt(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        with self.jobs.transaction() as db:
+            db.execute("INSERT INTO prompts (text, last_used) VALUES (?, ?) ON CONFLICT(text) DO "
+                       "UPDATE SET last_used = excluded.last_used, uses = uses + 1", (text, time.time()))
+            db.execute("DELETE FROM prompts WHERE text NOT IN (SELECT text FROM prompts "
+                       "ORDER BY last_used DESC LIMIT ?)", (PROMPT_HISTORY,))
+
+    def prompts(self, limit: int = PROMPT_HISTORY) -> list[str]:
+        """Earlier prompts, the most recent first."""
+        return [text for (text,) in self.jobs.query(
+            "SELECT text FROM prompts ORDER BY last_used DESC LIMIT ?", (limit,))]
+
+
+def remove_files(job: JobRecord) -> None:
+    """Remove a deleted job's downloaded files (and their folder once empty)."""
+    folders = set()
+    for name in job.files:
+        path = Path(name)
+        folders.add(path.parent)
+        path.unlink(missing_ok=True)
+    for folder in folders:
+        shutil.rmtree(folder / "input", ignore_errors=True)
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+
+
+def completed(jobs: list[JobRecord]) -> list[JobRecord]:
+    return [job for job in jobs if job.state is JobState.COMPLETED and job.files]
