@@ -68,12 +68,22 @@ class JobManager(QObject):
     def job(self, job_id: str) -> JobRecord | None:
         return self._jobs.get(job_id)
 
-    def submit(self, endpoint_id: str, inputs: dict[str, Any], *, label: str = "") -> JobRecord:
-        return self.submit_many(endpoint_id, [(inputs, label)])[0]
+    def submit(self, endpoint_id: str, inputs: dict[str, Any], *, label: str = "",
+               session_id: str | None = None, group_id: str | None = None) -> JobRecord:
+        return self.submit_many(endpoint_id, [(inputs, label)], session_id=session_id,
+                                group_id=group_id)[0]
 
-    def submit_many(self, endpoint_id: str, items: list[tuple[dict[str, Any], str]]) -> list[JobRecord]:
+    def submit_many(self, endpoint_id: str, items: list[tuple[dict[str, Any], str]], *,
+                    session_id: str | None = None, group_id: str | None = None) -> list[JobRecord]:
         """Record several jobs in one write, then start them all."""
-        jobs = [JobRecord(endpoint_id, inputs, label=label) for inputs, label in items]
+        return self.submit_runs([(endpoint_id, inputs, label) for inputs, label in items],
+                                session_id=session_id, group_id=group_id)
+
+    def submit_runs(self, runs: list[tuple[str, dict[str, Any], str]], *,
+                    session_id: str | None = None, group_id: str | None = None) -> list[JobRecord]:
+        """Several (endpoint, inputs, label) jobs, possibly on different models, in one write."""
+        jobs = [JobRecord(endpoint_id, inputs, label=label, session_id=session_id, group_id=group_id)
+                for endpoint_id, inputs, label in runs]
         self.store.save_many(jobs)
         for job in jobs:
             self._start(job)
@@ -90,7 +100,8 @@ class JobManager(QObject):
         old = self._jobs.get(job_id) or self.store.get(job_id)
         if old is None:
             return None
-        return self.submit(old.endpoint_id, old.inputs, label=old.label)
+        return self.submit(old.endpoint_id, old.inputs, label=old.label, session_id=old.session_id,
+                           group_id=old.group_id)
 
     def cancel(self, job_id: str) -> None:
         job = self._jobs.get(job_id)
@@ -104,6 +115,12 @@ class JobManager(QObject):
 
     def resume(self) -> None:
         self._loop.call(self._go.set)
+
+    def forget(self, job_id: str) -> None:
+        """Stop listing a finished job (it was deleted)."""
+        job = self._jobs.get(job_id)
+        if job is not None and job.state.finished:
+            del self._jobs[job_id]
 
     def clear_finished(self) -> list[str]:
         gone = [jid for jid, job in self._jobs.items() if job.state.finished]

@@ -174,6 +174,15 @@ class JobsModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(index, 0), self.index(index, len(COLUMNS) - 1))
         return row
 
+    def remove_job(self, job_id: str) -> None:
+        index = self._index.get(job_id)
+        if index is None:
+            return
+        self.beginRemoveRows(QModelIndex(), index, index)
+        del self._rows[index]
+        self._index = {r.job.id: i for i, r in enumerate(self._rows)}
+        self.endRemoveRows()
+
     def remove_finished(self) -> list[str]:
         keep = [r for r in self._rows if not r.state.finished]
         gone = [r.job.id for r in self._rows if r.state.finished]

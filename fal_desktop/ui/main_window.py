@@ -9,30 +9,33 @@ from pathlib import Path
 
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QStackedWidget,
+    QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QPushButton, QSplitter, QStackedWidget,
     QVBoxLayout, QWidget,
 )
 
-from fal_desktop import __version__
 from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.form_memory import FormMemory
-from fal_desktop.core.jobstore import JobState
+from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.saving import read_metadata
 from fal_desktop.core.secrets import ApiKeyStore
+from fal_desktop.core.sessions import SessionStore
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.jobs.manager import JobManager
 from fal_desktop.forms.fields import IMAGE_FILTER
+from fal_desktop.ui.autosave import AutoSaver
 from fal_desktop.ui.compare_pane import ComparePane
 from fal_desktop.ui.drop_inputs import has_inputs, inputs_from_mime
 from fal_desktop.ui.image_view import ImageView
 from fal_desktop.ui.jobs_model import JobRow, JobsModel
 from fal_desktop.ui.jobs_panel import JobsPanel
 from fal_desktop.ui.key_dialog import ApiKeyDialog, KeyTester
+from fal_desktop.ui.menus import build_menus
 from fal_desktop.ui.model_panel import ModelPanel
 from fal_desktop.ui.saver import ResultSaver
+from fal_desktop.ui.session_controller import SessionController
 
 __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
@@ -78,6 +81,7 @@ class MainWindow(QMainWindow):
         key_tester: KeyTester | None = None,
         sandbox: bool = False,
         settings: QSettings | None = None,
+        sessions: SessionStore | None = None,
     ) -> None:
         super().__init__()
         self.paths, self.catalog, self.manager = paths, catalog, manager
@@ -102,42 +106,57 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.sandbox_banner)
         layout.addWidget(self.notice)
 
-        self.model_panel = ModelPanel(catalog, self.memory, central)
+        self.sessions = sessions or SessionStore(manager.store)
+        self.model_panel = ModelPanel(catalog, self.memory, central, prompt_history=self.sessions.prompts)
         self.result_view = ImageView(None, "Run a model to see its result here,\nor drop images anywhere to upscale them.")
         self.compare = ComparePane(None)
         self.results = QStackedWidget(central)
         self.results.addWidget(self.result_view)
         self.results.addWidget(self.compare)
-        self.results.setMinimumSize(320, 240)  # the compare bar may be clipped, the form never
+        self.results.setMinimumSize(300, 240)  # the compare bar may be clipped, the form never
         self.jobs_model = JobsModel(self)
         self.jobs_panel = JobsPanel(self.jobs_model, central)
+        self.session_ui = SessionController(self, self.sessions)
+        self.results.addWidget(self.session_ui.row)
+        results_box = QWidget(central)
+        box_layout = QVBoxLayout(results_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.setSpacing(0)
+        box_layout.addWidget(self.results, 1)
+        box_layout.addWidget(self.session_ui.bar)
 
-        self.outer = QSplitter(Qt.Orientation.Vertical, central)
+        self.main = QSplitter(Qt.Orientation.Horizontal, central)
+        self.outer = QSplitter(Qt.Orientation.Vertical, self.main)
         self.top = QSplitter(Qt.Orientation.Horizontal, self.outer)
         self.top.addWidget(self.model_panel)
-        self.top.addWidget(self.results)
+        self.top.addWidget(results_box)
         self.top.setStretchFactor(1, 1)
-        self.top.setSizes([440, 900])
+        self.top.setSizes([450, 590])
         self.outer.addWidget(self.jobs_panel)
         self.outer.setStretchFactor(0, 3)
         self.outer.setStretchFactor(1, 1)
         self.outer.setSizes([580, 260])
-        layout.addWidget(self.outer, 1)
+        self.main.addWidget(self.session_ui.panel)
+        self.main.setStretchFactor(0, 1)
+        self.main.setSizes([1040, 320])
+        layout.addWidget(self.main, 1)
         self.setCentralWidget(central)
         self.setAcceptDrops(True)
-        self._build_menus()
+        self.saver = ResultSaver(self.settings, self)
+        self.saver.finished.connect(lambda text: self.notice.show_message(text))
+        self.autosaver = AutoSaver(self.settings, self.saver, self._session_name, self)
+        build_menus(self)
 
         self.model_panel.run_requested.connect(self.submit)
+        self.model_panel.compare_requested.connect(lambda: self.session_ui.compare_models())
         manager.job_added.connect(self.jobs_model.add_job)
         manager.job_updated.connect(self._on_update)
         self.jobs_panel.cancel_requested.connect(manager.cancel)
         self.jobs_panel.retry_requested.connect(self._retry)
         self.jobs_panel.clear_requested.connect(self._clear_finished)
         self.jobs_panel.pause_toggled.connect(lambda paused: manager.pause() if paused else manager.resume())
-        self.jobs_panel.job_selected.connect(self._show_job)
+        self.jobs_panel.job_selected.connect(self.show_result)
 
-        self.saver = ResultSaver(self.settings, self)
-        self.saver.finished.connect(lambda text: self.notice.show_message(text))
         for source in (self.compare, self.result_view):
             source.drag_requested.connect(
                 lambda: self.saver.drag(self, self.jobs_panel.selected_row() or self._last_done()))
@@ -150,44 +169,6 @@ class MainWindow(QMainWindow):
         self._check_key()
 
     # -- menus and the key -----------------------------------------------------------
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        save_action = QAction("&Save result", self, shortcut=QKeySequence.StandardKey.Save)
-        save_action.triggered.connect(self.save_selected)
-        save_all = QAction("Save &all finished results", self, shortcut=QKeySequence("Ctrl+Shift+S"))
-        save_all.triggered.connect(self.save_all)
-        folder_action = QAction("Choose the save &folder…", self)
-        folder_action.triggered.connect(lambda: self.saver.folder(self, ask=True))
-        upscale_files = QAction("&Upscale files…", self, shortcut=QKeySequence.StandardKey.Open)
-        upscale_files.triggered.connect(self.pick_files_to_upscale)
-        template_action = QAction("Naming &template…", self)
-        template_action.triggered.connect(self.edit_template)
-        file_menu.addAction(upscale_files)
-        file_menu.addSeparator()
-        for action in (save_action, save_all, folder_action, template_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        paste_action = QAction("&Paste images to upscale", self)
-        paste_action.setToolTip("Upscale the image, files or URL on the clipboard (Ctrl+V outside a text field)")
-        paste_action.triggered.connect(self.paste_inputs)
-        edit_menu.addAction(paste_action)
-        copy_action = QAction("&Copy result image", self, shortcut=QKeySequence("Ctrl+Shift+C"))
-        copy_action.triggered.connect(lambda: self.saver.copy(self.jobs_panel.selected_row() or self._last_done()))
-        edit_menu.addAction(copy_action)
-        settings_menu = self.menuBar().addMenu("&Settings")
-        key_action = QAction("fal &API key…", self)
-        key_action.triggered.connect(lambda: self.open_key_dialog())
-        settings_menu.addAction(key_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About fal desktop", self)
-        about.triggered.connect(lambda: QMessageBox.about(
-            self, "About fal desktop", f"fal desktop {__version__}\nImages with the models hosted on fal.ai."))
-        help_menu.addAction(about)
 
     def _check_key(self) -> None:
         if self.key_store.get() is None:
@@ -204,12 +185,28 @@ class MainWindow(QMainWindow):
 
     # -- jobs -----------------------------------------------------------------------
 
-    def submit(self, endpoint_id: str, inputs: dict) -> None:
+    def has_key(self) -> bool:
+        """Whether a key is set; if not, the key dialog opens and says why."""
         if self.key_store.get() is None:
             self.open_key_dialog("Set your fal API key to run models.")
+            return False
+        return True
+
+    def submit(self, endpoint_id: str, inputs: dict) -> None:
+        if not self.has_key():
             return
-        job = self.manager.submit(endpoint_id, inputs)
+        job = self.manager.submit(endpoint_id, inputs, session_id=self.session_ui.session_id)
+        self.session_ui.submitted([job])
         self.jobs_panel.select_job(job.id)
+
+    def _session_name(self, session_id: str | None) -> str:
+        session = self.sessions.get(session_id)
+        return session.name if session else "session"
+
+    def forget_job(self, job_id: str) -> None:
+        """A deleted run leaves the jobs list too."""
+        self.manager.forget(job_id)
+        self.jobs_model.remove_job(job_id)
 
     def _retry(self, job_id: str) -> None:
         job = self.manager.retry(job_id)
@@ -223,6 +220,7 @@ class MainWindow(QMainWindow):
     def _on_update(self, update: JobUpdate) -> None:
         row = self.jobs_model.apply(update)
         self.jobs_panel.on_update(update)
+        self.session_ui.on_update(update)
         if row is None:
             return
         if update.auth_failed:
@@ -237,12 +235,14 @@ class MainWindow(QMainWindow):
             if isinstance(seed, int) and seed_field is not None and hasattr(seed_field, "set_last_seed"):
                 seed_field.set_last_seed(seed)
             selected = self.jobs_panel.selected_row()
-            if selected is None or selected.job.id == row.job.id:
-                self._show_job(row)
+            if (selected is None or selected.job.id == row.job.id) and \
+                    self.results.currentWidget() is not self.session_ui.row:
+                self.show_result(row)
 
-    def _show_job(self, row: JobRow | None) -> None:
+    def show_result(self, row: JobRow | None) -> None:
+        """Show a job's result large: the compare view for an upscale, else the image."""
         after = row.files[0] if row and row.files else None
-        before = self._before_image(row) if after else None
+        before = self.before_image_of(row.job) if after else None
         if after and before:
             self.results.setCurrentWidget(self.compare)
             seconds = row.elapsed() if row.ended else None
@@ -250,11 +250,12 @@ class MainWindow(QMainWindow):
         else:
             self.results.setCurrentWidget(self.result_view)
             self.result_view.show_file(after)
+        self.session_ui.shown(row.job if row else None)
 
     @staticmethod
-    def _before_image(row: JobRow) -> str | None:
+    def before_image_of(job: JobRecord) -> str | None:
         """The local input image of an upscale job, if it had one."""
-        for value in row.job.inputs.values():
+        for value in job.inputs.values():
             if isinstance(value, str) and value and not value.startswith(("http:", "https:", "data:")):
                 if Path(value).is_file():
                     return value
@@ -361,7 +362,10 @@ class MainWindow(QMainWindow):
             return []
         values = panel.form.value()
         items = [({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs]
-        ids = [job.id for job in self.manager.submit_many(panel.form.schema.endpoint_id, items)]
+        jobs = self.manager.submit_many(panel.form.schema.endpoint_id, items,
+                                        session_id=self.session_ui.session_id)
+        self.session_ui.submitted(jobs)
+        ids = [job.id for job in jobs]
         self.jobs_panel.start_batch(ids)
         return ids
 
@@ -371,15 +375,20 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for name, splitter in (("outer", self.outer), ("top", self.top), ("jobs", self.jobs_panel.splitter)):
+        for name, splitter in self._splitters():
             state = self.settings.value(f"splitter/{name}")
             if state is not None:
                 splitter.restoreState(state)
 
+    def _splitters(self) -> tuple:
+        return (("main", self.main), ("outer", self.outer), ("top", self.top),
+                ("jobs", self.jobs_panel.splitter), ("sessions", self.session_ui.panel.splitter))
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
-        for name, splitter in (("outer", self.outer), ("top", self.top), ("jobs", self.jobs_panel.splitter)):
+        for name, splitter in self._splitters():
             self.settings.setValue(f"splitter/{name}", splitter.saveState())
         self.settings.sync()
         self.model_panel._remember()
+        self.session_ui.thumbnails.shutdown()
         super().closeEvent(event)

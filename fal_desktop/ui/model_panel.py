@@ -7,16 +7,20 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout,
+    QWidget,
 )
 
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.catalog import GROUPS, Catalog, CatalogError
 from fal_desktop.core.form_memory import FormMemory
 from fal_desktop.forms.form import ParamsForm
+from fal_desktop.forms.prompt_completer import PromptCompleter
 
 __all__ = ["ModelPanel"]
 
@@ -41,10 +45,13 @@ class _LoadTask(QRunnable):
 class ModelPanel(QWidget):
     run_requested = Signal(str, dict)
     model_changed = Signal(str)
+    compare_requested = Signal()
 
-    def __init__(self, catalog: Catalog, memory: FormMemory, parent: QWidget | None = None) -> None:
+    def __init__(self, catalog: Catalog, memory: FormMemory, parent: QWidget | None = None, *,
+                 prompt_history: Callable[[], list[str]] | None = None) -> None:
         super().__init__(parent)
         self.catalog, self.memory = catalog, memory
+        self.prompt_history = prompt_history
         self.form: ParamsForm | None = None
         self._pool = QThreadPool(self)
         self._loaded = _Loaded(self)
@@ -80,7 +87,15 @@ class ModelPanel(QWidget):
         self.run_button.setMinimumHeight(34)
         self.run_button.setEnabled(False)
         self.run_button.clicked.connect(self.run)
-        layout.addWidget(self.run_button)
+        self.compare_button = QPushButton("Compare models…", self)
+        self.compare_button.setToolTip("Send this prompt to several text-to-image models and see "
+                                       "the results side by side (Ctrl+Shift+M)")
+        self.compare_button.setMinimumHeight(34)
+        self.compare_button.clicked.connect(self.compare_requested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button, 1)
+        buttons.addWidget(self.compare_button)
+        layout.addLayout(buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.run, context=Qt.ShortcutContext.WindowShortcut)
         self.refresh_models()
@@ -156,6 +171,9 @@ class ModelPanel(QWidget):
         if notes:
             self.form.notes_label.setText("Last values restored. " + " ".join(notes))
         self.scroll.setWidget(self.form)
+        prompt = self.form.fields.get("prompt")
+        if self.prompt_history is not None and isinstance(getattr(prompt, "editor", None), QPlainTextEdit):
+            self.form.prompt_completer = PromptCompleter(prompt.editor, self.prompt_history)
         for index in range(self.picker.count()):
             if self.picker.itemData(index, Qt.ItemDataRole.UserRole) == schema.endpoint_id:
                 self.picker.setCurrentIndex(index)

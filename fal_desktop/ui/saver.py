@@ -60,9 +60,10 @@ def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_UPSCALE
 
 
 class _SaveTask(QRunnable):
-    def __init__(self, plans: list[tuple[Path, Path, dict]], done: Signal) -> None:
+    def __init__(self, plans: list[tuple[Path, Path, dict]], signals: "_Signals", *, quiet: bool,
+                 what: str) -> None:
         super().__init__()
-        self.plans, self.done = plans, done
+        self.plans, self.signals, self.quiet, self.what = plans, signals, quiet, what
 
     def run(self) -> None:
         saved, problems = [], []
@@ -70,23 +71,38 @@ class _SaveTask(QRunnable):
             try:
                 saved.append(save_with_metadata(source, target, params))
             except (OSError, ValueError) as exc:
-                problems.append(f"{target.name}: {exc}")
+                problems.append(f"{target.name}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
+        message = ""
         if problems:
-            message = (f"Saved {len(saved)} of {len(self.plans)} files. {problems[0]} "
-                       "The results are still in the app's data folder.")
-        else:
+            message = (f"{self.what}: saved {len(saved)} of {len(self.plans)} files. {problems[0]}. "
+                       f"The results are still in the app's data folder ({self.plans[0][0].parent.parent}).")
+        elif not self.quiet:
             folder = self.plans[0][1].parent if self.plans else ""
             message = f"Saved {len(saved)} file{'s' if len(saved) != 1 else ''} to {folder}."
-        self.done.emit(message)
+        self.signals.wrote.emit([str(p) for p in saved], message)
+        if message:
+            self.signals.finished.emit(message)
+
+
+class _Signals(QObject):
+    finished = Signal(str)
+    wrote = Signal(list, str)
 
 
 class ResultSaver(QObject):
+    """Signals: finished(str) a sentence for the notice bar; wrote(list, str) the files written
+    by one save (and its sentence, empty when all went well quietly)."""
+
     finished = Signal(str)
+    wrote = Signal(list, str)
 
     def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self._pool = QThreadPool(self)
+        self._signals = _Signals(self)
+        self._signals.finished.connect(self.finished)
+        self._signals.wrote.connect(self.wrote)
 
     def folder(self, parent: QWidget | None, *, ask: bool = False) -> Path | None:
         """The remembered save folder; the user picks it the first time (or when asked)."""
@@ -99,12 +115,17 @@ class ResultSaver(QObject):
         self.settings.setValue("save/folder", chosen)
         return Path(chosen)
 
-    def save(self, rows: list[JobRow], folder: Path, template: str | None = None) -> int:
-        plans = plan_saves([r for r in rows if r.files], folder, template or self.template)
+    def save(self, rows: list[JobRow], folder: Path, template: str | None = None, *,
+             session_name: Callable[[str | None], str] = lambda session_id: "session",
+             quiet: bool = False, what: str = "Saving") -> int:
+        """Save the rows' files in a worker thread; ``quiet`` reports only problems."""
+        plans = plan_saves([r for r in rows if r.files], folder, template or self.template,
+                           session_name=session_name)
         if not plans:
-            self.finished.emit("There is no finished result to save.")
+            if not quiet:
+                self.finished.emit("There is no finished result to save.")
             return 0
-        self._pool.start(_SaveTask(plans, self.finished))
+        self._pool.start(_SaveTask(plans, self._signals, quiet=quiet, what=what))
         return len(plans)
 
     @property

@@ -1,0 +1,176 @@
+"""A session's results as a grid of thumbnails, the newest first.
+
+Signals (GalleryView):
+    result_activated(GalleryItem): the user clicked a result (show it large).
+    action_requested(str, GalleryItem): one of :data:`RESULT_ACTIONS` was picked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
+
+from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.core.saving import seed_of
+from fal_desktop.core.sessions import prompt_of
+from fal_desktop.ui.thumbnails import THUMB_SIDE, ThumbnailCache
+
+__all__ = ["GalleryItem", "GalleryModel", "GalleryView", "RESULT_ACTIONS"]
+
+#: (name, menu text) of what can be done with one result.
+RESULT_ACTIONS = (
+    ("reuse", "Reuse all parameters"),
+    ("new_seed", "Reuse with a new seed"),
+    ("vary", "Vary one parameter…"),
+    ("upscale", "Upscale it"),
+    ("compare", "Show its row side by side"),
+    ("copy", "Copy image"),
+    ("save", "Save…"),
+    ("delete", "Delete…"),
+)
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    job: JobRecord
+    index: int  # which of the job's files
+    path: str
+
+    def tooltip(self) -> str:
+        job = self.job
+        lines = [prompt_of(job) or job.label or job.endpoint_id]
+        seed = seed_of(job.output, job.inputs)
+        lines.append(f"{job.endpoint_id}" + (f" · seed {seed}" if seed not in ("", None) else ""))
+        if job.finished_at:
+            took = job.finished_at - job.created_at
+            when = datetime.fromtimestamp(job.finished_at).strftime("%-d %b %H:%M")
+            lines.append(f"{when} · took {took:.1f} s")
+        return "\n".join(lines)
+
+
+def items_of(job: JobRecord) -> list[GalleryItem]:
+    if job.state is not JobState.COMPLETED:
+        return []
+    return [GalleryItem(job, index, path) for index, path in enumerate(job.files)]
+
+
+class GalleryModel(QAbstractListModel):
+    def __init__(self, thumbnails: ThumbnailCache, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self._items: list[GalleryItem] = []
+        thumbnails.ready.connect(self._thumbnail_ready)
+        self._placeholder = QPixmap(THUMB_SIDE, THUMB_SIDE)
+        self._placeholder.fill(QColor(128, 128, 128, 40))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.job.endpoint_id.rsplit("/", 1)[-1]
+        if role == Qt.ItemDataRole.DecorationRole:
+            image = self.thumbnails.get(item.path)
+            return QPixmap.fromImage(image) if image is not None and not image.isNull() else self._placeholder
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return item.tooltip()
+        if role == Qt.ItemDataRole.UserRole:
+            return item
+        return None
+
+    # -- contents --------------------------------------------------------------------
+
+    def set_runs(self, runs: list[JobRecord]) -> None:
+        self.beginResetModel()
+        self._items = [item for job in reversed(runs) for item in items_of(job)]
+        self.endResetModel()
+
+    def add_run(self, job: JobRecord) -> None:
+        """A run that just finished goes first (after removing any older copy of it)."""
+        self.remove_job(job.id)
+        new = items_of(job)
+        if new:
+            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+            self._items[0:0] = new
+            self.endInsertRows()
+
+    def remove_job(self, job_id: str) -> None:
+        rows = [i for i, item in enumerate(self._items) if item.job.id == job_id]
+        for row in reversed(rows):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._items[row]
+            self.endRemoveRows()
+
+    def items(self) -> list[GalleryItem]:
+        return list(self._items)
+
+    def row_of(self, job_id: str, index: int = 0) -> int:
+        for row, item in enumerate(self._items):
+            if item.job.id == job_id and item.index == index:
+                return row
+        return -1
+
+    def _thumbnail_ready(self, source: str, _image: QImage) -> None:
+        for row, item in enumerate(self._items):
+            if item.path == source:
+                at = self.index(row)
+                self.dataChanged.emit(at, at, [Qt.ItemDataRole.DecorationRole])
+
+
+class GalleryView(QListView):
+    result_activated = Signal(object)
+    action_requested = Signal(str, object)
+
+    def __init__(self, model: GalleryModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
+        self.setGridSize(QSize(THUMB_SIDE + 12, THUMB_SIDE + 24))
+        self.setSpacing(4)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setDragEnabled(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.clicked.connect(self._clicked)
+        self.activated.connect(self._clicked)
+
+    def current_item(self) -> GalleryItem | None:
+        index = self.currentIndex()
+        return index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
+
+    def select(self, job_id: str, index: int = 0) -> None:
+        row = self.model().row_of(job_id, index)
+        if row >= 0:
+            self.setCurrentIndex(self.model().index(row))
+
+    def _clicked(self, index: QModelIndex) -> None:
+        item = index.data(Qt.ItemDataRole.UserRole)
+        if item is not None:
+            self.result_activated.emit(item)
+
+    def _menu(self, position) -> None:
+        index = self.indexAt(position)
+        item = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
+        if item is None:
+            return
+        menu = QMenu(self)
+        for name, text in RESULT_ACTIONS:
+            if name == "compare" and not item.job.group_id:
+                continue
+            menu.addAction(text).triggered.connect(
+                lambda _checked=False, n=name: self.action_requested.emit(n, item))
+        menu.exec(self.viewport().mapToGlobal(position))

@@ -1,0 +1,66 @@
+"""A row of actions under the shown result: what can be done with it. On a narrow window the
+ones that do not fit move into the toolbar's » menu instead of being squeezed.
+
+Signals:
+    action_requested(str): the name of one of ``gallery.RESULT_ACTIONS``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget
+
+from fal_desktop.ui.gallery import RESULT_ACTIONS
+
+__all__ = ["ResultBar"]
+
+_SHORT = {"reuse": "Reuse", "new_seed": "New seed", "vary": "Vary…", "upscale": "Upscale",
+          "compare": "Side by side", "copy": "Copy", "save": "Save…", "delete": "Delete…"}
+
+
+class ResultBar(QWidget):
+    action_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 2)
+        self.toolbar = QToolBar(self)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setMovable(False)
+        self.toolbar.setFloatable(False)
+        self.toolbar.setStyleSheet(
+            "QToolBar { border: none; spacing: 4px; }"
+            "QToolButton { border: 1px solid palette(mid); border-radius: 4px; padding: 2px 6px;"
+            " background: palette(button); }"
+            "QToolButton:hover { background: palette(light); }"
+            "QToolButton:disabled { color: palette(mid); border-color: palette(midlight); }"
+            "QToolButton#qt_toolbar_ext_button { padding: 0px; min-width: 14px; }")
+        layout.addWidget(self.toolbar)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, text in RESULT_ACTIONS:
+            if name == "copy":
+                self.toolbar.addSeparator()
+            action = QAction(_SHORT[name], self)
+            action.setToolTip(text.rstrip("…"))
+            action.triggered.connect(lambda _checked=False, n=name: self.action_requested.emit(n))
+            self.toolbar.addAction(action)
+            self.actions_by_name[name] = action
+        self.set_result(False)
+
+    def button(self, name: str) -> QToolButton:
+        return self.toolbar.widgetForAction(self.actions_by_name[name])
+
+    def set_result(self, has_result: bool, *, grouped: bool = False, upscaled: bool = False) -> None:
+        """Enable the actions that apply to the shown result."""
+        for action in self.actions_by_name.values():
+            action.setEnabled(has_result)
+        self.actions_by_name["compare"].setVisible(grouped)
+        self.actions_by_name["new_seed"].setEnabled(has_result and not upscaled)
+
+    # The tests and the window read buttons by name.
+    @property
+    def buttons(self) -> dict[str, QAction]:
+        return self.actions_by_name

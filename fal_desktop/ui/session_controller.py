@@ -1,0 +1,330 @@
+"""Sessions in the window: which session runs go to, the gallery, the side-by-side row, and
+what can be done with a result (reuse, new seed, vary, upscale, copy, save, delete).
+
+The window owns the widgets' places; this object owns their behaviour. It talks to the job
+manager, the model panel and the session store, never to the network.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from fal_desktop.core.export import export_session
+from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.core.saving import seed_of
+from fal_desktop.core.sessions import SessionStore, prompt_of
+from fal_desktop.forms.fields import INT_LIMIT
+from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.ui.comparison_row import ComparisonRow
+from fal_desktop.ui.gallery import GalleryItem
+from fal_desktop.ui.jobs_model import JobRow
+from fal_desktop.ui.result_bar import ResultBar
+from fal_desktop.ui.run_dialogs import CompareModelsDialog, VaryDialog
+from fal_desktop.ui.session_panel import SessionPanel
+from fal_desktop.ui.thumbnails import ThumbnailCache
+
+if TYPE_CHECKING:
+    from fal_desktop.ui.main_window import MainWindow
+
+__all__ = ["SessionController", "SHARED_INPUTS"]
+
+#: Inputs a comparison sends to every model that has them (each keeps its other settings).
+SHARED_INPUTS = ("prompt", "negative_prompt", "image_size", "seed", "num_images")
+DEFAULT_COMPARE = ("fal-ai/flux/schnell", "fal-ai/fast-sdxl", "fal-ai/fast-lightning-sdxl")
+
+
+def row_of(job: JobRecord) -> JobRow:
+    """A job from the store as the window's row type (for showing, saving, copying)."""
+    row = JobRow(job, files=tuple(job.files), error=job.error, error_detail=job.error_detail)
+    row.ended = row.started + ((job.finished_at or job.created_at) - job.created_at)
+    return row
+
+
+class _Exported(QObject):
+    done = Signal(str)
+
+
+class _ExportTask(QRunnable):
+    def __init__(self, session, runs, folder: Path, signals: _Exported) -> None:
+        super().__init__()
+        self.args, self.signals = (session, runs, folder), signals
+
+    def run(self) -> None:
+        try:
+            self.signals.done.emit(export_session(*self.args).sentence())
+        except OSError as exc:
+            self.signals.done.emit(f"The session could not be exported: {exc}")
+
+
+class SessionController(QObject):
+    exported = Signal(str)
+
+    def __init__(self, window: "MainWindow", sessions: SessionStore) -> None:
+        super().__init__(window)
+        self.window, self.sessions = window, sessions
+        self.thumbnails = ThumbnailCache(window.paths.cache / "thumbnails", parent=self)
+        self.panel = SessionPanel(sessions, self.thumbnails)
+        self.row = ComparisonRow()
+        self.bar = ResultBar()
+        self.current: JobRecord | None = None
+        self._pool = QThreadPool(self)
+        self._exported = _Exported(self)
+        self._exported.done.connect(self._export_done)
+        remembered = window.settings.value("session/current")
+        self.session = sessions.latest_or_new(str(remembered) if remembered else None)
+        self.panel.session_chosen.connect(self.switch_to)
+        self.panel.new_requested.connect(self.new_session)
+        self.panel.rename_requested.connect(self.rename_session)
+        self.panel.delete_requested.connect(self.delete_session)
+        self.panel.export_requested.connect(self.ask_export)
+        self.panel.gallery.result_activated.connect(self.show_item)
+        self.panel.gallery.action_requested.connect(lambda name, item: self.act(name, item.job))
+        self.bar.action_requested.connect(lambda name: self.act(name, self.current))
+        self.row.picked.connect(self._picked_in_row)
+        self.switch_to(self.session.id)
+
+    # -- sessions -----------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str:
+        return self.session.id
+
+    def switch_to(self, session_id: str) -> None:
+        session = self.sessions.get(session_id)
+        if session is None:
+            return
+        self.session = session
+        self.window.settings.setValue("session/current", session.id)
+        self.panel.show_session(session)
+
+    def new_session(self, name: str | None = None) -> None:
+        self.switch_to(self.sessions.create(name).id)
+
+    def rename_session(self, session_id: str, name: str | None = None) -> None:
+        session = self.sessions.get(session_id)
+        if session is None:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self.window, "Rename session", "Name:", text=session.name)
+            if not ok:
+                return
+        try:
+            self.sessions.rename(session_id, name)
+        except ValueError as exc:
+            self.window.notice.show_message(str(exc))
+            return
+        self.switch_to(session_id)
+
+    def delete_session(self, session_id: str, *, confirm: bool = True) -> None:
+        session = self.sessions.get(session_id)
+        if session is None:
+            return
+        if confirm and QMessageBox.question(
+                self.window, "Delete session",
+                f"Delete “{session.name}” and its {session.results} results from this computer? "
+                "Files you saved elsewhere stay.") != QMessageBox.StandardButton.Yes:
+            return
+        for job in self.sessions.delete(session_id):
+            self._forget(job)
+        self.window.notice.show_message(f"Session “{session.name}” was deleted.")
+        if session_id == self.session.id:
+            self.session = self.sessions.latest_or_new(None)
+        self.switch_to(self.session.id)
+
+    def ask_export(self, session_id: str) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Export the session into…", str(Path.home()))
+        if folder:
+            self.export(session_id, Path(folder))
+
+    def export(self, session_id: str, folder: Path) -> None:
+        session = self.sessions.get(session_id)
+        if session is not None:
+            self._pool.start(_ExportTask(session, self.sessions.runs(session_id), folder, self._exported))
+
+    def _export_done(self, sentence: str) -> None:
+        self.window.notice.show_message(sentence)
+        self.exported.emit(sentence)
+
+    # -- runs ---------------------------------------------------------------------------
+
+    def submitted(self, jobs: list[JobRecord]) -> None:
+        """Runs were sent from this session: remember their prompts."""
+        for prompt in dict.fromkeys(prompt_of(job) for job in jobs):
+            self.sessions.remember_prompt(prompt)
+        self.sessions.touch(self.session.id)
+
+    def on_update(self, update: JobUpdate) -> None:
+        if not update.state.finished:
+            if self.row.group_id and update.job_id in self.row.cells and update.message is not None:
+                self._refresh_row()
+            return
+        job = self.sessions.jobs.get(update.job_id)
+        if job is None:
+            return
+        if job.state is JobState.COMPLETED:
+            self.window.autosaver.completed(job)
+        if job.session_id == self.session.id and job.state is JobState.COMPLETED:
+            self.panel.gallery_model.add_run(job)
+            self.panel.refresh()
+        if self.row.group_id and job.group_id == self.row.group_id:
+            self._refresh_row()
+        if self.current is not None and self.current.id == job.id:
+            self.shown(job)  # the result bar now offers what a finished result can do
+
+    def shown(self, job: JobRecord | None) -> None:
+        """The window shows this job's result now: the result bar acts on it."""
+        self.current = job
+        upscaled = job is not None and self.window.before_image_of(job) is not None
+        self.bar.set_result(job is not None and job.state is JobState.COMPLETED and bool(job.files),
+                            grouped=bool(job and job.group_id), upscaled=upscaled)
+
+    def show_item(self, item: GalleryItem) -> None:
+        job = self.sessions.jobs.get(item.job.id) or item.job
+        self.window.show_result(row_of(job))
+
+    def show_group(self, group_id: str, selected: str | None = None) -> None:
+        jobs = self.sessions.group(group_id)
+        if jobs:
+            self.row.show_group(group_id, jobs, selected)
+            self.window.results.setCurrentWidget(self.row)
+            self.shown(next((j for j in jobs if j.id == selected), None))
+
+    def _refresh_row(self) -> None:
+        selected = self.current.id if self.current else None
+        self.row.show_group(self.row.group_id, self.sessions.group(self.row.group_id), selected)
+
+    def _picked_in_row(self, job_id: str) -> None:
+        self.shown(self.sessions.jobs.get(job_id))
+
+    # -- what a result offers -------------------------------------------------------------
+
+    def act(self, name: str, job: JobRecord | None) -> None:
+        if job is None:
+            return
+        job = self.sessions.jobs.get(job.id) or job
+        if name in ("reuse", "new_seed"):
+            self.reuse(job, new_seed=name == "new_seed")
+        elif name == "vary":
+            self.vary(job)
+        elif name == "upscale" and job.files:
+            self.window.upscale([job.files[0]])
+        elif name == "compare" and job.group_id:
+            self.show_group(job.group_id, job.id)
+        elif name == "copy":
+            self.window.saver.copy(row_of(job))
+        elif name == "save":
+            folder = self.window.saver.folder(self.window, ask=True)
+            if folder is not None:
+                self.window.saver.save([row_of(job)], folder)
+        elif name == "delete":
+            self.delete_result(job)
+
+    def reuse(self, job: JobRecord, *, new_seed: bool = False) -> bool:
+        """Put the run's model and parameters in the form, with its seed or a new one."""
+        panel = self.window.model_panel
+        if self.window.catalog.cached(job.endpoint_id) is None:
+            self.window.notice.show_message(f"{job.endpoint_id} is not loaded; type its id at the top "
+                                            "left first.")
+            return False
+        panel.select_model(job.endpoint_id)
+        form = panel.form
+        values = dict(job.inputs)
+        seed = seed_of(job.output, job.inputs)
+        if "seed" in form.fields:
+            if new_seed:
+                old = seed if isinstance(seed, int) else None
+                values["seed"] = next(s for s in iter(lambda: random.randrange(INT_LIMIT), None) if s != old)
+            elif isinstance(seed, int):
+                values["seed"] = seed
+        notes = form.set_value(values)
+        what = "with a new seed" if new_seed else "with its seed" if "seed" in values else ""
+        self.window.notice.show_message(" ".join(
+            [f"The parameters of that run are in the form {what}.".replace("  ", " ")] + notes))
+        return True
+
+    def vary(self, job: JobRecord, runs: list[dict[str, Any]] | None = None) -> list[JobRecord]:
+        """Run the job again once per value of one parameter (asked for unless given)."""
+        schema = self.window.catalog.cached(job.endpoint_id)
+        if schema is None:
+            return []
+        base = dict(job.inputs)
+        seed = seed_of(job.output, job.inputs)
+        if isinstance(seed, int) and "seed" in (schema.input_schema.get("properties") or {}):
+            base["seed"] = seed  # only the varied parameter changes
+        if runs is None:
+            dialog = VaryDialog(schema, base, self.window)
+            if dialog.exec() != VaryDialog.DialogCode.Accepted:
+                return []
+            runs = dialog.runs()
+        return self.start_group([(job.endpoint_id, inputs) for inputs in runs])
+
+    def compare_models(self, endpoint_ids: list[str] | None = None, prompt: str | None = None) -> list[JobRecord]:
+        """One prompt on several text-to-image models, shown side by side."""
+        window = self.window
+        form = window.model_panel.form
+        current = form.value() if form is not None else {}
+        if endpoint_ids is None:
+            models = [e.endpoint_id for e in window.catalog.entries() if e.category == "text-to-image"]
+            last = window.memory.get("__app__").get("compare") or list(DEFAULT_COMPARE)
+            dialog = CompareModelsDialog(models, str(current.get("prompt") or ""), last, window)
+            if dialog.exec() != CompareModelsDialog.DialogCode.Accepted:
+                return []
+            endpoint_ids, prompt = dialog.chosen(), dialog.prompt_text()
+            window.memory.remember("__app__", {**window.memory.get("__app__"), "compare": endpoint_ids})
+        shared = {k: v for k, v in current.items() if k in SHARED_INPUTS}
+        if prompt is not None:
+            shared["prompt"] = prompt
+        runs = []
+        for endpoint_id in endpoint_ids:
+            schema = window.catalog.cached(endpoint_id)
+            if schema is None:
+                continue
+            own = current if form is not None and form.schema.endpoint_id == endpoint_id else window.memory.get(endpoint_id)
+            properties = schema.input_schema.get("properties") or {}
+            inputs = {**own, **{k: v for k, v in shared.items() if k in properties}}
+            for error in schema.validate_input(inputs):  # drop what this model does not take
+                if error.loc and error.loc[0] in inputs and error.loc[0] != "prompt":
+                    inputs.pop(error.loc[0])
+            runs.append((endpoint_id, inputs))
+        return self.start_group(runs)
+
+    def start_group(self, runs: list[tuple[str, dict[str, Any]]]) -> list[JobRecord]:
+        if not runs or not self.window.has_key():
+            return []
+        group = uuid.uuid4().hex
+        jobs = self.window.manager.submit_runs([(e, inputs, "") for e, inputs in runs],
+                                               session_id=self.session.id, group_id=group)
+        self.submitted(jobs)
+        self.show_group(group, jobs[0].id)
+        return jobs
+
+    def delete_result(self, job: JobRecord, *, confirm: bool = True) -> bool:
+        if confirm and QMessageBox.question(
+                self.window, "Delete result",
+                "Delete this result from this computer? Files you saved elsewhere stay.") \
+                != QMessageBox.StandardButton.Yes:
+            return False
+        if self.sessions.delete_run(job.id) is None:
+            self.window.notice.show_message("A run that has not finished cannot be deleted; cancel it first.")
+            return False
+        self._forget(job)
+        self.panel.refresh()
+        if self.current is not None and self.current.id == job.id:
+            self.window.show_result(None)
+        return True
+
+    def _forget(self, job: JobRecord) -> None:
+        self.panel.gallery_model.remove_job(job.id)
+        for path in job.files:
+            self.thumbnails.forget(path)
+        self.window.forget_job(job.id)
+        if job.group_id and job.group_id == self.row.group_id:
+            rest = self.sessions.group(job.group_id)
+            if rest:
+                self._refresh_row()

@@ -1,0 +1,133 @@
+"""The right side of the window: sessions (search, new, rename, delete, export) and the
+current session's gallery.
+
+Signals:
+    session_chosen(str): the user switched to this session.
+    new_requested(), rename_requested(str), delete_requested(str), export_requested(str).
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSplitter,
+    QToolButton, QVBoxLayout, QWidget, QMenu,
+)
+
+from fal_desktop.core.sessions import Session, SessionStore
+from fal_desktop.ui.gallery import GalleryModel, GalleryView
+from fal_desktop.ui.thumbnails import ThumbnailCache
+
+__all__ = ["SessionPanel"]
+
+
+class SessionPanel(QWidget):
+    session_chosen = Signal(str)
+    new_requested = Signal()
+    rename_requested = Signal(str)
+    delete_requested = Signal(str)
+    export_requested = Signal(str)
+
+    def __init__(self, sessions: SessionStore, thumbnails: ThumbnailCache,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sessions = sessions
+        self.current_id: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 8, 4)
+
+        head = QHBoxLayout()
+        head.addWidget(QLabel("<b>Sessions</b>", self), 1)
+        self.new_button = QPushButton("New", self)
+        self.new_button.setToolTip("Start a new session; the current one is kept")
+        self.new_button.clicked.connect(self.new_requested)
+        self.more_button = QToolButton(self)
+        self.more_button.setText("⋯")
+        self.more_button.setToolTip("Rename, export or delete the current session")
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.more_button)
+        menu.addAction("Rename…").triggered.connect(lambda: self._ask(self.rename_requested))
+        menu.addAction("Export…").triggered.connect(lambda: self._ask(self.export_requested))
+        menu.addSeparator()
+        menu.addAction("Delete…").triggered.connect(lambda: self._ask(self.delete_requested))
+        self.more_button.setMenu(menu)
+        head.addWidget(self.new_button)
+        head.addWidget(self.more_button)
+        layout.addLayout(head)
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search sessions by prompt…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.refresh)
+        layout.addWidget(self.search)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.list = QListWidget(self.splitter)
+        self.list.setUniformItemSizes(True)
+        self.list.currentItemChanged.connect(self._current_changed)
+        box = QWidget(self.splitter)
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(0, 4, 0, 0)
+        self.gallery_title = QLabel(box)
+        self.gallery_title.setWordWrap(True)
+        inner.addWidget(self.gallery_title)
+        self.gallery_model = GalleryModel(thumbnails, self)
+        self.gallery = GalleryView(self.gallery_model, box)
+        self.gallery.setMinimumSize(QSize(120, 150))
+        inner.addWidget(self.gallery, 1)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([150, 600])
+        layout.addWidget(self.splitter, 1)
+        self.gallery_model.modelReset.connect(self._update_title)
+        self.gallery_model.rowsInserted.connect(self._update_title)
+        self.gallery_model.rowsRemoved.connect(self._update_title)
+
+    # -- the list of sessions --------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Rebuild the list (search applied), keeping the current session selected."""
+        found = self.sessions.search(self.search.text())
+        self.list.blockSignals(True)
+        self.list.clear()
+        for session in found:
+            item = QListWidgetItem(f"{session.name}\n{session.summary()}")
+            item.setData(Qt.ItemDataRole.UserRole, session.id)
+            item.setToolTip(session.name)
+            self.list.addItem(item)
+            if session.id == self.current_id:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        if self.search.text().strip() and not found:
+            self.gallery_title.setText("No session has a prompt with that text.")
+        else:
+            self._update_title()
+
+    def show_session(self, session: Session) -> None:
+        self.current_id = session.id
+        self.gallery_model.set_runs(self.sessions.runs(session.id))
+        self.refresh()
+
+    def _current_changed(self, item: QListWidgetItem | None, _previous: object) -> None:
+        session_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if session_id and session_id != self.current_id:
+            self.session_chosen.emit(session_id)
+
+    def _ask(self, signal: Signal) -> None:
+        if self.current_id:
+            signal.emit(self.current_id)
+
+    def _update_title(self, *_: object) -> None:
+        session = self.sessions.get(self.current_id)
+        if session is None:
+            self.gallery_title.setText("")
+            return
+        count = self.gallery_model.rowCount()
+        if count:
+            text = f"<b>{html.escape(session.name)}</b> — {count} result{'s' if count != 1 else ''}"
+        else:
+            text = (f"<b>{html.escape(session.name)}</b> — no results yet. Run a model and its images "
+                    "collect here.")
+        self.gallery_title.setText(text)

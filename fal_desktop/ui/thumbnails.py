@@ -1,0 +1,121 @@
+"""Thumbnails of results, made off the GUI thread and cached on disk.
+
+A thumbnail is decoded straight at its size (``QImageReader.setScaledSize``, which does not
+hold Python's GIL), written once under the cache folder, and read from there afterwards. Only
+small images are ever kept in memory, and only for the items on screen.
+
+Signals:
+    ready(str, QImage): the thumbnail of a source file is available.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QImageReader
+
+from fal_desktop.ui.image_view import read_image
+
+__all__ = ["ThumbnailCache", "THUMB_SIDE"]
+
+THUMB_SIDE = 120
+KEEP_IN_MEMORY = 300  # thumbnails (≈ 70 KB each) kept for repainting
+
+
+def cache_file(folder: Path, source: str, side: int) -> Path:
+    """Where the thumbnail of ``source`` lives: named by its path, size on disk and mtime."""
+    try:
+        stat = os.stat(source)
+        stamp = f"{stat.st_mtime_ns}:{stat.st_size}"
+    except OSError:
+        stamp = "missing"
+    digest = hashlib.sha1(f"{os.path.abspath(source)}|{stamp}|{side}".encode()).hexdigest()
+    return folder / digest[:2] / f"{digest}.png"
+
+
+def make_thumbnail(source: str, target: Path, side: int) -> QImage:
+    """Read ``target`` if it exists, else decode ``source`` at ``side`` and write ``target``."""
+    if target.is_file():
+        cached = QImageReader(str(target)).read()
+        if not cached.isNull():
+            return cached
+    reader = QImageReader(source)
+    full = reader.size()
+    size = full.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio) if full.isValid() else QSize()
+    image = read_image(source, size if size.isValid() else None)
+    if image.isNull():
+        return image
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        if image.save(str(partial), "PNG"):
+            partial.replace(target)
+    except OSError:
+        pass  # a full or read-only cache costs speed next time, nothing else
+    return image
+
+
+class _Signals(QObject):
+    done = Signal(str, QImage)
+
+
+class _ThumbTask(QRunnable):
+    def __init__(self, source: str, target: Path, side: int, signals: _Signals) -> None:
+        super().__init__()
+        self.source, self.target, self.side, self.signals = source, target, side, signals
+
+    def run(self) -> None:
+        image = make_thumbnail(self.source, self.target, self.side)
+        try:
+            self.signals.done.emit(self.source, image)
+        except RuntimeError:
+            pass  # the gallery was closed meanwhile; the thumbnail is cached for next time
+
+
+class ThumbnailCache(QObject):
+    ready = Signal(str, QImage)
+
+    def __init__(self, folder: Path, side: int = THUMB_SIDE, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.folder, self.side = Path(folder), side
+        self._images: OrderedDict[str, QImage] = OrderedDict()
+        self._pending: set[str] = set()
+        self._signals = _Signals(self)
+        self._signals.done.connect(self._done)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+
+    def get(self, source: str) -> QImage | None:
+        """The thumbnail if it is in memory; otherwise it is made and ``ready`` follows."""
+        image = self._images.get(source)
+        if image is not None:
+            self._images.move_to_end(source)
+            return image
+        if source not in self._pending:
+            self._pending.add(source)
+            self._pool.start(_ThumbTask(source, cache_file(self.folder, source, self.side),
+                                        self.side, self._signals))
+        return None
+
+    def _done(self, source: str, image: QImage) -> None:
+        self._pending.discard(source)
+        self._images[source] = image
+        while len(self._images) > KEEP_IN_MEMORY:
+            self._images.popitem(last=False)
+        self.ready.emit(source, image)
+
+    def forget(self, source: str) -> None:
+        self._images.pop(source, None)
+        cache_file(self.folder, source, self.side).unlink(missing_ok=True)
+
+    def shutdown(self) -> None:
+        """Drop thumbnails not started yet and wait for the ones being made."""
+        self._pool.clear()
+        self._pool.waitForDone(5000)
+
+    def wait_idle(self, ms: int = 20000) -> bool:
+        return self._pool.waitForDone(ms)

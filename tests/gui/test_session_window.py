@@ -1,0 +1,285 @@
+"""Prompt-to-image sessions through the window, against the emulator: the gallery, reuse,
+new seed, vary, compare models, prompt history, export, auto-save and deleting."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from fal_desktop.core.jobstore import JobState
+from fal_desktop.core.saving import read_metadata
+from tests.gui.conftest import rows as _rows
+
+SCREENSHOTS = Path(os.environ.get("FAL_DESKTOP_SCREENSHOTS", "")) if os.environ.get("FAL_DESKTOP_SCREENSHOTS") else None
+
+
+def _run(qtbot, window, prompt, endpoint="fal-ai/flux/schnell", **values):
+    window.model_panel.select_model(endpoint)
+    form = window.model_panel.form
+    form.fields["prompt"].set_value(prompt)
+    for name, value in values.items():
+        form.fields[name].set_value(value)
+    before = len(_rows(window))
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(_rows(window)) == before + 1, timeout=5000)
+    row = _rows(window)[-1]
+    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
+    return row
+
+
+def _gallery(window):
+    return window.session_ui.panel.gallery_model.items()
+
+
+def _close(window):
+    window.close()
+    window.manager.shutdown()
+    window.manager.store.close()
+
+
+def _grab(window, name):
+    if SCREENSHOTS is not None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(SCREENSHOTS / name))
+
+
+def test_a_session_of_several_runs_survives_closing_and_reopening(qtbot, open_window):
+    window = open_window()
+    window.session_ui.rename_session(window.session_ui.session_id, "Lighthouses")
+    for prompt in ("a lighthouse at dawn", "a lighthouse in fog", "a lighthouse at night"):
+        _run(qtbot, window, prompt)
+    qtbot.waitUntil(lambda: len(_gallery(window)) == 3, timeout=5000)
+    assert [i.job.inputs["prompt"] for i in _gallery(window)][0] == "a lighthouse at night"  # newest first
+    window.session_ui.new_session("Forests")
+    _run(qtbot, window, "pine trees")
+    assert [i.job.inputs["prompt"] for i in _gallery(window)] == ["pine trees"]
+    _close(window)
+
+    again = open_window()
+    panel = again.session_ui.panel
+    assert again.session_ui.session.name == "Forests"  # continues where it left off
+    names = [panel.list.item(i).text().splitlines()[0] for i in range(panel.list.count())]
+    assert names == ["Forests", "Lighthouses"]
+    lighthouses = next(s for s in again.sessions.all() if s.name == "Lighthouses")
+    again.session_ui.switch_to(lighthouses.id)
+    items = _gallery(again)
+    assert sorted(i.job.inputs["prompt"] for i in items) == [
+        "a lighthouse at dawn", "a lighthouse at night", "a lighthouse in fog"]
+    assert all(i.job.request_id and i.job.finished_at and Path(i.path).is_file() for i in items)
+    # Thumbnails are made off the GUI thread and cached on disk, small.
+    for item in items:
+        again.session_ui.thumbnails.get(item.path)
+    qtbot.waitUntil(lambda: all(again.session_ui.thumbnails.get(i.path) is not None for i in items), timeout=10000)
+    cached = list((again.paths.cache / "thumbnails").rglob("*.png"))
+    assert len(cached) >= 3
+    with Image.open(cached[0]) as thumb:
+        assert max(thumb.size) <= 120
+    # Searching by prompt text finds the session; clicking a result shows it large.
+    panel.search.setText("fog")
+    assert [panel.list.item(i).text().splitlines()[0] for i in range(panel.list.count())] == ["Lighthouses"]
+    panel.search.setText("no such prompt")
+    assert panel.list.count() == 0 and "No session" in panel.gallery_title.text()
+    panel.search.clear()
+    view = panel.gallery
+    view.clicked.emit(panel.gallery_model.index(1))
+    qtbot.waitUntil(lambda: not again.result_view.image.isNull(), timeout=10000)
+    qtbot.wait(50)
+    _grab(again, "gallery.png")
+    assert again.result_view.path == items[1].path
+    assert again.session_ui.current.id == items[1].job.id
+
+
+def test_reuse_with_a_new_seed_changes_only_the_seed(qtbot, open_window):
+    window = open_window()
+    row = _run(qtbot, window, "a red fox in snow", image_size="square", num_inference_steps=2)
+    job = window.manager.store.get(row.job.id)
+    made_with = job.output["seed"]
+    window.model_panel.select_model("fal-ai/flux/dev")  # the user moved on
+    window.model_panel.form.fields["prompt"].set_value("something else")
+
+    window.session_ui.act("reuse", job)
+    assert window.model_panel.endpoint_id == "fal-ai/flux/schnell"
+    same = window.model_panel.form.value()
+    assert same == {**job.inputs, "seed": made_with}
+
+    window.session_ui.act("new_seed", job)
+    fresh = window.model_panel.form.value()
+    assert fresh.pop("seed") != made_with
+    assert fresh == {k: v for k, v in job.inputs.items() if k != "seed"}
+    assert "new seed" in window.notice.label.text()
+
+
+def test_compare_models_runs_three_models_on_one_prompt_side_by_side(qtbot, open_window, emulator):
+    window = open_window()
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    window.model_panel.form.fields["prompt"].set_value("a glass teapot on a wooden table")
+    models = ["fal-ai/flux/schnell", "fal-ai/fast-sdxl", "fal-ai/fast-lightning-sdxl"]
+    jobs = window.session_ui.compare_models(models)
+    assert [j.endpoint_id for j in jobs] == models
+    assert len({j.group_id for j in jobs}) == 1 and jobs[0].group_id
+    assert all(j.inputs["prompt"] == "a glass teapot on a wooden table" for j in jobs)
+    row = window.session_ui.row
+    assert window.results.currentWidget() is row
+    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state is JobState.COMPLETED for j in jobs),
+                    timeout=30000)
+    assert all(emulator.submissions[m] == 1 for m in models)
+    qtbot.waitUntil(lambda: all(not c.image.image.isNull() for c in row.cells.values()), timeout=10000)
+    qtbot.waitUntil(lambda: all(window.session_ui.thumbnails.get(i.path) for i in _gallery(window)), timeout=10000)
+    headings = [row.cells[j.id].heading.text() for j in jobs]
+    assert headings == ["flux/schnell", "fast-sdxl", "fast-lightning-sdxl"]
+    assert all("seed" in row.cells[j.id].caption.text() for j in jobs)
+    # The three cells sit side by side in one row.
+    tops = {row.cells[j.id].geometry().top() for j in jobs}
+    lefts = [row.cells[j.id].geometry().left() for j in jobs]
+    assert len(tops) == 1 and lefts == sorted(lefts)
+    assert len(_gallery(window)) == 3
+    _grab(window, "compare-models.png")
+    # Clicking a cell picks that result for the action bar.
+    qtbot.mouseClick(row.cells[jobs[1].id], Qt.MouseButton.LeftButton)
+    assert window.session_ui.current.id == jobs[1].id
+    assert window.session_ui.bar.buttons["reuse"].isEnabled()
+
+
+def test_vary_one_parameter_keeps_everything_else(qtbot, open_window):
+    window = open_window()
+    row = _run(qtbot, window, "a paper boat", image_size="square")
+    job = window.manager.store.get(row.job.id)
+    from fal_desktop.ui.run_dialogs import VaryDialog, parse_values
+
+    schema = window.catalog.cached(job.endpoint_id)
+    dialog = VaryDialog(schema, {**job.inputs, "seed": job.output["seed"]})
+    dialog.parameter.setCurrentIndex(dialog.parameter.findData("num_inference_steps"))
+    dialog.values.setText("1, 2, 3")
+    runs = dialog.runs()
+    dialog.values.setText("1, 99")
+    assert "99" in dialog.problem.text() and not dialog.buttons.buttons()[0].isEnabled()
+    with_values = window.session_ui.vary(job, runs)
+    assert [j.inputs["num_inference_steps"] for j in with_values] == [1, 2, 3]
+    for varied in with_values:
+        others = {k: v for k, v in varied.inputs.items() if k != "num_inference_steps"}
+        assert others == {**{k: v for k, v in job.inputs.items() if k != "num_inference_steps"},
+                          "seed": job.output["seed"]}
+    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in with_values), timeout=30000)
+    headings = [window.session_ui.row.cells[j.id].heading.text() for j in with_values]
+    assert headings == [f"num_inference_steps = {n}" for n in (1, 2, 3)]
+    assert parse_values(dialog.spec(), "2,  4") == [2, 4]
+
+
+def test_prompt_history_completes_earlier_prompts(qtbot, open_window):
+    window = open_window()
+    _run(qtbot, window, "a lighthouse at dawn, oil painting")
+    window.model_panel.select_model("fal-ai/flux/dev")
+    form = window.model_panel.form
+    editor = form.fields["prompt"].editor
+    form.fields["prompt"].set_value("")
+    window.activateWindow()
+    editor.setFocus()
+    qtbot.waitUntil(editor.hasFocus, timeout=3000)
+    qtbot.keyClicks(editor, "lighth")
+    completer = form.prompt_completer.completer
+    qtbot.waitUntil(lambda: completer.popup().isVisible(), timeout=3000)
+    assert completer.currentCompletion() == "a lighthouse at dawn, oil painting"
+    form.prompt_completer.insert(completer.currentCompletion())
+    assert form.value()["prompt"] == "a lighthouse at dawn, oil painting"
+
+
+def test_upscale_a_result_hands_it_to_the_upscale_flow(qtbot, open_window):
+    window = open_window()
+    row = _run(qtbot, window, "a small house")
+    job = window.manager.store.get(row.job.id)
+    window.session_ui.act("upscale", job)
+    qtbot.waitUntil(lambda: len(_rows(window)) == 2, timeout=5000)
+    upscale = _rows(window)[-1]
+    assert upscale.job.endpoint_id == "fal-ai/aura-sr" and upscale.job.inputs["image_url"] == job.files[0]
+    assert upscale.job.session_id == job.session_id
+    qtbot.waitUntil(lambda: upscale.state is JobState.COMPLETED, timeout=20000)
+
+
+def test_export_a_session(qtbot, open_window, tmp_path):
+    window = open_window()
+    window.session_ui.rename_session(window.session_ui.session_id, "Boats")
+    for prompt in ("a red boat", "a blue boat"):
+        _run(qtbot, window, prompt)
+    with qtbot.waitSignal(window.session_ui.exported, timeout=20000) as signal:
+        window.session_ui.export(window.session_ui.session_id, tmp_path / "exports")
+    assert "Exported 2 images" in signal.args[0] and "Exported 2 images" in window.notice.label.text()
+    folder = tmp_path / "exports" / "Boats"
+    document = json.loads((folder / "session.json").read_text())
+    assert [r["input"]["prompt"] for r in document["runs"]] == ["a red boat", "a blue boat"]
+    pngs = sorted(folder.glob("*.png"))
+    assert len(pngs) == 2 and read_metadata(pngs[0])["request_id"] == document["runs"][0]["request_id"]
+
+
+def test_auto_save_embeds_parameters_and_dropping_the_file_restores_the_form(qtbot, open_window, tmp_path):
+    window = open_window()
+    window.session_ui.rename_session(window.session_ui.session_id, "Autos")
+    folder = tmp_path / "auto"
+    window.autosaver.set_enabled(True, folder=folder)
+    assert window.autosave_action.isChecked()
+    with qtbot.waitSignal(window.saver.wrote, timeout=30000) as signal:
+        row = _run(qtbot, window, "a yellow tram", image_size="square", num_inference_steps=3)
+    job = window.manager.store.get(row.job.id)
+    [saved] = [Path(p) for p in signal.args[0]]
+    seed = job.output["seed"]
+    assert saved.relative_to(folder).parts[1] == f"Autos_{seed}_0.png"  # {date}/{session}_{seed}_{index}
+    with Image.open(saved) as image:  # read back with Pillow, as another tool would
+        assert "a yellow tram" in image.info["parameters"] and f"Seed: {seed}" in image.info["parameters"]
+        meta = json.loads(image.info["fal"])
+    assert meta["endpoint_id"] == "fal-ai/flux/schnell" and meta["request_id"] == job.request_id
+    assert meta["input"]["num_inference_steps"] == 3
+
+    # A JPEG copy of it carries the same metadata in EXIF; dropping either restores the form.
+    from fal_desktop.core.saving import save_with_metadata
+
+    jpeg = save_with_metadata(saved, tmp_path / "copy.jpg", meta)
+    with Image.open(jpeg) as image:
+        assert json.loads(image.getexif()[0x9286])["seed"] == seed
+    for dropped in (saved, jpeg):
+        window.model_panel.select_model("fal-ai/esrgan")
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+        event = QDropEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)
+        window.dropEvent(event)
+        assert window.model_panel.endpoint_id == "fal-ai/flux/schnell"
+        assert window.model_panel.form.value() == meta["input"]
+    assert len(_rows(window)) == 1  # nothing was sent for upscaling
+
+
+def test_auto_save_to_an_unwritable_folder_keeps_the_output_and_says_so(qtbot, open_window, tmp_path):
+    window = open_window()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")  # fails for root too, unlike chmod
+    window.autosaver.set_enabled(True, folder=blocker / "inside")
+    with qtbot.waitSignal(window.saver.wrote, timeout=30000) as signal:
+        row = _run(qtbot, window, "a kite")
+    assert signal.args[0] == []
+    assert "Auto-save" in window.notice.label.text() and "data folder" in window.notice.label.text()
+    assert all(Path(f).is_file() for f in row.files)
+    assert _gallery(window)[0].path == row.files[0]
+
+
+def test_delete_a_result_and_a_session(qtbot, open_window, monkeypatch):
+    window = open_window()
+    keep = _run(qtbot, window, "keep me")
+    gone = _run(qtbot, window, "delete me")
+    qtbot.waitUntil(lambda: len(_gallery(window)) == 2, timeout=5000)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.session_ui.act("delete", window.manager.store.get(gone.job.id))
+    assert len(_gallery(window)) == 2  # said no: nothing happened
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.session_ui.act("delete", window.manager.store.get(gone.job.id))
+    assert [i.job.id for i in _gallery(window)] == [keep.job.id]
+    assert not any(Path(f).exists() for f in gone.files)
+    assert window.jobs_model.row_for(gone.job.id) is None
+    first = window.session_ui.session_id
+    window.session_ui.delete_session(first)
+    assert window.sessions.get(first) is None and window.session_ui.session_id != first
+    assert _gallery(window) == [] and not any(Path(f).exists() for f in keep.files)
+    QApplication.processEvents()
