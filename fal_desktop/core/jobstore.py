@@ -85,7 +85,8 @@ _MIGRATIONS = [
     CREATE INDEX jobs_state ON jobs(state);
     CREATE INDEX jobs_created ON jobs(created_at);
     """,
-    # 2: sessions (named sequences of runs), groups of runs, prompt history.
+    # 2: sessions (named sequences of runs), groups of runs, prompt history; the jobs run
+    # before sessions existed become the session "Earlier results".
     """
     CREATE TABLE sessions (
         id TEXT PRIMARY KEY,
@@ -100,6 +101,14 @@ _MIGRATIONS = [
         last_used REAL NOT NULL,
         uses INTEGER NOT NULL DEFAULT 1
     );
+    INSERT INTO sessions (id, name, created_at, updated_at)
+        SELECT 'earlier', 'Earlier results', MIN(created_at), MAX(created_at) FROM jobs
+        HAVING COUNT(*) > 0;
+    UPDATE jobs SET session_id = 'earlier' WHERE session_id IS NULL;
+    INSERT OR IGNORE INTO prompts (text, last_used)
+        SELECT TRIM(json_extract(inputs_json, '$.prompt')), MAX(created_at) FROM jobs
+        WHERE json_valid(inputs_json) AND TRIM(COALESCE(json_extract(inputs_json, '$.prompt'), '')) != ''
+        GROUP BY 1;
     """,
 ]
 

@@ -61,7 +61,7 @@ class SessionStore:
 
     def _next_name(self) -> str:
         taken = {name for (name,) in self.jobs.query("SELECT name FROM sessions")}
-        number = len(taken) + 1
+        number = 1
         while f"Session {number}" in taken:
             number += 1
         return f"Session {number}"

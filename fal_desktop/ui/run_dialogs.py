@@ -29,8 +29,10 @@ class CompareModelsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Compare models")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("One prompt, sent to each model you tick; the results appear side "
-                                "by side. Each model keeps its own last settings.", self))
+        intro = QLabel("One prompt, sent to each model you tick; the results appear side by side. "
+                       "Each model keeps its own last settings.", self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         self.prompt = QPlainTextEdit(prompt, self)
         self.prompt.setFixedHeight(70)
         self.prompt.setPlaceholderText("The prompt")
@@ -92,7 +94,7 @@ def suggested_values(spec: FieldSpec, current: Any) -> list[Any]:
         value = value if isinstance(value, (int, float)) else (spec.minimum or 0)
         low = spec.minimum if spec.minimum is not None else value - 10
         high = spec.maximum if spec.maximum is not None else value + 10
-        step = (high - low) / 10 or 1
+        step = float(f"{(high - low) / 10 or 1:.0g}")  # a round step: 2, not 1.9
         if spec.integer:
             step = max(1, round(step))
         picks = [max(low, min(high, value + k * step)) for k in (-1, 0, 1)]
@@ -137,8 +139,10 @@ class VaryDialog(QDialog):
         self.schema, self.inputs = schema, dict(inputs)
         self.specs = [s for s in field_specs(schema) if s.kind in VARIABLE_KINDS]
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("The same run again with one parameter changed: one run per value, "
-                                "shown side by side.", self))
+        intro = QLabel("The same run again with one parameter changed: one run per value, shown "
+                       "side by side.", self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         form = QFormLayout()
         self.parameter = QComboBox(self)
         for spec in self.specs:

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from fal_desktop.core.export import export_session
@@ -87,6 +87,10 @@ class SessionController(QObject):
         self.panel.gallery.action_requested.connect(lambda name, item: self.act(name, item.job))
         self.bar.action_requested.connect(lambda name: self.act(name, self.current))
         self.row.picked.connect(self._picked_in_row)
+        self._list_refresh = QTimer(self)
+        self._list_refresh.setSingleShot(True)
+        self._list_refresh.setInterval(400)
+        self._list_refresh.timeout.connect(self.panel.refresh)
         self.switch_to(self.session.id)
 
     # -- sessions -----------------------------------------------------------------------
@@ -171,7 +175,7 @@ class SessionController(QObject):
             self.window.autosaver.completed(job)
         if job.session_id == self.session.id and job.state is JobState.COMPLETED:
             self.panel.gallery_model.add_run(job)
-            self.panel.refresh()
+            self._list_refresh.start()  # once for a burst of finished runs
         if self.row.group_id and job.group_id == self.row.group_id:
             self._refresh_row()
         if self.current is not None and self.current.id == job.id:
@@ -179,6 +183,7 @@ class SessionController(QObject):
 
     def shown(self, job: JobRecord | None) -> None:
         """The window shows this job's result now: the result bar acts on it."""
+        job = (self.sessions.jobs.get(job.id) or job) if job is not None else None
         self.current = job
         upscaled = job is not None and self.window.before_image_of(job) is not None
         self.bar.set_result(job is not None and job.state is JobState.COMPLETED and bool(job.files),

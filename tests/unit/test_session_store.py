@@ -124,12 +124,21 @@ def test_version_1_database_is_upgraded_in_place(tmp_path):
     db.executescript(jobstore._MIGRATIONS[0] + "; PRAGMA user_version = 1;")
     db.execute("INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
                "VALUES ('old', 'fal-ai/esrgan', 'completed', '{}', 1.0)")
+    db.execute("INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
+               "VALUES ('text', 'fal-ai/flux/dev', 'completed', '{\"prompt\": \" a fox \"}', 2.0)")
+    db.execute("INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
+               "VALUES ('bad', 'fal-ai/flux/dev', 'failed', 'not json', 3.0)")
     db.commit()
     db.close()
     jobs = JobStore(path)
     try:
         assert jobs.schema_version == 2
         assert jobs.get("old").group_id is None
-        assert SessionStore(jobs).create().name == "Session 1"
+        sessions = SessionStore(jobs)
+        [earlier] = sessions.all()  # what was run before sessions existed is kept in one
+        assert earlier.name == "Earlier results" and earlier.runs == 3
+        assert {j.id for j in sessions.runs(earlier.id)} == {"old", "text", "bad"}
+        assert sessions.prompts() == ["a fox"]
+        assert sessions.create().name == "Session 1"
     finally:
         jobs.close()
