@@ -390,5 +390,5 @@ class MainWindow(QMainWindow):
             self.settings.setValue(f"splitter/{name}", splitter.saveState())
         self.settings.sync()
         self.model_panel._remember()
-        self.session_ui.thumbnails.shutdown()
+        self.session_ui.shutdown()
         super().closeEvent(event)

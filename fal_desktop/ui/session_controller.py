@@ -73,6 +73,7 @@ class SessionController(QObject):
         self.row = ComparisonRow()
         self.bar = ResultBar()
         self.current: JobRecord | None = None
+        self._closed = False
         self._pool = QThreadPool(self)
         self._exported = _Exported(self)
         self._exported.done.connect(self._export_done)
@@ -92,6 +93,12 @@ class SessionController(QObject):
         self._list_refresh.setInterval(400)
         self._list_refresh.timeout.connect(self.panel.refresh)
         self.switch_to(self.session.id)
+
+    def shutdown(self) -> None:
+        """The window is closing: no more refreshes, thumbnails finished or dropped."""
+        self._closed = True
+        self._list_refresh.stop()
+        self.thumbnails.shutdown()
 
     # -- sessions -----------------------------------------------------------------------
 
@@ -164,6 +171,8 @@ class SessionController(QObject):
         self.sessions.touch(self.session.id)
 
     def on_update(self, update: JobUpdate) -> None:
+        if self._closed:
+            return
         if not update.state.finished:
             if self.row.group_id and update.job_id in self.row.cells and update.message is not None:
                 self._refresh_row()
