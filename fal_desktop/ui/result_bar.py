@@ -54,7 +54,8 @@ class ResultBar(QWidget):
         return self.toolbar.widgetForAction(self.actions_by_name[name])
 
     def set_result(self, has_result: bool, *, grouped: bool = False, upscaled: bool = False) -> None:
-        """Enable the actions that apply to the shown result."""
+        """Enable the actions that apply to the shown result (the bar shows only with one)."""
+        self.setVisible(has_result)
         for action in self.actions_by_name.values():
             action.setEnabled(has_result)
         self.actions_by_name["compare"].setVisible(grouped)
