@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from fal_desktop.core.jobstore import JobRecord, JobState
@@ -78,8 +78,8 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return item.job.endpoint_id.rsplit("/", 1)[-1]
         if role == Qt.ItemDataRole.DecorationRole:
-            image = self.thumbnails.get(item.path)
-            return QPixmap.fromImage(image) if image is not None and not image.isNull() else self._placeholder
+            pixmap = self.thumbnails.get(item.path)
+            return pixmap if pixmap is not None and not pixmap.isNull() else self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             return item.tooltip()
         if role == Qt.ItemDataRole.UserRole:
@@ -118,7 +118,7 @@ class GalleryModel(QAbstractListModel):
                 return row
         return -1
 
-    def _thumbnail_ready(self, source: str, _image: QImage) -> None:
+    def _thumbnail_ready(self, source: str) -> None:
         for row, item in enumerate(self._items):
             if item.path == source:
                 at = self.index(row)

@@ -252,8 +252,10 @@ class SessionController(QObject):
         seed = seed_of(job.output, job.inputs)
         if "seed" in form.fields:
             if new_seed:
-                old = seed if isinstance(seed, int) else None
-                values["seed"] = next(s for s in iter(lambda: random.randrange(INT_LIMIT), None) if s != old)
+                fresh = random.randrange(INT_LIMIT)
+                while fresh == seed:
+                    fresh = random.randrange(INT_LIMIT)
+                values["seed"] = fresh
             elif isinstance(seed, int):
                 values["seed"] = seed
         notes = form.set_value(values)

@@ -5,7 +5,7 @@ hold Python's GIL), written once under the cache folder, and read from there aft
 small images are ever kept in memory, and only for the items on screen.
 
 Signals:
-    ready(str, QImage): the thumbnail of a source file is available.
+    ready(str): the thumbnail of a source file is available (``get`` returns it now).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtGui import QImage, QImageReader, QPixmap
 
 from fal_desktop.ui.image_view import read_image
 
@@ -77,19 +77,19 @@ class _ThumbTask(QRunnable):
 
 
 class ThumbnailCache(QObject):
-    ready = Signal(str, QImage)
+    ready = Signal(str)
 
     def __init__(self, folder: Path, side: int = THUMB_SIDE, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.folder, self.side = Path(folder), side
-        self._images: OrderedDict[str, QImage] = OrderedDict()
+        self._images: OrderedDict[str, QPixmap] = OrderedDict()
         self._pending: set[str] = set()
         self._signals = _Signals(self)
         self._signals.done.connect(self._done)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
 
-    def get(self, source: str) -> QImage | None:
+    def get(self, source: str) -> QPixmap | None:
         """The thumbnail if it is in memory; otherwise it is made and ``ready`` follows."""
         image = self._images.get(source)
         if image is not None:
@@ -103,10 +103,10 @@ class ThumbnailCache(QObject):
 
     def _done(self, source: str, image: QImage) -> None:
         self._pending.discard(source)
-        self._images[source] = image
+        self._images[source] = QPixmap.fromImage(image)  # once, on the GUI thread
         while len(self._images) > KEEP_IN_MEMORY:
             self._images.popitem(last=False)
-        self.ready.emit(source, image)
+        self.ready.emit(source)
 
     def forget(self, source: str) -> None:
         self._images.pop(source, None)

@@ -8,12 +8,13 @@ import os
 from pathlib import Path
 
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.core.saving import read_metadata
+from fal_desktop.ui.run_dialogs import CompareModelsDialog
 from tests.gui.conftest import rows as _rows
 
 SCREENSHOTS = Path(os.environ.get("FAL_DESKTOP_SCREENSHOTS", "")) if os.environ.get("FAL_DESKTOP_SCREENSHOTS") else None
@@ -103,12 +104,18 @@ def test_reuse_with_a_new_seed_changes_only_the_seed(qtbot, open_window):
     window.model_panel.select_model("fal-ai/flux/dev")  # the user moved on
     window.model_panel.form.fields["prompt"].set_value("something else")
 
-    window.session_ui.act("reuse", job)
+    # Click the result in the gallery, then the buttons under the large view.
+    gallery = window.session_ui.panel.gallery
+    qtbot.waitUntil(lambda: gallery.model().rowCount() == 1, timeout=5000)
+    qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton,
+                     pos=gallery.visualRect(gallery.model().index(0)).center())
+    assert window.session_ui.current.id == job.id
+    window.session_ui.bar.button("reuse").click()
     assert window.model_panel.endpoint_id == "fal-ai/flux/schnell"
     same = window.model_panel.form.value()
     assert same == {**job.inputs, "seed": made_with}
 
-    window.session_ui.act("new_seed", job)
+    window.session_ui.bar.button("new_seed").click()
     fresh = window.model_panel.form.value()
     assert fresh.pop("seed") != made_with
     assert fresh == {k: v for k, v in job.inputs.items() if k != "seed"}
@@ -119,8 +126,19 @@ def test_compare_models_runs_three_models_on_one_prompt_side_by_side(qtbot, open
     window = open_window()
     window.model_panel.select_model("fal-ai/flux/schnell")
     window.model_panel.form.fields["prompt"].set_value("a glass teapot on a wooden table")
-    models = ["fal-ai/flux/schnell", "fal-ai/fast-sdxl", "fal-ai/fast-lightning-sdxl"]
-    jobs = window.session_ui.compare_models(models)
+    models = ["fal-ai/fast-lightning-sdxl", "fal-ai/fast-sdxl", "fal-ai/flux/schnell"]  # as listed
+
+    def answer_the_dialog():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, CompareModelsDialog)
+        assert dialog.prompt_text() == "a glass teapot on a wooden table"
+        assert dialog.chosen() == models  # the usual three are ticked the first time
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(200, answer_the_dialog)
+    window.model_panel.compare_button.click()  # opens the dialog; returns once it is answered
+    qtbot.waitUntil(lambda: window.manager.store.query("SELECT COUNT(*) FROM jobs")[0][0] == 3, timeout=5000)
+    jobs = sorted(window.manager.store.all(), key=lambda j: models.index(j.endpoint_id))
     assert [j.endpoint_id for j in jobs] == models
     assert len({j.group_id for j in jobs}) == 1 and jobs[0].group_id
     assert all(j.inputs["prompt"] == "a glass teapot on a wooden table" for j in jobs)
@@ -132,7 +150,7 @@ def test_compare_models_runs_three_models_on_one_prompt_side_by_side(qtbot, open
     qtbot.waitUntil(lambda: all(not c.image.image.isNull() for c in row.cells.values()), timeout=10000)
     qtbot.waitUntil(lambda: all(window.session_ui.thumbnails.get(i.path) for i in _gallery(window)), timeout=10000)
     headings = [row.cells[j.id].heading.text() for j in jobs]
-    assert headings == ["flux/schnell", "fast-sdxl", "fast-lightning-sdxl"]
+    assert headings == ["fast-lightning-sdxl", "fast-sdxl", "flux/schnell"]
     assert all("seed" in row.cells[j.id].caption.text() for j in jobs)
     # The three cells sit side by side in one row.
     tops = {row.cells[j.id].geometry().top() for j in jobs}

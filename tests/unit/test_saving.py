@@ -56,3 +56,19 @@ def test_unknown_format_is_refused(tmp_path):
     Image.new("RGB", (8, 8)).save(source)
     with pytest.raises(ValueError, match="PNG, JPEG or WebP"):
         save_with_metadata(source, tmp_path / "x.gif", PARAMS)
+
+
+def test_a_full_disk_leaves_no_partial_file(tmp_path, monkeypatch):
+    import errno
+
+    source = tmp_path / "source.png"
+    Image.new("RGB", (8, 8)).save(source)
+    target = tmp_path / "out" / "saved.png"
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full)
+    with pytest.raises(OSError, match="No space left"):
+        save_with_metadata(source, target, {"endpoint_id": "x", "input": {}})
+    assert list(target.parent.iterdir()) == [] and source.is_file()
