@@ -2,12 +2,19 @@
 
 Signals (all delivered on the GUI thread):
     job_added(JobRecord): a new or resumed job appeared.
-    job_updated(JobUpdate): something about a job changed.
+    job_updated(JobUpdate): something about a job changed (one emit per update, in order).
+    jobs_updated(list[JobUpdate]): the same updates, a batch at a time, right after their
+        ``job_updated`` emits. Connect here to redraw once per batch instead of once per update.
+
+Updates cross to the GUI thread at most once per frame (``FRAME_SECONDS``): 200 jobs
+streaming logs would otherwise wake the GUI thread, and make it take Python's lock,
+thousands of times a second. None is dropped, merged or reordered.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -21,12 +28,16 @@ from fal_desktop.jobs.engine import LoopThread
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.jobs.runner import JobContext, cancel_job, run_job
 
-__all__ = ["JobManager"]
+__all__ = ["JobManager", "FRAME_SECONDS"]
+
+FRAME_SECONDS = 1 / 60  # the most often updates are handed to the GUI thread
 
 
 class JobManager(QObject):
     job_added = Signal(object)
     job_updated = Signal(object)
+    jobs_updated = Signal(object)
+    _batch_ready = Signal(object)  # loop thread → GUI thread (queued)
 
     def __init__(
         self,
@@ -48,6 +59,10 @@ class JobManager(QObject):
         self._jobs: dict[str, JobRecord] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._closed = False
+        self._pending: list[JobUpdate] = []  # loop thread only
+        self._last_flush = 0.0
+        self._flush_scheduled = False
+        self._batch_ready.connect(self._deliver)
         self._ctx: JobContext = self._loop.submit(self._make_context()).result()
 
     async def _make_context(self) -> JobContext:
@@ -58,10 +73,29 @@ class JobManager(QObject):
                           self._max_input_bytes)
 
     def _emit(self, update: JobUpdate) -> None:
-        job = self._jobs.get(update.job_id)
-        if job is not None:
-            job.state = update.state
-        self.job_updated.emit(update)  # queued to the GUI thread by Qt
+        """Loop thread: note the update; it reaches the GUI with the next batch."""
+        self._pending.append(update)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            wait = self._last_flush + FRAME_SECONDS - time.monotonic()
+            asyncio.get_running_loop().call_later(max(0.0, wait), self._flush)
+
+    def _flush(self) -> None:
+        """Loop thread: hand everything pending to the GUI thread in one queued signal."""
+        batch, self._pending = self._pending, []
+        self._flush_scheduled = False
+        self._last_flush = time.monotonic()
+        if batch:
+            self._batch_ready.emit(batch)  # queued to the GUI thread by Qt
+
+    def _deliver(self, batch: list[JobUpdate]) -> None:
+        """GUI thread: a job's state changes when its update arrives, so widgets agree with it."""
+        for update in batch:
+            job = self._jobs.get(update.job_id)
+            if job is not None:
+                job.state = update.state
+            self.job_updated.emit(update)
+        self.jobs_updated.emit(batch)
 
     # -- public, GUI thread ----------------------------------------------------------
 
@@ -135,6 +169,7 @@ class JobManager(QObject):
         self._closed = True
         client = self._ctx.client
         self._loop.submit(self._cancel_tasks()).result(10)
+        self._loop.submit(self._flush_async()).result(10)  # nothing pending is lost
         try:
             self._loop.submit(client.aclose()).result(10)
         except Exception:
@@ -168,6 +203,9 @@ class JobManager(QObject):
         job = self._jobs.get(job_id)
         if job is not None:
             asyncio.get_running_loop().create_task(cancel_job(self._ctx, job))
+
+    async def _flush_async(self) -> None:
+        self._flush()
 
     async def _cancel_tasks(self) -> None:
         tasks = list(self._tasks.values())

@@ -32,6 +32,10 @@ PREVIEW_SIDE = 2048  # what the view keeps: enough for any screen, cheap to resc
 class _Decoded(QObject):
     done = Signal(str, QImage)
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.wanted: str | None = None  # the file the view shows now; set on the GUI thread
+
 
 class _DecodeTask(QRunnable):
     def __init__(self, path: str, signals: _Decoded) -> None:
@@ -39,6 +43,8 @@ class _DecodeTask(QRunnable):
         self.path, self.signals = path, signals
 
     def run(self) -> None:
+        if self.signals.wanted != self.path:
+            return  # another file was shown since: its decode is queued behind this one
         self.signals.done.emit(self.path, read_image(self.path, max_side=PREVIEW_SIDE))
 
 
@@ -67,7 +73,7 @@ class ImageView(QLabel):
         return self._path
 
     def show_file(self, path: str | None) -> None:
-        self._path = path
+        self._path = self._signals.wanted = path
         if not path:
             self._image = QImage()
             self.setPixmap(QPixmap())

@@ -152,10 +152,26 @@ class JobsModel(QAbstractTableModel):
         self.endInsertRows()
 
     def apply(self, update: JobUpdate) -> JobRow | None:
-        index = self._index.get(update.job_id)
-        if index is None:
-            return None
-        row = self._rows[index]
+        rows = self.apply_many([update])
+        return rows[0] if rows else None
+
+    def apply_many(self, updates: list[JobUpdate]) -> list[JobRow]:
+        """Apply updates in order and announce the changed rows with one ``dataChanged``."""
+        changed: list[JobRow] = []
+        first = last = -1
+        for update in updates:
+            index = self._index.get(update.job_id)
+            if index is None:
+                continue
+            changed.append(self._apply_to(self._rows[index], update))
+            first = index if first < 0 else min(first, index)
+            last = max(last, index)
+        if changed:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        return changed
+
+    @staticmethod
+    def _apply_to(row: JobRow, update: JobUpdate) -> JobRow:
         row.job.state = update.state
         if update.message is not None:
             row.message = update.message
@@ -171,7 +187,6 @@ class JobsModel(QAbstractTableModel):
             row.error, row.error_detail = update.error, update.error_detail
         if update.state.finished and row.ended is None:
             row.ended = time.monotonic()
-        self.dataChanged.emit(self.index(index, 0), self.index(index, len(COLUMNS) - 1))
         return row
 
     def remove_job(self, job_id: str) -> None:
@@ -195,6 +210,6 @@ class JobsModel(QAbstractTableModel):
 
     def _tick(self) -> None:
         column = COLUMNS.index("Elapsed")
-        for i, row in enumerate(self._rows):
-            if not row.state.finished:
-                self.dataChanged.emit(self.index(i, column), self.index(i, column))
+        running = [i for i, row in enumerate(self._rows) if not row.state.finished]
+        if running:  # one signal for the span: a view repaints the cells, not each row alone
+            self.dataChanged.emit(self.index(running[0], column), self.index(running[-1], column))

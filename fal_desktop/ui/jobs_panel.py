@@ -165,17 +165,26 @@ class JobsPanel(QWidget):
         return "\n".join(lines)
 
     def on_update(self, update: JobUpdate) -> None:
-        """Called with every job update (after the model has applied it)."""
-        if update.state.finished:
+        """Called with a job update (after the model has applied it)."""
+        self.on_updates([update])
+
+    def on_updates(self, updates: list[JobUpdate]) -> None:
+        """Called with a batch of updates, in order, after the model has applied them all."""
+        if any(update.state.finished for update in updates):
             self._update_batch()
         row = self.selected_row()
-        if row is not None and row.job.id == update.job_id:
-            if update.error is not None or update.state.finished:
-                self.log_view.setPlainText(self._log_text(row))
-            else:
-                for entry in update.new_logs:
-                    self.log_view.appendPlainText(entry.message)
-            self._update_buttons()
+        if row is None:
+            return
+        mine = [update for update in updates if update.job_id == row.job.id]
+        if not mine:
+            return
+        if any(update.error is not None or update.state.finished for update in mine):
+            self.log_view.setPlainText(self._log_text(row))
+        else:
+            lines = [entry.message for update in mine for entry in update.new_logs]
+            if lines:  # one paragraph per line, as one append each would give
+                self.log_view.appendPlainText("\n".join(lines))
+        self._update_buttons()
 
     # -- actions -----------------------------------------------------------------
 

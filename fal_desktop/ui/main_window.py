@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("fal desktop — sandbox" if sandbox else "fal desktop")
         self.resize(1360, 860)
         self._key_dialog: ApiKeyDialog | None = None
+        self._closed = False
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -150,7 +151,7 @@ class MainWindow(QMainWindow):
         self.model_panel.run_requested.connect(self.submit)
         self.model_panel.compare_requested.connect(lambda: self.session_ui.compare_models())
         manager.job_added.connect(self.jobs_model.add_job)
-        manager.job_updated.connect(self._on_update)
+        manager.jobs_updated.connect(self._on_updates)
         self.jobs_panel.cancel_requested.connect(manager.cancel)
         self.jobs_panel.retry_requested.connect(self._retry)
         self.jobs_panel.clear_requested.connect(self._clear_finished)
@@ -217,27 +218,36 @@ class MainWindow(QMainWindow):
         self.manager.clear_finished()
         self.jobs_model.remove_finished()
 
-    def _on_update(self, update: JobUpdate) -> None:
-        row = self.jobs_model.apply(update)
-        self.jobs_panel.on_update(update)
-        self.session_ui.on_update(update)
-        if row is None:
-            return
-        if update.auth_failed:
-            self.open_key_dialog(f"{update.error} {update.error_detail or ''}".strip())
+    def _on_updates(self, updates: list[JobUpdate]) -> None:
+        """A batch of job updates (one per frame at most): the table and log redraw once."""
+        if self._closed:
+            return  # the app is quitting; the jobs go on in the store and resume next start
+        self.jobs_model.apply_many(updates)
+        self.jobs_panel.on_updates(updates)
+        self.session_ui.on_updates(updates)
         form = self.model_panel.form
-        if update.field_errors and form is not None and form.schema.endpoint_id == row.job.endpoint_id:
-            form.show_field_errors(list(update.field_errors))
-        if update.state is JobState.COMPLETED:
-            output = self.manager.store.get(row.job.id)
+        completed: list[JobRow] = []
+        for update in updates:
+            row = self.jobs_model.row_for(update.job_id)
+            if row is None:
+                continue
+            if update.auth_failed:
+                self.open_key_dialog(f"{update.error} {update.error_detail or ''}".strip())
+            if update.field_errors and form is not None and form.schema.endpoint_id == row.job.endpoint_id:
+                form.show_field_errors(list(update.field_errors))
+            if update.state is JobState.COMPLETED:
+                completed.append(row)
+        seed_field = form.fields.get("seed") if form is not None else None
+        for row in reversed(completed if hasattr(seed_field, "set_last_seed") else []):
+            output = self.manager.store.get(row.job.id)  # the newest seed wins, as one by one
             seed = output.output.get("seed") if output and isinstance(output.output, dict) else None
-            seed_field = form.fields.get("seed") if form is not None else None
-            if isinstance(seed, int) and seed_field is not None and hasattr(seed_field, "set_last_seed"):
+            if isinstance(seed, int):
                 seed_field.set_last_seed(seed)
-            selected = self.jobs_panel.selected_row()
-            if (selected is None or selected.job.id == row.job.id) and \
-                    self.results.currentWidget() is not self.session_ui.row:
-                self.show_result(row)
+                break
+        selected = self.jobs_panel.selected_row()
+        shown = [row for row in completed if selected is None or selected.job.id == row.job.id]
+        if shown and self.results.currentWidget() is not self.session_ui.row:
+            self.show_result(shown[-1])  # each would replace the one before: show the last
 
     def show_result(self, row: JobRow | None) -> None:
         """Show a job's result large: the compare view for an upscale, else the image."""
@@ -391,4 +401,5 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.model_panel._remember()
         self.session_ui.shutdown()
+        self._closed = True
         super().closeEvent(event)

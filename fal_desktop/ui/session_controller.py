@@ -170,25 +170,30 @@ class SessionController(QObject):
             self.sessions.remember_prompt(prompt)
         self.sessions.touch(self.session.id)
 
-    def on_update(self, update: JobUpdate) -> None:
+    def on_updates(self, updates: list[JobUpdate]) -> None:
+        """A batch of job updates: finished runs join the gallery (and are auto-saved); the
+        side-by-side row follows its runs."""
         if self._closed:
             return
-        if not update.state.finished:
-            if self.row.group_id and update.job_id in self.row.cells and update.message is not None:
-                self._refresh_row()
-            return
-        job = self.sessions.jobs.get(update.job_id)
-        if job is None:
-            return
-        if job.state is JobState.COMPLETED:
-            self.window.autosaver.completed(job)
-        if job.session_id == self.session.id and job.state is JobState.COMPLETED:
-            self.panel.gallery_model.add_run(job)
-            self._list_refresh.start()  # once for a burst of finished runs
-        if self.row.group_id and job.group_id == self.row.group_id:
+        row_changed = False
+        for update in updates:
+            if self.row.group_id and update.job_id in self.row.cells and \
+                    (update.message is not None or update.state.finished):
+                row_changed = True
+            if not update.state.finished:
+                continue
+            job = self.sessions.jobs.get(update.job_id)
+            if job is None:
+                continue
+            if job.state is JobState.COMPLETED:
+                self.window.autosaver.completed(job)
+                if job.session_id == self.session.id:
+                    self.panel.gallery_model.add_run(job)
+                    self._list_refresh.start()  # once for a burst of finished runs
+            if self.current is not None and self.current.id == job.id:
+                self.shown(job)  # the result bar now offers what a finished result can do
+        if row_changed:
             self._refresh_row()
-        if self.current is not None and self.current.id == job.id:
-            self.shown(job)  # the result bar now offers what a finished result can do
 
     def shown(self, job: JobRecord | None) -> None:
         """The window shows this job's result now: the result bar acts on it."""

@@ -107,6 +107,30 @@ def test_download_to_writes_the_whole_file_and_retries_a_reset(tmp_path):
     assert path.read_bytes() == b"A" * 3000 and [p.name for p in path.parent.iterdir()] == ["a.png"]
 
 
+def test_a_big_download_is_written_exactly_even_when_a_first_try_broke_off_midway(tmp_path):
+    body = bytes(range(256)) * (10 * 1024 + 7)  # 2.5 MiB and a bit: several 1 MiB writes and a tail
+    calls = []
+
+    def handler(request):
+        calls.append(1)
+        broken = len(calls) == 1
+
+        async def chunks():
+            for i in range(0, len(body), 65536):
+                if broken and i >= 1_300_000:  # after one whole write reached the file
+                    raise httpx.ReadError("reset", request=request)
+                yield body[i:i + 65536]
+
+        return httpx.Response(200, content=chunks())
+
+    async def go():
+        async with make_client(handler) as client:
+            return await client.download_to("https://cdn.test/big.png", tmp_path / "big.png")
+
+    path = run(go())
+    assert len(calls) == 2 and path.read_bytes() == body
+
+
 def test_expired_results_and_dead_hosts_have_plain_sentences():
     def handler(request):
         if request.url.host == "gone.test":
