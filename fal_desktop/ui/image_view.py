@@ -45,7 +45,11 @@ class _DecodeTask(QRunnable):
     def run(self) -> None:
         if self.signals.wanted != self.path:
             return  # another file was shown since: its decode is queued behind this one
-        self.signals.done.emit(self.path, read_image(self.path, max_side=PREVIEW_SIDE))
+        image = read_image(self.path, max_side=PREVIEW_SIDE)
+        try:
+            self.signals.done.emit(self.path, image)
+        except RuntimeError:
+            pass  # the view was closed while this decoded
 
 
 class ImageView(QLabel):
