@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fal_desktop.api.errors import AuthError, FalError, ProtocolError
+from fal_desktop.api.errors import AuthError, FalError, FileReadError, ProtocolError
 
 if TYPE_CHECKING:
     from fal_desktop.api.client import FalClient
@@ -81,25 +81,56 @@ async def fetch_cdn_token(client: "FalClient") -> CdnToken:
                             detail=str(body)[:300]) from None
 
 
+def _snapshot(handle: Any) -> tuple[int, int]:
+    info = os.fstat(handle.fileno())
+    return info.st_size, info.st_mtime_ns
+
+
 async def _file_chunks(path: Path, start: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
-    """Read a file (or a slice of it) in chunks off the event loop, the next chunk being read
-    while the current one is sent."""
-    handle = await asyncio.to_thread(open, path, "rb")
+    """Read a file (or a slice of it) in ``CHUNK``-sized pieces off the event loop, the next
+    piece being read while the current one is sent.
+
+    Raises :class:`FileReadError` if the file cannot be read, or if it changes (size or
+    modification time) while it is read: the upload would not be the file the user chose.
+    """
+    pending: asyncio.Future[bytes] | None = None
     try:
+        handle = await asyncio.to_thread(open, path, "rb")
+    except OSError as exc:
+        raise FileReadError(f"The file {path.name} could not be read.", detail=str(exc)) from None
+    try:
+        before = await asyncio.to_thread(_snapshot, handle)
+        left = length if length is not None else before[0] - start
+        if start + left > before[0]:
+            raise _changed(path, f"{before[0]} bytes, expected at least {start + left}")
         await asyncio.to_thread(handle.seek, start)
-        left = length if length is not None else os.fstat(handle.fileno()).st_size - start
-        pending = asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left))) if left > 0 else None
+
+        def read_next() -> asyncio.Future[bytes] | None:
+            return asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left))) if left > 0 else None
+
+        pending = read_next()
         while pending is not None:
-            chunk = await pending
+            try:
+                chunk = await pending
+            except OSError as exc:
+                pending = None
+                raise FileReadError(f"The file {path.name} could not be read.", detail=str(exc)) from None
+            if not chunk:
+                pending = None
+                raise _changed(path, f"it ended {left} bytes early")
             left -= len(chunk)
-            pending = (asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left)))
-                       if left > 0 and chunk else None)
-            if chunk:
-                yield chunk
+            pending = read_next()
+            if pending is None and await asyncio.to_thread(_snapshot, handle) != before:
+                raise _changed(path, "its size or modification time changed")
+            yield chunk
     finally:
         if pending is not None and not pending.done():
             await asyncio.wait([pending])
         handle.close()
+
+
+def _changed(path: Path, detail: str) -> FileReadError:
+    return FileReadError(f"The file {path.name} changed while it was being uploaded.", detail=detail)
 
 
 def _access_url(client: "FalClient", response: Any) -> str:
@@ -213,8 +244,8 @@ async def _upload(client: "FalClient", v3: Callable[[], Awaitable[str]], body: C
     try:
         return await v3()
     except FalError as first:
-        if isinstance(first, AuthError):
-            raise  # the key itself was refused; the legacy flow uses the same key
+        if isinstance(first, (AuthError, FileReadError)):
+            raise  # the key was refused, or the file is unreadable: the legacy flow would fail too
         try:
             return await _legacy(client, body, size, content_type, name)
         except FalError:
@@ -228,11 +259,11 @@ async def upload_file(client: "FalClient", path: Path, content_type: str | None 
         if not path.is_file():
             raise IsADirectoryError(str(path))
     except OSError as exc:
-        raise FalError(f"The file {path.name} could not be read.", detail=str(exc)) from None
+        raise FileReadError(f"The file {path.name} could not be read.", detail=str(exc)) from None
     content_type = content_type or guess_type(path.name)
 
     def body() -> AsyncIterator[bytes]:
-        return _file_chunks(path)
+        return _file_chunks(path, 0, size)  # exactly the Content-Length sent
 
     async def v3() -> str:
         if size > client.multipart_threshold:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import dataclasses
 import os
 from urllib.parse import parse_qs
@@ -10,8 +11,8 @@ from urllib.parse import parse_qs
 import pytest
 
 from fal_desktop.api import (
-    AuthError, Completed, FalClient, FalTimeoutError, InProgress, NetworkError, Queued,
-    RetryPolicy, ServerError, ValidationError, encode_data_uri,
+    AuthError, Completed, FalClient, FalTimeoutError, FileReadError, InProgress, NetworkError,
+    Queued, RetryPolicy, ServerError, ValidationError, encode_data_uri,
 )
 from tests.integration.conftest import KEY
 
@@ -335,6 +336,41 @@ def test_legacy_upload_when_the_cdn_cannot_be_reached(emulator, tmp_path):
     assert initiate and "storage_type=gcs" in initiate[-1].query
     put = [r for r in emulator.requests if r.role == "cdn" and r.method == "PUT"][-1]
     assert "Authorization" not in put.headers
+
+
+def test_a_read_error_mid_upload_is_a_plain_error_over_a_real_socket(emulator, tmp_path, monkeypatch):
+    from fal_desktop.api import uploads
+
+    class FailingSecondRead:
+        def __init__(self, real):
+            self.real, self.reads = real, 0
+
+        def read(self, n):
+            self.reads += 1
+            if self.reads == 2:
+                raise OSError(5, "Input/output error")
+            return self.real.read(n)
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    path = tmp_path / "flaky.bin"
+    path.write_bytes(os.urandom(3 * uploads.CHUNK + 5))
+    before = len(emulator.requests)
+    monkeypatch.setattr(uploads, "open", lambda p, mode: FailingSecondRead(builtins.open(p, mode)),
+                        raising=False)
+
+    async def go():
+        async with client_for(emulator) as client:
+            with pytest.raises(FileReadError, match="could not be read"):
+                await client.upload_file(path)
+            monkeypatch.undo()
+            url = await client.upload_file(path)  # the same client carries on
+            return await client.download(url)
+
+    assert run(go()) == path.read_bytes()
+    seen = [(r.role, r.path) for r in emulator.requests[before:]]
+    assert ("cdn", "/files/upload") in seen and ("rest", "/storage/upload/initiate") not in seen
 
 
 def test_data_uri_inputs_upload_bytes_and_download_to(emulator, tmp_path):
