@@ -86,9 +86,25 @@ def _snapshot(handle: Any) -> tuple[int, int]:
     return info.st_size, info.st_mtime_ns
 
 
+_NOWAIT = getattr(os, "RWF_NOWAIT", None)  # Linux ≥ 4.14
+
+
+def _in_memory(fd: int, offset: int, length: int) -> bool:
+    """Whether the first and last byte of a read are in the page cache, so that the read will
+    not wait for the disk. False where this cannot be known (other systems, other files)."""
+    if _NOWAIT is None or length <= 0:
+        return False
+    probe = bytearray(1)
+    try:
+        return all(os.preadv(fd, [probe], at, _NOWAIT) == 1 for at in (offset, offset + length - 1))
+    except OSError:  # EAGAIN: it is on disk; EOPNOTSUPP: cannot tell here
+        return False
+
+
 async def _file_chunks(path: Path, start: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
-    """Read a file (or a slice of it) in ``CHUNK``-sized pieces off the event loop, the next
-    piece being read while the current one is sent.
+    """Read a file (or a slice of it) in ``CHUNK``-sized pieces without the event loop ever
+    waiting for the disk: a piece already in memory is read right away (a copy; a thread would
+    cost more), one that is not is read in a thread, ahead, while the previous piece is sent.
 
     Raises :class:`FileReadError` if the file cannot be read, or if it changes (size or
     modification time) while it is read: the upload would not be the file the user chose.
@@ -104,23 +120,24 @@ async def _file_chunks(path: Path, start: int = 0, length: int | None = None) ->
         if start + left > before[0]:
             raise _changed(path, f"{before[0]} bytes, expected at least {start + left}")
         await asyncio.to_thread(handle.seek, start)
-
-        def read_next() -> asyncio.Future[bytes] | None:
-            return asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left))) if left > 0 else None
-
-        pending = read_next()
-        while pending is not None:
+        fd, position = handle.fileno(), start
+        while left > 0:
+            size = min(CHUNK, left)
             try:
-                chunk = await pending
+                if pending is not None:
+                    chunk, pending = await pending, None
+                elif _in_memory(fd, position, size):
+                    chunk = handle.read(size)
+                else:
+                    chunk = await asyncio.to_thread(handle.read, size)
             except OSError as exc:
-                pending = None
                 raise FileReadError(f"The file {path.name} could not be read.", detail=str(exc)) from None
             if not chunk:
-                pending = None
                 raise _changed(path, f"it ended {left} bytes early")
-            left -= len(chunk)
-            pending = read_next()
-            if pending is None and await asyncio.to_thread(_snapshot, handle) != before:
+            left, position = left - len(chunk), position + len(chunk)
+            if left > 0 and not _in_memory(fd, position, min(CHUNK, left)):
+                pending = asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left)))
+            elif left <= 0 and await asyncio.to_thread(_snapshot, handle) != before:
                 raise _changed(path, "its size or modification time changed")
             yield chunk
     finally:

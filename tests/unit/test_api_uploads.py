@@ -389,3 +389,26 @@ def test_a_file_changed_while_it_is_sent_is_refused(tmp_path, monkeypatch, chang
     error, seen = _upload_seen(path)
     assert error.user_message == "The file live.bin changed while it was being uploaded."
     assert "/storage/upload/initiate" not in seen
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["read-on-the-loop", "read-in-a-thread"])
+def test_both_read_paths_give_the_same_bytes_and_the_same_errors(tmp_path, monkeypatch, in_memory):
+    monkeypatch.setattr(uploads, "CHUNK", 1000)
+    monkeypatch.setattr(uploads, "_in_memory", lambda fd, offset, length: in_memory)
+    data = os.urandom(4321)
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    chunks = run(_collect(path, 500, 3500))
+    assert b"".join(chunks) == data[500:4000] and [len(c) for c in chunks] == [1000] * 3 + [500]
+    _tamper(monkeypatch, fail_at=2)
+    error, _ = _upload_seen(path)
+    assert error.user_message == "The file f.bin could not be read."
+
+
+def test_the_page_cache_probe_says_no_where_it_cannot_tell(tmp_path, monkeypatch):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"x" * 5000)
+    with open(path, "rb") as handle:
+        assert uploads._in_memory(handle.fileno(), 0, 0) is False
+        monkeypatch.setattr(uploads, "_NOWAIT", None)  # not Linux
+        assert uploads._in_memory(handle.fileno(), 0, 5000) is False
