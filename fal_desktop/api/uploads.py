@@ -86,6 +86,18 @@ def _snapshot(handle: Any) -> tuple[int, int]:
     return info.st_size, info.st_mtime_ns
 
 
+def _open_at(path: Path, start: int) -> tuple[Any, tuple[int, int]]:
+    """The file opened at ``start``, and its size and modification time (one thread hop)."""
+    handle = open(path, "rb")
+    try:
+        before = _snapshot(handle)
+        handle.seek(start)
+    except BaseException:
+        handle.close()
+        raise
+    return handle, before
+
+
 _NOWAIT = getattr(os, "RWF_NOWAIT", None)  # Linux ≥ 4.14
 
 
@@ -111,15 +123,13 @@ async def _file_chunks(path: Path, start: int = 0, length: int | None = None) ->
     """
     pending: asyncio.Future[bytes] | None = None
     try:
-        handle = await asyncio.to_thread(open, path, "rb")
+        handle, before = await asyncio.to_thread(_open_at, path, start)
     except OSError as exc:
         raise FileReadError(f"The file {path.name} could not be read.", detail=str(exc)) from None
     try:
-        before = await asyncio.to_thread(_snapshot, handle)
         left = length if length is not None else before[0] - start
         if start + left > before[0]:
             raise _changed(path, f"{before[0]} bytes, expected at least {start + left}")
-        await asyncio.to_thread(handle.seek, start)
         fd, position = handle.fileno(), start
         while left > 0:
             size = min(CHUNK, left)
