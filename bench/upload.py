@@ -127,7 +127,7 @@ def main() -> int:
             handle.write(os.urandom(SIZE % (1 << 20)))
         source = _digest(path)
         per_process = 1 if args.cold else UPLOADS_PER_PROCESS
-        for _ in range(args.rounds):
+        for round_number in range(args.rounds):
             for mode in ("baseline", "ours", "ours", "baseline"):
                 child_process = subprocess.Popen(
                     [sys.executable, __file__, "--child", mode, str(path), json.dumps(emu.urls),
@@ -143,11 +143,15 @@ def main() -> int:
                     child_process.stdin.write("next\n")
                     child_process.stdin.flush()
                     run["mb_per_s"] = SIZE / 1e6 / run["seconds"]
+                    run["round"] = round_number
                     runs[mode].append(run)
                 if child_process.wait() != 0:
                     raise SystemExit(f"{mode}: the client process failed")
     median = {mode: statistics.median(r["mb_per_s"] for r in rs) for mode, rs in runs.items()}
     ratio = median["ours"] / median["baseline"]
+    per_round = [statistics.median(r["mb_per_s"] for r in runs["ours"] if r["round"] == n)
+                 / statistics.median(r["mb_per_s"] for r in runs["baseline"] if r["round"] == n)
+                 for n in range(args.rounds)]
     extra = max(r["peak_rss_mb"] - r["base_rss_mb"] for r in runs["ours"])
     print(f"upload of {SIZE / 1e6:.0f} MB to the emulator, separate processes, "
           f"{'cold' if args.cold else 'warm'}, {len(runs['ours'])} uploads each")
@@ -157,12 +161,14 @@ def main() -> int:
         growth = max(r["peak_rss_mb"] - r["base_rss_mb"] for r in rs)
         print(f"{name:<10} {median[name]:>12.0f} {min(speeds):>6.0f} {max(speeds):>6.0f} "
               f"{max(r['peak_rss_mb'] for r in rs):>7.0f}MB {growth:>5.0f}MB")
+    print(f"ours / baseline by round: {' '.join(f'{r:.2f}' for r in per_round)}")
     print(f"throughput ours / baseline (medians): {ratio:.2f} (target ≥ 0.8); ours grew by {extra:.0f} MB "
           f"while uploading (target ≤ file + 64 MB = {SIZE / 1e6 + 64:.0f} MB)")
     target = Path(__file__).resolve().parent / "results" / "upload.json"
     target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "size": SIZE, "cold": args.cold,
                                   "runs": runs, "median_mb_per_s": median, "ratio": ratio,
+                                  "ratio_by_round": per_round,
                                   "ours_growth_mb": extra}, indent=2))
     print(f"written {target}")
     return 0
