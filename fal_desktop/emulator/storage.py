@@ -10,6 +10,7 @@ import asyncio
 import mimetypes
 import re
 import secrets
+import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,6 +21,13 @@ __all__ = ["Storage"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _BATCH = 8 << 20  # received bytes held while a write to disk is under way
+
+
+def _concatenate(files: list[Path], target: Path) -> None:
+    with open(target, "wb") as out:
+        for path in files:
+            with open(path, "rb") as part:
+                shutil.copyfileobj(part, out, 1 << 20)
 
 
 class Storage:
@@ -139,13 +147,12 @@ class Storage:
         listed = sorted(int(p["partNumber"]) for p in body.get("parts", []))
         if not listed:
             raise web.HTTPBadRequest(text='{"detail": "No parts"}', content_type="application/json")
-        with open(target, "wb") as out:
-            for number in listed:
-                part = parts / f"{number:06d}"
-                if not part.is_file():
-                    raise web.HTTPBadRequest(text=f'{{"detail": "Part {number} is missing"}}',
-                                             content_type="application/json")
-                await asyncio.to_thread(out.write, part.read_bytes())
+        files = [parts / f"{number:06d}" for number in listed]
+        for number, part in zip(listed, files):
+            if not part.is_file():
+                raise web.HTTPBadRequest(text=f'{{"detail": "Part {number} is missing"}}',
+                                         content_type="application/json")
+        await asyncio.to_thread(_concatenate, files, target)
         return web.json_response({"ok": True})
 
     async def cdn_dispatch(self, request: web.Request) -> web.StreamResponse:
