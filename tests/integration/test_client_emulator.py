@@ -8,6 +8,7 @@ import dataclasses
 import os
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 
 from fal_desktop.api import (
@@ -440,3 +441,21 @@ def test_a_start_timeout_ends_the_job_and_its_504_is_not_retried(emulator):
     assert "time limit you set" in error.user_message
     gets = [r for r in emulator.requests if r.method == "GET" and r.path.endswith(late.request_id)]
     assert len(gets) == 1
+
+
+def test_the_emulator_refuses_to_complete_a_multipart_upload_with_a_part_missing(emulator):
+    with httpx.Client(timeout=30) as http:
+        token = http.post(f"{emulator.urls['rest']}/storage/auth/token?storage_type=fal-cdn-v3",
+                          json={}, headers={"Authorization": f"Key {KEY}"}).json()
+        auth = {"Authorization": f"Bearer {token['token']}"}
+        start = http.post(f"{token['base_url']}/files/upload/multipart",
+                          headers={**auth, "X-Fal-File-Name": "parts.bin"}).json()
+        base = f"{start['access_url']}/multipart/{start['uploadId']}"
+        part = http.put(f"{base}/1", content=b"first part", headers=auth)
+        done = http.post(f"{base}/complete", headers=auth, json={"parts": [
+            {"partNumber": 1, "etag": part.headers["etag"]}, {"partNumber": 2, "etag": '"x"'}]})
+        assert done.status_code == 400 and done.json() == {"detail": "Part 2 is missing"}
+        assert http.get(start["access_url"]).status_code == 404  # nothing half-joined is served
+        done = http.post(f"{base}/complete", headers=auth,
+                         json={"parts": [{"partNumber": 1, "etag": part.headers["etag"]}]})
+        assert done.status_code == 200 and http.get(start["access_url"]).content == b"first part"
