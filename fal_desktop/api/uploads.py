@@ -114,9 +114,10 @@ def _in_memory(fd: int, offset: int, length: int) -> bool:
 
 
 async def _file_chunks(path: Path, start: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
-    """Read a file (or a slice of it) in ``CHUNK``-sized pieces without the event loop ever
-    waiting for the disk: a piece already in memory is read right away (a copy; a thread would
-    cost more), one that is not is read in a thread, ahead, while the previous piece is sent.
+    """Read a file (or a slice of it) in ``CHUNK``-sized pieces, keeping the event loop off the
+    disk: a piece already in the page cache (see :func:`_in_memory`) is read right away, as a
+    thread hop per piece would cost more than the copy; any other is read in a thread, ahead,
+    while the previous piece is sent.
 
     Raises :class:`FileReadError` if the file cannot be read, or if it changes (size or
     modification time) while it is read: the upload would not be the file the user chose.
