@@ -3,8 +3,8 @@
 from fal_desktop.api.client import FalClient
 from fal_desktop.api.endpoint import EndpointId, request_url, run_url, submit_url
 from fal_desktop.api.errors import (
-    AuthError, DownloadError, FalError, FalTimeoutError, NetworkError, ProtocolError,
-    RateLimitError, RequestFailed, ServerError, ValidationError,
+    AuthError, DownloadError, FalError, FalTimeoutError, FileReadError, NetworkError,
+    ProtocolError, RateLimitError, RequestFailed, ServerError, ValidationError,
 )
 from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.models import (
@@ -17,9 +17,9 @@ from fal_desktop.api.uploads import CdnToken, encode_data_uri
 
 __all__ = [
     "AuthError", "CdnToken", "Completed", "DownloadError", "EndpointId", "EndpointSchema",
-    "FalClient", "FalError", "FalHosts", "FalTimeoutError", "FieldError", "InProgress",
-    "LogDeltas", "LogLine", "NetworkError", "ProtocolError", "Queued", "RateLimitError",
-    "RequestFailed", "RequestHandle", "RetryPolicy", "SchemaError", "ServerError", "Status",
-    "ValidationError", "encode_data_uri", "parse_status", "progress_from_logs", "request_url",
-    "run_url", "submit_url",
+    "FalClient", "FalError", "FalHosts", "FalTimeoutError", "FieldError", "FileReadError",
+    "InProgress", "LogDeltas", "LogLine", "NetworkError", "ProtocolError", "Queued",
+    "RateLimitError", "RequestFailed", "RequestHandle", "RetryPolicy", "SchemaError",
+    "ServerError", "Status", "ValidationError", "encode_data_uri", "parse_status",
+    "progress_from_logs", "request_url", "run_url", "submit_url",
 ]

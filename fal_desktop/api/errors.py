@@ -12,7 +12,7 @@ from fal_desktop.api.openapi import FieldError
 __all__ = [
     "FalError", "AuthError", "ValidationError", "RateLimitError", "ServerError",
     "NetworkError", "FalTimeoutError", "RequestFailed", "ProtocolError", "DownloadError",
-    "error_from_response", "request_failed",
+    "FileReadError", "error_from_response", "request_failed",
 ]
 
 
@@ -89,6 +89,10 @@ class ProtocolError(FalError):
 
 class DownloadError(FalError):
     """A result file could not be fetched (bad address, too large, broken data: URL)."""
+
+
+class FileReadError(FalError):
+    """A local file to upload could not be read, or changed while it was being sent."""
 
 
 _FAILURE_SENTENCES = {

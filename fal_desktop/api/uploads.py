@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fal_desktop.api.errors import AuthError, FalError, ProtocolError
+from fal_desktop.api.errors import AuthError, FalError, FileReadError, ProtocolError
 
 if TYPE_CHECKING:
     from fal_desktop.api.client import FalClient
@@ -81,25 +81,84 @@ async def fetch_cdn_token(client: "FalClient") -> CdnToken:
                             detail=str(body)[:300]) from None
 
 
-async def _file_chunks(path: Path, start: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
-    """Read a file (or a slice of it) in chunks off the event loop, the next chunk being read
-    while the current one is sent."""
-    handle = await asyncio.to_thread(open, path, "rb")
+def _snapshot(handle: Any) -> tuple[int, int]:
+    info = os.fstat(handle.fileno())
+    return info.st_size, info.st_mtime_ns
+
+
+def _open_at(path: Path, start: int) -> tuple[Any, tuple[int, int]]:
+    """The file opened at ``start``, and its size and modification time (one thread hop)."""
+    handle = open(path, "rb")
     try:
-        await asyncio.to_thread(handle.seek, start)
-        left = length if length is not None else os.fstat(handle.fileno()).st_size - start
-        pending = asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left))) if left > 0 else None
-        while pending is not None:
-            chunk = await pending
-            left -= len(chunk)
-            pending = (asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left)))
-                       if left > 0 and chunk else None)
-            if chunk:
-                yield chunk
+        before = _snapshot(handle)
+        handle.seek(start)
+    except BaseException:
+        handle.close()
+        raise
+    return handle, before
+
+
+_NOWAIT = getattr(os, "RWF_NOWAIT", None)  # Linux ≥ 4.14
+
+
+def _in_memory(fd: int, offset: int, length: int) -> bool:
+    """Whether the first and last byte of a read are in the page cache, so that the read will
+    not wait for the disk. False where this cannot be known (other systems, other files)."""
+    if _NOWAIT is None or length <= 0:
+        return False
+    probe = bytearray(1)
+    try:
+        return all(os.preadv(fd, [probe], at, _NOWAIT) == 1 for at in (offset, offset + length - 1))
+    except OSError:  # EAGAIN: it is on disk; EOPNOTSUPP: cannot tell here
+        return False
+
+
+async def _file_chunks(path: Path, start: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+    """Read a file (or a slice of it) in ``CHUNK``-sized pieces, keeping the event loop off the
+    disk: a piece already in the page cache (see :func:`_in_memory`) is read right away, as a
+    thread hop per piece would cost more than the copy; any other is read in a thread, ahead,
+    while the previous piece is sent.
+
+    Raises :class:`FileReadError` if the file cannot be read, or if it changes (size or
+    modification time) while it is read: the upload would not be the file the user chose.
+    """
+    pending: asyncio.Future[bytes] | None = None
+    try:
+        handle, before = await asyncio.to_thread(_open_at, path, start)
+    except OSError as exc:
+        raise FileReadError(f"The file {path.name} could not be read.", detail=str(exc)) from None
+    try:
+        left = length if length is not None else before[0] - start
+        if start + left > before[0]:
+            raise _changed(path, f"{before[0]} bytes, expected at least {start + left}")
+        fd, position = handle.fileno(), start
+        while left > 0:
+            size = min(CHUNK, left)
+            try:
+                if pending is not None:
+                    chunk, pending = await pending, None
+                elif _in_memory(fd, position, size):
+                    chunk = handle.read(size)
+                else:
+                    chunk = await asyncio.to_thread(handle.read, size)
+            except OSError as exc:
+                raise FileReadError(f"The file {path.name} could not be read.", detail=str(exc)) from None
+            if not chunk:
+                raise _changed(path, f"it ended {left} bytes early")
+            left, position = left - len(chunk), position + len(chunk)
+            if left > 0 and not _in_memory(fd, position, min(CHUNK, left)):
+                pending = asyncio.ensure_future(asyncio.to_thread(handle.read, min(CHUNK, left)))
+            elif left <= 0 and await asyncio.to_thread(_snapshot, handle) != before:
+                raise _changed(path, "its size or modification time changed")
+            yield chunk
     finally:
         if pending is not None and not pending.done():
             await asyncio.wait([pending])
         handle.close()
+
+
+def _changed(path: Path, detail: str) -> FileReadError:
+    return FileReadError(f"The file {path.name} changed while it was being uploaded.", detail=detail)
 
 
 def _access_url(client: "FalClient", response: Any) -> str:
@@ -213,8 +272,8 @@ async def _upload(client: "FalClient", v3: Callable[[], Awaitable[str]], body: C
     try:
         return await v3()
     except FalError as first:
-        if isinstance(first, AuthError):
-            raise  # the key itself was refused; the legacy flow uses the same key
+        if isinstance(first, (AuthError, FileReadError)):
+            raise  # the key was refused, or the file is unreadable: the legacy flow would fail too
         try:
             return await _legacy(client, body, size, content_type, name)
         except FalError:
@@ -228,11 +287,11 @@ async def upload_file(client: "FalClient", path: Path, content_type: str | None 
         if not path.is_file():
             raise IsADirectoryError(str(path))
     except OSError as exc:
-        raise FalError(f"The file {path.name} could not be read.", detail=str(exc)) from None
+        raise FileReadError(f"The file {path.name} could not be read.", detail=str(exc)) from None
     content_type = content_type or guess_type(path.name)
 
     def body() -> AsyncIterator[bytes]:
-        return _file_chunks(path)
+        return _file_chunks(path, 0, size)  # exactly the Content-Length sent
 
     async def v3() -> str:
         if size > client.multipart_threshold:

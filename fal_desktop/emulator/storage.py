@@ -10,6 +10,7 @@ import asyncio
 import mimetypes
 import re
 import secrets
+import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +20,14 @@ from aiohttp import web
 __all__ = ["Storage"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_BATCH = 8 << 20  # received bytes held while a write to disk is under way
+
+
+def _concatenate(files: list[Path], target: Path) -> None:
+    with open(target, "wb") as out:
+        for path in files:
+            with open(path, "rb") as part:
+                shutil.copyfileobj(part, out, 1 << 20)
 
 
 class Storage:
@@ -49,11 +58,32 @@ class Storage:
         return path if re.fullmatch(r"[0-9a-f]{32}", key) and path.is_file() else None
 
     async def _save_body(self, request: web.Request, path: Path) -> int:
-        size = 0
+        """Write the body to ``path`` in a thread while the next data is received: one write
+        in flight, what arrives meanwhile is batched (at most ``_BATCH`` bytes held)."""
+        size = held = 0
+        batch: list[bytes] = []
+        writing: asyncio.Future[None] | None = None
+        loop = asyncio.get_running_loop()
         with open(path, "wb") as handle:
-            async for chunk in request.content.iter_chunked(1 << 20):
-                size += len(chunk)
-                await asyncio.to_thread(handle.write, chunk)
+            try:
+                async for chunk in request.content.iter_any():
+                    batch.append(chunk)
+                    size += len(chunk)
+                    held += len(chunk)
+                    if writing is not None and (writing.done() or held >= _BATCH):
+                        await writing
+                        writing = None
+                    if writing is None:
+                        writing = loop.run_in_executor(None, handle.writelines, batch)
+                        batch, held = [], 0
+                if writing is not None:
+                    await writing
+                    writing = None
+                if batch:
+                    await asyncio.to_thread(handle.writelines, batch)
+            finally:
+                if writing is not None:  # the upload broke off: let the write end first
+                    await asyncio.wait([writing])
         return size
 
     # -- rest role -------------------------------------------------------------------
@@ -117,13 +147,12 @@ class Storage:
         listed = sorted(int(p["partNumber"]) for p in body.get("parts", []))
         if not listed:
             raise web.HTTPBadRequest(text='{"detail": "No parts"}', content_type="application/json")
-        with open(target, "wb") as out:
-            for number in listed:
-                part = parts / f"{number:06d}"
-                if not part.is_file():
-                    raise web.HTTPBadRequest(text=f'{{"detail": "Part {number} is missing"}}',
-                                             content_type="application/json")
-                await asyncio.to_thread(out.write, part.read_bytes())
+        files = [parts / f"{number:06d}" for number in listed]
+        for number, part in zip(listed, files):
+            if not part.is_file():
+                raise web.HTTPBadRequest(text=f'{{"detail": "Part {number} is missing"}}',
+                                         content_type="application/json")
+        await asyncio.to_thread(_concatenate, files, target)
         return web.json_response({"ok": True})
 
     async def cdn_dispatch(self, request: web.Request) -> web.StreamResponse:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import dataclasses
 import os
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 
 from fal_desktop.api import (
-    AuthError, Completed, FalClient, FalTimeoutError, InProgress, NetworkError, Queued,
-    RetryPolicy, ServerError, ValidationError, encode_data_uri,
+    AuthError, Completed, FalClient, FalTimeoutError, FileReadError, InProgress, NetworkError,
+    Queued, RetryPolicy, ServerError, ValidationError, encode_data_uri,
 )
 from tests.integration.conftest import KEY
 
@@ -337,6 +339,41 @@ def test_legacy_upload_when_the_cdn_cannot_be_reached(emulator, tmp_path):
     assert "Authorization" not in put.headers
 
 
+def test_a_read_error_mid_upload_is_a_plain_error_over_a_real_socket(emulator, tmp_path, monkeypatch):
+    from fal_desktop.api import uploads
+
+    class FailingSecondRead:
+        def __init__(self, real):
+            self.real, self.reads = real, 0
+
+        def read(self, n):
+            self.reads += 1
+            if self.reads == 2:
+                raise OSError(5, "Input/output error")
+            return self.real.read(n)
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    path = tmp_path / "flaky.bin"
+    path.write_bytes(os.urandom(3 * uploads.CHUNK + 5))
+    before = len(emulator.requests)
+    monkeypatch.setattr(uploads, "open", lambda p, mode: FailingSecondRead(builtins.open(p, mode)),
+                        raising=False)
+
+    async def go():
+        async with client_for(emulator) as client:
+            with pytest.raises(FileReadError, match="could not be read"):
+                await client.upload_file(path)
+            monkeypatch.undo()
+            url = await client.upload_file(path)  # the same client carries on
+            return await client.download(url)
+
+    assert run(go()) == path.read_bytes()
+    seen = [(r.role, r.path) for r in emulator.requests[before:]]
+    assert ("cdn", "/files/upload") in seen and ("rest", "/storage/upload/initiate") not in seen
+
+
 def test_data_uri_inputs_upload_bytes_and_download_to(emulator, tmp_path):
     from PIL import Image
 
@@ -404,3 +441,21 @@ def test_a_start_timeout_ends_the_job_and_its_504_is_not_retried(emulator):
     assert "time limit you set" in error.user_message
     gets = [r for r in emulator.requests if r.method == "GET" and r.path.endswith(late.request_id)]
     assert len(gets) == 1
+
+
+def test_the_emulator_refuses_to_complete_a_multipart_upload_with_a_part_missing(emulator):
+    with httpx.Client(timeout=30) as http:
+        token = http.post(f"{emulator.urls['rest']}/storage/auth/token?storage_type=fal-cdn-v3",
+                          json={}, headers={"Authorization": f"Key {KEY}"}).json()
+        auth = {"Authorization": f"Bearer {token['token']}"}
+        start = http.post(f"{token['base_url']}/files/upload/multipart",
+                          headers={**auth, "X-Fal-File-Name": "parts.bin"}).json()
+        base = f"{start['access_url']}/multipart/{start['uploadId']}"
+        part = http.put(f"{base}/1", content=b"first part", headers=auth)
+        done = http.post(f"{base}/complete", headers=auth, json={"parts": [
+            {"partNumber": 1, "etag": part.headers["etag"]}, {"partNumber": 2, "etag": '"x"'}]})
+        assert done.status_code == 400 and done.json() == {"detail": "Part 2 is missing"}
+        assert http.get(start["access_url"]).status_code == 404  # nothing half-joined is served
+        done = http.post(f"{base}/complete", headers=auth,
+                         json={"parts": [{"partNumber": 1, "etag": part.headers["etag"]}]})
+        assert done.status_code == 200 and http.get(start["access_url"]).content == b"first part"

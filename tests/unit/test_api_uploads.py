@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
 import json
+import os
+import time
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
 
-from fal_desktop.api import AuthError, FalError, encode_data_uri
+from fal_desktop.api import AuthError, FalError, FileReadError, encode_data_uri
 from fal_desktop.api import uploads
 from fal_desktop.api.uploads import part_ranges
 from tests.unit.api_fixtures import KEY, make_client, run, token_response
@@ -264,3 +267,148 @@ def test_data_uris_from_bytes_and_paths(tmp_path):
     assert encode_data_uri(f) == expected == encode_data_uri(str(f))
     assert encode_data_uri(b"hi", "text/plain") == "data:text/plain;base64,aGk="
     assert encode_data_uri(b"hi") == "data:application/octet-stream;base64,aGk="
+
+
+async def _collect(path, start=0, length=None):
+    return [chunk async for chunk in uploads._file_chunks(path, start, length)]
+
+
+@pytest.mark.parametrize("size", [0, 1, 999, 1000, 1001, 2000, 2999, 3000, 3001])
+def test_files_are_read_in_chunks_up_to_the_boundaries(tmp_path, monkeypatch, size):
+    monkeypatch.setattr(uploads, "CHUNK", 1000)
+    data = os.urandom(size)
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    chunks = run(_collect(path))
+    assert b"".join(chunks) == data
+    assert [len(c) for c in chunks] == [1000] * (size // 1000) + ([size % 1000] if size % 1000 else [])
+    for start, length in [(0, size), (size // 2, size - size // 2), (min(1000, size), 0)]:
+        assert b"".join(run(_collect(path, start, length))) == data[start:start + length]
+
+
+def test_an_empty_file_is_uploaded_as_an_empty_body(tmp_path):
+    seen = []
+
+    def handler(request):
+        if request.url.path == "/storage/auth/token":
+            return token_response()
+        seen.append((request.headers["content-length"], request.read()))
+        return httpx.Response(200, json={"access_url": "https://cdn.test/f"})
+
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+
+    async def go():
+        async with make_client(handler) as client:
+            return await client.upload_file(empty)
+
+    assert run(go()) == "https://cdn.test/f" and seen == [("0", b"")]
+
+
+class _TamperedFile:
+    """A real open file whose ``fail_at``-th read fails, or that runs ``after_first`` once the
+    first chunk has been read."""
+
+    def __init__(self, real, fail_at=None, after_first=None):
+        self.real, self.fail_at, self.after_first, self.reads = real, fail_at, after_first, 0
+
+    def read(self, n):
+        self.reads += 1
+        if self.reads == self.fail_at:
+            raise OSError(5, "Input/output error")
+        data = self.real.read(n)
+        if self.reads == 1 and self.after_first:
+            self.after_first()
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def _tamper(monkeypatch, **kw):
+    monkeypatch.setattr(uploads, "CHUNK", 1000)
+    monkeypatch.setattr(uploads, "open", lambda path, mode: _TamperedFile(builtins.open(path, mode), **kw),
+                        raising=False)
+
+
+def _upload_seen(path, **client_kw):
+    seen = []
+
+    async def handler(request):
+        seen.append(request.url.path)
+        if request.url.path == "/storage/auth/token":
+            return token_response()
+        if request.url.path == "/files/upload/multipart":
+            return httpx.Response(200, json={"access_url": "https://cdn.test/files/m", "uploadId": "u"})
+        return httpx.Response(200, json={"access_url": "https://cdn.test/f"}, headers={"ETag": '"e"'})
+
+    async def go():
+        async with make_client(handler, **client_kw) as client:
+            await client.upload_file(path)
+
+    with pytest.raises(FileReadError) as info:
+        run(go())
+    return info.value, seen
+
+
+def test_a_read_error_mid_upload_is_a_plain_error_and_not_retried_elsewhere(tmp_path, monkeypatch):
+    path = tmp_path / "photo.png"
+    path.write_bytes(os.urandom(5000))
+    _tamper(monkeypatch, fail_at=3)
+    error, seen = _upload_seen(path)
+    assert isinstance(error, FalError) and error.user_message == "The file photo.png could not be read."
+    assert "Input/output error" in error.detail
+    assert seen == ["/storage/auth/token"]  # the broken body never reached a handler; no legacy flow
+
+
+def test_a_read_error_in_one_part_stops_a_multipart_upload(tmp_path, monkeypatch):
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(10_000))
+    _tamper(monkeypatch, fail_at=2)
+    error, seen = _upload_seen(path, multipart_threshold=4000, part_size=3000, parts_at_once=2)
+    assert "could not be read" in error.user_message
+    assert not any(p.endswith("/complete") or p.startswith("/storage/upload") for p in seen)
+
+
+@pytest.mark.parametrize("change", ["truncated", "grown", "rewritten"])
+def test_a_file_changed_while_it_is_sent_is_refused(tmp_path, monkeypatch, change):
+    path = tmp_path / "live.bin"
+    path.write_bytes(b"a" * 5000)
+
+    def tamper():
+        if change == "truncated":
+            os.truncate(path, 1500)
+        elif change == "grown":
+            with open(path, "ab") as handle:
+                handle.write(b"more")
+        else:
+            path.write_bytes(b"b" * 5000)
+            os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+
+    _tamper(monkeypatch, after_first=tamper)
+    error, seen = _upload_seen(path)
+    assert error.user_message == "The file live.bin changed while it was being uploaded."
+    assert "/storage/upload/initiate" not in seen
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["read-on-the-loop", "read-in-a-thread"])
+def test_both_read_paths_give_the_same_bytes_and_the_same_errors(tmp_path, monkeypatch, in_memory):
+    monkeypatch.setattr(uploads, "CHUNK", 1000)
+    monkeypatch.setattr(uploads, "_in_memory", lambda fd, offset, length: in_memory)
+    data = os.urandom(4321)
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    chunks = run(_collect(path, 500, 3500))
+    assert b"".join(chunks) == data[500:4000] and [len(c) for c in chunks] == [1000] * 3 + [500]
+    _tamper(monkeypatch, fail_at=2)
+    error, _ = _upload_seen(path)
+    assert error.user_message == "The file f.bin could not be read."
+
+
+def test_the_page_cache_probe_says_no_where_it_cannot_tell(tmp_path, monkeypatch):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"x" * 5000)
+    with open(path, "rb") as handle:
+        assert uploads._in_memory(handle.fileno(), 0, 0) is False
+        monkeypatch.setattr(uploads, "_NOWAIT", None)  # not Linux
+        assert uploads._in_memory(handle.fileno(), 0, 5000) is False
