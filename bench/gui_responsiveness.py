@@ -3,11 +3,13 @@ jobs stream logs and 50 one-megapixel results plus one 8192×8192 result arrive.
 same window idle, in the same run. The emulator runs in its own process.
 Prints a table and writes ``bench/results/gui_responsiveness.json``.
 
-    python bench/gui_responsiveness.py [--server-nice]
+    python bench/gui_responsiveness.py [--server-nice] [--render-each]
 
-``--server-nice`` runs the emulator at the lowest CPU priority. It stands in for fal's servers,
-which do not share the user's cores; on a 2-core machine at normal priority it takes most of
-a core from the GUI thread while it encodes results (about 6 s of CPU in an 8 s run).
+The emulator stands in for fal's servers, which do not share the user's cores. By default it
+draws and encodes each picture size once and serves copies (``--render-once``); with
+``--render-each`` it draws every result, which on a 2-core machine takes most of a core from
+the GUI thread (about 6 s of CPU in an 8 s run). ``--server-nice`` runs it at the lowest CPU
+priority.
 """
 
 from __future__ import annotations
@@ -70,9 +72,13 @@ def stats(gaps: list[float]) -> dict[str, float]:
 
 def main() -> int:
     server_nice = "--server-nice" in sys.argv[1:]
+    # fal draws the pictures on its own servers; by default the emulator draws each size once
+    # and serves copies, so its drawing does not take the 2 cores the client is measured on.
+    render_each = "--render-each" in sys.argv[1:]
     app = QApplication.instance() or QApplication(sys.argv[:1])
     emulator = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", KEY,
-                                 "--job-duration", "4", "--workers", "256"], stdout=subprocess.PIPE, text=True,
+                                 "--job-duration", "4", "--workers", "256",
+                                 *([] if render_each else ["--render-once"])], stdout=subprocess.PIPE, text=True,
                                 preexec_fn=(lambda: os.nice(19)) if server_nice else None)
     try:
         hosts = FalHosts(**{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"})
@@ -105,7 +111,8 @@ def main() -> int:
         emulator.stdout.close()
     print(f"GUI heartbeat every {INTERVAL_MS} ms; {done} of {len(jobs)} jobs finished "
           "(200 streaming logs, 50 at 1 MP, one 8192×8192); emulator at "
-          f"{'lowest' if server_nice else 'normal'} CPU priority")
+          f"{'lowest' if server_nice else 'normal'} CPU priority, "
+          f"{'drawing every picture' if render_each else 'drawing each size once'}")
     print(f"{'window':<12} {'beats':>7} {'median gap':>11} {'p99 gap':>9} {'max gap':>9}")
     for name, r in (("idle", idle), ("busy", busy)):
         print(f"{name:<12} {r['beats']:>7} {r['median_ms']:>9.1f}ms {r['p99_ms']:>7.1f}ms {r['max_ms']:>7.1f}ms")
@@ -113,6 +120,7 @@ def main() -> int:
     out = Path(__file__).resolve().parent / "results" / "gui_responsiveness.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "finished": done, "server_nice": server_nice,
+                               "render_each": render_each,
                                "idle": idle, "busy": busy},
                               indent=2))
     return 0

@@ -52,12 +52,14 @@ class Emulator:
     """Starts five aiohttp servers on one event loop in a background thread."""
 
     def __init__(self, key: str | None = None, schema_dirs: Sequence[Path] = (),
-                 host: str = "127.0.0.1", job_duration: float = 0.5, workers: int = 2) -> None:
+                 host: str = "127.0.0.1", job_duration: float = 0.5, workers: int = 2,
+                 render_once: bool = False) -> None:
         self.key = key or f"emu-{secrets.token_hex(8)}:{secrets.token_hex(16)}"
         self.host = host
         self._schema_dirs = list(schema_dirs)
         self._workers = workers
         self._job_duration = job_duration
+        self._render_once = render_once
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -103,6 +105,7 @@ class Emulator:
         self._root = Path(tempfile.mkdtemp(prefix="fal-emulator-"))
         storage = Storage(self._root)
         self.service = Service(load_schemas(self._schema_dirs), storage, self.key, self._workers)
+        self.service.render_once = self._render_once
         self.service.queue.job_duration = self._job_duration
         await self.service.start()
         routes = {

@@ -37,10 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, metavar="S")
     parser.add_argument("--fault", type=_fault, action="append", default=[], metavar="KIND=RATE",
                         help="inject a fault: 429, 500, 502, 503, 504, reset or slow")
+    parser.add_argument("--render-once", action="store_true",
+                        help="draw each picture size once and serve copies (benchmarks: keeps the "
+                             "emulator's drawing off the CPU the client is measured on)")
     args = parser.parse_args(argv)
 
     emulator = Emulator(key=args.key, schema_dirs=args.schemas, host=args.host,
-                        job_duration=args.job_duration, workers=args.workers)
+                        job_duration=args.job_duration, workers=args.workers,
+                        render_once=args.render_once)
     try:
         emulator.set_faults(dict(args.fault), latency=args.latency)
     except ValueError as exc:

@@ -173,3 +173,24 @@ def test_cli_prints_urls_and_serves(tmp_path):
 
 def test_bundled_schema_files_all_load():
     assert len(SCHEMAS) == len(bundled_schema_files()) == 12
+
+
+def test_render_once_serves_copies_of_one_picture_per_size():
+    from fal_desktop.emulator import Emulator
+
+    with Emulator(key=KEY, job_duration=0.01, render_once=True) as emu, \
+            httpx.Client(headers=AUTH, timeout=60) as http:
+        bodies = []
+        for size, prompt in (("square", "one"), ("square", "two"), ("portrait_4_3", "three")):
+            submit = http.post(f"{emu.urls['queue']}/fal-ai/flux/schnell",
+                               json={"prompt": prompt, "image_size": size}).json()
+            for _ in range(500):
+                if http.get(submit["status_url"]).json()["status"] == "COMPLETED":
+                    break
+                asyncio.run(asyncio.sleep(0.01))
+            image = http.get(submit["response_url"]).json()["images"][0]
+            bodies.append((image, httpx.get(image["url"]).content))
+    (first, a), (second, b), (third, c) = bodies
+    assert a == b and first["url"] != second["url"]  # same bytes, each its own file
+    with Image.open(io.BytesIO(c)) as picture:
+        assert picture.size == (third["width"], third["height"]) != (first["width"], first["height"])
