@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QImage, QImageIOHandler, QImageReader, QPixmap
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 __all__ = ["ImageView", "read_image"]
@@ -30,24 +30,45 @@ PREVIEW_SIDE = 2048  # what the view keeps: enough for any screen, cheap to resc
 
 
 class _Decoded(QObject):
-    done = Signal(str, QImage)
+    done = Signal(str, QImage, QImage)  # path, preview, fitted to the view (either may be null)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.wanted: str | None = None  # the file the view shows now; set on the GUI thread
 
 
+def _fitted_size(path: str, box: QSize) -> QSize:
+    """The size to decode ``path`` at (before its EXIF turn) to fit ``box`` once turned."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    full = reader.size()
+    if not full.isValid() or not box.isValid() or box.isEmpty():
+        return QSize()
+    if reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90:
+        box = box.transposed()
+    return full.scaled(box, Qt.AspectRatioMode.KeepAspectRatio) if (
+        full.width() > box.width() or full.height() > box.height()) else full
+
+
 class _DecodeTask(QRunnable):
-    def __init__(self, path: str, signals: _Decoded) -> None:
+    """Decode a file for the view: the preview it keeps (unless only a refit is wanted) and the
+    picture fitted to the view's size, both straight from the file, so no scaling holds the
+    GIL on any thread."""
+
+    def __init__(self, path: str, signals: _Decoded, box: QSize, *, preview: bool = True) -> None:
         super().__init__()
-        self.path, self.signals = path, signals
+        self.path, self.signals, self.box, self.preview = path, signals, box, preview
 
     def run(self) -> None:
         if self.signals.wanted != self.path:
             return  # another file was shown since: its decode is queued behind this one
-        image = read_image(self.path, max_side=PREVIEW_SIDE)
+        preview = read_image(self.path, max_side=PREVIEW_SIDE) if self.preview else QImage()
+        fitted = QImage()
+        if not self.preview or not preview.isNull():
+            size = _fitted_size(self.path, self.box)
+            fitted = read_image(self.path, size) if size.isValid() else QImage()
         try:
-            self.signals.done.emit(self.path, image)
+            self.signals.done.emit(self.path, preview, fitted)
         except RuntimeError:
             pass  # the view was closed while this decoded
 
@@ -66,6 +87,11 @@ class ImageView(QLabel):
         self._signals = _Decoded(self)
         self._signals.done.connect(self._on_decoded)
         self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # in order: a refit never overtakes its decode
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(60)
+        self._refit.timeout.connect(self._start_refit)
         self.setText(placeholder)
 
     @property
@@ -76,37 +102,39 @@ class ImageView(QLabel):
     def path(self) -> str | None:
         return self._path
 
+    def _box(self) -> QSize:
+        return self.size() * self.devicePixelRatioF()
+
     def show_file(self, path: str | None) -> None:
         self._path = self._signals.wanted = path
+        self._image = QImage()
         if not path:
-            self._image = QImage()
             self.setPixmap(QPixmap())
             self.setText(self._placeholder)
             return
         self.setText("Loading…")
-        self._pool.start(_DecodeTask(path, self._signals))
+        self._pool.start(_DecodeTask(path, self._signals, self._box()))
 
-    def _on_decoded(self, path: str, image: QImage) -> None:
+    def _on_decoded(self, path: str, preview: QImage, fitted: QImage) -> None:
         if path != self._path:
             return
-        if image.isNull():
-            self._image = QImage()
+        if not preview.isNull():
+            self._image = preview
+        if self._image.isNull():
             self.setText("This result could not be shown: it is not an image this app can read.")
             return
-        self._image = image
-        self._rescale()
+        if not fitted.isNull():
+            pixmap = QPixmap.fromImage(fitted)
+            pixmap.setDevicePixelRatio(self.devicePixelRatioF())
+            self.setPixmap(pixmap)
 
-    def _rescale(self) -> None:
-        if self._image.isNull():
-            return
-        target = self.size()
-        scaled = self._image.scaled(target, Qt.AspectRatioMode.KeepAspectRatio,
-                                    Qt.TransformationMode.SmoothTransformation)
-        self.setPixmap(QPixmap.fromImage(scaled))
+    def _start_refit(self) -> None:
+        if self._path and not self._image.isNull():
+            self._pool.start(_DecodeTask(self._path, self._signals, self._box(), preview=False))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
-        self._rescale()
+        self._refit.start()  # once the size settles, decoded again at that size off this thread
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         self._press = event.position()
