@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 __all__ = ["AppPaths"]
 
 APP_NAME = "fal-desktop"
@@ -22,6 +20,8 @@ class AppPaths:
 
     @classmethod
     def default(cls) -> "AppPaths":
+        import platformdirs  # only here: a start with --basedir need not load it
+
         return cls(
             config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             data=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),

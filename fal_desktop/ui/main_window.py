@@ -6,9 +6,9 @@ Layout and wiring only; the work happens in the job manager and the layers below
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QStackedWidget,
@@ -16,23 +16,16 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop import __version__
-from fal_desktop.core.catalog import Catalog
-from fal_desktop.core.form_memory import FormMemory
-from fal_desktop.core.jobstore import JobState
-from fal_desktop.core.paths import AppPaths
-from fal_desktop.core.saving import read_metadata
-from fal_desktop.core.secrets import ApiKeyStore
-from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.jobs.manager import JobManager
-from fal_desktop.forms.fields import IMAGE_FILTER
-from fal_desktop.ui.compare_pane import ComparePane
-from fal_desktop.ui.drop_inputs import has_inputs, inputs_from_mime
-from fal_desktop.ui.image_view import ImageView
-from fal_desktop.ui.jobs_model import JobRow, JobsModel
-from fal_desktop.ui.jobs_panel import JobsPanel
-from fal_desktop.ui.key_dialog import ApiKeyDialog, KeyTester
-from fal_desktop.ui.model_panel import ModelPanel
-from fal_desktop.ui.saver import ResultSaver
+from fal_desktop.ui.shell import EARLY, ActionQueue, Placeholder, hold_actions
+
+if TYPE_CHECKING:  # the rest is imported when the window is finished (see _finish_setup)
+    from fal_desktop.core.catalog import Catalog
+    from fal_desktop.core.paths import AppPaths
+    from fal_desktop.core.secrets import ApiKeyStore
+    from fal_desktop.jobs.events import JobUpdate
+    from fal_desktop.jobs.manager import JobManager
+    from fal_desktop.ui.jobs_model import JobRow
+    from fal_desktop.ui.key_dialog import KeyTester
 
 __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
@@ -68,25 +61,31 @@ class Banner(QWidget):
 
 
 class MainWindow(QMainWindow):
+    """With ``deferred=True`` only the frame is built (title, menus, "Loading…" placeholders) so
+    it can be shown at once; ``finish_setup`` then builds the panels and resumes the jobs."""
+
+    became_ready = Signal()
+
     def __init__(
         self,
         *,
         paths: AppPaths,
-        catalog: Catalog,
-        manager: JobManager,
-        key_store: ApiKeyStore,
+        catalog: Catalog | None = None,
+        manager: JobManager | None = None,
+        key_store: ApiKeyStore | None = None,
         key_tester: KeyTester | None = None,
         sandbox: bool = False,
         settings: QSettings | None = None,
+        deferred: bool = False,
     ) -> None:
         super().__init__()
-        self.paths, self.catalog, self.manager = paths, catalog, manager
-        self.key_store, self.key_tester, self.sandbox = key_store, key_tester, sandbox
+        self.paths, self.sandbox = paths, sandbox
         self.settings = settings or QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
-        self.memory = FormMemory(paths.config / "last-values.json")
         self.setWindowTitle("fal desktop — sandbox" if sandbox else "fal desktop")
         self.resize(1360, 860)
-        self._key_dialog: ApiKeyDialog | None = None
+        self._key_dialog = None
+        self.ready, self.resumed = False, []
+        self._early = ActionQueue()  # what the user does before the window is ready
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -102,6 +101,41 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.sandbox_banner)
         layout.addWidget(self.notice)
 
+        # The frame at its final size; the panels replace the placeholders in _finish_setup.
+        self.outer = QSplitter(Qt.Orientation.Vertical, central)
+        self.top = QSplitter(Qt.Orientation.Horizontal, self.outer)
+        self.top.addWidget(Placeholder())
+        self.top.addWidget(Placeholder(""))
+        self.top.setStretchFactor(1, 1)
+        self.top.setSizes([440, 900])
+        self.outer.addWidget(Placeholder(""))
+        self.outer.setStretchFactor(0, 3)
+        self.outer.setStretchFactor(1, 1)
+        self.outer.setSizes([580, 260])
+        layout.addWidget(self.outer, 1)
+        self.setCentralWidget(central)
+        self.setAcceptDrops(True)
+        self._build_menus()
+        self._release_actions = hold_actions(self)
+        self._restore_window("outer", "top")
+        if not deferred:
+            self.finish_setup(catalog=catalog, manager=manager, key_store=key_store, key_tester=key_tester)
+
+    def finish_setup(self, *, catalog: Catalog, manager: JobManager, key_store: ApiKeyStore,
+                     key_tester: KeyTester | None = None) -> None:
+        """Build the panels, load the history, resume unfinished jobs, check the key."""
+        from fal_desktop.core.form_memory import FormMemory
+        from fal_desktop.ui.compare_pane import ComparePane
+        from fal_desktop.ui.image_view import ImageView
+        from fal_desktop.ui.jobs_model import JobsModel
+        from fal_desktop.ui.jobs_panel import JobsPanel
+        from fal_desktop.ui.model_panel import ModelPanel
+        from fal_desktop.ui.saver import ResultSaver
+
+        self.catalog, self.manager = catalog, manager
+        self.memory = FormMemory(self.paths.config / "last-values.json")
+        self.key_store, self.key_tester = key_store, key_tester
+        central = self.centralWidget()
         self.model_panel = ModelPanel(catalog, self.memory, central)
         self.result_view = ImageView(None, "Run a model to see its result here,\nor drop images anywhere to upscale them.")
         self.compare = ComparePane(None)
@@ -111,21 +145,11 @@ class MainWindow(QMainWindow):
         self.results.setMinimumSize(320, 240)  # the compare bar may be clipped, the form never
         self.jobs_model = JobsModel(self)
         self.jobs_panel = JobsPanel(self.jobs_model, central)
-
-        self.outer = QSplitter(Qt.Orientation.Vertical, central)
-        self.top = QSplitter(Qt.Orientation.Horizontal, self.outer)
-        self.top.addWidget(self.model_panel)
-        self.top.addWidget(self.results)
+        for splitter, index, panel in ((self.top, 0, self.model_panel), (self.top, 1, self.results),
+                                       (self.outer, 1, self.jobs_panel)):
+            splitter.replaceWidget(index, panel).deleteLater()
         self.top.setStretchFactor(1, 1)
-        self.top.setSizes([440, 900])
-        self.outer.addWidget(self.jobs_panel)
-        self.outer.setStretchFactor(0, 3)
         self.outer.setStretchFactor(1, 1)
-        self.outer.setSizes([580, 260])
-        layout.addWidget(self.outer, 1)
-        self.setCentralWidget(central)
-        self.setAcceptDrops(True)
-        self._build_menus()
 
         self.model_panel.run_requested.connect(self.submit)
         manager.job_added.connect(self.jobs_model.add_job)
@@ -141,13 +165,25 @@ class MainWindow(QMainWindow):
         for source in (self.compare, self.result_view):
             source.drag_requested.connect(
                 lambda: self.saver.drag(self, self.jobs_panel.selected_row() or self._last_done()))
-        self._restore_window()
+        self._restore_window("top", "outer", "jobs")
         for job in manager.store.all(limit=HISTORY_ROWS):
             if job.state.finished:
                 self.jobs_model.add_job(job)
         self.resumed = manager.resume_unfinished()
         self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
         self._check_key()
+        self.ready = True
+        self._release_actions()
+        self._early.release()
+        self.became_ready.emit()
+
+    def _when_ready(self, action, what: str) -> bool:
+        """Queue ``action`` if the window is still starting; True if it was queued."""
+        if self.ready:
+            return False
+        self._early.add(action)
+        self.notice.show_message(f"Still starting up: {what} as soon as the window is ready.")
+        return True
 
     # -- menus and the key -----------------------------------------------------------
 
@@ -170,6 +206,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        quit_action.setProperty(EARLY, True)
         file_menu.addAction(quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         paste_action = QAction("&Paste images to upscale", self)
@@ -187,6 +224,7 @@ class MainWindow(QMainWindow):
         about = QAction("&About fal desktop", self)
         about.triggered.connect(lambda: QMessageBox.about(
             self, "About fal desktop", f"fal desktop {__version__}\nImages with the models hosted on fal.ai."))
+        about.setProperty(EARLY, True)
         help_menu.addAction(about)
 
     def _check_key(self) -> None:
@@ -196,6 +234,8 @@ class MainWindow(QMainWindow):
             self.notice.show_message("")
 
     def open_key_dialog(self, reason: str | None = None) -> None:
+        from fal_desktop.ui.key_dialog import ApiKeyDialog
+
         if self._key_dialog is not None and self._key_dialog.isVisible():
             return
         self._key_dialog = ApiKeyDialog(self.key_store, self.key_tester, reason=reason, parent=self)
@@ -221,6 +261,8 @@ class MainWindow(QMainWindow):
         self.jobs_model.remove_finished()
 
     def _on_update(self, update: JobUpdate) -> None:
+        from fal_desktop.core.jobstore import JobState
+
         row = self.jobs_model.apply(update)
         self.jobs_panel.on_update(update)
         if row is None:
@@ -274,6 +316,8 @@ class MainWindow(QMainWindow):
         return row
 
     def pick_files_to_upscale(self) -> None:
+        from fal_desktop.forms.fields import IMAGE_FILTER
+
         files, _ = QFileDialog.getOpenFileNames(self, "Images to upscale", str(Path.home()), IMAGE_FILTER)
         if files:
             self.upscale(files)
@@ -306,18 +350,30 @@ class MainWindow(QMainWindow):
     # -- dropping and pasting images to upscale -----------------------------------------
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
+        from fal_desktop.ui.drop_inputs import has_inputs
+
         if has_inputs(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
+        from fal_desktop.ui.drop_inputs import inputs_from_mime
+
         inputs = inputs_from_mime(event.mimeData(), self.paths.cache / "pasted")
         event.acceptProposedAction()
+        self.take_inputs(inputs)
+
+    def take_inputs(self, inputs: list[str]) -> None:
+        """Dropped inputs: a saved output restores its parameters, anything else is upscaled."""
+        if self._when_ready(lambda: self.take_inputs(inputs), f"the {len(inputs)} dropped item(s) will be used"):
+            return
         if len(inputs) == 1 and self.restore_from_file(inputs[0]):
             return
         self.upscale(inputs)
 
     def restore_from_file(self, path: str) -> bool:
         """A saved output dropped back: its model and parameters go into the form."""
+        from fal_desktop.core.saving import read_metadata
+
         params = read_metadata(Path(path)) if Path(path).is_file() else None
         endpoint_id = params.get("endpoint_id") if params else None
         inputs = params.get("input") if params else None
@@ -342,12 +398,16 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def paste_inputs(self) -> None:
+        from fal_desktop.ui.drop_inputs import inputs_from_mime
+
         self.upscale(inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.cache / "pasted"))
 
     def upscale(self, inputs: list[str]) -> list[str]:
         """One job per input with the chosen upscaler and the current form values."""
         if not inputs:
             self.notice.show_message("Nothing to upscale there: drop or paste image files, a folder or an image URL.")
+            return []
+        if self._when_ready(lambda: self.upscale(inputs), f"{len(inputs)} image(s) will be upscaled"):
             return []
         panel = self.model_panel
         if panel.image_field() is None:
@@ -367,19 +427,25 @@ class MainWindow(QMainWindow):
 
     # -- window state ------------------------------------------------------------------
 
-    def _restore_window(self) -> None:
+    def _splitters(self) -> dict[str, QSplitter]:
+        jobs_panel = getattr(self, "jobs_panel", None)  # built by finish_setup
+        return {"outer": self.outer, "top": self.top, **({"jobs": jobs_panel.splitter} if jobs_panel else {})}
+
+    def _restore_window(self, *names: str) -> None:
+        """The saved geometry (with the frame's splitters) and the named splitters' states."""
         geometry = self.settings.value("geometry")
-        if geometry is not None:
+        if geometry is not None and "outer" in names:
             self.restoreGeometry(geometry)
-        for name, splitter in (("outer", self.outer), ("top", self.top), ("jobs", self.jobs_panel.splitter)):
+        for name in names:
             state = self.settings.value(f"splitter/{name}")
             if state is not None:
-                splitter.restoreState(state)
+                self._splitters()[name].restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
-        for name, splitter in (("outer", self.outer), ("top", self.top), ("jobs", self.jobs_panel.splitter)):
+        for name, splitter in self._splitters().items():
             self.settings.setValue(f"splitter/{name}", splitter.saveState())
         self.settings.sync()
-        self.model_panel._remember()
+        if self.ready:
+            self.model_panel._remember()
         super().closeEvent(event)
