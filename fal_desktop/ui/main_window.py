@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QStackedWidget,
@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 from fal_desktop import __version__
 from fal_desktop.ui.shell import EARLY, ActionQueue, Placeholder, hold_actions
 
-if TYPE_CHECKING:  # the rest is imported when the window is finished (see _finish_setup)
+if TYPE_CHECKING:  # the rest is imported when the window is finished (see finish_setup)
+    from collections.abc import Callable
+
     from fal_desktop.core.catalog import Catalog
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.secrets import ApiKeyStore
@@ -64,8 +66,6 @@ class MainWindow(QMainWindow):
     """With ``deferred=True`` only the frame is built (title, menus, "Loading…" placeholders) so
     it can be shown at once; ``finish_setup`` then builds the panels and resumes the jobs."""
 
-    became_ready = Signal()
-
     def __init__(
         self,
         *,
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.sandbox_banner)
         layout.addWidget(self.notice)
 
-        # The frame at its final size; the panels replace the placeholders in _finish_setup.
+        # The frame at its final size; finish_setup puts the panels where the placeholders are.
         self.outer = QSplitter(Qt.Orientation.Vertical, central)
         self.top = QSplitter(Qt.Orientation.Horizontal, self.outer)
         self.top.addWidget(Placeholder())
@@ -117,8 +117,10 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_menus()
         self._release_actions = hold_actions(self)
-        self._restore_window("outer", "top")
+        self._restore_window("outer", "top", geometry=True)
         if not deferred:
+            if catalog is None or manager is None or key_store is None:
+                raise TypeError("MainWindow needs catalog, manager and key_store unless deferred=True")
             self.finish_setup(catalog=catalog, manager=manager, key_store=key_store, key_tester=key_tester)
 
     def finish_setup(self, *, catalog: Catalog, manager: JobManager, key_store: ApiKeyStore,
@@ -175,9 +177,8 @@ class MainWindow(QMainWindow):
         self.ready = True
         self._release_actions()
         self._early.release()
-        self.became_ready.emit()
 
-    def _when_ready(self, action, what: str) -> bool:
+    def _when_ready(self, action: Callable[[], object], what: str) -> bool:
         """Queue ``action`` if the window is still starting; True if it was queued."""
         if self.ready:
             return False
@@ -431,11 +432,11 @@ class MainWindow(QMainWindow):
         jobs_panel = getattr(self, "jobs_panel", None)  # built by finish_setup
         return {"outer": self.outer, "top": self.top, **({"jobs": jobs_panel.splitter} if jobs_panel else {})}
 
-    def _restore_window(self, *names: str) -> None:
-        """The saved geometry (with the frame's splitters) and the named splitters' states."""
-        geometry = self.settings.value("geometry")
-        if geometry is not None and "outer" in names:
-            self.restoreGeometry(geometry)
+    def _restore_window(self, *names: str, geometry: bool = False) -> None:
+        """The named splitters' saved states, and the window's saved geometry if asked."""
+        saved = self.settings.value("geometry") if geometry else None
+        if saved is not None:
+            self.restoreGeometry(saved)
         for name in names:
             state = self.settings.value(f"splitter/{name}")
             if state is not None:
@@ -443,9 +444,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
-        for name, splitter in self._splitters().items():
-            self.settings.setValue(f"splitter/{name}", splitter.saveState())
-        self.settings.sync()
-        if self.ready:
+        if self.ready:  # before, the splitters hold placeholders, sized without the panels' limits
+            for name, splitter in self._splitters().items():
+                self.settings.setValue(f"splitter/{name}", splitter.saveState())
             self.model_panel._remember()
+        self.settings.sync()
         super().closeEvent(event)

@@ -3,10 +3,14 @@ after, and whatever the user does in between is queued or refused without a cras
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from PIL import Image
 from PySide6.QtCore import QEvent, QMimeData, QObject, QPointF, Qt, QUrl
-from PySide6.QtGui import QAction, QDropEvent
+from PySide6.QtGui import QAction, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
 from fal_desktop.api import FalClient, RetryPolicy
@@ -130,6 +134,7 @@ def test_closing_before_ready_saves_the_geometry_and_builds_nothing(qtbot, defer
     window.close()
     assert calls == [] and not window.ready
     assert window.settings.value("geometry") is not None
+    assert window.settings.value("splitter/top") is None  # placeholders' sizes are not kept
 
 
 def test_a_failing_build_ends_the_loop_and_is_raised(qtbot, tmp_path):
@@ -144,3 +149,24 @@ def test_a_failing_build_ends_the_loop_and_is_raised(qtbot, tmp_path):
     with pytest.raises(RuntimeError, match="unreadable"):
         startup.exec()
     window.close()
+
+
+def _start(tmp_path, *flags):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FAL_KEY": KEY, "FAL_DESKTOP_STARTUP_TRACE": "1"}
+    done = subprocess.run([sys.executable, "-m", "fal_desktop", "--basedir", str(tmp_path / "app"), *flags],
+                          env=env, capture_output=True, text=True, timeout=120)
+    moments = {}
+    for line in done.stderr.splitlines():
+        if line.startswith("startup "):
+            _, moment, at = line.split()
+            moments[moment] = float(at)
+    return done.returncode, moments
+
+
+def test_the_command_line_quits_when_shown_or_when_ready(tmp_path):
+    status, moments = _start(tmp_path, "--quit-after", "0")
+    assert status == 0 and list(moments) == ["shown"]  # quit before the rest was built
+    shot = tmp_path / "ready.png"
+    status, moments = _start(tmp_path, "--quit-when-ready", "--screenshot", str(shot))
+    assert status == 0 and list(moments) == ["shown", "ready"] and moments["shown"] < moments["ready"]
+    assert QImage(str(shot)).width() > 0  # taken on the way out, once the window was ready
