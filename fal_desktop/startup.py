@@ -30,11 +30,12 @@ def trace(moment: str) -> None:
 
 
 class Startup:
-    """Runs ``build`` once ``window`` has been painted, then the ``when_ready`` callbacks.
+    """Runs ``build(startup)`` from the event loop once ``window`` has been painted.
 
-    An exception in ``build`` ends the event loop and is raised again from ``exec`` (as it was
-    when everything was built before the loop started). ``closers`` are called by ``close``,
-    last first, for what ``build`` made.
+    ``quit_after_ms`` counts from that first paint; a quit due first (0 ms) means ``build``
+    never runs. An exception in ``build`` ends the event loop and is raised again from ``exec``
+    (as it was when everything was built before the loop started). ``close`` calls the
+    ``closers`` that ``build`` registered, last first.
     """
 
     def __init__(self, app: QApplication, window: QWidget, build: Callable[[Startup], object]) -> None:

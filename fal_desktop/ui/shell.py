@@ -73,9 +73,6 @@ class ActionQueue:
     def __init__(self) -> None:
         self._pending: list[Callable[[], object]] = []
 
-    def __len__(self) -> int:
-        return len(self._pending)
-
     def add(self, action: Callable[[], object]) -> None:
         self._pending.append(action)
 
