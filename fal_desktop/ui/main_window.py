@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QStackedWidget,
-    QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from fal_desktop import __version__
@@ -317,6 +316,8 @@ class MainWindow(QMainWindow):
         return row
 
     def pick_files_to_upscale(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         from fal_desktop.forms.fields import IMAGE_FILTER
 
         files, _ = QFileDialog.getOpenFileNames(self, "Images to upscale", str(Path.home()), IMAGE_FILTER)
@@ -324,6 +325,8 @@ class MainWindow(QMainWindow):
             self.upscale(files)
 
     def edit_template(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
         text, ok = QInputDialog.getText(
             self, "Naming template",
             "How saved files are named. Fields: {stem} {model} {factor} {seed} {index} {date} {ext}",
