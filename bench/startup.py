@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+try:
+    import resource
+except ImportError:  # Windows: wall time only
+    resource = None
 
 RUNS = 7
 BARE = ("import sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication, QMainWindow\n"
@@ -33,12 +37,13 @@ BARE = ("import sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets i
 def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
     """Seconds from process start to exit (``exit``), CPU seconds (``cpu``), and to each
     ``startup <moment>`` the app traced."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN) if resource else None
     start = time.monotonic()
     done = subprocess.run(command, env=env, check=True, capture_output=True, text=True, timeout=120)
-    seconds = {"exit": time.monotonic() - start}
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds["cpu"] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    seconds = {"exit": time.monotonic() - start, "cpu": float("nan")}
+    if before is not None:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds["cpu"] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     for line in done.stderr.splitlines():
         words = line.split()
         if len(words) == 3 and words[0] == "startup":

@@ -32,10 +32,10 @@ def trace(moment: str) -> None:
 class Startup:
     """Runs ``build(startup)`` from the event loop once ``window`` has been painted.
 
-    ``quit_after_ms`` counts from that first paint; a quit due first (0 ms) means ``build``
-    never runs. An exception in ``build`` ends the event loop and is raised again from ``exec``
-    (as it was when everything was built before the loop started). ``close`` calls the
-    ``closers`` that ``build`` registered, last first.
+    ``quit_after_ms`` counts from that first paint; a quit due first (0 ms), or the window
+    closed before, means ``build`` never runs. An exception in ``build`` ends the event loop
+    and is raised again from ``exec`` (as it was when everything was built before the loop
+    started). ``close`` calls the ``closers`` that ``build`` registered, last first.
     """
 
     def __init__(self, app: QApplication, window: QWidget, build: Callable[[Startup], object]) -> None:
@@ -57,7 +57,7 @@ class Startup:
         QTimer.singleShot(0, self._build)  # after a quit timer of 0: that one quits first
 
     def _build(self) -> None:
-        if self._quitting:
+        if self._quitting or not self.window.isVisible():  # quit or closed before the build
             return
         try:
             self.build(self)

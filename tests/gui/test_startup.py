@@ -22,7 +22,7 @@ from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.jobs.manager import JobManager
 from fal_desktop.startup import Startup
 from fal_desktop.ui.main_window import MainWindow
-from fal_desktop.ui.shell import Placeholder
+from fal_desktop.ui.shell import FALLBACK_MS, Placeholder
 from tests.gui.conftest import KEY
 from tests.gui.conftest import rows as _rows
 
@@ -135,6 +135,14 @@ def test_closing_before_ready_saves_the_geometry_and_builds_nothing(qtbot, defer
     assert calls == [] and not window.ready
     assert window.settings.value("geometry") is not None
     assert window.settings.value("splitter/top") is None  # placeholders' sizes are not kept
+
+
+def test_a_window_closed_before_ready_is_never_built(qtbot, deferred_start):
+    window, startup, calls = deferred_start()
+    window.show()
+    window.close()  # before it was ever painted: the step runs anyway once the fallback fires
+    qtbot.wait(FALLBACK_MS + 500)
+    assert calls == [] and not window.ready and not startup.ready
 
 
 def test_a_failing_build_ends_the_loop_and_is_raised(qtbot, tmp_path):
