@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the rest is imported when the window is finished (see finis
     from fal_desktop.jobs.events import JobUpdate
     from fal_desktop.jobs.manager import JobManager
     from fal_desktop.ui.jobs_model import JobRow
-    from fal_desktop.ui.key_dialog import KeyTester
+    from fal_desktop.ui.key_dialog import ApiKeyDialog, KeyTester
 
 __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
         self.setWindowTitle("fal desktop — sandbox" if sandbox else "fal desktop")
         self.resize(1360, 860)
-        self._key_dialog = None
+        self._key_dialog: ApiKeyDialog | None = None
         self.ready, self.resumed = False, []
         self._early = ActionQueue()  # what the user does before the window is ready
 
