@@ -7,9 +7,7 @@ made here and passed in; nothing below reaches for globals.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,6 +45,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--diagnose", action="store_true",
                         help="print versions, the resources folder and the keyring in use, then exit")
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
+    parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--screenshot", type=Path, metavar="PNG", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -57,21 +56,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(diagnose())
         return 0
 
-    from PySide6.QtCore import QTimer
+    # Only what the window's frame needs: the rest is imported by finish_startup, after it shows.
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from fal_desktop.api import FalClient
-    from fal_desktop.api.hosts import FalHosts
-    from fal_desktop.core.catalog import Catalog
-    from fal_desktop.core.jobstore import JobStore
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.resources import icon_file
-    from fal_desktop.core.secrets import ApiKeyStore
-    from fal_desktop.jobs.manager import JobManager
+    from fal_desktop.startup import Startup
     from fal_desktop.ui.main_window import MainWindow
 
-    temp_dir = tempfile.mkdtemp(prefix="fal-desktop-") if args.temp_basedir else None
+    temp_dir = None
+    if args.temp_basedir:
+        import tempfile
+
+        temp_dir = tempfile.mkdtemp(prefix="fal-desktop-")
     if temp_dir:
         paths = AppPaths.under(Path(temp_dir))
     elif args.basedir:
@@ -88,7 +86,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName("fal-desktop")
     app.setWindowIcon(QIcon.fromTheme("fal-desktop", QIcon(str(icon_file()))))
 
-    emulator = None
+    window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
+    window.show()
+    startup = Startup(app, window, lambda startup: finish_startup(args, paths, app, window, startup))
+    startup.quit_after_ms, startup.quit_when_ready = args.quit_after, args.quit_when_ready
+    if args.screenshot:
+        startup.screenshot, startup.screenshot_delay_ms = args.screenshot, max(300, (args.quit_after or 900) - 600)
+    try:
+        return startup.exec()
+    finally:
+        window.close()
+        startup.close()
+        if temp_dir:
+            import shutil
+
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def finish_startup(args: argparse.Namespace, paths, app, window, startup) -> None:
+    """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs."""
+    from fal_desktop.api import FalClient
+    from fal_desktop.api.hosts import FalHosts
+    from fal_desktop.core.catalog import Catalog
+    from fal_desktop.core.jobstore import JobStore
+    from fal_desktop.core.secrets import ApiKeyStore
+    from fal_desktop.jobs.manager import JobManager
+
     key_store = ApiKeyStore()
     hosts = FalHosts()
     store_name = "jobs.sqlite3"
@@ -96,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from fal_desktop.emulator import Emulator
 
         emulator = Emulator(key=SANDBOX_KEY, job_duration=1.5).start()
+        startup.closers.append(emulator.stop)
         hosts = emulator.hosts
         key_store = ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY})
         store_name = "sandbox-jobs.sqlite3"  # sandbox jobs never mix with real ones
@@ -107,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hosts = FalHosts(**{role: given[role] for role in ("queue", "run", "rest", "cdn", "schemas")
                             if role in given})
     store = JobStore(paths.data / store_name)
+    startup.closers.append(store.close)
     catalog = Catalog(paths.schema_cache, hosts)
 
     def max_input_bytes(endpoint_id: str) -> int | None:
@@ -115,15 +140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     manager = JobManager(store, lambda: FalClient(key_store.get, hosts), paths.outputs,
                          max_input_bytes=max_input_bytes)
-    window = MainWindow(
-        paths=paths,
+    startup.closers.append(manager.shutdown)
+    window.finish_setup(
         catalog=catalog,
         manager=manager,
         key_store=key_store,
         key_tester=key_tester(hosts),
-        sandbox=args.sandbox,
     )
-    window.show()
     if args.upscale:
         from fal_desktop.core.inputs import image_files_in
 
@@ -133,21 +156,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = set()
     if args.quit_when_done:
         quit_when_finished(app, manager, started | {job.id for job in window.resumed})
-    if args.screenshot:
-        QTimer.singleShot(max(300, (args.quit_after or 900) - 600),
-                          lambda: window.grab().save(str(args.screenshot)))
-    if args.quit_after is not None:
-        QTimer.singleShot(args.quit_after, app.quit)
-    try:
-        return app.exec()
-    finally:
-        window.close()
-        manager.shutdown()
-        store.close()
-        if emulator is not None:
-            emulator.stop()
-        if temp_dir:
-            shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def diagnose() -> str:

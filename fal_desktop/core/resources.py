@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from functools import cache
-from importlib import resources as importlib_resources
 from pathlib import Path
 
 __all__ = ["resources_dir", "bundled_schema_files", "icon_file"]
@@ -20,7 +19,9 @@ def resources_dir() -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         candidates.append(Path(frozen_root) / "fal_desktop" / "_resources")
-    candidates.append(Path(str(importlib_resources.files("fal_desktop"))) / "_resources")
+    # The installed package's folder (what importlib.resources.files gives for a package on
+    # disk, without importing importlib.resources on the way to the first window).
+    candidates.append(Path(__file__).parents[1] / "_resources")
     candidates.append(Path(__file__).resolve().parents[2] / "resources")
     for path in candidates:
         if (path / "schemas").is_dir():

@@ -1,4 +1,5 @@
-"""The main window: models and form on the left, the result in the middle, jobs below.
+"""The main window: models and form on the left, the result in the middle, jobs below, the
+sessions and their gallery on the right.
 
 Layout and wiring only; the work happens in the job manager and the layers below it.
 """
@@ -6,36 +7,28 @@ Layout and wiring only; the work happens in the job manager and the layers below
 from __future__ import annotations
 
 from pathlib import Path
-
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QPushButton, QSplitter, QStackedWidget,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from fal_desktop.core.catalog import Catalog
-from fal_desktop.core.form_memory import FormMemory
-from fal_desktop.core.jobstore import JobRecord, JobState
-from fal_desktop.core.paths import AppPaths
-from fal_desktop.core.saving import read_metadata
-from fal_desktop.core.secrets import ApiKeyStore
-from fal_desktop.core.sessions import SessionStore
-from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.jobs.manager import JobManager
-from fal_desktop.forms.fields import IMAGE_FILTER
-from fal_desktop.ui.autosave import AutoSaver
-from fal_desktop.ui.compare_pane import ComparePane
-from fal_desktop.ui.drop_inputs import has_inputs, inputs_from_mime
-from fal_desktop.ui.image_view import ImageView
-from fal_desktop.ui.jobs_model import JobRow, JobsModel
-from fal_desktop.ui.jobs_panel import JobsPanel
-from fal_desktop.ui.key_dialog import ApiKeyDialog, KeyTester
 from fal_desktop.ui.menus import build_menus
-from fal_desktop.ui.model_panel import ModelPanel
-from fal_desktop.ui.saver import ResultSaver
-from fal_desktop.ui.session_controller import SessionController
+from fal_desktop.ui.shell import ActionQueue, Banner, Placeholder, hold_actions
+from fal_desktop.ui.window_saving import WindowSaving
+
+if TYPE_CHECKING:  # the rest is imported when the window is finished (see finish_setup)
+    from collections.abc import Callable
+
+    from fal_desktop.core.catalog import Catalog
+    from fal_desktop.core.jobstore import JobRecord
+    from fal_desktop.core.paths import AppPaths
+    from fal_desktop.core.secrets import ApiKeyStore
+    from fal_desktop.core.sessions import SessionStore
+    from fal_desktop.jobs.events import JobUpdate
+    from fal_desktop.jobs.manager import JobManager
+    from fal_desktop.ui.jobs_model import JobRow
+    from fal_desktop.ui.key_dialog import ApiKeyDialog, KeyTester
 
 __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
@@ -44,54 +37,31 @@ HISTORY_ROWS = 50
 DEFAULT_UPSCALER = "fal-ai/aura-sr"
 
 
-class Banner(QWidget):
-    """A strip across the top of the window with a message and an optional action."""
+class MainWindow(QMainWindow, WindowSaving):
+    """With ``deferred=True`` only the frame is built (title, menus, "Loading…" placeholders) so
+    it can be shown at once; ``finish_setup`` then builds the panels and resumes the jobs."""
 
-    def __init__(self, colour: str, text_colour: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("banner")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(f"#banner {{ background: {colour}; }} QLabel {{ color: {text_colour};"
-                           " font-weight: 600; }")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 4, 10, 4)
-        self.label = QLabel(self)
-        self.label.setWordWrap(True)
-        row.addWidget(self.label, 1)
-        self.button = QPushButton(self)
-        self.button.hide()
-        row.addWidget(self.button)
-        self.hide()
-
-    def show_message(self, text: str, action: str | None = None) -> None:
-        self.label.setText(text)
-        self.button.setText(action or "")
-        self.button.setVisible(bool(action))
-        self.setVisible(bool(text))
-
-
-class MainWindow(QMainWindow):
     def __init__(
         self,
         *,
         paths: AppPaths,
-        catalog: Catalog,
-        manager: JobManager,
-        key_store: ApiKeyStore,
+        catalog: Catalog | None = None,
+        manager: JobManager | None = None,
+        key_store: ApiKeyStore | None = None,
         key_tester: KeyTester | None = None,
         sandbox: bool = False,
         settings: QSettings | None = None,
         sessions: SessionStore | None = None,
+        deferred: bool = False,
     ) -> None:
         super().__init__()
-        self.paths, self.catalog, self.manager = paths, catalog, manager
-        self.key_store, self.key_tester, self.sandbox = key_store, key_tester, sandbox
+        self.paths, self.sandbox = paths, sandbox
         self.settings = settings or QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
-        self.memory = FormMemory(paths.config / "last-values.json")
         self.setWindowTitle("fal desktop — sandbox" if sandbox else "fal desktop")
         self.resize(1360, 860)
         self._key_dialog: ApiKeyDialog | None = None
-        self._closed = False
+        self.ready, self.resumed, self._closed = False, [], False
+        self._early = ActionQueue()  # what the user does before the window is ready
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -107,7 +77,52 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.sandbox_banner)
         layout.addWidget(self.notice)
 
+        # The frame at its final size; finish_setup puts the panels where the placeholders are.
+        self.main = QSplitter(Qt.Orientation.Horizontal, central)
+        self.outer = QSplitter(Qt.Orientation.Vertical, self.main)
+        self.top = QSplitter(Qt.Orientation.Horizontal, self.outer)
+        self.top.addWidget(Placeholder())
+        self.top.addWidget(Placeholder(""))
+        self.top.setStretchFactor(1, 1)
+        self.top.setSizes([450, 590])
+        self.outer.addWidget(Placeholder(""))
+        self.outer.setStretchFactor(0, 3)
+        self.outer.setStretchFactor(1, 1)
+        self.outer.setSizes([580, 260])
+        self.main.addWidget(Placeholder(""))
+        self.main.setStretchFactor(0, 1)
+        self.main.setSizes([1040, 320])
+        layout.addWidget(self.main, 1)
+        self.setCentralWidget(central)
+        self.setAcceptDrops(True)
+        build_menus(self)
+        self._release_actions = hold_actions(self)
+        self._restore_window("main", "outer", "top", geometry=True)
+        if not deferred:
+            if catalog is None or manager is None or key_store is None:
+                raise TypeError("MainWindow needs catalog, manager and key_store unless deferred=True")
+            self.finish_setup(catalog=catalog, manager=manager, key_store=key_store, key_tester=key_tester,
+                              sessions=sessions)
+
+    def finish_setup(self, *, catalog: Catalog, manager: JobManager, key_store: ApiKeyStore,
+                     key_tester: KeyTester | None = None, sessions: SessionStore | None = None) -> None:
+        """Build the panels, load the history, resume unfinished jobs, check the key."""
+        from fal_desktop.core.form_memory import FormMemory
+        from fal_desktop.core.sessions import SessionStore
+        from fal_desktop.ui.autosave import AutoSaver
+        from fal_desktop.ui.compare_pane import ComparePane
+        from fal_desktop.ui.image_view import ImageView
+        from fal_desktop.ui.jobs_model import JobsModel
+        from fal_desktop.ui.jobs_panel import JobsPanel
+        from fal_desktop.ui.model_panel import ModelPanel
+        from fal_desktop.ui.saver import ResultSaver
+        from fal_desktop.ui.session_controller import SessionController
+
+        self.catalog, self.manager = catalog, manager
+        self.memory = FormMemory(self.paths.config / "last-values.json")
+        self.key_store, self.key_tester = key_store, key_tester
         self.sessions = sessions or SessionStore(manager.store)
+        central = self.centralWidget()
         self.model_panel = ModelPanel(catalog, self.memory, central, prompt_history=self.sessions.prompts)
         self.result_view = ImageView(None, "Run a model to see its result here,\nor drop images anywhere to upscale them.")
         self.compare = ComparePane(None)
@@ -117,6 +132,11 @@ class MainWindow(QMainWindow):
         self.results.setMinimumSize(300, 240)  # the compare bar may be clipped, the form never
         self.jobs_model = JobsModel(self)
         self.jobs_panel = JobsPanel(self.jobs_model, central)
+        self.saver = ResultSaver(self.settings, self)
+        self.saver.finished.connect(lambda text: self.notice.show_message(text))
+        self.autosaver = AutoSaver(self.settings, self.saver, self._session_name, self)
+        self.autosave_action.setChecked(self.autosaver.enabled)
+        self.autosaver.enabled_changed.connect(self.autosave_action.setChecked)
         self.session_ui = SessionController(self, self.sessions)
         self.results.addWidget(self.session_ui.row)
         results_box = QWidget(central)
@@ -125,28 +145,11 @@ class MainWindow(QMainWindow):
         box_layout.setSpacing(0)
         box_layout.addWidget(self.results, 1)
         box_layout.addWidget(self.session_ui.bar)
-
-        self.main = QSplitter(Qt.Orientation.Horizontal, central)
-        self.outer = QSplitter(Qt.Orientation.Vertical, self.main)
-        self.top = QSplitter(Qt.Orientation.Horizontal, self.outer)
-        self.top.addWidget(self.model_panel)
-        self.top.addWidget(results_box)
-        self.top.setStretchFactor(1, 1)
-        self.top.setSizes([450, 590])
-        self.outer.addWidget(self.jobs_panel)
-        self.outer.setStretchFactor(0, 3)
-        self.outer.setStretchFactor(1, 1)
-        self.outer.setSizes([580, 260])
-        self.main.addWidget(self.session_ui.panel)
-        self.main.setStretchFactor(0, 1)
-        self.main.setSizes([1040, 320])
-        layout.addWidget(self.main, 1)
-        self.setCentralWidget(central)
-        self.setAcceptDrops(True)
-        self.saver = ResultSaver(self.settings, self)
-        self.saver.finished.connect(lambda text: self.notice.show_message(text))
-        self.autosaver = AutoSaver(self.settings, self.saver, self._session_name, self)
-        build_menus(self)
+        for splitter, index, panel in ((self.top, 0, self.model_panel), (self.top, 1, results_box),
+                                       (self.outer, 1, self.jobs_panel), (self.main, 1, self.session_ui.panel)):
+            splitter.replaceWidget(index, panel).deleteLater()
+        for splitter in (self.top, self.outer):
+            splitter.setStretchFactor(1, 1)
 
         self.model_panel.run_requested.connect(self.submit)
         self.model_panel.compare_requested.connect(lambda: self.session_ui.compare_models())
@@ -157,19 +160,29 @@ class MainWindow(QMainWindow):
         self.jobs_panel.clear_requested.connect(self._clear_finished)
         self.jobs_panel.pause_toggled.connect(lambda paused: manager.pause() if paused else manager.resume())
         self.jobs_panel.job_selected.connect(self.show_result)
-
         for source in (self.compare, self.result_view):
             source.drag_requested.connect(
                 lambda: self.saver.drag(self, self.jobs_panel.selected_row() or self._last_done()))
-        self._restore_window()
+        self._restore_window("main", "top", "outer", "jobs", "sessions")
         for job in manager.store.all(limit=HISTORY_ROWS):
             if job.state.finished:
                 self.jobs_model.add_job(job)
         self.resumed = manager.resume_unfinished()
         self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
         self._check_key()
+        self.ready = True
+        self._release_actions()
+        self._early.release()
 
-    # -- menus and the key -----------------------------------------------------------
+    def _when_ready(self, action: Callable[[], object], what: str) -> bool:
+        """Queue ``action`` if the window is still starting; True if it was queued."""
+        if self.ready:
+            return False
+        self._early.add(action)
+        self.notice.show_message(f"Still starting up: {what} as soon as the window is ready.")
+        return True
+
+    # -- the key --------------------------------------------------------------------
 
     def _check_key(self) -> None:
         if self.key_store.get() is None:
@@ -178,13 +191,13 @@ class MainWindow(QMainWindow):
             self.notice.show_message("")
 
     def open_key_dialog(self, reason: str | None = None) -> None:
+        from fal_desktop.ui.key_dialog import ApiKeyDialog
+
         if self._key_dialog is not None and self._key_dialog.isVisible():
             return
         self._key_dialog = ApiKeyDialog(self.key_store, self.key_tester, reason=reason, parent=self)
         self._key_dialog.finished.connect(lambda _r: self._check_key())
         self._key_dialog.open()
-
-    # -- jobs -----------------------------------------------------------------------
 
     def has_key(self) -> bool:
         """Whether a key is set; if not, the key dialog opens and says why."""
@@ -192,6 +205,8 @@ class MainWindow(QMainWindow):
             self.open_key_dialog("Set your fal API key to run models.")
             return False
         return True
+
+    # -- jobs -----------------------------------------------------------------------
 
     def submit(self, endpoint_id: str, inputs: dict) -> None:
         if not self.has_key():
@@ -220,6 +235,8 @@ class MainWindow(QMainWindow):
 
     def _on_updates(self, updates: list[JobUpdate]) -> None:
         """A batch of job updates (one per frame at most): the table and log redraw once."""
+        from fal_desktop.core.jobstore import JobState
+
         if self._closed:
             return  # the app is quitting; the jobs go on in the store and resume next start
         self.jobs_model.apply_many(updates)
@@ -271,64 +288,33 @@ class MainWindow(QMainWindow):
                     return value
         return None
 
-    # -- saving ----------------------------------------------------------------------
-
-    def _last_done(self) -> JobRow | None:
-        done = [self.jobs_model.row_at(i) for i in range(self.jobs_model.rowCount())]
-        done = [r for r in done if r is not None and r.files]
-        return done[-1] if done else None
-
-    def _with_output(self, row: JobRow) -> JobRow:
-        stored = self.manager.store.get(row.job.id)
-        if stored is not None:
-            row.job.output, row.job.payload = stored.output, stored.payload
-        return row
-
-    def pick_files_to_upscale(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Images to upscale", str(Path.home()), IMAGE_FILTER)
-        if files:
-            self.upscale(files)
-
-    def edit_template(self) -> None:
-        text, ok = QInputDialog.getText(
-            self, "Naming template",
-            "How saved files are named. Fields: {stem} {model} {factor} {seed} {index} {date} {ext}",
-            text=self.saver.template)
-        if ok and text.strip():
-            self.settings.setValue("save/template", text.strip())
-
-    def save_selected(self) -> None:
-        row = self.jobs_panel.selected_row() or self._last_done()
-        folder = self.saver.folder(self) if row is not None and row.files else None
-        if row is None or not row.files:
-            self.notice.show_message("Select a finished job to save its result.")
-        elif folder is not None:
-            self.saver.save([self._with_output(row)], folder)
-
-    def save_all(self) -> None:
-        rows = [self.jobs_model.row_at(i) for i in range(self.jobs_model.rowCount())]
-        rows = [self._with_output(r) for r in rows if r is not None and r.files]
-        folder = self.saver.folder(self) if rows else None
-        if not rows:
-            self.notice.show_message("There is no finished result to save yet.")
-        elif folder is not None:
-            self.saver.save(rows, folder)
-
     # -- dropping and pasting images to upscale -----------------------------------------
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
+        from fal_desktop.ui.drop_inputs import has_inputs
+
         if has_inputs(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
+        from fal_desktop.ui.drop_inputs import inputs_from_mime
+
         inputs = inputs_from_mime(event.mimeData(), self.paths.cache / "pasted")
         event.acceptProposedAction()
+        self.take_inputs(inputs)
+
+    def take_inputs(self, inputs: list[str]) -> None:
+        """Dropped inputs: a saved output restores its parameters, anything else is upscaled."""
+        if self._when_ready(lambda: self.take_inputs(inputs), f"the {len(inputs)} dropped item(s) will be used"):
+            return
         if len(inputs) == 1 and self.restore_from_file(inputs[0]):
             return
         self.upscale(inputs)
 
     def restore_from_file(self, path: str) -> bool:
         """A saved output dropped back: its model and parameters go into the form."""
+        from fal_desktop.core.saving import read_metadata
+
         params = read_metadata(Path(path)) if Path(path).is_file() else None
         endpoint_id = params.get("endpoint_id") if params else None
         inputs = params.get("input") if params else None
@@ -353,12 +339,16 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def paste_inputs(self) -> None:
+        from fal_desktop.ui.drop_inputs import inputs_from_mime
+
         self.upscale(inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.cache / "pasted"))
 
     def upscale(self, inputs: list[str]) -> list[str]:
         """One job per input with the chosen upscaler and the current form values."""
         if not inputs:
             self.notice.show_message("Nothing to upscale there: drop or paste image files, a folder or an image URL.")
+            return []
+        if self._when_ready(lambda: self.upscale(inputs), f"{len(inputs)} image(s) will be upscaled"):
             return []
         panel = self.model_panel
         if panel.image_field() is None:
@@ -367,8 +357,7 @@ class MainWindow(QMainWindow):
         if field is None or panel.form is None:
             self.notice.show_message("Pick an upscaler first: this model takes no image.")
             return []
-        if self.key_store.get() is None:
-            self.open_key_dialog("Set your fal API key to run models.")
+        if not self.has_key():
             return []
         values = panel.form.value()
         items = [({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs]
@@ -381,25 +370,30 @@ class MainWindow(QMainWindow):
 
     # -- window state ------------------------------------------------------------------
 
-    def _restore_window(self) -> None:
-        geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        for name, splitter in self._splitters():
-            state = self.settings.value(f"splitter/{name}")
-            if state is not None:
-                splitter.restoreState(state)
+    def _splitters(self) -> dict[str, QSplitter]:
+        found = {"main": self.main, "outer": self.outer, "top": self.top}
+        if hasattr(self, "session_ui"):  # the panels' own splitters, once finish_setup built them
+            found.update(jobs=self.jobs_panel.splitter, sessions=self.session_ui.panel.splitter)
+        return found
 
-    def _splitters(self) -> tuple:
-        return (("main", self.main), ("outer", self.outer), ("top", self.top),
-                ("jobs", self.jobs_panel.splitter), ("sessions", self.session_ui.panel.splitter))
+    def _restore_window(self, *names: str, geometry: bool = False) -> None:
+        """The named splitters' saved states, and the window's saved geometry if asked."""
+        saved = self.settings.value("geometry") if geometry else None
+        if saved is not None:
+            self.restoreGeometry(saved)
+        splitters = self._splitters()
+        for name in names:
+            state = self.settings.value(f"splitter/{name}")
+            if state is not None and name in splitters:
+                splitters[name].restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
-        for name, splitter in self._splitters():
-            self.settings.setValue(f"splitter/{name}", splitter.saveState())
+        if self.ready:  # before, the splitters hold placeholders, sized without the panels' limits
+            for name, splitter in self._splitters().items():
+                self.settings.setValue(f"splitter/{name}", splitter.saveState())
+            self.model_panel._remember()
+            self.session_ui.shutdown()
         self.settings.sync()
-        self.model_panel._remember()
-        self.session_ui.shutdown()
         self._closed = True
         super().closeEvent(event)

@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from fal_desktop import __version__
+from fal_desktop.ui.shell import EARLY
 
 if TYPE_CHECKING:
     from fal_desktop.ui.main_window import MainWindow
@@ -37,16 +38,13 @@ def build_menus(window: "MainWindow") -> None:
     _add(file_menu, "Choose the save &folder…", lambda: window.saver.folder(window, ask=True))
     _add(file_menu, "Naming &template…", window.edit_template)
     file_menu.addSeparator()
-    autosave = window.autosaver
-    toggle = _add(file_menu, "Auto-save &every result", lambda on: autosave.set_enabled(on, window),
+    toggle = _add(file_menu, "Auto-save &every result", lambda on: window.autosaver.set_enabled(on, window),
                   tip="Save every new result into a folder of your choice as soon as it arrives")
     toggle.setCheckable(True)
-    toggle.setChecked(autosave.enabled)
-    autosave.enabled_changed.connect(toggle.setChecked)
-    _add(file_menu, "Auto-save folder and &naming…", lambda: autosave.configure(window))
-    window.autosave_action = toggle
+    window.autosave_action = toggle  # its check mark follows the setting once the window is ready
+    _add(file_menu, "Auto-save folder and &naming…", lambda: window.autosaver.configure(window))
     file_menu.addSeparator()
-    _add(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+    _add(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit).setProperty(EARLY, True)
 
     edit_menu = bar.addMenu("&Edit")
     _add(edit_menu, "&Paste images to upscale", window.paste_inputs,
@@ -54,18 +52,21 @@ def build_menus(window: "MainWindow") -> None:
     _add(edit_menu, "&Copy result image",
          lambda: window.saver.copy(window.jobs_panel.selected_row() or window._last_done()), "Ctrl+Shift+C")
 
-    sessions = window.session_ui
+    def sessions():  # built with the rest of the window, after the menus
+        return window.session_ui
+
     session_menu = bar.addMenu("Sess&ion")
-    _add(session_menu, "&New session", lambda: sessions.new_session(), QKeySequence.StandardKey.New)
-    _add(session_menu, "&Rename…", lambda: sessions.rename_session(sessions.session_id))
-    _add(session_menu, "&Export…", lambda: sessions.ask_export(sessions.session_id))
-    _add(session_menu, "&Delete…", lambda: sessions.delete_session(sessions.session_id))
+    _add(session_menu, "&New session", lambda: sessions().new_session(), QKeySequence.StandardKey.New)
+    _add(session_menu, "&Rename…", lambda: sessions().rename_session(sessions().session_id))
+    _add(session_menu, "&Export…", lambda: sessions().ask_export(sessions().session_id))
+    _add(session_menu, "&Delete…", lambda: sessions().delete_session(sessions().session_id))
     session_menu.addSeparator()
-    _add(session_menu, "&Compare models…", lambda: sessions.compare_models(), "Ctrl+Shift+M",
+    _add(session_menu, "&Compare models…", lambda: sessions().compare_models(), "Ctrl+Shift+M",
          tip="Send one prompt to several text-to-image models and see the results side by side")
 
     settings_menu = bar.addMenu("&Settings")
     _add(settings_menu, "fal &API key…", lambda: window.open_key_dialog())
     help_menu = bar.addMenu("&Help")
     _add(help_menu, "&About fal desktop", lambda: QMessageBox.about(
-        window, "About fal desktop", f"fal desktop {__version__}\nImages with the models hosted on fal.ai."))
+        window, "About fal desktop", f"fal desktop {__version__}\nImages with the models hosted on fal.ai."),
+    ).setProperty(EARLY, True)

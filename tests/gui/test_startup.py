@@ -1,0 +1,181 @@
+"""The two-step start: the window's frame is shown and painted first, the rest is built right
+after, and whatever the user does in between is queued or refused without a crash."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QImage
+from PySide6.QtWidgets import QApplication, QMenu
+
+from fal_desktop.api import FalClient, RetryPolicy
+from fal_desktop.app import key_tester
+from fal_desktop.core.catalog import Catalog
+from fal_desktop.core.jobstore import JobState, JobStore
+from fal_desktop.core.paths import AppPaths
+from fal_desktop.core.secrets import ApiKeyStore
+from fal_desktop.jobs.manager import JobManager
+from fal_desktop.startup import Startup
+from fal_desktop.ui.main_window import MainWindow
+from fal_desktop.ui.shell import FALLBACK_MS, Placeholder
+from tests.gui.conftest import KEY
+from tests.gui.conftest import rows as _rows
+
+
+class PaintLog(QObject):
+    def __init__(self, widget) -> None:
+        super().__init__(widget)
+        self.paints = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+@pytest.fixture
+def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
+    """A deferred window (shown, not ready) and the Startup that will finish it."""
+    made = []
+
+    def make():
+        paths = AppPaths.under(tmp_path / "app").ensure()
+        window = MainWindow(paths=paths, deferred=True)
+        qtbot.addWidget(window)
+        log = PaintLog(window)
+        calls = []
+
+        def build(startup):
+            calls.append(log.paints)  # how often the window had been painted before the build
+            store = ApiKeyStore(environ={"FAL_KEY": KEY})
+            jobs = JobStore(paths.data / "jobs.sqlite3")
+            startup.closers.append(jobs.close)
+            manager = JobManager(jobs, lambda: FalClient(store.get, emulator.hosts,
+                                                         retry=RetryPolicy(base_delay=0.01)), paths.outputs)
+            startup.closers.append(manager.shutdown)
+            window.finish_setup(catalog=Catalog(paths.schema_cache, emulator.hosts), manager=manager,
+                                key_store=store, key_tester=key_tester(emulator.hosts))
+
+        startup = Startup(QApplication.instance(), window, build)
+        made.append((window, startup))
+        return window, startup, calls
+
+    yield make
+    for window, startup in made:
+        window.close()
+        startup.close()
+
+
+def _held(window):
+    """The menu items that wait for the window to be ready (all but Quit and About)."""
+    return [a for menu in window.menuBar().findChildren(QMenu) for a in menu.actions()
+            if a.menu() is None and not a.isSeparator() and a.text() not in ("&Quit", "&About fal desktop")]
+
+
+def _image(tmp_path, name):
+    path = tmp_path / name
+    Image.new("RGB", (32, 24), (200, 90, 30)).save(path)
+    return path
+
+
+def test_the_frame_is_painted_first_then_the_window_becomes_usable(qtbot, deferred_start, tmp_path):
+    window, _startup, calls = deferred_start()
+    window.show()
+    assert not window.ready and not hasattr(window, "model_panel")
+    assert [p.text() for p in window.findChildren(Placeholder) if p.text()] == ["Loading…"]
+    assert window.menuBar().actions() and all(not a.isEnabled() for a in _held(window))
+    qtbot.waitUntil(lambda: window.ready, timeout=10000)
+    assert calls and calls[0] >= 1  # built only after the frame had been painted
+    assert window.findChildren(Placeholder) == []  # every placeholder replaced by its panel
+    assert all(a.isEnabled() for a in _held(window))
+    assert window.model_panel.form is not None
+
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    window.model_panel.form.fields["prompt"].set_value("a deferred lighthouse")
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(_rows(window)) == 1 and _rows(window)[0].state.finished, timeout=20000)
+    assert _rows(window)[0].state is JobState.COMPLETED
+    assert _rows(window)[0].files
+
+
+def test_what_the_user_does_before_ready_is_queued_or_refused(qtbot, deferred_start, tmp_path):
+    window, _startup, _calls = deferred_start()
+    window.show()
+    assert not window.ready
+    # Held menu items do nothing yet (triggering a disabled action is a no-op, not a crash).
+    for action in _held(window):
+        action.trigger()
+    assert window.upscale([str(_image(tmp_path, "pasted.png"))]) == []
+    assert "Still starting up" in window.notice.label.text()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(_image(tmp_path, "dropped.png")))])
+    window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier))
+    assert not window.ready
+
+    qtbot.waitUntil(lambda: window.ready, timeout=10000)
+    qtbot.waitUntil(lambda: len(_rows(window)) == 2 and all(r.state.finished for r in _rows(window)),
+                    timeout=30000)
+    assert sorted(r.job.label for r in _rows(window)) == ["dropped.png", "pasted.png"]
+    assert all(r.state is JobState.COMPLETED for r in _rows(window))
+    assert window.model_panel.endpoint_id == "fal-ai/aura-sr"
+
+
+def test_closing_before_ready_saves_the_geometry_and_builds_nothing(qtbot, deferred_start, tmp_path):
+    window, startup, calls = deferred_start()
+    startup.quit_after_ms = 0  # quit right after the first paint, before the rest is built
+    window.show()
+    assert startup.exec() == 0
+    window.close()
+    assert calls == [] and not window.ready
+    assert window.settings.value("geometry") is not None
+    assert window.settings.value("splitter/top") is None  # placeholders' sizes are not kept
+
+
+def test_a_window_closed_before_ready_is_never_built(qtbot, deferred_start):
+    window, startup, calls = deferred_start()
+    window.show()
+    window.close()  # before it was ever painted: the step runs anyway once the fallback fires
+    qtbot.wait(FALLBACK_MS + 500)
+    assert calls == [] and not window.ready and not startup.ready
+
+
+def test_a_failing_build_ends_the_loop_and_is_raised(qtbot, tmp_path):
+    window = MainWindow(paths=AppPaths.under(tmp_path / "app").ensure(), deferred=True)
+    qtbot.addWidget(window)
+
+    def build(_startup):
+        raise RuntimeError("the job store is unreadable")
+
+    startup = Startup(QApplication.instance(), window, build)
+    window.show()
+    with pytest.raises(RuntimeError, match="unreadable"):
+        startup.exec()
+    window.close()
+
+
+def _start(tmp_path, *flags):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FAL_KEY": KEY, "FAL_DESKTOP_STARTUP_TRACE": "1"}
+    done = subprocess.run([sys.executable, "-m", "fal_desktop", "--basedir", str(tmp_path / "app"), *flags],
+                          env=env, capture_output=True, text=True, timeout=120)
+    moments = {}
+    for line in done.stderr.splitlines():
+        if line.startswith("startup "):
+            _, moment, at = line.split()
+            moments[moment] = float(at)
+    return done.returncode, moments
+
+
+def test_the_command_line_quits_when_shown_or_when_ready(tmp_path):
+    status, moments = _start(tmp_path, "--quit-after", "0")
+    assert status == 0 and list(moments) == ["shown"]  # quit before the rest was built
+    shot = tmp_path / "ready.png"
+    status, moments = _start(tmp_path, "--quit-when-ready", "--screenshot", str(shot))
+    assert status == 0 and list(moments) == ["shown", "ready"] and moments["shown"] < moments["ready"]
+    assert QImage(str(shot)).width() > 0  # taken on the way out, once the window was ready
