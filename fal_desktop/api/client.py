@@ -38,6 +38,14 @@ MAX_RESULT_BYTES = 16 * 1024 * 1024  # a result is JSON with URLs; images come s
 _STREAM_TIMEOUT = httpx.Timeout(connect=30.0, read=60.0, write=30.0, pool=None)
 
 
+def _load_http_stack() -> None:
+    """httpcore imports anyio's asyncio backend on its first request (~15 ms). Doing it when a
+    client is made moves that cost to where the app makes it (its job thread, at start), off
+    the user's first upload. Imports are cached, so later clients pay nothing."""
+    import anyio._backends._asyncio  # noqa: F401
+    import httpcore._backends.anyio  # noqa: F401
+
+
 class _StreamUnavailable(Exception):
     """The status stream is not offered here (not an event stream, 404/405): poll instead."""
 
@@ -65,6 +73,7 @@ class FalClient:
         self.parts_at_once = max(1, parts_at_once)
         self._key = key
         self._owns_http = http is None
+        _load_http_stack()
         self.http = http or httpx.AsyncClient(
             timeout=_POLL_TIMEOUT,
             limits=httpx.Limits(max_connections=4096, max_keepalive_connections=64),
