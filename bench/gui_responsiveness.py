@@ -35,6 +35,7 @@ from fal_desktop.core.jobstore import JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
 from fal_desktop.core.secrets import ApiKeyStore  # noqa: E402
 from fal_desktop.jobs.manager import JobManager  # noqa: E402
+from fal_desktop.startup import settle_memory  # noqa: E402
 from fal_desktop.ui.main_window import MainWindow  # noqa: E402
 
 KEY = "gui:key"
@@ -90,6 +91,7 @@ def main() -> int:
             window = MainWindow(paths=paths, catalog=Catalog(paths.schema_cache, hosts), manager=manager,
                                 key_store=keys, settings=QSettings(str(paths.config / "w.ini"), QSettings.Format.IniFormat))
             window.show()
+            settle_memory()  # as the app does once its window is ready
             finished: set[str] = set()
             manager.job_updated.connect(lambda u: finished.add(u.job_id) if u.state.finished else None)
             heart = Heartbeat()

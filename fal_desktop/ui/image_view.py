@@ -26,21 +26,16 @@ def read_image(path: str, size: QSize | None = None, *, max_side: int | None = N
     return reader.read()
 
 
-PREVIEW_SIDE = 2048  # what the view keeps: enough for any screen, cheap to rescale
-
-
 class _Decoded(QObject):
-    done = Signal(str, QImage, QImage)  # path, preview, fitted to the view (either may be null)
+    done = Signal(str, QImage, QSize)  # path, the picture fitted to the view, the file's own size
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.wanted: str | None = None  # the file the view shows now; set on the GUI thread
 
 
-def _fitted_size(path: str, box: QSize) -> QSize:
-    """The size to decode ``path`` at (before its EXIF turn) to fit ``box`` once turned."""
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)
+def _fitted_size(reader: QImageReader, box: QSize) -> QSize:
+    """The size to decode at (before the EXIF turn) to fit ``box`` once turned; never larger."""
     full = reader.size()
     if not full.isValid() or not box.isValid() or box.isEmpty():
         return QSize()
@@ -51,29 +46,32 @@ def _fitted_size(path: str, box: QSize) -> QSize:
 
 
 class _DecodeTask(QRunnable):
-    """Decode a file for the view: the preview it keeps (unless only a refit is wanted) and the
-    picture fitted to the view's size, both straight from the file, so no scaling holds the
-    GIL on any thread."""
+    """Decode a file straight at the view's size: one decode, and no scaling that would hold
+    the GIL on any thread (``QImage.scaled`` does, in PySide6)."""
 
-    def __init__(self, path: str, signals: _Decoded, box: QSize, *, preview: bool = True) -> None:
+    def __init__(self, path: str, signals: _Decoded, box: QSize) -> None:
         super().__init__()
-        self.path, self.signals, self.box, self.preview = path, signals, box, preview
+        self.path, self.signals, self.box = path, signals, box
 
     def run(self) -> None:
         if self.signals.wanted != self.path:
             return  # another file was shown since: its decode is queued behind this one
-        preview = read_image(self.path, max_side=PREVIEW_SIDE) if self.preview else QImage()
-        fitted = QImage()
-        if not self.preview or not preview.isNull():
-            size = _fitted_size(self.path, self.box)
-            fitted = read_image(self.path, size) if size.isValid() else QImage()
+        reader = QImageReader(self.path)
+        reader.setAutoTransform(True)
+        size = _fitted_size(reader, self.box)
+        full = reader.size()
+        if reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90:
+            full = full.transposed()
+        image = read_image(self.path, size) if size.isValid() else QImage()
         try:
-            self.signals.done.emit(self.path, preview, fitted)
+            self.signals.done.emit(self.path, image, full)
         except RuntimeError:
             pass  # the view was closed while this decoded
 
 
 class ImageView(QLabel):
+    """Signals: drag_requested() when the user starts dragging the shown picture."""
+
     drag_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None, placeholder: str = "") -> None:
@@ -83,6 +81,7 @@ class ImageView(QLabel):
         self.setMinimumSize(QSize(200, 200))
         self._placeholder = placeholder
         self._image = QImage()
+        self._source_size = QSize()
         self._path: str | None = None
         self._signals = _Decoded(self)
         self._signals.done.connect(self._on_decoded)
@@ -96,7 +95,13 @@ class ImageView(QLabel):
 
     @property
     def image(self) -> QImage:
+        """The picture as shown: decoded at the view's size."""
         return self._image
+
+    @property
+    def source_size(self) -> QSize:
+        """The shown file's own size (upright), invalid while nothing is shown."""
+        return self._source_size
 
     @property
     def path(self) -> str | None:
@@ -107,7 +112,7 @@ class ImageView(QLabel):
 
     def show_file(self, path: str | None) -> None:
         self._path = self._signals.wanted = path
-        self._image = QImage()
+        self._image, self._source_size = QImage(), QSize()
         if not path:
             self.setPixmap(QPixmap())
             self.setText(self._placeholder)
@@ -115,22 +120,21 @@ class ImageView(QLabel):
         self.setText("Loading…")
         self._pool.start(_DecodeTask(path, self._signals, self._box()))
 
-    def _on_decoded(self, path: str, preview: QImage, fitted: QImage) -> None:
+    def _on_decoded(self, path: str, image: QImage, full: QSize) -> None:
         if path != self._path:
             return
-        if not preview.isNull():
-            self._image = preview
-        if self._image.isNull():
+        if image.isNull():
+            self._image, self._source_size = QImage(), QSize()
             self.setText("This result could not be shown: it is not an image this app can read.")
             return
-        if not fitted.isNull():
-            pixmap = QPixmap.fromImage(fitted)
-            pixmap.setDevicePixelRatio(self.devicePixelRatioF())
-            self.setPixmap(pixmap)
+        self._image, self._source_size = image, full
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(self.devicePixelRatioF())
+        self.setPixmap(pixmap)
 
     def _start_refit(self) -> None:
         if self._path and not self._image.isNull():
-            self._pool.start(_DecodeTask(self._path, self._signals, self._box(), preview=False))
+            self._pool.start(_DecodeTask(self._path, self._signals, self._box()))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)

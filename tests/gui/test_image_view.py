@@ -27,7 +27,7 @@ def test_files_replaced_before_their_turn_are_not_decoded(qtbot, tmp_path):
     view = ImageView()
     qtbot.addWidget(view)
     decoded = []
-    view._signals.done.connect(lambda path, _image: decoded.append(path))
+    view._signals.done.connect(lambda path, *_: decoded.append(path))
     view._pool.setMaxThreadCount(1)
     gate = threading.Event()
     view._pool.start(_Gate(gate))  # the decode thread is busy: the three wait their turn

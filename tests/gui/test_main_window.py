@@ -31,7 +31,8 @@ def test_text_to_image_job_shows_its_image(qtbot, open_window, tmp_path):
     row = _rows(window)[0]
     qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
     qtbot.waitUntil(lambda: not window.result_view.image.isNull(), timeout=10000)
-    assert window.result_view.image.width() == 1024  # landscape_4_3 default
+    assert window.result_view.source_size.width() == 1024  # landscape_4_3 default
+    assert window.result_view.pixmap().width() <= window.result_view.width()  # fitted to the view
     assert "lighthouse" in window.jobs_model.data(window.jobs_model.index(0, 1))
     assert "Step 5/5" in window.jobs_panel.log_view.toPlainText()
     assert Path(row.files[0]).is_file()

@@ -179,3 +179,24 @@ def test_the_command_line_quits_when_shown_or_when_ready(tmp_path):
     status, moments = _start(tmp_path, "--quit-when-ready", "--screenshot", str(shot))
     assert status == 0 and list(moments) == ["shown", "ready"] and moments["shown"] < moments["ready"]
     assert QImage(str(shot)).width() > 0  # taken on the way out, once the window was ready
+
+
+def test_settle_memory_freezes_start_up_objects_and_collects_less_often():
+    import gc
+
+    from fal_desktop.startup import settle_memory
+
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # Python's defaults (an earlier start-up test changed them)
+    gc.unfreeze()
+    try:
+        settle_memory()
+        assert gc.get_freeze_count() > 1000  # modules, classes, widgets made so far
+        assert gc.get_threshold()[0] > 700
+        cycle = []
+        cycle.append(cycle)  # cycles made later are still collected
+        del cycle
+        assert gc.collect() >= 1
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
