@@ -34,7 +34,8 @@ def _iso(moment: float | None) -> str | None:
 
 def export_session(session: Session, runs: list[JobRecord], parent: Path) -> ExportResult:
     """Write ``parent/<session name>/`` (a new folder, never over an old export)."""
-    folder = unique_path(Path(parent), render_name(session.name.replace("/", "-")) or "session")
+    name = render_name("{name}", name=session.name[:80]).replace("/", "-") or "session"
+    folder = unique_path(Path(parent), name)
     folder.mkdir(parents=True)
     result = ExportResult(folder)
     entries = []

@@ -5,9 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["AppPaths"]
+__all__ = ["AppPaths", "is_local_file"]
 
 APP_NAME = "fal-desktop"
+
+
+def is_local_file(value: object) -> bool:
+    """Whether an input value names an existing local file. Any other text (a prompt, a URL,
+    something too long to be a file name) is simply not one: never an exception."""
+    if not isinstance(value, str) or not value or "\n" in value or len(value) > 4096 or \
+            value.startswith(("http:", "https:", "data:")):
+        return False
+    try:
+        return Path(value).is_file()
+    except (OSError, ValueError):  # e.g. a 300-character prompt: "File name too long"
+        return False
 
 
 class AppPaths(NamedTuple):

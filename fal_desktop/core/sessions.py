@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 
-__all__ = ["Session", "SessionStore", "prompt_of"]
+__all__ = ["Session", "SessionBusy", "SessionStore", "prompt_of", "short_time"]
 
 PROMPT_HISTORY = 500
 
@@ -24,6 +24,16 @@ PROMPT_HISTORY = 500
 def prompt_of(job: JobRecord) -> str:
     prompt = job.inputs.get("prompt") if isinstance(job.inputs, dict) else None
     return prompt.strip() if isinstance(prompt, str) else ""
+
+
+def short_time(moment: float) -> str:
+    """``1 Dec 14:05`` (strftime's ``%-d`` does not exist on Windows)."""
+    when = datetime.fromtimestamp(moment)
+    return f"{when.day} {when:%b %H:%M}"
+
+
+class SessionBusy(ValueError):
+    """A session with runs still going cannot be deleted; ``str()`` says so to the user."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +47,8 @@ class Session:
 
     def summary(self) -> str:
         """``12 results · 1 Dec 14:05`` for a list entry."""
-        when = datetime.fromtimestamp(self.updated_at).strftime("%-d %b %H:%M")
         count = f"{self.results} result{'s' if self.results != 1 else ''}"
-        return f"{count} · {when}"
+        return f"{count} · {short_time(self.updated_at)}"
 
 
 class SessionStore:
@@ -88,14 +97,17 @@ class SessionStore:
         return self._listed("", ())
 
     def search(self, text: str) -> list[Session]:
-        """Sessions whose name or any run's prompt contains ``text`` (case-insensitive)."""
-        text = text.strip()
-        if not text:
+        """Sessions in which every word of ``text`` is in the name or a run's prompt
+        (case-insensitive; % and _ are plain characters)."""
+        words = text.split()
+        if not words:
             return self.all()
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return self._listed(
-            "WHERE s.name LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM jobs m WHERE m.session_id = s.id"
-            " AND json_extract(m.inputs_json, '$.prompt') LIKE ?1 ESCAPE '\\')", (pattern,))
+        patterns = tuple("%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                         for w in words)
+        each = ("(s.name LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM jobs m WHERE m.session_id = s.id"
+                " AND json_extract(m.inputs_json, '$.prompt') LIKE ? ESCAPE '\\'))")
+        return self._listed("WHERE " + " AND ".join([each] * len(words)),
+                            tuple(p for pattern in patterns for p in (pattern, pattern)))
 
     def _listed(self, where: str, params: tuple) -> list[Session]:
         rows = self.jobs.query(
@@ -113,18 +125,25 @@ class SessionStore:
     def group(self, group_id: str) -> list[JobRecord]:
         return self.jobs.where("group_id = ?", (group_id,))
 
-    def delete(self, session_id: str) -> list[JobRecord]:
-        """Delete a session with its finished runs and their files; unfinished runs stay
-        (they are still being paid for) and are moved out of the session."""
+    def deletable_runs(self, session_id: str) -> list[JobRecord]:
+        """The runs a delete would remove; :class:`SessionBusy` if any is still going."""
         runs = self.runs(session_id)
-        finished = [job for job in runs if job.state.finished]
+        going = sum(1 for job in runs if not job.state.finished)
+        if going:
+            raise SessionBusy(f"{going} run{'s are' if going != 1 else ' is'} still going in this session; "
+                              "wait for them to finish (or cancel them), then delete it.")
+        return runs
+
+    def delete(self, session_id: str) -> list[JobRecord]:
+        """Delete a session with its runs and their files. Refused (:class:`SessionBusy`) while
+        any of its runs is still going: that result is being paid for and must land somewhere."""
+        runs = self.deletable_runs(session_id)
         with self.jobs.transaction() as db:
-            db.executemany("DELETE FROM jobs WHERE id = ?", [(job.id,) for job in finished])
-            db.execute("UPDATE jobs SET session_id = NULL WHERE session_id = ?", (session_id,))
+            db.executemany("DELETE FROM jobs WHERE id = ?", [(job.id,) for job in runs])
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        for job in finished:
+        for job in runs:
             remove_files(job)
-        return finished
+        return runs
 
     def delete_run(self, job_id: str) -> JobRecord | None:
         """Delete one finished run and its files (a result the user no longer wants)."""

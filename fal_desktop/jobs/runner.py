@@ -29,6 +29,7 @@ from fal_desktop.api import (
 )
 from fal_desktop.core.inputs import IMAGE_SUFFIXES, InputProblem, prepare_image
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
+from fal_desktop.core.paths import is_local_file
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.outputs import find_output_files, safe_file_name
 
@@ -57,7 +58,12 @@ def _looks_local(value: str) -> bool:
         return False
     # An existing file, or a missing one that is clearly meant as an image (so it gets a
     # "could not be read" message instead of being sent to fal as text).
-    return path.is_file() or (path.suffix.lower() in IMAGE_SUFFIXES and path.parent.is_dir())
+    if is_local_file(value):
+        return True
+    try:
+        return path.suffix.lower() in IMAGE_SUFFIXES and path.parent.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def local_files_in(value: Any) -> list[str]:

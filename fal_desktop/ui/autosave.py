@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from fal_desktop.core.jobstore import JobRecord
 from fal_desktop.core.saving import DEFAULT_AUTOSAVE_TEMPLATE
+from fal_desktop.ui.jobs_model import row_of
 from fal_desktop.ui.saver import ResultSaver
 
 __all__ = ["AutoSaver"]
@@ -73,8 +74,6 @@ class AutoSaver(QObject):
         folder = self.folder
         if not self.enabled or folder is None or not job.files:
             return False
-        from fal_desktop.ui.session_controller import row_of
-
         self.saver.save([row_of(job)], folder, self.template, session_name=self.session_name,
                         quiet=True, what="Auto-save")
         return True

@@ -53,6 +53,7 @@ class _Cell(QFrame):
         self.heading = QLabel(self)
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.heading.setStyleSheet("font-weight: 600;")
+        self.heading.setWordWrap(True)  # a long model id or value wraps instead of being cut
         self.image = ImageView(self, "")
         self.image.setMinimumSize(120, 120)
         self.caption = QLabel(self)

@@ -8,7 +8,6 @@ Signals (GalleryView):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
@@ -17,7 +16,8 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.saving import seed_of
-from fal_desktop.core.sessions import prompt_of
+from fal_desktop.core.sessions import prompt_of, short_time
+from fal_desktop.ui.jobs_model import describe_inputs
 from fal_desktop.ui.thumbnails import THUMB_SIDE, ThumbnailCache
 
 __all__ = ["GalleryItem", "GalleryModel", "GalleryView", "RESULT_ACTIONS"]
@@ -47,9 +47,7 @@ class GalleryItem:
         seed = seed_of(job.output, job.inputs)
         lines.append(f"{job.endpoint_id}" + (f" · seed {seed}" if seed not in ("", None) else ""))
         if job.finished_at:
-            took = job.finished_at - job.created_at
-            when = datetime.fromtimestamp(job.finished_at).strftime("%-d %b %H:%M")
-            lines.append(f"{when} · took {took:.1f} s")
+            lines.append(f"{short_time(job.finished_at)} · took {job.finished_at - job.created_at:.1f} s")
         return "\n".join(lines)
 
 
@@ -76,7 +74,7 @@ class GalleryModel(QAbstractListModel):
             return None
         item = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return item.job.endpoint_id.rsplit("/", 1)[-1]
+            return item.job.label or describe_inputs(item.job.inputs) or item.job.endpoint_id.rsplit("/", 1)[-1]
         if role == Qt.ItemDataRole.DecorationRole:
             pixmap = self.thumbnails.get(item.path)
             return pixmap if pixmap is not None and not pixmap.isNull() else self._placeholder
@@ -137,7 +135,8 @@ class GalleryView(QListView):
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)
         self.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
-        self.setGridSize(QSize(THUMB_SIDE + 12, THUMB_SIDE + 24))
+        # Room for the picture and one line of caption (elided), whatever the font.
+        self.setGridSize(QSize(THUMB_SIDE + 12, THUMB_SIDE + self.fontMetrics().height() + 14))
         self.setSpacing(4)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)

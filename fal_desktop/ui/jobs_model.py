@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 
-__all__ = ["JobRow", "JobsModel", "COLUMNS"]
+__all__ = ["JobRow", "JobsModel", "COLUMNS", "row_of"]
 
 COLUMNS = ("Model", "Input", "State", "Queue", "Elapsed", "Progress")
 
@@ -60,6 +60,13 @@ class JobRow:
 
     def elapsed(self) -> float:
         return (self.ended or time.monotonic()) - self.started
+
+
+def row_of(job: JobRecord) -> JobRow:
+    """A job from the store as a row (for showing, saving, copying), its times as recorded."""
+    row = JobRow(job, files=tuple(job.files), error=job.error, error_detail=job.error_detail)
+    row.ended = row.started + ((job.finished_at or job.created_at) - job.created_at)
+    return row
 
 
 class JobsModel(QAbstractTableModel):

@@ -133,7 +133,7 @@ class MainWindow(QMainWindow, WindowSaving):
         self.jobs_model = JobsModel(self)
         self.jobs_panel = JobsPanel(self.jobs_model, central)
         self.saver = ResultSaver(self.settings, self)
-        self.saver.finished.connect(lambda text: self.notice.show_message(text))
+        self.saver.finished.connect(lambda text, ok: self.notice.show_message(text, info=ok))
         self.autosaver = AutoSaver(self.settings, self.saver, self._session_name, self)
         self.autosave_action.setChecked(self.autosaver.enabled)
         self.autosaver.enabled_changed.connect(self.autosave_action.setChecked)
@@ -211,6 +211,7 @@ class MainWindow(QMainWindow, WindowSaving):
     def submit(self, endpoint_id: str, inputs: dict) -> None:
         if not self.has_key():
             return
+        self.session_ui.leave_row()  # a new run: its result is shown, not the last row's
         job = self.manager.submit(endpoint_id, inputs, session_id=self.session_ui.session_id)
         self.session_ui.submitted([job])
         self.jobs_panel.select_job(job.id)
@@ -282,11 +283,9 @@ class MainWindow(QMainWindow, WindowSaving):
     @staticmethod
     def before_image_of(job: JobRecord) -> str | None:
         """The local input image of an upscale job, if it had one."""
-        for value in job.inputs.values():
-            if isinstance(value, str) and value and not value.startswith(("http:", "https:", "data:")):
-                if Path(value).is_file():
-                    return value
-        return None
+        from fal_desktop.core.paths import is_local_file
+
+        return next((v for k, v in job.inputs.items() if "image" in k and is_local_file(v)), None)
 
     # -- dropping and pasting images to upscale -----------------------------------------
 
@@ -328,7 +327,7 @@ class MainWindow(QMainWindow, WindowSaving):
         self.model_panel.select_model(endpoint_id)
         notes = self.model_panel.form.set_value(inputs) if self.model_panel.form else []
         self.notice.show_message(f"Parameters restored from {Path(path).name}."
-                                 + (" " + " ".join(notes) if notes else ""))
+                                 + (" " + " ".join(notes) if notes else ""), info=not notes)
         return True
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
@@ -360,6 +359,7 @@ class MainWindow(QMainWindow, WindowSaving):
         if not self.has_key():
             return []
         values = panel.form.value()
+        self.session_ui.leave_row()
         items = [({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs]
         jobs = self.manager.submit_many(panel.form.schema.endpoint_id, items,
                                         session_id=self.session_ui.session_id)

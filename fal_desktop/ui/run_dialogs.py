@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QListWidget,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QListWidget,
     QListWidgetItem, QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
@@ -108,11 +108,11 @@ def _format(value: Any) -> str:
 
 
 def parse_values(spec: FieldSpec, text: str) -> list[Any]:
-    """Values typed as a comma-separated list (one per line for text), typed like the field."""
+    """Values typed as a list (commas or lines; text one per line), typed like the field."""
     if spec.kind in ("prompt", "text"):
         parts = [p.strip() for p in text.splitlines()]
     else:
-        parts = [p.strip() for p in text.split(",")]
+        parts = [p.strip() for line in text.splitlines() for p in line.split(",")]
     values: list[Any] = []
     for part in filter(None, parts):
         if spec.kind == "bool":
@@ -147,8 +147,10 @@ class VaryDialog(QDialog):
         self.parameter = QComboBox(self)
         for spec in self.specs:
             self.parameter.addItem(spec.title, spec.name)
-        self.values = QLineEdit(self)
-        self.values.setPlaceholderText("Values, separated by commas")
+        self.values = QPlainTextEdit(self)
+        self.values.setPlaceholderText("Values, separated by commas or one per line (text: one per line)")
+        self.values.setFixedHeight(64)
+        self.values.setTabChangesFocus(True)
         form.addRow("Parameter", self.parameter)
         form.addRow("Values", self.values)
         layout.addLayout(form)
@@ -175,7 +177,8 @@ class VaryDialog(QDialog):
     def _suggest(self) -> None:
         spec = self.spec()
         if spec is not None:
-            self.values.setText(", ".join(_format(v) for v in suggested_values(spec, self.inputs.get(spec.name))))
+            values = [_format(v) for v in suggested_values(spec, self.inputs.get(spec.name))]
+            self.values.setPlainText("\n".join(values) if spec.kind in ("prompt", "text") else ", ".join(values))
         self._check()
 
     def runs(self) -> list[dict[str, Any]]:
@@ -183,9 +186,10 @@ class VaryDialog(QDialog):
         spec = self.spec()
         if spec is None:
             raise ValueError("This model has no parameter to vary.")
-        values = parse_values(spec, self.values.text())
+        values = parse_values(spec, self.values.toPlainText())
         if len(values) < 2:
-            raise ValueError("Give at least two values.")
+            raise ValueError("Give at least two values" + (", one per line." if spec.kind in ("prompt", "text")
+                                                            else "."))
         if len(values) > MAX_RUNS:
             raise ValueError(f"At most {MAX_RUNS} values at once.")
         runs = []

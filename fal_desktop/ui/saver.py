@@ -13,6 +13,7 @@ from PySide6.QtCore import QMimeData, QObject, QRunnable, QSettings, QThreadPool
 from PySide6.QtGui import QDrag, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from fal_desktop.core.paths import is_local_file
 from fal_desktop.core.saving import (
     DEFAULT_UPSCALE_TEMPLATE, job_parameters, render_name, save_with_metadata,
 )
@@ -25,8 +26,9 @@ TEXT_TEMPLATE = "{stem}_{seed}_{index}.{ext}"
 
 
 def _stem(row: JobRow) -> str:
-    for value in row.job.inputs.values():
-        if isinstance(value, str) and value and not value.startswith("data:") and ("/" in value or "\\" in value):
+    for key, value in row.job.inputs.items():
+        if "image" in key and isinstance(value, str) and value and not value.startswith("data:") and \
+                ("/" in value or "\\" in value):
             return Path(value.replace("\\", "/").rsplit("/", 1)[-1]).stem or "image"
     words = str(row.job.inputs.get("prompt") or "image").split()[:6]
     return "-".join(words) or "image"
@@ -46,7 +48,7 @@ def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_UPSCALE
             factor = ""
             image_size = output.get("image") if isinstance(output.get("image"), dict) else None
             before = row.job.inputs.get("image_url")
-            if image_size and isinstance(before, str) and Path(before).is_file():
+            if image_size and is_local_file(before):
                 from PIL import Image
 
                 with Image.open(before) as original:
@@ -81,19 +83,20 @@ class _SaveTask(QRunnable):
             message = f"Saved {len(saved)} file{'s' if len(saved) != 1 else ''} to {folder}."
         self.signals.wrote.emit([str(p) for p in saved], message)
         if message:
-            self.signals.finished.emit(message)
+            self.signals.finished.emit(message, not problems)
 
 
 class _Signals(QObject):
-    finished = Signal(str)
+    finished = Signal(str, bool)
     wrote = Signal(list, str)
 
 
 class ResultSaver(QObject):
-    """Signals: finished(str) a sentence for the notice bar; wrote(list, str) the files written
-    by one save (and its sentence, empty when all went well quietly)."""
+    """Signals: finished(str, bool) a sentence for the notice bar and whether all went well;
+    wrote(list, str) the files written by one save (and its sentence, empty when all went well
+    quietly)."""
 
-    finished = Signal(str)
+    finished = Signal(str, bool)
     wrote = Signal(list, str)
 
     def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
@@ -123,7 +126,7 @@ class ResultSaver(QObject):
                            session_name=session_name)
         if not plans:
             if not quiet:
-                self.finished.emit("There is no finished result to save.")
+                self.finished.emit("There is no finished result to save.", False)
             return 0
         self._pool.start(_SaveTask(plans, self._signals, quiet=quiet, what=what))
         return len(plans)

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 from fal_desktop.core.export import export_session
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.saving import seed_of
-from fal_desktop.core.sessions import SessionStore, prompt_of
+from fal_desktop.core.sessions import SessionBusy, SessionStore, prompt_of
 from fal_desktop.forms.fields import INT_LIMIT
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.comparison_row import ComparisonRow
 from fal_desktop.ui.gallery import GalleryItem
-from fal_desktop.ui.jobs_model import JobRow
+from fal_desktop.ui.jobs_model import row_of
 from fal_desktop.ui.result_bar import ResultBar
 from fal_desktop.ui.run_dialogs import CompareModelsDialog, VaryDialog
 from fal_desktop.ui.session_panel import SessionPanel
@@ -39,15 +39,8 @@ SHARED_INPUTS = ("prompt", "negative_prompt", "image_size", "seed", "num_images"
 DEFAULT_COMPARE = ("fal-ai/flux/schnell", "fal-ai/fast-sdxl", "fal-ai/fast-lightning-sdxl")
 
 
-def row_of(job: JobRecord) -> JobRow:
-    """A job from the store as the window's row type (for showing, saving, copying)."""
-    row = JobRow(job, files=tuple(job.files), error=job.error, error_detail=job.error_detail)
-    row.ended = row.started + ((job.finished_at or job.created_at) - job.created_at)
-    return row
-
-
 class _Exported(QObject):
-    done = Signal(str)
+    done = Signal(str, bool)
 
 
 class _ExportTask(QRunnable):
@@ -57,9 +50,14 @@ class _ExportTask(QRunnable):
 
     def run(self) -> None:
         try:
-            self.signals.done.emit(export_session(*self.args).sentence())
-        except OSError as exc:
-            self.signals.done.emit(f"The session could not be exported: {exc}")
+            result = export_session(*self.args)
+            sentence, ok = result.sentence(), not result.problems
+        except Exception as exc:  # noqa: BLE001 - every failure is a sentence for the user
+            sentence, ok = f"The session could not be exported: {exc}", False
+        try:
+            self.signals.done.emit(sentence, ok)
+        except RuntimeError:
+            pass  # the window closed meanwhile
 
 
 class SessionController(QObject):
@@ -99,6 +97,7 @@ class SessionController(QObject):
         self._closed = True
         self._list_refresh.stop()
         self.thumbnails.shutdown()
+        self._pool.waitForDone(30000)  # an export under way finishes its folder
 
     # -- sessions -----------------------------------------------------------------------
 
@@ -136,14 +135,21 @@ class SessionController(QObject):
         session = self.sessions.get(session_id)
         if session is None:
             return
+        try:
+            runs = self.sessions.deletable_runs(session_id)
+        except SessionBusy as busy:
+            self.window.notice.show_message(str(busy))
+            return
         if confirm and QMessageBox.question(
                 self.window, "Delete session",
                 f"Delete “{session.name}” and its {session.results} results from this computer? "
                 "Files you saved elsewhere stay.") != QMessageBox.StandardButton.Yes:
             return
-        for job in self.sessions.delete(session_id):
+        self._forget_thumbnails(runs)  # the cache is named by the files, so before they go
+        deleted = self.sessions.delete(session_id)
+        for job in deleted:
             self._forget(job)
-        self.window.notice.show_message(f"Session “{session.name}” was deleted.")
+        self.window.notice.show_message(f"Session “{session.name}” was deleted.", info=True)
         if session_id == self.session.id:
             self.session = self.sessions.latest_or_new(None)
         self.switch_to(self.session.id)
@@ -158,8 +164,8 @@ class SessionController(QObject):
         if session is not None:
             self._pool.start(_ExportTask(session, self.sessions.runs(session_id), folder, self._exported))
 
-    def _export_done(self, sentence: str) -> None:
-        self.window.notice.show_message(sentence)
+    def _export_done(self, sentence: str, ok: bool) -> None:
+        self.window.notice.show_message(sentence, info=ok)
         self.exported.emit(sentence)
 
     # -- runs ---------------------------------------------------------------------------
@@ -189,7 +195,7 @@ class SessionController(QObject):
                 self.window.autosaver.completed(job)
                 if job.session_id == self.session.id:
                     self.panel.gallery_model.add_run(job)
-                    self._list_refresh.start()  # once for a burst of finished runs
+                self._list_refresh.start()  # counts change in any session; once for a burst
             if self.current is not None and self.current.id == job.id:
                 self.shown(job)  # the result bar now offers what a finished result can do
         if row_changed:
@@ -200,8 +206,15 @@ class SessionController(QObject):
         job = (self.sessions.jobs.get(job.id) or job) if job is not None else None
         self.current = job
         upscaled = job is not None and self.window.before_image_of(job) is not None
+        row_on_screen = self.window.results.currentWidget() is self.row
         self.bar.set_result(job is not None and job.state is JobState.COMPLETED and bool(job.files),
-                            grouped=bool(job and job.group_id), upscaled=upscaled)
+                            grouped=bool(job and job.group_id) and not row_on_screen, upscaled=upscaled)
+
+    def leave_row(self) -> None:
+        """A run outside the side-by-side row starts: the large view goes back to results."""
+        if self.window.results.currentWidget() is self.row:
+            self.window.results.setCurrentWidget(self.window.result_view)
+            self.shown(self.current)
 
     def show_item(self, item: GalleryItem) -> None:
         job = self.sessions.jobs.get(item.job.id) or item.job
@@ -213,6 +226,8 @@ class SessionController(QObject):
             self.row.show_group(group_id, jobs, selected)
             self.window.results.setCurrentWidget(self.row)
             self.shown(next((j for j in jobs if j.id == selected), None))
+            return
+        self.leave_row()
 
     def _refresh_row(self) -> None:
         selected = self.current.id if self.current else None
@@ -264,9 +279,9 @@ class SessionController(QObject):
             elif isinstance(seed, int):
                 values["seed"] = seed
         notes = form.set_value(values)
-        what = "with a new seed" if new_seed else "with its seed" if "seed" in values else ""
-        self.window.notice.show_message(" ".join(
-            [f"The parameters of that run are in the form {what}.".replace("  ", " ")] + notes))
+        what = " with a new seed" if new_seed else " with its seed" if "seed" in values else ""
+        self.window.notice.show_message(" ".join([f"The parameters of that run are in the form{what}."] + notes),
+                                        info=not notes)
         return True
 
     def vary(self, job: JobRecord, runs: list[dict[str, Any]] | None = None) -> list[JobRecord]:
@@ -331,19 +346,24 @@ class SessionController(QObject):
                 "Delete this result from this computer? Files you saved elsewhere stay.") \
                 != QMessageBox.StandardButton.Yes:
             return False
-        if self.sessions.delete_run(job.id) is None:
+        if not job.state.finished:
             self.window.notice.show_message("A run that has not finished cannot be deleted; cancel it first.")
             return False
+        self._forget_thumbnails([job])  # named by the files, so before they go
+        self.sessions.delete_run(job.id)
         self._forget(job)
         self.panel.refresh()
         if self.current is not None and self.current.id == job.id:
             self.window.show_result(None)
         return True
 
+    def _forget_thumbnails(self, jobs: list[JobRecord]) -> None:
+        for job in jobs:
+            for path in job.files:
+                self.thumbnails.forget(path)
+
     def _forget(self, job: JobRecord) -> None:
         self.panel.gallery_model.remove_job(job.id)
-        for path in job.files:
-            self.thumbnails.forget(path)
         self.window.forget_job(job.id)
         if job.group_id and job.group_id == self.row.group_id:
             rest = self.sessions.group(job.group_id)

@@ -100,8 +100,10 @@ class SessionPanel(QWidget):
             if session.id == self.current_id:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
-        if self.search.text().strip() and not found:
-            self.gallery_title.setText("No session has a prompt with that text.")
+        nothing = bool(self.search.text().strip()) and not found
+        self.gallery.setVisible(not nothing)
+        if nothing:
+            self.gallery_title.setText("No session has those words in its name or prompts.")
         else:
             self._update_title()
 
@@ -125,9 +127,10 @@ class SessionPanel(QWidget):
             self.gallery_title.setText("")
             return
         count = self.gallery_model.rowCount()
+        name = session.name if len(session.name) <= 60 else session.name[:59] + "…"
         if count:
-            text = f"<b>{html.escape(session.name)}</b> — {count} result{'s' if count != 1 else ''}"
+            text = f"<b>{html.escape(name)}</b> — {count} result{'s' if count != 1 else ''}"
         else:
-            text = (f"<b>{html.escape(session.name)}</b> — no results yet. Run a model and its images "
+            text = (f"<b>{html.escape(name)}</b> — no results yet. Run a model and its images "
                     "collect here.")
         self.gallery_title.setText(text)

@@ -20,14 +20,19 @@ FALLBACK_MS = 1000  # run the callbacks anyway if no paint arrives (e.g. started
 
 
 class Banner(QWidget):
-    """A strip across the top of the window with a message and an optional action."""
+    """A strip across the top of the window with a message and an optional action.
+
+    ``show_message(text, info=True)`` is for good news: a calm colour, gone after a while. A
+    problem (the default) stays, in the banner's own colour, until something replaces it."""
+
+    INFO_COLOURS = ("#dfe9f7", "#16324f")
+    INFO_SECONDS = 8
 
     def __init__(self, colour: str, text_colour: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(f"#banner {{ background: {colour}; }} QLabel {{ color: {text_colour};"
-                           " font-weight: 600; }")
+        self._colours = (colour, text_colour)
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 4, 10, 4)
         self.label = QLabel(self)
@@ -36,13 +41,27 @@ class Banner(QWidget):
         self.button = QPushButton(self)
         self.button.hide()
         row.addWidget(self.button)
+        self._fade = QTimer(self)
+        self._fade.setSingleShot(True)
+        self._fade.timeout.connect(lambda: self.show_message(""))
+        self._paint(*self._colours)
         self.hide()
 
-    def show_message(self, text: str, action: str | None = None) -> None:
+    def _paint(self, colour: str, text_colour: str) -> None:
+        self.setStyleSheet(f"#banner {{ background: {colour}; }} QLabel {{ color: {text_colour};"
+                           " font-weight: 600; }")
+
+    def show_message(self, text: str, action: str | None = None, *, info: bool = False) -> None:
+        self.info = info
+        self._paint(*(self.INFO_COLOURS if info else self._colours))
         self.label.setText(text)
         self.button.setText(action or "")
         self.button.setVisible(bool(action))
         self.setVisible(bool(text))
+        if info and text:
+            self._fade.start(self.INFO_SECONDS * 1000)
+        else:
+            self._fade.stop()
 
 
 class Placeholder(QLabel):

@@ -173,9 +173,9 @@ def test_vary_one_parameter_keeps_everything_else(qtbot, open_window):
     schema = window.catalog.cached(job.endpoint_id)
     dialog = VaryDialog(schema, {**job.inputs, "seed": job.output["seed"]})
     dialog.parameter.setCurrentIndex(dialog.parameter.findData("num_inference_steps"))
-    dialog.values.setText("1, 2, 3")
+    dialog.values.setPlainText("1, 2, 3")
     runs = dialog.runs()
-    dialog.values.setText("1, 99")
+    dialog.values.setPlainText("1, 99")
     assert "99" in dialog.problem.text() and not dialog.buttons.buttons()[0].isEnabled()
     with_values = window.session_ui.vary(job, runs)
     assert [j.inputs["num_inference_steps"] for j in with_values] == [1, 2, 3]
@@ -301,3 +301,96 @@ def test_delete_a_result_and_a_session(qtbot, open_window, monkeypatch):
     assert window.sessions.get(first) is None and window.session_ui.session_id != first
     assert _gallery(window) == [] and not any(Path(f).exists() for f in keep.files)
     QApplication.processEvents()
+
+
+def test_a_prompt_too_long_for_a_file_name_still_shows_its_result(qtbot, open_window):
+    window = open_window()
+    prompt = "a very detailed lighthouse, " * 20  # 560 characters: not a possible file name
+    row = _run(qtbot, window, prompt.strip())
+    qtbot.waitUntil(lambda: not window.result_view.image.isNull(), timeout=10000)
+    assert window.result_view.path == row.files[0]
+    assert _gallery(window)[0].job.id == row.job.id
+
+
+def test_a_session_with_a_run_going_is_not_deleted(qtbot, open_window, emulator, monkeypatch):
+    emulator.job_duration = 3.0
+    window = open_window()
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    window.model_panel.form.fields["prompt"].set_value("slow one")
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: bool(_rows(window)), timeout=5000)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    session = window.session_ui.session_id
+    window.session_ui.delete_session(session)
+    assert window.sessions.get(session) is not None
+    assert "still going" in window.notice.label.text()
+    row = _rows(window)[0]
+    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(lambda: len(_gallery(window)) == 1, timeout=5000)  # it landed in its session
+
+
+def test_after_a_side_by_side_row_a_new_run_shows_its_own_result(qtbot, open_window):
+    window = open_window()
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    window.model_panel.form.fields["prompt"].set_value("two models")
+    jobs = window.session_ui.compare_models(["fal-ai/flux/schnell", "fal-ai/fast-sdxl"])
+    assert window.results.currentWidget() is window.session_ui.row
+    assert not window.session_ui.bar.buttons["compare"].isVisible()  # the row is already there
+    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in jobs), timeout=30000)
+    row = _run(qtbot, window, "a plain run afterwards")
+    qtbot.waitUntil(lambda: window.result_view.path == row.files[0], timeout=10000)
+    assert window.results.currentWidget() is window.result_view
+
+
+def test_counts_of_other_sessions_follow_their_runs(qtbot, open_window, emulator):
+    emulator.job_duration = 1.0
+    window = open_window()
+    first = window.session_ui.session_id
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    window.model_panel.form.fields["prompt"].set_value("finishes later")
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: bool(_rows(window)), timeout=5000)
+    window.session_ui.new_session("Other")  # switch away while it runs
+    panel = window.session_ui.panel
+
+    def listed():
+        return {panel.list.item(i).text().splitlines()[0]: panel.list.item(i).text().splitlines()[1]
+                for i in range(panel.list.count())}
+
+    qtbot.waitUntil(lambda: listed().get(window.sessions.get(first).name, "").startswith("1 result"),
+                    timeout=20000)
+
+
+def test_deleting_a_result_removes_its_cached_thumbnail(qtbot, open_window, monkeypatch):
+    from fal_desktop.ui.thumbnails import cache_file
+
+    window = open_window()
+    row = _run(qtbot, window, "short lived")
+    thumbs = window.session_ui.thumbnails
+    qtbot.waitUntil(lambda: bool(_gallery(window)), timeout=5000)
+    thumbs.get(row.files[0])
+    qtbot.waitUntil(lambda: thumbs.get(row.files[0]) is not None, timeout=10000)
+    cached = cache_file(thumbs.folder, row.files[0], thumbs.side)
+    assert cached.is_file()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.session_ui.act("delete", window.manager.store.get(row.job.id))
+    assert not cached.exists() and not Path(row.files[0]).exists()
+
+
+def test_vary_the_prompt_one_per_line(qtbot, open_window):
+    from fal_desktop.ui.run_dialogs import VaryDialog
+
+    window = open_window()
+    row = _run(qtbot, window, "a cat")
+    job = window.manager.store.get(row.job.id)
+    dialog = VaryDialog(window.catalog.cached(job.endpoint_id), job.inputs)
+    qtbot.addWidget(dialog)
+    dialog.parameter.setCurrentIndex(dialog.parameter.findData("prompt"))
+    assert "one per line" in dialog.problem.text()
+    dialog.values.setPlainText("a cat, sitting\na dog, running")
+    runs = dialog.runs()
+    assert [r["prompt"] for r in runs] == ["a cat, sitting", "a dog, running"]
+    jobs = window.session_ui.vary(job, runs)
+    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in jobs), timeout=30000)
+    assert [window.session_ui.row.cells[j.id].heading.text() for j in jobs] == [
+        "prompt = a cat, sitting", "prompt = a dog, running"]

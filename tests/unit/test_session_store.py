@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 
 import pytest
@@ -11,7 +12,7 @@ from PIL import Image
 from fal_desktop.core.export import export_session
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.saving import read_metadata
-from fal_desktop.core.sessions import SessionStore
+from fal_desktop.core.sessions import SessionBusy, SessionStore, short_time
 
 
 @pytest.fixture
@@ -61,17 +62,36 @@ def test_search_by_prompt_text_or_name(stores, tmp_path):
     assert len(sessions.search("  ")) == 2
 
 
-def test_delete_removes_finished_runs_and_files_but_keeps_unfinished(stores, tmp_path):
+def test_delete_removes_runs_and_files_but_not_while_a_run_is_going(stores, tmp_path):
     jobs, sessions = stores
     session = sessions.create()
     done = _run(jobs, session.id, "done", tmp_path)
     running = _run(jobs, session.id, "still running", tmp_path, state=JobState.RUNNING)
+    with pytest.raises(SessionBusy, match="1 run is still going"):
+        sessions.delete(session.id)
+    assert jobs.get(done.id) is not None and sessions.get(session.id) is not None  # nothing lost
+    jobs.update(running.id, state=JobState.COMPLETED)
     deleted = sessions.delete(session.id)
-    assert [j.id for j in deleted] == [done.id]
-    assert jobs.get(done.id) is None and not any(p for p in done.files if __import__("os").path.exists(p))
-    kept = jobs.get(running.id)
-    assert kept is not None and kept.session_id is None  # still followed, never lost
+    assert {j.id for j in deleted} == {done.id, running.id}
+    assert jobs.get(done.id) is None and not any(os.path.exists(p) for p in done.files)
     assert sessions.get(session.id) is None
+
+
+def test_search_needs_every_word_somewhere_in_the_session(stores, tmp_path):
+    jobs, sessions = stores
+    sea = sessions.create("Sea")
+    _run(jobs, sea.id, "a lighthouse at dusk", tmp_path)
+    _run(jobs, sea.id, "fog over the bay", tmp_path)
+    assert [s.name for s in sessions.search("lighthouse fog")] == ["Sea"]  # words from two runs
+    assert [s.name for s in sessions.search("sea  BAY")] == ["Sea"]  # the name counts too
+    assert sessions.search("lighthouse desert") == []
+
+
+def test_times_are_written_the_same_on_every_platform():
+    import time as clock
+
+    moment = clock.mktime((2026, 12, 1, 9, 5, 0, 0, 0, -1))
+    assert short_time(moment) == "1 Dec 09:05"
 
 
 def test_delete_one_run(stores, tmp_path):
@@ -96,6 +116,16 @@ def test_latest_or_new(stores):
     assert sessions.latest_or_new("gone").id == made.id
     other = sessions.create()
     assert sessions.latest_or_new(made.id).id == made.id and other.id != made.id
+
+
+def test_export_folder_names_are_safe_for_any_session_name(stores, tmp_path):
+    jobs, sessions = stores
+    for name, folder in (("Ideas {v2", "Ideas {v2"), ("set {0}", "set {0}"), ("Boats: draft?", "Boats_ draft_"),
+                         ("x" * 300, "x" * 80)):
+        session = sessions.create(name)
+        _run(jobs, session.id, "one", tmp_path)
+        result = export_session(session, sessions.runs(session.id), tmp_path / "out")
+        assert result.folder.name == folder and len(result.files) == 1
 
 
 def test_export_writes_images_with_metadata_and_a_json(stores, tmp_path):
