@@ -136,8 +136,7 @@ class GalleryView(QListView):
         self.setUniformItemSizes(True)
         self.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
         # Room for the picture and one line of caption (elided), whatever the font.
-        self.setGridSize(QSize(THUMB_SIDE + 12, THUMB_SIDE + self.fontMetrics().height() + 14))
-        self.setSpacing(4)
+        self.setGridSize(QSize(THUMB_SIDE + 12, THUMB_SIDE + 2 * self.fontMetrics().height() + 8))
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -9,9 +9,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.core.paths import is_local_file
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 
-__all__ = ["JobRow", "JobsModel", "COLUMNS", "row_of"]
+__all__ = ["JobRow", "JobsModel", "COLUMNS", "local_input_image", "row_of"]
 
 COLUMNS = ("Model", "Input", "State", "Queue", "Elapsed", "Progress")
 
@@ -60,6 +61,11 @@ class JobRow:
 
     def elapsed(self) -> float:
         return (self.ended or time.monotonic()) - self.started
+
+
+def local_input_image(job: JobRecord) -> str | None:
+    """The local input image of an upscale job (its "before"), if it had one."""
+    return next((v for k, v in job.inputs.items() if "image" in k and is_local_file(v)), None)
 
 
 def row_of(job: JobRecord) -> JobRow:

@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # the rest is imported when the window is finished (see finis
     from collections.abc import Callable
 
     from fal_desktop.core.catalog import Catalog
-    from fal_desktop.core.jobstore import JobRecord
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.secrets import ApiKeyStore
     from fal_desktop.core.sessions import SessionStore
@@ -269,8 +268,10 @@ class MainWindow(QMainWindow, WindowSaving):
 
     def show_result(self, row: JobRow | None) -> None:
         """Show a job's result large: the compare view for an upscale, else the image."""
+        from fal_desktop.ui.jobs_model import local_input_image
+
         after = row.files[0] if row and row.files else None
-        before = self.before_image_of(row.job) if after else None
+        before = local_input_image(row.job) if after else None
         if after and before:
             self.results.setCurrentWidget(self.compare)
             seconds = row.elapsed() if row.ended else None
@@ -279,13 +280,6 @@ class MainWindow(QMainWindow, WindowSaving):
             self.results.setCurrentWidget(self.result_view)
             self.result_view.show_file(after)
         self.session_ui.shown(row.job if row else None)
-
-    @staticmethod
-    def before_image_of(job: JobRecord) -> str | None:
-        """The local input image of an upscale job, if it had one."""
-        from fal_desktop.core.paths import is_local_file
-
-        return next((v for k, v in job.inputs.items() if "image" in k and is_local_file(v)), None)
 
     # -- dropping and pasting images to upscale -----------------------------------------
 
@@ -386,6 +380,14 @@ class MainWindow(QMainWindow, WindowSaving):
             state = self.settings.value(f"splitter/{name}")
             if state is not None and name in splitters:
                 splitters[name].restoreState(state)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        """A narrower window takes width from the sessions panel too, not only from the form."""
+        super().resizeEvent(event)
+        left, right = self.main.sizes()
+        most = max(200, (left + right) // 4)
+        if right > most:
+            self.main.setSizes([left + right - most, most])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())

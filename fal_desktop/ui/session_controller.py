@@ -23,7 +23,7 @@ from fal_desktop.forms.fields import INT_LIMIT
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.comparison_row import ComparisonRow
 from fal_desktop.ui.gallery import GalleryItem
-from fal_desktop.ui.jobs_model import row_of
+from fal_desktop.ui.jobs_model import local_input_image, row_of
 from fal_desktop.ui.result_bar import ResultBar
 from fal_desktop.ui.run_dialogs import CompareModelsDialog, VaryDialog
 from fal_desktop.ui.session_panel import SessionPanel
@@ -205,7 +205,7 @@ class SessionController(QObject):
         """The window shows this job's result now: the result bar acts on it."""
         job = (self.sessions.jobs.get(job.id) or job) if job is not None else None
         self.current = job
-        upscaled = job is not None and self.window.before_image_of(job) is not None
+        upscaled = job is not None and local_input_image(job) is not None
         row_on_screen = self.window.results.currentWidget() is self.row
         self.bar.set_result(job is not None and job.state is JobState.COMPLETED and bool(job.files),
                             grouped=bool(job and job.group_id) and not row_on_screen, upscaled=upscaled)

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtGui import QImage, QImageReader, QPainter, QPixmap
 
 from fal_desktop.ui.image_view import read_image
 
@@ -103,10 +103,22 @@ class ThumbnailCache(QObject):
 
     def _done(self, source: str, image: QImage) -> None:
         self._pending.discard(source)
-        self._images[source] = QPixmap.fromImage(image)  # once, on the GUI thread
+        self._images[source] = self._squared(image)  # once, on the GUI thread
         while len(self._images) > KEEP_IN_MEMORY:
             self._images.popitem(last=False)
         self.ready.emit(source)
+
+    def _squared(self, image: QImage) -> QPixmap:
+        """The thumbnail centred on a clear square, so every gallery tile is the same size and
+        the captions line up."""
+        if image.isNull():
+            return QPixmap()  # the gallery shows its placeholder
+        square = QPixmap(self.side, self.side)
+        square.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(square)
+        painter.drawImage((self.side - image.width()) // 2, (self.side - image.height()) // 2, image)
+        painter.end()
+        return square
 
     def forget(self, source: str) -> None:
         self._images.pop(source, None)
