@@ -7,6 +7,7 @@ manager, the model panel and the session store, never to the network.
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from pathlib import Path
@@ -221,7 +222,7 @@ class SessionController(QObject):
         self.window.show_result(row_of(job))
 
     def show_group(self, group_id: str, selected: str | None = None) -> None:
-        jobs = self.sessions.group(group_id)
+        jobs = self._group(group_id)
         if jobs:
             self.row.show_group(group_id, jobs, selected)
             self.window.results.setCurrentWidget(self.row)
@@ -231,7 +232,15 @@ class SessionController(QObject):
 
     def _refresh_row(self) -> None:
         selected = self.current.id if self.current else None
-        self.row.show_group(self.row.group_id, self.sessions.group(self.row.group_id), selected)
+        self.row.show_group(self.row.group_id, self._group(self.row.group_id), selected)
+
+    def _group(self, group_id: str) -> list[JobRecord]:
+        """A group's runs in order; a retry takes the place of the run it retried (a dict keeps
+        the place of a key's first entry when the key is given a new value)."""
+        slots: dict[str, JobRecord] = {}
+        for job in self.sessions.group(group_id):  # oldest first
+            slots[json.dumps([job.endpoint_id, job.inputs], sort_keys=True)] = job
+        return list(slots.values())
 
     def _picked_in_row(self, job_id: str) -> None:
         self.shown(self.sessions.jobs.get(job_id))

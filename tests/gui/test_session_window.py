@@ -394,3 +394,16 @@ def test_vary_the_prompt_one_per_line(qtbot, open_window):
     qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in jobs), timeout=30000)
     assert [window.session_ui.row.cells[j.id].heading.text() for j in jobs] == [
         "prompt = a cat, sitting", "prompt = a dog, running"]
+
+
+def test_a_retried_run_takes_its_place_in_the_row(qtbot, open_window, emulator):
+    window = open_window()
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    window.model_panel.form.fields["prompt"].set_value("retry me")
+    first, second = window.session_ui.compare_models(["fal-ai/flux/schnell", "fal-ai/fast-sdxl"])
+    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in (first, second)),
+                    timeout=30000)
+    again = window.manager.retry(first.id)  # as the jobs panel's Retry does
+    qtbot.waitUntil(lambda: window.manager.store.get(again.id).state.finished, timeout=20000)
+    window.session_ui.show_group(first.group_id)
+    assert list(window.session_ui.row.cells) == [again.id, second.id]
