@@ -1,8 +1,8 @@
 """A session's results as a grid of thumbnails, the newest first.
 
 Signals (GalleryView):
-    result_activated(GalleryItem): the user clicked a result (show it large).
-    action_requested(str, GalleryItem): one of :data:`RESULT_ACTIONS` was picked.
+    result_activated(GalleryItem): the user clicked a result or pressed Enter on it (show it large).
+    action_requested(str, GalleryItem): one of :data:`RESULT_ACTIONS` was picked (Delete key: delete).
 """
 
 from __future__ import annotations
@@ -154,6 +154,13 @@ class GalleryView(QListView):
         row = self.model().row_of(job_id, index)
         if row >= 0:
             self.setCurrentIndex(self.model().index(row))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        item = self.current_item()
+        if item is not None and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.action_requested.emit("delete", item)  # asks first
+            return
+        super().keyPressEvent(event)
 
     def _clicked(self, index: QModelIndex) -> None:
         item = index.data(Qt.ItemDataRole.UserRole)

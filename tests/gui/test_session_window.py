@@ -292,7 +292,9 @@ def test_delete_a_result_and_a_session(qtbot, open_window, monkeypatch):
     window.session_ui.act("delete", window.manager.store.get(gone.job.id))
     assert len(_gallery(window)) == 2  # said no: nothing happened
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    window.session_ui.act("delete", window.manager.store.get(gone.job.id))
+    gallery = window.session_ui.panel.gallery
+    gallery.select(gone.job.id)
+    qtbot.keyClick(gallery, Qt.Key.Key_Delete)  # the Delete key on the selected tile
     assert [i.job.id for i in _gallery(window)] == [keep.job.id]
     assert not any(Path(f).exists() for f in gone.files)
     assert window.jobs_model.row_for(gone.job.id) is None
