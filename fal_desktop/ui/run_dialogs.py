@@ -21,6 +21,19 @@ VARIABLE_KINDS = ("slider", "number", "enum", "bool", "seed", "image_size", "pro
 MAX_RUNS = 8
 
 
+def _problem_and_buttons(dialog: QDialog, layout: QVBoxLayout, on_ok) -> tuple[QLabel, QDialogButtonBox]:
+    """The line that says what is wrong, and OK/Cancel, at the bottom of a dialog."""
+    problem = QLabel(dialog)
+    problem.setWordWrap(True)
+    problem.setStyleSheet("color: #c62828;")
+    layout.addWidget(problem)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return problem, buttons
+
+
 class CompareModelsDialog(QDialog):
     """Pick the text-to-image models to run one prompt on (two to eight)."""
 
@@ -46,14 +59,7 @@ class CompareModelsDialog(QDialog):
         self.models.itemChanged.connect(self._update)
         self.prompt.textChanged.connect(self._update)
         layout.addWidget(self.models, 1)
-        self.problem = QLabel(self)
-        self.problem.setStyleSheet("color: #c62828;")
-        layout.addWidget(self.problem)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                                        QDialogButtonBox.StandardButton.Cancel, self)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
+        self.problem, self.buttons = _problem_and_buttons(self, layout, self.accept)
         self.resize(460, 420)
         self._update()
 
@@ -154,15 +160,7 @@ class VaryDialog(QDialog):
         form.addRow("Parameter", self.parameter)
         form.addRow("Values", self.values)
         layout.addLayout(form)
-        self.problem = QLabel(self)
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c62828;")
-        layout.addWidget(self.problem)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                                        QDialogButtonBox.StandardButton.Cancel, self)
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
+        self.problem, self.buttons = _problem_and_buttons(self, layout, self._accept)
         self.parameter.currentIndexChanged.connect(self._suggest)
         self.values.textChanged.connect(self._check)
         preferred = next((i for i, s in enumerate(self.specs) if s.name == "guidance_scale"), 0)
