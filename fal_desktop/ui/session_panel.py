@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSplitter,
-    QToolButton, QVBoxLayout, QWidget, QMenu,
+    QApplication, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QPushButton,
+    QSplitter, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolButton, QVBoxLayout, QWidget,
 )
 
 from fal_desktop.core.sessions import Session, SessionStore
@@ -21,6 +22,32 @@ from fal_desktop.ui.gallery import GalleryModel, GalleryView
 from fal_desktop.ui.thumbnails import ThumbnailCache
 
 __all__ = ["SessionPanel"]
+
+
+class _SessionDelegate(QStyledItemDelegate):
+    """A session as two lines: its name, then its count and time, smaller and quieter."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        name, _, summary = opt.text.partition("\n")
+        metrics = opt.fontMetrics
+        line = metrics.height()
+        opt.text = name  # the style draws the row and the name (elided), aligned to the top line
+        opt.displayAlignment = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        quiet = QColor(opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        quiet.setAlphaF(0.8 if selected else 0.55)
+        painter.save()
+        painter.setPen(quiet)
+        painter.drawText(opt.rect.adjusted(6, line + 5, -6, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop |
+                         Qt.TextFlag.TextDontClip, metrics.elidedText(summary, Qt.TextElideMode.ElideRight, opt.rect.width() - 12))
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
+        return QSize(120, 2 * option.fontMetrics.height() + 14)
 
 
 class SessionPanel(QWidget):
@@ -66,6 +93,7 @@ class SessionPanel(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.list = QListWidget(self.splitter)
         self.list.setUniformItemSizes(True)
+        self.list.setItemDelegate(_SessionDelegate(self.list))
         self.list.currentItemChanged.connect(self._current_changed)
         box = QWidget(self.splitter)
         inner = QVBoxLayout(box)
