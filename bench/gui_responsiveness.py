@@ -3,13 +3,14 @@ jobs stream logs and 50 one-megapixel results plus one 8192×8192 result arrive.
 same window idle, in the same run. The emulator runs in its own process.
 Prints a table and writes ``bench/results/gui_responsiveness.json``.
 
-    python bench/gui_responsiveness.py [--server-nice] [--render-each]
+    python bench/gui_responsiveness.py [--server-nice] [--render-each] [--engine-process]
 
 The emulator stands in for fal's servers, which do not share the user's cores. By default it
 draws and encodes each picture size once and serves copies (``--render-once``); with
 ``--render-each`` it draws every result, which on a 2-core machine takes most of a core from
 the GUI thread (about 6 s of CPU in an 8 s run). ``--server-nice`` runs it at the lowest CPU
-priority.
+priority. ``--engine-process`` runs the jobs engine in a child process (a prototype, Linux
+only, ``bench/prototypes/engine_process/``) instead of a thread of the GUI process.
 """
 
 from __future__ import annotations
@@ -87,7 +88,14 @@ def main() -> int:
             paths = AppPaths.under(Path(tmp)).ensure()
             store = JobStore(paths.data / "jobs.sqlite3")
             keys = ApiKeyStore(environ={"FAL_KEY": KEY})
-            manager = JobManager(store, lambda: FalClient(keys.get, hosts), paths.outputs, max_in_flight=256)
+            if "--engine-process" in sys.argv[1:]:  # the prototype: bench/prototypes/engine_process
+                sys.path.insert(0, str(Path(__file__).resolve().parent / "prototypes" / "engine_process"))
+                from proc_manager import ProcJobManager
+
+                manager = ProcJobManager(store, hosts, KEY, paths.outputs, max_in_flight=256,
+                                         store_path=paths.data / "jobs.sqlite3")
+            else:
+                manager = JobManager(store, lambda: FalClient(keys.get, hosts), paths.outputs, max_in_flight=256)
             window = MainWindow(paths=paths, catalog=Catalog(paths.schema_cache, hosts), manager=manager,
                                 key_store=keys, settings=QSettings(str(paths.config / "w.ini"), QSettings.Format.IniFormat))
             window.show()
@@ -111,6 +119,8 @@ def main() -> int:
         emulator.terminate()
         emulator.wait(timeout=30)
         emulator.stdout.close()
+    engine = "a child process" if "--engine-process" in sys.argv[1:] else "a thread"
+    print(f"jobs engine in {engine}")
     print(f"GUI heartbeat every {INTERVAL_MS} ms; {done} of {len(jobs)} jobs finished "
           "(200 streaming logs, 50 at 1 MP, one 8192×8192); emulator at "
           f"{'lowest' if server_nice else 'normal'} CPU priority, "
