@@ -9,18 +9,15 @@ from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 __all__ = ["ImageView", "read_image"]
 
 
-def read_image(path: str, size: QSize | None = None, *, max_side: int | None = None) -> QImage:
+def read_image(path: str, size: QSize | None = None) -> QImage:
     """Decode an image file in any thread: upright (EXIF), no 256 MB allocation cap.
 
-    ``size`` or ``max_side`` decode straight to a smaller size. Qt does that without holding
-    Python's GIL, unlike ``QImage.scaled`` which would stall the GUI thread meanwhile.
+    ``size`` decodes straight to a smaller size. Qt does that without holding Python's GIL,
+    unlike ``QImage.scaled`` which would stall the GUI thread meanwhile.
     """
     reader = QImageReader(path)
     reader.setAutoTransform(True)
     QImageReader.setAllocationLimit(0)
-    full = reader.size()
-    if size is None and max_side is not None and full.isValid() and max(full.width(), full.height()) > max_side:
-        size = full.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio)
     if size is not None and size.isValid():
         reader.setScaledSize(size)
     return reader.read()
