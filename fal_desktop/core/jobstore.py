@@ -218,6 +218,16 @@ class JobStore:
         with self.transaction() as db:
             db.execute(f"UPDATE jobs SET {', '.join(columns)} WHERE id = ?", (*values, job_id))
 
+    def finish_unless_finished(self, job_id: str, state: JobState, finished_at: float) -> bool:
+        """Mark a job finished (cancelled, say) unless it already is: a result that just landed
+        is never overwritten. Returns whether the job was changed."""
+        done = tuple(s.value for s in JobState if s.finished)
+        with self.transaction() as db:
+            changed = db.execute(
+                "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ? AND state NOT IN (?, ?, ?)",
+                (JobState(state).value, finished_at, job_id, *done)).rowcount
+        return changed > 0
+
     def get(self, job_id: str) -> JobRecord | None:
         with self._lock:
             row = self._db.execute(

@@ -232,11 +232,15 @@ async def run_job(ctx: JobContext, job: JobRecord) -> None:
 
 
 async def cancel_job(ctx: JobContext, job: JobRecord) -> None:
-    """Ask fal to cancel (when it has the job) and mark the job cancelled."""
+    """Ask fal to cancel (when it has the job) and mark the job cancelled, unless it finished
+    first: a Cancel that arrives just after the result never throws the result away."""
+    stored = ctx.store.get(job.id)
+    if stored is None or stored.state.finished:
+        return
     if job.request_id:
         try:
             await ctx.client.cancel(ctx.client.handle_for(job.endpoint_id, job.request_id))
         except FalError:
             pass  # already finished or gone: the job is still cancelled for the user
-    ctx.store.update(job.id, state=JobState.CANCELLED, finished_at=time.time())
-    ctx.emit(JobUpdate(job.id, JobState.CANCELLED, message="Cancelled"))
+    if ctx.store.finish_unless_finished(job.id, JobState.CANCELLED, time.time()):
+        ctx.emit(JobUpdate(job.id, JobState.CANCELLED, message="Cancelled"))

@@ -24,7 +24,7 @@ def read_image(path: str, size: QSize | None = None) -> QImage:
 
 
 class _Decoded(QObject):
-    done = Signal(str, QImage, QSize)  # path, the picture fitted to the view, the file's own size
+    done = Signal(str, QImage, QSize, QSize)  # path, picture fitted to the view, file's size, box
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -61,7 +61,7 @@ class _DecodeTask(QRunnable):
             full = full.transposed()
         image = read_image(self.path, size) if size.isValid() else QImage()
         try:
-            self.signals.done.emit(self.path, image, full)
+            self.signals.done.emit(self.path, image, full, self.box)
         except RuntimeError:
             pass  # the view was closed while this decoded
 
@@ -117,9 +117,11 @@ class ImageView(QLabel):
         self.setText("Loading…")
         self._pool.start(_DecodeTask(path, self._signals, self._box()))
 
-    def _on_decoded(self, path: str, image: QImage, full: QSize) -> None:
+    def _on_decoded(self, path: str, image: QImage, full: QSize, box: QSize) -> None:
         if path != self._path:
             return
+        if box != self._box():
+            self._refit.start()  # the view changed size while this decoded: fit it again
         if image.isNull():
             self._image, self._source_size = QImage(), QSize()
             self.setText("This result could not be shown: it is not an image this app can read.")
@@ -130,7 +132,7 @@ class ImageView(QLabel):
         self.setPixmap(pixmap)
 
     def _start_refit(self) -> None:
-        if self._path and not self._image.isNull():
+        if self._path:  # also while the first decode runs: it was sized for the old box
             self._pool.start(_DecodeTask(self._path, self._signals, self._box()))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)

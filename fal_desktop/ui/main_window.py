@@ -396,6 +396,7 @@ class MainWindow(QMainWindow, WindowSaving):
                 self.settings.setValue(f"splitter/{name}", splitter.saveState())
             self.model_panel._remember()
             self.session_ui.shutdown()
+            self.saver.wait_idle()  # a save or auto-save under way finishes its file
         self.settings.sync()
         self._closed = True
         super().closeEvent(event)

@@ -38,3 +38,20 @@ def test_files_replaced_before_their_turn_are_not_decoded(qtbot, tmp_path):
     qtbot.waitUntil(lambda: not view.image.isNull(), timeout=5000)
     assert decoded == [paths[-1]]
     assert (view.image.width(), view.image.height()) == (64, 48) and view.path == paths[-1]
+
+
+def test_a_resize_while_decoding_ends_with_the_picture_fitted_to_the_new_size(qtbot, tmp_path):
+    path = tmp_path / "big.png"
+    Image.new("RGB", (2400, 2400), "navy").save(path)
+    view = ImageView()
+    qtbot.addWidget(view)
+    view.resize(300, 300)
+    view.show()
+    gate = threading.Event()
+    view._pool.start(_Gate(gate))  # the decode is held back until after the resize
+    view.show_file(str(path))
+    view.resize(900, 900)  # e.g. the window is maximised while the result loads
+    qtbot.wait(120)  # the refit timer fires while the first decode still waits
+    gate.set()
+    qtbot.waitUntil(lambda: view.image.width() == 900, timeout=10000)
+    assert view.source_size.width() == 2400

@@ -153,3 +153,23 @@ def test_the_key_is_never_written_anywhere(qtbot, open_window, tmp_path, caplog)
             data = (Path(root) / name).read_bytes()
             assert not any(part.encode() in data for part in secret_parts), name
     assert not any(part in caplog.text for part in secret_parts)
+
+
+def test_cancel_that_arrives_just_after_the_result_keeps_the_result(qtbot, open_window):
+    import time
+
+    window = open_window()
+    manager = window.manager
+    job = manager.submit("fal-ai/flux/schnell", {"prompt": "a cat", "image_size": "square"})
+    # The GUI thread is busy (no events): the job completes on the loop thread meanwhile, and
+    # the window still shows it running when the user clicks Cancel.
+    deadline = time.time() + 20
+    while time.time() < deadline and manager.store.get(job.id).state is not JobState.COMPLETED:
+        time.sleep(0.02)
+    assert manager.store.get(job.id).state is JobState.COMPLETED
+    manager.cancel(job.id)
+    time.sleep(0.5)
+    qtbot.wait(200)
+    stored = manager.store.get(job.id)
+    assert stored.state is JobState.COMPLETED and stored.files
+    assert window.jobs_model.row_for(job.id).state is JobState.COMPLETED
