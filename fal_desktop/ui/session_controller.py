@@ -40,6 +40,16 @@ SHARED_INPUTS = ("prompt", "negative_prompt", "image_size", "seed", "num_images"
 DEFAULT_COMPARE = ("fal-ai/flux/schnell", "fal-ai/fast-sdxl", "fal-ai/fast-lightning-sdxl")
 
 
+def as_made(job: JobRecord, *, takes_seed: bool) -> dict[str, Any]:
+    """The run's input with the seed it was made with (fal's answer, when the model takes one),
+    so running it again changes nothing unless asked."""
+    values = dict(job.inputs)
+    seed = seed_of(job.output, job.inputs)
+    if takes_seed and isinstance(seed, int):
+        values["seed"] = seed
+    return values
+
+
 class _Exported(QObject):
     done = Signal(str, bool)
 
@@ -277,16 +287,12 @@ class SessionController(QObject):
             return False
         panel.select_model(job.endpoint_id)
         form = panel.form
-        values = dict(job.inputs)
-        seed = seed_of(job.output, job.inputs)
-        if "seed" in form.fields:
-            if new_seed:
+        values = as_made(job, takes_seed="seed" in form.fields)
+        if new_seed and "seed" in form.fields:
+            fresh = random.randrange(INT_LIMIT)
+            while fresh == values.get("seed"):
                 fresh = random.randrange(INT_LIMIT)
-                while fresh == seed:
-                    fresh = random.randrange(INT_LIMIT)
-                values["seed"] = fresh
-            elif isinstance(seed, int):
-                values["seed"] = seed
+            values["seed"] = fresh
         notes = form.set_value(values)
         what = " with a new seed" if new_seed else " with its seed" if "seed" in values else ""
         self.window.notice.show_message(" ".join([f"The parameters of that run are in the form{what}."] + notes),
@@ -298,10 +304,7 @@ class SessionController(QObject):
         schema = self.window.catalog.cached(job.endpoint_id)
         if schema is None:
             return []
-        base = dict(job.inputs)
-        seed = seed_of(job.output, job.inputs)
-        if isinstance(seed, int) and "seed" in (schema.input_schema.get("properties") or {}):
-            base["seed"] = seed  # only the varied parameter changes
+        base = as_made(job, takes_seed="seed" in (schema.input_schema.get("properties") or {}))
         if runs is None:
             dialog = VaryDialog(schema, base, self.window)
             if dialog.exec() != VaryDialog.DialogCode.Accepted:

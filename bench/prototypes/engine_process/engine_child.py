@@ -12,7 +12,6 @@ import asyncio
 import ctypes
 import gc
 import json
-import os
 import pickle
 import signal
 import socket

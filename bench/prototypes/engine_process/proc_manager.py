@@ -6,7 +6,6 @@ over a socketpair; the GUI thread reads them from a QSocketNotifier and unpickle
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import socket
 import struct
