@@ -36,7 +36,7 @@ def test_a_burst_of_updates_arrives_whole_in_order_and_batched(qtbot, manager):
 
     async def burst():
         for update in sent:
-            manager._ctx.emit(update)
+            manager._scheduler.ctx.emit(update)
             if update.new_logs[0].message.endswith("00"):
                 await asyncio.sleep(0.03)  # a pause: a later batch
 
@@ -54,8 +54,8 @@ def test_updates_pending_at_shutdown_are_still_delivered(qtbot, manager):
     manager._jobs[job.id] = job
 
     async def two():
-        manager._ctx.emit(JobUpdate(job.id, JobState.RUNNING))
-        manager._ctx.emit(JobUpdate(job.id, JobState.CANCELLED, message="Cancelled"))
+        manager._scheduler.ctx.emit(JobUpdate(job.id, JobState.RUNNING))
+        manager._scheduler.ctx.emit(JobUpdate(job.id, JobState.CANCELLED, message="Cancelled"))
 
     manager._loop.submit(two()).result(10)
     manager.shutdown()

@@ -1,0 +1,112 @@
+"""What runs jobs on an asyncio loop, wherever that loop lives (a thread or the engine process).
+
+- :class:`JobScheduler` starts, holds back (pause), cancels and waits for job tasks, at most
+  ``max_in_flight`` at a time.
+- :class:`UpdateBatcher` collects the updates jobs emit and hands them on at most once per
+  frame: 200 jobs streaming logs would otherwise wake the GUI thousands of times a second.
+  None is dropped, merged or reordered.
+
+No Qt here: both the in-process manager and the engine process use these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.jobs.runner import JobContext, cancel_job, run_job
+
+__all__ = ["FRAME_SECONDS", "JobScheduler", "UpdateBatcher"]
+
+FRAME_SECONDS = 1 / 60  # the most often updates are handed on
+
+
+class UpdateBatcher:
+    """``emit(update)`` from the loop; ``send(batch)`` is called with the updates of a frame."""
+
+    def __init__(self, send: Callable[[list[JobUpdate]], None], frame: float = FRAME_SECONDS) -> None:
+        self._send = send
+        self._frame = frame
+        self._pending: list[JobUpdate] = []
+        self._last = 0.0
+        self._scheduled = False
+
+    def emit(self, update: JobUpdate) -> None:
+        self._pending.append(update)
+        if not self._scheduled:
+            self._scheduled = True
+            wait = self._last + self._frame - time.monotonic()
+            asyncio.get_running_loop().call_later(max(0.0, wait), self.flush)
+
+    def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        self._scheduled = False
+        self._last = time.monotonic()
+        if batch:
+            self._send(batch)
+
+
+class JobScheduler:
+    """Job tasks on the running loop. Create it, and call everything, on the loop."""
+
+    def __init__(self, ctx: JobContext, max_in_flight: int = 16) -> None:
+        self.ctx = ctx
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._go = asyncio.Event()
+        self._go.set()
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._jobs: dict[str, JobRecord] = {}
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    def start(self, job: JobRecord) -> None:
+        async def guarded() -> None:
+            if job.state is JobState.PENDING:  # not sent yet: wait while paused, then for a slot
+                await self._go.wait()
+            async with self._slots:
+                if job.state is JobState.PENDING:
+                    await self._go.wait()
+                await run_job(self.ctx, job)
+
+        self._jobs[job.id] = job
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _t, jid=job.id: self._done(jid, _t))
+
+    def _done(self, job_id: str, task: asyncio.Task[Any]) -> None:
+        if self._tasks.get(job_id) is task:
+            del self._tasks[job_id]
+            self._jobs.pop(job_id, None)
+
+    def cancel(self, job_id: str, job: JobRecord | None = None) -> None:
+        """Stop following the job, ask fal to cancel it and mark it cancelled (unless done)."""
+        task = self._tasks.pop(job_id, None)
+        job = self._jobs.pop(job_id, None) or job
+        if task is not None:
+            task.cancel()
+        if job is not None:
+            asyncio.get_running_loop().create_task(cancel_job(self.ctx, job))
+
+    def pause(self) -> None:
+        """Hold back jobs that have not been sent yet (running ones go on)."""
+        self._go.clear()
+
+    def resume(self) -> None:
+        self._go.set()
+
+    async def stop_all(self) -> None:
+        """Stop following every job; what is unfinished stays so in the store (resumable)."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def idle(self) -> None:
+        while self._tasks:
+            await asyncio.sleep(0.02)
