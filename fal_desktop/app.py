@@ -16,6 +16,7 @@ from fal_desktop import __version__
 __all__ = ["main", "parse_args"]
 
 SANDBOX_KEY = "sandbox-key:local-only"
+ENGINE_FLAG = "--jobs-engine"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -51,7 +52,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == [ENGINE_FLAG]:  # the window's own jobs engine (jobs/engine_process.py)
+        from fal_desktop.jobs.engine_process import main as engine_main
+
+        return engine_main()
+    args = parse_args(argv)
     if args.diagnose:
         print(diagnose())
         return 0
@@ -105,12 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def finish_startup(args: argparse.Namespace, paths, app, window, startup) -> None:
     """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs."""
-    from fal_desktop.api import FalClient
     from fal_desktop.api.hosts import FalHosts
     from fal_desktop.core.catalog import Catalog
     from fal_desktop.core.jobstore import JobStore
     from fal_desktop.core.secrets import ApiKeyStore
-    from fal_desktop.jobs.manager import JobManager
+    from fal_desktop.jobs.process_manager import ProcessJobManager
 
     key_store = ApiKeyStore()
     hosts = FalHosts()
@@ -138,8 +143,7 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup) -> Non
         schema = catalog.cached(endpoint_id)
         return schema.max_file_size() if schema is not None else None
 
-    manager = JobManager(store, lambda: FalClient(key_store.get, hosts), paths.outputs,
-                         max_input_bytes=max_input_bytes)
+    manager = ProcessJobManager(store, hosts, paths.outputs, key=key_store.get, max_input_bytes=max_input_bytes)
     startup.closers.append(manager.shutdown)
     window.finish_setup(
         catalog=catalog,

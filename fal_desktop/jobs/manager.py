@@ -5,6 +5,7 @@ Signals (all delivered on the GUI thread):
     job_updated(JobUpdate): something about a job changed (one emit per update, in order).
     jobs_updated(list[JobUpdate]): the same updates, a batch at a time, right after their
         ``job_updated`` emits. Connect here to redraw once per batch instead of once per update.
+    problem(str): the engine itself is in trouble (it stopped and is being restarted).
 
 Updates reach the GUI thread at most once per frame (``FRAME_SECONDS``, see
 ``jobs/scheduler.py``). Two engines share this surface (:class:`BaseJobManager`):
@@ -41,6 +42,7 @@ class BaseJobManager(QObject):
     job_added = Signal(object)
     job_updated = Signal(object)
     jobs_updated = Signal(object)
+    problem = Signal(str)  # the engine itself is in trouble: a plain sentence for the banner
 
     def __init__(self, store: JobStore, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -66,6 +66,10 @@ class JobScheduler:
         return len(self._tasks)
 
     def start(self, job: JobRecord) -> None:
+        """Run the job (a job already running is not started twice)."""
+        if job.id in self._tasks:
+            return
+
         async def guarded() -> None:
             if job.state is JobState.PENDING:  # not sent yet: wait while paused, then for a slot
                 await self._go.wait()

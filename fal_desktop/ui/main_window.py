@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the rest is imported when the window is finished (see finis
     from fal_desktop.core.secrets import ApiKeyStore
     from fal_desktop.core.sessions import SessionStore
     from fal_desktop.jobs.events import JobUpdate
-    from fal_desktop.jobs.manager import JobManager
+    from fal_desktop.jobs.manager import BaseJobManager
     from fal_desktop.ui.jobs_model import JobRow
     from fal_desktop.ui.key_dialog import ApiKeyDialog, KeyTester
 
@@ -45,7 +45,7 @@ class MainWindow(QMainWindow, WindowSaving):
         *,
         paths: AppPaths,
         catalog: Catalog | None = None,
-        manager: JobManager | None = None,
+        manager: BaseJobManager | None = None,
         key_store: ApiKeyStore | None = None,
         key_tester: KeyTester | None = None,
         sandbox: bool = False,
@@ -103,7 +103,7 @@ class MainWindow(QMainWindow, WindowSaving):
             self.finish_setup(catalog=catalog, manager=manager, key_store=key_store, key_tester=key_tester,
                               sessions=sessions)
 
-    def finish_setup(self, *, catalog: Catalog, manager: JobManager, key_store: ApiKeyStore,
+    def finish_setup(self, *, catalog: Catalog, manager: BaseJobManager, key_store: ApiKeyStore,
                      key_tester: KeyTester | None = None, sessions: SessionStore | None = None) -> None:
         """Build the panels, load the history, resume unfinished jobs, check the key."""
         from fal_desktop.core.form_memory import FormMemory
@@ -133,6 +133,7 @@ class MainWindow(QMainWindow, WindowSaving):
         self.jobs_panel = JobsPanel(self.jobs_model, central)
         self.saver = ResultSaver(self.settings, self)
         self.saver.finished.connect(lambda text, ok: self.notice.show_message(text, info=ok))
+        manager.problem.connect(self.notice.show_message)
         self.autosaver = AutoSaver(self.settings, self.saver, self._session_name, self)
         self.autosave_action.setChecked(self.autosaver.enabled)
         self.autosaver.enabled_changed.connect(self.autosave_action.setChecked)

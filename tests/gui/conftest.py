@@ -13,6 +13,7 @@ from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.emulator import Emulator
 from fal_desktop.jobs.manager import JobManager
+from fal_desktop.jobs.process_manager import ProcessJobManager
 from fal_desktop.ui.main_window import MainWindow
 
 KEY = "window-test-0123:secret-4567-abcdef"
@@ -28,12 +29,18 @@ def emulator():
 def open_window(qtbot, emulator, tmp_path, memory_keyring):
     windows = []
 
-    def make(key=KEY):
+    def make(key=KEY, engine="process"):
+        """A window as the app builds it: its jobs run in an engine process (``engine="thread"``
+        runs them in this process instead)."""
         paths = AppPaths.under(tmp_path / "app").ensure()
         store = ApiKeyStore(environ={"FAL_KEY": key} if key else {})
         jobs = JobStore(paths.data / "jobs.sqlite3")
-        manager = JobManager(jobs, lambda: FalClient(store.get, emulator.hosts,
-                                                     retry=RetryPolicy(base_delay=0.01)), paths.outputs)
+        if engine == "process":
+            manager = ProcessJobManager(jobs, emulator.hosts, paths.outputs, key=store.get,
+                                        retry=RetryPolicy(base_delay=0.01))
+        else:
+            manager = JobManager(jobs, lambda: FalClient(store.get, emulator.hosts,
+                                                         retry=RetryPolicy(base_delay=0.01)), paths.outputs)
         window = MainWindow(paths=paths, catalog=Catalog(paths.schema_cache, emulator.hosts),
                             manager=manager, key_store=store, key_tester=key_tester(emulator.hosts),
                             settings=QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat))

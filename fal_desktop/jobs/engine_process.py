@@ -1,0 +1,165 @@
+"""The jobs engine as a process of its own: ``fal-desktop --jobs-engine`` (started by the window).
+
+It reads messages (``jobs/wire.py``) on stdin and writes them on stdout; stray prints go to
+stderr, so nothing but messages is ever on the wire. Jobs run exactly as in the window's
+thread engine (``JobScheduler`` + ``run_job``) against the same SQLite job store, which both
+processes open in WAL mode. The window writes a job before asking for it to start; this
+process reads it from the store by id and writes every step.
+
+It stops when told to, and when its stdin closes: the window quit or was killed (on Linux
+the kernel also kills it then, in case it is stuck). Unfinished jobs stay in the store and
+are resumed by whichever engine starts next; none is ever sent twice.
+
+No Qt is imported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from fal_desktop.jobs import wire
+
+__all__ = ["main"]
+
+EXIT_GRACE_SECONDS = 10.0  # after stdin closes, the most the clean stop may take
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:  # PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+
+
+def _binary(fd: int) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.setmode(fd, os.O_BINARY)
+
+
+class _Pipe:
+    """stdin read by a thread, stdout written by a thread: the loop never blocks on either."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        _binary(0)
+        self.out_fd = os.dup(1)
+        _binary(self.out_fd)
+        os.dup2(2, 1)  # print() and libraries writing to fd 1 now reach stderr
+        sys.stdout = sys.stderr
+        self.messages: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._loop = loop
+        threading.Thread(target=self._read, name="engine-stdin", daemon=True).start()
+        self._writer = threading.Thread(target=self._write, name="engine-stdout", daemon=True)
+        self._writer.start()
+
+    def _read(self) -> None:
+        reader = wire.LineReader()
+        try:
+            while chunk := os.read(0, 1 << 16):
+                for message in reader.feed(chunk):
+                    self._loop.call_soon_threadsafe(self.messages.put_nowait, message)
+        except (OSError, wire.WireError) as exc:
+            print(f"jobs engine: stdin: {exc}", file=sys.stderr)
+        self._loop.call_soon_threadsafe(self.messages.put_nowait, None)  # the window is gone
+
+    def _write(self) -> None:
+        while (data := self._outbox.get()) is not None:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self.out_fd, view):]
+            except OSError:
+                return  # the window is gone; stdin's end will stop the loop
+
+    def send(self, kind: str, **fields: Any) -> None:
+        self._outbox.put(wire.encode(kind, **fields))
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._outbox.put(None)
+        self._writer.join(timeout)
+
+
+async def _serve(pipe: _Pipe) -> int:
+    from fal_desktop.api import FalClient, FalHosts, RetryPolicy
+    from fal_desktop.core.jobstore import JobStore
+    from fal_desktop.jobs.runner import JobContext
+    from fal_desktop.jobs.scheduler import JobScheduler, UpdateBatcher
+
+    config = await pipe.messages.get()
+    if config is None:
+        return 0
+    if config.get("type") != "configure" or config.get("protocol") != wire.PROTOCOL:
+        pipe.send("error", message=f"This jobs engine speaks protocol {wire.PROTOCOL}; the window sent "
+                                   f"{config.get('type')!r} with protocol {config.get('protocol')!r}.")
+        return 2
+    key: list[str | None] = [config.get("key")]
+    limits: dict[str, int | None] = {}
+    retry = RetryPolicy(**config["retry"]) if config.get("retry") else RetryPolicy()
+    client = FalClient(lambda: key[0], FalHosts(**config["hosts"]), retry=retry)
+    store = JobStore(config["store"])  # the window created and migrated it
+    batcher = UpdateBatcher(lambda batch: pipe.send("updates", updates=[wire.update_to_wire(u) for u in batch]))
+    ctx = JobContext(client, store, Path(config["outputs"]), batcher.emit, lambda endpoint: limits.get(endpoint))
+    scheduler = JobScheduler(ctx, int(config.get("max_in_flight", 16)))
+    pipe.send("hello", protocol=wire.PROTOCOL, pid=os.getpid())
+    try:
+        while (message := await pipe.messages.get()) is not None:
+            kind = message["type"]
+            if kind == "start":
+                for item in message["jobs"]:
+                    limits[item["endpoint"]] = item.get("max_input_bytes")
+                    job = store.get(item["id"])
+                    if job is not None and not job.state.finished:
+                        scheduler.start(job)
+            elif kind == "cancel":
+                scheduler.cancel(message["id"], store.get(message["id"]))
+            elif kind == "key":
+                key[0] = message.get("key")
+            elif kind == "pause":
+                scheduler.pause()
+            elif kind == "resume":
+                scheduler.resume()
+            elif kind == "shutdown":
+                break
+    finally:
+        # If the clean stop hangs (a stuck download), leave anyway: the store can always resume.
+        watchdog = threading.Timer(EXIT_GRACE_SECONDS, lambda: os._exit(3))
+        watchdog.daemon = True
+        watchdog.start()
+        await scheduler.stop_all()
+        await asyncio.sleep(0)  # cancellations that were just started write their state
+        batcher.flush()
+        try:
+            await client.aclose()
+        except Exception:  # noqa: BLE001 (closing a client must not stop the shutdown)
+            pass
+        store.close()
+        pipe.send("bye")
+    return 0
+
+
+def main() -> int:
+    _die_with_parent()
+    import gc
+
+    gc.set_threshold(10_000, 50, 50)  # as the window does once ready (startup.settle_memory)
+
+    async def run() -> int:
+        pipe = _Pipe(asyncio.get_running_loop())
+        try:
+            return await _serve(pipe)
+        finally:
+            pipe.close()
+
+    return asyncio.run(run())

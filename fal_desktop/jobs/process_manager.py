@@ -1,0 +1,254 @@
+"""The job manager the app uses: the jobs run in a child process, the window only listens.
+
+Why a process: the jobs' Python work (parsing status streams, TLS, writing files) holds the
+GIL, and a thread engine in the window's process made the window miss frames while 200 jobs
+streamed logs (``bench/gui_responsiveness.py``). Here the window reads one line of JSON per
+frame from a pipe that Qt watches in C++.
+
+- The engine is ``fal-desktop --jobs-engine`` (``jobs/engine_process.py``), talking
+  ``jobs/wire.py`` over its stdin/stdout; its stderr is the app's.
+- The key and each model's input-size limit are sent as data; the key is re-sent when the
+  key store's answer changes. It never appears on a command line.
+- If the engine dies, it is started again (at once, then after 1, 5 and 30 s if it keeps
+  dying) and follows every unfinished job from the store: nothing is sent twice. The rows
+  say so, and ``problem`` gives the banner a sentence when it happens more than once.
+- The engine ends with the window: told to on ``shutdown``, and by its stdin closing if the
+  window is killed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+
+from fal_desktop.api import FalHosts, RetryPolicy
+from fal_desktop.core.jobstore import JobRecord, JobStore
+from fal_desktop.jobs import wire
+from fal_desktop.jobs.events import JobUpdate, LogEntry
+from fal_desktop.jobs.manager import BaseJobManager
+
+__all__ = ["ProcessJobManager", "engine_command"]
+
+ENGINE_FLAG = "--jobs-engine"  # app.main hands this argument to jobs/engine_process.py
+RESTART_DELAYS = (0.0, 1.0, 5.0, 30.0)  # seconds, by how many times it died in the last minute
+SHUTDOWN_SECONDS = 15
+START_WAIT_MS = 5000
+WRITE_WAIT_MS = 1000  # only reached if the engine stopped reading its stdin
+
+
+def engine_command() -> list[str]:
+    """How to start the engine: this very program with ``--jobs-engine`` (frozen or not)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, ENGINE_FLAG]
+    return [sys.executable, "-m", "fal_desktop", ENGINE_FLAG]
+
+
+class ProcessJobManager(BaseJobManager):
+    engine_started = Signal(int)  # the engine's process id, once it said hello
+
+    def __init__(
+        self,
+        store: JobStore,
+        hosts: FalHosts,
+        outputs_dir: Path,
+        *,
+        key: Callable[[], str | None],
+        max_in_flight: int = 16,
+        max_input_bytes: Callable[[str], int | None] | None = None,
+        retry: RetryPolicy | None = None,
+        command: list[str] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(store, parent)
+        if not isinstance(store.path, Path):
+            raise ValueError("The engine process needs a job store in a file, not in memory.")
+        self._config = {
+            "hosts": asdict(hosts), "store": str(store.path), "outputs": str(outputs_dir),
+            "max_in_flight": max_in_flight, "retry": asdict(retry) if retry else None,
+        }
+        self._command = command or engine_command()
+        self._key = key
+        self._limit = max_input_bytes or (lambda endpoint_id: None)
+        self._paused = False
+        self._deaths: list[float] = []
+        self._cancelled_while_down: set[str] = set()
+        self._proc: QProcess | None = None
+        self._reader = wire.LineReader()
+        self._sent_key: str | None = None
+        self._broken: str | None = None  # an engine of another protocol: restarting cannot help
+        self.pid: int | None = None
+        self._spawn()
+
+    # -- the process ------------------------------------------------------------------
+
+    def _spawn(self) -> None:
+        proc = QProcess(self)
+        proc.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        # Bound methods, not lambdas holding ``proc``: a lambda freed inside the QProcess's own
+        # destructor would drop the last reference to its wrapper and delete it a second time.
+        proc.readyReadStandardOutput.connect(self._on_output)
+        proc.finished.connect(self._on_finished)
+        proc.errorOccurred.connect(self._on_error)
+        self._proc, self._reader, self.pid = proc, wire.LineReader(), None
+        proc.start(self._command[0], self._command[1:])
+        proc.waitForStarted(START_WAIT_MS)  # exec has happened (a few ms): writes now go straight in
+        self._sent_key = self._key()
+        self._write(wire.encode("configure", protocol=wire.PROTOCOL, key=self._sent_key, **self._config))
+        if self._paused:
+            self._write(wire.encode("pause"))
+
+    def _write(self, data: bytes) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        proc.write(data)
+        if proc.state() is QProcess.ProcessState.Running:
+            # Now, not when the event loop next runs: a command must not wait for a busy frame.
+            # The engine reads its stdin all the time, so this does not block.
+            proc.waitForBytesWritten(WRITE_WAIT_MS)
+
+    def _on_output(self) -> None:
+        self._read(self.sender())
+
+    def _on_finished(self, code: int, _status: QProcess.ExitStatus) -> None:
+        self._finished(self.sender(), f"exit code {code}")
+
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error is QProcess.ProcessError.FailedToStart:
+            proc = self.sender()
+            self._finished(proc, proc.errorString())
+
+    def _read(self, proc: QProcess) -> None:
+        data = bytes(proc.readAllStandardOutput().data())
+        if proc is not self._proc or not data:
+            return
+        try:
+            messages = self._reader.feed(data)
+        except wire.WireError as exc:
+            self._garbled(proc, str(exc))
+            return
+        batch: list[JobUpdate] = []
+        for message in messages:
+            kind = message["type"]
+            try:
+                if kind == "updates":
+                    batch += [wire.update_from_wire(u) for u in message["updates"]]
+                elif kind == "hello":
+                    self._hello(message)
+                elif kind == "error":
+                    self._broken = str(message.get("message", "the jobs engine stopped"))
+                    self.problem.emit(f"The jobs engine could not start: {self._broken}")
+            except (wire.WireError, KeyError, TypeError) as exc:
+                self._garbled(proc, str(exc))
+                return
+        if batch:
+            self._deliver(batch)
+
+    def _hello(self, message: dict) -> None:
+        if message.get("protocol") != wire.PROTOCOL:
+            self._broken = (f"it speaks protocol {message.get('protocol')!r}, this window {wire.PROTOCOL} "
+                            "(reinstall fal-desktop)")
+            self.problem.emit(f"The jobs engine could not start: {self._broken}.")
+            self._proc.kill()
+            return
+        self.pid = int(message.get("pid", 0)) or None
+        self.engine_started.emit(self.pid or 0)
+
+    def _garbled(self, proc: QProcess, detail: str) -> None:
+        print(f"fal-desktop: the jobs engine sent something unreadable ({detail}); restarting it",
+              file=sys.stderr)
+        proc.kill()  # finished() follows, and with it the restart
+
+    def _finished(self, proc: QProcess, how: str) -> None:
+        if proc is not self._proc:
+            return
+        self._read(proc)  # its last updates
+        self._proc = None
+        proc.deleteLater()
+        if self._closed:
+            return
+        if self._broken:
+            self._hold_jobs(f"The jobs engine could not start ({self._broken}); these jobs resume "
+                            "when fal-desktop is started again.")
+            return
+        now = time.monotonic()
+        self._deaths = [t for t in self._deaths if now - t < 60] + [now]
+        delay = RESTART_DELAYS[min(len(self._deaths), len(RESTART_DELAYS)) - 1]
+        print(f"fal-desktop: the jobs engine stopped ({how}); starting it again in {delay:.0f} s",
+              file=sys.stderr)
+        self._hold_jobs("The jobs engine stopped unexpectedly and is being restarted; this job "
+                        "carries on where it was (nothing is sent twice).")
+        if len(self._deaths) > 1:
+            self.problem.emit(f"The jobs engine keeps stopping ({how}). It is started again in "
+                              f"{delay:.0f} s; your jobs are kept and carry on.")
+        QTimer.singleShot(int(delay * 1000), self._restart)
+
+    def _hold_jobs(self, sentence: str) -> None:
+        warn = (LogEntry(sentence, "WARN"),)
+        updates = [JobUpdate(job.id, job.state, new_logs=warn) for job in self.unfinished_jobs()]
+        if updates:
+            self._deliver(updates)
+
+    def _restart(self) -> None:
+        if self._closed or self._proc is not None:
+            return
+        self._spawn()
+        cancelled, self._cancelled_while_down = self._cancelled_while_down, set()
+        jobs = [job for job in self.unfinished_jobs() if job.id not in cancelled]
+        if jobs:
+            self._launch(jobs)
+        for job_id in cancelled:
+            self._write(wire.encode("cancel", id=job_id))
+
+    # -- BaseJobManager -----------------------------------------------------------------
+
+    def _sync_key(self) -> None:
+        key = self._key()
+        if key != self._sent_key:
+            self._sent_key = key
+            self._write(wire.encode("key", key=key))
+
+    def _launch(self, jobs: list[JobRecord]) -> None:
+        if self._proc is None:
+            return  # the restart starts every unfinished job
+        self._sync_key()
+        self._write(wire.encode("start", jobs=[
+            {"id": job.id, "endpoint": job.endpoint_id, "max_input_bytes": self._limit(job.endpoint_id)}
+            for job in jobs]))
+
+    def cancel(self, job_id: str) -> None:
+        job = self._jobs.get(job_id)
+        if job is None or job.state.finished:
+            return
+        if self._proc is None:
+            self._cancelled_while_down.add(job_id)
+            return
+        self._sync_key()
+        self._write(wire.encode("cancel", id=job_id))
+
+    def pause(self) -> None:
+        self._paused = True
+        self._write(wire.encode("pause"))
+
+    def resume(self) -> None:
+        self._paused = False
+        self._write(wire.encode("resume"))
+
+    def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        proc = self._proc
+        if proc is None:
+            return
+        self._write(wire.encode("shutdown"))
+        proc.closeWriteChannel()
+        if not proc.waitForFinished(SHUTDOWN_SECONDS * 1000):
+            proc.kill()
+            proc.waitForFinished(2000)
+        self._finished(proc, "shut down")
