@@ -1,5 +1,6 @@
 """Crash drill: the app is killed (SIGKILL) with 50 jobs in flight; started again, it saves all
-50 results and submits none twice. App and emulator run as separate processes."""
+50 results and submits none twice; its jobs engine process ends with it. App and emulator run
+as separate processes."""
 
 from __future__ import annotations
 
@@ -25,6 +26,23 @@ def _count(db_path, sql):
         return 0
 
 
+def _children(pid):
+    return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+
+
+def _ends(pid, seconds=15.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_sigkill_with_fifty_jobs_in_flight(tmp_path):
     images = tmp_path / "images"
     images.mkdir()
@@ -46,8 +64,11 @@ def test_sigkill_with_fifty_jobs_in_flight(tmp_path):
             assert first.poll() is None
             time.sleep(0.1)
         done_before = _count(db, "SELECT count(*) FROM jobs WHERE state = 'completed'")
+        engines = _children(first.pid)  # the jobs engine process
+        assert len(engines) == 1
         first.send_signal(signal.SIGKILL)  # no chance to clean up
         first.wait(timeout=30)
+        assert _ends(engines[0]), "the jobs engine outlived the killed app"
         assert done_before < 50, "the jobs finished before the crash; the drill proves nothing"
 
         second = subprocess.run(base + ["--quit-when-done"], env=env, capture_output=True, text=True,
