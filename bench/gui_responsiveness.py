@@ -3,14 +3,15 @@ jobs stream logs and 50 one-megapixel results plus one 8192×8192 result arrive.
 same window idle, in the same run. The emulator runs in its own process.
 Prints a table and writes ``bench/results/gui_responsiveness.json``.
 
-    python bench/gui_responsiveness.py [--server-nice] [--render-each] [--engine-process]
+    python bench/gui_responsiveness.py [--engine-thread] [--server-nice] [--render-each]
 
 The emulator stands in for fal's servers, which do not share the user's cores. By default it
 draws and encodes each picture size once and serves copies (``--render-once``); with
 ``--render-each`` it draws every result, which on a 2-core machine takes most of a core from
 the GUI thread (about 6 s of CPU in an 8 s run). ``--server-nice`` runs it at the lowest CPU
-priority. ``--engine-process`` runs the jobs engine in a child process (a prototype, Linux
-only, ``bench/prototypes/engine_process/``) instead of a thread of the GUI process.
+priority. The jobs engine is the app's (``ProcessJobManager``: a child process);
+``--engine-thread`` runs it on a thread of the GUI process instead (``JobManager``), the way
+the app did before, to compare.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from fal_desktop.core.jobstore import JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
 from fal_desktop.core.secrets import ApiKeyStore  # noqa: E402
 from fal_desktop.jobs.manager import JobManager  # noqa: E402
+from fal_desktop.jobs.process_manager import ProcessJobManager  # noqa: E402
 from fal_desktop.startup import settle_memory  # noqa: E402
 from fal_desktop.ui.main_window import MainWindow  # noqa: E402
 
@@ -77,6 +79,7 @@ def main() -> int:
     # fal draws the pictures on its own servers; by default the emulator draws each size once
     # and serves copies, so its drawing does not take the 2 cores the client is measured on.
     render_each = "--render-each" in sys.argv[1:]
+    thread_engine = "--engine-thread" in sys.argv[1:]
     app = QApplication.instance() or QApplication(sys.argv[:1])
     emulator = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", KEY,
                                  "--job-duration", "4", "--workers", "256",
@@ -88,14 +91,10 @@ def main() -> int:
             paths = AppPaths.under(Path(tmp)).ensure()
             store = JobStore(paths.data / "jobs.sqlite3")
             keys = ApiKeyStore(environ={"FAL_KEY": KEY})
-            if "--engine-process" in sys.argv[1:]:  # the prototype: bench/prototypes/engine_process
-                sys.path.insert(0, str(Path(__file__).resolve().parent / "prototypes" / "engine_process"))
-                from proc_manager import ProcJobManager
-
-                manager = ProcJobManager(store, hosts, KEY, paths.outputs, max_in_flight=256,
-                                         store_path=paths.data / "jobs.sqlite3")
-            else:
+            if thread_engine:
                 manager = JobManager(store, lambda: FalClient(keys.get, hosts), paths.outputs, max_in_flight=256)
+            else:
+                manager = ProcessJobManager(store, hosts, paths.outputs, key=keys.get, max_in_flight=256)
             window = MainWindow(paths=paths, catalog=Catalog(paths.schema_cache, hosts), manager=manager,
                                 key_store=keys, settings=QSettings(str(paths.config / "w.ini"), QSettings.Format.IniFormat))
             window.show()
@@ -119,7 +118,7 @@ def main() -> int:
         emulator.terminate()
         emulator.wait(timeout=30)
         emulator.stdout.close()
-    engine = "a child process" if "--engine-process" in sys.argv[1:] else "a thread"
+    engine = "a thread of the GUI process" if thread_engine else "a child process (as the app runs it)"
     print(f"jobs engine in {engine}")
     print(f"GUI heartbeat every {INTERVAL_MS} ms; {done} of {len(jobs)} jobs finished "
           "(200 streaming logs, 50 at 1 MP, one 8192×8192); emulator at "
@@ -129,10 +128,11 @@ def main() -> int:
     for name, r in (("idle", idle), ("busy", busy)):
         print(f"{name:<12} {r['beats']:>7} {r['median_ms']:>9.1f}ms {r['p99_ms']:>7.1f}ms {r['max_ms']:>7.1f}ms")
     print("targets while busy: p99 ≤ 16 ms, max ≤ 50 ms")
-    out = Path(__file__).resolve().parent / "results" / "gui_responsiveness.json"
+    name = "gui_responsiveness_thread.json" if thread_engine else "gui_responsiveness.json"
+    out = Path(__file__).resolve().parent / "results" / name
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "finished": done, "server_nice": server_nice,
-                               "render_each": render_each,
+                               "render_each": render_each, "engine": "thread" if thread_engine else "process",
                                "idle": idle, "busy": busy},
                               indent=2))
     return 0

@@ -1,16 +1,17 @@
 """Scale: 1,000 jobs in flight at once, followed on their status streams by the job manager.
-Reports resident memory above idle and CPU used while waiting, against the same process idle
-(the baseline). The emulator runs in its own process so it is not counted.
+Reports resident memory above idle and CPU used while waiting, against the same processes idle
+(the baseline). The jobs engine is the app's (a child process); both it and the window's
+process are counted. ``--engine-thread`` runs the engine in this process instead.
+The emulator runs in its own process so it is not counted.
 Prints a table and writes ``bench/results/scale.json``.
 
-    python bench/scale.py
+    python bench/scale.py [--engine-thread]
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,19 +26,29 @@ from PySide6.QtCore import QCoreApplication  # noqa: E402
 from fal_desktop.api import FalClient, FalHosts  # noqa: E402
 from fal_desktop.core.jobstore import JobStore  # noqa: E402
 from fal_desktop.jobs.manager import JobManager  # noqa: E402
+from fal_desktop.jobs.process_manager import ProcessJobManager  # noqa: E402
 
 JOBS = 1000
 KEY = "scale:key"
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+def rss_mb(pids: list[int]) -> float:
+    """Resident memory of these processes together."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/statm") as handle:
+            total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return total / 2**20
 
 
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes together."""
+    ticks = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def pump(app: QCoreApplication, seconds: float) -> None:
@@ -48,6 +59,7 @@ def pump(app: QCoreApplication, seconds: float) -> None:
 
 
 def main() -> int:
+    thread_engine = "--engine-thread" in sys.argv[1:]
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     emulator = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", KEY,
                                  "--job-duration", "40", "--workers", str(JOBS)], stdout=subprocess.PIPE, text=True)
@@ -55,38 +67,43 @@ def main() -> int:
         hosts = FalHosts(**{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"})
         with tempfile.TemporaryDirectory() as tmp:
             store = JobStore(Path(tmp) / "jobs.sqlite3")
-            manager = JobManager(store, lambda: FalClient(KEY, hosts), Path(tmp) / "out", max_in_flight=JOBS)
+            if thread_engine:
+                manager = JobManager(store, lambda: FalClient(KEY, hosts), Path(tmp) / "out", max_in_flight=JOBS)
+            else:
+                manager = ProcessJobManager(store, hosts, Path(tmp) / "out", key=lambda: KEY, max_in_flight=JOBS)
             seen: dict[str, str] = {}
             manager.job_updated.connect(lambda u: seen.__setitem__(u.job_id, u.state.value))
             pump(app, 2)
-            idle_rss, idle_cpu0 = rss_mb(), cpu_seconds()
+            pids = [os.getpid()] + ([] if thread_engine else [manager.pid])
+            idle_rss, idle_cpu0 = rss_mb(pids), cpu_seconds(pids)
             pump(app, 5)
-            idle_cpu = (cpu_seconds() - idle_cpu0) / 5
+            idle_cpu = (cpu_seconds(pids) - idle_cpu0) / 5
             manager.submit_many("fal-ai/flux/schnell", [({"prompt": f"scale {i}"}, "") for i in range(JOBS)])
             deadline = time.monotonic() + 60
             while sum(1 for s in seen.values() if s in ("queued", "running")) < JOBS and time.monotonic() < deadline:
                 pump(app, 0.5)
             tracked = sum(1 for s in seen.values() if s in ("queued", "running"))
             pump(app, 3)
-            busy_rss, cpu0 = rss_mb(), cpu_seconds()
+            busy_rss, cpu0 = rss_mb(pids), cpu_seconds(pids)
             pump(app, 10)
-            busy_cpu = (cpu_seconds() - cpu0) / 10
+            busy_cpu = (cpu_seconds(pids) - cpu0) / 10
             manager.shutdown()
             store.close()
     finally:
         emulator.terminate()
         emulator.wait(timeout=30)
         emulator.stdout.close()
-    result = {"jobs": JOBS, "tracked": tracked, "idle_rss_mb": idle_rss, "busy_rss_mb": busy_rss,
+    result = {"engine": "thread" if thread_engine else "process", "jobs": JOBS, "tracked": tracked, "idle_rss_mb": idle_rss, "busy_rss_mb": busy_rss,
               "rss_above_idle_mb": busy_rss - idle_rss, "idle_cpu_percent": idle_cpu * 100,
               "waiting_cpu_percent": busy_cpu * 100}
-    print(f"{JOBS} jobs in flight, followed on their status streams (emulator in another process)")
+    print(f"{JOBS} jobs in flight, followed on their status streams (emulator in another process); "
+          f"jobs engine {'in a thread' if thread_engine else 'in a child process, counted'}")
     print(f"{'':<26} {'RSS':>8} {'CPU (% of a core)':>18}")
     print(f"{'idle (baseline)':<26} {idle_rss:>6.0f}MB {idle_cpu * 100:>17.1f}")
     print(f"{f'{tracked} jobs in flight':<26} {busy_rss:>6.0f}MB {busy_cpu * 100:>17.1f}")
     print(f"RSS above idle: {busy_rss - idle_rss:.0f} MB (target ≤ 150); CPU while waiting: "
           f"{busy_cpu * 100:.1f} % (target ≤ 10)")
-    out = Path(__file__).resolve().parent / "results" / "scale.json"
+    out = Path(__file__).resolve().parent / "results" / ("scale_thread.json" if thread_engine else "scale.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), **result}, indent=2))
     return 0

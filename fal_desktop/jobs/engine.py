@@ -1,4 +1,5 @@
-"""The job engine: one asyncio event loop on one worker thread runs every job.
+"""One asyncio event loop runs every job: in the engine process (``engine_process.py``), or,
+for the in-process ``JobManager``, on the worker thread this module provides.
 
 Why one loop rather than a pool of threads: a job spends nearly all its life waiting on
 the network (queue position, a status stream, a download). A thousand of them on one

@@ -18,7 +18,6 @@ Updates reach the GUI thread at most once per frame (``FRAME_SECONDS``, see
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path

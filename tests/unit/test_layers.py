@@ -53,3 +53,19 @@ def test_importing_layer_loads_no_qt(layer):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+ENGINE_MODULES = ["fal_desktop.jobs.engine_process", "fal_desktop.jobs.scheduler", "fal_desktop.jobs.wire",
+                  "fal_desktop.jobs.runner", "fal_desktop.jobs.events", "fal_desktop.jobs.engine"]
+
+
+def test_the_jobs_engine_process_loads_no_qt():
+    """The engine process imports these (and ``api``/``core``): no Qt, so it stays small."""
+    code = (
+        "import importlib, sys\n"
+        f"for name in {ENGINE_MODULES!r}: importlib.import_module(name)\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
