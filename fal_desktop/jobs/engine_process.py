@@ -55,7 +55,7 @@ class _Pipe:
         _binary(0)
         self.out_fd = os.dup(1)
         _binary(self.out_fd)
-        os.dup2(2, 1)  # print() and libraries writing to fd 1 now reach stderr
+        os.dup2(2, 1)  # print() and libraries writing to fd 1 now reach stderr, never the wire
         sys.stdout = sys.stderr
         self.messages: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
@@ -72,7 +72,15 @@ class _Pipe:
                     self._loop.call_soon_threadsafe(self.messages.put_nowait, message)
         except (OSError, wire.WireError) as exc:
             print(f"jobs engine: stdin: {exc}", file=sys.stderr)
-        self._loop.call_soon_threadsafe(self.messages.put_nowait, None)  # the window is gone
+        # The window is gone (or said shutdown and closed the pipe). Leave even if the loop is
+        # stuck: the only guarantee on macOS and Windows that the engine does not outlive it.
+        hard_stop = threading.Timer(EXIT_GRACE_SECONDS + 5, lambda: os._exit(3))
+        hard_stop.daemon = True
+        hard_stop.start()
+        try:
+            self._loop.call_soon_threadsafe(self.messages.put_nowait, None)
+        except RuntimeError:  # the loop already ended: a clean shutdown came first
+            pass
 
     def _write(self) -> None:
         while (data := self._outbox.get()) is not None:
@@ -150,7 +158,40 @@ async def _serve(pipe: _Pipe) -> int:
 
 
 def main() -> int:
+    """Never raises: in a windowed frozen build an exception escaping here would become a
+    modal error box in an invisible process, and the engine would hang instead of exiting."""
+    try:
+        return _main()
+    except SystemExit:
+        raise
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        if sys.stderr is not None:
+            traceback.print_exc()
+        return 70
+
+
+def _valid_stderr() -> None:
+    """With no valid fd 2 (a windowed build's window has no stderr to hand on), put the null
+    device there, first thing: later fds (the event loop's) must not land on 2, and fd 1 is
+    pointed at 2 so that nothing but messages reaches the wire."""
+    if sys.stderr is not None:
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    if null != 2:
+        os.dup2(null, 2)
+        os.close(null)
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 (for the life of the process)
+
+
+def _main() -> int:
+    import signal
+
+    _valid_stderr()
     _die_with_parent()
+    if hasattr(signal, "SIGINT"):  # Ctrl+C in a terminal is for the window, which stops the engine
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     import gc
 
     gc.set_threshold(10_000, 50, 50)  # as the window does once ready (startup.settle_memory)

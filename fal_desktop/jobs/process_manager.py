@@ -6,7 +6,8 @@ streamed logs (``bench/gui_responsiveness.py``). Here the window reads one line 
 frame from a pipe that Qt watches in C++.
 
 - The engine is ``fal-desktop --jobs-engine`` (``jobs/engine_process.py``), talking
-  ``jobs/wire.py`` over its stdin/stdout; its stderr is the app's.
+  ``jobs/wire.py`` over its stdin/stdout; its stderr is the app's (in a windowed build, which
+  has none, ``jobs-engine.log`` beside the job store).
 - The key and each model's input-size limit are sent as data; the key is re-sent when the
   key store's answer changes. It never appears on a command line.
 - If the engine dies, it is started again (at once, then after 1, 5 and 30 s if it keeps
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+from PySide6.QtCore import QIODevice, QObject, QProcess, QTimer, Signal
 
 from fal_desktop.api import FalHosts, RetryPolicy
 from fal_desktop.core.jobstore import JobRecord, JobStore
@@ -37,6 +38,7 @@ __all__ = ["ProcessJobManager", "engine_command"]
 ENGINE_FLAG = "--jobs-engine"  # app.main hands this argument to jobs/engine_process.py
 RESTART_DELAYS = (0.0, 1.0, 5.0, 30.0)  # seconds, by how many times it died in the last minute
 SHUTDOWN_SECONDS = 15
+ENGINE_LOG_BYTES = 1 << 20  # the engine's stderr log (windowed builds only) starts over past this
 START_WAIT_MS = 5000
 WRITE_WAIT_MS = 1000  # only reached if the engine stopped reading its stdin
 
@@ -86,9 +88,21 @@ class ProcessJobManager(BaseJobManager):
 
     # -- the process ------------------------------------------------------------------
 
+    def _engine_log(self) -> str:
+        log = Path(self._config["store"]).with_name("jobs-engine.log")
+        try:
+            if log.stat().st_size > ENGINE_LOG_BYTES:
+                log.unlink()
+        except OSError:
+            pass
+        return str(log)
+
     def _spawn(self) -> None:
         proc = QProcess(self)
-        proc.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        if sys.stderr is not None:
+            proc.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        else:  # a windowed build has no stderr to share: the engine's goes to a small log file
+            proc.setStandardErrorFile(self._engine_log(), QIODevice.OpenModeFlag.Append)
         # Bound methods, not lambdas holding ``proc``: a lambda freed inside the QProcess's own
         # destructor would drop the last reference to its wrapper and delete it a second time.
         proc.readyReadStandardOutput.connect(self._on_output)

@@ -51,3 +51,24 @@ def test_a_window_of_another_protocol_gets_a_sentence_and_the_engine_exits(tmp_p
     assert [m["type"] for m in messages] == ["error"]
     assert "protocol 1" in messages[0]["message"] and "99" in messages[0]["message"]
     assert engine.returncode == 2
+
+
+def test_an_engine_without_stderr_still_speaks_only_messages_and_ignores_ctrl_c(tmp_path):
+    """As in a windowed build, which has no stderr to hand on; Ctrl+C in a terminal is the window's."""
+    import os
+    import signal
+
+    engine = subprocess.Popen([sys.executable, "-m", "fal_desktop", "--jobs-engine"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    try:
+        engine.stdin.write(configure(tmp_path))
+        engine.stdin.flush()
+        assert json.loads(engine.stdout.readline())["type"] == "hello"
+        engine.send_signal(signal.SIGINT)
+        engine.stdin.write(wire.encode("shutdown"))
+        engine.stdin.close()
+        assert engine.wait(timeout=15) == 0
+        assert [json.loads(line)["type"] for line in engine.stdout.read().splitlines()] == ["bye"]
+    finally:
+        engine.kill()
+        engine.wait()
