@@ -37,7 +37,7 @@ __all__ = ["ProcessJobManager", "engine_command"]
 
 ENGINE_FLAG = "--jobs-engine"  # app.main hands this argument to jobs/engine_process.py
 RESTART_DELAYS = (0.0, 1.0, 5.0, 30.0)  # seconds, by how many times it died in the last minute
-SHUTDOWN_SECONDS = 15
+SHUTDOWN_SECONDS = 8  # then it is killed: every step is in the store, so nothing is lost
 ENGINE_LOG_BYTES = 1 << 20  # the engine's stderr log (windowed builds only) starts over past this
 START_WAIT_MS = 5000
 WRITE_WAIT_MS = 1000  # only reached if the engine stopped reading its stdin

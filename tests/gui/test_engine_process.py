@@ -230,7 +230,7 @@ def test_the_engine_ends_when_the_window_process_is_killed(tmp_path, emulator):
 
 def test_without_a_stderr_of_its_own_the_window_gives_the_engine_a_log_file(qtbot, make_manager, tmp_path):
     """A windowed build on Windows has no stderr; the engine's problems still leave a trace."""
-    fake = "import sys, time; sys.stderr.write('engine trouble\\n'); sys.stderr.flush(); time.sleep(30)"
+    fake = "import sys, time; sys.stderr.write('engine trouble\\n'); sys.stderr.flush(); sys.stdin.read()"
     saved, sys.stderr = sys.stderr, None
     try:
         make_manager(command=[sys.executable, "-c", fake], wait=False)
