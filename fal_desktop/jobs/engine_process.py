@@ -116,7 +116,9 @@ async def _serve(pipe: _Pipe) -> int:
     limits: dict[str, int | None] = {}
     retry = RetryPolicy(**config["retry"]) if config.get("retry") else RetryPolicy()
     client = FalClient(lambda: key[0], FalHosts(**config["hosts"]), retry=retry)
-    store = JobStore(config["store"])  # the window created and migrated it
+    # The window created and migrated it. Waiting on its write lock blocks no window here, and a
+    # write given up (the request id fal just returned!) would lose a paid result.
+    store = JobStore(config["store"], timeout=120.0)
     batcher = UpdateBatcher(lambda batch: pipe.send("updates", updates=[wire.update_to_wire(u) for u in batch]))
     ctx = JobContext(client, store, Path(config["outputs"]), batcher.emit, lambda endpoint: limits.get(endpoint))
     scheduler = JobScheduler(ctx, int(config.get("max_in_flight", 16)))

@@ -128,6 +128,9 @@ class BaseJobManager(QObject):
     def cancel(self, job_id: str) -> None:
         raise NotImplementedError
 
+    def key_changed(self) -> None:
+        """The key may have changed (engines that hold a copy of it are told)."""
+
     def pause(self) -> None:
         """Hold back jobs that have not been sent yet (running ones go on)."""
         raise NotImplementedError

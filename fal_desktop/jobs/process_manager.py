@@ -28,7 +28,7 @@ from pathlib import Path
 from PySide6.QtCore import QIODevice, QObject, QProcess, QTimer, Signal
 
 from fal_desktop.api import FalHosts, RetryPolicy
-from fal_desktop.core.jobstore import JobRecord, JobStore
+from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs import wire
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.manager import BaseJobManager
@@ -79,6 +79,7 @@ class ProcessJobManager(BaseJobManager):
         self._paused = False
         self._deaths: list[float] = []
         self._cancelled_while_down: set[str] = set()
+        self._cancels_sent: set[str] = set()  # re-sent if that engine dies before they land
         self._proc: QProcess | None = None
         self._reader = wire.LineReader()
         self._sent_key: str | None = None
@@ -186,6 +187,7 @@ class ProcessJobManager(BaseJobManager):
         proc.deleteLater()
         if self._closed:
             return
+        self._catch_up()
         if self._broken:
             self._hold_jobs(f"The jobs engine could not start ({self._broken}); these jobs resume "
                             "when fal-desktop is started again.")
@@ -208,11 +210,31 @@ class ProcessJobManager(BaseJobManager):
         if updates:
             self._deliver(updates)
 
+    def _catch_up(self) -> None:
+        """Jobs the store has finished but whose last updates died with the engine: the rows
+        (and the gallery, auto-save, --quit-when-done) hear of them now."""
+        updates = []
+        for job in self.unfinished_jobs():
+            stored = self.store.get(job.id)
+            if stored is None or not stored.state.finished:
+                continue
+            done = stored.state is JobState.COMPLETED
+            updates.append(JobUpdate(
+                job.id, stored.state, message="Done" if done else stored.state.value.capitalize(),
+                progress=1.0 if done else None, error=stored.error, error_detail=stored.error_detail,
+                files=tuple(stored.files), extra={"request_id": stored.request_id} if stored.request_id else {}))
+        if updates:
+            self._deliver(updates)
+
     def _restart(self) -> None:
         if self._closed or self._proc is not None:
             return
         self._spawn()
+        if self._proc is None:  # it failed at once: the next restart takes the cancels
+            return
         cancelled, self._cancelled_while_down = self._cancelled_while_down, set()
+        cancelled |= {i for i in self._cancels_sent if i in self._jobs and not self._jobs[i].state.finished}
+        self._cancels_sent = set(cancelled)
         jobs = [job for job in self.unfinished_jobs() if job.id not in cancelled]
         if jobs:
             self._launch(jobs)
@@ -240,10 +262,22 @@ class ProcessJobManager(BaseJobManager):
         if job is None or job.state.finished:
             return
         if self._proc is None:
-            self._cancelled_while_down.add(job_id)
+            stored = self.store.get(job_id)
+            if stored is not None and not stored.request_id and stored.state is not JobState.SUBMITTING:
+                # Not at fal: cancel it here, so a quit before the restart cannot send it later.
+                if self.store.finish_unless_finished(job_id, JobState.CANCELLED, time.time()):
+                    self._deliver([JobUpdate(job_id, JobState.CANCELLED, message="Cancelled")])
+                return
+            self._cancelled_while_down.add(job_id)  # at fal: the restarted engine asks it to stop
             return
         self._sync_key()
+        self._cancels_sent.add(job_id)
         self._write(wire.encode("cancel", id=job_id))
+
+    def key_changed(self) -> None:
+        """The key store's answer may have changed (the key dialog closed)."""
+        if self._proc is not None:
+            self._sync_key()
 
     def pause(self) -> None:
         self._paused = True
@@ -251,6 +285,8 @@ class ProcessJobManager(BaseJobManager):
 
     def resume(self) -> None:
         self._paused = False
+        if self._proc is not None:
+            self._sync_key()  # held jobs go out with the key the store has now
         self._write(wire.encode("resume"))
 
     def shutdown(self) -> None:

@@ -238,3 +238,47 @@ def test_without_a_stderr_of_its_own_the_window_gives_the_engine_a_log_file(qtbo
         sys.stderr = saved
     log = tmp_path / "jobs-engine.log"
     qtbot.waitUntil(lambda: log.is_file() and "engine trouble" in log.read_text(), timeout=10000)
+
+
+def test_a_final_state_the_dead_engine_stored_but_never_sent_reaches_the_rows(qtbot, make_manager, emulator):
+    emulator.job_duration = 3.0
+    manager = make_manager()
+    job = manager.submit("fal-ai/flux/schnell", {"prompt": "landed"})
+    qtbot.waitUntil(lambda: bool(job.request_id), timeout=15000)
+    pid = manager.pid
+    os.kill(pid, signal.SIGSTOP)  # it wrote the result, then died before its frame was sent
+    manager.store.update(job.id, state=JobState.COMPLETED, files=["/tmp/landed.png"], finished_at=time.time())
+    os.kill(pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: last(manager, job.id).state.finished, timeout=15000)
+    assert last(manager, job.id).state is JobState.COMPLETED
+    assert last(manager, job.id).files == ("/tmp/landed.png",)
+    assert manager.unfinished_jobs() == []
+
+
+def test_a_cancel_while_the_engine_is_down_is_never_sent_later(qtbot, make_manager, emulator):
+    manager = make_manager()
+    manager.pause()
+    job = manager.submit("fal-ai/flux/schnell", {"prompt": "cancel me"})
+    for _ in range(2):  # two deaths: the next start waits a second
+        pid = manager.pid
+        os.kill(pid, signal.SIGKILL)
+        qtbot.waitUntil(lambda: manager.pid not in (None, pid), timeout=15000)
+    os.kill(manager.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: manager._proc is None, timeout=15000)  # noqa: SLF001
+    manager.cancel(job.id)
+    assert last(manager, job.id).state is JobState.CANCELLED
+    manager.shutdown()  # the user quits before the restart
+    again = make_manager()
+    assert again.resume_unfinished() == []
+    assert emulator.submissions["fal-ai/flux/schnell"] == 0
+
+
+def test_held_jobs_go_out_with_the_key_the_store_has_when_resumed(qtbot, make_manager, emulator):
+    key = {"value": KEY}
+    manager = make_manager(key=lambda: key["value"])
+    manager.pause()
+    job = manager.submit("fal-ai/flux/schnell", {"prompt": "held"})
+    key["value"] = "removed:key"  # the user replaced (or removed) the key while paused
+    manager.resume()
+    qtbot.waitUntil(lambda: finished(manager, [job]), timeout=15000)
+    assert last(manager, job.id).auth_failed
