@@ -50,6 +50,10 @@ class _StreamUnavailable(Exception):
     """The status stream is not offered here (not an event stream, 404/405): poll instead."""
 
 
+def _sendable(key: str) -> bool:
+    return key.isascii() and key.isprintable() and " " not in key
+
+
 class FalClient:
     """Talks to fal (or the emulator). ``key`` is a string or a zero-argument callable."""
 
@@ -105,6 +109,9 @@ class FalClient:
         headers = without_auth(extra)
         key = self._api_key()
         if key and self.hosts.is_api_url(url):
+            if not _sendable(key):  # httpx would refuse it with the key in its message
+                raise AuthError("The API key contains spaces, line breaks or other characters no "
+                                "fal key has; set it again in Settings → fal API key…")
             headers["Authorization"] = f"Key {key}"
         return headers
 

@@ -115,7 +115,8 @@ async def _serve(pipe: _Pipe) -> int:
     key: list[str | None] = [config.get("key")]
     limits: dict[str, int | None] = {}
     retry = RetryPolicy(**config["retry"]) if config.get("retry") else RetryPolicy()
-    client = FalClient(lambda: key[0], FalHosts(**config["hosts"]), retry=retry)
+    polling = {"poll_interval": float(config["poll_interval"])} if config.get("poll_interval") else {}
+    client = FalClient(lambda: key[0], FalHosts(**config["hosts"]), retry=retry, **polling)
     # The window created and migrated it. Waiting on its write lock blocks no window here, and a
     # write given up (the request id fal just returned!) would lose a paid result.
     store = JobStore(config["store"], timeout=120.0)

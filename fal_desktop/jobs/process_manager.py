@@ -40,7 +40,7 @@ RESTART_DELAYS = (0.0, 1.0, 5.0, 30.0)  # seconds, by how many times it died in 
 SHUTDOWN_SECONDS = 8  # then it is killed: every step is in the store, so nothing is lost
 ENGINE_LOG_BYTES = 1 << 20  # the engine's stderr log (windowed builds only) starts over past this
 START_WAIT_MS = 5000
-WRITE_WAIT_MS = 1000  # only reached if the engine stopped reading its stdin
+WRITE_WAIT_MS = 50  # only reached if the engine stopped reading (Qt writes the rest later)
 
 
 def engine_command() -> list[str]:
@@ -63,6 +63,7 @@ class ProcessJobManager(BaseJobManager):
         max_in_flight: int = 16,
         max_input_bytes: Callable[[str], int | None] | None = None,
         retry: RetryPolicy | None = None,
+        poll_interval: float | None = None,
         command: list[str] | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -72,6 +73,7 @@ class ProcessJobManager(BaseJobManager):
         self._config = {
             "hosts": asdict(hosts), "store": str(store.path), "outputs": str(outputs_dir),
             "max_in_flight": max_in_flight, "retry": asdict(retry) if retry else None,
+            "poll_interval": poll_interval,
         }
         self._command = command or engine_command()
         self._key = key

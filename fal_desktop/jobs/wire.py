@@ -36,29 +36,35 @@ def encode(kind: str, **fields: Any) -> bytes:
 
 
 class LineReader:
-    """Bytes in, whole messages out (a line can arrive in pieces)."""
+    """Bytes in, whole messages out (a line can arrive in pieces).
+
+    Errors never quote what was received: the window's first line carries the API key.
+    """
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
+        self._partial = bytearray()  # the start of a line whose end has not arrived
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
-        self._buffer += data
-        end = self._buffer.rfind(b"\n")
+        end = data.rfind(b"\n")  # only the new bytes are searched: long lines stay linear
         if end < 0:
-            if len(self._buffer) > MAX_LINE_BYTES:
-                raise WireError("a message longer than the protocol allows")
+            self._partial += data
+            if len(self._partial) > MAX_LINE_BYTES:
+                raise WireError(f"a message longer than the protocol allows ({len(self._partial)} bytes)")
             return []
-        lines, self._buffer = bytes(self._buffer[:end]), self._buffer[end + 1:]
+        lines = bytes(self._partial) + data[:end]
+        self._partial = bytearray(data[end + 1:])
         messages = []
         for line in lines.split(b"\n"):
             if not line.strip():
                 continue
+            if len(line) > MAX_LINE_BYTES:
+                raise WireError(f"a message longer than the protocol allows ({len(line)} bytes)")
             try:
                 message = json.loads(line)
             except ValueError:
-                raise WireError(f"not JSON: {line[:80]!r}") from None
+                raise WireError(f"a line that is not JSON ({len(line)} bytes)") from None
             if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-                raise WireError(f"not a message: {line[:80]!r}")
+                raise WireError(f"JSON that is not a message ({len(line)} bytes)")
             messages.append(message)
         return messages
 

@@ -1,4 +1,5 @@
-"""Reliability drills against the emulator: faults, bad server answers."""
+"""Reliability drills against the emulator: faults, bad server answers. The jobs run in the
+app's engine process (``ProcessJobManager``), as they do in the app."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 
-from fal_desktop.api import FalClient, RetryPolicy
+from fal_desktop.api import RetryPolicy
 from fal_desktop.core.jobstore import JobState, JobStore
 from fal_desktop.emulator import Emulator
-from fal_desktop.jobs.manager import JobManager
+from fal_desktop.jobs.process_manager import ProcessJobManager
 
 KEY = "drill:key"
 
@@ -28,9 +29,8 @@ def test_twenty_percent_faults_two_hundred_jobs_all_complete_once(qtbot, drill_e
                    roles={"queue", "rest", "cdn"}, seed=7, safe_posts=True)
     emu.faults.slow_seconds = 0.3
     store = JobStore(tmp_path / "jobs.sqlite3")
-    manager = JobManager(store, lambda: FalClient(KEY, emu.hosts, retry=RetryPolicy(max_attempts=10, base_delay=0.02,
-                                                                                    max_delay=0.2),
-                                                  poll_interval=0.05), tmp_path / "out", max_in_flight=32)
+    manager = ProcessJobManager(store, emu.hosts, tmp_path / "out", key=lambda: KEY, max_in_flight=32,
+                                retry=RetryPolicy(max_attempts=10, base_delay=0.02, max_delay=0.2), poll_interval=0.05)
     finished: dict[str, JobState] = {}
     manager.job_updated.connect(lambda u: finished.__setitem__(u.job_id, u.state) if u.state.finished else None)
     gaps, last = [], [time.monotonic()]
@@ -101,8 +101,8 @@ def test_bad_server_answers_become_clear_errors(qtbot, drill_emulator, tmp_path,
     emu.service.tamper = _bad(kind, emu)
     store = JobStore(tmp_path / "data" / "jobs.sqlite3")
     outputs = tmp_path / "data" / "outputs"
-    manager = JobManager(store, lambda: FalClient(KEY, emu.hosts, retry=RetryPolicy(max_attempts=2, base_delay=0.01)),
-                         outputs)
+    manager = ProcessJobManager(store, emu.hosts, outputs, key=lambda: KEY,
+                                retry=RetryPolicy(max_attempts=2, base_delay=0.01))
     updates = []
     manager.job_updated.connect(updates.append)
     try:

@@ -275,3 +275,18 @@ def test_upload_uses_token_not_key_and_caches_it(tmp_path):
 ])
 def test_progress_from_logs(logs, expected):
     assert progress_from_logs(logs) == expected
+
+
+@pytest.mark.parametrize("bad", ["kid:secret\nX-Injected: 1", "kid:sec ret", "kid:sécret", "kid:\tsecret"])
+def test_a_key_no_header_can_carry_is_an_auth_error_that_does_not_quote_it(bad):
+    seen = []
+
+    async def go():
+        http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(200)))
+        async with FalClient(bad, HOSTS, http=http, retry=FAST) as client:
+            await client.submit("fal-ai/flux/dev", {})
+
+    with pytest.raises(AuthError) as caught:
+        run(go())
+    assert "secret" not in str(caught.value) and "sec" not in caught.value.detail_text
+    assert seen == []  # nothing was sent

@@ -64,3 +64,19 @@ def test_a_line_that_never_ends_is_refused(monkeypatch):
 def test_an_update_that_is_not_one_is_refused(data):
     with pytest.raises(wire.WireError):
         wire.update_from_wire(data)
+
+
+def test_errors_never_quote_what_was_received():
+    """The window's first line carries the API key; a broken line must not put it in a log."""
+    with pytest.raises(wire.WireError) as caught:
+        wire.LineReader().feed(b'{"type": "configure", "key": "secret-key-1234"\n')
+    assert "secret" not in str(caught.value)
+
+
+def test_a_long_line_in_many_pieces_comes_out_whole():
+    body = json.dumps({"type": "updates", "updates": [], "pad": "x" * 8_000_000}).encode() + b"\n"
+    reader = wire.LineReader()
+    out = []
+    for i in range(0, len(body), 4096):
+        out += reader.feed(body[i:i + 4096])
+    assert len(out) == 1 and len(out[0]["pad"]) == 8_000_000
