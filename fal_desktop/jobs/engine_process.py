@@ -124,6 +124,14 @@ async def _serve(pipe: _Pipe) -> int:
     ctx = JobContext(client, store, Path(config["outputs"]), batcher.emit, lambda endpoint: limits.get(endpoint))
     scheduler = JobScheduler(ctx, int(config.get("max_in_flight", 16)))
     pipe.send("hello", protocol=wire.PROTOCOL, pid=os.getpid())
+    interval = float(config.get("alive_seconds") or wire.ALIVE_SECONDS)
+
+    async def say_alive() -> None:  # from the loop itself: a stuck loop goes quiet, and is restarted
+        while True:
+            await asyncio.sleep(interval)
+            pipe.send("alive")
+
+    alive = asyncio.get_running_loop().create_task(say_alive())
     try:
         while (message := await pipe.messages.get()) is not None:
             kind = message["type"]
@@ -148,6 +156,7 @@ async def _serve(pipe: _Pipe) -> int:
         watchdog = threading.Timer(EXIT_GRACE_SECONDS, lambda: os._exit(3))
         watchdog.daemon = True
         watchdog.start()
+        alive.cancel()
         await scheduler.stop_all()
         await asyncio.sleep(0)  # cancellations that were just started write their state
         batcher.flush()

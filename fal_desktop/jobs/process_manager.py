@@ -13,6 +13,8 @@ frame from a pipe that Qt watches in C++.
 - If the engine dies, it is started again (at once, then after 1, 5 and 30 s if it keeps
   dying) and follows every unfinished job from the store: nothing is sent twice. The rows
   say so, and ``problem`` gives the banner a sentence when it happens more than once.
+- An engine that goes silent (no "alive" for ``SILENT_BEATS`` beats: its loop is stuck) is
+  killed and started again the same way.
 - The engine ends with the window: told to on ``shutdown``, and by its stdin closing if the
   window is killed.
 """
@@ -37,6 +39,7 @@ __all__ = ["ProcessJobManager", "engine_command"]
 
 ENGINE_FLAG = "--jobs-engine"  # app.main hands this argument to jobs/engine_process.py
 RESTART_DELAYS = (0.0, 1.0, 5.0, 30.0)  # seconds, by how many times it died in the last minute
+SILENT_BEATS = 6  # missed "alive" messages before a silent engine is taken for stuck
 SHUTDOWN_SECONDS = 8  # then it is killed: every step is in the store, so nothing is lost
 ENGINE_LOG_BYTES = 1 << 20  # the engine's stderr log (windowed builds only) starts over past this
 START_WAIT_MS = 5000
@@ -65,6 +68,7 @@ class ProcessJobManager(BaseJobManager):
         retry: RetryPolicy | None = None,
         poll_interval: float | None = None,
         command: list[str] | None = None,
+        alive_seconds: float = wire.ALIVE_SECONDS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(store, parent)
@@ -73,8 +77,15 @@ class ProcessJobManager(BaseJobManager):
         self._config = {
             "hosts": asdict(hosts), "store": str(store.path), "outputs": str(outputs_dir),
             "max_in_flight": max_in_flight, "retry": asdict(retry) if retry else None,
-            "poll_interval": poll_interval,
+            "poll_interval": poll_interval, "alive_seconds": alive_seconds,
         }
+        # An engine silent this long is stuck (its loop says "alive" every alive_seconds).
+        self._silence_limit = SILENT_BEATS * alive_seconds
+        self._last_heard = time.monotonic()
+        self._watch = QTimer(self)
+        self._watch.setInterval(int(alive_seconds * 1000))
+        self._watch.timeout.connect(self._check_alive)
+        self._watch.start()
         self._command = command or engine_command()
         self._key = key
         self._limit = max_input_bytes or (lambda endpoint_id: None)
@@ -112,6 +123,7 @@ class ProcessJobManager(BaseJobManager):
         proc.finished.connect(self._on_finished)
         proc.errorOccurred.connect(self._on_error)
         self._proc, self._reader, self.pid = proc, wire.LineReader(), None
+        self._last_heard = time.monotonic()
         proc.start(self._command[0], self._command[1:])
         proc.waitForStarted(START_WAIT_MS)  # exec has happened (a few ms): writes now go straight in
         self._sent_key = self._key()
@@ -144,6 +156,7 @@ class ProcessJobManager(BaseJobManager):
         data = bytes(proc.readAllStandardOutput().data())
         if proc is not self._proc or not data:
             return
+        self._last_heard = time.monotonic()
         try:
             messages = self._reader.feed(data)
         except wire.WireError as exc:
@@ -175,6 +188,15 @@ class ProcessJobManager(BaseJobManager):
             return
         self.pid = int(message.get("pid", 0)) or None
         self.engine_started.emit(self.pid or 0)
+
+    def _check_alive(self) -> None:
+        proc = self._proc
+        if proc is None or self._closed or proc.state() is not QProcess.ProcessState.Running:
+            return
+        if time.monotonic() - self._last_heard > self._silence_limit:
+            print(f"fal-desktop: the jobs engine said nothing for {self._silence_limit:.0f} s; restarting it",
+                  file=sys.stderr)
+            proc.kill()  # finished() follows, and with it the restart
 
     def _garbled(self, proc: QProcess, detail: str) -> None:
         print(f"fal-desktop: the jobs engine sent something unreadable ({detail}); restarting it",
@@ -295,6 +317,7 @@ class ProcessJobManager(BaseJobManager):
         if self._closed:
             return
         self._closed = True
+        self._watch.stop()
         proc = self._proc
         if proc is None:
             return

@@ -7,8 +7,8 @@ sends can run code, and a mismatch is a sentence, not a crash.
 
 Window → engine: ``configure``, ``key``, ``start`` (job ids with their input limits: the
 records are read from the shared job store), ``cancel``, ``pause``, ``resume``, ``shutdown``.
-Engine → window: ``hello``, ``updates`` (a frame's worth of :class:`JobUpdate`), ``error``,
-``bye``.
+Engine → window: ``hello``, ``updates`` (a frame's worth of :class:`JobUpdate`), ``alive``
+(every ``ALIVE_SECONDS``), ``error``, ``bye``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ __all__ = ["PROTOCOL", "WireError", "LineReader", "encode", "update_to_wire", "u
            "MAX_LINE_BYTES"]
 
 PROTOCOL = 1
+ALIVE_SECONDS = 5.0  # the engine says "alive" this often, so a stuck one can be told from a quiet one
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a frame of updates is kilobytes; more is a broken peer
 
 

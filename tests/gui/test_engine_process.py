@@ -282,3 +282,21 @@ def test_held_jobs_go_out_with_the_key_the_store_has_when_resumed(qtbot, make_ma
     manager.resume()
     qtbot.waitUntil(lambda: finished(manager, [job]), timeout=15000)
     assert last(manager, job.id).auth_failed
+
+
+def test_an_engine_that_goes_silent_is_taken_for_stuck_and_restarted(qtbot, make_manager, emulator):
+    """Says hello, then nothing (a loop stuck in a C call, say): killed and replaced."""
+    fake = ("import json, os, sys; sys.stdin.readline(); "
+            "print(json.dumps({'type': 'hello', 'protocol': 1, 'pid': os.getpid()}), flush=True); sys.stdin.read()")
+    manager = make_manager(command=[sys.executable, "-c", fake], wait=False, alive_seconds=0.2)
+    qtbot.waitUntil(lambda: manager.pid is not None, timeout=10000)
+    stuck = manager.pid
+    qtbot.waitUntil(lambda: len(manager._deaths) >= 1, timeout=10000)  # noqa: SLF001
+    assert gone(stuck, 5)
+
+
+def test_a_quiet_engine_is_not_mistaken_for_a_stuck_one(qtbot, make_manager):
+    manager = make_manager(alive_seconds=0.1)
+    pid = manager.pid
+    qtbot.wait(1500)  # no jobs: only "alive" messages, and more than SILENT_BEATS beats pass
+    assert manager.pid == pid and manager._deaths == []  # noqa: SLF001
