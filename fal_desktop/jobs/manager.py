@@ -42,6 +42,7 @@ class BaseJobManager(QObject):
     job_updated = Signal(object)
     jobs_updated = Signal(object)
     problem = Signal(str)  # the engine itself is in trouble: a plain sentence for the banner
+    recovered = Signal(str)  # ... and is fine again (a calm notice)
 
     def __init__(self, store: JobStore, parent: QObject | None = None) -> None:
         super().__init__(parent)

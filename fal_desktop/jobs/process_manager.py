@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from PySide6.QtCore import QIODevice, QObject, QProcess, QTimer, Signal
@@ -97,6 +97,9 @@ class ProcessJobManager(BaseJobManager):
         self._reader = wire.LineReader()
         self._sent_key: str | None = None
         self._broken: str | None = None  # an engine of another protocol: restarting cannot help
+        self._problem_shown = False
+        self._log_counts: dict[str, int] = {}  # fal's log lines delivered, per job
+        self._replay_skip: dict[str, int] = {}  # of those, how many a restarted engine will repeat
         self.pid: int | None = None
         self._spawn()
 
@@ -144,8 +147,9 @@ class ProcessJobManager(BaseJobManager):
     def _on_output(self) -> None:
         self._read(self.sender())
 
-    def _on_finished(self, code: int, _status: QProcess.ExitStatus) -> None:
-        self._finished(self.sender(), f"exit code {code}")
+    def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        crashed = status is QProcess.ExitStatus.CrashExit
+        self._finished(self.sender(), "it crashed" if crashed else f"it exited with code {code}")
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error is QProcess.ProcessError.FailedToStart:
@@ -177,7 +181,24 @@ class ProcessJobManager(BaseJobManager):
                 self._garbled(proc, str(exc))
                 return
         if batch:
-            self._deliver(batch)
+            self._deliver(self._without_replayed_logs(batch))
+
+    def _without_replayed_logs(self, batch: list[JobUpdate]) -> list[JobUpdate]:
+        """A restarted engine follows a job again from fal's first log line; the rows already
+        have the lines the dead one delivered, so those are dropped, not shown twice."""
+        out = []
+        for update in batch:
+            if update.new_logs:
+                skip = min(self._replay_skip.get(update.job_id, 0), len(update.new_logs))
+                if skip:
+                    self._replay_skip[update.job_id] -= skip
+                    update = replace(update, new_logs=update.new_logs[skip:])
+                self._log_counts[update.job_id] = self._log_counts.get(update.job_id, 0) + len(update.new_logs)
+            if update.state.finished:
+                self._log_counts.pop(update.job_id, None)
+                self._replay_skip.pop(update.job_id, None)
+            out.append(update)
+        return out
 
     def _hello(self, message: dict) -> None:
         if message.get("protocol") != wire.PROTOCOL:
@@ -188,6 +209,9 @@ class ProcessJobManager(BaseJobManager):
             return
         self.pid = int(message.get("pid", 0)) or None
         self.engine_started.emit(self.pid or 0)
+        if self._problem_shown:
+            self._problem_shown = False
+            self.recovered.emit("The jobs engine is running again; your jobs carry on.")
 
     def _check_alive(self) -> None:
         proc = self._proc
@@ -224,7 +248,8 @@ class ProcessJobManager(BaseJobManager):
         self._hold_jobs("The jobs engine stopped unexpectedly and is being restarted; this job "
                         "carries on where it was (nothing is sent twice).")
         if len(self._deaths) > 1:
-            self.problem.emit(f"The jobs engine keeps stopping ({how}). It is started again in "
+            self._problem_shown = True
+            self.problem.emit(f"The jobs engine keeps stopping ({how}). Starting it again in "
                               f"{delay:.0f} s; your jobs are kept and carry on.")
         QTimer.singleShot(int(delay * 1000), self._restart)
 
@@ -260,6 +285,7 @@ class ProcessJobManager(BaseJobManager):
         cancelled |= {i for i in self._cancels_sent if i in self._jobs and not self._jobs[i].state.finished}
         self._cancels_sent = set(cancelled)
         jobs = [job for job in self.unfinished_jobs() if job.id not in cancelled]
+        self._replay_skip = {job.id: self._log_counts.get(job.id, 0) for job in jobs}
         if jobs:
             self._launch(jobs)
         for job_id in cancelled:

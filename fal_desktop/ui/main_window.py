@@ -134,6 +134,7 @@ class MainWindow(QMainWindow, WindowSaving):
         self.saver = ResultSaver(self.settings, self)
         self.saver.finished.connect(lambda text, ok: self.notice.show_message(text, info=ok))
         manager.problem.connect(self.notice.show_message)
+        manager.recovered.connect(lambda text: self.notice.show_message(text, info=True))
         self.autosaver = AutoSaver(self.settings, self.saver, self._session_name, self)
         self.autosave_action.setChecked(self.autosaver.enabled)
         self.autosaver.enabled_changed.connect(self.autosave_action.setChecked)

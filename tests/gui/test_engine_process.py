@@ -147,7 +147,10 @@ def test_a_killed_engine_is_restarted_and_nothing_is_sent_twice(qtbot, make_mana
     manager = make_manager()
     first_pid = manager.pid
     jobs = manager.submit_many("fal-ai/flux/schnell", [({"prompt": f"p{i}"}, "") for i in range(6)])
-    qtbot.waitUntil(lambda: all(manager.store.get(j.id).request_id for j in jobs), timeout=20000)
+    def some_logged() -> bool:  # some jobs are part way through their steps
+        return any(line.message == "Step 2/5" for u in manager.updates for line in u.new_logs)
+
+    qtbot.waitUntil(lambda: all(manager.store.get(j.id).request_id for j in jobs) and some_logged(), timeout=20000)
     assert not finished(manager, jobs)
     os.kill(first_pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: manager.pid not in (None, first_pid), timeout=20000)
@@ -157,6 +160,28 @@ def test_a_killed_engine_is_restarted_and_nothing_is_sent_twice(qtbot, make_mana
     warned = {u.job_id for u in manager.updates for line in u.new_logs if "restarted" in line.message}
     assert warned == {j.id for j in jobs}
     assert manager.problems == []  # one death is told on the rows, not in a banner
+    for job in jobs:  # the new engine follows each job from fal's first log line again: not shown twice
+        steps = [line.message for u in manager.updates if u.job_id == job.id for line in u.new_logs
+                 if line.message.startswith("Step ")]
+        assert steps == [f"Step {i}/5" for i in range(1, 6)], steps
+
+
+def test_an_engine_that_keeps_dying_is_told_in_the_banner_and_its_recovery_too(qtbot, make_manager, emulator):
+    emulator.job_duration = 3.0
+    manager = make_manager()
+    recovered = []
+    manager.recovered.connect(recovered.append)
+    job = manager.submit("fal-ai/flux/schnell", {"prompt": "stubborn"})
+    qtbot.waitUntil(lambda: bool(job.request_id), timeout=15000)
+    for _ in range(2):
+        pid = manager.pid
+        os.kill(pid, signal.SIGKILL)
+        qtbot.waitUntil(lambda: manager.pid not in (None, pid), timeout=20000)
+    assert len(manager.problems) == 1 and "keeps stopping (it crashed)" in manager.problems[0]
+    assert recovered == ["The jobs engine is running again; your jobs carry on."]
+    qtbot.waitUntil(lambda: finished(manager, [job]), timeout=20000)
+    assert last(manager, job.id).state is JobState.COMPLETED
+    assert emulator.submissions["fal-ai/flux/schnell"] == 1
 
 
 def test_shutdown_stops_the_engine_and_a_new_one_resumes(qtbot, make_manager, emulator):
