@@ -11,12 +11,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from fal_desktop import __version__
+from fal_desktop import ENGINE_FLAG, __version__
 
 __all__ = ["main", "parse_args"]
 
 SANDBOX_KEY = "sandbox-key:local-only"
-ENGINE_FLAG = "--jobs-engine"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

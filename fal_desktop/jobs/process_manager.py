@@ -29,6 +29,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QIODevice, QObject, QProcess, QTimer, Signal
 
+from fal_desktop import ENGINE_FLAG
 from fal_desktop.api import FalHosts, RetryPolicy
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs import wire
@@ -37,7 +38,6 @@ from fal_desktop.jobs.manager import BaseJobManager
 
 __all__ = ["ProcessJobManager", "engine_command"]
 
-ENGINE_FLAG = "--jobs-engine"  # app.main hands this argument to jobs/engine_process.py
 RESTART_DELAYS = (0.0, 1.0, 5.0, 30.0)  # seconds, by how many times it died in the last minute
 SILENT_BEATS = 6  # missed "alive" messages before a silent engine is taken for stuck
 SHUTDOWN_SECONDS = 8  # then it is killed: every step is in the store, so nothing is lost
