@@ -91,9 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName("fal-desktop")
     app.setWindowIcon(QIcon.fromTheme("fal-desktop", QIcon(str(icon_file()))))
 
+    from fal_desktop.ui.instance import SingleInstance
+
+    instance = SingleInstance(paths.data / ("sandbox-jobs.lock" if args.sandbox else "jobs.lock"))
+    if not instance.acquire():  # another window has this job store: it takes the request
+        return hand_over(args, instance)
     window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
     window.show()
-    startup = Startup(app, window, lambda startup: finish_startup(args, paths, app, window, startup))
+    startup = Startup(app, window, lambda startup: finish_startup(args, paths, app, window, startup, instance))
     startup.quit_after_ms, startup.quit_when_ready = args.quit_after, args.quit_when_ready
     if args.screenshot:
         startup.screenshot, startup.screenshot_delay_ms = args.screenshot, max(300, (args.quit_after or 900) - 600)
@@ -108,8 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def finish_startup(args: argparse.Namespace, paths, app, window, startup) -> None:
-    """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs."""
+def finish_startup(args: argparse.Namespace, paths, app, window, startup, instance=None) -> None:
+    """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs,
+    and listening for later starts' requests."""
     from fal_desktop.api.hosts import FalHosts
     from fal_desktop.core.catalog import Catalog
     from fal_desktop.core.jobstore import JobStore
@@ -150,15 +156,50 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup) -> Non
         key_store=key_store,
         key_tester=key_tester(hosts),
     )
-    if args.upscale:
-        from fal_desktop.core.inputs import image_files_in
-
-        local = [str(p) for p in image_files_in([Path(a) for a in args.upscale if "://" not in a])]
-        started = set(window.upscale(local + [a for a in args.upscale if "://" in a]))
-    else:
-        started = set()
+    started = set(window.upscale(upscale_inputs(args.upscale))) if args.upscale else set()
     if args.quit_when_done:
         quit_when_finished(app, manager, started | {job.id for job in window.resumed})
+    if instance is not None:
+        instance.listen(lambda request: take_request(window, request))
+        startup.closers.insert(0, instance.release)  # closers run last first: this one at the very end
+
+
+def upscale_inputs(items: Sequence[str]) -> list[str]:
+    """Image files (folders opened) and URLs to upscale, from the command line's words."""
+    from fal_desktop.core.inputs import image_files_in
+
+    local = [str(p) for p in image_files_in([Path(a) for a in items if "://" not in a])]
+    return local + [a for a in items if "://" in a]
+
+
+def take_request(window, request: dict) -> None:
+    """A later start's request (``SingleInstance``): show the window, upscale what it brought."""
+    window.showNormal()
+    window.raise_()
+    window.activateWindow()
+    items = request.get("upscale")
+    if isinstance(items, list) and items:
+        window.upscale(upscale_inputs([str(item) for item in items]))
+
+
+def hand_over(args: argparse.Namespace, instance) -> int:
+    """This start found fal-desktop running on the same job store: send it the request."""
+    request: dict = {"show": True}
+    if args.upscale:
+        request["upscale"] = [a if "://" in a else str(Path(a).resolve()) for a in args.upscale]
+    if instance.send(request):
+        what = (f"sent {len(args.upscale)} item(s) to it to upscale" if args.upscale
+                else "brought its window to the front")
+        print(f"fal-desktop is already running with this data folder; {what}.")
+        return 0
+    message = ("fal-desktop is already running with this data folder but did not answer. Close it "
+               "(or end it in the task manager) and start again, or use --basedir for another folder.")
+    print(message, file=sys.stderr if sys.stderr is not None else sys.stdout)
+    if sys.stderr is None:  # a windowed build started from the desktop: nobody sees a console
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(None, "fal desktop", message)
+    return 1
 
 
 def diagnose() -> str:

@@ -1,0 +1,110 @@
+"""One fal-desktop per job store: a second start hands its request to the first and leaves.
+
+Two windows on one job store would both resume the same unfinished jobs, and a job not yet
+sent could be sent by each. So the first start holds a lock file beside the store
+(``QLockFile``: a crashed holder's lock is taken over), and listens on a local socket once its
+window is up. A later start that finds the lock held sends its request there (one JSON line,
+e.g. ``{"upscale": [...]}``), which brings the window to the front and starts those jobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QLockFile, QObject
+
+__all__ = ["SingleInstance"]
+
+CONNECT_TRIES = 25  # × 200 ms: the first may still be starting (it listens after its first paint)
+MAX_REQUEST_BYTES = 1 << 20
+
+
+class SingleInstance(QObject):
+    def __init__(self, lock_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.lock_path = Path(lock_path)
+        self._lock = QLockFile(str(self.lock_path))
+        self._lock.setStaleLockTime(0)  # stale only when its process is gone, however old
+        self.name = "fal-desktop-" + hashlib.sha256(str(self.lock_path.resolve()).encode()).hexdigest()[:24]
+        self._server = None
+        self._clients: list[Any] = []
+
+    def acquire(self) -> bool:
+        """True if this is the first start. A folder where no lock can be made is not a reason
+        to refuse to start: then every start counts as the first."""
+        if self._lock.tryLock(0):
+            return True
+        return self._lock.error() is not QLockFile.LockError.LockFailedError
+
+    def release(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        self._lock.unlock()
+
+    # -- the first start -------------------------------------------------------------
+
+    def listen(self, handle: Callable[[dict[str, Any]], None]) -> bool:
+        """Serve later starts' requests: ``handle(request)`` on the GUI thread."""
+        from PySide6.QtNetwork import QLocalServer
+
+        QLocalServer.removeServer(self.name)  # a crashed holder's socket; the lock is ours
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        server.newConnection.connect(lambda: self._accept(handle))
+        self._server = server
+        return server.listen(self.name)
+
+    def _accept(self, handle: Callable[[dict[str, Any]], None]) -> None:
+        while self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            self._clients.append(socket)
+            buffer = bytearray()
+            answered: list[bool] = []
+
+            def readable(socket=socket, buffer=buffer, answered=answered) -> None:
+                buffer += bytes(socket.readAll().data())
+                if answered or (b"\n" not in buffer and len(buffer) < MAX_REQUEST_BYTES):
+                    return
+                answered.append(True)
+                try:
+                    request = json.loads(bytes(buffer).split(b"\n", 1)[0])
+                except ValueError:
+                    request = None
+                socket.write(b"ok\n" if isinstance(request, dict) else b"not understood\n")
+                socket.flush()
+                socket.disconnectFromServer()
+                if isinstance(request, dict):
+                    handle(request)
+
+            socket.readyRead.connect(readable)
+            socket.disconnected.connect(lambda socket=socket: self._forget(socket))
+
+    def _forget(self, socket: Any) -> None:
+        if socket in self._clients:
+            self._clients.remove(socket)
+            socket.deleteLater()
+
+    # -- a later start -----------------------------------------------------------------
+
+    def send(self, request: dict[str, Any]) -> bool:
+        """Hand ``request`` to the first start; True once it said it got it (blocks ≤ ~5 s)."""
+        from PySide6.QtCore import QThread
+        from PySide6.QtNetwork import QLocalSocket
+
+        for _ in range(CONNECT_TRIES):
+            socket = QLocalSocket()
+            socket.connectToServer(self.name)
+            if socket.waitForConnected(200):
+                socket.write(json.dumps(request).encode() + b"\n")
+                socket.flush()
+                answer = b""
+                while b"\n" not in answer and socket.waitForReadyRead(3000):
+                    answer += bytes(socket.readAll().data())
+                socket.abort()
+                return answer.startswith(b"ok")
+            QThread.msleep(200)
+        return False
