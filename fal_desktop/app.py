@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.resources import icon_file
-    from fal_desktop.startup import Startup
+    from fal_desktop.startup import Startup, take_lock
     from fal_desktop.ui.main_window import MainWindow
 
     temp_dir = None
@@ -91,14 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName("fal-desktop")
     app.setWindowIcon(QIcon.fromTheme("fal-desktop", QIcon(str(icon_file()))))
 
-    from fal_desktop.ui.instance import SingleInstance
+    lock_path = paths.data / ("sandbox-jobs.lock" if args.sandbox else "jobs.lock")
+    lock, first = take_lock(lock_path)
+    if not first:  # another window has this job store: it takes the request
+        from fal_desktop.ui.instance import SingleInstance
 
-    instance = SingleInstance(paths.data / ("sandbox-jobs.lock" if args.sandbox else "jobs.lock"))
-    if not instance.acquire():  # another window has this job store: it takes the request
-        return hand_over(args, instance)
+        return hand_over(args, SingleInstance(lock_path))
     window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
     window.show()
-    startup = Startup(app, window, lambda startup: finish_startup(args, paths, app, window, startup, instance))
+    startup = Startup(app, window,
+                      lambda startup: finish_startup(args, paths, app, window, startup, (lock_path, lock)))
     startup.quit_after_ms, startup.quit_when_ready = args.quit_after, args.quit_when_ready
     if args.screenshot:
         startup.screenshot, startup.screenshot_delay_ms = args.screenshot, max(300, (args.quit_after or 900) - 600)
@@ -113,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def finish_startup(args: argparse.Namespace, paths, app, window, startup, instance=None) -> None:
+def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_lock=None) -> None:
     """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs,
     and listening for later starts' requests."""
     from fal_desktop.api.hosts import FalHosts
@@ -159,7 +161,10 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, instan
     started = set(window.upscale(upscale_inputs(args.upscale))) if args.upscale else set()
     if args.quit_when_done:
         quit_when_finished(app, manager, started | {job.id for job in window.resumed})
-    if instance is not None:
+    if held_lock is not None:
+        from fal_desktop.ui.instance import SingleInstance
+
+        instance = SingleInstance(*held_lock, parent=window)
         instance.listen(lambda request: take_request(window, request))
         startup.closers.insert(0, instance.release)  # closers run last first: this one at the very end
 

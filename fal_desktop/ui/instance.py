@@ -9,13 +9,13 @@ e.g. ``{"upscale": [...]}``), which brings the window to the front and starts th
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QLockFile, QObject
+
+from fal_desktop.startup import take_lock
 
 __all__ = ["SingleInstance"]
 
@@ -24,26 +24,32 @@ MAX_REQUEST_BYTES = 1 << 20
 
 
 class SingleInstance(QObject):
-    def __init__(self, lock_path: Path, parent: QObject | None = None) -> None:
+    """``lock``: one :func:`take_lock` already took (app.py takes it before importing this)."""
+
+    def __init__(self, lock_path: Path, lock: QLockFile | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.lock_path = Path(lock_path)
-        self._lock = QLockFile(str(self.lock_path))
-        self._lock.setStaleLockTime(0)  # stale only when its process is gone, however old
-        self.name = "fal-desktop-" + hashlib.sha256(str(self.lock_path.resolve()).encode()).hexdigest()[:24]
+        self._lock = lock
         self._server = None
         self._clients: list[Any] = []
 
+    @property
+    def name(self) -> str:
+        """The local socket's name (imports kept off the way to the first window)."""
+        import hashlib
+
+        return "fal-desktop-" + hashlib.sha256(str(self.lock_path.resolve()).encode()).hexdigest()[:24]
+
     def acquire(self) -> bool:
-        """True if this is the first start. A folder where no lock can be made is not a reason
-        to refuse to start: then every start counts as the first."""
-        if self._lock.tryLock(0):
-            return True
-        return self._lock.error() is not QLockFile.LockError.LockFailedError
+        """True if this is the first start (see :func:`take_lock`)."""
+        self._lock, first = take_lock(self.lock_path)
+        return first
 
     def release(self) -> None:
         if self._server is not None:
             self._server.close()
-        self._lock.unlock()
+        if self._lock is not None:
+            self._lock.unlock()
 
     # -- the first start -------------------------------------------------------------
 
@@ -59,6 +65,8 @@ class SingleInstance(QObject):
         return server.listen(self.name)
 
     def _accept(self, handle: Callable[[dict[str, Any]], None]) -> None:
+        import json
+
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
             self._clients.append(socket)
@@ -92,6 +100,8 @@ class SingleInstance(QObject):
 
     def send(self, request: dict[str, Any]) -> bool:
         """Hand ``request`` to the first start; True once it said it got it (blocks ≤ ~5 s)."""
+        import json
+
         from PySide6.QtCore import QThread
         from PySide6.QtNetwork import QLocalSocket
 
