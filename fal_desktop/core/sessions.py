@@ -7,9 +7,11 @@ No Qt here: the window and the tests use the same calls.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,8 +56,11 @@ class Session:
 class SessionStore:
     """Create, rename, delete, list and search sessions; remember prompts."""
 
-    def __init__(self, jobs: JobStore) -> None:
+    def __init__(self, jobs: JobStore, background: Callable[[Callable[[], None]], object] | None = None) -> None:
+        """``background(work)`` runs file removal elsewhere (the window: a worker thread, so
+        deleting a session of thousands of results does not hold it up); by default, at once."""
         self.jobs = jobs
+        self._background = background or (lambda work: work())
 
     # -- sessions -------------------------------------------------------------------
 
@@ -141,8 +146,7 @@ class SessionStore:
         with self.jobs.transaction() as db:
             db.executemany("DELETE FROM jobs WHERE id = ?", [(job.id,) for job in runs])
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        for job in runs:
-            remove_files(job)
+        self._remove_files(runs)
         return runs
 
     def delete_run(self, job_id: str) -> JobRecord | None:
@@ -151,8 +155,25 @@ class SessionStore:
         if job is None or not job.state.finished:
             return None
         self.jobs.delete(job_id)
-        remove_files(job)
+        self._remove_files([job])
         return job
+
+    def _remove_files(self, runs: list[JobRecord]) -> None:
+        """The deleted runs' files, except those a remaining run took as its input (an upscale
+        of this result keeps its before image)."""
+        keep = self.files_in_use([name for job in runs for name in job.files])
+        self._background(lambda: [remove_files(job, keep) for job in runs])
+
+    def files_in_use(self, paths: list[str]) -> set[str]:
+        """Which of these files some stored run has among its inputs."""
+        used = set()
+        for path in dict.fromkeys(paths):
+            pattern = json.dumps(path, ensure_ascii=False)[1:-1]  # as written inside inputs_json
+            pattern = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            if self.jobs.query("SELECT 1 FROM jobs WHERE inputs_json LIKE ? ESCAPE '\\' LIMIT 1",
+                               (f'%"{pattern}"%',)):
+                used.add(path)
+        return used
 
     def latest_or_new(self, session_id: str | None) -> Session:
         """The session to continue at start-up: the given one if it exists, else the most
@@ -177,13 +198,14 @@ class SessionStore:
             "SELECT text FROM prompts ORDER BY last_used DESC LIMIT ?", (limit,))]
 
 
-def remove_files(job: JobRecord) -> None:
-    """Remove a deleted job's downloaded files (and their folder once empty)."""
+def remove_files(job: JobRecord, keep: set[str] = frozenset()) -> None:
+    """Remove a deleted job's downloaded files but ``keep`` (and their folder once empty)."""
     folders = set()
     for name in job.files:
         path = Path(name)
         folders.add(path.parent)
-        path.unlink(missing_ok=True)
+        if name not in keep:
+            path.unlink(missing_ok=True)
     for folder in folders:
         shutil.rmtree(folder / "input", ignore_errors=True)
         try:

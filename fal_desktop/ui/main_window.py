@@ -6,15 +6,15 @@ Layout and wiring only; the work happens in the job manager and the layers below
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from fal_desktop.ui.menus import build_menus
 from fal_desktop.ui.shell import ActionQueue, Banner, Placeholder, hold_actions
+from fal_desktop.ui.window_inputs import WindowInputs
 from fal_desktop.ui.window_saving import WindowSaving
 
 if TYPE_CHECKING:  # the rest is imported when the window is finished (see finish_setup)
@@ -36,7 +36,7 @@ HISTORY_ROWS = 50
 DEFAULT_UPSCALER = "fal-ai/aura-sr"
 
 
-class MainWindow(QMainWindow, WindowSaving):
+class MainWindow(WindowInputs, QMainWindow, WindowSaving):
     """With ``deferred=True`` only the frame is built (title, menus, "Loading…" placeholders) so
     it can be shown at once; ``finish_setup`` then builds the panels and resumes the jobs."""
 
@@ -120,7 +120,10 @@ class MainWindow(QMainWindow, WindowSaving):
         self.catalog, self.manager = catalog, manager
         self.memory = FormMemory(self.paths.config / "last-values.json")
         self.key_store, self.key_tester = key_store, key_tester
-        self.sessions = sessions or SessionStore(manager.store)
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._file_remover = ThreadPoolExecutor(1, thread_name_prefix="remove-files")  # deletes
+        self.sessions = sessions or SessionStore(manager.store, background=self._file_remover.submit)
         central = self.centralWidget()
         self.model_panel = ModelPanel(catalog, self.memory, central, prompt_history=self.sessions.prompts)
         self.result_view = ImageView(None, "Run a model to see its result here,\nor drop images anywhere to upscale them.")
@@ -283,61 +286,6 @@ class MainWindow(QMainWindow, WindowSaving):
             self.result_view.show_file(after)
         self.session_ui.shown(row.job if row else None)
 
-    # -- dropping and pasting images to upscale -----------------------------------------
-
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
-        from fal_desktop.ui.drop_inputs import has_inputs
-
-        if has_inputs(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802
-        from fal_desktop.ui.drop_inputs import inputs_from_mime
-
-        inputs = inputs_from_mime(event.mimeData(), self.paths.cache / "pasted")
-        event.acceptProposedAction()
-        self.take_inputs(inputs)
-
-    def take_inputs(self, inputs: list[str]) -> None:
-        """Dropped inputs: a saved output restores its parameters, anything else is upscaled."""
-        if self._when_ready(lambda: self.take_inputs(inputs), f"the {len(inputs)} dropped item(s) will be used"):
-            return
-        if len(inputs) == 1 and self.restore_from_file(inputs[0]):
-            return
-        self.upscale(inputs)
-
-    def restore_from_file(self, path: str) -> bool:
-        """A saved output dropped back: its model and parameters go into the form."""
-        from fal_desktop.core.saving import read_metadata
-
-        params = read_metadata(Path(path)) if Path(path).is_file() else None
-        endpoint_id = params.get("endpoint_id") if params else None
-        inputs = params.get("input") if params else None
-        if not isinstance(endpoint_id, str) or not isinstance(inputs, dict):
-            return False
-        schema = self.catalog.cached(endpoint_id)
-        if schema is None:
-            self.notice.show_message(f"{Path(path).name} was made with {endpoint_id}; load that model "
-                                     "first (type its id at the top left), then drop it again.")
-            return True
-        self.model_panel.select_model(endpoint_id)
-        notes = self.model_panel.form.set_value(inputs) if self.model_panel.form else []
-        self.notice.show_message(f"Parameters restored from {Path(path).name}."
-                                 + (" " + " ".join(notes) if notes else ""), info=not notes)
-        return True
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802
-        # Reaches the window only when no text field took it, so pasting text still works.
-        if event.matches(QKeySequence.StandardKey.Paste):
-            self.paste_inputs()
-            return
-        super().keyPressEvent(event)
-
-    def paste_inputs(self) -> None:
-        from fal_desktop.ui.drop_inputs import inputs_from_mime
-
-        self.upscale(inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.cache / "pasted"))
-
     def upscale(self, inputs: list[str]) -> list[str]:
         """One job per input with the chosen upscaler and the current form values."""
         if not inputs:
@@ -399,6 +347,9 @@ class MainWindow(QMainWindow, WindowSaving):
             self.model_panel._remember()
             self.session_ui.shutdown()
             self.saver.wait_idle()  # a save or auto-save under way finishes its file
+            self._file_remover.shutdown(wait=True)  # a delete under way removes all its files
+            self.compare.wait_idle()  # decodes under way would signal a deleted window
+            self.result_view.wait_idle()
         self.settings.sync()
         self._closed = True
         super().closeEvent(event)

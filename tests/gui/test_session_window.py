@@ -296,13 +296,28 @@ def test_delete_a_result_and_a_session(qtbot, open_window, monkeypatch):
     gallery.select(gone.job.id)
     qtbot.keyClick(gallery, Qt.Key.Key_Delete)  # the Delete key on the selected tile
     assert [i.job.id for i in _gallery(window)] == [keep.job.id]
-    assert not any(Path(f).exists() for f in gone.files)
+    qtbot.waitUntil(lambda: not any(Path(f).exists() for f in gone.files), timeout=5000)  # off the GUI thread
     assert window.jobs_model.row_for(gone.job.id) is None
     first = window.session_ui.session_id
     window.session_ui.delete_session(first)
     assert window.sessions.get(first) is None and window.session_ui.session_id != first
-    assert _gallery(window) == [] and not any(Path(f).exists() for f in keep.files)
+    assert _gallery(window) == []
+    qtbot.waitUntil(lambda: not any(Path(f).exists() for f in keep.files), timeout=5000)
     QApplication.processEvents()
+
+
+def test_deleting_a_result_that_was_upscaled_keeps_the_upscale_before_image(qtbot, open_window, monkeypatch):
+    window = open_window()
+    made = _run(qtbot, window, "a lighthouse")
+    source = made.files[0]
+    [upscale_id] = window.upscale([source])  # the result, upscaled: its before image is that file
+    qtbot.waitUntil(lambda: window.manager.store.get(upscale_id).state is JobState.COMPLETED, timeout=20000)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.session_ui.act("delete", window.manager.store.get(made.job.id))
+    window.close()  # waits for the removal under way
+    assert window.manager.store.get(made.job.id) is None  # the result is gone from the session
+    assert Path(source).is_file()  # but not the upscale's before image
+    assert all(Path(f).is_file() for f in window.manager.store.get(upscale_id).files)
 
 
 def test_a_prompt_too_long_for_a_file_name_still_shows_its_result(qtbot, open_window):
@@ -376,7 +391,8 @@ def test_deleting_a_result_removes_its_cached_thumbnail(qtbot, open_window, monk
     assert cached.is_file()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     window.session_ui.act("delete", window.manager.store.get(row.job.id))
-    assert not cached.exists() and not Path(row.files[0]).exists()
+    assert not cached.exists()
+    qtbot.waitUntil(lambda: not Path(row.files[0]).exists(), timeout=5000)  # removed off the GUI thread
 
 
 def test_vary_the_prompt_one_per_line(qtbot, open_window):

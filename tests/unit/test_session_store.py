@@ -172,3 +172,31 @@ def test_version_1_database_is_upgraded_in_place(tmp_path):
         assert sessions.create().name == "Session 1"
     finally:
         jobs.close()
+
+
+def test_a_deleted_result_that_another_run_took_as_input_keeps_its_file(stores, tmp_path):
+    jobs, sessions = stores
+    first, second = sessions.create("First"), sessions.create("Second")
+    made = _run(jobs, first.id, "a lighthouse", tmp_path)
+    lone = _run(jobs, first.id, "fog_100%", tmp_path)  # % and _ are not wildcards here
+    upscale = JobRecord("fal-ai/esrgan", {"image_url": made.files[0]}, session_id=second.id,
+                        state=JobState.COMPLETED)
+    jobs.save(upscale)
+    assert sessions.files_in_use(made.files + lone.files) == set(made.files)
+    sessions.delete(first.id)
+    assert os.path.isfile(made.files[0])  # the upscale's before image
+    assert not os.path.exists(lone.files[0])
+    sessions.delete(second.id)  # nothing uses it any more: it goes with its next delete
+    assert jobs.get(made.id) is None
+
+
+def test_file_removal_can_be_left_to_a_worker(tmp_path):
+    jobs = JobStore(tmp_path / "jobs.sqlite3")
+    later = []
+    sessions = SessionStore(jobs, background=later.append)
+    job = _run(jobs, sessions.create().id, "x", tmp_path)
+    sessions.delete_run(job.id)
+    assert jobs.get(job.id) is None and os.path.isfile(job.files[0])  # the row at once, files later
+    later.pop()()
+    assert not os.path.exists(job.files[0])
+    jobs.close()
