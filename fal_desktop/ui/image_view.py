@@ -77,6 +77,8 @@ class ImageView(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setMinimumSize(QSize(200, 200))
         self._placeholder = placeholder
+        self.setWordWrap(True)  # a failed run's sentence, say
+        self.setMargin(16)
         self._image = QImage()
         self._source_size = QSize()
         self._path: str | None = None
@@ -107,12 +109,14 @@ class ImageView(QLabel):
     def _box(self) -> QSize:
         return self.size() * self.devicePixelRatioF()
 
-    def show_file(self, path: str | None) -> None:
+    def show_file(self, path: str | None, placeholder: str | None = None) -> None:
+        """Show ``path``; with none, ``placeholder`` (what the selected job is doing) or the
+        view's own placeholder."""
         self._path = self._signals.wanted = path
         self._image, self._source_size = QImage(), QSize()
         if not path:
             self.setPixmap(QPixmap())
-            self.setText(self._placeholder)
+            self.setText(placeholder or self._placeholder)
             return
         self.setText("Loading…")
         self._pool.start(_DecodeTask(path, self._signals, self._box()))

@@ -34,6 +34,8 @@ __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 SANDBOX_MESSAGE = "Sandbox — images are made locally, not by fal's models"
 HISTORY_ROWS = 50
 DEFAULT_UPSCALER = "fal-ai/aura-sr"
+NARROW = 1000  # px: narrower windows give the sessions panel's width to the form and result
+FORM_WIDTH = 440  # px: the least the form needs without a sideways scroll bar
 
 
 class MainWindow(WindowInputs, QMainWindow, WindowSaving):
@@ -59,6 +61,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.setWindowTitle("fal desktop — sandbox" if sandbox else "fal desktop")
         self.resize(1360, 860)
         self._key_dialog: ApiKeyDialog | None = None
+        self._after_key: Callable[[], object] | None = None
+        self._sessions_folded = False  # by a narrow window (resizeEvent), not by the user
         self.ready, self.resumed, self._closed = False, [], False
         self._early = ActionQueue()  # what the user does before the window is ready
 
@@ -126,12 +130,13 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.sessions = sessions or SessionStore(manager.store, background=self._file_remover.submit)
         central = self.centralWidget()
         self.model_panel = ModelPanel(catalog, self.memory, central, prompt_history=self.sessions.prompts)
+        self.model_panel.setMinimumWidth(FORM_WIDTH)
         self.result_view = ImageView(None, "Run a model to see its result here,\nor drop images anywhere to upscale them.")
         self.compare = ComparePane(None)
         self.results = QStackedWidget(central)
         self.results.addWidget(self.result_view)
         self.results.addWidget(self.compare)
-        self.results.setMinimumSize(300, 240)  # the compare bar may be clipped, the form never
+        self.results.setMinimumSize(240, 240)  # the compare bar may be clipped, the form never
         self.jobs_model = JobsModel(self)
         self.jobs_panel = JobsPanel(self.jobs_model, central)
         self.saver = ResultSaver(self.settings, self)
@@ -152,6 +157,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         for splitter, index, panel in ((self.top, 0, self.model_panel), (self.top, 1, results_box),
                                        (self.outer, 1, self.jobs_panel), (self.main, 1, self.session_ui.panel)):
             splitter.replaceWidget(index, panel).deleteLater()
+        self.session_ui.panel.setMinimumWidth(1)  # so a window can narrow enough to fold it (resizeEvent)
         for splitter in (self.top, self.outer):
             splitter.setStretchFactor(1, 1)
 
@@ -200,20 +206,29 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         if self._key_dialog is not None and self._key_dialog.isVisible():
             return
         self._key_dialog = ApiKeyDialog(self.key_store, self.key_tester, reason=reason, parent=self)
-        self._key_dialog.finished.connect(lambda _r: (self.manager.key_changed(), self._check_key()))
+        self._key_dialog.finished.connect(lambda _r: self._key_dialog_closed())
         self._key_dialog.open()
 
-    def has_key(self) -> bool:
-        """Whether a key is set; if not, the key dialog opens and says why."""
+    def has_key(self, then: Callable[[], object] | None = None) -> bool:
+        """Whether a key is set; if not, the key dialog opens and says why, and ``then`` (the run
+        the user asked for) goes out once a key is set there."""
         if self.key_store.get() is None:
+            self._after_key = then
             self.open_key_dialog("Set your fal API key to run models.")
             return False
         return True
 
+    def _key_dialog_closed(self) -> None:
+        self.manager.key_changed()
+        self._check_key()
+        then, self._after_key = self._after_key, None
+        if then is not None and self.key_store.get() is not None:
+            then()
+
     # -- jobs -----------------------------------------------------------------------
 
     def submit(self, endpoint_id: str, inputs: dict) -> None:
-        if not self.has_key():
+        if not self.has_key(lambda: self.submit(endpoint_id, inputs)):
             return
         self.session_ui.leave_row()  # a new run: its result is shown, not the last row's
         job = self.manager.submit(endpoint_id, inputs, session_id=self.session_ui.session_id)
@@ -270,12 +285,17 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         shown = [row for row in completed if selected is None or selected.job.id == row.job.id]
         if shown and self.results.currentWidget() is not self.session_ui.row:
             self.show_result(shown[-1])  # each would replace the one before: show the last
+        elif (selected is not None and not selected.files and self.results.currentWidget() is self.result_view
+              and any(u.job_id == selected.job.id for u in updates)):
+            self.show_result(selected)  # its state, progress or error, in place of a picture
 
-    def show_result(self, row: JobRow | None) -> None:
-        """Show a job's result large: the compare view for an upscale, else the image."""
+    def show_result(self, row: JobRow | None, index: int = 0) -> None:
+        """Show a job's result large (its ``index``-th file): the compare view for an upscale,
+        else the image; a job with no result yet says what it is doing."""
         from fal_desktop.ui.jobs_model import local_input_image
+        from fal_desktop.ui.waiting import waiting_text
 
-        after = row.files[0] if row and row.files else None
+        after = row.files[min(index, len(row.files) - 1)] if row and row.files else None
         before = local_input_image(row.job) if after else None
         if after and before:
             self.results.setCurrentWidget(self.compare)
@@ -283,7 +303,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             self.compare.show_pair(before, after, row.job.endpoint_id, seconds)
         else:
             self.results.setCurrentWidget(self.result_view)
-            self.result_view.show_file(after)
+            self.result_view.show_file(after, waiting_text(row) if row else None)
         self.session_ui.shown(row.job if row else None)
 
     def upscale(self, inputs: list[str]) -> list[str]:
@@ -300,7 +320,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         if field is None or panel.form is None:
             self.notice.show_message("Pick an upscaler first: this model takes no image.")
             return []
-        if not self.has_key():
+        if not self.has_key(lambda: self.upscale(inputs)):
             return []
         values = panel.form.value()
         self.session_ui.leave_row()
@@ -310,6 +330,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.session_ui.submitted(jobs)
         ids = [job.id for job in jobs]
         self.jobs_panel.start_batch(ids)
+        self.jobs_panel.select_job(ids[0])  # its result (the before/after view) shows when done
         return ids
 
     # -- window state ------------------------------------------------------------------
@@ -332,12 +353,25 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
                 splitters[name].restoreState(state)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
-        """A narrower window takes width from the sessions panel too, not only from the form."""
+        """A narrower window takes width from the sessions panel too, not only from the form;
+        below ``NARROW`` px it folds the sessions panel away (the Session menu still works) and
+        brings it back once the window is wide again."""
         super().resizeEvent(event)
+        side = self.main.widget(1)
+        if side is None:
+            return
         left, right = self.main.sizes()
-        most = max(200, (left + right) // 4)
-        if right > most:
-            self.main.setSizes([left + right - most, most])
+        total, most = left + right, max(200, (left + right) // 4)
+        if event.size().width() < NARROW:
+            if not side.isHidden():  # hidden, not squeezed: its width is not needed then either
+                self._sessions_folded = True
+                side.hide()
+        elif self._sessions_folded:  # wide again: the panel it folded comes back
+            self._sessions_folded = False
+            side.show()
+            self.main.setSizes([total - min(most, 320), min(most, 320)])
+        elif right > most:
+            self.main.setSizes([total - most, most])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())

@@ -229,7 +229,7 @@ class SessionController(QObject):
 
     def show_item(self, item: GalleryItem) -> None:
         job = self.sessions.jobs.get(item.job.id) or item.job
-        self.window.show_result(row_of(job))
+        self.window.show_result(row_of(job), item.index)  # the tile's own image of the run
 
     def show_group(self, group_id: str, selected: str | None = None) -> None:
         jobs = self._group(group_id)
