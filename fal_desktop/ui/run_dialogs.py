@@ -163,10 +163,18 @@ class VaryDialog(QDialog):
         self.problem, self.buttons = _problem_and_buttons(self, layout, self._accept)
         self.parameter.currentIndexChanged.connect(self._suggest)
         self.values.textChanged.connect(self._check)
-        preferred = next((i for i, s in enumerate(self.specs) if s.name == "guidance_scale"), 0)
-        self.parameter.setCurrentIndex(preferred)
+        self._suggesting = False
+        self.parameter.setCurrentIndex(self._preferred())
         self._suggest()
         self.resize(460, 180)
+
+    def _preferred(self) -> int:
+        """Guidance if the model has it, else the first numeric parameter, else the first: the
+        ones a value can be suggested for, so the dialog opens ready to run."""
+        names = [s.name for s in self.specs]
+        if "guidance_scale" in names:
+            return names.index("guidance_scale")
+        return next((i for i, s in enumerate(self.specs) if s.kind in ("slider", "number")), 0)
 
     def spec(self) -> FieldSpec | None:
         name = self.parameter.currentData()
@@ -176,8 +184,10 @@ class VaryDialog(QDialog):
         spec = self.spec()
         if spec is not None:
             values = [_format(v) for v in suggested_values(spec, self.inputs.get(spec.name))]
+            self._suggesting = True  # not the user's typing: an empty suggestion is no mistake yet
             self.values.setPlainText("\n".join(values) if spec.kind in ("prompt", "text") else ", ".join(values))
-        self._check()
+            self._suggesting = False
+        self._check(quiet=not self.values.toPlainText().strip())
 
     def runs(self) -> list[dict[str, Any]]:
         """One input per value; raises ValueError with a sentence if something is off."""
@@ -199,7 +209,11 @@ class VaryDialog(QDialog):
             runs.append(trial)
         return runs
 
-    def _check(self) -> None:
+    def _check(self, quiet: bool = False) -> None:
+        """Enable Run when the values make runs; say what is wrong unless ``quiet`` (nothing
+        typed yet) or the text is being suggested."""
+        if self._suggesting:
+            return
         try:
             count, problem = len(self.runs()), ""
         except ValueError as exc:
@@ -207,7 +221,7 @@ class VaryDialog(QDialog):
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText(f"Run {count} times" if count else "Run")
         ok.setEnabled(not problem)
-        self.problem.setText(problem)
+        self.problem.setText("" if quiet else problem)
 
     def _accept(self) -> None:
         self._check()

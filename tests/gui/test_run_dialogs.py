@@ -66,3 +66,13 @@ def test_compare_dialog_needs_a_prompt_and_two_models(qtbot):
     dialog.models.item(2).setCheckState(Qt.CheckState.Checked)
     assert ok.isEnabled() and ok.text() == "Run on 2 models"
     assert dialog.chosen() == ["a/one", "a/three"] and dialog.prompt_text() == "a cat"
+
+
+def test_vary_opens_on_a_parameter_it_can_suggest_values_for_and_blames_nothing_yet(qtbot):
+    dialog = VaryDialog(_schema("fal-ai/fast-lightning-sdxl"), {"prompt": "x"})
+    qtbot.addWidget(dialog)
+    assert dialog.problem.text() == ""  # nothing typed yet: nothing is wrong yet
+    assert dialog.spec().kind in ("slider", "number")  # no guidance scale here: a number, not the prompt
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()  # suggested values run
+    dialog.values.setPlainText("1")
+    assert "at least two" in dialog.problem.text()
