@@ -73,8 +73,10 @@ class GalleryModel(QAbstractListModel):
         if not index.isValid() or index.row() >= len(self._items):
             return None
         item = self._items[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return item.job.label or describe_inputs(item.job.inputs) or item.job.endpoint_id.rsplit("/", 1)[-1]
+        if role == Qt.ItemDataRole.DisplayRole:  # the tiles of one run of several are told apart
+            text = item.job.label or describe_inputs(item.job.inputs) or item.job.endpoint_id.rsplit("/", 1)[-1]
+            count = len(item.job.files)
+            return f"{item.index + 1}/{count} · {text}" if count > 1 else text
         if role == Qt.ItemDataRole.DecorationRole:
             pixmap = self.thumbnails.get(item.path)
             return pixmap if pixmap is not None and not pixmap.isNull() else self._placeholder
@@ -138,7 +140,7 @@ class GalleryView(QListView):
         # Room for the picture and one line of caption (elided), whatever the font.
         self.setGridSize(QSize(THUMB_SIDE + 12, THUMB_SIDE + 2 * self.fontMetrics().height() + 8))
         self.setWordWrap(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # prompts often start alike
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setDragEnabled(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

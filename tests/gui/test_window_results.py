@@ -84,3 +84,12 @@ def test_a_narrow_window_folds_the_sessions_away_and_a_wide_one_brings_them_back
     assert panel.width() >= 440 and not panel.scroll.horizontalScrollBar().isVisible()  # the form fits
     window.resize(1360, 860)
     qtbot.waitUntil(lambda: window.session_ui.panel.isVisible() and window.main.sizes()[1] >= 200, timeout=3000)
+
+
+def test_the_tiles_of_a_run_of_several_are_captioned_apart(qtbot, open_window):
+    window = open_window()
+    _run(qtbot, window, "two doors", num_images=2)
+    model = window.session_ui.panel.gallery_model
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+    captions = sorted(model.data(model.index(i)) for i in range(2))
+    assert captions == ["1/2 · two doors", "2/2 · two doors"]
