@@ -124,7 +124,8 @@ class ComparisonRow(QWidget):
                 cell.image.show_file(job.files[0])
             seed = seed_of(job.output, job.inputs)
             took = f"{job.finished_at - job.created_at:.1f} s" if job.finished_at else ""
-            cell.caption.setText(" · ".join(p for p in (f"seed {seed}" if seed != "" else "", took) if p))
+            # Seed and time each on a line of their own: a narrow cell would break them anywhere.
+            cell.caption.setText("\n".join(p for p in (f"seed {seed}" if seed != "" else "", took) if p))
         else:
             cell.image.show_file(None)
             if job.state is JobState.FAILED:
