@@ -199,7 +199,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
 
         if self._key_dialog is not None and self._key_dialog.isVisible():
             return
-        self._key_dialog = ApiKeyDialog(self.key_store, self.key_tester, reason=reason, parent=self)
+        self._key_dialog = ApiKeyDialog(self.key_store, self.key_tester, reason=reason,
+                                        sandbox=self.sandbox, parent=self)
         self._key_dialog.finished.connect(lambda _r: (self.manager.key_changed(), self._check_key()))
         self._key_dialog.open()
 

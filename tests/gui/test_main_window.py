@@ -117,6 +117,13 @@ def test_no_key_shows_a_banner_and_the_dialog_on_run(qtbot, open_window):
     assert window.jobs_model.rowCount() == 0
 
 
+def test_the_sandbox_window_tells_its_key_dialog(qtbot, open_window):
+    window = open_window(sandbox=True)
+    window.open_key_dialog()
+    dialog = window.findChild(ApiKeyDialog)
+    assert dialog.isVisible() and "Sandbox: no key is needed" in dialog.current_label.text()
+
+
 def test_restart_resumes_and_remembers_form_and_layout(qtbot, open_window, emulator):
     emulator.job_duration = 1.5
     first = open_window()
