@@ -12,7 +12,7 @@ from fal_desktop.api.openapi import FieldError
 __all__ = [
     "FalError", "AuthError", "ValidationError", "RateLimitError", "ServerError",
     "NetworkError", "FalTimeoutError", "RequestFailed", "ProtocolError", "DownloadError",
-    "FileReadError", "error_from_response", "request_failed",
+    "FileReadError", "error_from_response", "is_rejected_input", "request_failed",
 ]
 
 
@@ -49,6 +49,12 @@ class FalError(Exception):
         if self.request_id:
             parts.append(f"request {self.request_id}")
         return " · ".join(parts)
+
+
+def is_rejected_input(detail_text: str | None) -> bool:
+    """Whether a stored :attr:`FalError.detail_text` is fal's 422: a value in the input is invalid,
+    so sending the same input again fails the same way."""
+    return bool(detail_text) and detail_text.startswith("HTTP 422")
 
 
 class AuthError(FalError):

@@ -1,4 +1,4 @@
-"""The fal API key: in the OS keyring, from ``FAL_KEY``, or held for this session only.
+"""The fal API key: in the OS keyring, from ``FAL_KEY``, or held in memory until the app quits.
 
 The key is never written to a file or a log by the app. ``repr`` of the store never
 shows it, and :func:`mask_key` is what the UI displays.
@@ -21,14 +21,16 @@ USERNAME = "api-key"
 
 
 class KeySource(enum.Enum):
-    ENVIRONMENT = "the FAL_KEY environment variable"
-    KEYRING = "the system keyring"
-    SESSION = "this session only"
-    NONE = "nowhere"
+    """Where the key came from; the value is how the key dialog says it."""
+
+    ENVIRONMENT = "from the FAL_KEY environment variable"
+    KEYRING = "from the system keyring"
+    SESSION = "entered for this run of the app"  # the app's "Sessions" are something else
+    NONE = "not set"
 
 
 class KeyStoreUnavailable(RuntimeError):
-    """No usable OS keyring: the key can only be used for this session."""
+    """No usable OS keyring: the key can only be kept until the app quits."""
 
 
 def mask_key(key: str | None) -> str:
@@ -91,7 +93,7 @@ class ApiKeyStore:
         if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
             return (
                 "No system keyring was found (on Linux, install and unlock GNOME Keyring or "
-                "KWallet). The key can be used for this session only."
+                "KWallet). A key you enter is kept only until you quit."
             )
         return None
 
@@ -119,6 +121,7 @@ class ApiKeyStore:
         self._session_key = None
 
     def use_for_session(self, key: str) -> None:
+        """Hold the key in memory until the app quits."""
         key = key.strip()
         if not key:
             raise ValueError("The key is empty.")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
 from PySide6.QtWidgets import (
-    QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
+    QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
 from fal_desktop.ui.compare_view import CompareView, MipImage
+from fal_desktop.ui.elided_label import ElidedLabel
 from fal_desktop.ui.image_view import read_image
 
 __all__ = ["ComparePane"]
@@ -65,15 +66,17 @@ class ComparePane(QWidget):
         self.zoom_label = QLabel("", self)
         self.zoom_label.setMinimumWidth(48)
         bar.addWidget(self.zoom_label)
-        self.info_label = QLabel("", self)
-        self.info_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.info_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        bar.addWidget(self.info_label, 1)
+        bar.addStretch(1)
         self.drag_button = QPushButton("Drag out", self)
         self.drag_button.setToolTip("Press and drag to put the result file into another app or folder")
         self.drag_button.pressed.connect(self.drag_requested)
         bar.addWidget(self.drag_button)
         layout.addLayout(bar)
+        # Sizes, factor, model and time get a row of their own: beside nine buttons they were cut.
+        self.info_label = ElidedLabel("", self)
+        self.info_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.info_label.setContentsMargins(10, 0, 10, 4)
+        layout.addWidget(self.info_label)
         self.view = CompareView(self)
         self.view.setToolTip("Drag the line to compare, drag elsewhere to pan, wheel to zoom.\n"
                              "Keys: ←/→ split, +/− zoom, F fit, 1 for 1:1, Space flips in Toggle mode.")

@@ -114,9 +114,13 @@ class CompareView(QWidget):
     # -- view state ------------------------------------------------------------------------
 
     def set_mode(self, mode: str) -> None:
+        """Show ``mode``. Side by side always fits each half; the other modes keep a zoom
+        the user chose and fit otherwise (the pane size may have changed)."""
         if mode not in MODES:
             raise ValueError(mode)
         self.mode = mode
+        if mode == "side" or self._fit:
+            self.fit()
         self.update()
         self.mode_changed.emit(mode)
 

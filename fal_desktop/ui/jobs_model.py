@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
+from fal_desktop.api.errors import is_rejected_input
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.paths import is_local_file
 from fal_desktop.jobs.events import JobUpdate, LogEntry
@@ -17,7 +18,7 @@ __all__ = ["JobRow", "JobsModel", "COLUMNS", "local_input_image", "row_of"]
 COLUMNS = ("Model", "Input", "State", "Queue", "Elapsed", "Progress")
 
 _STATE_TEXT = {
-    JobState.PENDING: "Waiting",
+    JobState.PENDING: "Not sent yet",
     JobState.SUBMITTING: "Sending",
     JobState.QUEUED: "Queued",
     JobState.RUNNING: "Running",
@@ -25,6 +26,19 @@ _STATE_TEXT = {
     JobState.COMPLETED: "Done",
     JobState.FAILED: "Failed",
     JobState.CANCELLED: "Cancelled",
+}
+
+
+#: The State cell's tooltip: what the state means (two of them looked alike).
+_STATE_TIP = {
+    JobState.PENDING: "Not sent to fal yet: fal desktop keeps a limited number of jobs at fal at once "
+                      "(16), so this one goes when another finishes, or when its paused batch resumes.",
+    JobState.SUBMITTING: "Being sent to fal (with its input files).",
+    JobState.QUEUED: "Sent: waiting in fal's queue for a free machine. The Queue column shows its place.",
+    JobState.RUNNING: "Running at fal.",
+    JobState.DOWNLOADING: "Finished at fal; the result is being downloaded.",
+    JobState.COMPLETED: "Done: the result is saved in the app's data folder.",
+    JobState.CANCELLED: "Cancelled.",
 }
 
 
@@ -54,10 +68,16 @@ class JobRow:
     ended: float | None = None
     error: str | None = None
     error_detail: str | None = None
+    field_errors: tuple[Any, ...] = ()  # fal said these input values are invalid (a 422)
 
     @property
     def state(self) -> JobState:
         return self.job.state
+
+    @property
+    def input_rejected(self) -> bool:
+        """Failed because fal rejected a value: the same input would fail again."""
+        return self.state is JobState.FAILED and (bool(self.field_errors) or is_rejected_input(self.error_detail))
 
     def elapsed(self) -> float:
         return (self.ended or time.monotonic()) - self.started
@@ -110,6 +130,11 @@ class JobsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if row.error:
                 return f"{row.error}\n\n{row.error_detail or ''}".strip()
+            if column == "State":
+                tip = _STATE_TIP.get(row.state, "")
+                if row.message and row.message.rstrip(".").lower() not in tip.lower():
+                    tip = f"{tip}\n\n{row.message}"
+                return tip
             return row.message or None
         if role == Qt.ItemDataRole.UserRole:
             return row
@@ -198,6 +223,8 @@ class JobsModel(QAbstractTableModel):
             row.files = update.files
         if update.error is not None:
             row.error, row.error_detail = update.error, update.error_detail
+        if update.field_errors:
+            row.field_errors = tuple(update.field_errors)
         if update.state.finished and row.ended is None:
             row.ended = time.monotonic()
         return row

@@ -27,7 +27,10 @@ from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.jobs_model import JobRow, JobsModel
 
-__all__ = ["JobsPanel"]
+__all__ = ["JobsPanel", "RETRY_REJECTED_TIP"]
+
+RETRY_REJECTED_TIP = "fal rejected a value: fix it in the form and run again"
+FAILED_COLOUR = "#c62828"
 
 
 class JobsPanel(QWidget):
@@ -46,15 +49,18 @@ class JobsPanel(QWidget):
         bar = QHBoxLayout()
         title = QLabel("<b>Jobs</b>", self)
         bar.addWidget(title)
+        # The count is a label beside a thin bar: drawn on the bar, the fill ran through it.
         self.batch_bar = QProgressBar(self)
-        self.batch_bar.setMaximumWidth(260)
-        self.batch_bar.setFormat("%v of %m done")
+        self.batch_bar.setTextVisible(False)
+        self.batch_bar.setFixedSize(120, 10)
+        self.batch_label = QLabel(self)
+        self.batch_label.setToolTip("Finished: made a result. Select a failed job to see why in its log.")
         self.pause_button = QPushButton("Pause", self)
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self._pause_toggled)
         self.cancel_rest_button = QPushButton("Cancel the rest", self)
         self.cancel_rest_button.clicked.connect(self.cancel_rest)
-        for widget in (self.batch_bar, self.pause_button, self.cancel_rest_button):
+        for widget in (self.batch_bar, self.batch_label, self.pause_button, self.cancel_rest_button):
             bar.addWidget(widget)
             widget.hide()
         bar.addStretch(1)
@@ -105,7 +111,8 @@ class JobsPanel(QWidget):
         if len(job_ids) < 2:
             return
         self._batch = list(job_ids)
-        for widget in (self.batch_bar, self.pause_button, self.cancel_rest_button):
+        self._batch_ends: dict[str, JobState] = {}  # outcomes, kept when rows are cleared
+        for widget in (self.batch_bar, self.batch_label, self.pause_button, self.cancel_rest_button):
             widget.show()
         self._update_batch()
 
@@ -113,11 +120,28 @@ class JobsPanel(QWidget):
         batch = getattr(self, "_batch", [])
         if not batch:
             return
-        rows = [self.model.row_for(jid) for jid in batch]
-        done = sum(1 for r in rows if r is None or r.state.finished)
+        for job_id in batch:
+            row = self.model.row_for(job_id)
+            if row is not None and row.state.finished:
+                self._batch_ends[job_id] = row.state
+            elif row is None:  # cleared or deleted: it had finished
+                self._batch_ends.setdefault(job_id, JobState.COMPLETED)
+        ends = list(self._batch_ends.values())
+        failed, cancelled = ends.count(JobState.FAILED), ends.count(JobState.CANCELLED)
+        parts = [f"{ends.count(JobState.COMPLETED)} of {len(batch)} finished"]
+        if failed:
+            parts.append(f"<span style='color:{FAILED_COLOUR}'>{failed} failed</span>")
+        if cancelled:
+            parts.append(f"{cancelled} cancelled")
+        self.batch_label.setText(" · ".join(parts))
         self.batch_bar.setRange(0, len(batch))
-        self.batch_bar.setValue(done)
-        if done == len(batch):
+        self.batch_bar.setValue(len(ends))
+        chunk = FAILED_COLOUR if failed else "palette(highlight)"
+        sheet = ("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; background: palette(base); }"
+                 f" QProgressBar::chunk {{ background: {chunk}; border-radius: 2px; }}")
+        if self.batch_bar.styleSheet() != sheet:
+            self.batch_bar.setStyleSheet(sheet)
+        if len(ends) == len(batch):
             for widget in (self.pause_button, self.cancel_rest_button):
                 widget.hide()
             self.pause_button.setChecked(False)
@@ -154,14 +178,21 @@ class JobsPanel(QWidget):
 
     @staticmethod
     def _log_text(row: JobRow) -> str:
+        """The header, the job's log lines, and how it ended."""
         lines = [f"{row.job.endpoint_id}  ·  job {row.job.id[:8]}"]
         if row.job.request_id:
             lines[0] += f"  ·  request {row.job.request_id}"
         lines += [entry.message for entry in row.logs]
         if row.error:
-            lines += ["", f"Error: {row.error}"]
+            lines += ["", f"Failed: {row.error}"]
             if row.error_detail:
                 lines.append(row.error_detail)
+        elif row.state is JobState.FAILED:
+            lines += ["", "Failed"]
+        elif row.state is JobState.CANCELLED:
+            lines += ["", "Cancelled"]
+        elif row.state is JobState.COMPLETED:
+            lines += ["", f"Completed · {len(row.files)} file{'s' if len(row.files) != 1 else ''}"]
         return "\n".join(lines)
 
     def on_update(self, update: JobUpdate) -> None:
@@ -191,9 +222,11 @@ class JobsPanel(QWidget):
     def _update_buttons(self) -> None:
         row = self.selected_row()
         self.cancel_button.setEnabled(row is not None and not row.state.finished)
+        rejected = row is not None and row.input_rejected  # the same input would fail the same way
         self.retry_button.setEnabled(
-            row is not None and row.state in (JobState.FAILED, JobState.CANCELLED)
+            row is not None and row.state in (JobState.FAILED, JobState.CANCELLED) and not rejected
         )
+        self.retry_button.setToolTip(RETRY_REJECTED_TIP if rejected else "Send this job again as it was")
         self.clear_button.setEnabled(self.model.rowCount() > 0)
 
     def _cancel(self) -> None:

@@ -51,12 +51,14 @@ class ApiKeyDialog(QDialog):
         tester: KeyTester | None = None,
         *,
         reason: str | None = None,
+        sandbox: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """``sandbox``: the app runs against its local emulator and set the key itself."""
         super().__init__(parent)
         self.setWindowTitle("fal API key")
         self.setMinimumWidth(520)
-        self._store, self._tester = store, tester
+        self._store, self._tester, self._sandbox = store, tester, sandbox
         self._pool = QThreadPool(self)
 
         layout = QVBoxLayout(self)
@@ -67,18 +69,18 @@ class ApiKeyDialog(QDialog):
         self.reason_label.setVisible(bool(reason))
         layout.addWidget(self.reason_label)
 
-        intro = QLabel(
-            "Paste the key from <a href='https://fal.ai/dashboard/keys'>fal.ai/dashboard/keys</a>. "
-            "It is kept in your system keyring and only sent to fal's API.", self)
-        intro.setWordWrap(True)
-        intro.setOpenExternalLinks(True)
-        layout.addWidget(intro)
+        self.intro_label = QLabel(self)
+        self.intro_label.setWordWrap(True)
+        self.intro_label.setOpenExternalLinks(True)
+        layout.addWidget(self.intro_label)
 
         self.current_label = QLabel(self)
         self.current_label.setWordWrap(True)
         layout.addWidget(self.current_label)
 
-        row = QHBoxLayout()
+        self.entry = QWidget(self)  # hidden in the sandbox: there a real key could not even be tested
+        row = QHBoxLayout(self.entry)
+        row.setContentsMargins(0, 0, 0, 0)
         self.key_edit = QLineEdit(self)
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("key-id:key-secret")
@@ -88,7 +90,7 @@ class ApiKeyDialog(QDialog):
         self.test_button.clicked.connect(self.test_key)
         self.test_button.setVisible(tester is not None)
         row.addWidget(self.test_button)
-        layout.addLayout(row)
+        layout.addWidget(self.entry)
 
         self.status_label = QLabel("", self)
         self.status_label.setWordWrap(True)
@@ -100,7 +102,8 @@ class ApiKeyDialog(QDialog):
 
         self.buttons = QDialogButtonBox(self)
         self.save_button = self.buttons.addButton("Save to keyring", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.session_button = self.buttons.addButton("Use for this session only", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.session_button = self.buttons.addButton("Use until I quit", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.session_button.setToolTip("Keep the key in memory only: it is gone when fal desktop quits.")
         self.remove_button = self.buttons.addButton("Remove key", QDialogButtonBox.ButtonRole.DestructiveRole)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.save_button.clicked.connect(self.save_key)
@@ -114,20 +117,36 @@ class ApiKeyDialog(QDialog):
 
     def refresh(self) -> None:
         source = self._store.source()
-        if source is KeySource.NONE:
+        problem = self._store.keyring_problem()
+        self.intro_label.setText(self._intro(problem))
+        if self._sandbox:
+            self.current_label.setText("Sandbox: no key is needed; the local emulator accepts the one "
+                                       "the app set for it.")
+        elif source is KeySource.NONE:
             self.current_label.setText("No key is set.")
         else:
             self.current_label.setText(
-                f"Current key: <code>{mask_key(self._store.get())}</code> (from {source.value})."
+                f"Current key: <code>{mask_key(self._store.get())}</code> ({source.value})."
             )
-        problem = self._store.keyring_problem()
         self.keyring_label.setText(problem or "")
-        self.keyring_label.setVisible(bool(problem))
-        self.save_button.setVisible(problem is None)
+        self.keyring_label.setVisible(bool(problem) and not self._sandbox)
+        self.save_button.setVisible(problem is None and not self._sandbox)
+        for widget in (self.entry, self.session_button, self.remove_button):
+            widget.setVisible(not self._sandbox)
         self.remove_button.setEnabled(source in (KeySource.KEYRING, KeySource.SESSION))
         if source is KeySource.ENVIRONMENT:
             self.remove_button.setToolTip("The key comes from FAL_KEY; unset it in your environment.")
         self._update_buttons()
+
+    def _intro(self, keyring_problem: str | None) -> str:
+        link = "<a href='https://fal.ai/dashboard/keys'>fal.ai/dashboard/keys</a>"
+        if self._sandbox:
+            # word joiners: no line break inside --sandbox
+            return f"To set your own key (from {link}), start fal desktop without -\u2060-\u2060sandbox."
+        if keyring_problem is None:
+            return f"Paste the key from {link}. It is kept in your system keyring and only sent to fal's API."
+        return (f"Paste the key from {link}. It is only sent to fal's API, and kept in memory "
+                "until you quit.")
 
     def _update_buttons(self) -> None:
         has_text = bool(self.key_edit.text().strip())

@@ -205,7 +205,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
 
         if self._key_dialog is not None and self._key_dialog.isVisible():
             return
-        self._key_dialog = ApiKeyDialog(self.key_store, self.key_tester, reason=reason, parent=self)
+        self._key_dialog = ApiKeyDialog(self.key_store, self.key_tester, reason=reason,
+                                        sandbox=self.sandbox, parent=self)
         self._key_dialog.finished.connect(lambda _r: self._key_dialog_closed())
         self._key_dialog.open()
 

@@ -29,9 +29,9 @@ def emulator():
 def open_window(qtbot, emulator, tmp_path, memory_keyring):
     windows = []
 
-    def make(key=KEY, engine="process"):
+    def make(key=KEY, engine="process", sandbox=False):
         """A window as the app builds it: its jobs run in an engine process (``engine="thread"``
-        runs them in this process instead)."""
+        runs them in this process instead); ``sandbox`` as with --sandbox (give it the key too)."""
         paths = AppPaths.under(tmp_path / "app").ensure()
         store = ApiKeyStore(environ={"FAL_KEY": key} if key else {})
         jobs = JobStore(paths.data / "jobs.sqlite3")
@@ -43,6 +43,7 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
                                                          retry=RetryPolicy(base_delay=0.01)), paths.outputs)
         window = MainWindow(paths=paths, catalog=Catalog(paths.schema_cache, emulator.hosts),
                             manager=manager, key_store=store, key_tester=key_tester(emulator.hosts),
+                            sandbox=sandbox,
                             settings=QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat))
         qtbot.addWidget(window)
         window.show()

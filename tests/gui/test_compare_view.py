@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QImage
 
 from fal_desktop.core.jobstore import JobState
+from fal_desktop.ui.compare_pane import ComparePane
 from fal_desktop.ui.compare_view import CompareView
 from fal_desktop.ui.image_view import read_image
 from tests.gui.conftest import rows
@@ -149,3 +150,56 @@ def test_upscale_job_opens_the_compare_view(qtbot, open_window, tmp_path):
     qtbot.waitUntil(lambda: window.results.currentWidget() is window.compare
                     and window.compare.view.has_before, timeout=10000)
     assert "40×30 → 80×60" in window.compare.info_label.text() and "×2.0" in window.compare.info_label.text()
+
+
+def test_side_by_side_fits_each_half_and_split_fits_again(view):
+    """A 400×400 image in a 400×300 view: split fits at 0.75; a 200×300 half fits at 0.5."""
+    view.set_zoom(3.0)
+    view.set_mode("side")
+    assert abs(view.zoom - 0.5) < 1e-6
+    frame = view.grab().toImage()
+    # each half shows the whole image: 200×200, centred, with background above and below
+    assert is_close(frame.pixelColor(100, 60), RED) and is_close(frame.pixelColor(100, 240), RED)
+    assert is_close(frame.pixelColor(300, 60), BLUE) and is_close(frame.pixelColor(300, 240), BLUE)
+    assert not is_close(frame.pixelColor(100, 20), RED) and not is_close(frame.pixelColor(300, 280), BLUE)
+    view.set_mode("split")
+    assert abs(view.zoom - 0.75) < 1e-6
+
+
+def test_a_chosen_zoom_survives_split_to_toggle(view):
+    view.set_zoom(2.0)
+    view.set_mode("toggle")
+    assert view.zoom == 2.0
+
+
+def test_the_info_line_has_its_own_row_and_shows_whole_at_the_default_size(qtbot, open_window, tmp_path):
+    picture = tmp_path / "small.png"
+    Image.new("RGB", (40, 30), (240, 180, 20)).save(picture)
+    window = open_window()
+    window.resize(1360, 860)  # the default size
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.upscale([str(picture)])
+    qtbot.waitUntil(lambda: window.results.currentWidget() is window.compare
+                    and "×2.0" in window.compare.info_label.text(), timeout=20000)
+    pane, label = window.compare, window.compare.info_label
+    text = label.text()
+    assert "fal-ai/esrgan" in text and text.endswith(" s")
+    assert label.isVisible() and label.width() >= label.fontMetrics().horizontalAdvance(text)
+    assert label.geometry().top() >= pane.drag_button.geometry().bottom()  # under the buttons
+    assert label.geometry().bottom() <= pane.view.geometry().top()  # above the images
+    assert label.geometry().left() < pane.width() // 4 and label.toolTip() == text
+    pane.grab().save(str(tmp_path / "compare-pane-1360.png"))
+
+
+def test_a_narrow_pane_elides_the_info_and_keeps_it_whole_in_the_tooltip(qtbot):
+    pane = ComparePane()
+    qtbot.addWidget(pane)
+    pane.resize(pane.minimumSizeHint().width(), 300)  # as narrow as the buttons allow
+    pane.show()
+    qtbot.waitExposed(pane)
+    model = "someone/a-rather-long-model-name-for-upscaling-holiday-photos/with-a-sub-path-v2"
+    pane.set_info(QSize(320, 240), QSize(1280, 960), model, 12.34)
+    label = pane.info_label
+    assert label.text().startswith("320×240 → 1280×960") and label.text().endswith("12.3 s")
+    assert label.shown_text().endswith("…") and label.shown_text().startswith("320×240")
+    assert label.toolTip() == label.text()

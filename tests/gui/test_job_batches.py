@@ -109,6 +109,6 @@ def test_panel_shows_every_log_line_of_a_batch_in_order(qtbot):
     panel.on_updates(second)
     text = panel.log_view.toPlainText().splitlines()
     assert text[1:5] == [f"{mine} line {n}" for n in range(1, 5)]
-    assert text[-2:] == ["Error: It broke.", "why"]
+    assert text[-2:] == ["Failed: It broke.", "why"]
     assert panel.retry_button.isEnabled() and not panel.cancel_button.isEnabled()
     QApplication.processEvents()

@@ -8,6 +8,7 @@ import keyring
 from keyring.backends import fail
 from PySide6.QtWidgets import QLineEdit
 
+from fal_desktop.app import SANDBOX_KEY
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.ui.key_dialog import ApiKeyDialog
 
@@ -49,13 +50,38 @@ def test_without_keyring_offers_session_only(qtbot):
         dialog = ApiKeyDialog(store)
         qtbot.addWidget(dialog)
         dialog.show()
-        assert dialog.keyring_label.isVisible() and "session only" in dialog.keyring_label.text()
+        assert dialog.keyring_label.isVisible() and "until you quit" in dialog.keyring_label.text()
         assert not dialog.save_button.isVisible()
+        # The intro does not promise a keyring that is not there.
+        assert "keyring" not in dialog.intro_label.text() and "until you quit" in dialog.intro_label.text()
+        assert dialog.session_button.text() == "Use until I quit"
         qtbot.keyClicks(dialog.key_edit, KEY)
         dialog.session_button.click()
         assert store.get() == KEY
+        assert "(entered for this run of the app)" in dialog.current_label.text()
+        assert "session" not in dialog.current_label.text().lower()
     finally:
         keyring.set_keyring(previous)
+
+
+def test_with_a_keyring_the_intro_says_the_key_is_kept_there(qtbot, memory_keyring):
+    dialog = ApiKeyDialog(ApiKeyStore(environ={}))
+    qtbot.addWidget(dialog)
+    assert "kept in your system keyring" in dialog.intro_label.text()
+
+
+def test_the_sandbox_says_no_key_is_needed(qtbot, memory_keyring, tmp_path):
+    store = ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY})  # as the app builds it for --sandbox
+    dialog = ApiKeyDialog(store, lambda key: None, sandbox=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert "Sandbox: no key is needed" in dialog.current_label.text()
+    assert "FAL_KEY" not in dialog.current_label.text() + dialog.intro_label.text()
+    assert "without --sandbox" in dialog.intro_label.text().replace("\u2060", "")  # word joiners
+    # Nothing to enter: a real key could not be tested against the local emulator.
+    assert not dialog.key_edit.isVisible() and not dialog.save_button.isVisible()
+    assert not dialog.session_button.isVisible() and not dialog.remove_button.isVisible()
+    dialog.grab().save(str(tmp_path / "key_dialog_sandbox.png"))
 
 
 def test_remove_key(qtbot, memory_keyring):

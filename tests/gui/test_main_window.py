@@ -75,6 +75,7 @@ def test_cancel_queued_and_running_through_the_panel(qtbot, open_window, emulato
         window.jobs_panel.cancel_button.click()
     qtbot.waitUntil(lambda: all(_rows(window)[i].state is JobState.CANCELLED for i in picked), timeout=10000)
     window.jobs_panel.table.selectRow(picked[1])
+    assert window.jobs_panel.log_view.toPlainText().splitlines()[-1] == "Cancelled"
     assert window.jobs_panel.retry_button.isEnabled()
     window.jobs_panel.retry_button.click()  # retry the cancelled one
     qtbot.waitUntil(lambda: len(_rows(window)) == 4, timeout=5000)
@@ -115,6 +116,13 @@ def test_no_key_shows_a_banner_and_the_dialog_on_run(qtbot, open_window):
     window.model_panel.run_button.click()
     assert window.findChild(ApiKeyDialog).isVisible()
     assert window.jobs_model.rowCount() == 0
+
+
+def test_the_sandbox_window_tells_its_key_dialog(qtbot, open_window):
+    window = open_window(sandbox=True)
+    window.open_key_dialog()
+    dialog = window.findChild(ApiKeyDialog)
+    assert dialog.isVisible() and "Sandbox: no key is needed" in dialog.current_label.text()
 
 
 def test_restart_resumes_and_remembers_form_and_layout(qtbot, open_window, emulator):

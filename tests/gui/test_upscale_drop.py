@@ -58,6 +58,8 @@ def test_drop_a_folder_of_good_and_bad_files(qtbot, open_window, tmp_path, emula
     assert states["empty.png"] == (JobState.FAILED, "empty.png is empty (0 bytes).")
     assert "not an image" in states["fake.jpg"][1]
     assert window.jobs_panel.batch_bar.value() == 4 and window.jobs_panel.batch_bar.maximum() == 4
+    assert "2 of 4 finished · " in window.jobs_panel.batch_label.text()
+    assert "2 failed" in window.jobs_panel.batch_label.text()
 
 
 def test_paste_an_image_from_the_clipboard(qtbot, open_window):

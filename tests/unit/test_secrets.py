@@ -43,7 +43,7 @@ def test_no_backend_offers_session_only():
     keyring.set_keyring(fail.Keyring())
     try:
         store = ApiKeyStore(environ={})
-        assert "session only" in store.keyring_problem()
+        assert "kept only until you quit" in store.keyring_problem()
         with pytest.raises(KeyStoreUnavailable):
             store.save("id:secret")
         assert store.get() is None

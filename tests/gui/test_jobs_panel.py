@@ -1,0 +1,133 @@
+"""The jobs panel: what its states, batch bar, log and Retry say about how jobs ended."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt
+
+from fal_desktop.api.openapi import FieldError
+from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.ui.jobs_model import COLUMNS, JobsModel
+from fal_desktop.ui.jobs_panel import RETRY_REJECTED_TIP, JobsPanel
+from tests.gui.conftest import rows
+
+
+def _panel(qtbot, count):
+    jobs = [JobRecord("fal-ai/esrgan", {"image_url": f"/tmp/photo{i}.png"}) for i in range(count)]
+    model = JobsModel()
+    for job in jobs:
+        model.add_job(job)
+    panel = JobsPanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(900, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel, model, jobs
+
+
+def _send(panel, *updates):
+    panel.model.apply_many(list(updates))
+    panel.on_updates(list(updates))
+
+
+def _plain(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def _cell(model, job, column, role=Qt.ItemDataRole.DisplayRole):
+    row = next(i for i in range(model.rowCount()) if model.row_at(i).job.id == job.id)
+    return model.data(model.index(row, COLUMNS.index(column)), role)
+
+
+def test_not_sent_yet_and_queued_read_differently_and_explain_themselves(qtbot):
+    panel, model, (waiting, queued) = _panel(qtbot, 2)
+    _send(panel, JobUpdate(queued.id, JobState.QUEUED, queue_position=2))
+    assert _cell(model, waiting, "State") == "Not sent yet"
+    assert _cell(model, queued, "State") == "Queued" and _cell(model, queued, "Queue") == "#3"
+    waiting_tip = _cell(model, waiting, "State", Qt.ItemDataRole.ToolTipRole)
+    queued_tip = _cell(model, queued, "State", Qt.ItemDataRole.ToolTipRole)
+    assert waiting_tip.startswith("Not sent to fal yet") and "at once" in waiting_tip
+    assert "fal's queue" in queued_tip and "Queue column" in queued_tip
+
+
+def test_the_batch_bar_counts_failures_apart_and_turns_red(qtbot, tmp_path):
+    panel, model, jobs = _panel(qtbot, 3)
+    panel.start_batch([job.id for job in jobs])
+    assert _plain(panel.batch_label.text()) == "0 of 3 finished"
+    _send(panel, JobUpdate(jobs[1].id, JobState.FAILED, error="photo1.png was not found."),
+          JobUpdate(jobs[2].id, JobState.FAILED, error="photo2.png is not an image."))
+    assert _plain(panel.batch_label.text()) == "0 of 3 finished · 2 failed"  # not "2 of 3 done"
+    assert panel.pause_button.isVisible()
+    _send(panel, JobUpdate(jobs[0].id, JobState.COMPLETED, files=("a.png",)))
+    assert _plain(panel.batch_label.text()) == "1 of 3 finished · 2 failed"
+    assert panel.batch_bar.value() == 3 and not panel.pause_button.isVisible()
+    # The fill is red, and the count is beside the bar, not drawn over its fill.
+    bar = panel.batch_bar
+    fill = bar.grab().toImage().pixelColor(bar.width() // 2, bar.height() // 2)
+    assert fill.red() > 150 and fill.green() < 100 and fill.blue() < 100
+    assert not bar.isTextVisible() and panel.batch_label.isVisible()
+    assert not panel.batch_label.geometry().intersects(bar.geometry())
+    panel.grab().save(str(tmp_path / "batch_failed.png"))
+
+
+def test_a_batch_without_failures_is_not_red(qtbot):
+    panel, model, jobs = _panel(qtbot, 2)
+    panel.start_batch([job.id for job in jobs])
+    _send(panel, *(JobUpdate(job.id, JobState.COMPLETED, files=("a.png",)) for job in jobs))
+    assert _plain(panel.batch_label.text()) == "2 of 2 finished"
+    bar = panel.batch_bar
+    fill = bar.grab().toImage().pixelColor(bar.width() // 2, bar.height() // 2)
+    assert fill == bar.palette().highlight().color()
+
+
+def test_retry_is_off_when_fal_rejected_a_value(qtbot):
+    panel, model, (rejected, broken) = _panel(qtbot, 2)
+    _send(panel, JobUpdate(rejected.id, JobState.FAILED, error="fal rejected the input: scale: too big.",
+                           error_detail="HTTP 422 · validation_error",
+                           field_errors=(FieldError(("body", "scale"), "too big", "value_error"),)),
+          JobUpdate(broken.id, JobState.FAILED, error="fal or the model's server had a problem.",
+                    error_detail="HTTP 500"))
+    panel.select_job(rejected.id)
+    assert not panel.retry_button.isEnabled() and panel.retry_button.toolTip() == RETRY_REJECTED_TIP
+    panel.select_job(broken.id)
+    assert panel.retry_button.isEnabled() and panel.retry_button.toolTip() != RETRY_REJECTED_TIP
+
+
+def test_a_stored_422_turns_retry_off_too(qtbot):
+    """After a restart the row comes from the store: no field errors, only the 422 in the detail."""
+    job = JobRecord("fal-ai/recraft-v3", {"prompt": "x"}, state=JobState.FAILED,
+                    error="fal rejected the input: prompt: too long.", error_detail="HTTP 422 · [...]")
+    model = JobsModel()
+    model.add_job(job)
+    panel = JobsPanel(model)
+    qtbot.addWidget(panel)
+    panel.select_job(job.id)
+    assert not panel.retry_button.isEnabled() and panel.retry_button.toolTip() == RETRY_REJECTED_TIP
+
+
+def test_the_log_ends_with_how_the_job_ended(qtbot):
+    panel, model, (cancelled, failed, done) = _panel(qtbot, 3)
+    _send(panel, JobUpdate(cancelled.id, JobState.CANCELLED, message="Cancelled"),
+          JobUpdate(failed.id, JobState.FAILED, error="It broke.", error_detail="why"),
+          JobUpdate(done.id, JobState.COMPLETED, files=("a.png", "b.png")))
+    panel.select_job(cancelled.id)
+    lines = panel.log_view.toPlainText().splitlines()
+    assert len(lines) > 1 and lines[-1] == "Cancelled"
+    panel.select_job(failed.id)
+    assert panel.log_view.toPlainText().splitlines()[-2:] == ["Failed: It broke.", "why"]
+    panel.select_job(done.id)
+    assert panel.log_view.toPlainText().splitlines()[-1] == "Completed · 2 files"
+
+
+def test_a_real_422_from_fal_turns_retry_off_in_the_window(qtbot, open_window):
+    window = open_window()
+    window.model_panel.select_model("fal-ai/recraft-v3")
+    window.manager.submit("fal-ai/recraft-v3", {"prompt": "z" * 1100})  # longer than recraft allows
+    qtbot.waitUntil(lambda: bool(rows(window)) and rows(window)[0].state is JobState.FAILED, timeout=20000)
+    row = rows(window)[0]
+    assert row.field_errors and "422" in (row.error_detail or "")
+    window.jobs_panel.select_job(row.job.id)
+    assert not window.jobs_panel.retry_button.isEnabled()
+    assert window.jobs_panel.retry_button.toolTip() == RETRY_REJECTED_TIP
