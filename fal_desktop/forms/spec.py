@@ -25,8 +25,10 @@ PLACEHOLDER_LIMIT = 100
 _SPELLED = {"url": "URL", "urls": "URLs", "id": "ID", "ids": "IDs", "vae": "VAE", "ccsr": "CCSR",
             "snr": "SNR", "ip": "IP", "ic": "IC", "lora": "LoRA", "loras": "LoRAs", "cfg": "CFG",
             "sdxl": "SDXL", "clip": "CLIP", "unet": "UNet", "controlnet": "ControlNet",
-            "controlnets": "ControlNets", "json": "JSON", "png": "PNG", "jpeg": "JPEG", "rgb": "RGB"}
+            "controlnets": "ControlNets", "json": "JSON", "png": "PNG", "jpeg": "JPEG",
+            "rgb": "RGB"}
 _MODEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*Input$")
+_FACTOR_NAMES = ("upscale_factor", "upscaling_factor")  # shown as "×4"
 _FACTOR_HINT = re.compile(r"\s*\((?:x|xs)\)\s*$", re.IGNORECASE)
 
 
@@ -62,7 +64,7 @@ def display_title(title: str) -> str:
     """A schema title in sentence case: "Num Inference Steps" → "Number of inference steps",
     "Image Url" → "Image URL"; acronyms and words written in capitals are kept."""
     words = []
-    for index, word in enumerate(_FACTOR_HINT.sub("", title).split()):
+    for word in _FACTOR_HINT.sub("", title).split():
         core = word.strip("(),:;")
         if core.lower() in _SPELLED:
             word = word.replace(core, _SPELLED[core.lower()])
@@ -90,9 +92,13 @@ def short_placeholder(text: str, limit: int = PLACEHOLDER_LIMIT) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def decimals_of(number: Any) -> int:
     """How many decimals a number is written with (0.25 → 2, 3.0 → 0)."""
-    if not isinstance(number, (int, float)) or isinstance(number, bool):
+    if not _is_number(number):
         return 0
     text = f"{float(number):.6f}".rstrip("0")
     return len(text.split(".")[1])
@@ -103,7 +109,7 @@ def _number_format(option: dict[str, Any], low: float | None, high: float | None
     """The decimals and step of a float field: from multipleOf, else from the range and the
     default's precision (a default of 3.5 shows as "3.5", not "3.500")."""
     given = option.get("multipleOf", option.get("step"))
-    if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0:
+    if _is_number(given) and given > 0:
         return min(decimals_of(given), 6), float(given)
     span = (high - low) if low is not None and high is not None else float("inf")
     step = 0.01 if span <= 2 else 0.1 if span <= 50 else 1.0
@@ -195,10 +201,11 @@ def _number_spec(option: dict[str, Any], default: Any) -> dict[str, Any]:
     if option.get("type") != "number":
         return {**out, "decimals": 0, "step": 1.0}
     decimals, step = _number_format(option, low, high, default)
-    if option.get("minimum", option.get("ge")) is None and isinstance(option.get("exclusiveMinimum"), (int, float)):
-        out["minimum"] = option["exclusiveMinimum"] + 10 ** -decimals  # the smallest value it can show
-    if option.get("maximum", option.get("le")) is None and isinstance(option.get("exclusiveMaximum"), (int, float)):
-        out["maximum"] = option["exclusiveMaximum"] - 10 ** -decimals
+    tiny = 10 ** -decimals  # an exclusive bound moves in by the smallest value the field shows
+    if option.get("minimum", option.get("ge")) is None and _is_number(option.get("exclusiveMinimum")):
+        out["minimum"] = option["exclusiveMinimum"] + tiny
+    if option.get("maximum", option.get("le")) is None and _is_number(option.get("exclusiveMaximum")):
+        out["maximum"] = option["exclusiveMaximum"] - tiny
     return {**out, "decimals": decimals, "step": step}
 
 
@@ -248,7 +255,7 @@ def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) ->
             enum=enum,
             editable_enum=any(o.get("type") == "string" and not o.get("enum") for o in options),
             **_number_spec(first, default),
-            prefix="×" if _FACTOR_HINT.search(title) or name.endswith(("upscale_factor", "upscaling_factor")) else "",
+            prefix="×" if _FACTOR_HINT.search(title) or name.endswith(_FACTOR_NAMES) else "",
             schema=resolved,
         )
         if spec.kind in ("object", "object_list") and depth < 4:
