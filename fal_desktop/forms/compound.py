@@ -105,6 +105,13 @@ class ObjectField(FieldWidget):
         self.sub.show_errors(errors or [])
 
 
+def _one_of(title: str) -> str:
+    """ "LoRAs" → "LoRA", "Controlnet units" → "controlnet unit": for an "Add …" button."""
+    one = title.rstrip("s") or "item"
+    first = one.split(" ", 1)[0]
+    return one[:1].lower() + one[1:] if first[1:].islower() or len(first) == 1 else one
+
+
 class ObjectListField(FieldWidget):
     """Rows of sub-forms with Add and Remove, e.g. LoRA weights."""
 
@@ -114,7 +121,7 @@ class ObjectListField(FieldWidget):
         column.setContentsMargins(0, 0, 0, 0)
         self.rows_box = QVBoxLayout()
         column.addLayout(self.rows_box)
-        self.add_button = QPushButton(f"Add {spec.title.rstrip('s').lower() or 'item'}", self)
+        self.add_button = QPushButton(f"Add {_one_of(spec.title)}", self)
         self.add_button.clicked.connect(lambda: self.add_row())
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)

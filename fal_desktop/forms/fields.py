@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from fal_desktop.forms.spec import IMAGE_SIZE_PRESETS, FieldSpec
+from fal_desktop.forms.spec import IMAGE_SIZE_PRESETS, FieldSpec, decimals_of
 
 __all__ = ["MISSING", "FieldWidget", "changed_values", "make_field", "same_value"]
 
@@ -89,7 +89,7 @@ class TextField(FieldWidget):
         if multiline:
             self.editor.setFixedHeight(90 if spec.name == "prompt" else 56)
             self.editor.setTabChangesFocus(True)
-        self.editor.setPlaceholderText(spec.placeholder[:200])
+        self.editor.setPlaceholderText(spec.placeholder)
         self.editor.textChanged.connect(self.value_changed)
         self.row.addWidget(self.editor)
 
@@ -162,10 +162,10 @@ class NumberField(FieldWidget):
             self.spin.setRange(int(max(low, -INT_LIMIT)), int(min(high, INT_LIMIT)))
         else:
             self.spin = QDoubleSpinBox(self)
-            span = high - low
-            self.spin.setDecimals(4 if span <= 2 else 3 if span <= 50 else 2)
-            self.spin.setSingleStep(0.01 if span <= 2 else 0.1 if span <= 50 else 1.0)
+            self.spin.setDecimals(spec.decimals)
+            self.spin.setSingleStep(spec.step)
             self.spin.setRange(low, high)
+        self.spin.setPrefix(spec.prefix)
         self.slider = None
         if spec.kind == "slider":
             self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -204,6 +204,8 @@ class NumberField(FieldWidget):
             number = float(value)
         except (TypeError, ValueError):
             number = self.spin.minimum() if self.spin.minimum() > -INT_LIMIT else 0
+        if not self.spec.integer:  # a restored value keeps its precision (0.125 stays 0.125)
+            self.spin.setDecimals(max(self.spec.decimals, min(decimals_of(number), 6)))
         self.spin.setValue(int(number) if self.spec.integer else number)
         self._spin_changed(self.spin.value())
 
@@ -300,7 +302,7 @@ class ImageSizeField(FieldWidget):
 class ReadOnlyField(FieldWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.label = QLabel(str(spec.default), self)
+        self.label = QLabel(spec.prefix + str(spec.default), self)
         self.row.addWidget(self.label)
         self.row.addStretch(1)
 

@@ -13,12 +13,23 @@ from typing import Any
 
 from fal_desktop.api.openapi import EndpointSchema
 
-__all__ = ["FieldSpec", "field_specs", "object_specs", "widget_kind", "IMAGE_SIZE_PRESETS"]
+__all__ = ["FieldSpec", "field_specs", "object_specs", "widget_kind", "IMAGE_SIZE_PRESETS",
+           "decimals_of", "display_title", "short_placeholder"]
 
 IMAGE_SIZE_PRESETS = ("square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3",
                       "landscape_16_9")
 _IMAGE_NAME = re.compile(r"(^|_)(image|mask)(_url|_urls)?$|^(image|mask)_url|_image_url$|_mask_url$")
 SLIDER_MAX_STEPS = 200
+PLACEHOLDER_LIMIT = 100
+# Words that schema titles write as "Url", "Vae", "Lora"…, spelled the way people write them.
+_SPELLED = {"url": "URL", "urls": "URLs", "id": "ID", "ids": "IDs", "vae": "VAE", "ccsr": "CCSR",
+            "snr": "SNR", "ip": "IP", "ic": "IC", "lora": "LoRA", "loras": "LoRAs", "cfg": "CFG",
+            "sdxl": "SDXL", "clip": "CLIP", "unet": "UNet", "controlnet": "ControlNet",
+            "controlnets": "ControlNets", "json": "JSON", "png": "PNG", "jpeg": "JPEG",
+            "rgb": "RGB"}
+_MODEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*Input$")
+_FACTOR_NAMES = ("upscale_factor", "upscaling_factor")  # shown as "×4"
+_FACTOR_HINT = re.compile(r"\s*\((?:x|xs)\)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -38,12 +49,71 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
     integer: bool = False
+    decimals: int = 2  # shown decimals of a float field
+    step: float = 0.1  # a float field's spin box step
+    prefix: str = ""  # shown before the value, e.g. "×" for an upscaling factor
     schema: dict[str, Any] = field(default_factory=dict)
     children: list["FieldSpec"] = field(default_factory=list)  # object and object-list fields
 
 
 def _humanise(name: str) -> str:
     return name.replace("_", " ").strip().capitalize()
+
+
+def display_title(title: str) -> str:
+    """A schema title in sentence case: "Num Inference Steps" → "Number of inference steps",
+    "Image Url" → "Image URL"; acronyms and words written in capitals are kept."""
+    words = []
+    for word in _FACTOR_HINT.sub("", title).split():
+        core = word.strip("(),:;")
+        if core.lower() in _SPELLED:
+            word = word.replace(core, _SPELLED[core.lower()])
+        elif core.lower() == "num":
+            word = "number of"
+        elif (core.isupper() and len(core) > 1) or any(c.isupper() for c in core[1:]):
+            pass  # CFG, FLUX, LoRA: written that way on purpose
+        else:
+            word = word.lower()
+        words.append(word)
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def short_placeholder(text: str, limit: int = PLACEHOLDER_LIMIT) -> str:
+    """An example as a short placeholder: whole if it fits, else its first sentence, else
+    cut at a word boundary with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    sentence = re.match(r"(.+?[.!?])(?=\s+[A-Z\"'(])", text)
+    if sentence and len(sentence.group(1)) <= limit:
+        return sentence.group(1)
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def decimals_of(number: Any) -> int:
+    """How many decimals a number is written with (0.25 → 2, 3.0 → 0)."""
+    if not _is_number(number):
+        return 0
+    text = f"{float(number):.6f}".rstrip("0")
+    return len(text.split(".")[1])
+
+
+def _number_format(option: dict[str, Any], low: float | None, high: float | None,
+                   default: Any) -> tuple[int, float]:
+    """The decimals and step of a float field: from multipleOf, else from the range and the
+    default's precision (a default of 3.5 shows as "3.5", not "3.500")."""
+    given = option.get("multipleOf", option.get("step"))
+    if _is_number(given) and given > 0:
+        return min(decimals_of(given), 6), float(given)
+    span = (high - low) if low is not None and high is not None else float("inf")
+    step = 0.01 if span <= 2 else 0.1 if span <= 50 else 1.0
+    return min(max(decimals_of(step), decimals_of(default), 1), 6), step
 
 
 def _options(schema: EndpointSchema, prop: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
@@ -124,6 +194,21 @@ def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
     return "json"
 
 
+def _number_spec(option: dict[str, Any], default: Any) -> dict[str, Any]:
+    """The bounds, decimals and step of a field (only floats have decimals)."""
+    low, high = _bounds(option)
+    out = {"minimum": low, "maximum": high, "integer": option.get("type") == "integer"}
+    if option.get("type") != "number":
+        return {**out, "decimals": 0, "step": 1.0}
+    decimals, step = _number_format(option, low, high, default)
+    tiny = 10 ** -decimals  # an exclusive bound moves in by the smallest value the field shows
+    if option.get("minimum", option.get("ge")) is None and _is_number(option.get("exclusiveMinimum")):
+        out["minimum"] = option["exclusiveMinimum"] + tiny
+    if option.get("maximum", option.get("le")) is None and _is_number(option.get("exclusiveMaximum")):
+        out["maximum"] = option["exclusiveMaximum"] - tiny
+    return {**out, "decimals": decimals, "step": step}
+
+
 def field_specs(schema: EndpointSchema) -> list[FieldSpec]:
     """Every input field, required first, then in the schema's own display order."""
     specs = object_specs(schema, schema.input_schema)
@@ -151,23 +236,26 @@ def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) ->
         enum: list[Any] = []
         for option in options:
             enum += [v for v in option.get("enum", []) if v not in enum]
-        low, high = _bounds(first)
         examples = resolved.get("examples") or first.get("examples") or []
+        title = str(resolved.get("title") or "")
+        if not title or _MODEL_NAME.match(title):  # "TimestepsInput" is a class name, not a title
+            title = _humanise(name)
+        default = resolved.get("default", first.get("default", first.get("const")))
         spec = FieldSpec(
             name=name,
             kind=widget_kind(schema, name, prop),
-            title=str(resolved.get("title") or _humanise(name)),
+            title=display_title(title),
             description=inspect.cleandoc(str(resolved.get("description") or "")),
             required=name in required,
-            default=resolved.get("default", first.get("default", first.get("const"))),
+            default=default,
             has_default="default" in resolved or "default" in first or "const" in first,
-            placeholder=str(examples[0]) if examples and not isinstance(examples[0], (dict, list)) else "",
+            placeholder=(short_placeholder(str(examples[0]))
+                         if examples and not isinstance(examples[0], (dict, list)) else ""),
             nullable=nullable,
             enum=enum,
             editable_enum=any(o.get("type") == "string" and not o.get("enum") for o in options),
-            minimum=low,
-            maximum=high,
-            integer=first.get("type") == "integer",
+            **_number_spec(first, default),
+            prefix="×" if _FACTOR_HINT.search(title) or name.endswith(_FACTOR_NAMES) else "",
             schema=resolved,
         )
         if spec.kind in ("object", "object_list") and depth < 4:

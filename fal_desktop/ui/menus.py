@@ -13,12 +13,22 @@ from fal_desktop.ui.shell import EARLY
 if TYPE_CHECKING:
     from fal_desktop.ui.main_window import MainWindow
 
-__all__ = ["build_menus"]
+__all__ = ["JOBS_EMPTY", "build_menus"]
+
+JOBS_EMPTY = "No jobs yet: run a model or drop images to upscale"
+
+
+# Used where the platform has no standard key (Quit has none on Windows or without a desktop
+# theme), so the shortcut still works and shows in the menu.
+_FALLBACK_KEYS = {QKeySequence.StandardKey.Quit: "Ctrl+Q"}
 
 
 def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
     action = QAction(text, menu)
-    if shortcut is not None:
+    if isinstance(shortcut, QKeySequence.StandardKey):
+        fallback = _FALLBACK_KEYS.get(shortcut)
+        action.setShortcuts(QKeySequence.keyBindings(shortcut) or ([QKeySequence(fallback)] if fallback else []))
+    elif shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
     if tip:
         action.setToolTip(tip)
@@ -28,13 +38,22 @@ def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
     return action
 
 
+def _panels_built(window: "MainWindow", *, one: list[QAction], every: list[QAction]) -> None:
+    """Once the window is ready (its panels exist): Save/Copy follow the results, and the empty
+    jobs table says what to do."""
+    from fal_desktop.ui.empty_hint import EmptyHint
+
+    window.watch_results(one=one, every=every)
+    window.jobs_hint = EmptyHint(window.jobs_panel.table, JOBS_EMPTY)
+
+
 def build_menus(window: "MainWindow") -> None:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     _add(file_menu, "&Upscale files…", window.pick_files_to_upscale, QKeySequence.StandardKey.Open)
     file_menu.addSeparator()
-    _add(file_menu, "&Save result", window.save_selected, QKeySequence.StandardKey.Save)
-    _add(file_menu, "Save &all finished results", window.save_all, "Ctrl+Shift+S")
+    save = _add(file_menu, "&Save result", window.save_selected, QKeySequence.StandardKey.Save)
+    save_all = _add(file_menu, "Save &all finished results", window.save_all, "Ctrl+Shift+S")
     _add(file_menu, "Choose the save &folder…", lambda: window.saver.folder(window, ask=True))
     _add(file_menu, "Naming &template…", window.edit_template)
     file_menu.addSeparator()
@@ -47,10 +66,13 @@ def build_menus(window: "MainWindow") -> None:
     _add(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit).setProperty(EARLY, True)
 
     edit_menu = bar.addMenu("&Edit")
-    _add(edit_menu, "&Paste images to upscale", window.paste_inputs,
+    # Ctrl+V in a text field still pastes text there: text fields take their own shortcuts first.
+    _add(edit_menu, "&Paste images to upscale", window.paste_inputs, QKeySequence.StandardKey.Paste,
          tip="Upscale the image, files or URL on the clipboard (Ctrl+V outside a text field)")
-    _add(edit_menu, "&Copy result image",
-         lambda: window.saver.copy(window.jobs_panel.selected_row() or window._last_done()), "Ctrl+Shift+C")
+    copy = _add(edit_menu, "&Copy result image", window.copy_selected, "Ctrl+Shift+C")
+    for action in (save, save_all, copy):  # until there is a result; see watch_results
+        action.setEnabled(False)
+    window._early.add(lambda: _panels_built(window, one=[save, copy], every=[save_all]))
 
     def sessions():  # built with the rest of the window, after the menus
         return window.session_ui

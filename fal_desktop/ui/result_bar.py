@@ -44,6 +44,7 @@ class ResultBar(QWidget):
             if name == "copy":
                 self.toolbar.addSeparator()
             action = QAction(_SHORT[name], self)
+            action.setIconText(_SHORT[name])  # the button text; Qt's default drops a trailing "…"
             action.setToolTip(text.rstrip("…"))
             action.triggered.connect(lambda _checked=False, n=name: self.action_requested.emit(n))
             self.toolbar.addAction(action)

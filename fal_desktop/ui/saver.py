@@ -126,7 +126,7 @@ class ResultSaver(QObject):
                            session_name=session_name)
         if not plans:
             if not quiet:
-                self.finished.emit("There is no finished result to save.", False)
+                self.finished.emit("There is no finished result to save yet.", True)  # nothing wrong
             return 0
         self._pool.start(_SaveTask(plans, self._signals, quiet=quiet, what=what))
         return len(plans)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.core.sessions import Session, SessionStore
+from fal_desktop.ui.empty_hint import EmptyHint
 from fal_desktop.ui.gallery import GalleryModel, GalleryView
 from fal_desktop.ui.thumbnails import ThumbnailCache
 
@@ -95,6 +96,7 @@ class SessionPanel(QWidget):
         self.list.setUniformItemSizes(True)
         self.list.setItemDelegate(_SessionDelegate(self.list))
         self.list.currentItemChanged.connect(self._current_changed)
+        self.list_hint = EmptyHint(self.list)  # a search with no hits says so inside the list
         box = QWidget(self.splitter)
         inner = QVBoxLayout(box)
         inner.setContentsMargins(0, 4, 0, 0)
@@ -128,12 +130,9 @@ class SessionPanel(QWidget):
             if session.id == self.current_id:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
-        nothing = bool(self.search.text().strip()) and not found
-        self.gallery.setVisible(not nothing)
-        if nothing:
-            self.gallery_title.setText("No session has those words in its name or prompts.")
-        else:
-            self._update_title()
+        searching = bool(self.search.text().strip())
+        self.list_hint.setText("No session has those words in its name or prompts." if searching else "")
+        self._update_title()
 
     def show_session(self, session: Session) -> None:
         self.current_id = session.id

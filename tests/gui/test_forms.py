@@ -177,3 +177,31 @@ def test_paste_an_image_or_a_file_into_the_image_field(qtbot, tmp_path):
     Image.new("RGB", (10, 10)).save(picture)
     mime.setUrls([QUrl.fromLocalFile(str(picture))])
     assert field.paste_from(mime) and form.value()["image_url"] == str(picture)
+
+
+def test_labels_numbers_and_placeholder_read_well(qtbot):
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    form = _flux_form(qtbot)
+    form.advanced_toggle.setChecked(True)
+    labels = {label.text() for label in form.findChildren(QLabel)}
+    assert {"Image size", "Number of images", "Number of inference steps", "Enable safety checker",
+            "Sync mode", "Prompt *"} <= labels
+    guidance = form.fields["guidance_scale"].spin
+    assert guidance.text() == "3.5"  # not 3.500
+    form.fields["guidance_scale"].set_value(3.125)  # a restored value keeps its precision
+    assert form.value()["guidance_scale"] == 3.125
+    form.reset_button.click()
+    assert guidance.text() == "3.5" and "guidance_scale" not in form.value()
+    placeholder = form.fields["prompt"].editor.placeholderText()
+    assert placeholder == "Extreme close-up of a single tiger eye, direct frontal view."
+    aura = ParamsForm(EndpointSchema.from_file(next(p for p in FILES if "aura-sr" in p.name)))
+    qtbot.addWidget(aura)
+    layout = aura.layout().itemAt(0).layout()
+    assert isinstance(layout, QFormLayout)
+    field = aura.fields["upscale_factor"]
+    assert layout.labelForField(field).text() == "Upscaling factor" and field.label.text() == "×4"
+    clarity = ParamsForm(EndpointSchema.from_file(next(p for p in FILES if "clarity" in p.name)))
+    qtbot.addWidget(clarity)
+    assert clarity.fields["upscale_factor"].spin.text() == "×2.0"
+    assert clarity.value().get("upscale_factor") is None  # the default is not sent

@@ -84,9 +84,14 @@ def test_a_session_of_several_runs_survives_closing_and_reopening(qtbot, open_wi
     # Searching by prompt text finds the session; clicking a result shows it large.
     panel.search.setText("fog")
     assert [panel.list.item(i).text().splitlines()[0] for i in range(panel.list.count())] == ["Lighthouses"]
+    assert not panel.list_hint.isVisible()
     panel.search.setText("no such prompt")
-    assert panel.list.count() == 0 and "No session" in panel.gallery_title.text()
+    # No hits: said inside the (empty) list, at its top, just under the search box.
+    assert panel.list.count() == 0 and "No session" in panel.list_hint.text()
+    assert panel.list_hint.isVisible() and panel.list_hint.geometry().top() < 20
+    assert panel.list_hint.mapTo(panel, panel.list_hint.rect().topLeft()).y() < panel.search.geometry().bottom() + 30
     panel.search.clear()
+    assert not panel.list_hint.isVisible() and panel.list.count() > 0
     view = panel.gallery
     view.clicked.emit(panel.gallery_model.index(1))
     qtbot.waitUntil(lambda: not again.result_view.image.isNull(), timeout=10000)

@@ -72,10 +72,22 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
         startup.close()
 
 
-def _held(window):
-    """The menu items that wait for the window to be ready (all but Quit and About)."""
+RESULT_ITEMS = ("&Save result", "Save &all finished results", "&Copy result image")
+
+
+def _items(window):
     return [a for menu in window.menuBar().findChildren(QMenu) for a in menu.actions()
-            if a.menu() is None and not a.isSeparator() and a.text() not in ("&Quit", "&About fal desktop")]
+            if a.menu() is None and not a.isSeparator()]
+
+
+def _held(window):
+    """The menu items that wait for the window to be ready (all but Quit and About, and those
+    that also wait for a finished result)."""
+    return [a for a in _items(window) if a.text() not in ("&Quit", "&About fal desktop", *RESULT_ITEMS)]
+
+
+def _result_items(window):
+    return [a for a in _items(window) if a.text() in RESULT_ITEMS]
 
 
 def _image(tmp_path, name):
@@ -90,10 +102,12 @@ def test_the_frame_is_painted_first_then_the_window_becomes_usable(qtbot, deferr
     assert not window.ready and not hasattr(window, "model_panel")
     assert [p.text() for p in window.findChildren(Placeholder) if p.text()] == ["Loading…"]
     assert window.menuBar().actions() and all(not a.isEnabled() for a in _held(window))
+    assert len(_result_items(window)) == 3 and all(not a.isEnabled() for a in _result_items(window))
     qtbot.waitUntil(lambda: window.ready, timeout=10000)
     assert calls and calls[0] >= 1  # built only after the frame had been painted
     assert window.findChildren(Placeholder) == []  # every placeholder replaced by its panel
     assert all(a.isEnabled() for a in _held(window))
+    assert all(not a.isEnabled() for a in _result_items(window))  # no result yet
     assert window.model_panel.form is not None
 
     window.model_panel.select_model("fal-ai/flux/schnell")
@@ -102,6 +116,7 @@ def test_the_frame_is_painted_first_then_the_window_becomes_usable(qtbot, deferr
     qtbot.waitUntil(lambda: len(_rows(window)) == 1 and _rows(window)[0].state.finished, timeout=20000)
     assert _rows(window)[0].state is JobState.COMPLETED
     assert _rows(window)[0].files
+    assert all(a.isEnabled() for a in _result_items(window))
 
 
 def test_what_the_user_does_before_ready_is_queued_or_refused(qtbot, deferred_start, tmp_path):
@@ -109,7 +124,7 @@ def test_what_the_user_does_before_ready_is_queued_or_refused(qtbot, deferred_st
     window.show()
     assert not window.ready
     # Held menu items do nothing yet (triggering a disabled action is a no-op, not a crash).
-    for action in _held(window):
+    for action in _held(window) + _result_items(window):
         action.trigger()
     assert window.upscale([str(_image(tmp_path, "pasted.png"))]) == []
     assert "Still starting up" in window.notice.label.text()

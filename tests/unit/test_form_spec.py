@@ -6,7 +6,7 @@ import pytest
 
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.resources import bundled_schema_files
-from fal_desktop.forms.spec import field_specs
+from fal_desktop.forms.spec import PLACEHOLDER_LIMIT, field_specs, short_placeholder
 
 FILES = bundled_schema_files()
 
@@ -122,3 +122,60 @@ def test_max_file_size_comes_from_x_fal_limits():
                                                  {"type": "null"}]}})
     assert schema.max_file_size() == 2_000_000
     assert EndpointSchema.from_file(FILES[0]).max_file_size() is None
+
+
+def test_labels_are_sentence_case_with_acronyms_kept():
+    flux = {s.name: s for s in field_specs(EndpointSchema.from_file(
+        next(p for p in FILES if p.name == "fal-ai__flux__dev.json")))}
+    assert flux["image_size"].title == "Image size"
+    assert flux["num_images"].title == "Number of images"
+    assert flux["num_inference_steps"].title == "Number of inference steps"
+    assert flux["enable_safety_checker"].title == "Enable safety checker"
+    assert flux["sync_mode"].title == "Sync mode"
+    assert flux["guidance_scale"].title == "Guidance scale (CFG)"
+    aura = {s.name: s for s in field_specs(EndpointSchema.from_file(
+        next(p for p in FILES if p.name == "fal-ai__aura-sr.json")))}
+    assert aura["upscale_factor"].title == "Upscaling factor" and aura["upscale_factor"].prefix == "×"
+    assert aura["image_url"].title == "Image URL" and aura["image_url"].name == "image_url"
+    schema = make_schema({"tile_vae": {"type": "boolean", "title": "Tile Vae"},
+                          "request_id": {"type": "string", "title": "Request Id"},
+                          "loras": {"type": "array", "items": {"type": "string"}, "title": "Loras"},
+                          "untitled_thing": {"type": "string"},
+                          "max_num_steps": {"type": "integer", "title": "Max Num Steps"},
+                          "timesteps": {"$ref": "#/components/schemas/TimestepsInput"}},
+                         extra_components={"TimestepsInput": {
+                             "title": "TimestepsInput", "type": "object",
+                             "properties": {"method": {"type": "string"}}}})
+    titles = {s.name: s.title for s in field_specs(schema)}
+    assert titles == {"tile_vae": "Tile VAE", "request_id": "Request ID", "loras": "LoRAs",
+                      "untitled_thing": "Untitled thing", "max_num_steps": "Max number of steps",
+                      "timesteps": "Timesteps"}  # the keys (payload names) are unchanged
+
+
+def test_float_decimals_follow_the_step_or_the_default():
+    schema = make_schema({
+        "guidance": {"type": "number", "minimum": 1, "maximum": 20, "default": 3.5},
+        "strength": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.3333},
+        "weight": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.6},
+        "stepped": {"type": "number", "minimum": 0, "maximum": 10, "multipleOf": 0.25, "default": 1},
+        "above_zero": {"type": "number", "exclusiveMinimum": 0, "maximum": 10, "default": 1},
+        "steps": {"type": "integer", "minimum": 1, "maximum": 50},
+    })
+    specs = {s.name: s for s in field_specs(schema)}
+    assert (specs["guidance"].decimals, specs["guidance"].step) == (1, 0.1)  # 3.5, not 3.500
+    assert specs["strength"].decimals == 4 and specs["weight"].decimals == 2
+    assert (specs["stepped"].decimals, specs["stepped"].step) == (2, 0.25)
+    assert specs["above_zero"].minimum == pytest.approx(0.1)  # the smallest value it can show
+    assert specs["steps"].decimals == 0 and specs["steps"].integer
+
+
+def test_placeholder_is_short_and_ends_at_a_word():
+    flux = {s.name: s for s in field_specs(EndpointSchema.from_file(
+        next(p for p in FILES if p.name == "fal-ai__flux__dev.json")))}
+    assert flux["prompt"].placeholder == "Extreme close-up of a single tiger eye, direct frontal view."
+    assert short_placeholder("a cat on a mat") == "a cat on a mat"
+    long_one = "word " * 60
+    cut = short_placeholder(long_one)
+    assert cut.endswith("word…") and len(cut) <= PLACEHOLDER_LIMIT + 1
+    lower = "cartoon, illustration, animation. face. male, female, " + "ugly, " * 30
+    assert short_placeholder(lower).endswith("…")  # ". face" does not end a sentence

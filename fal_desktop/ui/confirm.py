@@ -1,0 +1,25 @@
+"""Asking before something is deleted: a "Delete" button (destructive) and "Cancel", which is
+the default, so Enter or Esc never delete by accident."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+__all__ = ["confirm_delete", "delete_box"]
+
+
+def delete_box(parent: QWidget | None, title: str, text: str, action: str = "Delete") -> QMessageBox:
+    """The question, not yet shown; its destructive button is ``box.delete_button``."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.delete_button = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    return box
+
+
+def confirm_delete(parent: QWidget | None, title: str, text: str, action: str = "Delete") -> bool:
+    """Ask, and return whether the user chose to delete."""
+    box = delete_box(parent, title, text, action)
+    box.exec()
+    return box.clickedButton() is box.delete_button
