@@ -25,9 +25,12 @@ from PySide6.QtWidgets import (
 
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.ui.empty_hint import EmptyHint
 from fal_desktop.ui.jobs_model import JobRow, JobsModel
 
-__all__ = ["JobsPanel", "RETRY_REJECTED_TIP"]
+__all__ = ["JOBS_EMPTY", "JobsPanel", "RETRY_REJECTED_TIP"]
+
+JOBS_EMPTY = "No jobs yet: run a model or drop images to upscale"
 
 RETRY_REJECTED_TIP = "fal rejected a value: fix it in the form and run again"
 FAILED_COLOUR = "#c62828"
@@ -74,6 +77,7 @@ class JobsPanel(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.table = QTableView(self.splitter)
         self.table.setModel(model)
+        self.empty_hint = EmptyHint(self.table, JOBS_EMPTY)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)

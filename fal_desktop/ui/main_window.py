@@ -180,6 +180,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.resumed = manager.resume_unfinished()
         self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
         self._check_key()
+        self.watch_results(**self.result_actions)  # Save/Copy: on once there is a result
         self.ready = True
         self._release_actions()
         self._early.release()

@@ -13,9 +13,8 @@ from fal_desktop.ui.shell import EARLY
 if TYPE_CHECKING:
     from fal_desktop.ui.main_window import MainWindow
 
-__all__ = ["JOBS_EMPTY", "build_menus"]
+__all__ = ["build_menus"]
 
-JOBS_EMPTY = "No jobs yet: run a model or drop images to upscale"
 
 
 # Used where the platform has no standard key (Quit has none on Windows or without a desktop
@@ -36,15 +35,6 @@ def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
     action.triggered.connect(slot)
     menu.addAction(action)
     return action
-
-
-def _panels_built(window: "MainWindow", *, one: list[QAction], every: list[QAction]) -> None:
-    """Once the window is ready (its panels exist): Save/Copy follow the results, and the empty
-    jobs table says what to do."""
-    from fal_desktop.ui.empty_hint import EmptyHint
-
-    window.watch_results(one=one, every=every)
-    window.jobs_hint = EmptyHint(window.jobs_panel.table, JOBS_EMPTY)
 
 
 def build_menus(window: "MainWindow") -> None:
@@ -72,7 +62,7 @@ def build_menus(window: "MainWindow") -> None:
     copy = _add(edit_menu, "&Copy result image", window.copy_selected, "Ctrl+Shift+C")
     for action in (save, save_all, copy):  # until there is a result; see watch_results
         action.setEnabled(False)
-    window._early.add(lambda: _panels_built(window, one=[save, copy], every=[save_all]))
+    window.result_actions = {"one": [save, copy], "every": [save_all]}  # finish_setup: watch_results
 
     def sessions():  # built with the rest of the window, after the menus
         return window.session_ui

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from fal_desktop.core.export import export_session
 from fal_desktop.core.jobstore import JobRecord, JobState
@@ -22,6 +22,7 @@ from fal_desktop.core.saving import seed_of
 from fal_desktop.core.sessions import SessionBusy, SessionStore, prompt_of
 from fal_desktop.forms.fields import INT_LIMIT
 from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.ui import confirm as confirm_dialog  # tests replace confirm_delete there
 from fal_desktop.ui.comparison_row import ComparisonRow
 from fal_desktop.ui.gallery import GalleryItem
 from fal_desktop.ui.jobs_model import local_input_image, row_of
@@ -151,10 +152,10 @@ class SessionController(QObject):
         except SessionBusy as busy:
             self.window.notice.show_message(str(busy))
             return
-        if confirm and QMessageBox.question(
+        if confirm and not confirm_dialog.confirm_delete(
                 self.window, "Delete session",
                 f"Delete “{session.name}” and its {session.results} results from this computer? "
-                "Files you saved elsewhere stay.") != QMessageBox.StandardButton.Yes:
+                "Files you saved elsewhere stay.", "Delete session"):
             return
         self._forget_thumbnails(runs)  # the cache is named by the files, so before they go
         deleted = self.sessions.delete(session_id)
@@ -353,10 +354,9 @@ class SessionController(QObject):
         return jobs
 
     def delete_result(self, job: JobRecord, *, confirm: bool = True) -> bool:
-        if confirm and QMessageBox.question(
+        if confirm and not confirm_dialog.confirm_delete(
                 self.window, "Delete result",
-                "Delete this result from this computer? Files you saved elsewhere stay.") \
-                != QMessageBox.StandardButton.Yes:
+                "Delete this result from this computer? Files you saved elsewhere stay."):
             return False
         if not job.state.finished:
             self.window.notice.show_message("A run that has not finished cannot be deleted; cancel it first.")

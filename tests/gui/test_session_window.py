@@ -10,10 +10,11 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.core.saving import read_metadata
+from fal_desktop.ui import confirm
 from fal_desktop.ui.run_dialogs import CompareModelsDialog
 from tests.gui.conftest import rows as _rows
 
@@ -63,6 +64,7 @@ def test_a_session_of_several_runs_survives_closing_and_reopening(qtbot, open_wi
     _close(window)
 
     again = open_window()
+    again.resize(1360, 860)  # its geometry was restored onto the 800 px offscreen screen: widen it again
     panel = again.session_ui.panel
     assert again.session_ui.session.name == "Forests"  # continues where it left off
     names = [panel.list.item(i).text().splitlines()[0] for i in range(panel.list.count())]
@@ -293,10 +295,10 @@ def test_delete_a_result_and_a_session(qtbot, open_window, monkeypatch):
     keep = _run(qtbot, window, "keep me")
     gone = _run(qtbot, window, "delete me")
     qtbot.waitUntil(lambda: len(_gallery(window)) == 2, timeout=5000)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    monkeypatch.setattr(confirm, "confirm_delete", lambda *a, **k: False)
     window.session_ui.act("delete", window.manager.store.get(gone.job.id))
     assert len(_gallery(window)) == 2  # said no: nothing happened
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(confirm, "confirm_delete", lambda *a, **k: True)
     gallery = window.session_ui.panel.gallery
     gallery.select(gone.job.id)
     qtbot.keyClick(gallery, Qt.Key.Key_Delete)  # the Delete key on the selected tile
@@ -317,7 +319,7 @@ def test_deleting_a_result_that_was_upscaled_keeps_the_upscale_before_image(qtbo
     source = made.files[0]
     [upscale_id] = window.upscale([source])  # the result, upscaled: its before image is that file
     qtbot.waitUntil(lambda: window.manager.store.get(upscale_id).state is JobState.COMPLETED, timeout=20000)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(confirm, "confirm_delete", lambda *a, **k: True)
     window.session_ui.act("delete", window.manager.store.get(made.job.id))
     window.close()  # waits for the removal under way
     assert window.manager.store.get(made.job.id) is None  # the result is gone from the session
@@ -341,7 +343,7 @@ def test_a_session_with_a_run_going_is_not_deleted(qtbot, open_window, emulator,
     window.model_panel.form.fields["prompt"].set_value("slow one")
     window.model_panel.run_button.click()
     qtbot.waitUntil(lambda: bool(_rows(window)), timeout=5000)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(confirm, "confirm_delete", lambda *a, **k: True)
     session = window.session_ui.session_id
     window.session_ui.delete_session(session)
     assert window.sessions.get(session) is not None
@@ -394,7 +396,7 @@ def test_deleting_a_result_removes_its_cached_thumbnail(qtbot, open_window, monk
     qtbot.waitUntil(lambda: thumbs.get(row.files[0]) is not None, timeout=10000)
     cached = cache_file(thumbs.folder, row.files[0], thumbs.side)
     assert cached.is_file()
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(confirm, "confirm_delete", lambda *a, **k: True)
     window.session_ui.act("delete", window.manager.store.get(row.job.id))
     assert not cached.exists()
     qtbot.waitUntil(lambda: not Path(row.files[0]).exists(), timeout=5000)  # removed off the GUI thread

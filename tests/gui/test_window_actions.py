@@ -8,7 +8,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QMenu
 
 from fal_desktop.core.jobstore import JobState
-from fal_desktop.ui.menus import JOBS_EMPTY
+from fal_desktop.ui.jobs_panel import JOBS_EMPTY
 from tests.gui.conftest import rows as _rows
 
 
@@ -71,7 +71,7 @@ def test_menu_shortcuts_show_and_paste_leaves_text_fields_alone(qtbot, open_wind
 
 def test_the_empty_jobs_table_says_what_to_do(qtbot, open_window):
     window = open_window()
-    hint = window.jobs_hint
+    hint = window.jobs_panel.empty_hint
     assert hint.text() == JOBS_EMPTY and hint.isVisible()
     assert hint.parent() is window.jobs_panel.table.viewport()
     _run(qtbot, window)
