@@ -311,7 +311,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
     def upscale(self, inputs: list[str]) -> list[str]:
         """One job per input with the chosen upscaler and the current form values."""
         if not inputs:
-            self.notice.show_message("Nothing to upscale there: drop or paste image files, a folder or an image URL.")
+            self.notice.show_message("Nothing to upscale there: drop or paste image files, a folder or an image URL.",
+                                     info=True)
             return []
         if self._when_ready(lambda: self.upscale(inputs), f"{len(inputs)} image(s) will be upscaled"):
             return []
