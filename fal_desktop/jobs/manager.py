@@ -19,7 +19,6 @@ Updates reach the GUI thread at most once per frame (``FRAME_SECONDS``, see
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -201,12 +200,3 @@ class JobManager(BaseJobManager):
 
     async def _flush(self) -> None:
         self._batcher.flush()
-
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Block until no job task is running (tests)."""
-        future: Future[None] = self._loop.submit(self._scheduler.idle())
-        try:
-            future.result(timeout)
-            return True
-        except Exception:
-            return False

@@ -61,10 +61,6 @@ class JobScheduler:
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._jobs: dict[str, JobRecord] = {}
 
-    @property
-    def running(self) -> int:
-        return len(self._tasks)
-
     def start(self, job: JobRecord) -> None:
         """Run the job (a job already running is not started twice)."""
         if job.id in self._tasks:
@@ -110,7 +106,3 @@ class JobScheduler:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def idle(self) -> None:
-        while self._tasks:
-            await asyncio.sleep(0.02)
