@@ -202,7 +202,9 @@ class NumberField(FieldWidget):
     def set_value(self, value: Any) -> None:
         try:
             number = float(value)
-        except (TypeError, ValueError):
+            if number != number or number in (float("inf"), float("-inf")):  # NaN or ±inf
+                raise ValueError(value)
+        except (TypeError, ValueError, OverflowError):
             number = self.spin.minimum() if self.spin.minimum() > -INT_LIMIT else 0
         if not self.spec.integer:  # a restored value keeps its precision (0.125 stays 0.125)
             self.spin.setDecimals(max(self.spec.decimals, min(decimals_of(number), 6)))

@@ -97,11 +97,15 @@ def _is_number(value: Any) -> bool:
 
 
 def decimals_of(number: Any) -> int:
-    """How many decimals a number is written with (0.25 → 2, 3.0 → 0)."""
-    if not _is_number(number):
+    """How many decimals a number is written with (0.25 → 2, 3.0 → 0, 1e-7 → 7); 0 for what is
+    not a finite number."""
+    import math
+    from decimal import Decimal
+
+    if not _is_number(number) or not math.isfinite(number):
         return 0
-    text = f"{float(number):.6f}".rstrip("0")
-    return len(text.split(".")[1])
+    exponent = Decimal(repr(float(number))).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _number_format(option: dict[str, Any], low: float | None, high: float | None,
@@ -109,11 +113,15 @@ def _number_format(option: dict[str, Any], low: float | None, high: float | None
     """The decimals and step of a float field: from multipleOf, else from the range and the
     default's precision (a default of 3.5 shows as "3.5", not "3.500")."""
     given = option.get("multipleOf", option.get("step"))
+    # The bounds' own decimals too: a spin box rounds its range to its decimals, and a minimum
+    # of 0.001 shown with 2 would let 0.0, which the schema refuses, through.
+    bounds = max(decimals_of(option.get(key)) for key in ("minimum", "ge", "maximum", "le",
+                                                          "exclusiveMinimum", "exclusiveMaximum"))
     if _is_number(given) and given > 0:
-        return min(decimals_of(given), 6), float(given)
+        return min(max(decimals_of(given), bounds), 6), float(given)
     span = (high - low) if low is not None and high is not None else float("inf")
     step = 0.01 if span <= 2 else 0.1 if span <= 50 else 1.0
-    return min(max(decimals_of(step), decimals_of(default), 1), 6), step
+    return min(max(decimals_of(step), decimals_of(default), bounds, 1), 6), step
 
 
 def _options(schema: EndpointSchema, prop: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:

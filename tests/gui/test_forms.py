@@ -16,6 +16,7 @@ from fal_desktop.emulator import Emulator
 from fal_desktop.forms.fields import JsonField
 from fal_desktop.forms.form import ParamsForm
 from fal_desktop.ui.model_panel import ModelPanel
+from tests.unit.test_form_spec import make_schema
 
 FILES = bundled_schema_files()
 KEY = "forms:key"
@@ -205,3 +206,16 @@ def test_labels_numbers_and_placeholder_read_well(qtbot):
     qtbot.addWidget(clarity)
     assert clarity.fields["upscale_factor"].spin.text() == "×2.0"
     assert clarity.value().get("upscale_factor") is None  # the default is not sent
+
+
+@pytest.mark.parametrize("odd", ["inf", float("nan"), "1e400", None, "abc"])
+def test_a_number_field_given_something_that_is_no_number_keeps_a_valid_one(qtbot, odd):
+    """A dropped PNG's metadata, say, can hold NaN (Python's json reads it)."""
+    schema = make_schema({"steps": {"type": "integer", "minimum": 1, "maximum": 50, "default": 4},
+                          "scale": {"type": "number", "minimum": 0.5, "maximum": 10, "default": 3.5}})
+    form = ParamsForm(schema)
+    qtbot.addWidget(form)
+    for name in ("steps", "scale"):
+        form.fields[name].set_value(odd)
+        value = form.fields[name].value()
+        assert value == value and schema.validate_input({name: value}) == [], (name, value)

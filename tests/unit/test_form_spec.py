@@ -6,7 +6,7 @@ import pytest
 
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.resources import bundled_schema_files
-from fal_desktop.forms.spec import PLACEHOLDER_LIMIT, field_specs, short_placeholder
+from fal_desktop.forms.spec import decimals_of, PLACEHOLDER_LIMIT, field_specs, short_placeholder
 
 FILES = bundled_schema_files()
 
@@ -167,6 +167,22 @@ def test_float_decimals_follow_the_step_or_the_default():
     assert (specs["stepped"].decimals, specs["stepped"].step) == (2, 0.25)
     assert specs["above_zero"].minimum == pytest.approx(0.1)  # the smallest value it can show
     assert specs["steps"].decimals == 0 and specs["steps"].integer
+
+
+def test_a_float_field_shows_as_many_decimals_as_its_bounds_so_it_cannot_go_past_them():
+    schema = make_schema({
+        "tiny": {"type": "number", "minimum": 0.001, "maximum": 1, "default": 0.5},
+        "edge": {"type": "number", "minimum": 0.015, "maximum": 0.9995, "multipleOf": 0.01},
+    })
+    specs = {s.name: s for s in field_specs(schema)}
+    assert specs["tiny"].decimals == 3  # shown with 2, a spin box would round its minimum to 0.0
+    assert specs["edge"].decimals == 4
+
+
+@pytest.mark.parametrize("number, decimals", [(0.25, 2), (3.0, 0), (1e-7, 7), (float("inf"), 0),
+                                              (float("nan"), 0), (12, 0), ("3.5", 0), (True, 0)])
+def test_decimals_of_any_value(number, decimals):
+    assert decimals_of(number) == decimals
 
 
 def test_placeholder_is_short_and_ends_at_a_word():
