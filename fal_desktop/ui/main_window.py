@@ -288,8 +288,9 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         if shown and self.results.currentWidget() is not self.session_ui.row:
             self.show_result(shown[-1])  # each would replace the one before: show the last
         elif (selected is not None and not selected.files and self.results.currentWidget() is self.result_view
+              and self.session_ui.current is not None and self.session_ui.current.id == selected.job.id
               and any(u.job_id == selected.job.id for u in updates)):
-            self.show_result(selected)  # its state, progress or error, in place of a picture
+            self.show_result(selected)  # on screen: its state, progress or error, in place of a picture
 
     def show_result(self, row: JobRow | None, index: int = 0) -> None:
         """Show a job's result large (its ``index``-th file): the compare view for an upscale,

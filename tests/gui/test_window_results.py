@@ -93,3 +93,20 @@ def test_the_tiles_of_a_run_of_several_are_captioned_apart(qtbot, open_window):
     qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
     captions = sorted(model.data(model.index(i)) for i in range(2))
     assert captions == ["1/2 · two doors", "2/2 · two doors"]
+
+
+def test_a_gallery_image_clicked_stays_while_the_selected_job_runs_on(qtbot, open_window, emulator):
+    window = open_window()
+    done = _run(qtbot, window, "first")
+    emulator.job_duration = 4.0
+    window.model_panel.form.fields["prompt"].set_value("second")
+    window.model_panel.run_button.click()  # selected; its progress shows in the middle
+    qtbot.waitUntil(lambda: window.result_view.text().startswith(("Running", "Sending", "Waiting", "Not sent")),
+                    timeout=5000)
+    panel = window.session_ui.panel
+    tile = next(n for n, i in enumerate(panel.gallery_model.items()) if i.job.id == done.job.id)
+    qtbot.mouseClick(panel.gallery.viewport(), Qt.MouseButton.LeftButton,
+                     pos=panel.gallery.visualRect(panel.gallery_model.index(tile)).center())
+    qtbot.waitUntil(lambda: window.result_view.path == done.files[0], timeout=5000)
+    qtbot.wait(1200)  # several updates of the running job arrive meanwhile
+    assert window.result_view.path == done.files[0]
