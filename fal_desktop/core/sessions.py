@@ -7,7 +7,7 @@ No Qt here: the window and the tests use the same calls.
 
 from __future__ import annotations
 
-import json
+import os
 import shutil
 import time
 import uuid
@@ -159,21 +159,33 @@ class SessionStore:
         return job
 
     def _remove_files(self, runs: list[JobRecord]) -> None:
-        """The deleted runs' files, except those a remaining run took as its input (an upscale
-        of this result keeps its before image)."""
-        keep = self.files_in_use([name for job in runs for name in job.files])
-        self._background(lambda: [remove_files(job, keep) for job in runs])
+        """The deleted runs' files, and the app's own files they took as inputs (an upscale of
+        a result deleted before), except what a remaining run still has or takes as its input
+        (an upscale of this result keeps its before image)."""
+        inputs = [path for job in runs for path in own_inputs(job)]
+        keep = self.files_in_use([name for job in runs for name in job.files] + inputs)
+        orphans = [path for path in dict.fromkeys(inputs) if path not in keep]
+
+        def remove() -> None:
+            for job in runs:
+                remove_files(job, keep)
+            for path in orphans:
+                _unlink_with_folder(Path(path))
+
+        self._background(remove)
 
     def files_in_use(self, paths: list[str]) -> set[str]:
-        """Which of these files some stored run has among its inputs."""
-        used = set()
-        for path in dict.fromkeys(paths):
-            pattern = json.dumps(path, ensure_ascii=False)[1:-1]  # as written inside inputs_json
-            pattern = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            if self.jobs.query("SELECT 1 FROM jobs WHERE inputs_json LIKE ? ESCAPE '\\' LIMIT 1",
-                               (f'%"{pattern}"%',)):
-                used.add(path)
-        return used
+        """Which of these files some stored run has as a result or among its inputs (one pass
+        over the table, whatever the number of paths)."""
+        wanted = set(paths)
+        if not wanted:
+            return set()
+        used = {value for (value,) in self.jobs.query(
+            "SELECT j.value FROM jobs, json_tree(jobs.inputs_json) AS j WHERE j.type = 'text' "
+            "AND json_valid(jobs.inputs_json)")}
+        used |= {value for (value,) in self.jobs.query(
+            "SELECT j.value FROM jobs, json_each(jobs.files_json) AS j WHERE json_valid(jobs.files_json)")}
+        return wanted & used
 
     def latest_or_new(self, session_id: str | None) -> Session:
         """The session to continue at start-up: the given one if it exists, else the most
@@ -196,6 +208,36 @@ class SessionStore:
         """Earlier prompts, the most recent first."""
         return [text for (text,) in self.jobs.query(
             "SELECT text FROM prompts ORDER BY last_used DESC LIMIT ?", (limit,))]
+
+
+def own_inputs(job: JobRecord) -> list[str]:
+    """The job's inputs that are files in the app's outputs folder (the results it was made
+    from), found beside its own results: outputs/<job>/<file>."""
+    if not job.files:
+        return []
+    root = str(Path(job.files[0]).parent.parent) + os.sep
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and value.startswith(root):
+            found.append(value)
+
+    walk(job.inputs)
+    return found
+
+
+def _unlink_with_folder(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:
+        pass
 
 
 def remove_files(job: JobRecord, keep: set[str] = frozenset()) -> None:

@@ -179,15 +179,25 @@ def test_a_deleted_result_that_another_run_took_as_input_keeps_its_file(stores, 
     first, second = sessions.create("First"), sessions.create("Second")
     made = _run(jobs, first.id, "a lighthouse", tmp_path)
     lone = _run(jobs, first.id, "fog_100%", tmp_path)  # % and _ are not wildcards here
-    upscale = JobRecord("fal-ai/esrgan", {"image_url": made.files[0]}, session_id=second.id,
-                        state=JobState.COMPLETED)
-    jobs.save(upscale)
-    assert sessions.files_in_use(made.files + lone.files) == set(made.files)
+    upscale = _run(jobs, second.id, "upscale", tmp_path)
+    jobs.update(upscale.id, inputs={"image_url": made.files[0]})  # an upscale of that result
+    assert sessions.files_in_use(made.files + lone.files + ["/nowhere.png"]) == set(made.files + lone.files)
     sessions.delete(first.id)
     assert os.path.isfile(made.files[0])  # the upscale's before image
     assert not os.path.exists(lone.files[0])
-    sessions.delete(second.id)  # nothing uses it any more: it goes with its next delete
-    assert jobs.get(made.id) is None
+    sessions.delete(second.id)  # nothing uses it any more: it goes with the upscale
+    assert jobs.get(made.id) is None and not os.path.exists(made.files[0])
+    assert not os.path.exists(os.path.dirname(made.files[0]))  # nor its folder
+
+
+def test_a_result_still_in_the_gallery_is_kept_when_its_upscale_is_deleted(stores, tmp_path):
+    jobs, sessions = stores
+    session = sessions.create()
+    made = _run(jobs, session.id, "kept", tmp_path)
+    upscale = _run(jobs, session.id, "upscaled", tmp_path)
+    jobs.update(upscale.id, inputs={"image_url": made.files[0]})
+    sessions.delete_run(upscale.id)
+    assert os.path.isfile(made.files[0]) and not os.path.exists(upscale.files[0])
 
 
 def test_file_removal_can_be_left_to_a_worker(tmp_path):
