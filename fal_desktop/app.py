@@ -165,7 +165,9 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         from fal_desktop.ui.instance import SingleInstance
 
         instance = SingleInstance(*held_lock, parent=window)
-        instance.listen(lambda request: take_request(window, request))
+        if not instance.listen(lambda request: take_request(window, request)):
+            print("fal-desktop: later starts cannot hand their requests to this window "
+                  "(the local socket could not be opened)", file=sys.stderr)
         startup.closers.insert(0, instance.release)  # closers run last first: this one at the very end
 
 
@@ -179,7 +181,8 @@ def upscale_inputs(items: Sequence[str]) -> list[str]:
 
 def take_request(window, request: dict) -> None:
     """A later start's request (``SingleInstance``): show the window, upscale what it brought."""
-    window.showNormal()
+    if window.isMinimized():
+        window.showNormal()  # a maximized window stays maximized
     window.raise_()
     window.activateWindow()
     items = request.get("upscale")
@@ -189,13 +192,19 @@ def take_request(window, request: dict) -> None:
 
 def hand_over(args: argparse.Namespace, instance) -> int:
     """This start found fal-desktop running on the same job store: send it the request."""
+    if args.quit_when_done:  # it cannot wait for jobs another window runs
+        print("fal-desktop is already running with this data folder, and --quit-when-done needs one "
+              "of its own: close that window, or use --basedir DIR for a separate folder.", file=sys.stderr)
+        return 1
     request: dict = {"show": True}
     if args.upscale:
         request["upscale"] = [a if "://" in a else str(Path(a).resolve()) for a in args.upscale]
-    if instance.send(request):
+    answer = instance.send(request)
+    if answer in ("ok", "busy"):
         what = (f"sent {len(args.upscale)} item(s) to it to upscale" if args.upscale
                 else "brought its window to the front")
-        print(f"fal-desktop is already running with this data folder; {what}.")
+        later = " (it is busy; it will take them shortly)" if answer == "busy" else ""
+        print(f"fal-desktop is already running with this data folder; {what}{later}.")
         return 0
     message = ("fal-desktop is already running with this data folder but did not answer. Close it "
                "(or end it in the task manager) and start again, or use --basedir for another folder.")

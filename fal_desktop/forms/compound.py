@@ -107,7 +107,7 @@ class ObjectField(FieldWidget):
 
 def _one_of(title: str) -> str:
     """ "LoRAs" → "LoRA", "Controlnet units" → "controlnet unit": for an "Add …" button."""
-    one = title.rstrip("s") or "item"
+    one = (title[:-1] if title.endswith("s") and not title.endswith("ss") else title) or "item"
     first = one.split(" ", 1)[0]
     return one[:1].lower() + one[1:] if first[1:].islower() or len(first) == 1 else one
 

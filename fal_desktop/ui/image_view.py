@@ -155,3 +155,8 @@ class ImageView(QLabel):
 
     def wait_idle(self, ms: int = 10000) -> None:
         self._pool.waitForDone(ms)
+
+    def stop(self, ms: int = 5000) -> None:
+        """Drop decodes not started yet and wait for the one under way (closing the window)."""
+        self._pool.clear()
+        self._pool.waitForDone(ms)

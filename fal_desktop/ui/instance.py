@@ -98,8 +98,10 @@ class SingleInstance(QObject):
 
     # -- a later start -----------------------------------------------------------------
 
-    def send(self, request: dict[str, Any]) -> bool:
-        """Hand ``request`` to the first start; True once it said it got it (blocks ≤ ~5 s)."""
+    def send(self, request: dict[str, Any]) -> str:
+        """Hand ``request`` to the first start: "ok" once it said so; "busy" if it took the
+        request but did not answer in time (its window is busy; it still acts on it); "none"
+        if nothing listened (blocks up to ~10 s while the first one may still be starting)."""
         import json
 
         from PySide6.QtCore import QThread
@@ -110,11 +112,13 @@ class SingleInstance(QObject):
             socket.connectToServer(self.name)
             if socket.waitForConnected(200):
                 socket.write(json.dumps(request).encode() + b"\n")
-                socket.flush()
+                if not socket.waitForBytesWritten(3000):
+                    socket.abort()
+                    return "none"
                 answer = b""
                 while b"\n" not in answer and socket.waitForReadyRead(3000):
                     answer += bytes(socket.readAll().data())
                 socket.abort()
-                return answer.startswith(b"ok")
+                return "ok" if answer.startswith(b"ok") else "busy"
             QThread.msleep(200)
-        return False
+        return "none"

@@ -386,8 +386,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             self.session_ui.shutdown()
             self.saver.wait_idle()  # a save or auto-save under way finishes its file
             self._file_remover.shutdown(wait=True)  # a delete under way removes all its files
-            self.compare.wait_idle()  # decodes under way would signal a deleted window
-            self.result_view.wait_idle()
+            self.compare.stop()  # a decode under way would signal a deleted window
+            self.result_view.stop()
         self.settings.sync()
         self._closed = True
         super().closeEvent(event)

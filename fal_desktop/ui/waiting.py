@@ -23,7 +23,9 @@ def waiting_text(row: JobRow) -> str:
     if state is JobState.DOWNLOADING:
         return "Downloading the result…"
     if state is JobState.FAILED:
-        return f"This run failed: {row.error or 'see its log below.'}\n(The log below has fal's details.)"
+        if not row.error:
+            return "This run failed: its log below says why."
+        return f"This run failed: {row.error}\n(The log below has fal's details.)"
     if state is JobState.CANCELLED:
         return "This run was cancelled."
     return "This run finished without an image to show."

@@ -31,7 +31,7 @@ def test_a_second_start_is_refused_the_lock_and_its_request_reaches_the_first(qt
     qtbot.waitUntil(lambda: bool(got), timeout=10000)
     assert got == [{"upscale": ["/pics/a.png"]}]
     qtbot.waitUntil(lambda: second.poll() is not None, timeout=10000)
-    assert second.stdout.read().split() == ["False", "True"]  # no lock for it; the first said ok
+    assert second.stdout.read().split() == ["False", "ok"]  # no lock for it; the first said ok
     first.release()
 
 
@@ -68,6 +68,22 @@ def test_starting_the_app_again_sends_the_images_to_the_running_window(tmp_path)
             assert time.monotonic() < deadline, f"the running window did not take the image: {inputs}"
             time.sleep(0.2)
         assert first.poll() is None
+    finally:
+        first.kill()
+        first.wait(30)
+        first.stderr.close()
+
+
+def test_a_second_start_that_must_wait_for_its_jobs_is_refused_with_a_sentence(tmp_path):
+    base = [sys.executable, "-m", "fal_desktop", "--sandbox", "--basedir", str(tmp_path / "app")]
+    first = subprocess.Popen(base, env={**ENV, "FAL_DESKTOP_STARTUP_TRACE": "1"}, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while "startup ready" not in first.stderr.readline():
+            assert time.monotonic() < deadline and first.poll() is None, "the first start never got ready"
+        second = subprocess.run(base + ["--upscale", "x.png", "--quit-when-done"], env=ENV, capture_output=True,
+                                text=True, timeout=60)
+        assert second.returncode == 1 and "--quit-when-done needs one of its own" in second.stderr
     finally:
         first.kill()
         first.wait(30)
