@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 from fal_desktop.api import FalClient, RetryPolicy
 from fal_desktop.app import key_tester
 from fal_desktop.core.catalog import Catalog
-from fal_desktop.core.jobstore import JobStore
+from fal_desktop.core.jobstore import JobState, JobStore
 from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.emulator import Emulator
@@ -60,3 +60,18 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
 def rows(window):
     """The job rows the window shows, top to bottom."""
     return [window.jobs_model.row_at(i) for i in range(window.jobs_model.rowCount())]
+
+
+def run_prompt(qtbot, window, prompt, endpoint="fal-ai/flux/schnell", **values):
+    """Run a prompt through the form and the Run button; the row once its job completed."""
+    window.model_panel.select_model(endpoint)
+    form = window.model_panel.form
+    form.fields["prompt"].set_value(prompt)
+    for name, value in values.items():
+        form.fields[name].set_value(value)
+    before = len(rows(window))
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(rows(window)) == before + 1, timeout=5000)
+    row = rows(window)[-1]
+    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
+    return row

@@ -17,22 +17,9 @@ from fal_desktop.core.saving import read_metadata
 from fal_desktop.ui import confirm
 from fal_desktop.ui.run_dialogs import CompareModelsDialog
 from tests.gui.conftest import rows as _rows
+from tests.gui.conftest import run_prompt as _run
 
 SCREENSHOTS = Path(os.environ.get("FAL_DESKTOP_SCREENSHOTS", "")) if os.environ.get("FAL_DESKTOP_SCREENSHOTS") else None
-
-
-def _run(qtbot, window, prompt, endpoint="fal-ai/flux/schnell", **values):
-    window.model_panel.select_model(endpoint)
-    form = window.model_panel.form
-    form.fields["prompt"].set_value(prompt)
-    for name, value in values.items():
-        form.fields[name].set_value(value)
-    before = len(_rows(window))
-    window.model_panel.run_button.click()
-    qtbot.waitUntil(lambda: len(_rows(window)) == before + 1, timeout=5000)
-    row = _rows(window)[-1]
-    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
-    return row
 
 
 def _gallery(window):

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 from PIL import Image
 
@@ -18,6 +19,21 @@ ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
 def in_child(code: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code, *args], env=ENV, stdout=subprocess.PIPE, text=True)
+
+
+@contextmanager
+def running_app(command: list[str]):
+    """The app started and ready (its start-up trace says so), killed afterwards."""
+    app = subprocess.Popen(command, env={**ENV, "FAL_DESKTOP_STARTUP_TRACE": "1"}, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while "startup ready" not in app.stderr.readline():
+            assert time.monotonic() < deadline and app.poll() is None, "the first start never got ready"
+        yield app
+    finally:
+        app.kill()
+        app.wait(30)
+        app.stderr.close()
 
 
 def test_a_second_start_is_refused_the_lock_and_its_request_reaches_the_first(qtbot, tmp_path):
@@ -50,11 +66,7 @@ def test_starting_the_app_again_sends_the_images_to_the_running_window(tmp_path)
     image = tmp_path / "holiday.png"
     Image.new("RGB", (16, 12), (10, 120, 200)).save(image)
     base = [sys.executable, "-m", "fal_desktop", "--sandbox", "--basedir", str(tmp_path / "app")]
-    first = subprocess.Popen(base, env={**ENV, "FAL_DESKTOP_STARTUP_TRACE": "1"}, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while "startup ready" not in first.stderr.readline():
-            assert time.monotonic() < deadline and first.poll() is None, "the first start never got ready"
+    with running_app(base) as first:
         second = subprocess.run(base + ["--upscale", str(image)], env=ENV, capture_output=True, text=True, timeout=60)
         assert second.returncode == 0, second.stderr
         assert "already running" in second.stdout and "1 item(s)" in second.stdout
@@ -68,23 +80,11 @@ def test_starting_the_app_again_sends_the_images_to_the_running_window(tmp_path)
             assert time.monotonic() < deadline, f"the running window did not take the image: {inputs}"
             time.sleep(0.2)
         assert first.poll() is None
-    finally:
-        first.kill()
-        first.wait(30)
-        first.stderr.close()
 
 
 def test_a_second_start_that_must_wait_for_its_jobs_is_refused_with_a_sentence(tmp_path):
     base = [sys.executable, "-m", "fal_desktop", "--sandbox", "--basedir", str(tmp_path / "app")]
-    first = subprocess.Popen(base, env={**ENV, "FAL_DESKTOP_STARTUP_TRACE": "1"}, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while "startup ready" not in first.stderr.readline():
-            assert time.monotonic() < deadline and first.poll() is None, "the first start never got ready"
+    with running_app(base):
         second = subprocess.run(base + ["--upscale", "x.png", "--quit-when-done"], env=ENV, capture_output=True,
                                 text=True, timeout=60)
         assert second.returncode == 1 and "--quit-when-done needs one of its own" in second.stderr
-    finally:
-        first.kill()
-        first.wait(30)
-        first.stderr.close()

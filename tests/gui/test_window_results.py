@@ -9,20 +9,7 @@ from PySide6.QtCore import Qt
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.ui.key_dialog import ApiKeyDialog
 from tests.gui.conftest import KEY, rows
-
-
-def _run(qtbot, window, prompt, **values):
-    window.model_panel.select_model("fal-ai/flux/schnell")
-    form = window.model_panel.form
-    form.fields["prompt"].set_value(prompt)
-    for name, value in values.items():
-        form.fields[name].set_value(value)
-    before = len(rows(window))
-    window.model_panel.run_button.click()
-    qtbot.waitUntil(lambda: len(rows(window)) == before + 1, timeout=5000)
-    row = rows(window)[-1]
-    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
-    return row
+from tests.gui.conftest import run_prompt as _run
 
 
 def test_an_upscale_after_a_run_shows_its_before_and_after_when_done(qtbot, open_window):
