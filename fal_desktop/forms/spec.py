@@ -141,13 +141,17 @@ def _options(schema: EndpointSchema, prop: dict[str, Any]) -> tuple[list[dict[st
     return options or [{}], nullable
 
 
-def _bounds(option: dict[str, Any]) -> tuple[float | None, float | None]:
+def _bounds(option: dict[str, Any], inward: float | None = None) -> tuple[float | None, float | None]:
+    """The lowest and highest value allowed; an exclusive bound moves in by ``inward`` (by
+    default 1 for integers, 0.0001 for floats: the smallest value the field can show)."""
+    if inward is None:
+        inward = 1 if option.get("type") == "integer" else 0.0001
     low = option.get("minimum", option.get("ge"))
-    if low is None and isinstance(option.get("exclusiveMinimum"), (int, float)):
-        low = option["exclusiveMinimum"] + (1 if option.get("type") == "integer" else 0.0001)
+    if low is None and _is_number(option.get("exclusiveMinimum")):
+        low = option["exclusiveMinimum"] + inward
     high = option.get("maximum", option.get("le"))
-    if high is None and isinstance(option.get("exclusiveMaximum"), (int, float)):
-        high = option["exclusiveMaximum"] - (1 if option.get("type") == "integer" else 0.0001)
+    if high is None and _is_number(option.get("exclusiveMaximum")):
+        high = option["exclusiveMaximum"] - inward
     return low, high
 
 
@@ -209,11 +213,7 @@ def _number_spec(option: dict[str, Any], default: Any) -> dict[str, Any]:
     if option.get("type") != "number":
         return {**out, "decimals": 0, "step": 1.0}
     decimals, step = _number_format(option, low, high, default)
-    tiny = 10 ** -decimals  # an exclusive bound moves in by the smallest value the field shows
-    if option.get("minimum", option.get("ge")) is None and _is_number(option.get("exclusiveMinimum")):
-        out["minimum"] = option["exclusiveMinimum"] + tiny
-    if option.get("maximum", option.get("le")) is None and _is_number(option.get("exclusiveMaximum")):
-        out["maximum"] = option["exclusiveMaximum"] - tiny
+    out["minimum"], out["maximum"] = _bounds(option, inward=10 ** -decimals)  # as finely as it shows
     return {**out, "decimals": decimals, "step": step}
 
 
