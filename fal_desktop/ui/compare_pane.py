@@ -51,9 +51,10 @@ class ComparePane(QWidget):
             button.setCheckable(True)
             button.setProperty("mode", mode)
             button.setChecked(mode == "split")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays the view's: it flips
             self.mode_buttons.addButton(button)
             bar.addWidget(button)
-        self.mode_buttons.buttonClicked.connect(lambda b: self.view.set_mode(b.property("mode")))
+        self.mode_buttons.buttonClicked.connect(self._mode_clicked)
         bar.addSpacing(12)
         self.fit_button = QPushButton("Fit", self)
         self.one_button = QPushButton("1:1", self)
@@ -69,6 +70,7 @@ class ComparePane(QWidget):
         bar.addStretch(1)
         self.drag_button = QPushButton("Drag out", self)
         self.drag_button.setToolTip("Press and drag to put the result file into another app or folder")
+        self.drag_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.drag_button.pressed.connect(self.drag_requested)
         bar.addWidget(self.drag_button)
         layout.addLayout(bar)
@@ -92,6 +94,10 @@ class ComparePane(QWidget):
         self._pool = QThreadPool(self)
         self._token: object = None
         self._info = ("", None)
+
+    def _mode_clicked(self, button: QPushButton) -> None:
+        self.view.set_mode(button.property("mode"))
+        self.view.setFocus()  # the keys (Space, arrows, zoom) now act on what was chosen
 
     def _mode_shown(self, mode: str) -> None:
         for button in self.mode_buttons.buttons():

@@ -101,6 +101,7 @@ class CompareView(QWidget):
     def set_mips(self, before: MipImage | None, after: MipImage | None) -> None:
         self._after, self._before = after, before if after is not None else None
         self._size = after.levels[0].size() if after is not None else QSize()
+        self.showing_before = False  # a new result opens on After, whatever was flipped to last
         self.fit()
 
     @property

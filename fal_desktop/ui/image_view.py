@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QMargins, QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QImageIOHandler, QImageReader, QPixmap
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
@@ -107,7 +107,11 @@ class ImageView(QLabel):
         return self._path
 
     def _box(self) -> QSize:
-        return self.size() * self.devicePixelRatioF()
+        """The device pixels a picture may fill: inside the frame and the label's margin, so
+        it is never drawn larger than the space it has (and cropped at the edges)."""
+        inner = self.contentsRect().size().shrunkBy(
+            QMargins(self.margin(), self.margin(), self.margin(), self.margin()))
+        return inner.expandedTo(QSize(1, 1)) * self.devicePixelRatioF()
 
     def show_file(self, path: str | None, placeholder: str | None = None) -> None:
         """Show ``path``; with none, ``placeholder`` (what the selected job is doing) or the

@@ -203,3 +203,30 @@ def test_a_narrow_pane_elides_the_info_and_keeps_it_whole_in_the_tooltip(qtbot):
     assert label.text().startswith("320×240 → 1280×960") and label.text().endswith("12.3 s")
     assert label.shown_text().endswith("…") and label.shown_text().startswith("320×240")
     assert label.toolTip() == label.text()
+
+
+def test_space_flips_after_choosing_toggle_and_the_next_upscale_opens_on_after(qtbot, open_window,
+                                                                                tmp_path):
+    """Clicking Toggle leaves Space to the view (it flips, not the button), and a new result
+    opens on After even when Before was showing."""
+    pictures = []
+    for name in ("first", "second"):
+        pictures.append(tmp_path / f"{name}.png")
+        Image.new("RGB", (40, 30), (240, 180, 20)).save(pictures[-1])
+    window = open_window()
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.upscale([str(pictures[0])])
+    pane = window.compare
+    qtbot.waitUntil(lambda: window.results.currentWidget() is pane and pane.view.has_before,
+                    timeout=20000)
+    toggle = next(b for b in pane.mode_buttons.buttons() if b.property("mode") == "toggle")
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert pane.view.mode == "toggle" and pane.view.hasFocus()
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Space)
+    assert pane.view.showing_before and pane.view.mode == "toggle"
+    first_row = rows(window)[-1]
+    window.upscale([str(pictures[1])])
+    qtbot.waitUntil(lambda: rows(window)[-1] is not first_row
+                    and rows(window)[-1].state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(lambda: not pane.view.showing_before, timeout=10000)
+    assert pane.view.mode == "toggle"
