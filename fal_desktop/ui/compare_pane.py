@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImageReader
 from PySide6.QtWidgets import (
     QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
+from fal_desktop.ui.background import Background
 from fal_desktop.ui.compare_view import CompareView, MipImage
 from fal_desktop.ui.elided_label import ElidedLabel
 from fal_desktop.ui.image_view import read_image
@@ -15,24 +16,16 @@ from fal_desktop.ui.image_view import read_image
 __all__ = ["ComparePane"]
 
 
-class _Loaded(QObject):
-    done = Signal(object, object, object, object)  # token, before, after (QImage), mips
-
-
-class _LoadPair(QRunnable):
-    def __init__(self, token: object, before: str | None, after: str, signals: _Loaded) -> None:
-        super().__init__()
-        self.token, self.before, self.after, self.signals = token, before, after, signals
-
-    def run(self) -> None:
-        size = QImageReader(self.after).size()
-        if not size.isValid():
-            self.signals.done.emit(self.token, None, QImage(), (None, None))
-            return
-        after = MipImage.from_file(self.after, size, read_image)
-        before = MipImage.from_file(self.before, size, read_image) if self.before else None
-        original = QImageReader(self.before).size() if self.before else None
-        self.signals.done.emit(self.token, original, size, (before, after))
+def load_pair(before: str | None, after: str) -> tuple[QSize | None, QSize, tuple]:
+    """(before's own size, after's size, (before, after) mip pyramids) for a worker thread;
+    the before image is decoded at the after image's size so their pixels line up."""
+    size = QImageReader(after).size()
+    if not size.isValid():
+        return None, QSize(), (None, None)
+    mip_after = MipImage.from_file(after, size, read_image)
+    mip_before = MipImage.from_file(before, size, read_image) if before else None
+    original = QImageReader(before).size() if before else None
+    return original, size, (mip_before, mip_after)
 
 
 class ComparePane(QWidget):
@@ -89,9 +82,7 @@ class ComparePane(QWidget):
         self.zoom_out.clicked.connect(lambda: self.view.set_zoom(self.view.zoom / 1.25))
         self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.view.mode_changed.connect(self._mode_shown)
-        self._signals = _Loaded(self)
-        self._signals.done.connect(self._on_loaded)
-        self._pool = QThreadPool(self)
+        self.work = Background(self)
         self._token: object = None
         self._info = ("", None)
 
@@ -108,11 +99,12 @@ class ComparePane(QWidget):
         self._token = object()
         self._info = (model, seconds)
         self.info_label.setText("Loading…")
-        self._pool.start(_LoadPair(self._token, before, after, self._signals))
+        token = self._token
+        self.work.run(load_pair, before, after, done=lambda loaded: self._on_loaded(token, *loaded))
 
     def _on_loaded(self, token: object, before: QSize | None, after: QSize, mips: tuple) -> None:
         if token is not self._token:
-            return
+            return  # another pair was asked for since
         self.view.set_mips(*mips)
         self.set_info(before, after, *self._info)
 
@@ -132,9 +124,8 @@ class ComparePane(QWidget):
         self.info_label.setText("   ·   ".join(parts))
 
     def wait_idle(self, ms: int = 20000) -> None:
-        self._pool.waitForDone(ms)
+        self.work.wait(ms)
 
     def stop(self, ms: int = 5000) -> None:
         """Drop decodes not started yet and wait for the one under way (closing the window)."""
-        self._pool.clear()
-        self._pool.waitForDone(ms)
+        self.work.stop(ms)

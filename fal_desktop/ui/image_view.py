@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMargins, QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QMargins, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QImageIOHandler, QImageReader, QPixmap
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
+
+from fal_desktop.ui.background import Background
 
 __all__ = ["ImageView", "read_image"]
 
@@ -23,14 +25,6 @@ def read_image(path: str, size: QSize | None = None) -> QImage:
     return reader.read()
 
 
-class _Decoded(QObject):
-    done = Signal(str, QImage, QSize, QSize)  # path, picture fitted to the view, file's size, box
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.wanted: str | None = None  # the file the view shows now; set on the GUI thread
-
-
 def _fitted_size(reader: QImageReader, box: QSize) -> QSize:
     """The size to decode at (before the EXIF turn) to fit ``box`` once turned; never larger."""
     full = reader.size()
@@ -42,28 +36,17 @@ def _fitted_size(reader: QImageReader, box: QSize) -> QSize:
         full.width() > box.width() or full.height() > box.height()) else full
 
 
-class _DecodeTask(QRunnable):
-    """Decode a file straight at the view's size: one decode, and no scaling that would hold
-    the GIL on any thread (``QImage.scaled`` does, in PySide6)."""
-
-    def __init__(self, path: str, signals: _Decoded, box: QSize) -> None:
-        super().__init__()
-        self.path, self.signals, self.box = path, signals, box
-
-    def run(self) -> None:
-        if self.signals.wanted != self.path:
-            return  # another file was shown since: its decode is queued behind this one
-        reader = QImageReader(self.path)
-        reader.setAutoTransform(True)
-        size = _fitted_size(reader, self.box)
-        full = reader.size()
-        if reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90:
-            full = full.transposed()
-        image = read_image(self.path, size) if size.isValid() else QImage()
-        try:
-            self.signals.done.emit(self.path, image, full, self.box)
-        except RuntimeError:
-            pass  # the view was closed while this decoded
+def decode_fitted(path: str, box: QSize) -> tuple[str, QImage, QSize, QSize]:
+    """(path, picture, file's upright size, box): the file decoded straight at the size that
+    fits ``box`` — one decode, and no ``QImage.scaled``, which holds the GIL in PySide6."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    size = _fitted_size(reader, box)
+    full = reader.size()
+    if reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90:
+        full = full.transposed()
+    image = read_image(path, size) if size.isValid() else QImage()
+    return path, image, full, box
 
 
 class ImageView(QLabel):
@@ -82,10 +65,8 @@ class ImageView(QLabel):
         self._image = QImage()
         self._source_size = QSize()
         self._path: str | None = None
-        self._signals = _Decoded(self)
-        self._signals.done.connect(self._on_decoded)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # in order: a refit never overtakes its decode
+        self._wanted: str | None = None  # the file shown now: read by the decode thread
+        self.work = Background(self, threads=1)  # in order: a refit never overtakes its decode
         self._refit = QTimer(self)
         self._refit.setSingleShot(True)
         self._refit.setInterval(60)
@@ -116,16 +97,27 @@ class ImageView(QLabel):
     def show_file(self, path: str | None, placeholder: str | None = None) -> None:
         """Show ``path``; with none, ``placeholder`` (what the selected job is doing) or the
         view's own placeholder."""
-        self._path = self._signals.wanted = path
+        self._path = self._wanted = path
         self._image, self._source_size = QImage(), QSize()
         if not path:
             self.setPixmap(QPixmap())
             self.setText(placeholder or self._placeholder)
             return
         self.setText("Loading…")
-        self._pool.start(_DecodeTask(path, self._signals, self._box()))
+        self._decode(path)
 
-    def _on_decoded(self, path: str, image: QImage, full: QSize, box: QSize) -> None:
+    def _decode(self, path: str) -> None:
+        def job(box: QSize) -> tuple[str, QImage, QSize, QSize] | None:
+            if self._wanted != path:
+                return None  # another file was shown since: its decode is queued behind this one
+            return decode_fitted(path, box)
+
+        self.work.run(job, self._box(), done=self._on_decoded)
+
+    def _on_decoded(self, answer: tuple[str, QImage, QSize, QSize] | None) -> None:
+        if answer is None:
+            return
+        path, image, full, box = answer
         if path != self._path:
             return
         if box != self._box():
@@ -141,7 +133,7 @@ class ImageView(QLabel):
 
     def _start_refit(self) -> None:
         if self._path:  # also while the first decode runs: it was sized for the old box
-            self._pool.start(_DecodeTask(self._path, self._signals, self._box()))
+            self._decode(self._path)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
@@ -158,9 +150,8 @@ class ImageView(QLabel):
             self.drag_requested.emit()
 
     def wait_idle(self, ms: int = 10000) -> None:
-        self._pool.waitForDone(ms)
+        self.work.wait(ms)
 
     def stop(self, ms: int = 5000) -> None:
         """Drop decodes not started yet and wait for the one under way (closing the window)."""
-        self._pool.clear()
-        self._pool.waitForDone(ms)
+        self.work.stop(ms)

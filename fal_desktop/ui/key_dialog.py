@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,29 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.core.secrets import ApiKeyStore, KeySource, KeyStoreUnavailable, mask_key
+from fal_desktop.ui.background import Background
 
 __all__ = ["ApiKeyDialog", "KeyTester"]
 
 #: Checks a key with one cheap authenticated call: ``None`` if it works, else a sentence.
 KeyTester = Callable[[str], str | None]
-
-
-class _TestSignals(QObject):
-    finished = Signal(object)  # str | None
-
-
-class _TestTask(QRunnable):
-    def __init__(self, tester: KeyTester, key: str) -> None:
-        super().__init__()
-        self.signals = _TestSignals()
-        self._tester, self._key = tester, key
-
-    def run(self) -> None:
-        try:
-            result = self._tester(self._key)
-        except Exception as exc:  # the tester should not raise; never crash on it
-            result = f"The key could not be checked: {exc}"
-        self.signals.finished.emit(result)
 
 
 class ApiKeyDialog(QDialog):
@@ -59,7 +42,7 @@ class ApiKeyDialog(QDialog):
         self.setWindowTitle("fal API key")
         self.setMinimumWidth(520)
         self._store, self._tester, self._sandbox = store, tester, sandbox
-        self._pool = QThreadPool(self)
+        self.work = Background(self)
 
         layout = QVBoxLayout(self)
         self.reason_label = QLabel(reason or "", self)
@@ -168,9 +151,9 @@ class ApiKeyDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self._show_status("Checking the key with fal…", True)
-        task = _TestTask(self._tester, key)
-        task.signals.finished.connect(self._on_tested)
-        self._pool.start(task)
+        self.work.run(self._tester, key, done=self._on_tested,
+                      # the tester should not raise; never crash on it
+                      failed=lambda exc: self._on_tested(f"The key could not be checked: {exc}"))
 
     @Slot(object)
     def _on_tested(self, problem: str | None) -> None:
@@ -214,5 +197,5 @@ class ApiKeyDialog(QDialog):
         self.refresh()
 
     def done(self, result: int) -> None:
-        self._pool.waitForDone(5000)
+        self.work.wait(5000)
         super().done(result)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout,
@@ -17,29 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.api.openapi import EndpointSchema
-from fal_desktop.core.catalog import GROUPS, Catalog, CatalogError
+from fal_desktop.core.catalog import GROUPS, Catalog
 from fal_desktop.core.form_memory import FormMemory
 from fal_desktop.forms.form import ParamsForm
 from fal_desktop.forms.prompt_completer import PromptCompleter
+from fal_desktop.ui.background import Background
 
 __all__ = ["ModelPanel"]
-
-
-class _Loaded(QObject):
-    done = Signal(str, object)  # endpoint id, EndpointSchema | CatalogError
-
-
-class _LoadTask(QRunnable):
-    def __init__(self, catalog: Catalog, endpoint_id: str, signals: _Loaded) -> None:
-        super().__init__()
-        self.catalog, self.endpoint_id, self.signals = catalog, endpoint_id, signals
-
-    def run(self) -> None:
-        try:
-            result: object = self.catalog.load(self.endpoint_id)
-        except CatalogError as exc:
-            result = exc
-        self.signals.done.emit(self.endpoint_id, result)
 
 
 class ModelPanel(QWidget):
@@ -53,9 +37,7 @@ class ModelPanel(QWidget):
         self.catalog, self.memory = catalog, memory
         self.prompt_history = prompt_history
         self.form: ParamsForm | None = None
-        self._pool = QThreadPool(self)
-        self._loaded = _Loaded(self)
-        self._loaded.done.connect(self._on_loaded)
+        self.work = Background(self)
         layout = QVBoxLayout(self)
 
         self.picker = QComboBox(self)
@@ -148,9 +130,9 @@ class ModelPanel(QWidget):
             return
         self._set_status(f"Loading {endpoint_id} from fal…", error=False)
         self.load_button.setEnabled(False)
-        self._pool.start(_LoadTask(self.catalog, endpoint_id, self._loaded))
+        self.work.run(self.catalog.load, endpoint_id, done=self._on_loaded, failed=self._on_loaded)
 
-    def _on_loaded(self, endpoint_id: str, result: object) -> None:
+    def _on_loaded(self, result: EndpointSchema | BaseException) -> None:
         self.load_button.setEnabled(True)
         if isinstance(result, EndpointSchema):
             self.refresh_models()
@@ -199,4 +181,4 @@ class ModelPanel(QWidget):
         self.run_requested.emit(self.form.schema.endpoint_id, self.form.value())
 
     def wait_idle(self) -> None:
-        self._pool.waitForDone(20000)
+        self.work.wait(20000)

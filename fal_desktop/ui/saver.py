@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QObject, QRunnable, QSettings, QThreadPool, QUrl, Signal
+from PySide6.QtCore import QMimeData, QObject, QSettings, QUrl, Signal
 from PySide6.QtGui import QDrag, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -17,6 +17,7 @@ from fal_desktop.core.paths import is_local_file
 from fal_desktop.core.saving import (
     DEFAULT_UPSCALE_TEMPLATE, job_parameters, render_name, save_with_metadata,
 )
+from fal_desktop.ui.background import Background
 from fal_desktop.ui.image_view import read_image
 from fal_desktop.ui.jobs_model import JobRow
 
@@ -61,34 +62,23 @@ def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_UPSCALE
     return plans
 
 
-class _SaveTask(QRunnable):
-    def __init__(self, plans: list[tuple[Path, Path, dict]], signals: "_Signals", *, quiet: bool,
-                 what: str) -> None:
-        super().__init__()
-        self.plans, self.signals, self.quiet, self.what = plans, signals, quiet, what
-
-    def run(self) -> None:
-        saved, problems = [], []
-        for source, target, params in self.plans:
-            try:
-                saved.append(save_with_metadata(source, target, params))
-            except (OSError, ValueError) as exc:
-                problems.append(f"{target.name}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
-        message = ""
-        if problems:
-            message = (f"{self.what}: saved {len(saved)} of {len(self.plans)} files. {problems[0]}. "
-                       f"The results are still in the app's data folder ({self.plans[0][0].parent.parent}).")
-        elif not self.quiet:
-            folder = self.plans[0][1].parent if self.plans else ""
-            message = f"Saved {len(saved)} file{'s' if len(saved) != 1 else ''} to {folder}."
-        self.signals.wrote.emit([str(p) for p in saved], message)
-        if message:
-            self.signals.finished.emit(message, not problems)
-
-
-class _Signals(QObject):
-    finished = Signal(str, bool)
-    wrote = Signal(list, str)
+def save_all(plans: list[tuple[Path, Path, dict]], *, quiet: bool, what: str) -> tuple[list[str], str, bool]:
+    """Write every planned file (a worker thread); (files written, sentence, all went well).
+    The sentence is empty when all went well quietly."""
+    saved, problems = [], []
+    for source, target, params in plans:
+        try:
+            saved.append(save_with_metadata(source, target, params))
+        except (OSError, ValueError) as exc:
+            problems.append(f"{target.name}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
+    message = ""
+    if problems:
+        message = (f"{what}: saved {len(saved)} of {len(plans)} files. {problems[0]}. "
+                   f"The results are still in the app's data folder ({plans[0][0].parent.parent}).")
+    elif not quiet:
+        folder = plans[0][1].parent if plans else ""
+        message = f"Saved {len(saved)} file{'s' if len(saved) != 1 else ''} to {folder}."
+    return [str(p) for p in saved], message, not problems
 
 
 class ResultSaver(QObject):
@@ -102,10 +92,7 @@ class ResultSaver(QObject):
     def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self._pool = QThreadPool(self)
-        self._signals = _Signals(self)
-        self._signals.finished.connect(self.finished)
-        self._signals.wrote.connect(self.wrote)
+        self.work = Background(self)
 
     def folder(self, parent: QWidget | None, *, ask: bool = False) -> Path | None:
         """The remembered save folder; the user picks it the first time (or when asked)."""
@@ -128,15 +115,21 @@ class ResultSaver(QObject):
             if not quiet:
                 self.finished.emit("There is no finished result to save yet.", True)  # nothing wrong
             return 0
-        self._pool.start(_SaveTask(plans, self._signals, quiet=quiet, what=what))
+        self.work.run(lambda: save_all(plans, quiet=quiet, what=what), done=self._saved)
         return len(plans)
+
+    def _saved(self, answer: tuple[list[str], str, bool]) -> None:
+        saved, message, ok = answer
+        self.wrote.emit(saved, message)
+        if message:
+            self.finished.emit(message, ok)
 
     @property
     def template(self) -> str:
         return str(self.settings.value("save/template") or DEFAULT_UPSCALE_TEMPLATE)
 
     def wait_idle(self, ms: int = 30000) -> None:
-        self._pool.waitForDone(ms)
+        self.work.wait(ms)
 
     @staticmethod
     def copy(row: JobRow | None) -> bool:

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from fal_desktop.core.export import export_session
@@ -22,7 +22,8 @@ from fal_desktop.core.saving import seed_of
 from fal_desktop.core.sessions import SessionBusy, SessionStore, prompt_of
 from fal_desktop.forms.fields import INT_LIMIT
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.ui import confirm as confirm_dialog  # tests replace confirm_delete there
+from fal_desktop.ui import confirm as confirm_dialog
+from fal_desktop.ui.background import Background  # tests replace confirm_delete there
 from fal_desktop.ui.comparison_row import ComparisonRow
 from fal_desktop.ui.gallery import GalleryItem
 from fal_desktop.ui.jobs_model import local_input_image, row_of
@@ -51,27 +52,6 @@ def as_made(job: JobRecord, *, takes_seed: bool) -> dict[str, Any]:
     return values
 
 
-class _Exported(QObject):
-    done = Signal(str, bool)
-
-
-class _ExportTask(QRunnable):
-    def __init__(self, session, runs, folder: Path, signals: _Exported) -> None:
-        super().__init__()
-        self.args, self.signals = (session, runs, folder), signals
-
-    def run(self) -> None:
-        try:
-            result = export_session(*self.args)
-            sentence, ok = result.sentence(), not result.problems
-        except Exception as exc:  # noqa: BLE001 - every failure is a sentence for the user
-            sentence, ok = f"The session could not be exported: {exc}", False
-        try:
-            self.signals.done.emit(sentence, ok)
-        except RuntimeError:
-            pass  # the window closed meanwhile
-
-
 class SessionController(QObject):
     exported = Signal(str)
 
@@ -84,9 +64,7 @@ class SessionController(QObject):
         self.bar = ResultBar()
         self.current: JobRecord | None = None
         self._closed = False
-        self._pool = QThreadPool(self)
-        self._exported = _Exported(self)
-        self._exported.done.connect(self._export_done)
+        self.work = Background(self)
         remembered = window.settings.value("session/current")
         self.session = sessions.latest_or_new(str(remembered) if remembered else None)
         self.panel.session_chosen.connect(self.switch_to)
@@ -109,7 +87,7 @@ class SessionController(QObject):
         self._closed = True
         self._list_refresh.stop()
         self.thumbnails.shutdown()
-        self._pool.waitForDone(30000)  # an export under way finishes its folder
+        self.work.wait(30000)  # an export under way finishes its folder
 
     # -- sessions -----------------------------------------------------------------------
 
@@ -174,7 +152,10 @@ class SessionController(QObject):
     def export(self, session_id: str, folder: Path) -> None:
         session = self.sessions.get(session_id)
         if session is not None:
-            self._pool.start(_ExportTask(session, self.sessions.runs(session_id), folder, self._exported))
+            self.work.run(export_session, session, self.sessions.runs(session_id), folder,
+                          done=lambda result: self._export_done(result.sentence(), not result.problems),
+                          failed=lambda exc: self._export_done(
+                              f"The session could not be exported: {exc}", False))
 
     def _export_done(self, sentence: str, ok: bool) -> None:
         self.window.notice.show_message(sentence, info=ok)

@@ -15,9 +15,10 @@ import os
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPainter, QPixmap
 
+from fal_desktop.ui.background import Background
 from fal_desktop.ui.image_view import read_image
 
 __all__ = ["ThumbnailCache", "THUMB_SIDE"]
@@ -59,23 +60,6 @@ def make_thumbnail(source: str, target: Path, side: int) -> QImage:
     return image
 
 
-class _Signals(QObject):
-    done = Signal(str, QImage)
-
-
-class _ThumbTask(QRunnable):
-    def __init__(self, source: str, target: Path, side: int, signals: _Signals) -> None:
-        super().__init__()
-        self.source, self.target, self.side, self.signals = source, target, side, signals
-
-    def run(self) -> None:
-        image = make_thumbnail(self.source, self.target, self.side)
-        try:
-            self.signals.done.emit(self.source, image)
-        except RuntimeError:
-            pass  # the gallery was closed meanwhile; the thumbnail is cached for next time
-
-
 class ThumbnailCache(QObject):
     ready = Signal(str)
 
@@ -84,10 +68,7 @@ class ThumbnailCache(QObject):
         self.folder, self.side = Path(folder), side
         self._images: OrderedDict[str, QPixmap] = OrderedDict()
         self._pending: set[str] = set()
-        self._signals = _Signals(self)
-        self._signals.done.connect(self._done)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
+        self.work = Background(self, threads=2)
 
     def get(self, source: str) -> QPixmap | None:
         """The thumbnail if it is in memory; otherwise it is made and ``ready`` follows."""
@@ -97,8 +78,9 @@ class ThumbnailCache(QObject):
             return image
         if source not in self._pending:
             self._pending.add(source)
-            self._pool.start(_ThumbTask(source, cache_file(self.folder, source, self.side),
-                                        self.side, self._signals))
+            self.work.run(make_thumbnail, source, cache_file(self.folder, source, self.side),
+                          self.side, done=lambda image, s=source: self._done(s, image),
+                          failed=lambda _exc, s=source: self._done(s, QImage()))  # placeholder
         return None
 
     def _done(self, source: str, image: QImage) -> None:
@@ -126,8 +108,7 @@ class ThumbnailCache(QObject):
 
     def shutdown(self) -> None:
         """Drop thumbnails not started yet and wait for the ones being made."""
-        self._pool.clear()
-        self._pool.waitForDone(5000)
+        self.work.stop()
 
     def wait_idle(self, ms: int = 20000) -> bool:
-        return self._pool.waitForDone(ms)
+        return self.work.wait(ms)

@@ -5,21 +5,12 @@ from __future__ import annotations
 import threading
 
 from PIL import Image
-from PySide6.QtCore import QRunnable
 
+from fal_desktop.ui import image_view
 from fal_desktop.ui.image_view import ImageView
 
 
-class _Gate(QRunnable):
-    def __init__(self, gate: threading.Event) -> None:
-        super().__init__()
-        self.gate = gate
-
-    def run(self) -> None:
-        self.gate.wait(10)
-
-
-def test_files_replaced_before_their_turn_are_not_decoded(qtbot, tmp_path):
+def test_files_replaced_before_their_turn_are_not_decoded(qtbot, tmp_path, monkeypatch):
     paths = []
     for i, size in enumerate([(40, 30), (50, 20), (64, 48)]):
         paths.append(str(tmp_path / f"r{i}.png"))
@@ -27,10 +18,10 @@ def test_files_replaced_before_their_turn_are_not_decoded(qtbot, tmp_path):
     view = ImageView()
     qtbot.addWidget(view)
     decoded = []
-    view._signals.done.connect(lambda path, *_: decoded.append(path))
-    view._pool.setMaxThreadCount(1)
+    decode = image_view.decode_fitted
+    monkeypatch.setattr(image_view, "decode_fitted", lambda path, box: decoded.append(path) or decode(path, box))
     gate = threading.Event()
-    view._pool.start(_Gate(gate))  # the decode thread is busy: the three wait their turn
+    view.work.run(gate.wait, 10)  # the decode thread is busy: the three wait their turn
     for path in paths:
         view.show_file(path)
     gate.set()
@@ -48,7 +39,7 @@ def test_a_resize_while_decoding_ends_with_the_picture_fitted_to_the_new_size(qt
     view.resize(300, 300)
     view.show()
     gate = threading.Event()
-    view._pool.start(_Gate(gate))  # the decode is held back until after the resize
+    view.work.run(gate.wait, 10)  # the decode is held back until after the resize
     view.show_file(str(path))
     view.resize(900, 900)  # e.g. the window is maximised while the result loads
     qtbot.wait(120)  # the refit timer fires while the first decode still waits

@@ -1,0 +1,74 @@
+"""The one helper for background work: answers come back on the GUI thread, errors as data."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread
+
+from fal_desktop.ui.background import Background
+
+
+def test_work_runs_on_a_worker_and_answers_on_the_gui_thread(qtbot):
+    owner = QObject()
+    work = Background(owner)
+    seen = []
+    work.run(lambda a, b: (threading.get_ident(), a + b),
+             2, 3, done=lambda answer: seen.append((answer, QThread.currentThread())))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    (worker, total), thread = seen[0]
+    assert total == 5
+    assert worker != threading.get_ident() and thread is owner.thread()
+
+
+def test_an_error_goes_to_failed_or_else_to_the_excepthook(qtbot, monkeypatch):
+    work = Background()
+    failures, hooked = [], []
+
+    def boom():
+        raise ValueError("no such file")
+
+    work.run(boom, failed=failures.append)
+    monkeypatch.setattr(sys, "excepthook", lambda kind, exc, tb: hooked.append(exc))
+    work.run(boom)
+    qtbot.waitUntil(lambda: bool(failures and hooked), timeout=5000)
+    assert str(failures[0]) == "no such file" and isinstance(hooked[0], ValueError)
+
+
+def test_one_thread_keeps_calls_in_order_and_stop_drops_the_queued_ones(qtbot):
+    work = Background(threads=1)
+    gate, order = threading.Event(), []
+    work.run(gate.wait, 10)
+    for number in range(5):
+        work.run(order.append, number)
+    gate.set()
+    assert work.wait(5000) and order == [0, 1, 2, 3, 4]
+    gate.clear()
+    work.run(gate.wait, 10)
+    work.run(order.append, "dropped")
+    threading.Timer(0.2, gate.set).start()
+    work.stop()
+    assert "dropped" not in order
+
+
+def test_answers_for_a_deleted_owner_are_dropped(qtbot):
+    """Closing waits for the call under way; its answer is not delivered to the dead owner."""
+    owner = QObject()
+    work = Background(owner)
+    gate, answered, finished = threading.Event(), [], threading.Event()
+    work.run(lambda: gate.wait(10) and finished.set(), done=answered.append)
+    threading.Timer(0.2, gate.set).start()
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(work), timeout=15000)
+    assert finished.is_set()  # the call ran to its end before the owner went
+    QCoreApplication.sendPostedEvents()  # every answer still queued is delivered now
+    assert answered == []
+
+
+def _alive(obj: QObject) -> bool:
+    try:
+        obj.objectName()
+    except RuntimeError:
+        return False
+    return True
