@@ -67,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.resources import icon_file
-    from fal_desktop.startup import Startup, take_lock
+    from fal_desktop.startup import Startup
+    from fal_desktop.ui.instance import take_lock
     from fal_desktop.ui.main_window import MainWindow
 
     temp_dir = None

@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from fal_desktop.ui.shell import after_first_paint
 
-__all__ = ["TRACE_ENV", "Startup", "settle_memory", "take_lock"]
+__all__ = ["TRACE_ENV", "Startup", "settle_memory"]
 
 TRACE_ENV = "FAL_DESKTOP_STARTUP_TRACE"
 
@@ -39,16 +39,6 @@ def settle_memory() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 50, 50)
-
-
-def take_lock(lock_path: Path) -> tuple[QLockFile, bool]:
-    """The one-window-per-job-store lock (``ui/instance.py``), taken before the window shows: the
-    lock, and whether this is the first start. A folder where no lock can be made is
-    not a reason to refuse to start: then every start counts as the first."""
-    lock = QLockFile(str(lock_path))
-    lock.setStaleLockTime(0)  # stale only when its process is gone, however old
-    first = lock.tryLock(0) or lock.error() is not QLockFile.LockError.LockFailedError
-    return lock, first
 
 
 class Startup:

@@ -15,12 +15,20 @@ from typing import Any
 
 from PySide6.QtCore import QLockFile, QObject
 
-from fal_desktop.startup import take_lock
-
-__all__ = ["SingleInstance"]
+__all__ = ["SingleInstance", "take_lock"]
 
 CONNECT_TRIES = 25  # × 200 ms: the first may still be starting (it listens after its first paint)
 MAX_REQUEST_BYTES = 1 << 20
+
+
+def take_lock(lock_path: Path) -> tuple[QLockFile, bool]:
+    """The one-window-per-job-store lock (``ui/instance.py``), taken before the window shows: the
+    lock, and whether this is the first start. A folder where no lock can be made is
+    not a reason to refuse to start: then every start counts as the first."""
+    lock = QLockFile(str(lock_path))
+    lock.setStaleLockTime(0)  # stale only when its process is gone, however old
+    first = lock.tryLock(0) or lock.error() is not QLockFile.LockError.LockFailedError
+    return lock, first
 
 
 class SingleInstance(QObject):
