@@ -16,27 +16,92 @@ from typing import Any
 
 from PIL import Image, PngImagePlugin
 
-__all__ = ["DEFAULT_UPSCALE_TEMPLATE", "DEFAULT_AUTOSAVE_TEMPLATE", "render_name", "unique_path",
-           "save_with_metadata", "a1111_parameters", "read_metadata", "job_parameters", "seed_of"]
+__all__ = ["DEFAULT_TEMPLATE", "DEFAULT_AUTOSAVE_TEMPLATE", "NAME_FIELDS", "render_name", "unique_path",
+           "save_with_metadata", "a1111_parameters", "read_metadata", "job_parameters", "seed_of",
+           "varied_value", "first_words", "fields_help"]
 
-DEFAULT_UPSCALE_TEMPLATE = "{stem}_{model}_x{factor}.{ext}"
+#: One template for every kind of result. A part between underscores whose fields are all
+#: empty is left out: an upscale has no seed, a text-to-image run no factor, and only a run of
+#: several images numbers them.
+DEFAULT_TEMPLATE = "{stem}_{model}_x{factor}_{varied}_{seed}_{n}.{ext}"
 DEFAULT_AUTOSAVE_TEMPLATE = "{date}/{session}_{seed}_{index}.{ext}"
+#: The fields a template can use, and what they hold (shown where the template is edited).
+NAME_FIELDS = {
+    "stem": "the input image's name, else the prompt's first words",
+    "prompt": "the prompt's first words",
+    "model": "the model's last name part (schnell, aura-sr)",
+    "factor": "an upscale's factor (4), empty otherwise",
+    "varied": "the varied value of a Vary run (guidance_scale-5.5), empty otherwise",
+    "seed": "the seed, empty if none",
+    "n": "the image's number in a run of several (1, 2…), empty for a single image",
+    "index": "the image's index in its run (0, 1…)",
+    "session": "the session's name",
+    "date": "today's date",
+    "ext": "png, jpg or webp, from the file itself",
+}
+
+
+def fields_help() -> str:
+    """The template fields, one a line, for the dialogs where a template is edited."""
+    return "\n".join(f"{{{name}}}: {meaning}" for name, meaning in NAME_FIELDS.items())
 _UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f]+')
 _FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP"}
 _USER_COMMENT = 0x9286
 
 
 def render_name(template: str, **fields: Any) -> str:
-    """Fill a template like ``{stem}_{model}_x{factor}.{ext}``; unknown names stay visible."""
+    """Fill a template like ``{stem}_{model}_x{factor}.{ext}`` (folders allowed with ``/``).
+
+    Unknown names stay visible (a typo shows in the name); a known field that is empty or not
+    given is empty, and a part between underscores whose fields are all empty is left out.
+    """
     class Missing(dict):
         def __missing__(self, key: str) -> str:
-            return key
+            return "" if key in NAME_FIELDS else key
 
-    clean = {k: _UNSAFE.sub("_", str(v)).replace("/", "-").replace("\\", "-") for k, v in fields.items()}
+    clean = {k: _UNSAFE.sub("_", str(v)).replace("/", "-").replace("\\", "-")
+             for k, v in fields.items() if v is not None}
     clean.setdefault("date", datetime.now().strftime("%Y-%m-%d"))
-    name = string.Formatter().vformat(template, (), Missing(clean))
-    parts = [p.strip().strip(".") or "_" for p in name.replace("\\", "/").split("/")]
+    values = Missing(clean)
+    formatter = string.Formatter()
+    folders = template.replace("\\", "/").split("/")
+    rendered = []
+    for number, folder in enumerate(folders):
+        suffix = ""
+        if number == len(folders) - 1 and folder.endswith(".{ext}"):
+            folder, suffix = folder[: -len(".{ext}")], "." + values["ext"]
+        kept = [formatter.vformat(part, (), values) for part in folder.split("_")
+                if not _all_empty(formatter, part, values)]
+        rendered.append("_".join(kept) + suffix)
+    parts = [p.strip().strip(".") or "_" for p in "/".join(rendered).split("/")]
     return "/".join(p for p in parts if p not in ("", ".."))
+
+
+def _all_empty(formatter: string.Formatter, part: str, values: dict[str, str]) -> bool:
+    """Whether ``part`` has fields and every one of them is empty."""
+    names = [name for _text, name, _spec, _conv in formatter.parse(part) if name is not None]
+    return bool(names) and all(values[name] == "" for name in names)
+
+
+def first_words(text: Any, count: int = 6) -> str:
+    """The first words of a prompt, joined by dashes, for a file name."""
+    return "-".join(str(text or "").split()[:count])
+
+
+def varied_value(job: Any, group: list[Any]) -> str:
+    """What sets ``job`` apart in a Vary run (``guidance_scale-5.5``): the input values that
+    differ within its ``group``; empty when the runs differ by model or ``group`` is one run."""
+    if len(group) < 2 or len({run.endpoint_id for run in group}) > 1:
+        return ""
+    keys = sorted({key for run in group for key in run.inputs} - {"seed"})
+    differing = [key for key in keys
+                 if len({json.dumps(run.inputs.get(key), sort_keys=True) for run in group}) > 1]
+    parts = []
+    for key in differing:
+        value = job.inputs.get(key, "default")
+        text = " ".join(value.split()) if isinstance(value, str) else json.dumps(value)
+        parts.append(f"{key}-{text[:24].strip()}")
+    return "_".join(parts)
 
 
 def unique_path(folder: Path, relative: str) -> Path:
@@ -81,8 +146,11 @@ def _xmp(payload: str) -> bytes:
             f'fal:parameters="{escaped.replace(chr(34), "&quot;")}"/></rdf:RDF></x:xmpmeta>').encode()
 
 
-def save_with_metadata(source: Path, target: Path, params: dict[str, Any]) -> Path:
-    """Write ``source`` as ``target`` (format from its suffix) with ``params`` embedded."""
+def save_with_metadata(source: Path, target: Path, params: dict[str, Any], *,
+                       overwrite: bool = False) -> Path:
+    """Write ``source`` as ``target`` (format from its suffix) with ``params`` embedded; an
+    existing file is kept (``name (2).png`` is written) unless ``overwrite``, which only an
+    explicit choice of that file name (Save as…) asks for."""
     fmt = _FORMATS.get(target.suffix.lower().lstrip("."))
     if fmt is None:
         raise ValueError(f"fal-desktop saves PNG, JPEG or WebP, not {target.suffix or 'files without a suffix'}.")
@@ -91,7 +159,7 @@ def save_with_metadata(source: Path, target: Path, params: dict[str, Any]) -> Pa
     partial = target.with_name(f".{target.name}.part")
     try:
         _write(source, partial, fmt, params, payload)
-        final = unique_path(target.parent, target.name) if target.exists() else target
+        final = unique_path(target.parent, target.name) if target.exists() and not overwrite else target
         partial.replace(final)
     except BaseException:
         partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind

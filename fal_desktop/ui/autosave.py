@@ -9,14 +9,13 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from fal_desktop.core.jobstore import JobRecord
-from fal_desktop.core.saving import DEFAULT_AUTOSAVE_TEMPLATE
+from fal_desktop.core.saving import DEFAULT_AUTOSAVE_TEMPLATE, fields_help
 from fal_desktop.ui.jobs_model import row_of
 from fal_desktop.ui.saver import ResultSaver
 
@@ -26,10 +25,9 @@ __all__ = ["AutoSaver"]
 class AutoSaver(QObject):
     enabled_changed = Signal(bool)
 
-    def __init__(self, settings: QSettings, saver: ResultSaver, session_name: Callable[[str | None], str],
-                 parent: QObject | None = None) -> None:
+    def __init__(self, settings: QSettings, saver: ResultSaver, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.settings, self.saver, self.session_name = settings, saver, session_name
+        self.settings, self.saver = settings, saver
 
     @property
     def enabled(self) -> bool:
@@ -58,22 +56,22 @@ class AutoSaver(QObject):
         self.enabled_changed.emit(on)
 
     def configure(self, parent: QWidget | None) -> None:
+        """Pick the folder (which turns auto-save on: that is why one picks it) and the naming."""
         chosen = QFileDialog.getExistingDirectory(parent, "Auto-save results to…",
                                                   str(self.folder or Path.home()))
-        if chosen:
-            self.settings.setValue("autosave/folder", chosen)
         text, ok = QInputDialog.getText(
             parent, "Auto-save naming",
-            "How auto-saved files are named (folders allowed). Fields: {date} {session} {seed} "
-            "{index} {model} {stem} {ext}", text=self.template)
+            "How auto-saved files are named (folders allowed with /).\n" + fields_help(),
+            text=self.template)
         if ok and text.strip():
             self.settings.setValue("autosave/template", text.strip())
+        if chosen:
+            self.set_enabled(True, parent, folder=Path(chosen))
 
     def completed(self, job: JobRecord) -> bool:
         """A run finished: save its files if auto-save is on. Returns whether it started."""
         folder = self.folder
         if not self.enabled or folder is None or not job.files:
             return False
-        self.saver.save([row_of(job)], folder, self.template, session_name=self.session_name,
-                        quiet=True, what="Auto-save")
+        self.saver.save([row_of(job)], folder, self.template, quiet=True, what="Auto-save")
         return True

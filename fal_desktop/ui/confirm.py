@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-__all__ = ["confirm_delete", "delete_box"]
+__all__ = ["ask_save_all", "confirm_delete", "delete_box"]
 
 
 def delete_box(parent: QWidget | None, title: str, text: str, action: str = "Delete") -> QMessageBox:
@@ -23,3 +23,16 @@ def confirm_delete(parent: QWidget | None, title: str, text: str, action: str = 
     box = delete_box(parent, title, text, action)
     box.exec()
     return box.clickedButton() is box.delete_button
+
+
+def ask_save_all(parent: QWidget | None, text: str) -> str:
+    """Save all: "save", "other" (pick another folder first) or "cancel"."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Save all results", text,
+                      QMessageBox.StandardButton.NoButton, parent)
+    save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
+    other = box.addButton("Other folder…", QMessageBox.ButtonRole.ActionRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(save)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return {save: "save", other: "other"}.get(box.clickedButton(), "cancel")

@@ -139,14 +139,16 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.results.setMinimumSize(240, 240)  # the compare bar may be clipped, the form never
         self.jobs_model = JobsModel(self)
         self.jobs_panel = JobsPanel(self.jobs_model, central)
-        self.saver = ResultSaver(self.settings, self)
+        self.saver = ResultSaver(self.settings, self, record=self.paths.data / "saved-files.json")
+        self.saver.session_name = self._session_name
         self.saver.finished.connect(lambda text, ok: self.notice.show_message(text, info=ok))
         manager.problem.connect(self.notice.show_message)
         manager.recovered.connect(lambda text: self.notice.show_message(text, info=True))
-        self.autosaver = AutoSaver(self.settings, self.saver, self._session_name, self)
+        self.autosaver = AutoSaver(self.settings, self.saver, self)
         self.autosave_action.setChecked(self.autosaver.enabled)
         self.autosaver.enabled_changed.connect(self.autosave_action.setChecked)
         self.session_ui = SessionController(self, self.sessions)
+        self.saver.varied = self.session_ui.varied
         self.results.addWidget(self.session_ui.row)
         results_box = QWidget(central)
         box_layout = QVBoxLayout(results_box)
@@ -299,6 +301,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         from fal_desktop.ui.waiting import waiting_text
 
         after = row.files[min(index, len(row.files) - 1)] if row and row.files else None
+        self.shown_file = after
         before = local_input_image(row.job) if after else None
         if after and before:
             self.results.setCurrentWidget(self.compare)

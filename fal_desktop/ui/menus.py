@@ -42,7 +42,7 @@ def build_menus(window: "MainWindow") -> None:
     file_menu = bar.addMenu("&File")
     _add(file_menu, "&Upscale files…", window.pick_files_to_upscale, QKeySequence.StandardKey.Open)
     file_menu.addSeparator()
-    save = _add(file_menu, "&Save result", window.save_selected, QKeySequence.StandardKey.Save)
+    save = _add(file_menu, "&Save result as…", window.save_selected, QKeySequence.StandardKey.Save)
     save_all = _add(file_menu, "Save &all finished results", window.save_all, "Ctrl+Shift+S")
     _add(file_menu, "Choose the save &folder…", lambda: window.saver.folder(window, ask=True))
     _add(file_menu, "Naming &template…", window.edit_template)

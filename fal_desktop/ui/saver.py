@@ -14,8 +14,9 @@ from PySide6.QtGui import QDrag, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from fal_desktop.core.paths import is_local_file
+from fal_desktop.core.saved_files import SavedFiles
 from fal_desktop.core.saving import (
-    DEFAULT_UPSCALE_TEMPLATE, job_parameters, render_name, save_with_metadata,
+    DEFAULT_TEMPLATE, first_words, job_parameters, render_name, save_with_metadata,
 )
 from fal_desktop.ui.background import Background
 from fal_desktop.ui.image_view import read_image
@@ -23,52 +24,65 @@ from fal_desktop.ui.jobs_model import JobRow
 
 __all__ = ["ResultSaver", "plan_saves"]
 
-TEXT_TEMPLATE = "{stem}_{seed}_{index}.{ext}"
-
-
 def _stem(row: JobRow) -> str:
     for key, value in row.job.inputs.items():
         if "image" in key and isinstance(value, str) and value and not value.startswith("data:") and \
                 ("/" in value or "\\" in value):
             return Path(value.replace("\\", "/").rsplit("/", 1)[-1]).stem or "image"
-    words = str(row.job.inputs.get("prompt") or "image").split()[:6]
-    return "-".join(words) or "image"
+    return first_words(row.job.inputs.get("prompt")) or "image"
 
 
-def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_UPSCALE_TEMPLATE, *,
+def _factor(row: JobRow) -> str:
+    """An upscale's factor (``4``): its result's width over its input's; empty otherwise."""
+    output = row.job.output if isinstance(row.job.output, dict) else {}
+    image_size = output.get("image") if isinstance(output.get("image"), dict) else None
+    before = row.job.inputs.get("image_url")
+    if not image_size or not is_local_file(before):
+        return ""
+    from PIL import Image
+
+    try:
+        with Image.open(before) as original:
+            return f"{image_size.get('width', 0) / max(1, original.width):g}"
+    except (OSError, ValueError):
+        return ""
+
+
+def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_TEMPLATE, *,
                session_name: Callable[[str | None], str] = lambda session_id: "session",
-               ) -> list[tuple[Path, Path, dict]]:
-    """(source, target, parameters) for every result file of the given rows."""
+               varied: Callable[[JobRow], str] = lambda row: "",
+               only: int | None = None) -> list[tuple[Path, Path, dict]]:
+    """(source, target, parameters) for every result file of the given rows (``only``: just
+    that file of each row)."""
     plans = []
     for row in rows:
-        output = row.job.output if isinstance(row.job.output, dict) else {}
         params = job_parameters(row.job)
-        seed = params["seed"]
+        fields = {"stem": _stem(row), "prompt": first_words(row.job.inputs.get("prompt")),
+                  "model": row.job.endpoint_id.rsplit("/", 1)[-1], "factor": _factor(row),
+                  "seed": params["seed"], "varied": varied(row),
+                  "session": session_name(row.job.session_id)}
         for index, source in enumerate(row.files):
+            if only is not None and index != only:
+                continue
             source = Path(source)
-            factor = ""
-            image_size = output.get("image") if isinstance(output.get("image"), dict) else None
-            before = row.job.inputs.get("image_url")
-            if image_size and is_local_file(before):
-                from PIL import Image
-
-                with Image.open(before) as original:
-                    factor = f"{image_size.get('width', 0) / max(1, original.width):g}"
-            chosen = template if factor else (TEXT_TEMPLATE if "{factor}" in template else template)
-            name = render_name(chosen, stem=_stem(row), model=row.job.endpoint_id.rsplit("/", 1)[-1],
-                               factor=factor or "1", ext=source.suffix.lstrip(".").lower() or "png",
-                               seed=seed, index=index, session=session_name(row.job.session_id))
+            name = render_name(template, **fields, index=index,
+                               n=index + 1 if len(row.files) > 1 else "",
+                               ext=source.suffix.lstrip(".").lower() or "png")
             plans.append((source, folder / name, params))
     return plans
 
 
-def save_all(plans: list[tuple[Path, Path, dict]], *, quiet: bool, what: str) -> tuple[list[str], str, bool]:
-    """Write every planned file (a worker thread); (files written, sentence, all went well).
-    The sentence is empty when all went well quietly."""
+Plan = tuple[Path, Path, dict]
+
+
+def write_plans(plans: list[Plan], *, quiet: bool, what: str, overwrite: bool = False,
+                ) -> tuple[list[tuple[str, str]], str, bool]:
+    """Write every planned file (a worker thread): ((result, copy) pairs written, sentence, all
+    went well). The sentence is empty when all went well quietly."""
     saved, problems = [], []
     for source, target, params in plans:
         try:
-            saved.append(save_with_metadata(source, target, params))
+            saved.append((str(source), str(save_with_metadata(source, target, params, overwrite=overwrite))))
         except (OSError, ValueError) as exc:
             problems.append(f"{target.name}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
     message = ""
@@ -77,8 +91,9 @@ def save_all(plans: list[tuple[Path, Path, dict]], *, quiet: bool, what: str) ->
                    f"The results are still in the app's data folder ({plans[0][0].parent.parent}).")
     elif not quiet:
         folder = plans[0][1].parent if plans else ""
-        message = f"Saved {len(saved)} file{'s' if len(saved) != 1 else ''} to {folder}."
-    return [str(p) for p in saved], message, not problems
+        message = (f"Saved {Path(saved[0][1]).name} to {folder}." if len(saved) == 1 else
+                   f"Saved {len(saved)} files to {folder}.")
+    return saved, message, not problems
 
 
 class ResultSaver(QObject):
@@ -89,10 +104,41 @@ class ResultSaver(QObject):
     finished = Signal(str, bool)
     wrote = Signal(list, str)
 
-    def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+    def __init__(self, settings: QSettings, parent: QObject | None = None, *,
+                 record: Path | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.work = Background(self)
+        self.work = Background(self, threads=1)  # one at a time: names are picked as files land
+        self.saved = SavedFiles(record)
+        #: The session's name and a Vary run's varied value, for names (set by the window).
+        self.session_name: Callable[[str | None], str] = lambda session_id: "session"
+        self.varied: Callable[[JobRow], str] = lambda row: ""
+
+    def plan(self, rows: list[JobRow], folder: Path, template: str | None = None, *,
+             only: int | None = None) -> list[Plan]:
+        return plan_saves([r for r in rows if r.files], folder, template or self.template,
+                          session_name=self.session_name, varied=self.varied, only=only)
+
+    def ask_file(self, parent: QWidget | None, suggested: Path) -> Path | None:
+        """Save as…: the file name the user chose (starting from ``suggested``), or None. The
+        folder is remembered for next time; a name without a suffix gets the result's."""
+        chosen, _ = QFileDialog.getSaveFileName(parent, "Save result as", str(suggested),
+                                                "Images (*.png *.jpg *.jpeg *.webp)")
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if not path.suffix:
+            path = path.with_suffix(suggested.suffix)
+        self.settings.setValue("save/folder", str(path.parent))
+        return path
+
+    def save_file(self, plan: Plan) -> None:
+        """Write one file where the user chose it (Save as…: they agreed to replace it)."""
+        self.work.run(lambda: write_plans([plan], quiet=False, what="Saving", overwrite=True),
+                      done=self._saved)
+
+    def save_plans(self, plans: list[Plan], *, quiet: bool = False, what: str = "Saving") -> None:
+        self.work.run(lambda: write_plans(plans, quiet=quiet, what=what), done=self._saved)
 
     def folder(self, parent: QWidget | None, *, ask: bool = False) -> Path | None:
         """The remembered save folder; the user picks it the first time (or when asked)."""
@@ -106,27 +152,26 @@ class ResultSaver(QObject):
         return Path(chosen)
 
     def save(self, rows: list[JobRow], folder: Path, template: str | None = None, *,
-             session_name: Callable[[str | None], str] = lambda session_id: "session",
              quiet: bool = False, what: str = "Saving") -> int:
         """Save the rows' files in a worker thread; ``quiet`` reports only problems."""
-        plans = plan_saves([r for r in rows if r.files], folder, template or self.template,
-                           session_name=session_name)
+        plans = self.plan(rows, folder, template)
         if not plans:
             if not quiet:
                 self.finished.emit("There is no finished result to save yet.", True)  # nothing wrong
             return 0
-        self.work.run(lambda: save_all(plans, quiet=quiet, what=what), done=self._saved)
+        self.save_plans(plans, quiet=quiet, what=what)
         return len(plans)
 
-    def _saved(self, answer: tuple[list[str], str, bool]) -> None:
-        saved, message, ok = answer
-        self.wrote.emit(saved, message)
+    def _saved(self, answer: tuple[list[tuple[str, str]], str, bool]) -> None:
+        pairs, message, ok = answer
+        self.saved.add(pairs)
+        self.wrote.emit([copy for _source, copy in pairs], message)
         if message:
             self.finished.emit(message, ok)
 
     @property
     def template(self) -> str:
-        return str(self.settings.value("save/template") or DEFAULT_UPSCALE_TEMPLATE)
+        return str(self.settings.value("save/template") or DEFAULT_TEMPLATE)
 
     def wait_idle(self, ms: int = 30000) -> None:
         self.work.wait(ms)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from fal_desktop.core.export import export_session
 from fal_desktop.core.jobstore import JobRecord, JobState
-from fal_desktop.core.saving import seed_of
+from fal_desktop.core.saving import seed_of, varied_value
 from fal_desktop.core.sessions import SessionBusy, SessionStore, prompt_of
 from fal_desktop.forms.fields import INT_LIMIT
 from fal_desktop.jobs.events import JobUpdate
@@ -26,7 +26,7 @@ from fal_desktop.ui import confirm as confirm_dialog
 from fal_desktop.ui.background import Background  # tests replace confirm_delete there
 from fal_desktop.ui.comparison_row import ComparisonRow
 from fal_desktop.ui.gallery import GalleryItem
-from fal_desktop.ui.jobs_model import local_input_image, row_of
+from fal_desktop.ui.jobs_model import JobRow, local_input_image, row_of
 from fal_desktop.ui.result_bar import ResultBar
 from fal_desktop.ui.run_dialogs import CompareModelsDialog, VaryDialog
 from fal_desktop.ui.session_panel import SessionPanel
@@ -73,7 +73,7 @@ class SessionController(QObject):
         self.panel.delete_requested.connect(self.delete_session)
         self.panel.export_requested.connect(self.ask_export)
         self.panel.gallery.result_activated.connect(self.show_item)
-        self.panel.gallery.action_requested.connect(lambda name, item: self.act(name, item.job))
+        self.panel.gallery.action_requested.connect(lambda name, item: self.act(name, item.job, item.index))
         self.bar.action_requested.connect(lambda name: self.act(name, self.current))
         self.row.picked.connect(self._picked_in_row)
         self._list_refresh = QTimer(self)
@@ -239,7 +239,13 @@ class SessionController(QObject):
 
     # -- what a result offers -------------------------------------------------------------
 
-    def act(self, name: str, job: JobRecord | None) -> None:
+    def varied(self, row: JobRow) -> str:
+        """A Vary run's varied value (``guidance_scale-5.5``), for file names."""
+        group = self.sessions.group(row.job.group_id) if row.job.group_id else []
+        return varied_value(row.job, group)
+
+    def act(self, name: str, job: JobRecord | None, index: int | None = None) -> None:
+        """``index``: which of the run's images (a gallery tile's); else the one on screen."""
         if job is None:
             return
         job = self.sessions.jobs.get(job.id) or job
@@ -254,9 +260,8 @@ class SessionController(QObject):
         elif name == "copy":
             self.window.saver.copy(row_of(job))
         elif name == "save":
-            folder = self.window.saver.folder(self.window, ask=True)
-            if folder is not None:
-                self.window.saver.save([row_of(job)], folder)
+            row = row_of(job)
+            self.window.save_as(row, self.window.shown_index(row) if index is None else index)
         elif name == "delete":
             self.delete_result(job)
 
@@ -351,9 +356,11 @@ class SessionController(QObject):
         return True
 
     def _forget_thumbnails(self, jobs: list[JobRecord]) -> None:
+        """What is kept about the files of deleted runs: thumbnails, the record of saved copies."""
         for job in jobs:
             for path in job.files:
                 self.thumbnails.forget(path)
+        self.window.saver.saved.forget([path for job in jobs for path in job.files])
 
     def _forget(self, job: JobRecord) -> None:
         self.panel.gallery_model.remove_job(job.id)

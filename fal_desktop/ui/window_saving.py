@@ -64,9 +64,12 @@ class WindowSaving:
     def edit_template(self) -> None:
         from PySide6.QtWidgets import QInputDialog
 
+        from fal_desktop.core.saving import fields_help
+
         text, ok = QInputDialog.getText(
             self, "Naming template",
-            "How saved files are named. Fields: {stem} {model} {factor} {seed} {index} {date} {ext}",
+            "How saved files are named (every kind of result). A part between underscores whose "
+            "fields are all empty is left out.\n" + fields_help(),
             text=self.saver.template)
         if ok and text.strip():
             self.settings.setValue("save/template", text.strip())
@@ -77,13 +80,29 @@ class WindowSaving:
                 else f"Select a finished job to {verb} its result.")
         self.notice.show_message(text, info=True)
 
+    def shown_index(self, row: JobRow) -> int:
+        """Which of the run's images is on screen (the first if none of them is)."""
+        shown = getattr(self, "shown_file", None)
+        return row.files.index(shown) if shown in row.files else 0
+
     def save_selected(self) -> None:
+        """Save as…: the result on screen (or the selected one), under a name the user picks."""
         row = self._result_row()
-        folder = self.saver.folder(self) if row is not None and row.files else None
         if row is None or not row.files:
             self._nothing_to("save", row)
-        elif folder is not None:
-            self.saver.save([self._with_output(row)], folder)
+        else:
+            self.save_as(row, self.shown_index(row))
+
+    def save_as(self, row: JobRow, index: int = 0) -> None:
+        remembered = self.settings.value("save/folder")
+        folder = Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else Path.home()
+        plans = self.saver.plan([self._with_output(row)], folder, only=index)
+        if not plans:
+            return
+        source, suggested, params = plans[0]
+        chosen = self.saver.ask_file(self, suggested)
+        if chosen is not None:
+            self.saver.save_file((source, chosen, params))
 
     def copy_selected(self) -> None:
         row = self._result_row()
@@ -95,10 +114,28 @@ class WindowSaving:
             self.notice.show_message(f"{Path(row.files[0]).name} could not be read, so nothing was copied.")
 
     def save_all(self) -> None:
+        """Every finished result into the save folder, after saying how many and where; files
+        saved before (and still there) are skipped."""
+        from fal_desktop.ui import confirm
+
         rows = [self.jobs_model.row_at(i) for i in range(self.jobs_model.rowCount())]
         rows = [self._with_output(r) for r in rows if r is not None and r.files]
-        folder = self.saver.folder(self) if rows else None
         if not rows:
             self._nothing_to("save", None)
-        elif folder is not None:
-            self.saver.save(rows, folder)
+            return
+        folder = self.saver.folder(self)
+        while folder is not None:
+            plans = self.saver.plan(rows, folder)
+            fresh = [plan for plan in plans if not self.saver.saved.saved_before(plan[0])]
+            skipped = len(plans) - len(fresh)
+            if not fresh:
+                self.notice.show_message(f"All {len(plans)} result files were saved before; "
+                                         "there is nothing new to save.", info=True)
+                return
+            text = (f"Save {len(fresh)} file{'s' if len(fresh) != 1 else ''} to {folder}?" +
+                    (f"\n{skipped} saved before {'is' if skipped == 1 else 'are'} skipped." if skipped else ""))
+            answer = confirm.ask_save_all(self, text)
+            if answer == "save":
+                self.saver.save_plans(fresh)
+                return
+            folder = self.saver.folder(self, ask=True) if answer == "other" else None

@@ -72,7 +72,7 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
         startup.close()
 
 
-RESULT_ITEMS = ("&Save result", "Save &all finished results", "&Copy result image")
+RESULT_ITEMS = ("&Save result as…", "Save &all finished results", "&Copy result image")
 
 
 def _items(window):

@@ -93,8 +93,10 @@ def test_pause_and_cancel_the_rest_of_a_batch(qtbot, open_window, tmp_path, emul
     assert emulator.submissions["fal-ai/esrgan"] == 0
 
 
-def test_save_all_names_without_overwriting_and_embeds_parameters(qtbot, open_window, tmp_path):
+def test_save_all_asks_first_skips_what_was_saved_and_embeds_parameters(qtbot, open_window, tmp_path,
+                                                                         monkeypatch):
     from fal_desktop.core.saving import read_metadata
+    from fal_desktop.ui import confirm
 
     sources = []
     for name in ("beach", "forest"):
@@ -108,16 +110,33 @@ def test_save_all_names_without_overwriting_and_embeds_parameters(qtbot, open_wi
     out = tmp_path / "saved"
     out.mkdir()
     window.settings.setValue("save/folder", str(out))  # picked once, remembered
-    for _ in range(2):
-        with qtbot.waitSignal(window.saver.finished, timeout=20000):
-            window.save_all()
+    asked = []
+    monkeypatch.setattr(confirm, "ask_save_all", lambda parent, text: asked.append(text) or "save")
+    with qtbot.waitSignal(window.saver.finished, timeout=20000):
+        window.save_all()
+    assert asked == [f"Save 2 files to {out}?"]
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["beach_esrgan_x2 (2).png", "beach_esrgan_x2.png",
-                     "forest_esrgan_x2 (2).png", "forest_esrgan_x2.png"]
+    assert names == ["beach_esrgan_x2.png", "forest_esrgan_x2.png"]
     meta = read_metadata(out / "beach_esrgan_x2.png")
     assert meta["endpoint_id"] == "fal-ai/esrgan" and meta["request_id"]
     assert meta["input"]["image_url"].startswith("http://127.0.0.1")
     assert "Saved 2 files" in window.notice.label.text()
+
+    window.save_all()  # nothing new: said calmly, nothing asked, nothing written
+    assert len(asked) == 1 and "nothing new to save" in window.notice.label.text()
+    assert sorted(p.name for p in out.iterdir()) == names
+
+    (out / "forest_esrgan_x2.png").unlink()  # a copy the user removed is saved again
+    with qtbot.waitSignal(window.saver.finished, timeout=20000):
+        window.save_all()
+    assert asked[-1] == f"Save 1 file to {out}?\n1 saved before is skipped."
+    assert sorted(p.name for p in out.iterdir()) == names
+
+    monkeypatch.setattr(confirm, "ask_save_all", lambda parent, text: "cancel")
+    (out / "beach_esrgan_x2.png").unlink()
+    window.save_all()
+    window.saver.wait_idle()
+    assert sorted(p.name for p in out.iterdir()) == ["forest_esrgan_x2.png"]  # Cancel wrote nothing
 
 
 def test_unwritable_folder_keeps_the_result_and_says_so(qtbot, open_window, tmp_path):

@@ -28,7 +28,7 @@ def _run(qtbot, window, prompt="a lighthouse"):
 def test_save_and_copy_wait_for_a_finished_result(qtbot, open_window):
     window = open_window()
     save, save_all, copy = (_action(window, t) for t in
-                            ("&Save result", "Save &all finished results", "&Copy result image"))
+                            ("&Save result as…", "Save &all finished results", "&Copy result image"))
     assert not save.isEnabled() and not save_all.isEnabled() and not copy.isEnabled()
     window.copy_selected()  # e.g. from a shortcut that raced the state: calm, and says "copy"
     assert window.notice.label.text() == "There is no finished result to copy yet."
