@@ -27,7 +27,9 @@ def error_for(status, **kw) -> FalError:
 def test_status_codes_map_to_types_with_a_sentence(status, kind):
     error = error_for(status, json={"detail": "server words"}, headers={"x-fal-request-id": "rid-1"})
     assert type(error) is kind and isinstance(error, FalError)
-    assert error.user_message.endswith(".") and "server words" not in error.user_message
+    assert error.user_message.endswith(".")
+    # Only a 422's plain-string detail is the reason itself (the model's own refusal, §17).
+    assert ("server words" in error.user_message) == (status == 422)
     assert error.detail == "server words" and error.status_code == status
     assert error.request_id == "rid-1" and "rid-1" in error.detail_text
 
@@ -50,6 +52,7 @@ def test_a_single_422_names_the_field_and_a_string_detail_has_no_location():
     assert "image_size.width: too big" in one.user_message
     text = error_for(422, json={"detail": "prompt is unsafe"})
     assert text.field_errors == [FieldError((), "prompt is unsafe")]
+    assert text.user_message == "fal rejected the input: prompt is unsafe."
 
 
 def test_server_errors_carry_error_type_from_body_or_header():
