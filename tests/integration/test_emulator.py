@@ -155,7 +155,7 @@ def test_holds_a_thousand_concurrent_requests_and_streams(emulator):
 
 def test_cli_prints_urls_and_serves(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", "cli-key",
-                                "--job-duration", "0.1"], stdout=subprocess.PIPE, text=True)
+                                "--job-duration", "0.1", "--refuse", "nope"], stdout=subprocess.PIPE, text=True)
     try:
         info = json.loads(process.stdout.readline())
         assert info["key"] == "cli-key"
@@ -163,6 +163,9 @@ def test_cli_prints_urls_and_serves(tmp_path):
         out = httpx.post(f"{info['run']}/fal-ai/flux/schnell", json={"prompt": "cli"},
                          headers={"Authorization": "Key cli-key"}, timeout=60)
         assert out.status_code == 200 and out.json()["images"]
+        refused = httpx.post(f"{info['run']}/fal-ai/flux/schnell", json={"prompt": "say nope"},
+                             headers={"Authorization": "Key cli-key"}, timeout=60)
+        assert refused.status_code == 422 and isinstance(refused.json()["detail"], str)
     finally:
         process.terminate()
         assert process.wait(timeout=20) == 0
