@@ -98,3 +98,18 @@ def test_a_failed_job_is_request_failed_with_a_sentence_per_error_type():
     assert isinstance(cancelled, RequestFailed) and cancelled.user_message == "The job was cancelled."
     assert cancelled.request_id == "r1" and cancelled.detail == "Request cancelled"
     assert "not your input" in runner.user_message and unknown.user_message.endswith(".")
+
+
+def test_a_nested_location_in_older_pydantic_wording_names_the_field_it_is_in():
+    error = error_for(422, json={"detail": [{"loc": ["body", "loras", 0, "path"], "msg": "field required",
+                                             "type": "value_error.missing"}]})
+    assert error.field_errors == [FieldError(("loras", 0, "path"), "field required", "value_error.missing")]
+    assert error.user_message == "fal rejected the input: loras.0.path: field required."
+    assert error.field_errors[0].loc[0] == "loras"  # the form puts it on the LoRA list field
+
+
+def test_a_plain_string_422_is_the_reason_and_one_problem_is_singular():
+    refusal = error_for(422, json={"detail": "Prompt contains content that is not allowed"})
+    assert refusal.user_message == "fal rejected the input: Prompt contains content that is not allowed."
+    unplaced = error_for(422, json={"detail": [{"msg": "bad input", "type": "x"}]})
+    assert unplaced.user_message == "fal rejected the input (1 problem)."
