@@ -386,7 +386,7 @@ class FalClient:
     # -- files -----------------------------------------------------------------------
 
     async def upload_file(self, path: Path | str, content_type: str | None = None) -> str:
-        """Upload a file to fal storage (CDN v3, multipart when large, legacy fallback)."""
+        """Upload a file to fal storage (CDN v3, multipart when large)."""
         return await uploads.upload_file(self, Path(path), content_type)
 
     async def upload_bytes(self, data: bytes, content_type: str = "application/octet-stream",

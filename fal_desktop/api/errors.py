@@ -156,12 +156,15 @@ def error_from_response(response: httpx.Response) -> FalError:
             else "This API key is not allowed to use this model.", **kw)
     if status == 422:
         fields = _field_errors(detail)
-        if len(fields) == 1 and fields[0].loc:
+        if isinstance(detail, str) and detail.strip():  # the model's own refusal: its words are the reason
+            message = f"fal rejected the input: {detail.strip()}"
+            message += "" if message.endswith((".", "!", "?")) else "."
+        elif len(fields) == 1 and fields[0].loc:
             where = ".".join(str(p) for p in fields[0].loc)
             message = f"fal rejected the input: {where}: {fields[0].msg.rstrip('.')}."
         else:
-            message = f"fal rejected the input ({len(fields)} problems)." if fields else \
-                "fal rejected the input."
+            count = f"{len(fields)} problem" + ("s" if len(fields) != 1 else "")
+            message = f"fal rejected the input ({count})." if fields else "fal rejected the input."
         return ValidationError(message, fields, **kw)
     if status == 429:
         return RateLimitError("fal is receiving too many requests from you; try again shortly.", **kw)

@@ -3,8 +3,9 @@
 1. CDN v3: a short-lived token from the REST host, then one POST of the file to the CDN
    (the token, never the key, authorises it); files over 100 MiB go in 10 MiB parts,
    several at once, each read from disk when it is sent.
-2. If that fails, the older "initiate" flow: the REST host hands out a signed upload URL.
-``encode_data_uri`` is the third way: the file inline in the request.
+There is no fallback to fal's older "initiate" flow: it answers 400 "Invalid storage type"
+now, so the error the CDN gave is the one the user sees.
+``encode_data_uri`` is the other way: the file inline in the request.
 """
 
 from __future__ import annotations
@@ -249,35 +250,11 @@ async def _multipart(client: "FalClient", token: CdnToken, path: Path, size: int
     return access_url
 
 
-async def _legacy(client: "FalClient", body: Callable[[], Any], size: int, content_type: str,
-                  name: str) -> str:
-    response = await client.request(
-        "POST", f"{client.hosts.rest}/storage/upload/initiate?storage_type=gcs", idempotent=True,
-        json={"file_name": name, "content_type": content_type},
-        headers={"Accept": "application/json"})
-    info = client.json_of(response)
-    upload_url = info.get("upload_url") if isinstance(info, dict) else None
-    file_url = info.get("file_url") if isinstance(info, dict) else None
-    if not isinstance(upload_url, str) or not isinstance(file_url, str):
-        raise ProtocolError("fal's storage did not give an upload address.", detail=str(info)[:300])
-    # A signed URL: it carries its own permission, and never the key.
-    await client.request("PUT", upload_url, idempotent=True, auth=False, body=body,
-                         headers={"Content-Type": content_type, "Content-Length": str(size)})
-    return file_url
-
-
 async def _upload(client: "FalClient", v3: Callable[[], Awaitable[str]], body: Callable[[], Any],
                   size: int, content_type: str, name: str) -> str:
-    """The v3 CDN flow, else the legacy one; the first error wins if both fail."""
-    try:
-        return await v3()
-    except FalError as first:
-        if isinstance(first, (AuthError, FileReadError)):
-            raise  # the key was refused, or the file is unreadable: the legacy flow would fail too
-        try:
-            return await _legacy(client, body, size, content_type, name)
-        except FalError:
-            raise first from None
+    """The v3 CDN flow. There is no fallback: fal's legacy flow (``initiate?storage_type=gcs``)
+    answers 400 "Invalid storage type" now, so it could only hide the real error (§17)."""
+    return await v3()
 
 
 async def upload_file(client: "FalClient", path: Path, content_type: str | None = None) -> str:

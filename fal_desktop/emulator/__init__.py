@@ -26,7 +26,7 @@ from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.openapi import EndpointSchema, SchemaError
 from fal_desktop.core.resources import bundled_schema_files
 from fal_desktop.emulator.faults import Faults, RecordedRequest, make_middleware
-from fal_desktop.emulator.service import Service
+from fal_desktop.emulator.service import DEFAULT_REFUSAL, Service
 from fal_desktop.emulator.storage import Storage
 
 __all__ = ["Emulator", "RecordedRequest", "load_schemas"]
@@ -68,6 +68,7 @@ class Emulator:
         self._root: Path | None = None
         self.service: Service | None = None
         self.urls: dict[str, str] = {}
+        self._refusals: dict[str, str] = {}
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -106,6 +107,7 @@ class Emulator:
         storage = Storage(self._root)
         self.service = Service(load_schemas(self._schema_dirs), storage, self.key, self._workers)
         self.service.render_once = self._render_once
+        self.service.refusals = self._refusals
         self.service.queue.job_duration = self._job_duration
         await self.service.start()
         routes = {
@@ -181,6 +183,11 @@ class Emulator:
 
     def clear_faults(self) -> None:
         self.faults.configure({}, latency=0.0, roles=("queue", "run", "rest", "cdn"), safe_posts=False)
+
+    def refuse(self, word: str, message: str = DEFAULT_REFUSAL) -> None:
+        """Make the models refuse any prompt containing ``word`` (any case) the way a model
+        refuses on its own: HTTP 422 whose ``detail`` is the plain string ``message``."""
+        self._refusals[word] = message  # the service holds this same dict
 
     @property
     def job_duration(self) -> float:

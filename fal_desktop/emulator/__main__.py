@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render-once", action="store_true",
                         help="draw each picture size once and serve copies (benchmarks: keeps the "
                              "emulator's drawing off the CPU the client is measured on)")
+    parser.add_argument("--refuse", action="append", default=[], metavar="WORD",
+                        help="refuse prompts containing WORD like a model does on its own "
+                             "(HTTP 422 with a plain-string detail)")
     args = parser.parse_args(argv)
 
     emulator = Emulator(key=args.key, schema_dirs=args.schemas, host=args.host,
@@ -49,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         emulator.set_faults(dict(args.fault), latency=args.latency)
     except ValueError as exc:
         parser.error(str(exc))
+    for word in args.refuse:
+        emulator.refuse(word)
     emulator.start()
     print(json.dumps({**emulator.urls, "key": emulator.key}), flush=True)
     stop = threading.Event()

@@ -20,7 +20,8 @@ Work = Callable[["EmulatedJob"], Awaitable[tuple[int, Any]]]
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    """A naive UTC timestamp, as fal's recorded log lines carry (no time zone)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat()
 
 
 @dataclass
@@ -32,7 +33,7 @@ class EmulatedJob:
     start_deadline: float | None = None
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     status: str = "IN_QUEUE"
-    logs: list[dict[str, str]] = field(default_factory=list)
+    logs: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     error_type: str | None = None
     result_status: int = 200
@@ -48,9 +49,9 @@ class EmulatedJob:
         self.changed.set()
         self.changed = asyncio.Event()
 
-    def log(self, message: str, level: str = "INFO") -> None:
-        self.logs.append({"message": message, "level": level, "source": "USER",
-                          "timestamp": _now_iso()})
+    def log(self, message: str) -> None:
+        """A log line in the form fal's recorded answers use: no level, no source (§17)."""
+        self.logs.append({"timestamp": _now_iso(), "message": message, "labels": {}})
         self.touch()
 
     def finish(self, status: int, body: Any, *, error: str | None = None,

@@ -97,6 +97,15 @@ def _blank(schema: EndpointSchema, prop: Any) -> Any:
             "object": {}}.get(kind)
 
 
+def _as_declared(schema: EndpointSchema, prop: Any, image: dict[str, Any]) -> dict[str, Any]:
+    """An image item with only the fields the schema's image type declares (fal's flux answers
+    carry ``url, width, height, content_type`` and no ``file_name``/``file_size``)."""
+    item = schema.resolve(prop) if isinstance(prop, dict) else {}
+    item = schema.resolve(item.get("items")) if item.get("type") == "array" else item
+    declared = item.get("properties") if isinstance(item, dict) else None
+    return {k: v for k, v in image.items() if k in declared} if isinstance(declared, dict) else image
+
+
 def build_output(schema: EndpointSchema, payload: dict[str, Any], images: list[dict[str, Any]],
                  seed: int, seconds: float) -> dict[str, Any]:
     """The endpoint's output: its image field(s) filled, the rest in the declared shape."""
@@ -105,9 +114,9 @@ def build_output(schema: EndpointSchema, payload: dict[str, Any], images: list[d
     output: dict[str, Any] = {}
     for name, prop in props.items():
         if name == "images":
-            output[name] = images
+            output[name] = [_as_declared(schema, prop, image) for image in images]
         elif name == "image":
-            output[name] = images[0]
+            output[name] = _as_declared(schema, prop, images[0])
         elif name == "seed":
             output[name] = seed
         elif name == "timings":

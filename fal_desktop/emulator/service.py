@@ -27,6 +27,10 @@ from fal_desktop.emulator.storage import Storage
 __all__ = ["RawBody", "Service"]
 
 _REQUEST_PATH = re.compile(r"^(?P<app>.+?)/requests/(?P<rid>[^/]+)(?P<rest>/status|/status/stream|/cancel)?$")
+#: fal's key check answers this for an unknown or wrong key (recorded, reference §17).
+BAD_KEY_DETAIL = "No user found for Key ID and Secret"
+#: A model's own refusal, sent as a plain-string 422 ``detail`` (see ``Service.refusals``).
+DEFAULT_REFUSAL = "The prompt was refused by the model's content checker."
 Image.MAX_IMAGE_PIXELS = 16384 * 16384
 
 
@@ -56,6 +60,10 @@ class Service:
         self.render_once = False
         self._rendered: dict[tuple[int, int], bytes] = {}
         self.queue_url = ""
+        #: Prompt words the "model" refuses: word → the plain-string 422 detail it answers.
+        self.refusals: dict[str, str] = {}
+        #: Seconds between ``: ping`` keep-alive lines on a quiet status stream.
+        self.ping_interval = 10.0
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -71,8 +79,24 @@ class Service:
 
     def check_key(self, request: web.Request) -> None:
         if request.headers.get("Authorization", "") != f"Key {self.key}":
-            raise web.HTTPUnauthorized(text=json.dumps({"detail": "Invalid or missing API key"}),
+            raise web.HTTPUnauthorized(text=json.dumps({"detail": BAD_KEY_DETAIL}),
                                        content_type="application/json")
+
+    @staticmethod
+    def _short_app(app: str) -> bool:
+        """Whether ``app`` is ``[ns/]owner/alias``: the only form fal's request routes take."""
+        parts = app.strip("/").split("/")
+        if parts and parts[0] in ("workflows", "comfy"):
+            parts = parts[1:]
+        return len(parts) == 2
+
+    def _refusal(self, payload: dict[str, Any]) -> str | None:
+        """The model's own refusal (a plain-string 422) if the prompt holds a trigger word."""
+        prompt = str(payload.get("prompt") or "").lower()
+        for word, message in self.refusals.items():
+            if word.lower() in prompt:
+                return message
+        return None
 
     def _endpoint(self, path: str) -> tuple[str, EndpointSchema] | None:
         path = path.strip("/")
@@ -86,10 +110,10 @@ class Service:
         base = f"{self.queue_url}/{app}/requests/{job.id}"
         body: dict[str, Any] = {"status": job.status, "request_id": job.id, "response_url": base,
                                 "status_url": f"{base}/status", "cancel_url": f"{base}/cancel"}
-        if job.status == "IN_QUEUE":
+        body["logs"] = logs
+        if job.status == "IN_QUEUE":  # as fal sends it: logs null, metrics empty (§17)
+            body["logs"], body["metrics"] = None, {}
             body["queue_position"] = self.queue.position(job)
-        else:
-            body["logs"] = logs
         if job.status == "COMPLETED":
             body["metrics"] = {"inference_time": round(job.inference_time, 3)}
             if job.error:
@@ -106,11 +130,16 @@ class Service:
         self.check_key(request)
         tail = request.match_info["tail"]
         match = _REQUEST_PATH.match(tail)
+        if match and not self._short_app(match.group("app")):
+            # fal routes requests only under [ns/]owner/alias; a full model id reaches the
+            # submit route, which takes POST only.
+            if request.method != "POST":
+                return _detail(405, "Method Not Allowed")
+            match = None
         if match:
             job = self.queue.jobs.get(match.group("rid"))
             if job is None or not (job.endpoint_id + "/").startswith(match.group("app") + "/"):
-                return web.json_response({"status": "NOT_FOUND", "detail": "Request not found"},
-                                         status=404)
+                return web.json_response({"status": "NOT_FOUND"}, status=404)
             request[REQUEST_ID] = job.id
             rest = match.group("rest")
             if rest == "/status" and request.method == "GET":
@@ -124,7 +153,10 @@ class Service:
                 return web.json_response({"status": answer}, status=status)
             if rest is None and request.method == "GET":
                 if job.status != "COMPLETED":
-                    return _detail(400, "Request is still in progress")
+                    body = {k: v for k, v in self._status_body(job, None).items()
+                            if k in ("request_id", "response_url", "status_url", "cancel_url")}
+                    return web.json_response({"detail": "Request is still in progress", **body},
+                                             status=400)
                 if isinstance(job.result_body, RawBody):
                     return web.Response(body=job.result_body.data, status=job.result_status,
                                         content_type=job.result_body.content_type)
@@ -157,9 +189,8 @@ class Service:
         else:
             self.queue.add(job)
         body = self._status_body(job, None)
-        body["gateway_request_id"] = job.id
-        body["status"] = "IN_QUEUE"
-        body["queue_position"] = self.queue.position(job)
+        body.update(status="IN_QUEUE", logs=None, metrics={}, queue_position=self.queue.position(job))
+        body.pop("error", None), body.pop("error_type", None)
         return web.json_response(body)
 
     @staticmethod
@@ -188,9 +219,9 @@ class Service:
                     if job.status == "COMPLETED":
                         break
                 try:
-                    await asyncio.wait_for(waiter.wait(), timeout=10.0)
+                    await asyncio.wait_for(waiter.wait(), timeout=self.ping_interval)
                 except asyncio.TimeoutError:
-                    await response.write(b": keepalive\n\n")
+                    await response.write(b": ping\n\n")
             await response.write_eof()
         except (ConnectionError, aiohttp.ClientConnectionResetError):
             pass  # the client went away; that is its right
@@ -236,6 +267,8 @@ class Service:
             picture = await asyncio.to_thread(outputs.upscale, source, factor)
             data = await asyncio.to_thread(outputs.encode_png, picture)
             images.append(await self._store_png(job, data, picture.width, picture.height))
+        elif (refusal := self._refusal(payload)) is not None:
+            return 422, {"detail": refusal}
         else:
             width, height = outputs.image_size_of(schema, payload)
             count = payload.get("num_images", 1)
@@ -272,7 +305,7 @@ class Service:
         streaming = tail.endswith("/stream")
         found = self._endpoint(tail[: -len("/stream")] if streaming else tail)
         if found is None or request.method != "POST":
-            return _detail(404, f"Path /{tail} not found")
+            return web.Response(status=404, text="404: Not Found", content_type="text/plain")
         endpoint_id, schema = found
         try:
             payload = await request.json()

@@ -91,11 +91,15 @@ class Storage:
     async def token(self, request: web.Request) -> web.Response:
         token = secrets.token_urlsafe(24)
         self.tokens.add(token)
-        expires = datetime.now(timezone.utc) + timedelta(minutes=30)
+        created = datetime.now(timezone.utc)
+        expires = created + timedelta(days=30)  # fal's tokens last about 30 days (§17)
         return web.json_response({"token": token, "token_type": "Bearer", "base_url": self.cdn_url,
-                                  "expires_at": expires.isoformat()})
+                                  "expires_at": expires.isoformat(), "created_at": created.isoformat()})
 
     async def initiate(self, request: web.Request) -> web.Response:
+        if request.query.get("storage_type") == "gcs":  # the legacy flow is gone at fal (§17)
+            raise web.HTTPBadRequest(text='{"detail": "Invalid storage type"}',
+                                     content_type="application/json")
         try:
             body = await request.json()
         except ValueError:

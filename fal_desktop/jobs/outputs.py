@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["OutputFile", "find_output_files", "safe_file_name"]
+__all__ = ["OutputFile", "find_output_files", "safe_file_name", "kind_of_bytes", "with_suffix_of_bytes"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -62,3 +62,36 @@ def safe_file_name(file: OutputFile, index: int) -> str:
             ext = "jpg"
     stem = stem or "output"
     return f"{index:02d}_{stem}.{ext.lower()}"
+
+
+# The first bytes of each image format fal returns: they, not the URL or ``content_type``, say
+# what a file is (a ``.png`` URL can carry ``image/jpeg``, reference §17).
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
+    (b"\xff\xd8\xff", "jpg", "image/jpeg"),
+    (b"GIF87a", "gif", "image/gif"),
+    (b"GIF89a", "gif", "image/gif"),
+    (b"BM", "bmp", "image/bmp"),
+    (b"II*\x00", "tif", "image/tiff"),
+    (b"MM\x00*", "tif", "image/tiff"),
+)
+_SAME = {"jpeg": "jpg", "jpe": "jpg", "tiff": "tif"}
+
+
+def kind_of_bytes(head: bytes) -> tuple[str, str] | None:
+    """``(suffix, mime type)`` of an image from its first bytes, or ``None`` if not one we know."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp", "image/webp"
+    for magic, suffix, mime in _SIGNATURES:
+        if head.startswith(magic):
+            return suffix, mime
+    return None
+
+
+def with_suffix_of_bytes(name: str, head: bytes) -> str:
+    """``name`` with the suffix its bytes call for (``00_a.png`` holding JPEG → ``00_a.jpg``)."""
+    kind = kind_of_bytes(head)
+    stem, dot, ext = name.rpartition(".")
+    if kind is None or not dot or _SAME.get(ext.lower(), ext.lower()) == kind[0]:
+        return name
+    return f"{stem}.{kind[0]}"

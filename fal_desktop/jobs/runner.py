@@ -31,7 +31,7 @@ from fal_desktop.core.inputs import IMAGE_SUFFIXES, InputProblem, prepare_image
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.paths import is_local_file
 from fal_desktop.jobs.events import JobUpdate, LogEntry
-from fal_desktop.jobs.outputs import find_output_files, safe_file_name
+from fal_desktop.jobs.outputs import find_output_files, kind_of_bytes, safe_file_name, with_suffix_of_bytes
 
 __all__ = ["JobContext", "run_job", "local_files_in", "MAX_OUTPUT_BYTES"]
 
@@ -169,11 +169,15 @@ async def _download(ctx: JobContext, job: JobRecord, output: Any) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[str] = []
     for index, file in enumerate(files):
+        inline = file.url.startswith("data:")  # sent inline (sync mode): decoded, not downloaded
         ctx.emit(JobUpdate(job.id, JobState.DOWNLOADING,
-                           message=f"Downloading result {index + 1} of {len(files)}"))
+                           message=f"{'Decoding inline' if inline else 'Downloading'} result "
+                                   f"{index + 1} of {len(files)}"))
         target = folder / safe_file_name(file, index)
         await ctx.client.download_to(file.url, target, max_bytes=MAX_OUTPUT_BYTES)
-        if (file.content_type or "").startswith("image/") or target.suffix.lower() in IMAGE_SUFFIXES:
+        target, head = await asyncio.to_thread(_named_by_bytes, target)
+        if (kind_of_bytes(head) or (file.content_type or "").startswith("image/")
+                or target.suffix.lower() in IMAGE_SUFFIXES):
             problem = await asyncio.to_thread(_not_an_image, target)
             if problem:
                 target.unlink(missing_ok=True)
@@ -182,6 +186,19 @@ async def _download(ctx: JobContext, job: JobRecord, output: Any) -> list[str]:
         saved.append(str(target))
         ctx.store.update(job.id, files=saved)
     return saved
+
+
+def _named_by_bytes(path: Path) -> tuple[Path, bytes]:
+    """The file renamed so its suffix says what its bytes are (never what the URL or the
+    declared content type claimed), and its first bytes."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    name = with_suffix_of_bytes(path.name, head)
+    if name == path.name:
+        return path, head
+    renamed = path.with_name(name)
+    path.replace(renamed)
+    return renamed, head
 
 
 def _not_an_image(path: Path) -> str | None:

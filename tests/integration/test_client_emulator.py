@@ -321,22 +321,25 @@ def test_uploads_and_downloads_recover_from_cdn_faults(emulator, tmp_path):
     assert sum(emulator.faults.injected.values()) > 0
 
 
-def test_legacy_upload_when_the_cdn_cannot_be_reached(emulator, tmp_path):
+def test_an_unreachable_cdn_is_the_error_shown_and_no_legacy_flow_is_tried(emulator, tmp_path):
     hosts = dataclasses.replace(emulator.hosts, cdn="http://127.0.0.1:9")  # nothing listens there
-    path = tmp_path / "legacy.txt"
-    path.write_bytes(b"legacy bytes")
+    path = tmp_path / "file.txt"
+    path.write_bytes(b"some bytes")
 
     async def go():
         async with FalClient(KEY, hosts, retry=RetryPolicy(2, 0.01, 0.02)) as client:
-            url = await client.upload_file(path)
-            return url, await client.download(url)
+            await client.upload_file(path)
 
-    url, back = run(go())
-    assert back == b"legacy bytes"
-    initiate = [r for r in emulator.requests if r.path == "/storage/upload/initiate"]
-    assert initiate and "storage_type=gcs" in initiate[-1].query
-    put = [r for r in emulator.requests if r.role == "cdn" and r.method == "PUT"][-1]
-    assert "Authorization" not in put.headers
+    with pytest.raises(NetworkError):
+        run(go())
+    assert not [r for r in emulator.requests if r.path.startswith("/storage/upload/initiate")]
+
+
+def test_the_legacy_upload_flow_answers_invalid_storage_type(emulator):
+    response = httpx.post(f"{emulator.urls['rest']}/storage/upload/initiate?storage_type=gcs",
+                          json={"file_name": "a.png", "content_type": "image/png"},
+                          headers={"Authorization": f"Key {KEY}"})
+    assert response.status_code == 400 and response.json() == {"detail": "Invalid storage type"}
 
 
 def test_a_read_error_mid_upload_is_a_plain_error_over_a_real_socket(emulator, tmp_path, monkeypatch):

@@ -27,7 +27,9 @@ def error_for(status, **kw) -> FalError:
 def test_status_codes_map_to_types_with_a_sentence(status, kind):
     error = error_for(status, json={"detail": "server words"}, headers={"x-fal-request-id": "rid-1"})
     assert type(error) is kind and isinstance(error, FalError)
-    assert error.user_message.endswith(".") and "server words" not in error.user_message
+    assert error.user_message.endswith(".")
+    # Only a 422's plain-string detail is the reason itself (the model's own refusal, §17).
+    assert ("server words" in error.user_message) == (status == 422)
     assert error.detail == "server words" and error.status_code == status
     assert error.request_id == "rid-1" and "rid-1" in error.detail_text
 
@@ -50,6 +52,7 @@ def test_a_single_422_names_the_field_and_a_string_detail_has_no_location():
     assert "image_size.width: too big" in one.user_message
     text = error_for(422, json={"detail": "prompt is unsafe"})
     assert text.field_errors == [FieldError((), "prompt is unsafe")]
+    assert text.user_message == "fal rejected the input: prompt is unsafe."
 
 
 def test_server_errors_carry_error_type_from_body_or_header():
@@ -95,3 +98,18 @@ def test_a_failed_job_is_request_failed_with_a_sentence_per_error_type():
     assert isinstance(cancelled, RequestFailed) and cancelled.user_message == "The job was cancelled."
     assert cancelled.request_id == "r1" and cancelled.detail == "Request cancelled"
     assert "not your input" in runner.user_message and unknown.user_message.endswith(".")
+
+
+def test_a_nested_location_in_older_pydantic_wording_names_the_field_it_is_in():
+    error = error_for(422, json={"detail": [{"loc": ["body", "loras", 0, "path"], "msg": "field required",
+                                             "type": "value_error.missing"}]})
+    assert error.field_errors == [FieldError(("loras", 0, "path"), "field required", "value_error.missing")]
+    assert error.user_message == "fal rejected the input: loras.0.path: field required."
+    assert error.field_errors[0].loc[0] == "loras"  # the form puts it on the LoRA list field
+
+
+def test_a_plain_string_422_is_the_reason_and_one_problem_is_singular():
+    refusal = error_for(422, json={"detail": "Prompt contains content that is not allowed"})
+    assert refusal.user_message == "fal rejected the input: Prompt contains content that is not allowed."
+    unplaced = error_for(422, json={"detail": [{"msg": "bad input", "type": "x"}]})
+    assert unplaced.user_message == "fal rejected the input (1 problem)."

@@ -205,50 +205,28 @@ def test_a_file_at_the_threshold_goes_in_one_piece(tmp_path):
     assert paths == ["/storage/auth/token", "/files/upload"]
 
 
-def test_legacy_upload_when_the_cdn_flow_fails(tmp_path):
+def test_a_failed_cdn_flow_is_reported_as_is_and_no_legacy_flow_is_tried(tmp_path):
     seen = []
 
     def handler(request):
-        seen.append(request)
+        seen.append(request.url.path)
         if request.url.path == "/storage/auth/token":
-            return httpx.Response(404, json={"detail": "no v3 here"})
-        if request.url.path == "/storage/upload/initiate":
-            return httpx.Response(200, json={"upload_url": "https://storage.test/put/1?sig=s",
-                                             "file_url": "https://storage.test/files/1"})
-        return httpx.Response(200)
+            return token_response()
+        if request.url.host == "cdn.test":
+            return httpx.Response(507, json={"detail": "CDN full"})
+        return httpx.Response(400, json={"detail": "Invalid storage type"})  # fal's legacy answer
 
     f = tmp_path / "a.jpg"
     f.write_bytes(b"jpeg-bytes")
 
     async def go():
         async with make_client(handler) as client:
-            return await client.upload_file(f)
-
-    assert run(go()) == "https://storage.test/files/1"
-    initiate = [r for r in seen if r.url.path == "/storage/upload/initiate"][0]
-    assert initiate.url.params["storage_type"] == "gcs"
-    assert initiate.headers["authorization"] == f"Key {KEY}"
-    assert json.loads(initiate.read()) == {"file_name": "a.jpg", "content_type": "image/jpeg"}
-    put = [r for r in seen if r.method == "PUT"][0]
-    assert "authorization" not in put.headers and put.read() == b"jpeg-bytes"
-    assert put.headers["content-type"] == "image/jpeg"
-
-
-def test_when_both_flows_fail_the_first_error_is_reported():
-    def handler(request):
-        if request.url.path == "/storage/auth/token":
-            return token_response()
-        if request.url.host == "cdn.test":
-            return httpx.Response(507, json={"detail": "CDN full"})
-        return httpx.Response(404, json={"detail": "no legacy"})
-
-    async def go():
-        async with make_client(handler) as client:
-            await client.upload_bytes(b"x")
+            await client.upload_file(f)
 
     with pytest.raises(FalError) as info:
         run(go())
-    assert info.value.detail == "CDN full"
+    assert info.value.detail == "CDN full" and info.value.status_code == 507
+    assert "/storage/upload/initiate" not in seen
 
 
 def test_missing_files_are_a_plain_error(tmp_path):

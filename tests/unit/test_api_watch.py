@@ -172,3 +172,23 @@ def test_keepalive_comments_and_empty_events_are_skipped():
 
     statuses = follow(handler)
     assert len(statuses) == 1 and messages(statuses) == ["Step 1/9"]
+
+
+def test_fal_stream_form_ping_comments_and_labelled_naive_log_lines_are_read():
+    """The stream as fal sends it (§17): `: ping` comments between events, log lines as
+    {timestamp without zone, message, labels} with no level or source, sent incrementally."""
+    def line(i):
+        return {"timestamp": f"2024-12-20T15:37:1{i}.120314", "message": f"Step {i}/3", "labels": {}}
+
+    queued = {"status": "IN_QUEUE", "request_id": "r1", "logs": None, "metrics": {}, "queue_position": 0}
+    body = (": ping\n\n" + sse(queued).decode() + ": ping\n\n"
+            + sse(status("IN_PROGRESS", [line(1)]), status("IN_PROGRESS", [line(2)])).decode()
+            + ": ping\n\n" + sse(status("COMPLETED", [line(3)], metrics={"inference_time": 1.23})).decode())
+
+    statuses = follow(lambda request: httpx.Response(200, content=body.encode(),
+                                                     headers={"content-type": "text/event-stream"}))
+    assert isinstance(statuses[0], Queued) and statuses[0].position == 0
+    assert messages(statuses) == ["Step 1/3", "Step 2/3", "Step 3/3"]
+    lines = [l for s in statuses for l in getattr(s, "new_logs", ())]
+    assert {l.level for l in lines} == {"INFO"} and lines[0].timestamp == "2024-12-20T15:37:11.120314"
+    assert isinstance(statuses[-1], Completed) and statuses[-1].metrics == {"inference_time": 1.23}
