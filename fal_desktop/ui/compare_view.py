@@ -131,7 +131,8 @@ class CompareView(QWidget):
         self.split_changed.emit(self.split)
 
     def _pane_size(self) -> QSize:
-        return QSize(self.width() // 2, self.height()) if self.mode == "side" else self.size()
+        side = self.mode == "side" and self._before is not None
+        return QSize(self.width() // 2, self.height()) if side else self.size()
 
     def fit(self) -> None:
         self._fit = True
@@ -193,7 +194,11 @@ class CompareView(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.empty_text)
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 2)
-        before = self._before or self._after
+        if self._before is None:  # one picture (the full-window viewer): no halves, no labels
+            source, target = self._visible(QRectF(self.rect()))
+            self._after.draw(painter, target, source, self.zoom)
+            return
+        before = self._before
         if self.mode == "side":
             half = self.width() / 2
             for image, x in ((before, 0.0), (self._after, half)):
@@ -259,7 +264,8 @@ class CompareView(QWidget):
     def mousePressEvent(self, event) -> None:  # noqa: N802
         self._last = event.position()
         near_split = abs(event.position().x() - self.split * self.width()) <= GRAB_DISTANCE
-        self._drag = "split" if self.mode == "split" and near_split else "pan"
+        splitting = self.mode == "split" and near_split and self._before is not None
+        self._drag = "split" if splitting else "pan"
         if self._drag == "split":
             self.setCursor(Qt.CursorShape.SplitHCursor)
 

@@ -1,8 +1,9 @@
 """A session's results as a grid of thumbnails, the newest first.
 
 Signals (GalleryView):
-    result_activated(GalleryItem): the user clicked a result or pressed Enter on it (show it large).
-    action_requested(str, GalleryItem): one of :data:`RESULT_ACTIONS` was picked (Delete key: delete).
+    result_activated(GalleryItem): the user clicked a result (show it large).
+    action_requested(str, GalleryItem): one of :data:`RESULT_ACTIONS` was picked (Delete key:
+        delete; Enter or a double-click: view, the full-window viewer).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = ["GalleryItem", "GalleryModel", "GalleryView", "RESULT_ACTIONS"]
 
 #: (name, menu text) of what can be done with one result.
 RESULT_ACTIONS = (
+    ("view", "View full window (F11)"),
     ("reuse", "Reuse all parameters"),
     ("new_seed", "Reuse with a new seed"),
     ("vary", "Vary one parameter…"),
@@ -146,7 +148,7 @@ class GalleryView(QListView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.clicked.connect(self._clicked)
-        self.activated.connect(self._clicked)
+        self.activated.connect(self._view)  # Enter or a double-click: the full-window viewer
 
     def current_item(self) -> GalleryItem | None:
         index = self.currentIndex()
@@ -168,6 +170,12 @@ class GalleryView(QListView):
         item = index.data(Qt.ItemDataRole.UserRole)
         if item is not None:
             self.result_activated.emit(item)
+
+    def _view(self, index: QModelIndex) -> None:
+        item = index.data(Qt.ItemDataRole.UserRole)
+        if item is not None:
+            self.result_activated.emit(item)
+            self.action_requested.emit("view", item)
 
     def _menu(self, position) -> None:
         index = self.indexAt(position)

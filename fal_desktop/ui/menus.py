@@ -60,9 +60,13 @@ def build_menus(window: "MainWindow") -> None:
     _add(edit_menu, "&Paste images to upscale", window.paste_inputs, QKeySequence.StandardKey.Paste,
          tip="Upscale the image, files or URL on the clipboard (Ctrl+V outside a text field)")
     copy = _add(edit_menu, "&Copy result image", window.copy_selected, "Ctrl+Shift+C")
+    view_menu = bar.addMenu("&View")
+    view = _add(view_menu, "Result in &full window", window.view_selected, "F11",
+                tip="The result as large as the screen; ←/→ go through the session, Esc closes")
     for action in (save, save_all, copy):  # until there is a result; see watch_results
         action.setEnabled(False)
-    window.result_actions = {"one": [save, copy], "every": [save_all]}  # finish_setup: watch_results
+    view.setEnabled(False)
+    window.result_actions = {"one": [save, copy, view], "every": [save_all]}  # finish_setup: watch_results
 
     def sessions():  # built with the rest of the window, after the menus
         return window.session_ui

@@ -15,7 +15,7 @@ from fal_desktop.ui.gallery import RESULT_ACTIONS
 
 __all__ = ["ResultBar"]
 
-_SHORT = {"reuse": "Reuse", "new_seed": "New seed", "vary": "Vary…", "upscale": "Upscale",
+_SHORT = {"view": "View", "reuse": "Reuse", "new_seed": "New seed", "vary": "Vary…", "upscale": "Upscale",
           "compare": "Side by side", "copy": "Copy", "save": "Save…", "delete": "Delete…"}
 
 

@@ -31,6 +31,7 @@ from fal_desktop.ui.result_bar import ResultBar
 from fal_desktop.ui.run_dialogs import CompareModelsDialog, VaryDialog
 from fal_desktop.ui.session_panel import SessionPanel
 from fal_desktop.ui.thumbnails import ThumbnailCache
+from fal_desktop.ui.viewer import ResultViewer, ViewerItem
 
 if TYPE_CHECKING:
     from fal_desktop.ui.main_window import MainWindow
@@ -239,6 +240,17 @@ class SessionController(QObject):
 
     # -- what a result offers -------------------------------------------------------------
 
+    def open_viewer(self, job: JobRecord | None = None, index: int = 0) -> ResultViewer:
+        """The full-window viewer on the session's results (newest first), at ``job``'s image."""
+        items = self.panel.gallery_model.items()
+        start = next((n for n, item in enumerate(items)
+                      if job is not None and item.job.id == job.id and item.index == index), 0)
+        viewer = ResultViewer([ViewerItem(item.path, item.tooltip().replace("\n", "  ·  "))
+                               for item in items], start, self.window)
+        viewer.current_changed.connect(lambda n: self.panel.gallery.select(items[n].job.id, items[n].index))
+        viewer.showFullScreen()
+        return viewer
+
     def varied(self, row: JobRow) -> str:
         """A Vary run's varied value (``guidance_scale-5.5``), for file names."""
         group = self.sessions.group(row.job.group_id) if row.job.group_id else []
@@ -249,7 +261,9 @@ class SessionController(QObject):
         if job is None:
             return
         job = self.sessions.jobs.get(job.id) or job
-        if name in ("reuse", "new_seed"):
+        if name == "view":
+            self.open_viewer(job, self.window.shown_index(row_of(job)) if index is None else index)
+        elif name in ("reuse", "new_seed"):
             self.reuse(job, new_seed=name == "new_seed")
         elif name == "vary":
             self.vary(job)

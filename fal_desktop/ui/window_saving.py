@@ -85,6 +85,12 @@ class WindowSaving:
         shown = getattr(self, "shown_file", None)
         return row.files.index(shown) if shown in row.files else 0
 
+    def view_selected(self) -> None:
+        """F11: the result on screen (or the selected one) in the full-window viewer."""
+        row = self._result_row()
+        if row is not None and row.files:
+            self.session_ui.open_viewer(row.job, self.shown_index(row))
+
     def save_selected(self) -> None:
         """Save as…: the result on screen (or the selected one), under a name the user picks."""
         row = self._result_row()
