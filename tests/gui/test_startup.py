@@ -72,7 +72,7 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
         startup.close()
 
 
-RESULT_ITEMS = ("&Save result as…", "Save &all finished results", "&Copy result image")
+RESULT_ITEMS = ("&Save result as…", "Save &all finished results", "&Copy result image", "Result in &full window")
 
 
 def _items(window):
@@ -102,7 +102,7 @@ def test_the_frame_is_painted_first_then_the_window_becomes_usable(qtbot, deferr
     assert not window.ready and not hasattr(window, "model_panel")
     assert [p.text() for p in window.findChildren(Placeholder) if p.text()] == ["Loading…"]
     assert window.menuBar().actions() and all(not a.isEnabled() for a in _held(window))
-    assert len(_result_items(window)) == 3 and all(not a.isEnabled() for a in _result_items(window))
+    assert len(_result_items(window)) == 4 and all(not a.isEnabled() for a in _result_items(window))
     qtbot.waitUntil(lambda: window.ready, timeout=10000)
     assert calls and calls[0] >= 1  # built only after the frame had been painted
     assert window.findChildren(Placeholder) == []  # every placeholder replaced by its panel
