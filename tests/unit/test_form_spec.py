@@ -92,7 +92,7 @@ def test_kinds_of_the_messy_patterns():
     assert kinds["size"] == "image_size" and kinds["seed"] == "seed"
     for name in ("image_url", "mask_url", "hinted", "legacy_hint", "limited"):
         assert kinds[name] == "image", name
-    assert kinds["image_urls"] == "list"  # one URL or file per line
+    assert kinds["image_urls"] == "image_list"  # thumbnails, reorder, remove
     assert kinds["base_model_url"] == "text"  # model weights, not an image
     assert kinds["words"] == "list" and kinds["pydantic_bounds"] == "slider"
     assert kinds["loras"] == "object_list" and kinds["blocks"] == "object_list"  # nested
