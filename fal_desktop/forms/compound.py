@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from fal_desktop.forms.fields import FieldWidget, changed_values, make_field
+from fal_desktop.forms.fields import MISSING, FieldWidget, changed_values, make_field
 from fal_desktop.forms.spec import FieldSpec, plain_tooltip
 
 __all__ = ["ListField", "ObjectField", "ObjectListField", "SubForm"]
@@ -115,7 +115,10 @@ class ObjectField(FieldWidget):
     def value(self) -> Any:
         if not self.present:
             return self.spec.unset_value
-        return self.sub.value()
+        value = self.sub.value()
+        if not value and isinstance(self.spec.default, dict) and not self.spec.required:
+            return MISSING  # shown with its default and unchanged: the server's default applies
+        return value
 
     def set_value(self, value: Any) -> None:
         self.sub.set_value(value if isinstance(value, dict) else {})

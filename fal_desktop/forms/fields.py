@@ -37,6 +37,8 @@ def same_value(value: Any, default: Any) -> bool:
         return abs(float(value) - float(default)) <= 1e-4 * max(1.0, abs(float(default)))
     if value is None or default is None:
         return value is default
+    if isinstance(value, (dict, list)) or isinstance(default, (dict, list)):
+        return value == default
     return str(value) == str(default)
 
 

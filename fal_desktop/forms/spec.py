@@ -335,6 +335,8 @@ def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) ->
         )
         if spec.kind == "number_or_object":
             number = next(o for o in options if o.get("type") in ("number", "integer"))
+            number = {**{k: resolved[k] for k in ("minimum", "maximum", "ge", "le") if k in resolved},
+                      **number}  # Pydantic's le/ge can sit beside the anyOf
             spec.integer = number.get("type") == "integer"
             for key, value in _number_spec(number, default).items():
                 setattr(spec, key, value)
