@@ -124,6 +124,10 @@ class ParamsForm(QWidget):
         """Check the value against the schema and show each problem on its field."""
         value = self.value()
         errors = self.schema.validate_input(value)
+        for name, field in self.fields.items():  # what a widget knows the schema cannot say
+            problem = field.problem() if hasattr(field, "problem") else None
+            if problem and (name,) not in {e.loc[:1] for e in errors}:
+                errors.append(FieldError((name,), problem, "value_error"))
         flagged = {e.loc[:1] for e in errors}
         for spec in self.specs:  # a required field left empty is a mistake, whatever the schema allows
             if spec.required and value.get(spec.name) in ("", [], None) and (spec.name,) not in flagged:

@@ -174,9 +174,15 @@ class SeedField(FieldWidget):
         self.random_box.setChecked(True)
         self.edit.setText("0")
 
-    def _edited(self, text: str) -> None:
-        too_big = bool(text) and int(text) > self.limit
-        self.set_error(f"A seed is at most {self.limit}" if too_big else None)
+    def problem(self) -> str | None:
+        """What is wrong with the typed seed (checked before a run), if anything."""
+        seed = self.seed()
+        if not self.random_box.isChecked() and seed is not None and seed > self.limit:
+            return f"A seed is at most {self.limit}"
+        return None
+
+    def _edited(self, _text: str) -> None:
+        self.set_error(self.problem())
         self.value_changed.emit()
 
     def set_last_seed(self, seed: int | None) -> None:
@@ -196,7 +202,7 @@ class SeedField(FieldWidget):
         if self.random_box.isChecked():
             return MISSING
         seed = self.seed()
-        return MISSING if seed is None else min(seed, self.limit)
+        return MISSING if seed is None else seed
 
     def set_value(self, value: Any) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
