@@ -45,7 +45,7 @@ class _LoadTask(QRunnable):
 
 
 class ModelPanel(QWidget):
-    run_requested = Signal(str, dict)
+    run_requested = Signal(str, object)  # object: a dict would pass through QVariantMap, where a 64-bit seed overflows
     model_changed = Signal(str)
     compare_requested = Signal()
 

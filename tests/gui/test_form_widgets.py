@@ -185,3 +185,18 @@ def test_the_prompt_follows_between_text_to_image_models(qtbot, panel):
     panel.select_model("fal-ai/fast-sdxl")
     assert panel.form.value()["prompt"] == "a lighthouse at dusk"
     assert panel.form.value()["negative_prompt"] == "blurry"
+
+
+def test_a_64_bit_seed_survives_run_result_reuse_run(qtbot, open_window):
+    from tests.gui.conftest import rows, run_prompt
+
+    window = open_window(engine="thread")
+    row = run_prompt(qtbot, window, "a paper crane", num_inference_steps=1, seed=BIG_SEED)
+    job = window.manager.store.get(row.job.id)
+    assert job.inputs["seed"] == BIG_SEED
+    window.model_panel.select_model("fal-ai/flux/dev")  # the user moved on
+    assert window.session_ui.reuse(job)
+    assert window.model_panel.form.value()["seed"] == BIG_SEED
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(rows(window)) == 2, timeout=5000)
+    assert window.manager.store.get(rows(window)[-1].job.id).inputs["seed"] == BIG_SEED
