@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QToolButton,
     QVBoxLayout, QWidget,
@@ -86,11 +86,12 @@ class FieldWidget(QWidget):
         if not self.spec.unsettable:
             return
         self._editors = editors
-        self.set_button = QPushButton(NOT_SET, self)
+        self.set_button = QPushButton(f"{NOT_SET} (click to set)", self)
         self.set_button.setFlat(True)
         self.set_button.setStyleSheet("QPushButton { text-align: left; font-style: italic; "
                                       "color: palette(placeholder-text); padding: 2px 4px; }")
         self.set_button.setToolTip("Not sent: the model decides. Click to choose a value.")
+        self.set_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.set_button.clicked.connect(lambda: self.set_unset(False))
         self.unset_button = QToolButton(self)
         self.unset_button.setText("×")

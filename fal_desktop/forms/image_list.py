@@ -42,7 +42,7 @@ class ImageListField(FieldWidget):
         self.list.setWrapping(False)
         self.list.setIconSize(QSize(THUMB, THUMB))
         self.list.setGridSize(QSize(THUMB + 22, THUMB + 26))
-        self.list.setFixedHeight(THUMB + 48)
+        self.list.setFixedHeight(THUMB + 34)
         self.list.setMovement(QListView.Movement.Snap)
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)

@@ -110,7 +110,7 @@ class NumberOrObjectField(NumberField):
         self.object_editor.hide()
         self.object_editor.textChanged.connect(self.value_changed)
         self.object_switch.toggled.connect(self._switched)
-        index = self.row.indexOf(self.unset_button) if self.unset_button else self.row.count()
+        index = self.row.indexOf(self.spin) + 1  # beside the number it replaces
         self.row.insertWidget(index, self.object_switch)
         self.row.insertWidget(index, self.object_editor, 1)
         self._editors += [self.object_switch]
@@ -172,7 +172,6 @@ class SeedField(FieldWidget):
             self.row.addWidget(widget)
         self.row.addStretch(1)
         self.random_box.setChecked(True)
-        self.edit.setText("0")
 
     def problem(self) -> str | None:
         """What is wrong with the typed seed (checked before a run), if anything."""

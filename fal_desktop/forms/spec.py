@@ -93,7 +93,7 @@ def enum_label(value: Any) -> str:
 
 def preset_label(preset: str) -> str:
     """An image size preset with its pixels: "landscape_4_3" → "Landscape 4:3 · 1024×768"."""
-    words = preset.replace("_16_9", " 16:9").replace("_4_3", " 4:3").replace("_", " ")
+    words = preset.replace("_16_9", " 16:9").replace("_4_3", " 4:3").replace("_hd", " HD").replace("_", " ")
     words = words[:1].upper() + words[1:]
     pixels = PRESET_PIXELS.get(preset)
     return f"{words} · {pixels[0]}×{pixels[1]}" if pixels else words
