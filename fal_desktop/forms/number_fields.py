@@ -160,7 +160,8 @@ class SeedField(FieldWidget):
         self.edit = QLineEdit(self)
         self.edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,20}"), self.edit))
         self.edit.setPlaceholderText("a number")
-        self.edit.setMinimumWidth(190)
+        self.edit.setMinimumWidth(110)  # grows to show all 20 digits where there is room
+        self.edit.setMaximumWidth(200)
         self.reuse_button = QPushButton("Reuse last", self)
         self.reuse_button.setEnabled(False)
         self.random_box.toggled.connect(lambda on: self.edit.setEnabled(not on))
@@ -168,9 +169,10 @@ class SeedField(FieldWidget):
         self.edit.textChanged.connect(self._edited)
         self.reuse_button.clicked.connect(self._reuse)
         self._last: int | None = None
-        for widget in (self.random_box, self.edit, self.reuse_button):
-            self.row.addWidget(widget)
-        self.row.addStretch(1)
+        self.row.addWidget(self.random_box)
+        self.row.addWidget(self.edit, 1)
+        self.row.addWidget(self.reuse_button)
+        self.row.addStretch(0)
         self.random_box.setChecked(True)
 
     def problem(self) -> str | None:
@@ -206,6 +208,7 @@ class SeedField(FieldWidget):
     def set_value(self, value: Any) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
             self.edit.setText(str(max(0, min(value, self.limit))))
+            self.edit.setCursorPosition(0)  # a narrow form shows where a 20-digit seed starts
             self.random_box.setChecked(False)
         else:
             if value == "new":
