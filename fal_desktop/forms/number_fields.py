@@ -207,7 +207,7 @@ class SeedField(FieldWidget):
 
     def set_value(self, value: Any) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
-            self.edit.setText(str(max(0, min(value, self.limit))))
+            self.edit.setText(str(max(0, value)))  # past the limit it is said (problem), not changed
             self.edit.setCursorPosition(0)  # a narrow form shows where a 20-digit seed starts
             self.random_box.setChecked(False)
         else:
