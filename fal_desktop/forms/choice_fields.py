@@ -91,6 +91,11 @@ class ImageSizeField(FieldWidget):
             self.combo.addItem(preset_label(preset), preset)
             self.combo.setItemData(self.combo.count() - 1, f"Sent as: {preset}", Qt.ItemDataRole.ToolTipRole)
         self.combo.addItem("Custom…", self.CUSTOM)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(9)  # fits a narrow form; the list shows whole labels
+        widest = max(self.combo.fontMetrics().horizontalAdvance(self.combo.itemText(i))
+                     for i in range(self.combo.count()))
+        self.combo.view().setMinimumWidth(widest + 24)
         self.width_spin, self.height_spin = QSpinBox(self), QSpinBox(self)
         for spin in (self.width_spin, self.height_spin):
             spin.setRange(64, 14142)
@@ -100,7 +105,9 @@ class ImageSizeField(FieldWidget):
             spin.valueChanged.connect(self.value_changed)
         self.times = QLabel("×", self)
         self.combo.currentIndexChanged.connect(self._mode_changed)
-        for widget in (self.combo, self.width_spin, self.times, self.height_spin):
+        self.combo.setMaximumWidth(widest + 48)  # grows to whole labels where there is room
+        self.row.addWidget(self.combo, 3)
+        for widget in (self.width_spin, self.times, self.height_spin):
             self.row.addWidget(widget)
         self.row.addStretch(1)
         self._mode_changed()

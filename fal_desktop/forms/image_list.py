@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QLineEdit, QListView, QListWidget,
+    QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget,
     QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
 )
 
@@ -50,9 +50,14 @@ class ImageListField(FieldWidget):
         self.list.model().rowsMoved.connect(self.value_changed)
         self.list.itemSelectionChanged.connect(self._update_buttons)
         self.list.setToolTip("Drop images here; drag a thumbnail to change the order")
+        self.empty_hint = QLabel("Drop images here, paste them, or Add…", self.list.viewport())
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setStyleSheet("color: palette(placeholder-text);")
+        hint_box = QVBoxLayout(self.list.viewport())
+        hint_box.addWidget(self.empty_hint)
         column.addWidget(self.list)
         self.url_edit = QLineEdit(self)
-        self.url_edit.setPlaceholderText("Type or paste an image URL, then Enter")
+        self.url_edit.setPlaceholderText("Or type or paste an image URL, then Enter")
         self.url_edit.returnPressed.connect(self._add_typed)
         buttons = QHBoxLayout()
         self.add_button = QPushButton("Add…", self)
@@ -64,16 +69,19 @@ class ImageListField(FieldWidget):
         self.right_button.setToolTip("Move later")
         for button in (self.left_button, self.right_button):
             button.setFixedWidth(32)
+        for button in (self.add_button, self.paste_button, self.remove_button):  # fits a narrow form
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
         self.add_button.clicked.connect(self._browse)
         self.paste_button.clicked.connect(self.paste)
         self.left_button.clicked.connect(lambda: self.move_selected(-1))
         self.right_button.clicked.connect(lambda: self.move_selected(1))
         self.remove_button.clicked.connect(self.remove_selected)
-        buttons.addWidget(self.url_edit, 1)
         for button in (self.add_button, self.paste_button, self.left_button, self.right_button,
                        self.remove_button):
             buttons.addWidget(button)
+        buttons.addStretch(1)
         column.addLayout(buttons)
+        column.addWidget(self.url_edit)
         self.row.addLayout(column)
         thumbnails().ready.connect(self._url_thumbnail)
         self._update_buttons()
@@ -142,6 +150,7 @@ class ImageListField(FieldWidget):
         self.value_changed.emit()
 
     def _update_buttons(self) -> None:
+        self.empty_hint.setVisible(self.list.count() == 0)
         chosen = bool(self.list.selectedItems())
         for button in (self.left_button, self.right_button, self.remove_button):
             button.setEnabled(chosen)
@@ -169,5 +178,6 @@ class ImageListField(FieldWidget):
 
     def set_value(self, value: Any) -> None:
         self.list.clear()
+        self._update_buttons()
         items = value if isinstance(value, list) else ([] if value is None else [value])
         self.add_images([str(v) for v in items if v])
