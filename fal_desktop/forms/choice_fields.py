@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 from superqt import QSearchableComboBox
 
-from fal_desktop.forms.fields import FieldWidget
+from fal_desktop.forms.fields import FieldWidget, field_kind
 from fal_desktop.forms.spec import (
     IMAGE_SIZE_PRESETS, LARGE_ENUM, FieldSpec, enum_label, preset_label,
 )
@@ -19,6 +19,7 @@ NOT_SET_ITEM = "(not set)"
 _UNSET = "\x00unset"  # item data of "(not set)"
 
 
+@field_kind("enum")
 class EnumField(FieldWidget):
     """A combo of the schema's values. With 30 or more, it shows readable labels and filters
     as you type; the raw value is in each item's tooltip. "(not set)" leads where the field
@@ -75,6 +76,7 @@ class EnumField(FieldWidget):
             self.combo.setEditText(str(value))
 
 
+@field_kind("image_size")
 class ImageSizeField(FieldWidget):
     """A preset with its pixels, or a custom width × height; "(not set)" leads where the
     schema has no default (the output then follows the model, e.g. its control image)."""

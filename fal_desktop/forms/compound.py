@@ -8,7 +8,8 @@ from PySide6.QtWidgets import (
     QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from fal_desktop.forms.fields import MISSING, FieldWidget, changed_values, make_field
+from fal_desktop.forms import choice_fields, image_field, image_list, number_fields  # noqa: F401 - their kinds register
+from fal_desktop.forms.fields import MISSING, FieldWidget, changed_values, field_kind, make_field
 from fal_desktop.forms.spec import FieldSpec, plain_tooltip
 
 __all__ = ["ListField", "ObjectField", "ObjectListField", "SubForm"]
@@ -49,6 +50,7 @@ class SubForm(QWidget):
                 self.fields[loc[0]].set_error(f"{where}: {message}" if where else message)
 
 
+@field_kind("list")
 class ListField(FieldWidget):
     """A list of plain values, one per line."""
 
@@ -81,6 +83,7 @@ class ListField(FieldWidget):
         self.editor.setPlainText("\n".join(str(v) for v in items))
 
 
+@field_kind("object")
 class ObjectField(FieldWidget):
     """An object with known fields, shown as an indented sub-form. An optional one is absent
     (not sent) until "Add …" is clicked, and absent again after "Remove"."""
@@ -140,6 +143,7 @@ def _one_of(title: str, plural: bool = True) -> str:
     return one[:1].lower() + one[1:] if first[1:].islower() or len(first) == 1 else one
 
 
+@field_kind("object_list")
 class ObjectListField(FieldWidget):
     """Rows of sub-forms with Add and Remove, e.g. LoRA weights; no rows is not sent."""
 

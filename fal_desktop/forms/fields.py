@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from fal_desktop.forms.spec import MISSING, FieldSpec, plain_tooltip
 
-__all__ = ["MISSING", "FieldWidget", "changed_values", "make_field", "same_value", "INT_LIMIT",
+__all__ = ["MISSING", "FieldWidget", "changed_values", "make_field", "field_kind", "same_value", "INT_LIMIT",
            "IMAGE_FILTER", "TextField", "BoolField", "ReadOnlyField", "JsonField"]
 
 INT_LIMIT = 2**31 - 1
@@ -54,6 +54,19 @@ def changed_values(specs: list[FieldSpec], fields: dict[str, "FieldWidget"]) -> 
         if spec.required or not spec.has_default or not same_value(value, spec.default):
             out[spec.name] = value
     return out
+
+
+_KINDS: dict[str, type["FieldWidget"]] = {}
+
+
+def field_kind(*kinds: str):
+    """Class decorator: the widget ``make_field`` builds for these spec kinds. The modules of
+    the kinds register on import (form.py and compound.py import them all)."""
+    def register(cls: type["FieldWidget"]) -> type["FieldWidget"]:
+        for kind in kinds:
+            _KINDS[kind] = cls
+        return cls
+    return register
 
 
 class FieldWidget(QWidget):
@@ -132,6 +145,7 @@ class FieldWidget(QWidget):
         raise NotImplementedError
 
 
+@field_kind("prompt", "text")
 class TextField(FieldWidget):
     """One line or several; empty is not set (unless required, or clearing a default)."""
 
@@ -167,6 +181,7 @@ class TextField(FieldWidget):
             self.editor.setText(text)
 
 
+@field_kind("bool")
 class BoolField(FieldWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -187,6 +202,7 @@ class BoolField(FieldWidget):
         self.check.setChecked(bool(value))
 
 
+@field_kind("readonly")
 class ReadOnlyField(FieldWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -201,6 +217,7 @@ class ReadOnlyField(FieldWidget):
         pass
 
 
+@field_kind("json")
 class JsonField(FieldWidget):
     """Anything else, as JSON that is checked as you type; empty is not set."""
 
@@ -235,15 +252,7 @@ class JsonField(FieldWidget):
 
 
 def make_field(spec: FieldSpec, parent: QWidget | None = None) -> FieldWidget:
-    from fal_desktop.forms import choice_fields, compound, image_field, image_list, number_fields
-
-    kinds = {"prompt": TextField, "text": TextField, "bool": BoolField, "readonly": ReadOnlyField,
-             "json": JsonField, "enum": choice_fields.EnumField,
-             "image_size": choice_fields.ImageSizeField, "slider": number_fields.NumberField,
-             "number": number_fields.NumberField, "seed": number_fields.SeedField,
-             "number_or_object": number_fields.NumberOrObjectField, "list": compound.ListField,
-             "object": compound.ObjectField, "object_list": compound.ObjectListField,
-             "image": image_field.ImageField, "image_list": image_list.ImageListField}
-    widget = kinds.get(spec.kind, JsonField)(spec, parent)
+    """The widget of a spec's kind (JSON for a kind no module registered), at its default."""
+    widget = _KINDS.get(spec.kind, JsonField)(spec, parent)
     widget.reset()
     return widget

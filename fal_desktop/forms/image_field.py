@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QPushButton, QWidget
 
-from fal_desktop.forms.fields import IMAGE_FILTER, FieldWidget
+from fal_desktop.forms.fields import IMAGE_FILTER, FieldWidget, field_kind
 from fal_desktop.forms.spec import FieldSpec
 from fal_desktop.forms.url_thumbnails import local_thumbnail, thumbnails
 
@@ -54,6 +54,7 @@ def images_from_mime(mime) -> list[str]:
     return []
 
 
+@field_kind("image")
 class ImageField(FieldWidget):
     """A local image file (picked, dropped, pasted) or a URL, with a thumbnail."""
 

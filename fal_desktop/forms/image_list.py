@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
 )
 
-from fal_desktop.forms.fields import IMAGE_FILTER, FieldWidget
+from fal_desktop.forms.fields import IMAGE_FILTER, FieldWidget, field_kind
 from fal_desktop.forms.image_field import as_input, images_from_mime
 from fal_desktop.forms.spec import FieldSpec
 from fal_desktop.forms.url_thumbnails import local_thumbnail, thumbnails
@@ -30,6 +30,7 @@ def _name(value: str) -> str:
     return tail if len(tail) <= 14 else tail[:12] + "…"
 
 
+@field_kind("image_list")
 class ImageListField(FieldWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)

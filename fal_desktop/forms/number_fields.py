@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QToolButton, QWidget,
 )
 
-from fal_desktop.forms.fields import INT_LIMIT, MISSING, FieldWidget
+from fal_desktop.forms.fields import INT_LIMIT, MISSING, FieldWidget, field_kind
 from fal_desktop.forms.spec import FieldSpec, decimals_of
 
 __all__ = ["NumberField", "NumberOrObjectField", "SeedField", "SEED_LIMIT"]
@@ -22,6 +22,7 @@ __all__ = ["NumberField", "NumberOrObjectField", "SeedField", "SEED_LIMIT"]
 SEED_LIMIT = 2**64 - 1  # fal's results carry seeds up to about this
 
 
+@field_kind("slider", "number")
 class NumberField(FieldWidget):
     """A spin box, with a slider beside it when the range is bounded."""
 
@@ -94,6 +95,7 @@ class NumberField(FieldWidget):
         self._spin_changed(self.spin.value())
 
 
+@field_kind("number_or_object")
 class NumberOrObjectField(NumberField):
     """``anyOf [object, number]`` (a LoRA scale): a number; the object form (e.g. a scale per
     block) only behind the "{…}" switch, as JSON."""
@@ -149,6 +151,7 @@ class NumberOrObjectField(NumberField):
         super().set_value(value)
 
 
+@field_kind("seed")
 class SeedField(FieldWidget):
     """A seed: "Random" (left to the server) or a fixed number from 0 to 2^64−1, kept exactly;
     "Reuse last" fills in the last run's seed."""
