@@ -8,8 +8,9 @@ from PySide6.QtWidgets import (
     QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from fal_desktop.forms.fields import MISSING, FieldWidget, changed_values, make_field
-from fal_desktop.forms.spec import FieldSpec
+from fal_desktop.forms import choice_fields, image_field, image_list, number_fields  # noqa: F401 - their kinds register
+from fal_desktop.forms.fields import MISSING, FieldWidget, changed_values, field_kind, make_field
+from fal_desktop.forms.spec import FieldSpec, plain_tooltip
 
 __all__ = ["ListField", "ObjectField", "ObjectListField", "SubForm"]
 
@@ -27,7 +28,7 @@ class SubForm(QWidget):
             field = make_field(spec, self)
             self.fields[spec.name] = field
             label = QLabel(spec.title + (" *" if spec.required else ""), self)
-            label.setToolTip(spec.description)
+            label.setToolTip(plain_tooltip(spec.description))
             layout.addRow(label, field)
 
     def value(self) -> dict[str, Any]:
@@ -49,6 +50,7 @@ class SubForm(QWidget):
                 self.fields[loc[0]].set_error(f"{where}: {message}" if where else message)
 
 
+@field_kind("list")
 class ListField(FieldWidget):
     """A list of plain values, one per line."""
 
@@ -65,7 +67,7 @@ class ListField(FieldWidget):
     def value(self) -> Any:
         lines = [line.strip() for line in self.editor.toPlainText().splitlines() if line.strip()]
         if not lines:
-            return MISSING if not self.spec.required else []
+            return self.spec.unset_value if not self.spec.required else []
         if self._item_type in ("number", "integer"):
             numbers = []
             for line in lines:
@@ -81,39 +83,69 @@ class ListField(FieldWidget):
         self.editor.setPlainText("\n".join(str(v) for v in items))
 
 
+@field_kind("object")
 class ObjectField(FieldWidget):
-    """An object with known fields, shown as an indented sub-form."""
+    """An object with known fields, shown as an indented sub-form. An optional one is absent
+    (not sent) until "Add …" is clicked, and absent again after "Remove"."""
 
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
         self.sub = SubForm(spec.children, self)
-        self.row.addWidget(self.sub)
+        column.addWidget(self.sub)
+        self.add_button = QPushButton(f"Add {_one_of(spec.title, plural=False)}", self)
+        self.remove_button = QPushButton("Remove", self)
+        self.add_button.clicked.connect(lambda: self.set_value({}))
+        self.remove_button.clicked.connect(lambda: self.set_value(None))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        self.row.addLayout(column)
+        self.present = True
         for field in self.sub.fields.values():
             field.value_changed.connect(self.value_changed)
 
+    def _show(self, present: bool) -> None:
+        self.present = present or self.spec.required
+        self.sub.setVisible(self.present)
+        self.add_button.setVisible(not self.present)
+        self.remove_button.setVisible(self.present and not self.spec.required)
+        self.value_changed.emit()
+
     def value(self) -> Any:
+        if not self.present:
+            return self.spec.unset_value
         value = self.sub.value()
-        if not value and not self.spec.required:
-            return MISSING
+        if not value and isinstance(self.spec.default, dict) and not self.spec.required:
+            return MISSING  # shown with its default and unchanged: the server's default applies
         return value
 
     def set_value(self, value: Any) -> None:
         self.sub.set_value(value if isinstance(value, dict) else {})
+        self._show(isinstance(value, dict))
+
+    def reset(self) -> None:
+        default = self.spec.default if self.spec.has_default else None
+        self.set_value(default if isinstance(default, dict) and not self.spec.unsettable else None)
 
     def set_error(self, text: str | None, errors: list[tuple[tuple, str]] | None = None) -> None:
         super().set_error(text if not errors else None)
         self.sub.show_errors(errors or [])
 
 
-def _one_of(title: str) -> str:
+def _one_of(title: str, plural: bool = True) -> str:
     """ "LoRAs" → "LoRA", "Controlnet units" → "controlnet unit": for an "Add …" button."""
-    one = (title[:-1] if title.endswith("s") and not title.endswith("ss") else title) or "item"
+    one = (title[:-1] if plural and title.endswith("s") and not title.endswith("ss") else title) or "item"
     first = one.split(" ", 1)[0]
     return one[:1].lower() + one[1:] if first[1:].islower() or len(first) == 1 else one
 
 
+@field_kind("object_list")
 class ObjectListField(FieldWidget):
-    """Rows of sub-forms with Add and Remove, e.g. LoRA weights."""
+    """Rows of sub-forms with Add and Remove, e.g. LoRA weights; no rows is not sent."""
 
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -155,7 +187,11 @@ class ObjectListField(FieldWidget):
             self.value_changed.emit()
 
     def value(self) -> Any:
-        return [sub.value() for sub in self.items]
+        if self.items:
+            return [sub.value() for sub in self.items]
+        if self.spec.required or (isinstance(self.spec.default, list) and self.spec.default):
+            return []  # the user removed the default's items
+        return self.spec.unset_value
 
     def set_value(self, value: Any) -> None:
         for sub in list(self.items):

@@ -1,50 +1,72 @@
-"""One small widget per field kind, all with the same interface.
+"""The field widgets' common base, the simple kinds, and ``make_field``.
 
-Every field widget has ``spec``, ``value()``, ``set_value(v)``, ``reset()``,
-``set_error(text | None)`` and a ``value_changed`` signal. ``value()`` returns
-``MISSING`` when the field should be left out of the request.
+Every field widget has ``spec``, ``value()``, ``set_value(v)``, ``reset()``, ``unset()``,
+``set_error(text | None)`` and a ``value_changed`` signal. ``value()`` returns ``MISSING``
+when the field should be left out of the request, ``None`` when it sends null.
+``set_value(None)`` puts a field that can be not set into that state.
 """
 
 from __future__ import annotations
 
 import json
-import random
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QToolButton,
+    QVBoxLayout, QWidget,
 )
 
-from fal_desktop.forms.spec import IMAGE_SIZE_PRESETS, FieldSpec, decimals_of
+from fal_desktop.forms.spec import MISSING, FieldSpec, plain_tooltip
 
-__all__ = ["MISSING", "FieldWidget", "changed_values", "make_field", "same_value"]
+__all__ = ["MISSING", "FieldWidget", "changed_values", "make_field", "field_kind", "same_value", "INT_LIMIT",
+           "IMAGE_FILTER", "TextField", "BoolField", "ReadOnlyField", "JsonField"]
 
-MISSING = object()
 INT_LIMIT = 2**31 - 1
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
+NOT_SET = "Not set"
 
 
 def same_value(value: Any, default: Any) -> bool:
-    """Whether a field still holds its default (numbers compared as numbers)."""
-    numbers = (int, float)
-    if isinstance(value, numbers) and isinstance(default, numbers) and not isinstance(value, bool):
+    """Whether a field still holds its default (numbers compared as numbers, integers exactly)."""
+    if isinstance(value, bool) or isinstance(default, bool):
+        return value is default if isinstance(value, bool) and isinstance(default, bool) else False
+    if isinstance(value, int) and isinstance(default, int):
+        return value == default
+    if isinstance(value, (int, float)) and isinstance(default, (int, float)):
         return abs(float(value) - float(default)) <= 1e-4 * max(1.0, abs(float(default)))
+    if value is None or default is None:
+        return value is default
+    if isinstance(value, (dict, list)) or isinstance(default, (dict, list)):
+        return value == default
     return str(value) == str(default)
 
 
 def changed_values(specs: list[FieldSpec], fields: dict[str, "FieldWidget"]) -> dict[str, Any]:
-    """The request value of a group of fields: required ones, and the rest only where they
-    differ from the schema's default (the server applies its own defaults)."""
+    """The request value of a group of fields: required ones, and the rest only where the user
+    set them to something other than the schema's default (the server applies its defaults)."""
     out: dict[str, Any] = {}
     for spec in specs:
-        value = fields[spec.name].value()
+        field = fields.get(spec.name)
+        value = field.value() if field is not None else MISSING
         if value is MISSING:
             continue
         if spec.required or not spec.has_default or not same_value(value, spec.default):
             out[spec.name] = value
     return out
+
+
+_KINDS: dict[str, type["FieldWidget"]] = {}
+
+
+def field_kind(*kinds: str):
+    """Class decorator: the widget ``make_field`` builds for these spec kinds. The modules of
+    the kinds register on import (form.py and compound.py import them all)."""
+    def register(cls: type["FieldWidget"]) -> type["FieldWidget"]:
+        for kind in kinds:
+            _KINDS[kind] = cls
+        return cls
+    return register
 
 
 class FieldWidget(QWidget):
@@ -65,7 +87,45 @@ class FieldWidget(QWidget):
         self.error_label.hide()
         outer.addWidget(self.error_label)
         if spec.description:
-            self.setToolTip(spec.description)
+            self.setToolTip(plain_tooltip(spec.description))
+        self._editors: list[QWidget] = []
+        self._unset = False
+        self.set_button: QPushButton | None = None  # "Not set": click to choose a value
+        self.unset_button: QToolButton | None = None  # ×: back to not set
+
+    def add_unset_toggle(self, editors: list[QWidget]) -> None:
+        """For a field that can be not set: "Not set" in place of its editors until clicked, and
+        a × beside them that returns it to not set."""
+        if not self.spec.unsettable:
+            return
+        self._editors = editors
+        self.set_button = QPushButton(f"{NOT_SET} (click to set)", self)
+        self.set_button.setFlat(True)
+        self.set_button.setStyleSheet("QPushButton { text-align: left; font-style: italic; "
+                                      "color: palette(placeholder-text); padding: 2px 4px; }")
+        self.set_button.setToolTip("Not sent: the model decides. Click to choose a value.")
+        self.set_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.set_button.clicked.connect(lambda: self.set_unset(False))
+        self.unset_button = QToolButton(self)
+        self.unset_button.setText("×")
+        self.unset_button.setAutoRaise(True)
+        self.unset_button.setToolTip("Not set: leave it to the model")
+        self.unset_button.clicked.connect(lambda: self.set_unset(True))
+        self.row.insertWidget(0, self.set_button, 1)
+        self.row.addWidget(self.unset_button)
+
+    def set_unset(self, unset: bool) -> None:
+        if self.set_button is None:
+            return
+        self._unset = unset
+        for widget in self._editors:
+            widget.setVisible(not unset)
+        self.set_button.setVisible(unset)
+        self.unset_button.setVisible(not unset)
+        self.value_changed.emit()
+
+    def is_unset(self) -> bool:
+        return self._unset
 
     def set_error(self, text: str | None) -> None:
         self.error_label.setText(text or "")
@@ -74,6 +134,10 @@ class FieldWidget(QWidget):
     def reset(self) -> None:
         self.set_value(self.spec.default if self.spec.has_default else None)
 
+    def unset(self) -> None:
+        """Back to not set where the field can be, else to its default."""
+        self.set_value(None) if self.spec.unsettable else self.reset()
+
     def value(self) -> Any:  # pragma: no cover - every kind overrides
         raise NotImplementedError
 
@@ -81,7 +145,10 @@ class FieldWidget(QWidget):
         raise NotImplementedError
 
 
+@field_kind("prompt", "text")
 class TextField(FieldWidget):
+    """One line or several; empty is not set (unless required, or clearing a default)."""
+
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         multiline = spec.kind == "prompt"
@@ -89,13 +156,22 @@ class TextField(FieldWidget):
         if multiline:
             self.editor.setFixedHeight(90 if spec.name == "prompt" else 56)
             self.editor.setTabChangesFocus(True)
-        self.editor.setPlaceholderText(spec.placeholder)
+        else:
+            self.editor.setClearButtonEnabled(not spec.required)
+        self.editor.setPlaceholderText(spec.placeholder or ("" if spec.required else NOT_SET))
         self.editor.textChanged.connect(self.value_changed)
         self.row.addWidget(self.editor)
 
+    def text(self) -> str:
+        return self.editor.toPlainText() if isinstance(self.editor, QPlainTextEdit) else self.editor.text()
+
     def value(self) -> Any:
-        text = self.editor.toPlainText() if isinstance(self.editor, QPlainTextEdit) else self.editor.text()
-        return text if text or self.spec.required else MISSING
+        text = self.text()
+        if text or self.spec.required:
+            return text
+        if self.spec.has_default and self.spec.default not in (None, ""):
+            return "" if not self.spec.nullable else None  # the user cleared the default
+        return MISSING
 
     def set_value(self, value: Any) -> None:
         text = "" if value is None else str(value)
@@ -105,36 +181,7 @@ class TextField(FieldWidget):
             self.editor.setText(text)
 
 
-class EnumField(FieldWidget):
-    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
-        self.combo = QComboBox(self)
-        self.combo.setEditable(spec.editable_enum)
-        self.combo.setMaxVisibleItems(20)
-        if spec.nullable and not spec.required:
-            self.combo.addItem("(default)", MISSING)
-        for option in spec.enum:
-            self.combo.addItem(str(option), option)
-        self.combo.currentIndexChanged.connect(self.value_changed)
-        self.row.addWidget(self.combo)
-
-    def value(self) -> Any:
-        if self.combo.isEditable() and self.combo.currentText() != self.combo.itemText(self.combo.currentIndex()):
-            return self.combo.currentText()
-        return self.combo.currentData()
-
-    def set_value(self, value: Any) -> None:
-        for index in range(self.combo.count()):
-            data = self.combo.itemData(index)
-            if data is not MISSING and str(data) == str(value):
-                self.combo.setCurrentIndex(index)
-                return
-        if value is None and self.combo.count():
-            self.combo.setCurrentIndex(0)
-        elif self.combo.isEditable():
-            self.combo.setEditText(str(value))
-
-
+@field_kind("bool")
 class BoolField(FieldWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -142,165 +189,20 @@ class BoolField(FieldWidget):
         self.check.toggled.connect(self.value_changed)
         self.row.addWidget(self.check)
         self.row.addStretch(1)
+        self.add_unset_toggle([self.check])
 
     def value(self) -> Any:
-        return self.check.isChecked()
+        return self.spec.unset_value if self._unset else self.check.isChecked()
 
     def set_value(self, value: Any) -> None:
+        if value is None and self.spec.unsettable:
+            self.set_unset(True)
+            return
+        self.set_unset(False)
         self.check.setChecked(bool(value))
 
 
-class NumberField(FieldWidget):
-    """A spin box, with a slider beside it when the range is bounded."""
-
-    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
-        low = spec.minimum if spec.minimum is not None else -INT_LIMIT
-        high = spec.maximum if spec.maximum is not None else INT_LIMIT
-        if spec.integer:
-            self.spin = QSpinBox(self)
-            self.spin.setRange(int(max(low, -INT_LIMIT)), int(min(high, INT_LIMIT)))
-        else:
-            self.spin = QDoubleSpinBox(self)
-            self.spin.setDecimals(spec.decimals)
-            self.spin.setSingleStep(spec.step)
-            self.spin.setRange(low, high)
-        self.spin.setPrefix(spec.prefix)
-        self.slider = None
-        if spec.kind == "slider":
-            self.slider = QSlider(Qt.Orientation.Horizontal, self)
-            self._steps = int(high - low) if spec.integer else 1000
-            self.slider.setRange(0, self._steps)
-            self.slider.valueChanged.connect(self._slider_moved)
-            self.row.addWidget(self.slider, 1)
-        self.spin.setMinimumWidth(90)
-        self.spin.valueChanged.connect(self._spin_changed)
-        self.row.addWidget(self.spin)
-
-    def _to_slider(self, value: float) -> int:
-        low, high = self.spin.minimum(), self.spin.maximum()
-        return round((value - low) / (high - low) * self._steps) if high > low else 0
-
-    def _slider_moved(self, position: int) -> None:
-        low, high = self.spin.minimum(), self.spin.maximum()
-        value = low + (high - low) * position / self._steps
-        self.spin.blockSignals(True)
-        self.spin.setValue(round(value) if self.spec.integer else value)
-        self.spin.blockSignals(False)
-        self.value_changed.emit()
-
-    def _spin_changed(self, value: float) -> None:
-        if self.slider is not None:
-            self.slider.blockSignals(True)
-            self.slider.setValue(self._to_slider(value))
-            self.slider.blockSignals(False)
-        self.value_changed.emit()
-
-    def value(self) -> Any:
-        return int(self.spin.value()) if self.spec.integer else round(float(self.spin.value()), 6)
-
-    def set_value(self, value: Any) -> None:
-        try:
-            number = float(value)
-            if number != number or number in (float("inf"), float("-inf")):  # NaN or ±inf
-                raise ValueError(value)
-        except (TypeError, ValueError, OverflowError):
-            number = self.spin.minimum() if self.spin.minimum() > -INT_LIMIT else 0
-        if not self.spec.integer:  # a restored value keeps its precision (0.125 stays 0.125)
-            self.spin.setDecimals(max(self.spec.decimals, min(decimals_of(number), 6)))
-        self.spin.setValue(int(number) if self.spec.integer else number)
-        self._spin_changed(self.spin.value())
-
-
-class SeedField(FieldWidget):
-    """A seed: "random" (left to the server) or a fixed number; "reuse last" fills the last one."""
-
-    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
-        self.random_box = QCheckBox("Random", self)
-        self.spin = QSpinBox(self)
-        self.spin.setRange(0, INT_LIMIT)
-        self.spin.setMinimumWidth(120)
-        self.reuse_button = QPushButton("Reuse last", self)
-        self.reuse_button.setEnabled(False)
-        self.random_box.toggled.connect(lambda on: self.spin.setEnabled(not on))
-        self.random_box.toggled.connect(self.value_changed)
-        self.spin.valueChanged.connect(self.value_changed)
-        self.reuse_button.clicked.connect(self._reuse)
-        self._last: int | None = None
-        for widget in (self.random_box, self.spin, self.reuse_button):
-            self.row.addWidget(widget)
-        self.row.addStretch(1)
-        self.random_box.setChecked(True)
-
-    def set_last_seed(self, seed: int | None) -> None:
-        self._last = seed
-        self.reuse_button.setEnabled(seed is not None)
-        self.reuse_button.setToolTip(f"Use seed {seed} again" if seed is not None else "")
-
-    def _reuse(self) -> None:
-        if self._last is not None:
-            self.set_value(self._last)
-
-    def value(self) -> Any:
-        return MISSING if self.random_box.isChecked() else int(self.spin.value())
-
-    def set_value(self, value: Any) -> None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            self.random_box.setChecked(False)
-            self.spin.setValue(max(0, min(value, INT_LIMIT)))
-        else:
-            self.random_box.setChecked(True)
-            self.spin.setValue(random.randrange(INT_LIMIT) if value == "new" else self.spin.value())
-
-
-class ImageSizeField(FieldWidget):
-    """A preset, or a custom width × height."""
-
-    CUSTOM = "custom"
-
-    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
-        self.combo = QComboBox(self)
-        presets = [p for p in spec.enum if isinstance(p, str)] or list(IMAGE_SIZE_PRESETS)
-        for preset in presets:
-            self.combo.addItem(preset.replace("_", " ").replace(" 4 3", " 4:3").replace(" 16 9", " 16:9"), preset)
-        self.combo.addItem("Custom…", self.CUSTOM)
-        self.width_spin, self.height_spin = QSpinBox(self), QSpinBox(self)
-        for spin in (self.width_spin, self.height_spin):
-            spin.setRange(64, 14142)
-            spin.setSingleStep(8)
-            spin.setValue(1024)
-            spin.setSuffix(" px")
-            spin.valueChanged.connect(self.value_changed)
-        self.times = QLabel("×", self)
-        self.combo.currentIndexChanged.connect(self._mode_changed)
-        for widget in (self.combo, self.width_spin, self.times, self.height_spin):
-            self.row.addWidget(widget)
-        self.row.addStretch(1)
-        self._mode_changed()
-
-    def _mode_changed(self) -> None:
-        custom = self.combo.currentData() == self.CUSTOM
-        for widget in (self.width_spin, self.times, self.height_spin):
-            widget.setVisible(custom)
-        self.value_changed.emit()
-
-    def value(self) -> Any:
-        if self.combo.currentData() == self.CUSTOM:
-            return {"width": self.width_spin.value(), "height": self.height_spin.value()}
-        return self.combo.currentData()
-
-    def set_value(self, value: Any) -> None:
-        if isinstance(value, dict):
-            self.combo.setCurrentIndex(self.combo.findData(self.CUSTOM))
-            self.width_spin.setValue(int(value.get("width") or 1024))
-            self.height_spin.setValue(int(value.get("height") or 1024))
-        else:
-            index = self.combo.findData(value)
-            self.combo.setCurrentIndex(index if index >= 0 else 0)
-
-
+@field_kind("readonly")
 class ReadOnlyField(FieldWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -315,8 +217,9 @@ class ReadOnlyField(FieldWidget):
         pass
 
 
+@field_kind("json")
 class JsonField(FieldWidget):
-    """Anything else, as JSON that is checked as you type."""
+    """Anything else, as JSON that is checked as you type; empty is not set."""
 
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -348,17 +251,8 @@ class JsonField(FieldWidget):
         self.editor.setPlainText("" if value is None or value is MISSING else json.dumps(value))
 
 
-_KINDS = {"prompt": TextField, "text": TextField, "enum": EnumField, "bool": BoolField,
-          "slider": NumberField, "number": NumberField, "seed": SeedField,
-          "image_size": ImageSizeField, "readonly": ReadOnlyField,
-          "json": JsonField}
-
-
 def make_field(spec: FieldSpec, parent: QWidget | None = None) -> FieldWidget:
-    from fal_desktop.forms import compound, image_field
-
-    kinds = {**_KINDS, "list": compound.ListField, "object": compound.ObjectField,
-             "object_list": compound.ObjectListField, "image": image_field.ImageField}
-    widget = kinds.get(spec.kind, JsonField)(spec, parent)
+    """The widget of a spec's kind (JSON for a kind no module registered), at its default."""
+    widget = _KINDS.get(spec.kind, JsonField)(spec, parent)
     widget.reset()
     return widget

@@ -1,8 +1,10 @@
 """ParamsForm: an endpoint's whole input form, from its schema.
 
 Required fields come first, the common ones next, the rest under "Advanced". The value
-is a dict holding the required fields and the ones that differ from the schema's
-default, so the server applies its own defaults to everything else.
+is a dict holding the required fields and the ones the user set to something other than the
+schema's default, so the server applies its own defaults to everything else. An optional
+field without a default starts "not set" and is not sent; transport fields (sync_mode) are
+not shown and never sent.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.api.openapi import EndpointSchema, FieldError
+from fal_desktop.forms import compound  # noqa: F401 - registers every kind of field
 from fal_desktop.forms.fields import FieldWidget, changed_values, make_field
-from fal_desktop.forms.spec import FieldSpec, field_specs
+from fal_desktop.forms.spec import FieldSpec, field_specs, plain_tooltip
 
 __all__ = ["ParamsForm"]
 
@@ -26,7 +29,7 @@ LABEL_WIDTH = 130
 def _label(spec: FieldSpec) -> QLabel:
     text = spec.title + (" *" if spec.required else "")
     label = QLabel(text)
-    label.setToolTip(spec.description)
+    label.setToolTip(plain_tooltip(spec.description))
     label.setWordWrap(True)
     label.setFixedWidth(LABEL_WIDTH)  # one label column for the main and advanced parts
     return label
@@ -54,6 +57,8 @@ class ParamsForm(QWidget):
         advanced = QFormLayout(self.advanced_box)
         advanced.setContentsMargins(0, 0, 0, 0)
         for spec in self.specs:
+            if spec.transport:
+                continue
             field = make_field(spec, self)
             field.value_changed.connect(self.value_changed)
             self.fields[spec.name] = field
@@ -90,8 +95,11 @@ class ParamsForm(QWidget):
         """Restore values; ones that no longer fit the schema are dropped with a note."""
         self.reset()
         notes = []
+        transport = {s.name for s in self.specs if s.transport}
         for name, value in values.items():
             field = self.fields.get(name)
+            if name in transport:
+                continue  # how a result travels is the app's choice, not a parameter
             if field is None:
                 notes.append(f"{name} is no longer an input of this model; it was left out.")
                 continue
@@ -117,6 +125,10 @@ class ParamsForm(QWidget):
         """Check the value against the schema and show each problem on its field."""
         value = self.value()
         errors = self.schema.validate_input(value)
+        for name, field in self.fields.items():  # what a widget knows the schema cannot say
+            problem = field.problem() if hasattr(field, "problem") else None
+            if problem and (name,) not in {e.loc[:1] for e in errors}:
+                errors.append(FieldError((name,), problem, "value_error"))
         flagged = {e.loc[:1] for e in errors}
         for spec in self.specs:  # a required field left empty is a mistake, whatever the schema allows
             if spec.required and value.get(spec.name) in ("", [], None) and (spec.name,) not in flagged:

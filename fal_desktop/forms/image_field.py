@@ -1,4 +1,8 @@
-"""The image input: a local file (picked, dropped or pasted) or a URL, with a thumbnail."""
+"""The image input: a local file (picked, dropped or pasted) or a URL, with a thumbnail.
+
+A ``file://`` URL becomes its local path (the runner uploads local files; fal never gets a
+``file://`` URL); an ``http(s)`` URL's thumbnail is fetched off the GUI thread, without the key.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,50 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QImage, QImageReader, QKeySequence, QPixmap
+from PySide6.QtCore import QEvent, QSize, Qt, QUrl
+from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QPushButton, QWidget
 
-from fal_desktop.forms.fields import IMAGE_FILTER, MISSING, FieldWidget
+from fal_desktop.forms.fields import IMAGE_FILTER, FieldWidget, field_kind
 from fal_desktop.forms.spec import FieldSpec
+from fal_desktop.forms.url_thumbnails import local_thumbnail, thumbnails
 
-__all__ = ["ImageField"]
+__all__ = ["ImageField", "as_input", "images_from_mime", "save_pasted"]
+
+THUMB = 56
 
 
+def as_input(text: str) -> str:
+    """What is sent for a typed, dropped or pasted location: a ``file://`` URL as its path."""
+    text = text.strip()
+    if text.lower().startswith("file:"):
+        return QUrl(text).toLocalFile() or text
+    return text
+
+
+def save_pasted(image: QImage) -> str:
+    folder = Path(tempfile.gettempdir()) / "fal-desktop-pasted"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"pasted-{uuid.uuid4().hex[:12]}.png"
+    image.save(str(path), "PNG")
+    return str(path)
+
+
+def images_from_mime(mime) -> list[str]:
+    """The files, URLs or picture (saved as a PNG) in drag or clipboard data."""
+    if mime is None:
+        return []
+    if mime.hasUrls() and mime.urls():
+        return [as_input(u.toLocalFile() if u.isLocalFile() else u.toString()) for u in mime.urls()]
+    if mime.hasImage():
+        image = QImage(mime.imageData())
+        return [save_pasted(image)] if not image.isNull() else []
+    if mime.hasText() and mime.text().strip():
+        return [as_input(line) for line in mime.text().splitlines() if line.strip()]
+    return []
+
+
+@field_kind("image")
 class ImageField(FieldWidget):
     """A local image file (picked, dropped, pasted) or a URL, with a thumbnail."""
 
@@ -24,39 +62,48 @@ class ImageField(FieldWidget):
         super().__init__(spec, parent)
         self.setAcceptDrops(True)
         self.thumb = QLabel(self)
-        self.thumb.setFixedSize(QSize(56, 56))
+        self.thumb.setFixedSize(QSize(THUMB, THUMB))
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumb.setStyleSheet("border: 1px dashed palette(mid); border-radius: 4px;")
         self.edit = QLineEdit(self)
         self.edit.setPlaceholderText("Drop or paste an image, or type a URL")
+        self.edit.setClearButtonEnabled(not spec.required)
         self.edit.installEventFilter(self)
         self.browse = QPushButton("Browse…", self)
         self.browse.clicked.connect(self._browse)
         self.edit.textChanged.connect(self._changed)
+        self.edit.editingFinished.connect(self._typed)
         for widget in (self.thumb, self.edit, self.browse):
             self.row.addWidget(widget)
         self.row.setStretchFactor(self.edit, 1)
+        thumbnails().ready.connect(self._url_thumbnail)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose an image", "", IMAGE_FILTER)
         if path:
             self.set_value(path)
 
+    def _typed(self) -> None:
+        if self.edit.text().strip().lower().startswith("file:"):
+            self.set_value(self.edit.text())
+
     def _changed(self, text: str) -> None:
-        path = Path(text)
-        pixmap = QPixmap()
-        if text and not text.startswith(("http://", "https://", "data:")) and path.is_file():
-            reader = QImageReader(str(path))
-            reader.setAutoTransform(True)
-            size = reader.size()
-            if size.isValid():
-                reader.setScaledSize(size.scaled(QSize(56, 56), Qt.AspectRatioMode.KeepAspectRatio))
-            image = reader.read()
-            if not image.isNull():
-                pixmap = QPixmap.fromImage(image)
-        self.thumb.setPixmap(pixmap)
-        self.thumb.setText("" if not pixmap.isNull() else ("URL" if text.startswith("http") else ""))
+        text = text.strip()
+        image = QImage()
+        if text.startswith(("http://", "https://")):
+            image = thumbnails().request(text, THUMB) or QImage()
+        elif text and not text.startswith("data:"):
+            image = local_thumbnail(as_input(text), THUMB)
+        self._show_thumb(image, "URL" if text.startswith("http") else "")
         self.value_changed.emit()
+
+    def _show_thumb(self, image: QImage, text: str = "") -> None:
+        self.thumb.setPixmap(QPixmap.fromImage(image) if not image.isNull() else QPixmap())
+        self.thumb.setText("" if not image.isNull() else text)
+
+    def _url_thumbnail(self, url: str, image: QImage) -> None:
+        if url == self.edit.text().strip():
+            self._show_thumb(image, "URL")
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         """Ctrl+V with a copied image or file puts it in the field, not just its text."""
@@ -66,40 +113,26 @@ class ImageField(FieldWidget):
 
     def paste_from(self, mime) -> bool:
         """Take an image, a file or a URL from clipboard data; ``False`` if there is none."""
-        if mime is None:
+        if mime is None or not (mime.hasUrls() or mime.hasImage()):
             return False
-        if mime.hasUrls() and mime.urls():
-            url = mime.urls()[0]
-            self.set_value(url.toLocalFile() if url.isLocalFile() else url.toString())
-            return True
-        if mime.hasImage():
-            image = QImage(mime.imageData())
-            if image.isNull():
-                return False
-            folder = Path(tempfile.gettempdir()) / "fal-desktop-pasted"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"pasted-{uuid.uuid4().hex[:12]}.png"
-            image.save(str(path), "PNG")
-            self.set_value(str(path))
-            return True
-        return False
+        found = images_from_mime(mime)
+        if found:
+            self.set_value(found[0])
+        return bool(found)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls() or event.mimeData().hasText():
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        mime = event.mimeData()
-        if mime.hasUrls() and mime.urls():
-            url = mime.urls()[0]
-            self.set_value(url.toLocalFile() if url.isLocalFile() else url.toString())
-        elif mime.hasText():
-            self.set_value(mime.text().strip())
+        found = images_from_mime(event.mimeData())
+        if found:
+            self.set_value(found[0])
         event.acceptProposedAction()
 
     def value(self) -> Any:
-        text = self.edit.text().strip()
-        return text if text or self.spec.required else MISSING
+        text = as_input(self.edit.text())
+        return text if text or self.spec.required else self.spec.unset_value
 
     def set_value(self, value: Any) -> None:
-        self.edit.setText("" if value is None else str(value))
+        self.edit.setText("" if value is None else as_input(str(value)))

@@ -14,10 +14,18 @@ from typing import Any
 from fal_desktop.api.openapi import EndpointSchema
 
 __all__ = ["FieldSpec", "field_specs", "object_specs", "widget_kind", "IMAGE_SIZE_PRESETS",
-           "decimals_of", "display_title", "short_placeholder"]
+           "decimals_of", "display_title", "short_placeholder", "enum_label", "plain_tooltip",
+           "preset_label", "LARGE_ENUM", "TRANSPORT_FIELDS", "MISSING"]
 
 IMAGE_SIZE_PRESETS = ("square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3",
                       "landscape_16_9")
+# Pixels of each preset as the fal toolkit defines them (schema-format.md §4.3.2).
+PRESET_PIXELS = {"square_hd": (1024, 1024), "square": (512, 512), "portrait_4_3": (768, 1024),
+                 "portrait_16_9": (576, 1024), "landscape_4_3": (1024, 768),
+                 "landscape_16_9": (1024, 576)}
+LARGE_ENUM = 30  # from this many values an enum is a combo you can type into to filter
+# How the result travels, not what it is: not shown, never sent from the form.
+TRANSPORT_FIELDS = frozenset({"sync_mode"})
 _IMAGE_NAME = re.compile(r"(^|_)(image|mask)(_url|_urls)?$|^(image|mask)_url|_image_url$|_mask_url$")
 SLIDER_MAX_STEPS = 200
 PLACEHOLDER_LIMIT = 100
@@ -54,6 +62,49 @@ class FieldSpec:
     prefix: str = ""  # shown before the value, e.g. "×" for an upscaling factor
     schema: dict[str, Any] = field(default_factory=dict)
     children: list["FieldSpec"] = field(default_factory=list)  # object and object-list fields
+    transport: bool = False  # sync_mode and the like: kept out of the form
+
+    @property
+    def unsettable(self) -> bool:
+        """Whether the field can be "not set" (left out, or null): an optional field without a
+        default, or a nullable one."""
+        return not self.required and (not self.has_default or self.nullable)
+
+    @property
+    def unset_value(self) -> Any:
+        """What "not set" sends: null where the default is a value null would override, else
+        nothing (``None`` = null, ``MISSING`` = nothing)."""
+        return None if self.nullable and self.has_default and self.default is not None else MISSING
+
+
+MISSING = object()  # a field's value when it is left out of the request
+
+
+def enum_label(value: Any) -> str:
+    """A readable label of an enum value: "80S_ILLUSTRATION" → "80s illustration",
+    "realistic_image/b_and_w" → "Realistic image / b and w"."""
+    text = str(value)
+    if text.isupper() or "_" in text:
+        text = text.replace("_", " ").replace("/", " / ")
+        text = text.lower() if any(c.isalpha() for c in text) and text.upper() == text else text
+        text = " ".join(text.split())
+    return text[:1].upper() + text[1:] if text[:1].isalpha() else text
+
+
+def preset_label(preset: str) -> str:
+    """An image size preset with its pixels: "landscape_4_3" → "Landscape 4:3 · 1024×768"."""
+    words = preset.replace("_16_9", " 16:9").replace("_4_3", " 4:3").replace("_hd", " HD").replace("_", " ")
+    words = words[:1].upper() + words[1:]
+    pixels = PRESET_PIXELS.get(preset)
+    return f"{words} · {pixels[0]}×{pixels[1]}" if pixels else words
+
+
+def plain_tooltip(text: str) -> str:
+    """A description as a tooltip that shows it as written: Qt takes a tooltip with tags in it
+    for rich text, so "<img><|image_1|></img>" would vanish; escaped inside <p> it shows."""
+    import html
+
+    return f"<p>{html.escape(text).replace(chr(10), '<br>')}</p>" if text else ""
 
 
 def _humanise(name: str) -> str:
@@ -165,6 +216,15 @@ def _is_image_input(name: str, option: dict[str, Any], prop: dict[str, Any]) -> 
     return option.get("type") == "string" and not option.get("enum") and bool(_IMAGE_NAME.search(name))
 
 
+def _is_image_list(schema: EndpointSchema, name: str, option: dict[str, Any]) -> bool:
+    """A list of image URLs (``image_urls`` of the editing models)."""
+    if option.get("type") != "array":
+        return False
+    items = schema.resolve(option.get("items") or {})
+    return items.get("type") == "string" and not items.get("enum") and _is_image_input(
+        name.removesuffix("s") if name.endswith("_urls") else name, items, items)
+
+
 def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
     """The widget for one property; the order of the checks is the precedence."""
     resolved = schema.resolve(prop)
@@ -174,6 +234,8 @@ def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
         return "readonly"
     if any(_is_image_input(name, o, resolved) for o in options):
         return "image"
+    if any(_is_image_list(schema, name, o) for o in options):
+        return "image_list"
     if name == "image_size" or (
         len(options) == 2 and any(o.get("enum") for o in options)
         and any(o.get("type") == "object" or "width" in o.get("properties", {}) for o in options)):
@@ -203,6 +265,9 @@ def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
         return "object"
     if len(options) == 2 and {o.get("type") for o in options} == {"string", "array"}:
         return "list"
+    if len(options) == 2 and {o.get("type") for o in options} in ({"object", "number"},
+                                                                {"object", "integer"}):
+        return "number_or_object"  # a LoRA scale: a number, or one per block
     return "json"
 
 
@@ -220,7 +285,9 @@ def _number_spec(option: dict[str, Any], default: Any) -> dict[str, Any]:
 def field_specs(schema: EndpointSchema) -> list[FieldSpec]:
     """Every input field, required first, then in the schema's own display order."""
     specs = object_specs(schema, schema.input_schema)
-    main = [s for s in specs if s.required or s.kind in ("prompt", "image")]
+    for spec in specs:
+        spec.transport = spec.name in TRANSPORT_FIELDS and not spec.required
+    main = [s for s in specs if s.required or s.kind in ("prompt", "image", "image_list")]
     rest = [s for s in specs if s not in main]
     for spec in rest:
         spec.advanced = spec.name not in ("image_size", "num_images", "seed", "upscale_factor", "scale")
@@ -266,6 +333,13 @@ def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) ->
             prefix="×" if _FACTOR_HINT.search(title) or name.endswith(_FACTOR_NAMES) else "",
             schema=resolved,
         )
+        if spec.kind == "number_or_object":
+            number = next(o for o in options if o.get("type") in ("number", "integer"))
+            number = {**{k: resolved[k] for k in ("minimum", "maximum", "ge", "le") if k in resolved},
+                      **number}  # Pydantic's le/ge can sit beside the anyOf
+            spec.integer = number.get("type") == "integer"
+            for key, value in _number_spec(number, default).items():
+                setattr(spec, key, value)
         if spec.kind in ("object", "object_list") and depth < 4:
             target = first if spec.kind == "object" else schema.resolve(first.get("items") or {})
             spec.children = object_specs(schema, target, depth + 1)

@@ -25,9 +25,11 @@ from fal_desktop.ui.background import Background
 
 __all__ = ["ModelPanel"]
 
+CARRIED_PROMPTS = ("prompt", "negative_prompt")  # follow the user between text-to-image models
+
 
 class ModelPanel(QWidget):
-    run_requested = Signal(str, dict)
+    run_requested = Signal(str, object)  # object: a dict would pass through QVariantMap, where a 64-bit seed overflows
     model_changed = Signal(str)
     compare_requested = Signal()
 
@@ -145,13 +147,26 @@ class ModelPanel(QWidget):
         self.status_label.setText(text)
         self.status_label.setVisible(bool(text))
 
+    def _carried_prompts(self, schema: EndpointSchema) -> dict[str, str]:
+        """The prompt and negative prompt typed in a text-to-image form, for the next one."""
+        old = self.form
+        if old is None or old.schema.category != "text-to-image" or schema.category != "text-to-image":
+            return {}
+        values = old.value()
+        return {name: values[name] for name in CARRIED_PROMPTS
+                if isinstance(values.get(name), str) and values[name].strip()}
+
     def _show_schema(self, schema: EndpointSchema) -> None:
+        carried = self._carried_prompts(schema)
         self._remember()
         self._set_status("", error=False)
         self.form = ParamsForm(schema)
         notes = self.form.set_value(self.memory.get(schema.endpoint_id))
         if notes:
             self.form.notes_label.setText("Last values restored. " + " ".join(notes))
+        for name, text in carried.items():
+            if name in self.form.fields:
+                self.form.fields[name].set_value(text)
         self.scroll.setWidget(self.form)
         prompt = self.form.fields.get("prompt")
         if self.prompt_history is not None and isinstance(getattr(prompt, "editor", None), QPlainTextEdit):

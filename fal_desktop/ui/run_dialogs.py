@@ -127,7 +127,7 @@ def parse_values(spec: FieldSpec, text: str) -> list[Any]:
             values.append(part.lower() in ("true", "yes", "on"))
         elif spec.kind in ("slider", "number", "seed"):
             try:
-                number = float(part)
+                number = int(part) if part.lstrip("-").isdigit() else float(part)  # 64-bit seeds exactly
             except ValueError:
                 raise ValueError(f"“{part}” is not a number.") from None
             values.append(int(number) if spec.integer or spec.kind == "seed" else number)
@@ -143,7 +143,7 @@ class VaryDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Vary one parameter")
         self.schema, self.inputs = schema, dict(inputs)
-        self.specs = [s for s in field_specs(schema) if s.kind in VARIABLE_KINDS]
+        self.specs = [s for s in field_specs(schema) if s.kind in VARIABLE_KINDS and not s.transport]
         layout = QVBoxLayout(self)
         intro = QLabel("The same run again with one parameter changed: one run per value, shown "
                        "side by side.", self)

@@ -19,6 +19,14 @@ from fal_desktop.ui.main_window import MainWindow
 KEY = "window-test-0123:secret-4567-abcdef"
 
 
+@pytest.fixture(autouse=True)
+def _thumbnails_from_loopback_only(monkeypatch):
+    """Image fields fetch URL thumbnails; in tests only from loopback servers, never fal's."""
+    from fal_desktop.forms import url_thumbnails
+
+    monkeypatch.setattr(url_thumbnails, "ALLOWED_HOSTS", {"127.0.0.1", "localhost"})
+
+
 @pytest.fixture
 def emulator():
     with Emulator(key=KEY, job_duration=0.4, workers=2) as emu:

@@ -187,7 +187,8 @@ def test_labels_numbers_and_placeholder_read_well(qtbot):
     form.advanced_toggle.setChecked(True)
     labels = {label.text() for label in form.findChildren(QLabel)}
     assert {"Image size", "Number of images", "Number of inference steps", "Enable safety checker",
-            "Sync mode", "Prompt *"} <= labels
+            "Prompt *"} <= labels
+    assert "Sync mode" not in labels and "sync_mode" not in form.fields  # transport, not a choice
     guidance = form.fields["guidance_scale"].spin
     assert guidance.text() == "3.5"  # not 3.500
     form.fields["guidance_scale"].set_value(3.125)  # a restored value keeps its precision

@@ -35,6 +35,7 @@ def test_values_are_typed_like_the_field_and_bad_ones_named():
     schema = _schema("fal-ai/flux/dev")
     assert parse_values(_spec(schema, "num_inference_steps"), "10, 20 ,30,") == [10, 20, 30]
     assert parse_values(_spec(schema, "enable_safety_checker"), "yes, off") == [True, False]
+    assert parse_values(_spec(schema, "seed"), "18446744073709551615, 7") == [18446744073709551615, 7]
     with pytest.raises(ValueError, match="“ten” is not a number"):
         parse_values(_spec(schema, "num_inference_steps"), "ten")
     with pytest.raises(ValueError, match="not true or false"):

@@ -92,7 +92,7 @@ def test_kinds_of_the_messy_patterns():
     assert kinds["size"] == "image_size" and kinds["seed"] == "seed"
     for name in ("image_url", "mask_url", "hinted", "legacy_hint", "limited"):
         assert kinds[name] == "image", name
-    assert kinds["image_urls"] == "list"  # one URL or file per line
+    assert kinds["image_urls"] == "image_list"  # thumbnails, reorder, remove
     assert kinds["base_model_url"] == "text"  # model weights, not an image
     assert kinds["words"] == "list" and kinds["pydantic_bounds"] == "slider"
     assert kinds["loras"] == "object_list" and kinds["blocks"] == "object_list"  # nested
@@ -195,3 +195,58 @@ def test_placeholder_is_short_and_ends_at_a_word():
     assert cut.endswith("word…") and len(cut) <= PLACEHOLDER_LIMIT + 1
     lower = "cartoon, illustration, animation. face. male, female, " + "ugly, " * 30
     assert short_placeholder(lower).endswith("…")  # ". face" does not end a sentence
+
+
+def test_what_not_set_means_per_field():
+    from fal_desktop.forms.spec import MISSING
+
+    schema = make_schema({
+        "required_text": {"type": "string"},
+        "plain": {"type": "number"},
+        "with_default": {"type": "number", "default": 2},
+        "nullable_no_default": {"anyOf": [{"type": "number"}, {"type": "null"}]},
+        "nullable_default_null": {"anyOf": [{"type": "boolean"}, {"type": "null"}], "default": None},
+        "nullable_with_value": {"anyOf": [{"type": "number"}, {"type": "null"}], "default": 0.5},
+        "sync_mode": {"type": "boolean", "default": False},
+    }, required=["required_text"])
+    specs = {s.name: s for s in field_specs(schema)}
+    assert not specs["required_text"].unsettable and not specs["with_default"].unsettable
+    assert specs["plain"].unsettable and specs["plain"].unset_value is MISSING
+    assert specs["nullable_no_default"].unset_value is MISSING
+    assert specs["nullable_default_null"].unset_value is MISSING
+    assert specs["nullable_with_value"].unsettable and specs["nullable_with_value"].unset_value is None
+    assert specs["sync_mode"].transport and not specs["plain"].transport
+
+
+def test_kinds_of_the_hard_constructs_in_real_schemas():
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data" / "schemas"
+    general = {s.name: s for s in _walk(field_specs(EndpointSchema.from_file(data / "fal-ai__flux-general.json")))}
+    scale = next(s for s in _walk(general["control_loras"].children) if s.name == "scale")
+    assert scale.kind == "number_or_object" and scale.default == 1 and scale.maximum == 4
+    edit = {s.name: s for s in field_specs(EndpointSchema.from_file(data / "fal-ai__nano-banana__edit.json"))}
+    assert edit["image_urls"].kind == "image_list" and not edit["image_urls"].advanced
+    ideogram = {s.name: s for s in field_specs(EndpointSchema.from_file(data / "fal-ai__ideogram__v3.json"))}
+    assert ideogram["color_palette"].kind == "object" and ideogram["color_palette"].nullable
+    assert len(ideogram["style_preset"].enum) == 62
+
+
+@pytest.mark.parametrize("value, label", [
+    ("80S_ILLUSTRATION", "80s illustration"), ("ART_DECO", "Art deco"),
+    ("realistic_image/b_and_w", "Realistic image / b and w"), ("jpeg", "Jpeg"), ("16:9", "16:9"),
+    ("Low Resolution V2", "Low Resolution V2")])
+def test_enum_labels_read_well(value, label):
+    from fal_desktop.forms.spec import enum_label
+
+    assert enum_label(value) == label
+
+
+def test_preset_labels_show_pixels_and_tooltips_show_markup_as_text():
+    from fal_desktop.forms.spec import plain_tooltip, preset_label
+
+    assert preset_label("landscape_4_3") == "Landscape 4:3 · 1024×768"
+    assert preset_label("square_hd") == "Square HD · 1024×1024"
+    assert preset_label("ultra_wide") == "Ultra wide"  # unknown preset: no invented pixels
+    assert plain_tooltip("Use <img><|image_1|></img>") == "<p>Use &lt;img&gt;&lt;|image_1|&gt;&lt;/img&gt;</p>"
+    assert plain_tooltip("") == ""
