@@ -89,13 +89,15 @@ def prepare_image(path: Path, work_dir: Path, *, max_pixels: int = MAX_PIXELS,
             image = Image.open(path)
     except UnidentifiedImageError:
         raise InputProblem(f"{name} is not an image this app can read.") from None
-    except (OSError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        # Pillow refuses to open the very largest (its own limit); the sentence is ours.
+        raise _too_many_pixels(name, _declared_size(path), max_pixels) from None
+    except OSError as exc:
         raise InputProblem(f"{name} could not be read: {exc}") from None
     with image:
         width, height = image.size
         if width * height > max_pixels:
-            raise InputProblem(f"{name} is {width}×{height} pixels, more than the "
-                               f"{max_pixels / 1e6:.0f} megapixels this app accepts.")
+            raise _too_many_pixels(name, (width, height), max_pixels)
         source_format = image.format
         frames = getattr(image, "n_frames", 1)
         if frames > 1:
@@ -117,6 +119,35 @@ def prepare_image(path: Path, work_dir: Path, *, max_pixels: int = MAX_PIXELS,
         target = work_dir / f"{path.stem}.png"
         converted.save(target, format="PNG", compress_level=3)
         return PreparedImage(path, target, converted.width, converted.height, notes)
+
+
+def _too_many_pixels(name: str, size: tuple[int, int] | None, max_pixels: int) -> InputProblem:
+    """The one sentence for an image over the pixel limit, however large."""
+    what = f"{size[0]}×{size[1]} pixels" if size else "larger"
+    return InputProblem(f"{name} is {what}, more than the {max_pixels / 1e6:.0f} megapixels "
+                        "this app accepts.")
+
+
+def _declared_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from the header of an image Pillow refuses to open (a decompression
+    bomb): its format plugins read the header without the size check ``Image.open`` adds."""
+    try:
+        with open(path, "rb") as handle:
+            prefix = handle.read(16)
+            Image.init()
+            for format_id in Image.ID:
+                factory, accept = Image.OPEN[format_id]
+                if accept is not None and accept(prefix) is not True:
+                    continue
+                handle.seek(0)
+                try:
+                    with factory(handle, str(path)) as image:
+                        return image.size
+                except Exception:  # noqa: BLE001 – not this format; try the next
+                    continue
+    except OSError:
+        pass
+    return None
 
 
 def _orientation(image: Image.Image) -> int | None:
