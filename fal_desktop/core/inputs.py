@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["InputProblem", "PreparedImage", "prepare_image", "image_files_in", "IMAGE_SUFFIXES",
-           "MAX_PIXELS"]
+__all__ = ["InputProblem", "PreparedImage", "prepare_image", "image_files_in", "resolve_inputs",
+           "is_url", "IMAGE_SUFFIXES", "MAX_PIXELS"]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 MAX_PIXELS = 64_000_000  # 8000 × 8000; larger inputs are refused, not decoded
@@ -32,6 +32,30 @@ class PreparedImage:
     width: int
     height: int
     notes: list[str] = field(default_factory=list)
+
+
+def is_url(text: str) -> bool:
+    """An address to hand to fal as it is (http, https or data:), not a file here."""
+    return text.startswith(("http://", "https://", "data:")) or "://" in text
+
+
+def resolve_inputs(items: list[str], cwd: str | os.PathLike[str] | None) -> list[str]:
+    """Command-line words as absolute paths (URLs kept), relative ones against ``cwd``: the
+    working directory of the process the user typed them in, which a window that took them
+    over (``ui/instance.py``) does not share. Without a ``cwd``, relative paths are left out:
+    a path fal cannot open must never be sent to it as text."""
+    resolved = []
+    for item in items:
+        if is_url(item):
+            resolved.append(item)
+            continue
+        path = Path(item).expanduser()
+        if not path.is_absolute():
+            if cwd is None:
+                continue
+            path = Path(cwd) / path
+        resolved.append(str(path.resolve()))
+    return resolved
 
 
 def image_files_in(paths: list[Path]) -> list[Path]:

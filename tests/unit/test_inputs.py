@@ -115,3 +115,13 @@ def test_every_image_over_the_pixel_limit_gets_the_same_sentence(tmp_path, width
         prepare_image(src, tmp_path / "work")
     assert str(info.value) == (f"huge.png is {width}×{height} pixels, more than the 64 megapixels "
                                "this app accepts.")
+
+
+def test_relative_inputs_resolve_against_the_callers_folder_and_never_stay_relative(tmp_path):
+    from fal_desktop.core.inputs import resolve_inputs
+
+    items = ["photos", "./a/../b.png", "/abs/c.png", "https://x.test/d.png", "data:image/png;base64,AA"]
+    assert resolve_inputs(items, tmp_path) == [
+        str(tmp_path / "photos"), str(tmp_path / "b.png"), "/abs/c.png", "https://x.test/d.png",
+        "data:image/png;base64,AA"]
+    assert resolve_inputs(items, None) == ["/abs/c.png", "https://x.test/d.png", "data:image/png;base64,AA"]
