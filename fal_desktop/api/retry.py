@@ -124,6 +124,6 @@ def response_error(response: httpx.Response, *, idempotent: bool) -> FalError:
     if idempotent or status < 500 or is_ingress_error(response) or (
             status == 504 and response.headers.get("x-fal-request-timeout-type")):
         return error
-    error.user_message = f"fal answered with an error (HTTP {status}) after the job was sent: {MAYBE_SENT}"
+    error.user_message = f"fal answered with a server error after the job was sent: {MAYBE_SENT}"
     error.args = (error.user_message,)
     return error
