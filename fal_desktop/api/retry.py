@@ -109,7 +109,7 @@ def transport_error(exc: httpx.TransportError, *, idempotent: bool) -> FalError:
         sentence = "fal took too long to answer." if timed_out else "fal could not be reached."
     else:
         what = "fal did not answer in time" if timed_out else "The connection to fal broke"
-        sentence = f"{what} after the job was sent, so it may or may not have been submitted: {MAYBE_SENT}"
+        sentence = f"{what} after the job was sent: {MAYBE_SENT}"
     return kind(sentence, detail=repr(exc))
 
 
