@@ -19,8 +19,8 @@ import httpx
 import httpx_sse
 
 from fal_desktop import __version__
-from fal_desktop.api import downloads, redirects, uploads
-from fal_desktop.api.endpoint import EndpointId, run_url, submit_url
+from fal_desktop.api import direct, downloads, redirects, uploads
+from fal_desktop.api.endpoint import EndpointId, submit_url
 from fal_desktop.api.errors import (
     AuthError, FalError, FalTimeoutError, NetworkError, ProtocolError, error_from_response,
     request_failed,
@@ -37,7 +37,7 @@ __all__ = ["FalClient"]
 KeySource = str | Callable[[], str | None] | None
 _POLL_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
 MAX_RESULT_BYTES = 16 * 1024 * 1024  # a result is JSON with URLs; images come separately
-_STREAM_TIMEOUT = httpx.Timeout(connect=30.0, read=60.0, write=30.0, pool=None)
+_STREAM_TIMEOUT = direct.STREAM_TIMEOUT
 
 
 def _load_http_stack() -> None:
@@ -362,40 +362,15 @@ class FalClient:
 
         ``timeout`` bounds the wait for the answer (none by default, like fal's client).
         """
-        url = run_url(self.hosts.run, endpoint_id, path)
-        kwargs: dict[str, Any] = {"timeout": httpx.Timeout(timeout, connect=30.0)}
-        if method.upper() == "GET":
-            kwargs["params"] = arguments or {}
-        else:
-            kwargs["json"] = arguments or {}
-        extra = job_headers(headers, hint=hint, start_timeout=start_timeout)
-        response = await self.request(method.upper(), url, idempotent=False, headers=extra, **kwargs)
-        return self.json_of(response)
+        return await direct.run(self, endpoint_id, arguments, path=path, method=method, timeout=timeout,
+                                hint=hint, start_timeout=start_timeout, headers=headers)
 
-    async def stream(
+    def stream(
         self, endpoint_id: str, arguments: dict[str, Any], *, path: str = "stream",
         headers: dict[str, str] | None = None,
     ) -> AsyncIterator[Any]:
         """Partial outputs of a streaming endpoint as they come, the last one complete."""
-        url = run_url(self.hosts.run, endpoint_id, path)
-        sent = self.headers_for(url, {**without_auth(headers), "Accept": "text/event-stream"})
-        try:
-            async with httpx_sse.aconnect_sse(self.http, "POST", url, json=arguments, headers=sent,
-                                              timeout=_STREAM_TIMEOUT, follow_redirects=True) as source:
-                if not source.response.is_success:
-                    await source.response.aread()
-                    raise error_from_response(source.response)
-                async for event in source.aiter_sse():
-                    if event.data:
-                        yield json.loads(event.data)
-        except httpx_sse.SSEError as exc:
-            raise ProtocolError("The model did not answer with a stream.", detail=str(exc)) from None
-        except json.JSONDecodeError as exc:
-            raise ProtocolError("The model's stream sent a broken event.", detail=str(exc)) from None
-        except httpx.TimeoutException as exc:
-            raise FalTimeoutError("The model's stream went quiet.", detail=repr(exc)) from None
-        except httpx.TransportError as exc:
-            raise NetworkError("The model's stream broke off.", detail=repr(exc)) from None
+        return direct.stream(self, endpoint_id, arguments, path=path, headers=headers)
 
     async def check_key(self) -> None:
         """One cheap authenticated call (an upload token); raises AuthError for a bad key."""

@@ -225,3 +225,17 @@ def test_retries_give_up_after_max_attempts_with_the_last_error():
 
     run(go())
     assert len(calls) == 3
+
+
+def test_a_streaming_run_that_fails_after_it_was_sent_says_fal_may_have_it():
+    calls, handler = count_calls(lambda r: httpx.Response(502, text="Bad Gateway"))
+
+    async def go():
+        async with make_client(handler) as client:
+            with pytest.raises(ServerError) as info:
+                async for _ in client.stream("fal-ai/flux/dev", {"prompt": "x"}):
+                    pass
+            return info.value
+
+    assert "fal may have received the job, so it was not sent again" in run(go()).user_message
+    assert len(calls) == 1
