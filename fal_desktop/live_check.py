@@ -30,8 +30,9 @@ from fal_desktop.api.openapi import EndpointSchema, SchemaError
 __all__ = ["main", "Check", "run_checks"]
 
 ENDPOINT = "fal-ai/flux/schnell"  # about $0.003 per megapixel: 256×256 is a fraction of a cent
-ARGUMENTS = {"prompt": "fal-desktop live check: a small red circle", "image_size": {"width": 256, "height": 256},
-             "num_inference_steps": 1, "num_images": 1, "enable_safety_checker": False}
+ARGUMENTS = {"prompt": "fal-desktop live check: a small red circle",
+             "image_size": {"width": 256, "height": 256}, "num_inference_steps": 1, "num_images": 1,
+             "enable_safety_checker": False}
 TIMEOUT = 180.0  # seconds for the whole job
 
 
@@ -177,17 +178,20 @@ def _default_key() -> str | None:
 
 
 def main(argv: list[str] | None = None, key_source: Callable[[], str | None] = _default_key) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fal_desktop.live_check",
-                                     description="Run fal's real protocol once with your key (costs under one cent).")
-    parser.add_argument("--endpoint", default=ENDPOINT, help=f"a cheap text-to-image endpoint (default {ENDPOINT})")
+    parser = argparse.ArgumentParser(
+        prog="python -m fal_desktop.live_check",
+        description="Run fal's real protocol once with your key (costs under one cent).")
+    parser.add_argument("--endpoint", default=ENDPOINT,
+                        help=f"a cheap text-to-image endpoint (default {ENDPOINT})")
     parser.add_argument("--hosts-json", metavar="JSON",
-                        help="base URLs of fal's roles (tests: the line python -m fal_desktop.emulator prints)")
+                        help="base URLs of fal's roles (for tests: the line python -m "
+                             "fal_desktop.emulator prints)")
     args = parser.parse_args(argv)
     key = key_source()
     if not key:
         print("No fal key: set FAL_KEY, or save a key in fal-desktop (Settings → fal API key…). "
-              "The live check talks to fal itself and costs under one cent; it does not run without one.",
-              file=sys.stderr)
+              "The live check talks to fal itself and costs under one cent; it does not run "
+              "without one.", file=sys.stderr)
         return 2
     hosts = FalHosts()
     if args.hosts_json:

@@ -161,7 +161,8 @@ def _declared_size(path: Path) -> tuple[int, int] | None:
             Image.init()
             for format_id in Image.ID:
                 factory, accept = Image.OPEN[format_id]
-                if accept is not None and accept(prefix) is not True:
+                verdict = accept(prefix) if accept is not None else True
+                if not verdict or isinstance(verdict, str):  # a str: Pillow's "not this one" note
                     continue
                 handle.seek(0)
                 try:
