@@ -57,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return engine_main()
     args = parse_args(argv)
+    if args.upscale:  # now, against this process's working directory, whoever takes them
+        from fal_desktop.core.inputs import resolve_inputs
+
+        args.upscale = resolve_inputs(args.upscale, working_directory())
     if args.diagnose:
         print(diagnose())
         return 0
@@ -159,7 +163,7 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         key_store=key_store,
         key_tester=key_tester(hosts),
     )
-    started = set(window.upscale(upscale_inputs(args.upscale))) if args.upscale else set()
+    started = set(window.upscale(upscale_inputs(args.upscale, working_directory()))) if args.upscale else set()
     if args.quit_when_done:
         quit_when_finished(app, manager, started | {job.id for job in window.resumed})
     if held_lock is not None:
@@ -172,12 +176,25 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         startup.closers.insert(0, instance.release)  # closers run last first: this one at the very end
 
 
-def upscale_inputs(items: Sequence[str]) -> list[str]:
-    """Image files (folders opened) and URLs to upscale, from the command line's words."""
-    from fal_desktop.core.inputs import image_files_in
+def working_directory() -> str | None:
+    """This process's working directory, or None if it is gone (deleted under us)."""
+    import os
 
-    local = [str(p) for p in image_files_in([Path(a) for a in items if "://" not in a])]
-    return local + [a for a in items if "://" in a]
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
+def upscale_inputs(items: Sequence[str], cwd: str | Path | None = None) -> list[str]:
+    """Image files (folders opened) and URLs to upscale, from the command line's words; a
+    relative path is resolved against ``cwd`` (the caller's working directory), or left out
+    if there is none: it is never sent to fal as text."""
+    from fal_desktop.core.inputs import image_files_in, is_url, resolve_inputs
+
+    items = resolve_inputs(list(items), cwd)
+    local = [str(p) for p in image_files_in([Path(a) for a in items if not is_url(a)])]
+    return local + [a for a in items if is_url(a)]
 
 
 def take_request(window, request: dict) -> None:
@@ -188,7 +205,8 @@ def take_request(window, request: dict) -> None:
     window.activateWindow()
     items = request.get("upscale")
     if isinstance(items, list) and items:
-        window.upscale(upscale_inputs([str(item) for item in items]))
+        cwd = request.get("cwd")  # the later start's working directory, not this window's
+        window.upscale(upscale_inputs([str(item) for item in items], cwd if isinstance(cwd, str) else None))
 
 
 def hand_over(args: argparse.Namespace, instance) -> int:
@@ -197,9 +215,9 @@ def hand_over(args: argparse.Namespace, instance) -> int:
         print("fal-desktop is already running with this data folder, and --quit-when-done needs one "
               "of its own: close that window, or use --basedir DIR for a separate folder.", file=sys.stderr)
         return 1
-    request: dict = {"show": True}
+    request: dict = {"show": True, "cwd": working_directory()}
     if args.upscale:
-        request["upscale"] = [a if "://" in a else str(Path(a).resolve()) for a in args.upscale]
+        request["upscale"] = list(args.upscale)  # made absolute in main(), against our cwd
     answer = instance.send(request)
     if answer in ("ok", "busy"):
         what = (f"sent {len(args.upscale)} item(s) to it to upscale" if args.upscale

@@ -1,8 +1,8 @@
 """The fal client: queue, status stream, run, results, uploads and downloads over httpx.
 
 Async, so one event loop can follow many jobs at once (see ``fal_desktop.jobs.engine``).
-The key is attached per request, and only to the API hosts (queue, run, rest); downloads
-and CDN uploads never carry it.
+The key is attached per request, and only to the API hosts (queue, run, rest), also at each
+hop of a redirect (``api/redirects.py``); downloads and CDN uploads never carry it.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import httpx
 import httpx_sse
 
 from fal_desktop import __version__
-from fal_desktop.api import downloads, uploads
-from fal_desktop.api.endpoint import EndpointId, run_url, submit_url
+from fal_desktop.api import direct, downloads, redirects, uploads
+from fal_desktop.api.endpoint import EndpointId, submit_url
 from fal_desktop.api.errors import (
     AuthError, FalError, FalTimeoutError, NetworkError, ProtocolError, error_from_response,
     request_failed,
@@ -28,14 +28,16 @@ from fal_desktop.api.errors import (
 from fal_desktop.api.headers import job_headers, without_auth
 from fal_desktop.api.hosts import FalHosts, origin_of
 from fal_desktop.api.models import Completed, LogDeltas, RequestHandle, Status, parse_status
-from fal_desktop.api.retry import RetryPolicy, retry_exception, retry_response, transport_error
+from fal_desktop.api.retry import (
+    RetryPolicy, response_error, retry_exception, retry_response, transport_error,
+)
 
 __all__ = ["FalClient"]
 
 KeySource = str | Callable[[], str | None] | None
 _POLL_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
 MAX_RESULT_BYTES = 16 * 1024 * 1024  # a result is JSON with URLs; images come separately
-_STREAM_TIMEOUT = httpx.Timeout(connect=30.0, read=60.0, write=30.0, pool=None)
+_STREAM_TIMEOUT = direct.STREAM_TIMEOUT
 
 
 def _load_http_stack() -> None:
@@ -119,16 +121,21 @@ class FalClient:
         self, method: str, url: str, *, idempotent: bool, headers: dict[str, str] | None = None,
         auth: bool = True, body: Callable[[], Any] | None = None, **kwargs: Any,
     ) -> httpx.Response:
-        """One call with fal's retry rules; raises :class:`FalError` for any failure.
+        """One call with fal's retry rules, following redirects; raises :class:`FalError` for
+        any failure.
 
         ``body`` makes a fresh request body for every try (a file streamed from disk can
         only be read once); ``auth=False`` adds no key: the headers go as given (e.g. a CDN
         upload token).
         """
-        attempt = 0
+        attempt = hops = 0
+        first_origin = origin_of(url)
         while True:
             attempt += 1
-            sent = self.headers_for(url, headers) if auth else dict(headers or {})
+            if auth:
+                sent = self.headers_for(url, headers)
+            else:  # e.g. a CDN token: it stays with the origin it was meant for
+                sent = dict(headers or {}) if origin_of(url) == first_origin else without_auth(headers)
             if body is not None:
                 kwargs["content"] = body()
             try:
@@ -143,10 +150,21 @@ class FalClient:
                                     detail=repr(exc)) from None
             if response.is_success:
                 return response
+            hop = redirects.next_hop(response, method)
+            if hop is not None:  # not a failed try: the key is decided again for the new URL
+                hops, attempt = hops + 1, attempt - 1
+                if hops > redirects.MAX_REDIRECTS:
+                    raise redirects.too_many_redirects(url)
+                if hop[0] != method:
+                    kwargs, body = redirects.without_body(kwargs), None
+                else:
+                    kwargs.pop("params", None)  # the Location carries its own query
+                method, url = hop
+                continue
             if attempt < self.retry.max_attempts and retry_response(response, idempotent=idempotent):
                 await asyncio.sleep(self.retry.delay(attempt, response.headers.get("retry-after")))
                 continue
-            raise error_from_response(response)
+            raise response_error(response, idempotent=idempotent)
 
     @staticmethod
     def json_of(response: httpx.Response) -> Any:
@@ -233,7 +251,7 @@ class FalClient:
         try:
             async with httpx_sse.aconnect_sse(
                 self.http, "GET", url, params={"logs": "1" if logs else "0"},
-                headers=headers, timeout=_STREAM_TIMEOUT,
+                headers=headers, timeout=_STREAM_TIMEOUT, follow_redirects=True,
             ) as source:
                 response = source.response
                 if response.status_code in (404, 405, 501):
@@ -344,40 +362,15 @@ class FalClient:
 
         ``timeout`` bounds the wait for the answer (none by default, like fal's client).
         """
-        url = run_url(self.hosts.run, endpoint_id, path)
-        kwargs: dict[str, Any] = {"timeout": httpx.Timeout(timeout, connect=30.0)}
-        if method.upper() == "GET":
-            kwargs["params"] = arguments or {}
-        else:
-            kwargs["json"] = arguments or {}
-        extra = job_headers(headers, hint=hint, start_timeout=start_timeout)
-        response = await self.request(method.upper(), url, idempotent=False, headers=extra, **kwargs)
-        return self.json_of(response)
+        return await direct.run(self, endpoint_id, arguments, path=path, method=method, timeout=timeout,
+                                hint=hint, start_timeout=start_timeout, headers=headers)
 
-    async def stream(
+    def stream(
         self, endpoint_id: str, arguments: dict[str, Any], *, path: str = "stream",
         headers: dict[str, str] | None = None,
     ) -> AsyncIterator[Any]:
         """Partial outputs of a streaming endpoint as they come, the last one complete."""
-        url = run_url(self.hosts.run, endpoint_id, path)
-        sent = self.headers_for(url, {**without_auth(headers), "Accept": "text/event-stream"})
-        try:
-            async with httpx_sse.aconnect_sse(self.http, "POST", url, json=arguments,
-                                              headers=sent, timeout=_STREAM_TIMEOUT) as source:
-                if not source.response.is_success:
-                    await source.response.aread()
-                    raise error_from_response(source.response)
-                async for event in source.aiter_sse():
-                    if event.data:
-                        yield json.loads(event.data)
-        except httpx_sse.SSEError as exc:
-            raise ProtocolError("The model did not answer with a stream.", detail=str(exc)) from None
-        except json.JSONDecodeError as exc:
-            raise ProtocolError("The model's stream sent a broken event.", detail=str(exc)) from None
-        except httpx.TimeoutException as exc:
-            raise FalTimeoutError("The model's stream went quiet.", detail=repr(exc)) from None
-        except httpx.TransportError as exc:
-            raise NetworkError("The model's stream broke off.", detail=repr(exc)) from None
+        return direct.stream(self, endpoint_id, arguments, path=path, headers=headers)
 
     async def check_key(self) -> None:
         """One cheap authenticated call (an upload token); raises AuthError for a bad key."""

@@ -6,7 +6,12 @@ any a caller passes in is dropped, so no code path can send a key somewhere else
 
 from __future__ import annotations
 
-__all__ = ["PRIORITIES", "without_auth", "job_headers"]
+from urllib.parse import quote
+
+__all__ = ["PRIORITIES", "without_auth", "job_headers", "file_name_header"]
+
+# Printable ASCII but "%": an ASCII name goes as it is, byte for byte what fal's clients send.
+_NAME_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in "%" and not chr(c).isalnum())
 
 PRIORITIES = ("normal", "low")
 
@@ -31,3 +36,11 @@ def job_headers(headers: dict[str, str] | None = None, *, hint: str | None = Non
             raise ValueError("priority must be 'normal' or 'low'")
         extra["X-Fal-Queue-Priority"] = priority
     return extra
+
+
+def file_name_header(name: str) -> str:
+    """``X-Fal-File-Name`` for any file name. Header values must be ASCII: fal's own clients
+    send the name as it is (and fail on "café.png"), so a name with other characters (or a
+    "%", or control characters) is percent-encoded as UTF-8, the way URLs carry such names;
+    fal's storage (and the emulator) decode it back."""
+    return quote(name, safe=_NAME_SAFE)

@@ -1,9 +1,10 @@
 """When to retry a request to fal, and how long to wait: fal's clients' rules, made safe.
 
-fal's clients retry 408/409/429, "ingress" 502–504 (no ``x-fal-request-id``: the request
-never reached a runner) and transport errors. We do the same, with one rule on top: a
-request that starts a paid job (submit, run) is only retried when it certainly did not
-reach the model — never after the request went out and the answer was lost.
+fal's Python client retries 408/409/429, "ingress" 502–504 (no ``x-fal-request-id`` and
+fal's nginx page as the body: the request never got past fal's front door) and transport
+errors. We do the same, with one rule on top: a request that starts a paid job (submit,
+run) is only retried when it certainly did not reach fal — never after the request went
+out and the answer was lost, and never on a gateway error that is not fal's ingress page.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from fal_desktop.api.errors import FalError, FalTimeoutError, NetworkError
+from fal_desktop.api.errors import FalError, FalTimeoutError, NetworkError, error_from_response
 
-__all__ = ["RetryPolicy", "retry_response", "retry_exception", "retry_after_seconds", "transport_error"]
+__all__ = ["RetryPolicy", "retry_response", "retry_exception", "retry_after_seconds", "transport_error",
+           "is_ingress_error", "response_error", "MAYBE_SENT"]
 
 _ALWAYS = frozenset({408, 409, 429})
 _INGRESS = frozenset({502, 503, 504})
@@ -61,8 +63,19 @@ class RetryPolicy:
         return min(backoff * random.uniform(0.5, 1.5), self.max_delay)
 
 
-def _is_ingress(response: httpx.Response) -> bool:
-    return response.status_code in _INGRESS and "x-fal-request-id" not in response.headers
+MAYBE_SENT = "fal may have received the job, so it was not sent again (you are not charged twice)."
+
+
+def is_ingress_error(response: httpx.Response) -> bool:
+    """fal's rule (``_is_ingress_error``): a 502/503/504 without ``x-fal-request-id`` whose body
+    is fal's nginx page. Such a request never reached fal's servers; any other gateway error
+    may have come after fal accepted the job."""
+    if response.status_code not in _INGRESS or "x-fal-request-id" in response.headers:
+        return False
+    try:
+        return "nginx" in response.text
+    except (httpx.ResponseNotRead, UnicodeDecodeError, LookupError):
+        return False
 
 
 def retry_response(response: httpx.Response, *, idempotent: bool) -> bool:
@@ -70,7 +83,7 @@ def retry_response(response: httpx.Response, *, idempotent: bool) -> bool:
     status = response.status_code
     if status == 504 and response.headers.get("x-fal-request-timeout-type"):
         return False  # the caller's own start timeout ran out
-    if status in _ALWAYS or _is_ingress(response):
+    if status in _ALWAYS or is_ingress_error(response):
         return True
     return idempotent and status in (500, 502, 503, 504)
 
@@ -96,6 +109,21 @@ def transport_error(exc: httpx.TransportError, *, idempotent: bool) -> FalError:
         sentence = "fal took too long to answer." if timed_out else "fal could not be reached."
     else:
         what = "fal did not answer in time" if timed_out else "The connection to fal broke"
-        sentence = (f"{what} after the job was sent, so it may or may not have been submitted. "
-                    "It was not sent again so you are not charged twice.")
+        sentence = f"{what} after the job was sent: {MAYBE_SENT}"
     return kind(sentence, detail=repr(exc))
+
+
+def response_error(response: httpx.Response, *, idempotent: bool) -> FalError:
+    """The error to raise for an error answer that is not (or no longer) retried.
+
+    For submit and run, a server error that is not fal's ingress page may have come after fal
+    accepted the job: the sentence says so, and that it was not sent again.
+    """
+    error = error_from_response(response)
+    status = response.status_code
+    if idempotent or status < 500 or is_ingress_error(response) or (
+            status == 504 and response.headers.get("x-fal-request-timeout-type")):
+        return error
+    error.user_message = f"fal answered with a server error after the job was sent: {MAYBE_SENT}"
+    error.args = (error.user_message,)
+    return error

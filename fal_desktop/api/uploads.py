@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fal_desktop.api.errors import AuthError, FalError, FileReadError, ProtocolError
+from fal_desktop.api.headers import file_name_header
 
 if TYPE_CHECKING:
     from fal_desktop.api.client import FalClient
@@ -191,7 +192,7 @@ async def _v3_single(client: "FalClient", body: Callable[[], Any], size: int, co
                      name: str) -> str:
     async def send(token: CdnToken) -> str:
         headers = {"Authorization": token.header, "Content-Type": content_type,
-                   "X-Fal-File-Name": name, "Content-Length": str(size)}
+                   "X-Fal-File-Name": file_name_header(name), "Content-Length": str(size)}
         response = await client.request("POST", f"{client.hosts.cdn}/files/upload", idempotent=True,
                                         auth=False, headers=headers, body=body)
         return _access_url(client, response)
@@ -217,7 +218,7 @@ async def _multipart(client: "FalClient", token: CdnToken, path: Path, size: int
     response = await client.request(
         "POST", f"{token.base_url}/files/upload/multipart", idempotent=True, auth=False,
         headers={**auth, "Accept": "application/json", "Content-Type": content_type,
-                 "X-Fal-File-Name": path.name})
+                 "X-Fal-File-Name": file_name_header(path.name)})
     body = client.json_of(response)
     access_url = body.get("access_url") if isinstance(body, dict) else None
     upload_id = body.get("uploadId") if isinstance(body, dict) else None

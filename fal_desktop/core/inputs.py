@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["InputProblem", "PreparedImage", "prepare_image", "image_files_in", "IMAGE_SUFFIXES",
-           "MAX_PIXELS"]
+__all__ = ["InputProblem", "PreparedImage", "prepare_image", "image_files_in", "resolve_inputs",
+           "is_url", "IMAGE_SUFFIXES", "MAX_PIXELS"]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 MAX_PIXELS = 64_000_000  # 8000 × 8000; larger inputs are refused, not decoded
@@ -32,6 +32,30 @@ class PreparedImage:
     width: int
     height: int
     notes: list[str] = field(default_factory=list)
+
+
+def is_url(text: str) -> bool:
+    """An address to hand to fal as it is (http, https or data:), not a file here."""
+    return text.startswith(("http://", "https://", "data:")) or "://" in text
+
+
+def resolve_inputs(items: list[str], cwd: str | os.PathLike[str] | None) -> list[str]:
+    """Command-line words as absolute paths (URLs kept), relative ones against ``cwd``: the
+    working directory of the process the user typed them in, which a window that took them
+    over (``ui/instance.py``) does not share. Without a ``cwd``, relative paths are left out:
+    a path fal cannot open must never be sent to it as text."""
+    resolved = []
+    for item in items:
+        if is_url(item):
+            resolved.append(item)
+            continue
+        path = Path(item).expanduser()
+        if not path.is_absolute():
+            if cwd is None:
+                continue
+            path = Path(cwd) / path
+        resolved.append(str(path.resolve()))
+    return resolved
 
 
 def image_files_in(paths: list[Path]) -> list[Path]:
@@ -89,13 +113,15 @@ def prepare_image(path: Path, work_dir: Path, *, max_pixels: int = MAX_PIXELS,
             image = Image.open(path)
     except UnidentifiedImageError:
         raise InputProblem(f"{name} is not an image this app can read.") from None
-    except (OSError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        # Pillow refuses to open the very largest (its own limit); the sentence is ours.
+        raise _too_many_pixels(name, _declared_size(path), max_pixels) from None
+    except OSError as exc:
         raise InputProblem(f"{name} could not be read: {exc}") from None
     with image:
         width, height = image.size
         if width * height > max_pixels:
-            raise InputProblem(f"{name} is {width}×{height} pixels, more than the "
-                               f"{max_pixels / 1e6:.0f} megapixels this app accepts.")
+            raise _too_many_pixels(name, (width, height), max_pixels)
         source_format = image.format
         frames = getattr(image, "n_frames", 1)
         if frames > 1:
@@ -117,6 +143,36 @@ def prepare_image(path: Path, work_dir: Path, *, max_pixels: int = MAX_PIXELS,
         target = work_dir / f"{path.stem}.png"
         converted.save(target, format="PNG", compress_level=3)
         return PreparedImage(path, target, converted.width, converted.height, notes)
+
+
+def _too_many_pixels(name: str, size: tuple[int, int] | None, max_pixels: int) -> InputProblem:
+    """The one sentence for an image over the pixel limit, however large."""
+    what = f"{size[0]}×{size[1]} pixels" if size else "larger"
+    return InputProblem(f"{name} is {what}, more than the {max_pixels / 1e6:.0f} megapixels "
+                        "this app accepts.")
+
+
+def _declared_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from the header of an image Pillow refuses to open (a decompression
+    bomb): its format plugins read the header without the size check ``Image.open`` adds."""
+    try:
+        with open(path, "rb") as handle:
+            prefix = handle.read(16)
+            Image.init()
+            for format_id in Image.ID:
+                factory, accept = Image.OPEN[format_id]
+                verdict = accept(prefix) if accept is not None else True
+                if not verdict or isinstance(verdict, str):  # a str: Pillow's "not this one" note
+                    continue
+                handle.seek(0)
+                try:
+                    with factory(handle, str(path)) as image:
+                        return image.size
+                except Exception:  # noqa: BLE001 – not this format; try the next
+                    continue
+    except OSError:
+        pass
+    return None
 
 
 def _orientation(image: Image.Image) -> int | None:

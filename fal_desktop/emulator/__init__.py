@@ -32,6 +32,9 @@ from fal_desktop.emulator.storage import Storage
 __all__ = ["Emulator", "RecordedRequest", "load_schemas"]
 
 ROLES = ("queue", "run", "rest", "cdn", "schemas")
+# Not one of fal's hosts: another origin that serves the queue's routes (with the key check),
+# for tests of where a redirect may take the key (``set_faults({307: 1}, redirect_to=...)``).
+ELSEWHERE = "elsewhere"
 
 
 def load_schemas(extra_dirs: Iterable[Path] = ()) -> dict[str, EndpointSchema]:
@@ -49,7 +52,8 @@ def load_schemas(extra_dirs: Iterable[Path] = ()) -> dict[str, EndpointSchema]:
 
 
 class Emulator:
-    """Starts five aiohttp servers on one event loop in a background thread."""
+    """Starts six aiohttp servers on one event loop in a background thread: one per fal role,
+    and one "elsewhere" (see :data:`ELSEWHERE`)."""
 
     def __init__(self, key: str | None = None, schema_dirs: Sequence[Path] = (),
                  host: str = "127.0.0.1", job_duration: float = 0.5, workers: int = 2,
@@ -120,7 +124,8 @@ class Emulator:
             "schemas": [web.get("/api/openapi/queue/openapi.json", self.service.schema_document),
                         web.get("/_emulator/stats", self._stats)],
         }
-        for role in ROLES:
+        routes[ELSEWHERE] = routes["queue"]
+        for role in (*ROLES, ELSEWHERE):
             app = web.Application(middlewares=[make_middleware(role, self.faults, self.requests)],
                                   client_max_size=1024**4)
             app.add_routes(routes[role])
@@ -178,11 +183,15 @@ class Emulator:
 
     def set_faults(self, rates: Mapping[object, float] | None = None, *, roles: Iterable[str] | None = None,
                    latency: float | None = None, seed: int | None = None,
-                   safe_posts: bool | None = None) -> None:
-        self.faults.configure(rates, roles=roles, latency=latency, seed=seed, safe_posts=safe_posts)
+                   safe_posts: bool | None = None, redirect_to: str | None | bool = False) -> None:
+        """``redirect_to``: where the 307 fault points (an origin, e.g. ``urls["elsewhere"]``;
+        None for the request's own origin)."""
+        self.faults.configure(rates, roles=roles, latency=latency, seed=seed, safe_posts=safe_posts,
+                              redirect_to=redirect_to)
 
     def clear_faults(self) -> None:
-        self.faults.configure({}, latency=0.0, roles=("queue", "run", "rest", "cdn"), safe_posts=False)
+        self.faults.configure({}, latency=0.0, roles=("queue", "run", "rest", "cdn"), safe_posts=False,
+                              redirect_to=None)
 
     def refuse(self, word: str, message: str = DEFAULT_REFUSAL) -> None:
         """Make the models refuse any prompt containing ``word`` (any case) the way a model

@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--latency", type=float, default=0.0, metavar="S")
     parser.add_argument("--fault", type=_fault, action="append", default=[], metavar="KIND=RATE",
-                        help="inject a fault: 429, 500, 502, 503, 504, reset or slow")
+                        help="inject a fault: 429, 500, 502 (ingress), 503, 503-accepted (a submit "
+                             "taken but answered with a bare 503), 504 (ingress), 307, reset or slow")
     parser.add_argument("--render-once", action="store_true",
                         help="draw each picture size once and serve copies (benchmarks: keeps the "
                              "emulator's drawing off the CPU the client is measured on)")
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     for word in args.refuse:
         emulator.refuse(word)
     emulator.start()
-    print(json.dumps({**emulator.urls, "key": emulator.key}), flush=True)
+    print(json.dumps({**emulator.hosts.as_dict(), "key": emulator.key}), flush=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -16,7 +16,13 @@ __all__ = ["Faults", "RecordedRequest", "make_middleware", "REQUEST_ID"]
 
 REQUEST_ID = web.RequestKey("request_id", str)
 
-FAULT_KINDS = (429, 500, 502, 503, 504, "reset", "slow")
+# 502 and 504 are fal's ingress errors (nginx page, no request id: retried even for a submit);
+# 503 is fal's own server (a request id); "503-accepted" is a submit that fal accepted (queued,
+# billed) whose answer was lost to a gateway: a bare 503, no request id, no nginx page;
+# 307 redirects the request to the same path (on ``redirect_to``, if set, else the same origin).
+FAULT_KINDS = (429, 500, 502, 503, 504, 307, "503-accepted", "reset", "slow")
+REDIRECTED = "_emulator_redirected"  # marks a redirected request: it is not faulted again
+_POST_ONLY = frozenset({"503-accepted"})
 
 
 @dataclass(frozen=True)
@@ -36,15 +42,17 @@ class Faults:
     roles: frozenset[str] = frozenset({"queue", "run", "rest", "cdn"})
     latency: float = 0.0
     slow_seconds: float = 1.0
-    # Only faults a careful client can tell from a lost job (429, ingress 502) hit POSTs.
+    # Only faults a careful client can tell from a lost job (429, ingress 502, 307) hit POSTs.
     safe_posts: bool = False
+    redirect_to: str | None = None  # an origin (e.g. another server) the 307 fault points at
     injected: Counter = field(default_factory=Counter)  # kind → how many were injected
     _random: random.Random = field(default_factory=random.Random)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def configure(self, rates: Mapping[object, float] | None = None, *, roles: Iterable[str] | None = None,
                   latency: float | None = None, seed: int | None = None,
-                  safe_posts: bool | None = None) -> None:
+                  safe_posts: bool | None = None, redirect_to: str | None | bool = False) -> None:
+        """``redirect_to``: the origin 307s point at (None: the request's own; False: unchanged)."""
         with self._lock:
             if rates is not None:
                 parsed = {}
@@ -64,6 +72,8 @@ class Faults:
                 self._random.seed(seed)
             if safe_posts is not None:
                 self.safe_posts = safe_posts
+            if redirect_to is not False:
+                self.redirect_to = redirect_to.rstrip("/") if isinstance(redirect_to, str) else None
 
     def pick(self, role: str, method: str = "GET") -> object | None:
         with self._lock:
@@ -72,7 +82,9 @@ class Faults:
             roll = self._random.random()
             for kind, rate in self.rates.items():
                 if roll < rate:
-                    if self.safe_posts and method == "POST" and kind not in (429, 502):
+                    if kind in _POST_ONLY and method != "POST":
+                        return None
+                    if self.safe_posts and method == "POST" and kind not in (429, 502, 307):
                         return None
                     self.injected[kind] += 1
                     return kind
@@ -80,18 +92,30 @@ class Faults:
             return None
 
 
+def _nginx_page(status: int, reason: str) -> web.Response:
+    """fal's ingress error: nginx's own HTML page, no x-fal-request-id."""
+    return web.Response(status=status, content_type="text/html",
+                        text=f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+                             f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                             "</body>\r\n</html>\r\n")
+
+
+def _redirect(request: web.Request, origin: str | None) -> web.Response:
+    query = f"{request.query_string}&{REDIRECTED}=1" if request.query_string else f"{REDIRECTED}=1"
+    base = origin or f"{request.scheme}://{request.host}"
+    return web.Response(status=307, headers={"Location": f"{base}{request.raw_path.split('?')[0]}?{query}"})
+
+
 def _fault_response(kind: object) -> web.StreamResponse:
     rid = {"x-fal-request-id": str(uuid.uuid4())}
     if kind == 429:
         return web.json_response({"detail": "Too many requests"}, status=429, headers=rid)
     if kind == 502:  # an ingress error: nginx, and no x-fal-request-id
-        return web.Response(status=502, content_type="text/html",
-                            text="<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>")
+        return _nginx_page(502, "Bad Gateway")
     if kind == 503:
         return web.json_response({"detail": "GPU error"}, status=503, headers=rid)
     if kind == 504:
-        return web.Response(status=504, content_type="text/html",
-                            text="<html><body><h1>504 Gateway Time-out</h1><hr>nginx</body></html>")
+        return _nginx_page(504, "Gateway Time-out")
     return web.json_response({"detail": "Internal Server Error"}, status=500, headers=rid)
 
 
@@ -119,7 +143,12 @@ def make_middleware(role: str, faults: Faults, log: list[RecordedRequest]):
                                    dict(request.headers)))
         if faults.latency:
             await asyncio.sleep(faults.latency)
-        kind = faults.pick(role, request.method)
+        kind = None if REDIRECTED in request.query else faults.pick(role, request.method)
+        if kind == 307:
+            return _redirect(request, faults.redirect_to)
+        if kind == "503-accepted":  # the job is taken (and billed); the answer is lost
+            await handler(request)
+            return web.Response(status=503, content_type="text/plain", text="Service Unavailable")
         if kind == "reset":
             if request.transport is not None:
                 request.transport.abort()

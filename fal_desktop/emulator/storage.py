@@ -14,13 +14,22 @@ import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
 __all__ = ["Storage"]
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# What a stored file's name may not hold: path separators and control characters. Any other
+# character is kept (the URL quotes the name; ``path_for_url`` unquotes it).
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
 _BATCH = 8 << 20  # received bytes held while a write to disk is under way
+
+
+def _file_name(request: web.Request) -> str:
+    """``X-Fal-File-Name``, percent-decoded as fal-desktop encodes it (``api/headers.py``); a
+    plain name (what fal's own clients send) has no escapes and comes out as it was."""
+    return unquote(request.headers.get("X-Fal-File-Name", "upload.bin"))
 
 
 def _concatenate(files: list[Path], target: Path) -> None:
@@ -43,10 +52,11 @@ class Storage:
     def new_file(self, name: str) -> tuple[Path, str]:
         """A fresh file path on disk and its public URL."""
         key = uuid.uuid4().hex
-        name = _SAFE.sub("_", Path(name or "upload.bin").name).strip("._") or "upload.bin"
+        name = _UNSAFE.sub("_", name or "upload.bin").strip(" ._") or "upload.bin"
+        name = name.encode("utf-8", "replace")[:200].decode("utf-8", "ignore")  # file systems: ≤ 255 bytes
         folder = self.root / key
         folder.mkdir(parents=True)
-        return folder / name, f"{self.cdn_url}/files/{key}/{name}"
+        return folder / name, f"{self.cdn_url}/files/{key}/{quote(name)}"
 
     def path_for_url(self, url: str) -> Path | None:
         """The local file behind one of our own CDN URLs."""
@@ -54,8 +64,11 @@ class Storage:
         if not url.startswith(prefix):
             return None
         key, _, name = url[len(prefix):].partition("/")
+        name = unquote(name.partition("?")[0])
+        if not re.fullmatch(r"[0-9a-f]{32}", key) or not name or _UNSAFE.search(name) or name in (".", ".."):
+            return None
         path = self.root / key / name
-        return path if re.fullmatch(r"[0-9a-f]{32}", key) and path.is_file() else None
+        return path if path.is_file() else None
 
     async def _save_body(self, request: web.Request, path: Path) -> int:
         """Write the body to ``path`` in a thread while the next data is received: one write
@@ -124,13 +137,13 @@ class Storage:
 
     async def upload(self, request: web.Request) -> web.Response:
         self._check_token(request)
-        path, url = self.new_file(request.headers.get("X-Fal-File-Name", "upload.bin"))
+        path, url = self.new_file(_file_name(request))
         await self._save_body(request, path)
         return web.json_response({"access_url": url})
 
     async def multipart_start(self, request: web.Request) -> web.Response:
         self._check_token(request)
-        path, url = self.new_file(request.headers.get("X-Fal-File-Name", "upload.bin"))
+        path, url = self.new_file(_file_name(request))
         upload_id = uuid.uuid4().hex
         parts = self.root / f"parts-{upload_id}"
         parts.mkdir()
@@ -185,7 +198,7 @@ class Storage:
             if parts[0] == "mp" and len(parts) == 3 and parts[2] == "complete":
                 return await self._complete(request, folder, target)
         if request.method in ("GET", "HEAD") and parts[0] == "files" and len(parts) == 3:
-            path = self.path_for_url(f"{self.cdn_url}/{tail}")
+            path = self.path_for_url(f"{self.cdn_url}{request.raw_path}")
             if path is not None:
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return web.FileResponse(path, headers={"Content-Type": kind})

@@ -21,25 +21,52 @@ def response(status, headers=None, text=""):
     return httpx.Response(status, headers=headers or {}, text=text, request=REQ)
 
 
-@pytest.mark.parametrize("status, headers, submit, idempotent", [
-    (408, FAL, True, True),
-    (409, FAL, True, True),
-    (429, FAL, True, True),
-    (502, {}, True, True),          # ingress: never reached the app
-    (503, {}, True, True),
-    (504, {}, True, True),
-    (500, FAL, False, True),        # the app failed: not for submit
-    (502, FAL, False, True),
-    (503, FAL, False, True),
-    (504, {"x-fal-request-timeout-type": "user"}, False, False),  # the caller's own deadline
-    (400, FAL, False, False),
-    (401, FAL, False, False),
-    (404, FAL, False, False),
-    (422, FAL, False, False),
+NGINX = "<html><head><title>502 Bad Gateway</title></head><body><hr><center>nginx</center></body></html>"
+
+
+@pytest.mark.parametrize("status, headers, text, submit, idempotent", [
+    (408, FAL, "", True, True),
+    (409, FAL, "", True, True),
+    (429, FAL, "", True, True),
+    (502, {}, NGINX, True, True),          # ingress: fal's nginx page, never reached fal
+    (503, {}, NGINX, True, True),
+    (504, {}, NGINX, True, True),
+    (502, {}, "Bad Gateway", False, True),  # no request id but not nginx: may be after fal took it
+    (503, {}, "Service Unavailable", False, True),
+    (504, {}, "", False, True),
+    (503, FAL, NGINX, False, True),         # a request id: fal's own server answered
+    (500, FAL, "", False, True),            # the app failed: not for submit
+    (502, FAL, "", False, True),
+    (503, FAL, "", False, True),
+    (504, {"x-fal-request-timeout-type": "user"}, "", False, False),  # the caller's own deadline
+    (400, FAL, "", False, False),
+    (401, FAL, "", False, False),
+    (404, FAL, "", False, False),
+    (422, FAL, "", False, False),
 ])
-def test_which_responses_are_retried(status, headers, submit, idempotent):
-    assert retry_response(response(status, headers), idempotent=False) is submit
-    assert retry_response(response(status, headers), idempotent=True) is idempotent
+def test_which_responses_are_retried(status, headers, text, submit, idempotent):
+    assert retry_response(response(status, headers, text), idempotent=False) is submit
+    assert retry_response(response(status, headers, text), idempotent=True) is idempotent
+
+
+def test_a_submit_answered_by_a_gateway_error_that_is_not_ingress_is_sent_once_and_says_so():
+    calls, handler = count_calls(lambda r: httpx.Response(503, text="Service Unavailable"))
+    ingress_calls, ingress = count_calls(lambda r: httpx.Response(502, text=NGINX))
+
+    async def go():
+        async with make_client(handler) as client:
+            with pytest.raises(ServerError) as info:
+                await client.submit("fal-ai/flux/dev", {"prompt": "x"})
+        async with make_client(ingress) as client:
+            with pytest.raises(ServerError) as never_sent:
+                await client.submit("fal-ai/flux/dev", {"prompt": "x"})
+        return info.value, never_sent.value
+
+    error, never_sent = run(go())
+    assert len(calls) == 1 and len(ingress_calls) == 4  # FAST allows 4 tries
+    assert "fal may have received the job, so it was not sent again" in error.user_message
+    assert "HTTP 503" in error.detail_text and "Service Unavailable" in error.detail_text
+    assert "may have received" not in never_sent.user_message  # nginx: it never got to fal
 
 
 @pytest.mark.parametrize("exc, submit, idempotent", [
@@ -117,7 +144,8 @@ def test_submit_is_not_retried_after_a_read_error_and_says_it_may_have_gone():
 
     error = run(go())
     assert len(calls) == 1
-    assert "may or may not have been submitted" in error.user_message
+    assert error.user_message == ("The connection to fal broke after the job was sent: fal may have received "
+                                  "the job, so it was not sent again (you are not charged twice).")
     assert "ReadError" in error.detail_text
 
 
@@ -133,7 +161,8 @@ def test_run_is_not_retried_after_a_read_timeout():
                 await client.run("fal-ai/flux/dev", {"prompt": "x"})
             return info.value
 
-    assert "may or may not" in run(go()).user_message and len(calls) == 1
+    assert "fal may have received the job, so it was not sent again" in run(go()).user_message
+    assert len(calls) == 1
 
 
 def test_submit_that_never_connected_is_retried_and_then_says_so_plainly():
@@ -196,3 +225,17 @@ def test_retries_give_up_after_max_attempts_with_the_last_error():
 
     run(go())
     assert len(calls) == 3
+
+
+def test_a_streaming_run_that_fails_after_it_was_sent_says_fal_may_have_it():
+    calls, handler = count_calls(lambda r: httpx.Response(502, text="Bad Gateway"))
+
+    async def go():
+        async with make_client(handler) as client:
+            with pytest.raises(ServerError) as info:
+                async for _ in client.stream("fal-ai/flux/dev", {"prompt": "x"}):
+                    pass
+            return info.value
+
+    assert "fal may have received the job, so it was not sent again" in run(go()).user_message
+    assert len(calls) == 1

@@ -90,3 +90,38 @@ def test_folders_are_searched_for_images_only(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     found = image_files_in([tmp_path / "d"])
     assert [p.relative_to(tmp_path).as_posix() for p in found] == ["d/a.JPG", "d/b.png", "d/sub/c.webp"]
+
+
+def _png_header(path, width, height):
+    """A PNG that declares ``width``×``height`` (no pixel data: cheap to make, never decoded)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b""))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("width, height", [(9000, 9000), (20000, 20000), (60000, 60000)])
+def test_every_image_over_the_pixel_limit_gets_the_same_sentence(tmp_path, width, height):
+    """Over 64 MP the app refuses; past Pillow's own bomb limit (2 × ~89 MP) Pillow refuses
+    first, with its own text: the user reads the app's sentence either way."""
+    src = _png_header(tmp_path / "huge.png", width, height)
+    with pytest.raises(InputProblem) as info:
+        prepare_image(src, tmp_path / "work")
+    assert str(info.value) == (f"huge.png is {width}×{height} pixels, more than the 64 megapixels "
+                               "this app accepts.")
+
+
+def test_relative_inputs_resolve_against_the_callers_folder_and_never_stay_relative(tmp_path):
+    from fal_desktop.core.inputs import resolve_inputs
+
+    items = ["photos", "./a/../b.png", "/abs/c.png", "https://x.test/d.png", "data:image/png;base64,AA"]
+    assert resolve_inputs(items, tmp_path) == [
+        str(tmp_path / "photos"), str(tmp_path / "b.png"), "/abs/c.png", "https://x.test/d.png",
+        "data:image/png;base64,AA"]
+    assert resolve_inputs(items, None) == ["/abs/c.png", "https://x.test/d.png", "data:image/png;base64,AA"]
