@@ -17,14 +17,14 @@ from fal_desktop.api.headers import job_headers, without_auth
 from fal_desktop.api.retry import MAYBE_SENT, response_error
 
 if TYPE_CHECKING:
-    from fal_desktop.api.client import FalClient
+    from fal_desktop.api.caller import Caller
 
 __all__ = ["run", "stream", "STREAM_TIMEOUT"]
 
 STREAM_TIMEOUT = httpx.Timeout(connect=30.0, read=60.0, write=30.0, pool=None)
 
 
-async def run(client: "FalClient", endpoint_id: str, arguments: dict[str, Any] | None, *, path: str,
+async def run(client: "Caller", endpoint_id: str, arguments: dict[str, Any] | None, *, path: str,
               method: str, timeout: float | None, hint: str | None, start_timeout: float | None,
               headers: dict[str, str] | None) -> Any:
     url = run_url(client.hosts.run, endpoint_id, path)
@@ -38,7 +38,7 @@ async def run(client: "FalClient", endpoint_id: str, arguments: dict[str, Any] |
     return client.json_of(response)
 
 
-async def stream(client: "FalClient", endpoint_id: str, arguments: dict[str, Any], *, path: str,
+async def stream(client: "Caller", endpoint_id: str, arguments: dict[str, Any], *, path: str,
                  headers: dict[str, str] | None) -> AsyncIterator[Any]:
     url = run_url(client.hosts.run, endpoint_id, path)
     sent = client.headers_for(url, {**without_auth(headers), "Accept": "text/event-stream"})

@@ -18,7 +18,7 @@ from fal_desktop.api.errors import (
 from fal_desktop.api.retry import retry_exception, retry_response
 
 if TYPE_CHECKING:
-    from fal_desktop.api.client import FalClient
+    from fal_desktop.api.caller import Caller
 
 __all__ = ["download", "download_to", "decode_data_uri", "DownloadError"]
 
@@ -52,7 +52,7 @@ def _too_large(max_bytes: int) -> DownloadError:
     return DownloadError(f"The result file is larger than {size}, the most fal-desktop accepts.")
 
 
-async def _stream_into(client: "FalClient", url: str, sink, max_bytes: int) -> None:
+async def _stream_into(client: "Caller", url: str, sink, max_bytes: int) -> None:
     attempt, hops = 0, 0
     while True:
         attempt += 1
@@ -152,7 +152,7 @@ class _FileSink:
             await asyncio.to_thread(self.handle.write, data)
 
 
-async def download(client: "FalClient", url: str, *, max_bytes: int) -> bytes:
+async def download(client: "Caller", url: str, *, max_bytes: int) -> bytes:
     if _check_scheme(url) == "data":
         data = decode_data_uri(url)
         if len(data) > max_bytes:
@@ -163,7 +163,7 @@ async def download(client: "FalClient", url: str, *, max_bytes: int) -> bytes:
     return b"".join(sink.parts)
 
 
-async def download_to(client: "FalClient", url: str, target: Path, *, max_bytes: int) -> Path:
+async def download_to(client: "Caller", url: str, target: Path, *, max_bytes: int) -> Path:
     """Fetch a result into ``target`` (written whole or not at all)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")

@@ -15,16 +15,16 @@ import base64
 import mimetypes
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fal_desktop.api.cdn import CdnToken
 from fal_desktop.api.errors import AuthError, FalError, FileReadError, ProtocolError
 from fal_desktop.api.headers import file_name_header
 
 if TYPE_CHECKING:
-    from fal_desktop.api.client import FalClient
+    from fal_desktop.api.caller import Caller
 
 __all__ = ["CdnToken", "encode_data_uri", "upload_file", "upload_bytes", "fetch_cdn_token",
            "part_ranges", "MULTIPART_THRESHOLD", "PART_SIZE", "PARTS_AT_ONCE"]
@@ -33,25 +33,6 @@ MULTIPART_THRESHOLD = 100 * 1024 * 1024
 PART_SIZE = 10 * 1024 * 1024
 PARTS_AT_ONCE = 6  # parts in flight; each is streamed from disk, ≤ 2 chunks in memory
 CHUNK = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class CdnToken:
-    token: str
-    token_type: str
-    base_url: str
-    expires_at: datetime
-
-    def expired(self, margin: float = 0.0) -> bool:
-        """Whether the token is (or within ``margin`` seconds will be) past ``expires_at``."""
-        return datetime.now(timezone.utc) + timedelta(seconds=margin) >= self.expires_at
-
-    def __repr__(self) -> str:  # the token is a credential too
-        return f"CdnToken(token_type={self.token_type!r}, base_url={self.base_url!r}, expires_at={self.expires_at})"
-
-    @property
-    def header(self) -> str:
-        return f"{self.token_type} {self.token}"
 
 
 def guess_type(name: str) -> str:
@@ -67,7 +48,7 @@ def encode_data_uri(data: bytes | str | os.PathLike[str], content_type: str | No
     return f"data:{content_type or 'application/octet-stream'};base64,{base64.b64encode(data).decode()}"
 
 
-async def fetch_cdn_token(client: "FalClient") -> CdnToken:
+async def fetch_cdn_token(client: "Caller") -> CdnToken:
     url = f"{client.hosts.rest}/storage/auth/token?storage_type=fal-cdn-v3"
     response = await client.request("POST", url, idempotent=True, json={},
                                     headers={"Accept": "application/json"})
@@ -163,7 +144,7 @@ def _changed(path: Path, detail: str) -> FileReadError:
     return FileReadError(f"The file {path.name} changed while it was being uploaded.", detail=detail)
 
 
-def _access_url(client: "FalClient", response: Any) -> str:
+def _access_url(client: "Caller", response: Any) -> str:
     body = client.json_of(response)
     url = body.get("access_url") if isinstance(body, dict) else None
     if not isinstance(url, str) or not url:
@@ -171,7 +152,7 @@ def _access_url(client: "FalClient", response: Any) -> str:
     return url
 
 
-async def _with_token(client: "FalClient", call: Callable[["CdnToken"], Awaitable[str]]) -> str:
+async def _with_token(client: "Caller", call: Callable[["CdnToken"], Awaitable[str]]) -> str:
     """Run a CDN call with the cached token; if the CDN refuses the token, once more with a
     fresh one (it may have been revoked or have expired on the way)."""
     token = await client.cdn_token()
@@ -188,7 +169,7 @@ async def _with_token(client: "FalClient", call: Callable[["CdnToken"], Awaitabl
                        status_code=exc.status_code, request_id=exc.request_id) from None
 
 
-async def _v3_single(client: "FalClient", body: Callable[[], Any], size: int, content_type: str,
+async def _v3_single(client: "Caller", body: Callable[[], Any], size: int, content_type: str,
                      name: str) -> str:
     async def send(token: CdnToken) -> str:
         headers = {"Authorization": token.header, "Content-Type": content_type,
@@ -200,7 +181,7 @@ async def _v3_single(client: "FalClient", body: Callable[[], Any], size: int, co
     return await _with_token(client, send)
 
 
-async def _v3_multipart(client: "FalClient", path: Path, size: int, content_type: str) -> str:
+async def _v3_multipart(client: "Caller", path: Path, size: int, content_type: str) -> str:
     return await _with_token(client, lambda token: _multipart(client, token, path, size, content_type))
 
 
@@ -212,7 +193,7 @@ def part_ranges(size: int, part_size: int) -> list[tuple[int, int, int]]:
             for n, start in enumerate(range(0, max(size, 1), part_size))]
 
 
-async def _multipart(client: "FalClient", token: CdnToken, path: Path, size: int,
+async def _multipart(client: "Caller", token: CdnToken, path: Path, size: int,
                      content_type: str) -> str:
     auth = {"Authorization": token.header}
     response = await client.request(
@@ -251,14 +232,14 @@ async def _multipart(client: "FalClient", token: CdnToken, path: Path, size: int
     return access_url
 
 
-async def _upload(client: "FalClient", v3: Callable[[], Awaitable[str]], body: Callable[[], Any],
+async def _upload(client: "Caller", v3: Callable[[], Awaitable[str]], body: Callable[[], Any],
                   size: int, content_type: str, name: str) -> str:
     """The v3 CDN flow. There is no fallback: fal's legacy flow (``initiate?storage_type=gcs``)
     answers 400 "Invalid storage type" now, so it could only hide the real error (§17)."""
     return await v3()
 
 
-async def upload_file(client: "FalClient", path: Path, content_type: str | None = None) -> str:
+async def upload_file(client: "Caller", path: Path, content_type: str | None = None) -> str:
     """Upload a file from disk, streamed (never whole in memory); returns its URL."""
     try:
         size = path.stat().st_size
@@ -279,7 +260,7 @@ async def upload_file(client: "FalClient", path: Path, content_type: str | None 
     return await _upload(client, v3, body, size, content_type, path.name)
 
 
-async def upload_bytes(client: "FalClient", data: bytes, content_type: str = "application/octet-stream",
+async def upload_bytes(client: "Caller", data: bytes, content_type: str = "application/octet-stream",
                        file_name: str | None = None) -> str:
     """Upload bytes held in memory; returns their URL."""
     name = file_name or "upload.bin"
