@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from fal_desktop.ui.shell import after_first_paint
+from fal_desktop.ui.shell import after_first_paint, run_in_background
 
 __all__ = ["TRACE_ENV", "Startup", "settle_memory", "take_lock"]
 
@@ -52,7 +52,10 @@ def take_lock(lock_path: Path) -> tuple[QLockFile, bool]:
 
 
 class Startup:
-    """Runs ``build(startup)`` from the event loop once ``window`` has been painted.
+    """Runs ``build(startup)`` from the event loop once ``window`` has been painted and
+    ``prepare`` (if given) has returned: it runs on a worker thread from the start, for what may
+    block (reading the keyring); its result is ``startup.prepared``. Should the window be
+    painted and ``prepare`` still run ``WAITING_MS`` later, ``waiting()`` is called (to say so).
 
     ``quit_after_ms`` counts from that first paint; a quit due first (0 ms), or the window
     closed before, means ``build`` never runs. An exception in ``build`` ends the event loop
@@ -60,8 +63,15 @@ class Startup:
     started). ``close`` calls the ``closers`` that ``build`` registered, last first.
     """
 
-    def __init__(self, app: QApplication, window: QWidget, build: Callable[[Startup], object]) -> None:
+    WAITING_MS = 700
+
+    def __init__(self, app: QApplication, window: QWidget, build: Callable[[Startup], object],
+                 prepare: Callable[[], object] | None = None) -> None:
         self.app, self.window, self.build = app, window, build
+        self.prepared: object = None
+        self.waiting: Callable[[], object] | None = None
+        self._prepared = prepare is None
+        self._painted_yet = self._building = False
         self.closers: list[Callable[[], object]] = []
         self.quit_after_ms: int | None = None
         self.quit_when_ready = False
@@ -70,17 +80,36 @@ class Startup:
         self.ready = False
         self._quitting = False
         self._error: BaseException | None = None
+        if prepare is not None:
+            run_in_background(prepare, self._on_prepared, window, "startup-prepare")
         after_first_paint(window, self._painted)
+
+    def _on_prepared(self, result: object, error: BaseException | None) -> None:
+        self.prepared, self._prepared = result, True
+        if error is not None:
+            self._error = error
+            self.quit(1)
+        elif self._painted_yet:
+            self._build()
 
     def _painted(self) -> None:
         trace("shown")
+        self._painted_yet = True
         if self.quit_after_ms is not None:
             QTimer.singleShot(self.quit_after_ms, self.quit)
         QTimer.singleShot(0, self._build)  # after a quit timer of 0: that one quits first
+        QTimer.singleShot(self.WAITING_MS, self._still_preparing)
+
+    def _still_preparing(self) -> None:
+        if not self._prepared and not self._quitting and self.waiting is not None:
+            self.waiting()
 
     def _build(self) -> None:
-        if self._quitting or not self.window.isVisible():  # quit or closed before the build
+        if self._quitting or not self.window.isVisible() or self._building:  # quit or closed before
             return
+        if not self._prepared:  # _on_prepared builds
+            return
+        self._building = True
         try:
             self.build(self)
         except BaseException as exc:  # noqa: BLE001 (raised again from exec)
@@ -97,7 +126,11 @@ class Startup:
 
     def _take_screenshot(self) -> None:
         if self.screenshot is not None:
-            self.window.grab().save(str(self.screenshot))
+            if QApplication.platformName() == "xcb":  # what the X server shows: proves it painted
+                pixmap = self.window.screen().grabWindow(self.window.winId())
+            else:
+                pixmap = self.window.grab()
+            pixmap.save(str(self.screenshot))
             self.screenshot = None
 
     def quit(self, status: int = 0) -> None:

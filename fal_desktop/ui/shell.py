@@ -7,13 +7,15 @@ keyring and the forms are loaded.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-__all__ = ["EARLY", "ActionQueue", "Banner", "Placeholder", "after_first_paint", "hold_actions"]
+__all__ = ["EARLY", "ActionQueue", "Banner", "Placeholder", "after_first_paint", "hold_actions",
+           "run_in_background"]
 
 EARLY = "usable_before_ready"  # set this property on an action that works before the window is ready
 FALLBACK_MS = 1000  # run the callbacks anyway if no paint arrives (e.g. started minimised)
@@ -91,6 +93,33 @@ class _FirstPaint(QObject):
         if callback is not None:
             self.parent().removeEventFilter(self)
             callback()
+
+
+class _Done(QObject):
+    finished = Signal(object, object)  # the result, the exception
+
+
+def run_in_background(work: Callable[[], object], done: Callable[[object, BaseException | None], object],
+                      owner: QObject, name: str = "background") -> None:
+    """Run ``work`` on a thread of its own; then ``done(result, exception)`` is called on
+    ``owner``'s (the GUI) thread. A daemon thread, not a pool's: a call that never returns (a
+    keyring waiting for its unlock prompt) must not hold up quitting."""
+    signals = _Done(owner)  # owned by ``owner``: alive until the queued signal is delivered
+
+    def finish(result: object, error: BaseException | None) -> None:
+        signals.deleteLater()
+        done(result, error)
+
+    signals.finished.connect(finish)
+
+    def run() -> None:
+        try:
+            result, error = work(), None
+        except BaseException as exc:  # noqa: BLE001 (handed to ``done``)
+            result, error = None, exc
+        signals.finished.emit(result, error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
 
 
 def after_first_paint(widget: QWidget, callback: Callable[[], object]) -> None:
