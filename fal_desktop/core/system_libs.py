@@ -99,8 +99,11 @@ def platform_failure_sentence(qt_messages: list[str]) -> str:
                 "(README.md lists every package fal-desktop needs on Linux.)")
     said = " ".join(qt_messages)
     if "could not connect to display" in said:
-        return ("fal-desktop cannot open its window: it could not connect to the display "
-                "(check that DISPLAY or WAYLAND_DISPLAY is set and the desktop session is running).")
+        import os
+
+        return (f"fal-desktop cannot open its window: it could not connect to the display "
+                f"{os.environ.get('DISPLAY', '')!r} (check that DISPLAY or WAYLAND_DISPLAY is set and the "
+                "desktop session is running).")
     detail = f" Qt said: {said.strip()}" if said.strip() else ""
     return ("fal-desktop cannot open its window: no Qt platform plugin could be started. "
             f"Run fal-desktop --diagnose for details.{detail}")

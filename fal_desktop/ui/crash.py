@@ -50,7 +50,7 @@ def _qt_message(kind: QtMsgType, context, message: str) -> None:
         logging.shutdown()
         os._exit(1)  # before Qt aborts: a sentence and status 1, not SIGABRT
     level = _LEVELS.get(kind, logging.WARNING)
-    if category == "qt.qpa.plugin":  # its hints can mislead (it names installed packages): the log only
+    if category.startswith("qt.qpa"):  # the platform's hints can mislead (naming installed packages): log only
         level = min(level, logging.INFO)
     source = "Qt" if category == "default" else f"Qt ({category})"
     _qt_log.log(level, "%s: %s", source, message)
