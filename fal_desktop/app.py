@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fal_desktop.core.logs import setup_logging
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.resources import icon_file
-    from fal_desktop.startup import Startup, take_lock
+    from fal_desktop.startup import take_lock
     from fal_desktop.ui.crash import CrashReporter, install_qt_messages
     from fal_desktop.ui.main_window import MainWindow
 
@@ -112,11 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
     CrashReporter(log_file, window).install()
     window.show()
-    startup = Startup(app, window,
-                      lambda startup: finish_startup(args, paths, app, window, startup, (lock_path, lock)),
-                      prepare=lambda: load_key_store(args.sandbox))
-    startup.waiting = lambda: window.notice.show_message(
-        "Reading your fal key from the system keyring… (unlock it if it asks)", info=True)
+    startup = make_startup(args, paths, app, window, (lock_path, lock))
     startup.quit_after_ms, startup.quit_when_ready = args.quit_after, args.quit_when_ready
     if args.screenshot:
         startup.screenshot, startup.screenshot_delay_ms = args.screenshot, max(300, (args.quit_after or 900) - 600)
@@ -129,6 +125,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             import shutil
 
             shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def make_startup(args: argparse.Namespace, paths, app, window, held_lock=None):
+    """The second step of the start (``startup.py``): the key store is loaded on a worker thread
+    meanwhile (a locked keyring waits for its unlock prompt; the window says so), then
+    ``finish_startup`` builds the rest."""
+    from fal_desktop.startup import Startup
+
+    startup = Startup(app, window, lambda startup: finish_startup(args, paths, app, window, startup, held_lock),
+                      prepare=lambda: load_key_store(args.sandbox))
+    startup.waiting = lambda: window.notice.show_message(
+        "Reading your fal key from the system keyring… (unlock it if it asks)", info=True)
+    return startup
 
 
 def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_lock=None) -> None:

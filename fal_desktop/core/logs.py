@@ -14,10 +14,12 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["LOG_BACKUPS", "LOG_BYTES", "forget_secrets", "hide_secret", "log_exception", "setup_logging"]
+__all__ = ["LEVEL_ENV", "LOG_BACKUPS", "LOG_BYTES", "close_logging", "forget_secrets", "hide_secret",
+           "log_exception", "setup_logging"]
 
 LOG_BYTES = 1 << 20
 LOG_BACKUPS = 3
+LEVEL_ENV = "FAL_DESKTOP_LOG_LEVEL"  # e.g. DEBUG: more detail in the files (both processes)
 FORMAT = "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(message)s"
 
 _secrets: set[str] = set()
@@ -62,10 +64,13 @@ def setup_logging(folder: Path | None, name: str, *, level: int = logging.INFO,
 
     Returns the log file, or None when it could not be opened (then only stderr is used: a
     folder that cannot be written is no reason not to start)."""
+    import os
+
+    close_logging()
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "_fal_desktop", False)]:
-        root.removeHandler(handler)
-        handler.close()
+    wanted = os.environ.get(LEVEL_ENV, "").upper()
+    if isinstance(logging.getLevelName(wanted), int):
+        level = logging.getLevelName(wanted)
     formatter = _HidingFormatter(FORMAT)
     path: Path | None = None
     if folder is not None:
@@ -90,6 +95,14 @@ def setup_logging(folder: Path | None, name: str, *, level: int = logging.INFO,
     root.setLevel(min(level, stderr_level))
     logging.captureWarnings(True)
     return path
+
+
+def close_logging() -> None:
+    """Remove (and close) the handlers ``setup_logging`` added."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_fal_desktop", False)]:
+        root.removeHandler(handler)
+        handler.close()
 
 
 def log_exception(where: str, exc_info) -> None:

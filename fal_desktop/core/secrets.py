@@ -109,10 +109,9 @@ class ApiKeyStore:
     # -- the keyring itself ------------------------------------------------------
 
     def keyring_problem(self) -> str | None:
-        """``None`` when a real keyring backend is there, else a sentence saying why not."""
-        if not self.loaded:
-            self.load()
-        return self._problem
+        """``None`` when a real keyring backend is there, else a sentence saying why not (asks
+        the keyring only if :meth:`load` did not; never reads the key)."""
+        return self._problem if self.loaded else self._keyring_problem()
 
     def _keyring_problem(self) -> str | None:
         try:

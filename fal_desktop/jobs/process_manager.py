@@ -192,6 +192,10 @@ class ProcessJobManager(BaseJobManager):
             except (wire.WireError, KeyError, TypeError) as exc:
                 self._garbled(proc, str(exc))
                 return
+        for update in batch:
+            if update.state.finished:
+                log.info("job %s %s%s", update.job_id, update.state.value,
+                         f": {update.error} {update.error_detail or ''}".rstrip() if update.error else "")
         if batch:
             self._deliver(self._without_replayed_logs(batch))
 

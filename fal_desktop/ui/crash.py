@@ -10,6 +10,7 @@ once, in a window that says what failed and where the log is, and the app keeps 
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import sys
@@ -17,7 +18,7 @@ import threading
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QtMsgType, QUrl, Signal, qInstallMessageHandler
+from PySide6.QtCore import QObject, Qt, QtMsgType, QUrl, Signal, qInstallMessageHandler
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -114,7 +115,7 @@ class CrashReporter(QObject):
         log_exception(" ".join(p for p in (context, where) if p), (kind, value, tb))
         summary = f"{kind.__name__}: {value}" if str(value) else kind.__name__
         what = f"{summary}\n{where}{' ' + context if context else ''}".strip()
-        self._failed.emit(what, f"{kind.__name__} {where}")
+        self._failed.emit(what, f"{kind.__name__} {where} {context}")
 
     def _show(self, what: str, seen_key: str) -> None:
         if seen_key in self._seen:
@@ -122,12 +123,17 @@ class CrashReporter(QObject):
         self._seen.add(seen_key)
         if self.dialog is not None and self.dialog.isVisible():
             self._more += 1
-            self.dialog.setInformativeText(self._details(f"{self._more} more problem(s) since; see the log."))
+            self.dialog.setInformativeText(self._details(
+                f"{self._more} more problem{'s' if self._more > 1 else ''} since then, also in the log."))
             return
         self._more = 0
         self.shown.append(what)
+        summary, _, where = what.partition("\n")
         dialog = QMessageBox(QMessageBox.Icon.Warning, "fal desktop: something went wrong",
-                             f"Something failed inside fal desktop:\n\n{what}", parent=self.window)
+                             f"<b>Something failed inside fal desktop.</b><br><br>{html.escape(summary)}"
+                             f"<br>{html.escape(where)}", parent=self.window)
+        dialog.setTextFormat(Qt.TextFormat.RichText)
+        dialog.setStyleSheet("#qt_msgbox_label, #qt_msgbox_informativelabel { min-width: 440px; }")
         dialog.setInformativeText(self._details())
         dialog.setModal(False)  # the app keeps running: nothing waits for this window
         if self.log_file is not None:
@@ -139,7 +145,8 @@ class CrashReporter(QObject):
         dialog.show()
 
     def _details(self, extra: str = "") -> str:
-        where = (f"The details are in the log: {self.log_file}" if self.log_file is not None
+        where = (f"The details are in the log:<br><code>{html.escape(str(self.log_file))}</code>"
+                 if self.log_file is not None
                  else "The details were written to the terminal (no log file could be opened).")
-        return "\n\n".join(p for p in ("fal desktop keeps running; what you were doing may not have "
-                                       "finished.", where, extra) if p)
+        return "<br><br>".join(p for p in ("fal desktop keeps running; what you were doing may not have "
+                                           "finished.", where, extra) if p)
