@@ -96,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_qt_messages()  # before the QApplication: a platform plugin that fails says what to install
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    crashes = CrashReporter(log_file)  # from here on, nothing uncaught vanishes (a windowed build has no stderr)
+    crashes.install()
     app.setApplicationName("fal-desktop")
     app.setOrganizationName("fal-desktop")
     app.setApplicationDisplayName("fal desktop")
@@ -110,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return hand_over(args, SingleInstance(lock_path))
     window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
-    CrashReporter(log_file, window).install()
+    crashes.window = window  # its dialogs open over the window
     window.show()
     startup = make_startup(args, paths, app, window, (lock_path, lock))
     startup.quit_after_ms, startup.quit_when_ready = args.quit_after, args.quit_when_ready

@@ -78,16 +78,16 @@ def _where(tb) -> str:
 
 
 class CrashReporter(QObject):
-    """Logs every uncaught exception and shows each kind of failure once (``dialog``). A
-    failure seen before, or one that arrives while the dialog is open, is only logged (the
-    open dialog counts it). ``show_dialogs=False`` logs only (no window, e.g. before there is
-    one)."""
+    """Logs every uncaught exception and shows each kind of failure once (``dialog``, over
+    ``window``). A failure seen before, or one that arrives while the dialog is open, is only
+    logged (the open dialog counts it)."""
 
     _failed = Signal(str, str)  # what failed, a key for "seen before": to the GUI thread
 
     def __init__(self, log_file: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.log_file, self.window = log_file, parent
+        self.log_file = log_file
+        self.window: QWidget | None = parent  # the dialogs' parent
         self.dialog: QMessageBox | None = None
         self.shown: list[str] = []
         self._seen: set[str] = set()
