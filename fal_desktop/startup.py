@@ -55,7 +55,8 @@ class Startup:
     """Runs ``build(startup)`` from the event loop once ``window`` has been painted and
     ``prepare`` (if given) has returned: it runs on a worker thread from the start, for what may
     block (reading the keyring); its result is ``startup.prepared``. Should the window be
-    painted and ``prepare`` still run ``WAITING_MS`` later, ``waiting()`` is called (to say so).
+    painted and ``prepare`` still run ``WAITING_MS`` later, ``waiting()`` is called (to say so),
+    and again every 5 s while it runs.
 
     ``quit_after_ms`` counts from that first paint; a quit due first (0 ms), or the window
     closed before, means ``build`` never runs. An exception in ``build`` ends the event loop
@@ -103,6 +104,7 @@ class Startup:
     def _still_preparing(self) -> None:
         if not self._prepared and not self._quitting and self.waiting is not None:
             self.waiting()
+            QTimer.singleShot(5000, self._still_preparing)  # said again while it lasts
 
     def _build(self) -> None:
         if self._quitting or not self.window.isVisible() or self._building:  # quit or closed before
