@@ -7,12 +7,14 @@ keyring and the forms are loaded.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from shiboken6 import isValid
 
 __all__ = ["EARLY", "ActionQueue", "Banner", "Placeholder", "after_first_paint", "hold_actions",
            "run_in_background"]
@@ -95,29 +97,45 @@ class _FirstPaint(QObject):
             callback()
 
 
-class _Done(QObject):
-    finished = Signal(object, object)  # the result, the exception
+class _Dispatcher(QObject):
+    finished = Signal(int, object, object)  # the call's token, the result, the exception
+
+
+_dispatcher: _Dispatcher | None = None
+_waiting: dict[int, tuple[QObject, Callable[[object, BaseException | None], object]]] = {}
+_tokens = itertools.count()
+
+
+def _deliver(token: int, result: object, error: BaseException | None) -> None:
+    owner, done = _waiting.pop(token)
+    if isValid(owner):  # not when it was deleted meanwhile (a dialog closed)
+        done(result, error)
 
 
 def run_in_background(work: Callable[[], object], done: Callable[[object, BaseException | None], object],
                       owner: QObject, name: str = "background") -> None:
-    """Run ``work`` on a thread of its own; then ``done(result, exception)`` is called on
-    ``owner``'s (the GUI) thread. A daemon thread, not a pool's: a call that never returns (a
-    keyring waiting for its unlock prompt) must not hold up quitting."""
-    signals = _Done(owner)  # owned by ``owner``: alive until the queued signal is delivered
+    """Run ``work`` on a thread of its own; then ``done(result, exception)`` is called on the GUI
+    thread, if ``owner`` still exists. A daemon thread, not a pool's: a call that never returns
+    (a keyring waiting for its unlock prompt) must not hold up quitting.
 
-    def finish(result: object, error: BaseException | None) -> None:
-        signals.deleteLater()
-        done(result, error)
-
-    signals.finished.connect(finish)
+    ``work`` must not hold a widget: the worker drops it, and a widget's last reference dropped
+    there would delete it on the wrong thread. ``done`` and ``owner`` stay on the GUI thread."""
+    global _dispatcher
+    if _dispatcher is None:  # made on the GUI thread, on first use
+        _dispatcher = _Dispatcher()
+        _dispatcher.finished.connect(_deliver)
+    token = next(_tokens)
+    _waiting[token] = (owner, done)
+    dispatcher, holder = _dispatcher, [work]
 
     def run() -> None:
+        call = holder.pop()
         try:
-            result, error = work(), None
+            result, error = call(), None
         except BaseException as exc:  # noqa: BLE001 (handed to ``done``)
             result, error = None, exc
-        signals.finished.emit(result, error)
+        del call
+        dispatcher.finished.emit(token, result, error)
 
     threading.Thread(target=run, name=name, daemon=True).start()
 

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QApplication
 
 from fal_desktop.app import make_startup, parse_args
 from fal_desktop.core.paths import AppPaths
-from fal_desktop.core.secrets import SERVICE, USERNAME
+from fal_desktop.core.secrets import SERVICE, USERNAME, ApiKeyStore
+from fal_desktop.ui.key_dialog import ApiKeyDialog
 from fal_desktop.ui.main_window import MainWindow
 from tests.fakes import MemoryKeyring
 from tests.gui.conftest import KEY, run_prompt
@@ -28,18 +29,24 @@ class LockedKeyring(MemoryKeyring):
         super().__init__()
         self.unlocked = threading.Event()
         self.read_threads: list[str] = []
+        self.write_threads: list[str] = []
 
     def get_password(self, service, username):
         self.read_threads.append(threading.current_thread().name)
         assert self.unlocked.wait(60), "never unlocked"
         return super().get_password(service, username)
 
+    def set_password(self, service, username, password):
+        self.write_threads.append(threading.current_thread().name)
+        assert self.unlocked.wait(60), "never unlocked"
+        super().set_password(service, username, password)
+
 
 @pytest.fixture
 def locked_keyring():
     previous = keyring.get_keyring()
     backend = LockedKeyring()
-    backend.set_password(SERVICE, USERNAME, KEY)
+    backend.items[(SERVICE, USERNAME)] = KEY
     keyring.set_keyring(backend)
     yield backend
     backend.unlocked.set()
@@ -81,3 +88,28 @@ def test_a_locked_keyring_never_freezes_the_window(qtbot, emulator, tmp_path, lo
     finally:
         window.close()
         startup.close()
+
+
+def test_saving_the_key_in_a_locked_keyring_never_freezes_the_dialog(qtbot, locked_keyring):
+    locked_keyring.unlocked.set()
+    store = ApiKeyStore(environ={}).load()
+    locked_keyring.unlocked.clear()  # locked again: the next write waits for the unlock prompt
+    dialog = ApiKeyDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    ticks = []
+    timer = QTimer(dialog)
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(len(locked_keyring.write_threads)))
+    timer.start()
+    qtbot.keyClicks(dialog.key_edit, "new-key-0001:secret-0002")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: len(locked_keyring.write_threads) == 1, timeout=10000)
+    seen = len(ticks)
+    qtbot.waitUntil(lambda: len(ticks) > seen + 3, timeout=10000)  # the dialog's loop runs on
+    assert "Saving the key" in dialog.status_label.text() and not dialog.save_button.isEnabled()
+    assert locked_keyring.write_threads[0] != threading.main_thread().name
+    with qtbot.waitSignal(dialog.accepted, timeout=10000):
+        locked_keyring.unlocked.set()
+    assert store.get() == "new-key-0001:secret-0002"
+    assert locked_keyring.items[(SERVICE, USERNAME)] == "new-key-0001:secret-0002"
