@@ -43,7 +43,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="base URLs of fal's roles as JSON (queue, run, rest, cdn, schemas), e.g. "
                              "the line python -m fal_desktop.emulator prints")
     parser.add_argument("--diagnose", action="store_true",
-                        help="print versions, the resources folder and the keyring in use, then exit")
+                        help="print versions, the resources and log folders, the keyring in use and "
+                             "whether Qt's platform plugin loads (naming missing libraries), then exit")
+    parser.add_argument("--platform-check", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
     parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--screenshot", type=Path, metavar="PNG", help=argparse.SUPPRESS)
@@ -57,21 +59,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return engine_main()
     args = parse_args(argv)
+    if args.platform_check:  # --diagnose's child: can Qt start its platform plugin here?
+        return platform_check()
     if args.upscale:  # now, against this process's working directory, whoever takes them
         from fal_desktop.core.inputs import resolve_inputs
 
         args.upscale = resolve_inputs(args.upscale, working_directory())
     if args.diagnose:
-        print(diagnose())
+        print(diagnose(args))
         return 0
 
     # Only what the window's frame needs: the rest is imported by finish_startup, after it shows.
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from fal_desktop.core.logs import setup_logging
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.resources import icon_file
-    from fal_desktop.startup import Startup
+    from fal_desktop.ui.crash import CrashReporter, install_qt_messages
     from fal_desktop.ui.instance import take_lock
     from fal_desktop.ui.main_window import MainWindow
 
@@ -87,8 +92,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         paths = AppPaths.default()
     paths.ensure()
+    log_file = setup_logging(paths.logs, "fal-desktop.log")
+    import logging
+
+    logging.getLogger("fal_desktop").info("fal-desktop %s starting (%s)%s", __version__, paths.data,
+                                          " in the sandbox" if args.sandbox else "")
+    install_qt_messages()  # before the QApplication: a platform plugin that fails says what to install
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    crashes = CrashReporter(log_file)  # from here on, nothing uncaught vanishes (a windowed build has no stderr)
+    crashes.install()
     app.setApplicationName("fal-desktop")
     app.setOrganizationName("fal-desktop")
     app.setApplicationDisplayName("fal desktop")
@@ -103,9 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return hand_over(args, SingleInstance(lock_path))
     window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
+    crashes.window = window  # its dialogs open over the window
     window.show()
-    startup = Startup(app, window,
-                      lambda startup: finish_startup(args, paths, app, window, startup, (lock_path, lock)))
+    startup = make_startup(args, paths, app, window, (lock_path, lock))
     startup.quit_after_ms, startup.quit_when_ready = args.quit_after, args.quit_when_ready
     if args.screenshot:
         startup.screenshot, startup.screenshot_delay_ms = args.screenshot, max(300, (args.quit_after or 900) - 600)
@@ -120,16 +133,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
+def make_startup(args: argparse.Namespace, paths, app, window, held_lock=None):
+    """The second step of the start (``startup.py``): the key store is loaded on a worker thread
+    meanwhile (a locked keyring waits for its unlock prompt; the window says so), then
+    ``finish_startup`` builds the rest."""
+    from fal_desktop.startup import Startup
+
+    startup = Startup(app, window, lambda startup: finish_startup(args, paths, app, window, startup, held_lock),
+                      prepare=lambda: load_key_store(args.sandbox))
+    startup.waiting = lambda: window.notice.show_message(
+        "Reading your fal key from the system keyring… (unlock it if it asks)", info=True)
+    return startup
+
+
 def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_lock=None) -> None:
     """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs,
     and listening for later starts' requests."""
     from fal_desktop.api.hosts import FalHosts
     from fal_desktop.core.catalog import Catalog
     from fal_desktop.core.jobstore import JobStore
-    from fal_desktop.core.secrets import ApiKeyStore
     from fal_desktop.jobs.process_manager import ProcessJobManager
 
-    key_store = ApiKeyStore()
+    key_store = startup.prepared  # load_key_store's, read on a worker thread
     hosts = FalHosts()
     store_name = "jobs.sqlite3"
     if args.sandbox:
@@ -138,7 +163,6 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         emulator = Emulator(key=SANDBOX_KEY, job_duration=1.5).start()
         startup.closers.append(emulator.stop)
         hosts = emulator.hosts
-        key_store = ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY})
         store_name = "sandbox-jobs.sqlite3"  # sandbox jobs never mix with real ones
 
     elif args.fal_hosts:
@@ -155,7 +179,8 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         schema = catalog.cached(endpoint_id)
         return schema.max_file_size() if schema is not None else None
 
-    manager = ProcessJobManager(store, hosts, paths.outputs, key=key_store.get, max_input_bytes=max_input_bytes)
+    manager = ProcessJobManager(store, hosts, paths.outputs, key=key_store.get, max_input_bytes=max_input_bytes,
+                                log_dir=paths.logs)
     startup.closers.append(manager.shutdown)
     window.finish_setup(
         catalog=catalog,
@@ -171,9 +196,19 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
 
         instance = SingleInstance(*held_lock, parent=window)
         if not instance.listen(lambda request: take_request(window, request)):
-            print("fal-desktop: later starts cannot hand their requests to this window "
-                  "(the local socket could not be opened)", file=sys.stderr)
+            import logging
+
+            logging.getLogger("fal_desktop").warning("later starts cannot hand their requests to this "
+                                                     "window (the local socket could not be opened)")
         startup.closers.insert(0, instance.release)  # closers run last first: this one at the very end
+
+
+def load_key_store(sandbox: bool):
+    """The key store, with the keyring read (may block: a locked keyring asks to be unlocked).
+    Start-up calls this on a worker thread, never on the window's."""
+    from fal_desktop.core.secrets import ApiKeyStore
+
+    return ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY} if sandbox else None).load()
 
 
 def working_directory() -> str | None:
@@ -235,25 +270,72 @@ def hand_over(args: argparse.Namespace, instance) -> int:
     return 1
 
 
-def diagnose() -> str:
-    """What a bug report needs: versions, where resources come from, which keyring is used."""
+def platform_check() -> int:
+    """Start Qt's platform plugin (the one this desktop would use) and say which it is."""
+    from PySide6.QtGui import QGuiApplication
+
+    from fal_desktop.ui.crash import install_qt_messages
+
+    install_qt_messages()
+    app = QGuiApplication(sys.argv[:1])
+    print(app.platformName())
+    return 0
+
+
+def diagnose(args: argparse.Namespace | None = None) -> str:
+    """What a bug report needs: versions, where resources and logs are, which keyring is used,
+    and whether Qt's platform plugin starts (missing system libraries named, with packages)."""
     import json
     import platform
     from importlib.metadata import entry_points
 
     import PySide6
 
+    from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.resources import bundled_schema_files, resources_dir
     from fal_desktop.core.secrets import ApiKeyStore
 
     store = ApiKeyStore(environ={})
+    if args is not None and args.basedir:
+        paths = AppPaths.under(args.basedir)
+    else:
+        paths = AppPaths.default()
     return json.dumps({
         "fal_desktop": __version__, "python": platform.python_version(), "pyside6": PySide6.__version__,
         "platform": platform.platform(), "frozen": bool(getattr(sys, "frozen", False)),
         "resources": str(resources_dir()), "bundled_models": len(bundled_schema_files()),
         "keyring": store.backend_name(), "keyring_problem": store.keyring_problem(),
         "keyring_plugins": sorted(e.name for e in entry_points(group="keyring.backends")),
+        "log_folder": str(paths.logs), **platform_report(),
     }, indent=1)
+
+
+def platform_report() -> dict:
+    """Qt's platform plugin started in a child process (a failure there ends only the child),
+    and on Linux the system libraries its X11 plugin lacks, with the packages that bring them."""
+    import os
+    import subprocess
+
+    from fal_desktop.core.system_libs import missing_libraries, packages_for, xcb_plugin
+
+    command = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "fal_desktop"]
+    try:
+        child = subprocess.run([*command, "--platform-check"], capture_output=True, text=True, timeout=60,
+                               check=False)
+        started = child.stdout.strip() if child.returncode == 0 else None
+        problem = None if started else (child.stderr.strip() or f"it ended with status {child.returncode}")
+    except (OSError, subprocess.SubprocessError) as exc:
+        started, problem = None, str(exc)
+    report: dict = {"qt_platform": started or "failed", "qt_platform_requested": os.environ.get("QT_QPA_PLATFORM", "")}
+    if problem:
+        report["qt_platform_problem"] = problem
+    plugin = xcb_plugin() if sys.platform.startswith("linux") else None
+    if plugin is not None:
+        missing = missing_libraries(plugin)
+        report["xcb_missing_libraries"] = missing
+        if missing:
+            report["xcb_install"] = "sudo apt install " + " ".join(packages_for(missing))
+    return report
 
 
 def quit_when_finished(app, manager, job_ids: set[str]) -> None:

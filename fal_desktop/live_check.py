@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from fal_desktop.api import Completed, FalClient, FalError, FalHosts, RequestHandle
-from fal_desktop.api.openapi import EndpointSchema, SchemaError
+from fal_desktop.api.openapi import EndpointSchema
 
 __all__ = ["main", "Check", "run_checks"]
 

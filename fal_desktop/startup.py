@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from fal_desktop.ui.background import Background
 from fal_desktop.ui.shell import after_first_paint
 
 __all__ = ["TRACE_ENV", "Startup", "settle_memory"]
@@ -42,7 +43,11 @@ def settle_memory() -> None:
 
 
 class Startup:
-    """Runs ``build(startup)`` from the event loop once ``window`` has been painted.
+    """Runs ``build(startup)`` from the event loop once ``window`` has been painted and
+    ``prepare`` (if given) has returned: it runs on a worker thread from the start, for what may
+    block (reading the keyring); its result is ``startup.prepared``. Should the window be
+    painted and ``prepare`` still run ``WAITING_MS`` later, ``waiting()`` is called (to say so),
+    and again every 5 s while it runs.
 
     ``quit_after_ms`` counts from that first paint; a quit due first (0 ms), or the window
     closed before, means ``build`` never runs. An exception in ``build`` ends the event loop
@@ -50,8 +55,15 @@ class Startup:
     started). ``close`` calls the ``closers`` that ``build`` registered, last first.
     """
 
-    def __init__(self, app: QApplication, window: QWidget, build: Callable[[Startup], object]) -> None:
+    WAITING_MS = 700
+
+    def __init__(self, app: QApplication, window: QWidget, build: Callable[[Startup], object],
+                 prepare: Callable[[], object] | None = None) -> None:
         self.app, self.window, self.build = app, window, build
+        self.prepared: object = None
+        self.waiting: Callable[[], object] | None = None
+        self._prepared = prepare is None
+        self._painted_yet = self._building = False
         self.closers: list[Callable[[], object]] = []
         self.quit_after_ms: int | None = None
         self.quit_when_ready = False
@@ -60,17 +72,39 @@ class Startup:
         self.ready = False
         self._quitting = False
         self._error: BaseException | None = None
+        if prepare is not None:
+            self.work = Background(window)  # the keyring may never answer: a thread of its own
+            self.work.run(prepare, detached=True, done=lambda result: self._on_prepared(result, None),
+                          failed=lambda error: self._on_prepared(None, error))
         after_first_paint(window, self._painted)
+
+    def _on_prepared(self, result: object, error: BaseException | None) -> None:
+        self.prepared, self._prepared = result, True
+        if error is not None:
+            self._error = error
+            self.quit(1)
+        elif self._painted_yet:
+            self._build()
 
     def _painted(self) -> None:
         trace("shown")
+        self._painted_yet = True
         if self.quit_after_ms is not None:
             QTimer.singleShot(self.quit_after_ms, self.quit)
         QTimer.singleShot(0, self._build)  # after a quit timer of 0: that one quits first
+        QTimer.singleShot(self.WAITING_MS, self._still_preparing)
+
+    def _still_preparing(self) -> None:
+        if not self._prepared and not self._quitting and self.waiting is not None:
+            self.waiting()
+            QTimer.singleShot(5000, self._still_preparing)  # said again while it lasts
 
     def _build(self) -> None:
-        if self._quitting or not self.window.isVisible():  # quit or closed before the build
+        if self._quitting or not self.window.isVisible() or self._building:  # quit or closed before
             return
+        if not self._prepared:  # _on_prepared builds
+            return
+        self._building = True
         try:
             self.build(self)
         except BaseException as exc:  # noqa: BLE001 (raised again from exec)
@@ -87,7 +121,11 @@ class Startup:
 
     def _take_screenshot(self) -> None:
         if self.screenshot is not None:
-            self.window.grab().save(str(self.screenshot))
+            if QApplication.platformName() == "xcb":  # what the X server shows: proves it painted
+                pixmap = self.window.screen().grabWindow(self.window.winId())
+            else:
+                pixmap = self.window.grab()
+            pixmap.save(str(self.screenshot))
             self.screenshot = None
 
     def quit(self, status: int = 0) -> None:

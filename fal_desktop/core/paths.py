@@ -58,5 +58,10 @@ class AppPaths(NamedTuple):
         return self.cache / "schemas"
 
     @property
+    def logs(self) -> Path:
+        """The app's log files (``core/logs.py``): the window's and its jobs engine's."""
+        return self.data / "logs"
+
+    @property
     def outputs(self) -> Path:
         return self.data / "outputs"

@@ -2,6 +2,9 @@
 
 The key is never written to a file or a log by the app. ``repr`` of the store never
 shows it, and :func:`mask_key` is what the UI displays.
+
+The keyring is read once, by :meth:`ApiKeyStore.load` (the window calls it on a worker thread:
+a locked or slow keyring must not freeze it); after that every answer comes from memory.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Mapping
 import keyring
 import keyring.errors
 from keyring.backends import fail
+
+from fal_desktop.core.logs import hide_secret
 
 __all__ = ["ApiKeyStore", "KeySource", "KeyStoreUnavailable", "mask_key"]
 
@@ -48,6 +53,20 @@ class ApiKeyStore:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._environ = os.environ if environ is None else environ
         self._session_key: str | None = None
+        self._stored: str | None = None  # the keyring's key, once loaded
+        self._problem: str | None = None
+        self.loaded = False
+
+    def load(self) -> ApiKeyStore:
+        """Read the keyring (may block: an unlock prompt, a slow D-Bus) and remember what it
+        said; unless the environment has the key, which is then used and the keyring's key is
+        not read. Returns the store."""
+        self._problem = self._keyring_problem()
+        if not self._from_environment():
+            self._stored = self._read_keyring()
+        hide_secret(self._from_environment() or self._stored)
+        self.loaded = True
+        return self
 
     def __repr__(self) -> str:
         return f"ApiKeyStore(source={self.source().name})"
@@ -63,6 +82,11 @@ class ApiKeyStore:
         return f"{key_id}:{secret}" if key_id and secret else None
 
     def _from_keyring(self) -> str | None:
+        if not self.loaded:  # a caller that did not load first (the command line, tests)
+            self.load()
+        return self._stored
+
+    def _read_keyring(self) -> str | None:
         try:
             return keyring.get_password(SERVICE, USERNAME) or None
         except keyring.errors.KeyringError:
@@ -85,7 +109,11 @@ class ApiKeyStore:
     # -- the keyring itself ------------------------------------------------------
 
     def keyring_problem(self) -> str | None:
-        """``None`` when a real keyring backend is there, else a sentence saying why not."""
+        """``None`` when a real keyring backend is there, else a sentence saying why not (asks
+        the keyring only if :meth:`load` did not; never reads the key)."""
+        return self._problem if self.loaded else self._keyring_problem()
+
+    def _keyring_problem(self) -> str | None:
         try:
             backend = keyring.get_keyring()
         except Exception as exc:
@@ -118,6 +146,8 @@ class ApiKeyStore:
             keyring.set_password(SERVICE, USERNAME, key)
         except Exception as exc:
             raise KeyStoreUnavailable(f"The system keyring refused the key: {exc}") from None
+        hide_secret(key)
+        self._stored = key
         self._session_key = None
 
     def use_for_session(self, key: str) -> None:
@@ -125,6 +155,7 @@ class ApiKeyStore:
         key = key.strip()
         if not key:
             raise ValueError("The key is empty.")
+        hide_secret(key)
         self._session_key = key
 
     def remove(self) -> None:
@@ -136,3 +167,4 @@ class ApiKeyStore:
             pass
         except Exception as exc:
             raise KeyStoreUnavailable(f"The system keyring could not delete the key: {exc}") from None
+        self._stored = None

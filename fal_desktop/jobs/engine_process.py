@@ -10,12 +10,18 @@ It stops when told to, and when its stdin closes: the window quit or was killed 
 the kernel also kills it then, in case it is stuck). Unfinished jobs stay in the store and
 are resumed by whichever engine starts next; none is ever sent twice.
 
+It logs with ``logging`` to ``jobs-engine.log`` in the folder the window names (``log_dir``
+in the configure message; ``core/logs.py``), never to stdout. An exception nobody caught, in
+the loop, a task or a thread, is logged with its traceback; one that escapes ends the engine
+with status 70 (``ENGINE_FAILED``), and the window restarts it.
+
 No Qt is imported here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import queue
 import sys
@@ -26,6 +32,8 @@ from typing import Any
 from fal_desktop.jobs import wire
 
 __all__ = ["main"]
+
+log = logging.getLogger("fal_desktop.jobs.engine")
 
 EXIT_GRACE_SECONDS = 10.0  # after stdin closes, the most the clean stop may take
 
@@ -108,11 +116,15 @@ async def _serve(pipe: _Pipe) -> int:
     config = await pipe.messages.get()
     if config is None:
         return 0
+    _start_logging(config.get("log_dir"))
     if config.get("type") != "configure" or config.get("protocol") != wire.PROTOCOL:
         pipe.send("error", message=f"This jobs engine speaks protocol {wire.PROTOCOL}; the window sent "
                                    f"{config.get('type')!r} with protocol {config.get('protocol')!r}.")
         return 2
+    from fal_desktop.core.logs import hide_secret
+
     key: list[str | None] = [config.get("key")]
+    hide_secret(key[0])
     limits: dict[str, int | None] = {}
     retry = RetryPolicy(**config["retry"]) if config.get("retry") else RetryPolicy()
     polling = {"poll_interval": float(config["poll_interval"])} if config.get("poll_interval") else {}
@@ -124,6 +136,7 @@ async def _serve(pipe: _Pipe) -> int:
     ctx = JobContext(client, store, Path(config["outputs"]), batcher.emit, lambda endpoint: limits.get(endpoint))
     scheduler = JobScheduler(ctx, int(config.get("max_in_flight", 16)))
     pipe.send("hello", protocol=wire.PROTOCOL, pid=os.getpid())
+    log.info("jobs engine %d serving %s (%s)", os.getpid(), config["store"], config["hosts"].get("queue"))
     interval = float(config.get("alive_seconds") or wire.ALIVE_SECONDS)
 
     async def say_alive() -> None:  # from the loop itself: a stuck loop goes quiet, and is restarted
@@ -136,6 +149,7 @@ async def _serve(pipe: _Pipe) -> int:
         while (message := await pipe.messages.get()) is not None:
             kind = message["type"]
             if kind == "start":
+                log.info("starting %d job(s)", len(message["jobs"]))
                 for item in message["jobs"]:
                     limits[item["endpoint"]] = item.get("max_input_bytes")
                     job = store.get(item["id"])
@@ -145,11 +159,13 @@ async def _serve(pipe: _Pipe) -> int:
                 scheduler.cancel(message["id"], store.get(message["id"]))
             elif kind == "key":
                 key[0] = message.get("key")
+                hide_secret(key[0])
             elif kind == "pause":
                 scheduler.pause()
             elif kind == "resume":
                 scheduler.resume()
             elif kind == "shutdown":
+                log.info("told to shut down")
                 break
     finally:
         # If the clean stop hangs (a stuck download), leave anyway: the store can always resume.
@@ -177,11 +193,41 @@ def main() -> int:
     except SystemExit:
         raise
     except BaseException:  # noqa: BLE001
+        _log_uncaught(sys.exc_info(), "in the jobs engine")
+        return 70
+
+
+def _log_uncaught(exc_info, where: str) -> None:
+    """With its traceback: into the log (and stderr, the window's) if logging is set up, else
+    stderr alone."""
+    if logging.getLogger().handlers:
+        log.error("Unhandled exception %s", where, exc_info=exc_info)
+    elif sys.stderr is not None:
         import traceback
 
-        if sys.stderr is not None:
-            traceback.print_exc()
-        return 70
+        print(f"jobs engine: unhandled exception {where}", file=sys.stderr)
+        traceback.print_exception(*exc_info, file=sys.stderr)
+
+
+def _start_logging(folder: str | None) -> None:
+    """Logging to the window's logs folder; exceptions in threads and tasks are logged too."""
+    from fal_desktop.core.logs import setup_logging
+
+    setup_logging(Path(folder) if folder else None, "jobs-engine.log")
+    sys.excepthook = lambda kind, value, tb: _log_uncaught((kind, value, tb), "in the jobs engine")
+    threading.excepthook = lambda args: _log_uncaught(
+        (args.exc_type, args.exc_value, args.exc_traceback),
+        f"in the jobs engine's thread {args.thread.name if args.thread else ''}".strip())
+
+    def loop_exception(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        exc = context.get("exception")
+        where = f"in the jobs engine's event loop ({context.get('message', '')})"
+        if exc is not None:
+            _log_uncaught((type(exc), exc, exc.__traceback__), where)
+        else:
+            log.error("%s", where)
+
+    asyncio.get_running_loop().set_exception_handler(loop_exception)
 
 
 def _valid_stderr() -> None:

@@ -7,7 +7,8 @@ frame from a pipe that Qt watches in C++.
 
 - The engine is ``fal-desktop --jobs-engine`` (``jobs/engine_process.py``), talking
   ``jobs/wire.py`` over its stdin/stdout; its stderr is the app's (in a windowed build, which
-  has none, ``jobs-engine.log`` beside the job store).
+  has none, ``jobs-engine-stderr.log`` in the logs folder). It logs to ``jobs-engine.log``
+  there (``log_dir``; ``core/logs.py``).
 - The key and each model's input-size limit are sent as data; the key is re-sent when the
   key store's answer changes. It never appears on a command line.
 - If the engine dies, it is started again (at once, then after 1, 5 and 30 s if it keeps
@@ -21,6 +22,7 @@ frame from a pipe that Qt watches in C++.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -36,8 +38,10 @@ from fal_desktop.jobs import wire
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.manager import BaseJobManager
 
-__all__ = ["ProcessJobManager", "engine_command"]
+__all__ = ["ENGINE_FAILED", "ProcessJobManager", "engine_command"]
 
+log = logging.getLogger(__name__)
+ENGINE_FAILED = 70  # the engine's exit status after an exception nobody caught (it logged it)
 RESTART_DELAYS = (0.0, 1.0, 5.0, 30.0)  # seconds, by how many times it died in the last minute
 SILENT_BEATS = 6  # missed "alive" messages before a silent engine is taken for stuck
 SHUTDOWN_SECONDS = 8  # then it is killed: every step is in the store, so nothing is lost
@@ -69,6 +73,7 @@ class ProcessJobManager(BaseJobManager):
         poll_interval: float | None = None,
         command: list[str] | None = None,
         alive_seconds: float = wire.ALIVE_SECONDS,
+        log_dir: Path | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(store, parent)
@@ -79,6 +84,9 @@ class ProcessJobManager(BaseJobManager):
             "max_in_flight": max_in_flight, "retry": asdict(retry) if retry else None,
             "poll_interval": poll_interval, "alive_seconds": alive_seconds,
         }
+        self.log_dir = log_dir
+        if log_dir is not None:
+            self._config["log_dir"] = str(log_dir)
         # An engine silent this long is stuck (its loop says "alive" every alive_seconds).
         self._silence_limit = SILENT_BEATS * alive_seconds
         self._last_heard = time.monotonic()
@@ -106,7 +114,10 @@ class ProcessJobManager(BaseJobManager):
     # -- the process ------------------------------------------------------------------
 
     def _engine_log(self) -> str:
-        log = Path(self._config["store"]).with_name("jobs-engine.log")
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / "jobs-engine-stderr.log" if self.log_dir is not None
+               else Path(self._config["store"]).with_name("jobs-engine.log"))
         try:
             if log.stat().st_size > ENGINE_LOG_BYTES:
                 log.unlink()
@@ -126,6 +137,7 @@ class ProcessJobManager(BaseJobManager):
         proc.finished.connect(self._on_finished)
         proc.errorOccurred.connect(self._on_error)
         self._proc, self._reader, self.pid = proc, wire.LineReader(), None
+        log.info("starting the jobs engine")
         self._last_heard = time.monotonic()
         proc.start(self._command[0], self._command[1:])
         proc.waitForStarted(START_WAIT_MS)  # exec has happened (a few ms): writes now go straight in
@@ -180,6 +192,10 @@ class ProcessJobManager(BaseJobManager):
             except (wire.WireError, KeyError, TypeError) as exc:
                 self._garbled(proc, str(exc))
                 return
+        for update in batch:
+            if update.state.finished:
+                log.info("job %s %s%s", update.job_id, update.state.value,
+                         f": {update.error} {update.error_detail or ''}".rstrip() if update.error else "")
         if batch:
             self._deliver(self._without_replayed_logs(batch))
 
@@ -218,13 +234,11 @@ class ProcessJobManager(BaseJobManager):
         if proc is None or self._closed or proc.state() is not QProcess.ProcessState.Running:
             return
         if time.monotonic() - self._last_heard > self._silence_limit:
-            print(f"fal-desktop: the jobs engine said nothing for {self._silence_limit:.0f} s; restarting it",
-                  file=sys.stderr)
+            log.warning("the jobs engine said nothing for %.0f s; restarting it", self._silence_limit)
             proc.kill()  # finished() follows, and with it the restart
 
     def _garbled(self, proc: QProcess, detail: str) -> None:
-        print(f"fal-desktop: the jobs engine sent something unreadable ({detail}); restarting it",
-              file=sys.stderr)
+        log.warning("the jobs engine sent something unreadable (%s); restarting it", detail)
         proc.kill()  # finished() follows, and with it the restart
 
     def _finished(self, proc: QProcess, how: str) -> None:
@@ -243,11 +257,15 @@ class ProcessJobManager(BaseJobManager):
         now = time.monotonic()
         self._deaths = [t for t in self._deaths if now - t < 60] + [now]
         delay = RESTART_DELAYS[min(len(self._deaths), len(RESTART_DELAYS)) - 1]
-        print(f"fal-desktop: the jobs engine stopped ({how}); starting it again in {delay:.0f} s",
-              file=sys.stderr)
+        log.warning("the jobs engine stopped (%s); starting it again in %.0f s", how, delay)
         self._hold_jobs("The jobs engine stopped unexpectedly and is being restarted; this job "
                         "carries on where it was (nothing is sent twice).")
-        if len(self._deaths) > 1:
+        if how == f"it exited with code {ENGINE_FAILED}":  # an error in the engine: it logged it
+            where = f" The details are in {self.log_dir / 'jobs-engine.log'}." if self.log_dir else ""
+            self._problem_shown = True
+            self.problem.emit(f"The jobs engine failed with an error and is being restarted; your jobs "
+                              f"are kept and carry on.{where}")
+        elif len(self._deaths) > 1:
             self._problem_shown = True
             self.problem.emit(f"The jobs engine keeps stopping ({how}). Starting it again in "
                               f"{delay:.0f} s; your jobs are kept and carry on.")

@@ -8,11 +8,19 @@ window does slow things (decoding, saving, exporting, loading a schema, testing 
 (the GUI thread). An exception with no ``failed`` goes to ``sys.excepthook``. Once the owner
 is gone (a window closed while a decode ran), answers are dropped. ``stop()`` drops what has
 not started and waits for what has: call it when closing.
+
+``detached=True`` runs the call on a daemon thread of its own instead of the pool: for a call
+that may never return (a keyring waiting for its unlock prompt), which must not hold up
+quitting. ``wait`` and ``stop`` do not wait for those.
+
+The call must not hold a widget without a parent: the worker drops its references, and a
+widget's last reference dropped there would delete it on the wrong thread.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -37,14 +45,21 @@ class _Task(QRunnable):
     def run(self) -> None:
         result: Any = None
         error: BaseException | None = None
+        fn, args, self.fn, self.args = self.fn, self.args, _nothing, ()
         try:
-            result = self.fn(*self.args)
-        except Exception as exc:  # handed to the GUI thread as data
+            result = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread as data
             error = exc
+        del fn, args
+        handlers, self.handlers = self.handlers, (None, None)  # the answer carries them over
         try:
-            self.relay.answered.emit(self.handlers, result, error)
+            self.relay.answered.emit(handlers, result, error)
         except RuntimeError:
             pass  # the owner was deleted meanwhile: nobody is left to answer
+
+
+def _nothing() -> None:
+    return None
 
 
 class Background(QObject):
@@ -60,9 +75,14 @@ class Background(QObject):
         self._relay.answered.connect(self._answer)
 
     def run(self, fn: Callable[..., Any], *args: Any, done: Done | None = None,
-            failed: Failed | None = None) -> None:
+            failed: Failed | None = None, detached: bool = False) -> None:
         """Call ``fn(*args)`` on a worker; then ``done(result)`` or ``failed(exc)`` here."""
-        self._pool.start(_Task(self._relay, (done, failed), fn, args))
+        task = _Task(self._relay, (done, failed), fn, args)
+        if detached:
+            threading.Thread(target=task.run, name=getattr(fn, "__name__", "background"),
+                             daemon=True).start()
+        else:
+            self._pool.start(task)
 
     def _answer(self, handlers: tuple[Done | None, Failed | None], result: Any,
                 error: BaseException | None) -> None:

@@ -1,4 +1,8 @@
-"""The API key dialog: set, test and remove the fal key, always shown masked."""
+"""The API key dialog: set, test and remove the fal key, always shown masked.
+
+Testing, saving and removing run off the GUI thread: a locked keyring asks to be unlocked,
+and the window must not freeze meanwhile. Reading is answered from memory (``ApiKeyStore.load``
+read the keyring at start-up, on a worker thread)."""
 
 from __future__ import annotations
 
@@ -163,14 +167,26 @@ class ApiKeyDialog(QDialog):
         else:
             self._show_status(problem, False)
 
+    def _in_keyring(self, work, then, doing: str) -> None:
+        """``work`` (a keyring write) on a worker thread; ``then(error)`` here once it is done."""
+        for button in (self.save_button, self.session_button, self.remove_button):
+            button.setEnabled(False)
+        self._show_status(doing, True)
+        self.work.run(work, detached=True, done=lambda _result: then(None), failed=then)
+
     @Slot()
     def save_key(self) -> None:
-        try:
-            self._store.save(self.key_edit.text())
-        except (KeyStoreUnavailable, ValueError) as exc:
-            self._show_status(str(exc), False)
+        key, store = self.key_edit.text(), self._store  # the worker must not hold the dialog
+        self._in_keyring(lambda: store.save(key), self._saved, "Saving the key in the system keyring…")
+
+    def _saved(self, error: BaseException | None) -> None:
+        if isinstance(error, (KeyStoreUnavailable, ValueError)):
+            self._show_status(str(error), False)
             self.refresh()
             return
+        if error is not None:
+            raise error  # a bug: the crash handler logs and shows it
+        self._show_status("", True)
         self.key_edit.clear()
         self.refresh()
         self.accept()
@@ -188,10 +204,13 @@ class ApiKeyDialog(QDialog):
 
     @Slot()
     def remove_key(self) -> None:
-        try:
-            self._store.remove()
-        except KeyStoreUnavailable as exc:
-            self._show_status(str(exc), False)
+        self._in_keyring(self._store.remove, self._removed, "Removing the key from the system keyring…")
+
+    def _removed(self, error: BaseException | None) -> None:
+        if isinstance(error, KeyStoreUnavailable):
+            self._show_status(str(error), False)
+        elif error is not None:
+            raise error
         else:
             self._show_status("The key was removed.", True)
         self.refresh()

@@ -37,6 +37,13 @@ def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
     return action
 
 
+def _open_log_folder(window: "MainWindow") -> None:
+    from fal_desktop.ui.crash import open_folder
+
+    if not open_folder(window.paths.logs):
+        QMessageBox.information(window, "Log folder", f"The log files are in {window.paths.logs}")
+
+
 def build_menus(window: "MainWindow") -> None:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
@@ -83,6 +90,8 @@ def build_menus(window: "MainWindow") -> None:
     settings_menu = bar.addMenu("&Settings")
     _add(settings_menu, "fal &API key…", lambda: window.open_key_dialog())
     help_menu = bar.addMenu("&Help")
+    _add(help_menu, "Open the &log folder", lambda: _open_log_folder(window),
+         tip="The app's log files: what it did, and the details of anything that failed").setProperty(EARLY, True)
     _add(help_menu, "&About fal desktop", lambda: QMessageBox.about(
         window, "About fal desktop", f"fal desktop {__version__}\nImages with the models hosted on fal.ai."),
     ).setProperty(EARLY, True)

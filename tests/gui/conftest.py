@@ -9,6 +9,7 @@ from fal_desktop.api import FalClient, RetryPolicy
 from fal_desktop.app import key_tester
 from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.jobstore import JobState, JobStore
+from fal_desktop.core.logs import close_logging, setup_logging
 from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.emulator import Emulator
@@ -37,15 +38,18 @@ def emulator():
 def open_window(qtbot, emulator, tmp_path, memory_keyring):
     windows = []
 
-    def make(key=KEY, engine="process", sandbox=False):
+    def make(key=KEY, engine="process", sandbox=False, logs=False):
         """A window as the app builds it: its jobs run in an engine process (``engine="thread"``
-        runs them in this process instead); ``sandbox`` as with --sandbox (give it the key too)."""
+        runs them in this process instead); ``sandbox`` as with --sandbox (give it the key too);
+        ``logs``: both log to files in ``paths.logs``, as the app does."""
         paths = AppPaths.under(tmp_path / "app").ensure()
+        if logs:
+            setup_logging(paths.logs, "fal-desktop.log")
         store = ApiKeyStore(environ={"FAL_KEY": key} if key else {})
         jobs = JobStore(paths.data / "jobs.sqlite3")
         if engine == "process":
             manager = ProcessJobManager(jobs, emulator.hosts, paths.outputs, key=store.get,
-                                        retry=RetryPolicy(base_delay=0.01))
+                                        retry=RetryPolicy(base_delay=0.01), log_dir=paths.logs if logs else None)
         else:
             manager = JobManager(jobs, lambda: FalClient(store.get, emulator.hosts,
                                                          retry=RetryPolicy(base_delay=0.01)), paths.outputs)
@@ -63,6 +67,7 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
         window.close()
         manager.shutdown()
         jobs.close()
+    close_logging()
 
 
 def rows(window):

@@ -91,4 +91,5 @@ def test_remove_key(qtbot, memory_keyring):
     qtbot.addWidget(dialog)
     assert dialog.remove_button.isEnabled()
     dialog.remove_button.click()
-    assert store.get() is None and "No key" in dialog.current_label.text()
+    qtbot.waitUntil(lambda: "No key" in dialog.current_label.text(), timeout=5000)  # off the GUI thread
+    assert store.get() is None and dialog.status_label.text() == "The key was removed."

@@ -153,8 +153,9 @@ def test_restart_resumes_and_remembers_form_and_layout(qtbot, open_window, emula
     assert emulator.submissions["fal-ai/flux/schnell"] == 1
 
 
-def test_the_key_is_never_written_anywhere(qtbot, open_window, tmp_path, caplog, capfd):
-    window = open_window()
+def test_the_key_is_never_written_anywhere(qtbot, open_window, tmp_path, caplog, capfd, monkeypatch):
+    monkeypatch.setenv("FAL_DESKTOP_LOG_LEVEL", "DEBUG")  # the most the logs ever say, in both processes
+    window = open_window(logs=True)
     window.model_panel.select_model("fal-ai/flux/schnell")
     for i in range(2):
         window.model_panel.form.fields["prompt"].set_value(f"scan {i}")
@@ -163,7 +164,11 @@ def test_the_key_is_never_written_anywhere(qtbot, open_window, tmp_path, caplog,
                     timeout=20000)
     window.close()
     secret_parts = [KEY, KEY.split(":")[1]]
-    for root, _dirs, files in os.walk(tmp_path / "app"):
+    window.manager.shutdown()  # the engine's last lines are in its log
+    logs = window.paths.logs
+    assert (logs / "fal-desktop.log").stat().st_size > 0 and (logs / "jobs-engine.log").stat().st_size > 0
+    assert "HTTP Request" in (logs / "jobs-engine.log").read_text()  # the engine's requests, logged
+    for root, _dirs, files in os.walk(tmp_path / "app"):  # the logs folder included
         for name in files:
             data = (Path(root) / name).read_bytes()
             assert not any(part.encode() in data for part in secret_parts), name

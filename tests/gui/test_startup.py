@@ -81,9 +81,10 @@ def _items(window):
 
 
 def _held(window):
-    """The menu items that wait for the window to be ready (all but Quit and About, and those
+    """The menu items that wait for the window to be ready (all but Quit, About and the log folder, and those
     that also wait for a finished result)."""
-    return [a for a in _items(window) if a.text() not in ("&Quit", "&About fal desktop", *RESULT_ITEMS)]
+    return [a for a in _items(window)
+            if a.text() not in ("&Quit", "&About fal desktop", "Open the &log folder", *RESULT_ITEMS)]
 
 
 def _result_items(window):
