@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -245,7 +245,7 @@ class FalClient:
         except _StreamUnavailable as exc:
             raise ProtocolError("fal's status stream is not available.", detail=str(exc)) from None
 
-    async def _status_events(self, handle: RequestHandle, logs: bool) -> AsyncIterator[Status]:
+    async def _status_events(self, handle: RequestHandle, logs: bool) -> AsyncGenerator[Status, None]:
         url = f"{handle.status_url}/stream"
         headers = self.headers_for(url, {"Accept": "text/event-stream"})
         try:
@@ -394,8 +394,8 @@ class FalClient:
         async with self._token_lock:
             cached = self._cdn_token
             if cached is None or cached is stale or cached.expired(margin=30.0):
-                self._cdn_token = await uploads.fetch_cdn_token(self)
-            return self._cdn_token
+                cached = self._cdn_token = await uploads.fetch_cdn_token(self)
+            return cached
 
     async def download(self, url: str, *, max_bytes: int = 256 * 1024 * 1024) -> bytes:
         """A result file's bytes (http(s) or data: URL), never with the key, size-capped."""

@@ -52,7 +52,7 @@ def _too_large(max_bytes: int) -> DownloadError:
     return DownloadError(f"The result file is larger than {size}, the most fal-desktop accepts.")
 
 
-async def _stream_into(client: "Caller", url: str, sink, max_bytes: int) -> None:
+async def _stream_into(client: "Caller", url: str, sink: "_MemorySink | _FileSink", max_bytes: int) -> None:
     attempt, hops = 0, 0
     while True:
         attempt += 1

@@ -54,7 +54,7 @@ class FalError(Exception):
 def is_rejected_input(detail_text: str | None) -> bool:
     """Whether a stored :attr:`FalError.detail_text` is fal's 422: a value in the input is invalid,
     so sending the same input again fails the same way."""
-    return bool(detail_text) and detail_text.startswith("HTTP 422")
+    return detail_text is not None and detail_text.startswith("HTTP 422")
 
 
 class AuthError(FalError):

@@ -48,7 +48,8 @@ class LogLine:
     def parse(cls, item: Any) -> "LogLine":
         if not isinstance(item, dict):
             return cls(str(item))
-        labels = item.get("labels") if isinstance(item.get("labels"), dict) else {}
+        raw_labels = item.get("labels")
+        labels: dict[str, Any] = raw_labels if isinstance(raw_labels, dict) else {}
         return cls(
             str(item.get("message", "")),
             str(item.get("level") or labels.get("level") or "INFO"),
@@ -94,7 +95,8 @@ def parse_status(body: Any) -> Status:
     if kind == "IN_PROGRESS":
         return InProgress(logs)
     if kind == "COMPLETED":
-        metrics = body.get("metrics") if isinstance(body.get("metrics"), dict) else {}
+        raw_metrics = body.get("metrics")
+        metrics: dict[str, Any] = raw_metrics if isinstance(raw_metrics, dict) else {}
         error = body.get("error")
         return Completed(logs, (), metrics, str(error) if error else None, body.get("error_type"))
     raise ValueError(f"unknown status {kind!r}")

@@ -125,6 +125,7 @@ class EndpointSchema:
         for name in (input_name, output_name):
             if not name or not isinstance(schemas.get(name), dict):
                 raise SchemaError(f"The schema for {endpoint_id} refers to a missing part {name!r}.")
+        assert input_name and output_name  # checked just above
         return cls(endpoint_id, document, input_name, output_name)
 
     @classmethod
@@ -139,15 +140,18 @@ class EndpointSchema:
 
     @property
     def components(self) -> dict[str, Any]:
-        return self.document["components"]["schemas"]
+        components: dict[str, Any] = self.document["components"]["schemas"]
+        return components
 
     @property
     def input_schema(self) -> dict[str, Any]:
-        return self.components[self.input_name]
+        schema: dict[str, Any] = self.components[self.input_name]
+        return schema
 
     @property
     def output_schema(self) -> dict[str, Any]:
-        return self.components[self.output_name]
+        schema: dict[str, Any] = self.components[self.output_name]
+        return schema
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -198,7 +202,8 @@ class EndpointSchema:
 
     @cached_property
     def _validating_document(self) -> dict[str, Any]:
-        return _with_nullable_as_anyof(copy.deepcopy(self.document))
+        document: dict[str, Any] = _with_nullable_as_anyof(copy.deepcopy(self.document))
+        return document
 
     def _input_validator(self) -> "Draft202012Validator":
         if self._validator is None:

@@ -8,6 +8,8 @@ a redirect anywhere else (the CDN, any other host) never carries it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from fal_desktop.api.errors import ProtocolError
@@ -38,7 +40,7 @@ def next_hop(response: httpx.Response, method: str) -> tuple[str, str] | None:
     return method, str(url)
 
 
-def without_body(kwargs: dict) -> dict:
+def without_body(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Request arguments for a redirect that became a GET: no body, and no query parameters
     (the ``Location`` carries its own)."""
     return {k: v for k, v in kwargs.items() if k not in _BODY_ARGS and k != "params"}

@@ -59,7 +59,7 @@ class RetryPolicy:
         asked = retry_after_seconds(retry_after)
         if asked is not None:
             return min(asked, self.max_delay)
-        backoff = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
+        backoff = min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay)
         return min(backoff * random.uniform(0.5, 1.5), self.max_delay)
 
 

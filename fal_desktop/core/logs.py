@@ -13,6 +13,7 @@ import logging.handlers
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 __all__ = ["LEVEL_ENV", "LOG_BACKUPS", "LOG_BYTES", "close_logging", "forget_secrets", "hide_secret",
            "log_exception", "setup_logging"]
@@ -105,6 +106,6 @@ def close_logging() -> None:
         handler.close()
 
 
-def log_exception(where: str, exc_info) -> None:
+def log_exception(where: str, exc_info: Any) -> None:
     """An exception nobody caught, with its traceback."""
     logging.getLogger("fal_desktop.crash").error("Unhandled exception %s", where, exc_info=exc_info)

@@ -55,7 +55,7 @@ def render_name(template: str, **fields: Any) -> str:
     Unknown names stay visible (a typo shows in the name); a known field that is empty or not
     given is empty, and a part between underscores whose fields are all empty is left out.
     """
-    class Missing(dict):
+    class Missing(dict[str, str]):
         def __missing__(self, key: str) -> str:
             return "" if key in NAME_FIELDS else key
 

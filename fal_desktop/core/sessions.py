@@ -11,7 +11,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Set
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -114,7 +115,7 @@ class SessionStore:
         return self._listed("WHERE " + " AND ".join([each] * len(words)),
                             tuple(p for pattern in patterns for p in (pattern, pattern)))
 
-    def _listed(self, where: str, params: tuple) -> list[Session]:
+    def _listed(self, where: str, params: tuple[Any, ...]) -> list[Session]:
         rows = self.jobs.query(
             "SELECT s.id, s.name, s.created_at, s.updated_at, COUNT(j.id),"
             " COALESCE(SUM(CASE WHEN j.state = 'completed' THEN json_array_length(j.files_json)"
@@ -240,7 +241,7 @@ def _unlink_with_folder(path: Path) -> None:
         pass
 
 
-def remove_files(job: JobRecord, keep: set[str] = frozenset()) -> None:
+def remove_files(job: JobRecord, keep: Set[str] = frozenset()) -> None:
     """Remove a deleted job's downloaded files but ``keep`` (and their folder once empty)."""
     folders = set()
     for name in job.files:
