@@ -18,12 +18,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QRectF, Qt  # noqa: E402
+from PySide6.QtCore import QRectF  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fal_desktop.ui.compare_view import CompareView  # noqa: E402
+from fal_desktop.ui.results.compare_view import CompareView  # noqa: E402
 
 STEPS = 120
 
@@ -77,7 +77,7 @@ def summary(times: list[float]) -> dict[str, float]:
 
 
 def main() -> int:
-    app = QApplication.instance() or QApplication([])
+    QApplication.instance() or QApplication([])
     after, before = picture(8192, 20), picture(2048, 200)
     results = {}
     ours = CompareView()

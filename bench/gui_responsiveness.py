@@ -39,7 +39,7 @@ from fal_desktop.core.secrets import ApiKeyStore  # noqa: E402
 from fal_desktop.jobs.manager import JobManager  # noqa: E402
 from fal_desktop.jobs.process_manager import ProcessJobManager  # noqa: E402
 from fal_desktop.startup import settle_memory  # noqa: E402
-from fal_desktop.ui.main_window import MainWindow  # noqa: E402
+from fal_desktop.ui.window.main_window import MainWindow  # noqa: E402
 
 KEY = "gui:key"
 INTERVAL_MS = 5

@@ -76,9 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fal_desktop.core.logs import setup_logging
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.resources import icon_file
-    from fal_desktop.ui.crash import CrashReporter, install_qt_messages
-    from fal_desktop.ui.instance import take_lock
-    from fal_desktop.ui.main_window import MainWindow
+    from fal_desktop.ui.window.crash import CrashReporter, install_qt_messages
+    from fal_desktop.ui.window.instance import take_lock
+    from fal_desktop.ui.window.main_window import MainWindow
 
     temp_dir = None
     if args.temp_basedir:
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lock_path = paths.data / ("sandbox-jobs.lock" if args.sandbox else "jobs.lock")
     lock, first = take_lock(lock_path)
     if not first:  # another window has this job store: it takes the request
-        from fal_desktop.ui.instance import SingleInstance
+        from fal_desktop.ui.window.instance import SingleInstance
 
         return hand_over(args, SingleInstance(lock_path))
     window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
@@ -192,7 +192,7 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
     if args.quit_when_done:
         quit_when_finished(app, manager, started | {job.id for job in window.resumed})
     if held_lock is not None:
-        from fal_desktop.ui.instance import SingleInstance
+        from fal_desktop.ui.window.instance import SingleInstance
 
         instance = SingleInstance(*held_lock, parent=window)
         if not instance.listen(lambda request: take_request(window, request)):
@@ -274,7 +274,7 @@ def platform_check() -> int:
     """Start Qt's platform plugin (the one this desktop would use) and say which it is."""
     from PySide6.QtGui import QGuiApplication
 
-    from fal_desktop.ui.crash import install_qt_messages
+    from fal_desktop.ui.window.crash import install_qt_messages
 
     install_qt_messages()
     app = QGuiApplication(sys.argv[:1])

@@ -42,7 +42,7 @@ def is_url(text: str) -> bool:
 def resolve_inputs(items: list[str], cwd: str | os.PathLike[str] | None) -> list[str]:
     """Command-line words as absolute paths (URLs kept), relative ones against ``cwd``: the
     working directory of the process the user typed them in, which a window that took them
-    over (``ui/instance.py``) does not share. Without a ``cwd``, relative paths are left out:
+    over (``ui/window/instance.py``) does not share. Without a ``cwd``, relative paths are left out:
     a path fal cannot open must never be sent to it as text."""
     resolved = []
     for item in items:

@@ -233,6 +233,8 @@ class ProcessJobManager(BaseJobManager):
         proc = self._proc
         if proc is None or self._closed or proc.state() is not QProcess.ProcessState.Running:
             return
+        if time.monotonic() - self._last_heard > self._silence_limit and proc.waitForReadyRead(0):
+            self._read(proc)  # it did speak: this window was too busy to read it (not the engine)
         if time.monotonic() - self._last_heard > self._silence_limit:
             log.warning("the jobs engine said nothing for %.0f s; restarting it", self._silence_limit)
             proc.kill()  # finished() follows, and with it the restart

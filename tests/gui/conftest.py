@@ -15,7 +15,7 @@ from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.emulator import Emulator
 from fal_desktop.jobs.manager import JobManager
 from fal_desktop.jobs.process_manager import ProcessJobManager
-from fal_desktop.ui.main_window import MainWindow
+from fal_desktop.ui.window.main_window import MainWindow
 
 KEY = "window-test-0123:secret-4567-abcdef"
 

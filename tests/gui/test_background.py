@@ -7,7 +7,7 @@ import threading
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread
 
-from fal_desktop.ui.background import Background
+from fal_desktop.ui.widgets.background import Background
 
 
 def test_work_runs_on_a_worker_and_answers_on_the_gui_thread(qtbot):

@@ -8,9 +8,9 @@ from PySide6.QtCore import QPoint, QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QImage
 
 from fal_desktop.core.jobstore import JobState
-from fal_desktop.ui.compare_pane import ComparePane
-from fal_desktop.ui.compare_view import CompareView
-from fal_desktop.ui.image_view import read_image
+from fal_desktop.ui.results.compare_pane import ComparePane
+from fal_desktop.ui.results.compare_view import CompareView
+from fal_desktop.ui.results.image_view import read_image
 from tests.gui.conftest import rows
 
 RED, BLUE = QColor(220, 30, 30), QColor(30, 60, 220)

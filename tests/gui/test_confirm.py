@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from fal_desktop.ui.confirm import confirm_delete, delete_box
+from fal_desktop.ui.dialogs.confirm import confirm_delete, delete_box
 
 
 def test_the_box_offers_delete_and_cancel_with_cancel_the_default(qtbot):

@@ -15,7 +15,7 @@ from fal_desktop.core.jobstore import JobState, JobStore
 from fal_desktop.core.logs import close_logging, hide_secret, setup_logging
 from fal_desktop.jobs import wire
 from fal_desktop.jobs.process_manager import ProcessJobManager
-from fal_desktop.ui.crash import CrashReporter
+from fal_desktop.ui.window.crash import CrashReporter
 from tests.gui.conftest import KEY, run_prompt
 
 

@@ -321,7 +321,7 @@ def test_an_engine_that_goes_silent_is_taken_for_stuck_and_restarted(qtbot, make
 
 
 def test_a_quiet_engine_is_not_mistaken_for_a_stuck_one(qtbot, make_manager):
-    manager = make_manager(alive_seconds=0.1)
+    manager = make_manager(alive_seconds=0.2)
     pid = manager.pid
-    qtbot.wait(1500)  # no jobs: only "alive" messages, and more than SILENT_BEATS beats pass
+    qtbot.wait(2500)  # no jobs: only "alive" messages, and more than SILENT_BEATS beats pass
     assert manager.pid == pid and manager._deaths == []  # noqa: SLF001

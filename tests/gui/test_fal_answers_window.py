@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from fal_desktop.core.jobstore import JobState, JobStore
 from fal_desktop.core.saving import a1111_parameters, job_parameters, read_metadata, save_with_metadata
-from fal_desktop.ui.session_controller import as_made
+from fal_desktop.ui.sessions.controller import as_made
 from tests.gui.conftest import rows, run_prompt
 
 REASON = "The prompt was refused by the model: it names something it will not draw."

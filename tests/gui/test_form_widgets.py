@@ -19,7 +19,7 @@ from fal_desktop.core.form_memory import FormMemory
 from fal_desktop.emulator import Emulator
 from fal_desktop.forms import url_thumbnails
 from fal_desktop.forms.form import ParamsForm
-from fal_desktop.ui.model_panel import ModelPanel
+from fal_desktop.ui.models.panel import ModelPanel
 
 DATA = Path(__file__).parents[1] / "data" / "schemas"
 BIG_SEED = 18446744073709551615

@@ -15,7 +15,7 @@ from fal_desktop.core.resources import bundled_schema_files
 from fal_desktop.emulator import Emulator
 from fal_desktop.forms.fields import JsonField
 from fal_desktop.forms.form import ParamsForm
-from fal_desktop.ui.model_panel import ModelPanel
+from fal_desktop.ui.models.panel import ModelPanel
 from tests.unit.test_form_spec import make_schema
 
 FILES = bundled_schema_files()

@@ -6,8 +6,8 @@ import threading
 
 from PIL import Image
 
-from fal_desktop.ui import image_view
-from fal_desktop.ui.image_view import ImageView
+from fal_desktop.ui.results import image_view
+from fal_desktop.ui.results.image_view import ImageView
 
 
 def test_files_replaced_before_their_turn_are_not_decoded(qtbot, tmp_path, monkeypatch):

@@ -11,8 +11,8 @@ from fal_desktop.api import FalClient
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.manager import JobManager
-from fal_desktop.ui.jobs_model import COLUMNS, JobsModel
-from fal_desktop.ui.jobs_panel import JobsPanel
+from fal_desktop.ui.jobs.table import COLUMNS, JobsModel
+from fal_desktop.ui.jobs.panel import JobsPanel
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from fal_desktop.api.openapi import FieldError
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.ui.jobs_model import COLUMNS, JobsModel
-from fal_desktop.ui.jobs_panel import RETRY_REJECTED_TIP, JobsPanel
+from fal_desktop.ui.jobs.table import COLUMNS, JobsModel
+from fal_desktop.ui.jobs.panel import RETRY_REJECTED_TIP, JobsPanel
 from tests.gui.conftest import rows
 
 

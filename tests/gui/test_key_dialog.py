@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLineEdit
 
 from fal_desktop.app import SANDBOX_KEY
 from fal_desktop.core.secrets import ApiKeyStore
-from fal_desktop.ui.key_dialog import ApiKeyDialog
+from fal_desktop.ui.dialogs.key_dialog import ApiKeyDialog
 
 KEY = "1234abcd-0000:5678efgh9999"
 

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication
 from fal_desktop.app import make_startup, parse_args
 from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import SERVICE, USERNAME, ApiKeyStore
-from fal_desktop.ui.key_dialog import ApiKeyDialog
-from fal_desktop.ui.main_window import MainWindow
+from fal_desktop.ui.dialogs.key_dialog import ApiKeyDialog
+from fal_desktop.ui.window.main_window import MainWindow
 from tests.fakes import MemoryKeyring
 from tests.gui.conftest import KEY, run_prompt
 

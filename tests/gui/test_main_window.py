@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from fal_desktop.core.jobstore import JobState
-from fal_desktop.ui.key_dialog import ApiKeyDialog
+from fal_desktop.ui.dialogs.key_dialog import ApiKeyDialog
 from tests.gui.conftest import KEY
 from tests.gui.conftest import rows as _rows
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.resources import bundled_schema_files
 from fal_desktop.forms.spec import field_specs
-from fal_desktop.ui.run_dialogs import CompareModelsDialog, VaryDialog, parse_values, suggested_values
+from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog, VaryDialog, parse_values, suggested_values
 
 
 def _schema(endpoint_id):

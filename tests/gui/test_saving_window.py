@@ -41,7 +41,7 @@ def test_save_as_writes_the_image_on_screen_under_the_chosen_name(qtbot, open_wi
 
 
 def test_vary_results_are_named_by_their_varied_value(qtbot, open_window, tmp_path, monkeypatch):
-    from fal_desktop.ui import confirm
+    from fal_desktop.ui.dialogs import confirm
 
     window = open_window()
     row = run_prompt(qtbot, window, "a paper boat", image_size="square")

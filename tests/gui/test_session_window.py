@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.core.saving import read_metadata
-from fal_desktop.ui import confirm
-from fal_desktop.ui.run_dialogs import CompareModelsDialog
+from fal_desktop.ui.dialogs import confirm
+from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog
 from tests.gui.conftest import rows as _rows
 from tests.gui.conftest import run_prompt as _run
 
@@ -162,7 +162,7 @@ def test_vary_one_parameter_keeps_everything_else(qtbot, open_window):
     window = open_window()
     row = _run(qtbot, window, "a paper boat", image_size="square")
     job = window.manager.store.get(row.job.id)
-    from fal_desktop.ui.run_dialogs import VaryDialog, parse_values
+    from fal_desktop.ui.sessions.run_dialogs import VaryDialog, parse_values
 
     schema = window.catalog.cached(job.endpoint_id)
     dialog = VaryDialog(schema, {**job.inputs, "seed": job.output["seed"]})
@@ -373,7 +373,7 @@ def test_counts_of_other_sessions_follow_their_runs(qtbot, open_window, emulator
 
 
 def test_deleting_a_result_removes_its_cached_thumbnail(qtbot, open_window, monkeypatch):
-    from fal_desktop.ui.thumbnails import cache_file
+    from fal_desktop.ui.sessions.thumbnails import cache_file
 
     window = open_window()
     row = _run(qtbot, window, "short lived")
@@ -390,7 +390,7 @@ def test_deleting_a_result_removes_its_cached_thumbnail(qtbot, open_window, monk
 
 
 def test_vary_the_prompt_one_per_line(qtbot, open_window):
-    from fal_desktop.ui.run_dialogs import VaryDialog
+    from fal_desktop.ui.sessions.run_dialogs import VaryDialog
 
     window = open_window()
     row = _run(qtbot, window, "a cat")

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from PIL import Image
 
-from fal_desktop.ui.instance import SingleInstance
+from fal_desktop.ui.window.instance import SingleInstance
 
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
@@ -42,7 +42,7 @@ def test_a_second_start_is_refused_the_lock_and_its_request_reaches_the_first(qt
     assert first.acquire()
     got = []
     assert first.listen(got.append)
-    second = in_child("import sys; from pathlib import Path; from fal_desktop.ui.instance import SingleInstance as S\n"
+    second = in_child("import sys; from pathlib import Path; from fal_desktop.ui.window.instance import SingleInstance as S\n"
                       "s = S(Path(sys.argv[1])); print(s.acquire(), s.send({'upscale': ['/pics/a.png']}))", str(lock))
     qtbot.waitUntil(lambda: bool(got), timeout=10000)
     assert got == [{"upscale": ["/pics/a.png"]}]
@@ -53,7 +53,7 @@ def test_a_second_start_is_refused_the_lock_and_its_request_reaches_the_first(qt
 
 def test_the_lock_of_a_start_that_crashed_is_taken_over(tmp_path):
     lock = tmp_path / "jobs.lock"
-    crashed = in_child("import os, sys; from pathlib import Path; from fal_desktop.ui.instance import SingleInstance as S\n"
+    crashed = in_child("import os, sys; from pathlib import Path; from fal_desktop.ui.window.instance import SingleInstance as S\n"
                        "s = S(Path(sys.argv[1])); print(s.acquire(), flush=True); os._exit(9)", str(lock))
     assert crashed.stdout.read().strip() == "True" and crashed.wait(10) == 9
     assert lock.exists()  # left behind

@@ -21,8 +21,8 @@ from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.jobs.manager import JobManager
 from fal_desktop.startup import Startup
-from fal_desktop.ui.main_window import MainWindow
-from fal_desktop.ui.shell import FALLBACK_MS, Placeholder
+from fal_desktop.ui.window.main_window import MainWindow
+from fal_desktop.ui.window.shell import FALLBACK_MS, Placeholder
 from tests.gui.conftest import KEY
 from tests.gui.conftest import rows as _rows
 

@@ -6,7 +6,7 @@ import os
 
 from PIL import Image
 
-from fal_desktop.ui.thumbnails import ThumbnailCache, cache_file, make_thumbnail
+from fal_desktop.ui.sessions.thumbnails import ThumbnailCache, cache_file, make_thumbnail
 
 
 def test_thumbnail_is_small_cached_and_remade_when_the_file_changes(tmp_path):

@@ -96,7 +96,7 @@ def test_pause_and_cancel_the_rest_of_a_batch(qtbot, open_window, tmp_path, emul
 def test_save_all_asks_first_skips_what_was_saved_and_embeds_parameters(qtbot, open_window, tmp_path,
                                                                          monkeypatch):
     from fal_desktop.core.saving import read_metadata
-    from fal_desktop.ui import confirm
+    from fal_desktop.ui.dialogs import confirm
 
     sources = []
     for name in ("beach", "forest"):

@@ -7,7 +7,7 @@ from PIL import Image
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication
 
-from fal_desktop.ui.viewer import ResultViewer, ViewerItem
+from fal_desktop.ui.results.viewer import ResultViewer, ViewerItem
 from tests.gui.conftest import run_prompt
 
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QMenu
 
 from fal_desktop.core.jobstore import JobState
-from fal_desktop.ui.jobs_panel import JOBS_EMPTY
+from fal_desktop.ui.jobs.panel import JOBS_EMPTY
 from tests.gui.conftest import rows as _rows
 
 

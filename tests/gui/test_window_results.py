@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from fal_desktop.core.jobstore import JobState
-from fal_desktop.ui.key_dialog import ApiKeyDialog
+from fal_desktop.ui.dialogs.key_dialog import ApiKeyDialog
 from tests.gui.conftest import KEY, rows
 from tests.gui.conftest import run_prompt as _run
 

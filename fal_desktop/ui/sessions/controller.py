@@ -22,19 +22,19 @@ from fal_desktop.core.saving import seed_of, varied_value
 from fal_desktop.core.sessions import SessionBusy, SessionStore, prompt_of
 from fal_desktop.forms.fields import INT_LIMIT
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.ui import confirm as confirm_dialog
-from fal_desktop.ui.background import Background  # tests replace confirm_delete there
-from fal_desktop.ui.comparison_row import ComparisonRow
-from fal_desktop.ui.gallery import GalleryItem
-from fal_desktop.ui.jobs_model import JobRow, local_input_image, row_of
-from fal_desktop.ui.result_bar import ResultBar
-from fal_desktop.ui.run_dialogs import CompareModelsDialog, VaryDialog
-from fal_desktop.ui.session_panel import SessionPanel
-from fal_desktop.ui.thumbnails import ThumbnailCache
-from fal_desktop.ui.viewer import ResultViewer, ViewerItem
+from fal_desktop.ui.dialogs import confirm as confirm_dialog
+from fal_desktop.ui.widgets.background import Background  # tests replace confirm_delete there
+from fal_desktop.ui.results.comparison_row import ComparisonRow
+from fal_desktop.ui.sessions.gallery import GalleryItem
+from fal_desktop.ui.jobs.table import JobRow, local_input_image, row_of
+from fal_desktop.ui.results.result_bar import ResultBar
+from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog, VaryDialog
+from fal_desktop.ui.sessions.panel import SessionPanel
+from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
+from fal_desktop.ui.results.viewer import ResultViewer, ViewerItem
 
 if TYPE_CHECKING:
-    from fal_desktop.ui.main_window import MainWindow
+    from fal_desktop.ui.window.main_window import MainWindow
 
 __all__ = ["SessionController", "SHARED_INPUTS"]
 

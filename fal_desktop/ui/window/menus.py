@@ -8,10 +8,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from fal_desktop import __version__
-from fal_desktop.ui.shell import EARLY
+from fal_desktop.ui.window.shell import EARLY
 
 if TYPE_CHECKING:
-    from fal_desktop.ui.main_window import MainWindow
+    from fal_desktop.ui.window.main_window import MainWindow
 
 __all__ = ["build_menus"]
 
@@ -38,7 +38,7 @@ def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
 
 
 def _open_log_folder(window: "MainWindow") -> None:
-    from fal_desktop.ui.crash import open_folder
+    from fal_desktop.ui.window.crash import open_folder
 
     if not open_folder(window.paths.logs):
         QMessageBox.information(window, "Log folder", f"The log files are in {window.paths.logs}")

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget
 
-from fal_desktop.ui.gallery import RESULT_ACTIONS
+from fal_desktop.ui.sessions.gallery import RESULT_ACTIONS
 
 __all__ = ["ResultBar"]
 

@@ -15,13 +15,13 @@ class WindowInputs:
     on the window it is mixed into (before ``QMainWindow`` in the bases, for its events)."""
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
-        from fal_desktop.ui.drop_inputs import has_inputs
+        from fal_desktop.ui.window.drop_inputs import has_inputs
 
         if has_inputs(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        from fal_desktop.ui.drop_inputs import inputs_from_mime
+        from fal_desktop.ui.window.drop_inputs import inputs_from_mime
 
         inputs = inputs_from_mime(event.mimeData(), self.paths.cache / "pasted")
         event.acceptProposedAction()
@@ -63,6 +63,6 @@ class WindowInputs:
         super().keyPressEvent(event)
 
     def paste_inputs(self) -> None:
-        from fal_desktop.ui.drop_inputs import inputs_from_mime
+        from fal_desktop.ui.window.drop_inputs import inputs_from_mime
 
         self.upscale(inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.cache / "pasted"))

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.saving import seed_of
 from fal_desktop.core.sessions import prompt_of
-from fal_desktop.ui.image_view import ImageView
+from fal_desktop.ui.results.image_view import ImageView
 
 __all__ = ["ComparisonRow", "headings"]
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.saving import seed_of
 from fal_desktop.core.sessions import prompt_of, short_time
-from fal_desktop.ui.jobs_model import describe_inputs
-from fal_desktop.ui.thumbnails import THUMB_SIDE, ThumbnailCache
+from fal_desktop.ui.jobs.table import describe_inputs
+from fal_desktop.ui.sessions.thumbnails import THUMB_SIDE, ThumbnailCache
 
 __all__ = ["GalleryItem", "GalleryModel", "GalleryView", "RESULT_ACTIONS"]
 

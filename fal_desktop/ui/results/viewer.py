@@ -17,10 +17,10 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImageReader, QKeyEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from fal_desktop.ui.background import Background
-from fal_desktop.ui.compare_view import CompareView, MipImage
-from fal_desktop.ui.elided_label import ElidedLabel
-from fal_desktop.ui.image_view import read_image
+from fal_desktop.ui.widgets.background import Background
+from fal_desktop.ui.results.compare_view import CompareView, MipImage
+from fal_desktop.ui.widgets.elided_label import ElidedLabel
+from fal_desktop.ui.results.image_view import read_image
 
 __all__ = ["ResultViewer", "ViewerItem"]
 

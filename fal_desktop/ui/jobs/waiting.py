@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fal_desktop.core.jobstore import JobState
-from fal_desktop.ui.jobs_model import JobRow
+from fal_desktop.ui.jobs.table import JobRow
 
 __all__ = ["waiting_text"]
 

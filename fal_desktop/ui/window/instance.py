@@ -22,7 +22,7 @@ MAX_REQUEST_BYTES = 1 << 20
 
 
 def take_lock(lock_path: Path) -> tuple[QLockFile, bool]:
-    """The one-window-per-job-store lock (``ui/instance.py``), taken before the window shows: the
+    """The one-window-per-job-store lock (``ui/window/instance.py``), taken before the window shows: the
     lock, and whether this is the first start. A folder where no lock can be made is
     not a reason to refuse to start: then every start counts as the first."""
     lock = QLockFile(str(lock_path))

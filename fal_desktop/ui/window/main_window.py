@@ -12,10 +12,10 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from fal_desktop.ui.menus import build_menus
-from fal_desktop.ui.shell import ActionQueue, Banner, Placeholder, hold_actions
-from fal_desktop.ui.window_inputs import WindowInputs
-from fal_desktop.ui.window_saving import WindowSaving
+from fal_desktop.ui.window.menus import build_menus
+from fal_desktop.ui.window.shell import ActionQueue, Banner, Placeholder, hold_actions
+from fal_desktop.ui.window.inputs import WindowInputs
+from fal_desktop.ui.window.saving import WindowSaving
 
 if TYPE_CHECKING:  # the rest is imported when the window is finished (see finish_setup)
     from collections.abc import Callable
@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # the rest is imported when the window is finished (see finis
     from fal_desktop.core.sessions import SessionStore
     from fal_desktop.jobs.events import JobUpdate
     from fal_desktop.jobs.manager import BaseJobManager
-    from fal_desktop.ui.jobs_model import JobRow
-    from fal_desktop.ui.key_dialog import ApiKeyDialog, KeyTester
+    from fal_desktop.ui.jobs.table import JobRow
+    from fal_desktop.ui.dialogs.key_dialog import ApiKeyDialog, KeyTester
 
 __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
@@ -112,14 +112,14 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         """Build the panels, load the history, resume unfinished jobs, check the key."""
         from fal_desktop.core.form_memory import FormMemory
         from fal_desktop.core.sessions import SessionStore
-        from fal_desktop.ui.autosave import AutoSaver
-        from fal_desktop.ui.compare_pane import ComparePane
-        from fal_desktop.ui.image_view import ImageView
-        from fal_desktop.ui.jobs_model import JobsModel
-        from fal_desktop.ui.jobs_panel import JobsPanel
-        from fal_desktop.ui.model_panel import ModelPanel
-        from fal_desktop.ui.saver import ResultSaver
-        from fal_desktop.ui.session_controller import SessionController
+        from fal_desktop.ui.results.autosave import AutoSaver
+        from fal_desktop.ui.results.compare_pane import ComparePane
+        from fal_desktop.ui.results.image_view import ImageView
+        from fal_desktop.ui.jobs.table import JobsModel
+        from fal_desktop.ui.jobs.panel import JobsPanel
+        from fal_desktop.ui.models.panel import ModelPanel
+        from fal_desktop.ui.results.saver import ResultSaver
+        from fal_desktop.ui.sessions.controller import SessionController
 
         self.catalog, self.manager = catalog, manager
         self.memory = FormMemory(self.paths.config / "last-values.json")
@@ -204,7 +204,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             self.notice.show_message("")
 
     def open_key_dialog(self, reason: str | None = None) -> None:
-        from fal_desktop.ui.key_dialog import ApiKeyDialog
+        from fal_desktop.ui.dialogs.key_dialog import ApiKeyDialog
 
         if self._key_dialog is not None and self._key_dialog.isVisible():
             return
@@ -297,8 +297,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
     def show_result(self, row: JobRow | None, index: int = 0) -> None:
         """Show a job's result large (its ``index``-th file): the compare view for an upscale,
         else the image; a job with no result yet says what it is doing."""
-        from fal_desktop.ui.jobs_model import local_input_image
-        from fal_desktop.ui.waiting import waiting_text
+        from fal_desktop.ui.jobs.table import local_input_image
+        from fal_desktop.ui.jobs.waiting import waiting_text
 
         after = row.files[min(index, len(row.files) - 1)] if row and row.files else None
         self.shown_file = after

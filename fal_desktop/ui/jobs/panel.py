@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.ui.empty_hint import EmptyHint
-from fal_desktop.ui.jobs_model import JobRow, JobsModel
+from fal_desktop.ui.widgets.empty_hint import EmptyHint
+from fal_desktop.ui.jobs.table import JobRow, JobsModel
 
 __all__ = ["JOBS_EMPTY", "JobsPanel", "RETRY_REJECTED_TIP"]
 

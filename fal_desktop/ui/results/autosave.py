@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from fal_desktop.core.jobstore import JobRecord
 from fal_desktop.core.saving import DEFAULT_AUTOSAVE_TEMPLATE, fields_help
-from fal_desktop.ui.jobs_model import row_of
-from fal_desktop.ui.saver import ResultSaver
+from fal_desktop.ui.jobs.table import row_of
+from fal_desktop.ui.results.saver import ResultSaver
 
 __all__ = ["AutoSaver"]
 

@@ -18,9 +18,9 @@ from fal_desktop.core.saved_files import SavedFiles
 from fal_desktop.core.saving import (
     DEFAULT_TEMPLATE, first_words, job_parameters, render_name, save_with_metadata,
 )
-from fal_desktop.ui.background import Background
-from fal_desktop.ui.image_view import read_image
-from fal_desktop.ui.jobs_model import JobRow
+from fal_desktop.ui.widgets.background import Background
+from fal_desktop.ui.results.image_view import read_image
+from fal_desktop.ui.jobs.table import JobRow
 
 __all__ = ["ResultSaver", "plan_saves"]
 

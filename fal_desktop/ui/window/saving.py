@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
 
-    from fal_desktop.ui.jobs_model import JobRow
+    from fal_desktop.ui.jobs.table import JobRow
 
 __all__ = ["WindowSaving"]
 
@@ -122,7 +122,7 @@ class WindowSaving:
     def save_all(self) -> None:
         """Every finished result into the save folder, after saying how many and where; files
         saved before (and still there) are skipped."""
-        from fal_desktop.ui import confirm
+        from fal_desktop.ui.dialogs import confirm
 
         rows = [self.jobs_model.row_at(i) for i in range(self.jobs_model.rowCount())]
         rows = [self._with_output(r) for r in rows if r is not None and r.files]

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.core.sessions import Session, SessionStore
-from fal_desktop.ui.empty_hint import EmptyHint
-from fal_desktop.ui.gallery import GalleryModel, GalleryView
-from fal_desktop.ui.thumbnails import ThumbnailCache
+from fal_desktop.ui.widgets.empty_hint import EmptyHint
+from fal_desktop.ui.sessions.gallery import GalleryModel, GalleryView
+from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
 
 __all__ = ["SessionPanel"]
 

@@ -1,0 +1,1 @@
+"""Dialogs: the API key dialog and the delete/save confirmations."""

@@ -1,0 +1,1 @@
+"""Choosing a model and filling its form: the model panel."""

@@ -1,0 +1,1 @@
+"""Sessions: the sessions list and gallery (thumbnails), the controller behind them, and the Vary and Compare models dialogs."""
