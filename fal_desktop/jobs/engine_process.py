@@ -102,7 +102,7 @@ class _Pipe:
 async def _serve(pipe: _Pipe) -> int:
     from fal_desktop.api import FalClient, FalHosts, RetryPolicy
     from fal_desktop.core.jobstore import JobStore
-    from fal_desktop.jobs.runner import JobContext
+    from fal_desktop.jobs.runner import JobContext, KeyGate
     from fal_desktop.jobs.scheduler import JobScheduler, UpdateBatcher
 
     config = await pipe.messages.get()
@@ -121,7 +121,8 @@ async def _serve(pipe: _Pipe) -> int:
     # write given up (the request id fal just returned!) would lose a paid result.
     store = JobStore(config["store"], timeout=120.0)
     batcher = UpdateBatcher(lambda batch: pipe.send("updates", updates=[wire.update_to_wire(u) for u in batch]))
-    ctx = JobContext(client, store, Path(config["outputs"]), batcher.emit, lambda endpoint: limits.get(endpoint))
+    ctx = JobContext(client, store, Path(config["outputs"]), batcher.emit, lambda endpoint: limits.get(endpoint),
+                     KeyGate(lambda: bool(key[0])))
     scheduler = JobScheduler(ctx, int(config.get("max_in_flight", 16)))
     pipe.send("hello", protocol=wire.PROTOCOL, pid=os.getpid())
     interval = float(config.get("alive_seconds") or wire.ALIVE_SECONDS)
@@ -145,6 +146,7 @@ async def _serve(pipe: _Pipe) -> int:
                 scheduler.cancel(message["id"], store.get(message["id"]))
             elif kind == "key":
                 key[0] = message.get("key")
+                ctx.keys.changed()  # jobs waiting for a key go on
             elif kind == "pause":
                 scheduler.pause()
             elif kind == "resume":
