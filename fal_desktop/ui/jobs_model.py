@@ -26,9 +26,9 @@ _STATE_TEXT = {
     JobState.COMPLETED: "Done",
     JobState.FAILED: "Failed",
     JobState.CANCELLED: "Cancelled",
-    JobState.EXPIRED: "Expired at fal",
-    JobState.NOT_FETCHED: "Result not fetched",
-    JobState.HELD: "Held: out of credit",
+    JobState.EXPIRED: "Expired",
+    JobState.NOT_FETCHED: "Not fetched",
+    JobState.HELD: "Held",
 }
 
 
@@ -168,7 +168,7 @@ class JobsModel(QAbstractTableModel):
             if row.state is JobState.FAILED and row.error:
                 return f"Failed: {row.error}"
             if row.waiting_for_key:
-                return "Waiting for your key"
+                return "Waiting for key"
             return text
         if column == "Queue":
             if row.state is JobState.QUEUED and row.queue_position is not None:
