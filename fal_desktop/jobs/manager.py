@@ -99,7 +99,8 @@ class BaseJobManager(QObject):
 
     def at_fal(self) -> list[JobRecord]:
         """Unfinished jobs fal has: picked up by their request ids at the next start."""
-        return [job for job in self.unfinished_jobs() if job.request_id]
+        stored = (self.store.get(job.id) for job in self.unfinished_jobs())
+        return [job for job in stored if job is not None and job.request_id and not job.state.finished]
 
     def _start(self, jobs: list[JobRecord]) -> None:
         for job in jobs:

@@ -205,3 +205,41 @@ def test_out_of_credit_holds_jobs_without_the_key_dialog_and_retry_sends_them(qt
                     timeout=30000)
     assert len(rows(window)) == 2
     assert sum(emulator.submissions.values()) == 2  # one per job the user started
+
+
+def test_quitting_with_jobs_at_fal_says_they_are_picked_up_next_start(qtbot, open_window, emulator, capfd):
+    emulator.job_duration = 5.0
+    window = open_window()
+    row = click_run(qtbot, window, "still running at quit")
+    qtbot.waitUntil(lambda: bool(window.manager.store.get(row.job.id).request_id), timeout=10000)
+    window.close()  # never held up by the jobs
+    assert not window.isVisible()
+    assert "1 job is still at fal" in window.notice.label.text()
+    assert "picks it up by request id at its next start" in capfd.readouterr().err
+    window.manager.shutdown()
+    window.manager.store.close()
+    window = open_window()
+    assert "Picking up 1 job" in window.notice.label.text()
+    again = row_of_job(window, row.job.id)
+    qtbot.waitUntil(lambda: again.state is JobState.COMPLETED, timeout=30000)
+    assert submits(emulator) == 1
+
+
+def test_the_row_menu_offers_retry_run_again_and_cancel(qtbot, open_window, emulator):
+    emulator.fail_downloads(1000, status=404)
+    window = open_window()
+    row = click_run(qtbot, window, "menu")
+    qtbot.waitUntil(lambda: row.state.finished, timeout=20000)
+    table = window.jobs_panel.table
+    table._menu = None  # noqa: SLF001
+    window.jobs_panel._context_menu(table.visualRect(window.jobs_model.index(0, 0)).center())  # noqa: SLF001
+    menu = window.jobs_panel._menu  # noqa: SLF001
+    actions = {a.text(): a for a in menu.actions()}
+    assert set(actions) == {"Retry", "Run again (new paid job)", "Cancel"}
+    assert actions["Retry"].isEnabled() and actions["Run again (new paid job)"].isEnabled()
+    assert not actions["Cancel"].isEnabled()
+    menu.close()
+    emulator.fail_downloads(0)
+    actions["Run again (new paid job)"].trigger()
+    qtbot.waitUntil(lambda: len(rows(window)) == 2 and rows(window)[-1].state is JobState.COMPLETED, timeout=20000)
+    assert submits(emulator) == 2  # the user's explicit Run again, nothing more
