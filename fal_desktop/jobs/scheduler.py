@@ -94,6 +94,9 @@ class JobScheduler:
             return
         job = self._jobs.get(job_id) or stored
         in_flight = stored.state is JobState.SUBMITTING and task is not None  # fal answers soon
+        if stored.state is JobState.SUBMITTING and not stored.request_id and task is None:
+            self.start(stored)  # an engine died while sending it: it ends saying fal may have it
+            return
         if not stored.request_id and not in_flight:
             if task is not None:
                 del self._tasks[job_id]
