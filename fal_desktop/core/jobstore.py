@@ -133,6 +133,17 @@ _MIGRATIONS = [
         WHERE json_valid(inputs_json) AND TRIM(COALESCE(json_extract(inputs_json, '$.prompt'), '')) != ''
         GROUP BY 1;
     """,
+    # 3: the money-safe lifecycle. Older versions failed jobs fal had and ran: a result whose
+    # download failed becomes "not fetched" (Retry fetches it), and a job failed on a refused
+    # key is followed again by its request id. (The version also tells older apps, which do
+    # not know the new states, that a newer one wrote this file.)
+    """
+    UPDATE jobs SET state = 'not_fetched'
+        WHERE state = 'failed' AND request_id IS NOT NULL AND output_json IS NOT NULL;
+    UPDATE jobs SET state = 'queued', error = NULL, error_detail = NULL, finished_at = NULL
+        WHERE state = 'failed' AND request_id IS NOT NULL AND output_json IS NULL
+        AND error = 'fal did not accept the API key.';
+    """,
 ]
 
 _COLUMNS = (
