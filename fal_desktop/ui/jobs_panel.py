@@ -65,6 +65,7 @@ class JobsPanel(QWidget):
     def __init__(self, model: JobsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self._batch_ends: dict[str, JobState] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
 
@@ -138,7 +139,7 @@ class JobsPanel(QWidget):
         if len(job_ids) < 2:
             return
         self._batch = list(job_ids)
-        self._batch_ends: dict[str, JobState] = {}  # outcomes, kept when rows are cleared
+        self._batch_ends = {}  # outcomes, kept when rows are cleared
         for widget in (self.batch_bar, self.batch_label, self.pause_button, self.cancel_rest_button):
             widget.show()
         self._update_batch()
@@ -153,6 +154,8 @@ class JobsPanel(QWidget):
                 self._batch_ends[job_id] = row.state
             elif row is None:  # cleared or deleted: it had finished
                 self._batch_ends.setdefault(job_id, JobState.COMPLETED)
+            else:  # retried: held or not fetched no more
+                self._batch_ends.pop(job_id, None)
         ends = list(self._batch_ends.values())
         failed, cancelled = ends.count(JobState.FAILED), ends.count(JobState.CANCELLED)
         parts = [f"{ends.count(JobState.COMPLETED)} of {len(batch)} finished"]
@@ -160,6 +163,10 @@ class JobsPanel(QWidget):
             parts.append(f"<span style='color:{FAILED_COLOUR}'>{failed} failed</span>")
         if cancelled:
             parts.append(f"{cancelled} cancelled")
+        for state, word in ((JobState.HELD, "held"), (JobState.NOT_FETCHED, "not fetched"),
+                            (JobState.EXPIRED, "expired")):
+            if ends.count(state):
+                parts.append(f"{ends.count(state)} {word}")
         self.batch_label.setText(" · ".join(parts))
         self.batch_bar.setRange(0, len(batch))
         self.batch_bar.setValue(len(ends))
@@ -228,7 +235,7 @@ class JobsPanel(QWidget):
 
     def on_updates(self, updates: list[JobUpdate]) -> None:
         """Called with a batch of updates, in order, after the model has applied them all."""
-        if any(update.state.finished for update in updates):
+        if any(update.state.finished or update.job_id in self._batch_ends for update in updates):
             self._update_batch()
         row = self.selected_row()
         if row is None:
