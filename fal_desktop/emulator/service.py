@@ -83,10 +83,13 @@ class Service:
         done = self.queue.completed_at.get(job.id)
         if job.status != "COMPLETED" or done is None:
             return False
+        age = time.monotonic() - done
+        if age <= RETENTION_SECONDS_LARGE * self.retention_scale:
+            return False  # within even the shorter time: no need to weigh the result
         body = job.result_body
         size = len(body.data) if isinstance(body, RawBody) else len(json.dumps(body).encode())
         keep = RETENTION_SECONDS_LARGE if size >= LARGE_RESULT_BYTES else RETENTION_SECONDS
-        if time.monotonic() - done > keep * self.retention_scale:
+        if age > keep * self.retention_scale:
             self.expired.add(job.id)
             return True
         return False
