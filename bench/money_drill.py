@@ -90,7 +90,10 @@ class Drill:
 
     def kill_engine(self) -> None:
         if self.manager.pid:
-            os.kill(self.manager.pid, signal.SIGKILL)  # the manager starts a new engine
+            try:
+                os.kill(self.manager.pid, signal.SIGKILL)  # the manager starts a new engine
+            except ProcessLookupError:  # it is already gone (being restarted)
+                return
             self.events["engine kill"] += 1
 
     def kill_app(self, without_key: bool) -> None:
