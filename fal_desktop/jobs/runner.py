@@ -146,7 +146,8 @@ def _fail(ctx: JobContext, job: JobRecord, error: FalError | Exception,
         message = (f"The result of this paid job is not fetched yet: {message} "
                    "Retry fetches it (no new job).")
     elif state is JobState.HELD:
-        message = f"{message} Nothing was charged; Retry sends it once you have topped up."
+        message = (f"{message} fal has this job; Retry follows it once you have topped up." if job.request_id
+                   else f"{message} Nothing was charged; Retry sends it once you have topped up.")
     ctx.store.update(job.id, state=state, error=message, error_detail=detail, finished_at=time.time())
     job.state = state
     ctx.emit(JobUpdate(
