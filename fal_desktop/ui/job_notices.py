@@ -35,18 +35,23 @@ class JobNotices:
 
     def __init__(self, window: MainWindow) -> None:
         self._window = window
-        self._waiting = 0
+        self._waiting: set[str] = set()  # jobs waiting for a key (updated per update, not per row)
 
     def on_updates(self, updates: list[JobUpdate]) -> None:
         window = self._window
         if any(update.extra.get("held") == "balance" for update in updates):
             window.notice.show_message(HELD_SENTENCE)
+        before = len(self._waiting)
+        for update in updates:
+            if update.message is None and not update.state.finished:
+                continue  # log lines and progress: what it waits for has not changed
+            if update.extra.get("waiting") == "key" and not update.state.finished:
+                self._waiting.add(update.job_id)
+            else:
+                self._waiting.discard(update.job_id)
+        waiting = len(self._waiting)
+        if waiting == before:
             return
-        waiting = sum(1 for i in range(window.jobs_model.rowCount())
-                      if window.jobs_model.row_at(i).waiting_for_key)
-        if waiting == self._waiting:
-            return
-        self._waiting = waiting
         if waiting:
             window.notice.show_message(waiting_sentence(waiting), "Set API key…")
         else:

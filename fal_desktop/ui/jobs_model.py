@@ -227,7 +227,8 @@ class JobsModel(QAbstractTableModel):
     @staticmethod
     def _apply_to(row: JobRow, update: JobUpdate) -> JobRow:
         row.job.state = update.state
-        row.waiting = update.extra.get("waiting")
+        if update.message is not None or update.state.finished:  # not on a mere log line
+            row.waiting = update.extra.get("waiting")
         request_id = update.extra.get("request_id")
         if request_id:
             row.job.request_id = request_id
