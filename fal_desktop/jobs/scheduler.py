@@ -108,7 +108,8 @@ class JobScheduler:
         self.ctx.cancels.add(job_id)
         self.ctx.emit(JobUpdate(job_id, stored.state, message=(
             "Cancelling at fal" if stored.request_id
-            else "Cancelling: waiting for fal's answer to the submit, then cancelling it there")))
+            else "Cancelling: waiting for fal's answer to the submit, then cancelling it there"),
+            extra={} if self.ctx.keys.has_key() else {"waiting": "key"}))  # sent once a key is given
         if task is None:  # not followed (held, not fetched, or a restarted engine): follow it
             stored.state = JobState.QUEUED if stored.state.finished else stored.state
             self.start(stored)
