@@ -115,25 +115,30 @@ def test_restart_without_a_key_waits_then_goes_on_by_request_id(qtbot, open_wind
     emulator.job_duration = 2.0
     window = open_window()
     row = click_run(qtbot, window, "follow me across restarts")
-    job_id = row.job.id
-    qtbot.waitUntil(lambda: bool(window.manager.store.get(job_id).request_id), timeout=10000)
-    for _ in range(2):  # no keyring and no FAL_KEY, twice: it stays waiting
+    at_fal = row.job.id
+    qtbot.waitUntil(lambda: bool(window.manager.store.get(at_fal).request_id), timeout=10000)
+    request_id = window.manager.store.get(at_fal).request_id
+    window.manager.pause()  # a second job is recorded but not sent before the app quits
+    not_sent = click_run(qtbot, window, "not sent yet").job.id
+    assert window.manager.store.get(not_sent).state is JobState.PENDING
+    for _ in range(2):  # no keyring and no FAL_KEY, twice: they stay waiting
         window = restart(open_window, window, key=None)
-        qtbot.waitUntil(lambda: row_of_job(window, job_id) is not None
-                        and row_of_job(window, job_id).waiting_for_key, timeout=10000)
-        assert window.notice.label.text() == "1 job is waiting for your fal key."
-        assert state_text(window, row_of_job(window, job_id)) == "Waiting for key"
-        assert not window.manager.store.get(job_id).state.finished
-    row = row_of_job(window, job_id)
+        qtbot.waitUntil(lambda: all(row_of_job(window, j) is not None and row_of_job(window, j).waiting_for_key
+                                    for j in (at_fal, not_sent)), timeout=10000)
+        assert window.notice.label.text() == "2 jobs are waiting for your fal key."
+        assert state_text(window, row_of_job(window, at_fal)) == "Waiting for key"
+        assert not any(window.manager.store.get(j).state.finished for j in (at_fal, not_sent))
     window.notice.button.click()  # "Set API key…"
     dialog = window.findChild(ApiKeyDialog)
     assert dialog.isVisible()
     dialog.key_edit.setText(KEY)
     dialog.session_button.click()  # "Use until I quit"
-    qtbot.waitUntil(lambda: row.state.finished, timeout=20000)
-    assert row.state is JobState.COMPLETED and Path(row.files[0]).is_file()
+    rows_now = [row_of_job(window, j) for j in (at_fal, not_sent)]
+    qtbot.waitUntil(lambda: all(r.state.finished for r in rows_now), timeout=20000)
+    assert all(r.state is JobState.COMPLETED and Path(r.files[0]).is_file() for r in rows_now)
     assert "waiting for your fal key" not in window.notice.label.text()
-    assert submits(emulator) == 1
+    assert window.manager.store.get(at_fal).request_id == request_id  # followed, not sent again
+    assert submits(emulator) == 2  # each once: the first by its request id, the second sent now
 
 
 def test_restart_after_fal_forgot_the_request_ends_expired_and_offers_run_again(qtbot, open_window, emulator):
