@@ -36,11 +36,20 @@ class JobNotices:
     def __init__(self, window: MainWindow) -> None:
         self._window = window
         self._waiting: set[str] = set()  # jobs waiting for a key (updated per update, not per row)
+        self._held: set[str] = set()  # jobs held because the account is out of credit
 
     def on_updates(self, updates: list[JobUpdate]) -> None:
         window = self._window
+        held = len(self._held)
+        for update in updates:
+            if update.extra.get("held") == "balance":
+                self._held.add(update.job_id)
+            elif update.message is not None or update.state.finished:
+                self._held.discard(update.job_id)  # retried (or cancelled)
         if any(update.extra.get("held") == "balance" for update in updates):
             window.notice.show_message(HELD_SENTENCE)
+        elif held and not self._held and window.notice.label.text() == HELD_SENTENCE:
+            window._check_key()  # noqa: SLF001 (every held job went out: the bar goes)
         before = len(self._waiting)
         for update in updates:
             if update.message is None and not update.state.finished:

@@ -183,6 +183,14 @@ def test_out_of_credit_holds_jobs_without_the_key_dialog_and_retry_sends_them(qt
     dialog = window.findChild(ApiKeyDialog)
     assert dialog is None or not dialog.isVisible()  # the key is fine: no key dialog
 
+    # The key test does not call the key wrong.
+    window.open_key_dialog()
+    dialog = window.findChild(ApiKeyDialog)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: "balance" in dialog.status_label.text(), timeout=10000)
+    assert "did not accept" not in dialog.status_label.text()
+    dialog.reject()
+
     # An upscale's upload asks for a storage token first: the same 403 holds it too.
     from PIL import Image
 
@@ -193,13 +201,7 @@ def test_out_of_credit_holds_jobs_without_the_key_dialog_and_retry_sends_them(qt
     qtbot.waitUntil(lambda: upscale.state.finished, timeout=20000)
     assert upscale.state is JobState.HELD
 
-    # The key test does not call the key wrong.
-    window.open_key_dialog()
-    dialog = window.findChild(ApiKeyDialog)
-    dialog.test_button.click()
-    qtbot.waitUntil(lambda: "balance" in dialog.status_label.text(), timeout=10000)
-    assert "did not accept" not in dialog.status_label.text()
-    dialog.reject()
+    assert "Your fal balance is used up" in window.notice.label.text()
 
     emulator.out_of_credit = False  # topped up
     for held in (row, upscale):
@@ -209,6 +211,7 @@ def test_out_of_credit_holds_jobs_without_the_key_dialog_and_retry_sends_them(qt
     qtbot.waitUntil(lambda: row.state is JobState.COMPLETED and upscale.state is JobState.COMPLETED,
                     timeout=30000)
     assert len(rows(window)) == 2
+    assert "balance" not in window.notice.label.text()  # topped up: the bar went with the held jobs
     assert sum(emulator.submissions.values()) == 2  # one per job the user started
 
 
