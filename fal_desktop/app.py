@@ -361,7 +361,7 @@ def key_tester(hosts):
     """A function that checks a key with one cheap authenticated call (run off the GUI thread)."""
     import asyncio
 
-    from fal_desktop.api import AuthError, FalClient, FalError
+    from fal_desktop.api import AuthError, BalanceExhaustedError, FalClient, FalError
 
     def test(key: str) -> str | None:
         async def check() -> None:
@@ -370,6 +370,8 @@ def key_tester(hosts):
 
         try:
             asyncio.run(check())
+        except BalanceExhaustedError as exc:  # fal knows the key: the account is out of credit
+            return f"fal accepted this key. {exc.user_message}"
         except AuthError:
             return "fal did not accept this key."
         except FalError as exc:

@@ -3,7 +3,7 @@
 from fal_desktop.api.client import FalClient
 from fal_desktop.api.endpoint import EndpointId, request_url, run_url, submit_url
 from fal_desktop.api.errors import (
-    AuthError, DownloadError, FalError, FalTimeoutError, FileReadError, NetworkError,
+    AuthError, BalanceExhaustedError, DownloadError, FalError, FalTimeoutError, FileReadError, NetworkError,
     ProtocolError, RateLimitError, RequestFailed, ServerError, ValidationError,
 )
 from fal_desktop.api.hosts import FalHosts
@@ -16,7 +16,7 @@ from fal_desktop.api.retry import RetryPolicy
 from fal_desktop.api.uploads import CdnToken, encode_data_uri
 
 __all__ = [
-    "AuthError", "CdnToken", "Completed", "DownloadError", "EndpointId", "EndpointSchema",
+    "AuthError", "BalanceExhaustedError", "CdnToken", "Completed", "DownloadError", "EndpointId", "EndpointSchema",
     "FalClient", "FalError", "FalHosts", "FalTimeoutError", "FieldError", "FileReadError",
     "InProgress", "LogDeltas", "LogLine", "NetworkError", "ProtocolError", "Queued",
     "RateLimitError", "RequestFailed", "RequestHandle", "RetryPolicy", "SchemaError",

@@ -152,6 +152,8 @@ class FalClient:
                 return response
             hop = redirects.next_hop(response, method)
             if hop is not None:  # not a failed try: the key is decided again for the new URL
+                if auth and not self.hosts.is_api_url(hop[1]):
+                    raise redirects.off_fal(url, hop[1], response.status_code)
                 hops, attempt = hops + 1, attempt - 1
                 if hops > redirects.MAX_REDIRECTS:
                     raise redirects.too_many_redirects(url)

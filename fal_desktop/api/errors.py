@@ -10,7 +10,7 @@ import httpx
 from fal_desktop.api.openapi import FieldError
 
 __all__ = [
-    "FalError", "AuthError", "ValidationError", "RateLimitError", "ServerError",
+    "FalError", "AuthError", "BalanceExhaustedError", "ValidationError", "RateLimitError", "ServerError",
     "NetworkError", "FalTimeoutError", "RequestFailed", "ProtocolError", "DownloadError",
     "FileReadError", "error_from_response", "is_rejected_input", "request_failed",
 ]
@@ -59,6 +59,19 @@ def is_rejected_input(detail_text: str | None) -> bool:
 
 class AuthError(FalError):
     """401/403: the key is missing, wrong or not allowed to use this model."""
+
+
+class BalanceExhaustedError(FalError):
+    """403 "User is locked. Reason: Exhausted balance": the key is fine, the account is out of
+    credit. fal took no job (nothing was charged); top up, then send it again."""
+
+
+BALANCE_SENTENCE = "Your fal balance is used up — top up at fal.ai/dashboard/billing."
+
+
+def _is_exhausted_balance(detail: Any) -> bool:
+    text = detail if isinstance(detail, str) else ""
+    return "exhausted balance" in text.lower() or ("user is locked" in text.lower() and "balance" in text.lower())
 
 
 class ValidationError(FalError):
@@ -150,6 +163,8 @@ def error_from_response(response: httpx.Response) -> FalError:
     )
     kw = dict(detail=detail, status_code=status, error_type=error_type,
               request_id=response.headers.get("x-fal-request-id"))
+    if status == 403 and _is_exhausted_balance(detail):
+        return BalanceExhaustedError(BALANCE_SENTENCE, **kw)
     if status in (401, 403):
         return AuthError(
             "fal did not accept the API key." if status == 401

@@ -14,7 +14,7 @@ import httpx
 
 from fal_desktop.api.errors import ProtocolError
 
-__all__ = ["MAX_REDIRECTS", "next_hop", "too_many_redirects"]
+__all__ = ["MAX_REDIRECTS", "next_hop", "off_fal", "too_many_redirects"]
 
 MAX_REDIRECTS = 10
 # What a redirect's body arguments are called in httpx's request(); dropped when it becomes a GET.
@@ -48,3 +48,12 @@ def without_body(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def too_many_redirects(url: str) -> ProtocolError:
     return ProtocolError(f"fal redirected the request more than {MAX_REDIRECTS} times.", detail=url[:300])
+
+
+def off_fal(url: str, target: str, status: int) -> ProtocolError:
+    """An API call redirected away from fal's API hosts is not followed: neither the key nor the
+    input (a prompt, an uploaded image's address) goes to a host that is not fal's."""
+    return ProtocolError(
+        f"fal redirected this request to {httpx.URL(target).host}, which is not one of fal's API "
+        "hosts, so it was not followed: neither your key nor your input went there.",
+        detail=f"{url[:200]} → {target[:200]}", status_code=status)

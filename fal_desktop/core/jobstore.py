@@ -3,6 +3,11 @@
 A job is written before it is submitted (state ``submitting``) and again as soon as fal
 answers with a request id, so a restart can resume it (status → result → download)
 instead of submitting it twice. The schema is versioned with ``PRAGMA user_version``.
+
+A job with a request id ends only *at fal*: completed with its files on disk, failed at fal,
+cancelled at fal, or expired (fal no longer keeps it). Two states stop without ending:
+``not_fetched`` (fal finished; we still owe the fetch, which Retry makes) and ``held`` (not
+accepted by fal: the account is out of credit; Retry sends it once topped up).
 """
 
 from __future__ import annotations
@@ -31,15 +36,33 @@ class JobState(str, Enum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"  # fal no longer keeps the request or its result
+    NOT_FETCHED = "not_fetched"  # fal finished it; fetching the result failed (Retry fetches again)
+    HELD = "held"  # fal did not take it (out of credit); Retry sends it
 
     @property
     def finished(self) -> bool:
-        return self in (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
+        """The app stopped working on it (it ended, or waits for the user's Retry)."""
+        return self in _STOPPED
+
+    @property
+    def final(self) -> bool:
+        """Ended for good: nothing more can come of this job."""
+        return self in _FINAL
+
+    @property
+    def resumable(self) -> bool:
+        """Stopped, but Retry carries on with this very job (fetch again, or send a held one)."""
+        return self in (JobState.NOT_FETCHED, JobState.HELD)
 
     @property
     def in_flight_at_fal(self) -> bool:
         """fal has the job: resume it by its request id."""
         return self in (JobState.QUEUED, JobState.RUNNING, JobState.DOWNLOADING)
+
+
+_FINAL = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED})
+_STOPPED = _FINAL | {JobState.NOT_FETCHED, JobState.HELD}
 
 
 @dataclass
@@ -109,6 +132,17 @@ _MIGRATIONS = [
         SELECT TRIM(json_extract(inputs_json, '$.prompt')), MAX(created_at) FROM jobs
         WHERE json_valid(inputs_json) AND TRIM(COALESCE(json_extract(inputs_json, '$.prompt'), '')) != ''
         GROUP BY 1;
+    """,
+    # 3: the money-safe lifecycle. Older versions failed jobs fal had and ran: a result whose
+    # download failed becomes "not fetched" (Retry fetches it), and a job failed on a refused
+    # key is followed again by its request id. (The version also tells older apps, which do
+    # not know the new states, that a newer one wrote this file.)
+    """
+    UPDATE jobs SET state = 'not_fetched'
+        WHERE state = 'failed' AND request_id IS NOT NULL AND output_json IS NOT NULL;
+    UPDATE jobs SET state = 'queued', error = NULL, error_detail = NULL, finished_at = NULL
+        WHERE state = 'failed' AND request_id IS NOT NULL AND output_json IS NULL
+        AND error = 'fal did not accept the API key.';
     """,
 ]
 
@@ -220,12 +254,13 @@ class JobStore:
             db.execute(f"UPDATE jobs SET {', '.join(columns)} WHERE id = ?", (*values, job_id))
 
     def finish_unless_finished(self, job_id: str, state: JobState, finished_at: float) -> bool:
-        """Mark a job finished (cancelled, say) unless it already is: a result that just landed
-        is never overwritten. Returns whether the job was changed."""
-        done = tuple(s.value for s in JobState if s.finished)
+        """Mark a job finished (cancelled, say) unless it already ended: a result that just
+        landed is never overwritten. Returns whether the job was changed."""
+        done = tuple(s.value for s in _FINAL)
+        marks = ", ".join("?" for _ in done)
         with self.transaction() as db:
             changed = db.execute(
-                "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ? AND state NOT IN (?, ?, ?)",
+                f"UPDATE jobs SET state = ?, finished_at = ? WHERE id = ? AND state NOT IN ({marks})",
                 (JobState(state).value, finished_at, job_id, *done)).rowcount
         return changed > 0
 
@@ -255,10 +290,11 @@ class JobStore:
 
     def unfinished(self) -> list[JobRecord]:
         """Jobs that were not finished when the app last stopped, oldest first."""
-        finished = tuple(s.value for s in JobState if s.finished)
+        finished = tuple(s.value for s in _STOPPED)
+        marks = ", ".join("?" for _ in finished)
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE state NOT IN (?, ?, ?) "
+                f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE state NOT IN ({marks}) "
                 "ORDER BY created_at",
                 finished,
             ).fetchall()

@@ -26,7 +26,7 @@ from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.openapi import EndpointSchema, SchemaError
 from fal_desktop.core.resources import bundled_schema_files
 from fal_desktop.emulator.faults import Faults, RecordedRequest, make_middleware
-from fal_desktop.emulator.service import DEFAULT_REFUSAL, Service
+from fal_desktop.emulator.service import DEFAULT_REFUSAL, Service, out_of_credit_response
 from fal_desktop.emulator.storage import Storage
 
 __all__ = ["Emulator", "RecordedRequest", "load_schemas"]
@@ -57,13 +57,20 @@ class Emulator:
 
     def __init__(self, key: str | None = None, schema_dirs: Sequence[Path] = (),
                  host: str = "127.0.0.1", job_duration: float = 0.5, workers: int = 2,
-                 render_once: bool = False) -> None:
+                 render_once: bool = False, *, retention_scale: float = 1.0,
+                 out_of_credit: bool = False, submit_delay: float = 0.0) -> None:
+        """``retention_scale`` multiplies fal's retention times (1 hour after completion, 6
+        minutes for results of 10 KB or more): past them a request answers 404 NOT_FOUND.
+        ``out_of_credit``: submits and storage tokens answer fal's 403 "Exhausted balance".
+        ``submit_delay``: a submit's answer comes this many seconds after fal took the job."""
         self.key = key or f"emu-{secrets.token_hex(8)}:{secrets.token_hex(16)}"
         self.host = host
         self._schema_dirs = list(schema_dirs)
         self._workers = workers
         self._job_duration = job_duration
         self._render_once = render_once
+        self._settings = {"retention_scale": retention_scale, "out_of_credit": out_of_credit,
+                          "submit_delay": submit_delay}
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -112,6 +119,8 @@ class Emulator:
         self.service = Service(load_schemas(self._schema_dirs), storage, self.key, self._workers)
         self.service.render_once = self._render_once
         self.service.refusals = self._refusals
+        for name, value in self._settings.items():
+            setattr(self.service, name, value)
         self.service.queue.job_duration = self._job_duration
         await self.service.start()
         routes = {
@@ -149,6 +158,8 @@ class Emulator:
         async def checked(request: web.Request) -> web.StreamResponse:
             assert self.service is not None
             self.service.check_key(request)
+            if self.service.out_of_credit:
+                return out_of_credit_response()
             return await handler(request)
 
         return checked
@@ -215,3 +226,55 @@ class Emulator:
     @property
     def completed_at(self) -> dict[str, float]:
         return self.service.queue.completed_at if self.service else {}
+
+    # -- money drills: fal's answers for credit, slow submits, retention, lost downloads ----
+
+    def _setting(self, name: str, value: object) -> None:
+        self._settings[name] = value
+        if self.service is not None:
+            setattr(self.service, name, value)
+
+    @property
+    def out_of_credit(self) -> bool:
+        """Whether the account is out of credit (submits and storage tokens answer 403)."""
+        return bool(self._settings["out_of_credit"])
+
+    @out_of_credit.setter
+    def out_of_credit(self, value: bool) -> None:
+        self._setting("out_of_credit", bool(value))
+
+    @property
+    def submit_delay(self) -> float:
+        return float(self._settings["submit_delay"])  # type: ignore[arg-type]
+
+    @submit_delay.setter
+    def submit_delay(self, seconds: float) -> None:
+        self._setting("submit_delay", float(seconds))
+
+    @property
+    def retention_scale(self) -> float:
+        return float(self._settings["retention_scale"])  # type: ignore[arg-type]
+
+    @retention_scale.setter
+    def retention_scale(self, scale: float) -> None:
+        self._setting("retention_scale", float(scale))
+
+    def expire_completed(self) -> list[str]:
+        """Forget every finished request now, as fal does once its retention has passed."""
+        assert self.service is not None and self._loop is not None
+        return asyncio.run_coroutine_threadsafe(self._on_loop(self.service.expire_completed), self._loop).result(10)
+
+    def fail_downloads(self, count: int, status: int = 503) -> None:
+        """The next ``count`` downloads of files from the CDN answer ``status``."""
+        assert self.service is not None
+        self.service.storage.failing_status = status
+        self.service.storage.failing_downloads = count
+
+    @property
+    def submit_requests(self) -> list[RecordedRequest]:
+        """Every POST that reached the queue host: each one is a paid job at fal."""
+        return [r for r in self.requests if r.role == "queue" and r.method == "POST"]
+
+    @staticmethod
+    async def _on_loop(func):
+        return func()

@@ -44,11 +44,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refuse", action="append", default=[], metavar="WORD",
                         help="refuse prompts containing WORD like a model does on its own "
                              "(HTTP 422 with a plain-string detail)")
+    parser.add_argument("--out-of-credit", action="store_true",
+                        help="answer submits and storage tokens as fal does for an account out of credit "
+                             "(403 \"User is locked. Reason: Exhausted balance...\")")
+    parser.add_argument("--retention-scale", type=float, default=1.0, metavar="X",
+                        help="multiply fal's retention (a result is kept 1 hour after completion, 6 minutes "
+                             "if 10 KB or larger; then 404 NOT_FOUND), e.g. 0.001 for seconds")
+    parser.add_argument("--submit-delay", type=float, default=0.0, metavar="S",
+                        help="answer each submit S seconds after the job was accepted")
     args = parser.parse_args(argv)
 
     emulator = Emulator(key=args.key, schema_dirs=args.schemas, host=args.host,
                         job_duration=args.job_duration, workers=args.workers,
-                        render_once=args.render_once)
+                        render_once=args.render_once, retention_scale=args.retention_scale,
+                        out_of_credit=args.out_of_credit, submit_delay=args.submit_delay)
     try:
         emulator.set_faults(dict(args.fault), latency=args.latency)
     except ValueError as exc:

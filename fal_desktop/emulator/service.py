@@ -38,6 +38,17 @@ def _detail(status: int, text: str) -> web.Response:
     return web.json_response({"detail": text}, status=status)
 
 
+#: fal's answer for an account out of credit (reference §17), on submit and the storage token.
+OUT_OF_CREDIT = {"detail": "User is locked. Reason: Exhausted balance. Top up your balance at "
+                           "fal.ai/dashboard/billing."}
+#: fal's retention (reference §7): a result is kept 1 hour after completion, 6 minutes if ≥ 10 KB.
+RETENTION_SECONDS, RETENTION_SECONDS_LARGE, LARGE_RESULT_BYTES = 3600.0, 360.0, 10 * 1024
+
+
+def out_of_credit_response() -> web.Response:
+    return web.json_response(OUT_OF_CREDIT, status=403)
+
+
 @dataclass(frozen=True)
 class RawBody:
     """A result that is not JSON (for drills of bad server answers)."""
@@ -65,6 +76,37 @@ class Service:
         #: Seconds between ``: ping`` keep-alive lines on a quiet status stream.
         self.ping_interval = 10.0
         self._session: aiohttp.ClientSession | None = None
+        #: The account ran out of credit: submits (and storage tokens) answer fal's 403.
+        self.out_of_credit = False
+        #: Seconds a submit's answer is held back after the job was accepted (a slow answer).
+        self.submit_delay = 0.0
+        #: fal's retention times are multiplied by this (tests make it short).
+        self.retention_scale = 1.0
+        self.expired: set[str] = set()  # requests fal no longer keeps
+
+    def is_expired(self, job: EmulatedJob) -> bool:
+        """Whether fal would still know this request (reference §7 retention)."""
+        if job.id in self.expired:
+            return True
+        done = self.queue.completed_at.get(job.id)
+        if job.status != "COMPLETED" or done is None:
+            return False
+        age = time.monotonic() - done
+        if age <= RETENTION_SECONDS_LARGE * self.retention_scale:
+            return False  # within even the shorter time: no need to weigh the result
+        body = job.result_body
+        size = len(body.data) if isinstance(body, RawBody) else len(json.dumps(body).encode())
+        keep = RETENTION_SECONDS_LARGE if size >= LARGE_RESULT_BYTES else RETENTION_SECONDS
+        if age > keep * self.retention_scale:
+            self.expired.add(job.id)
+            return True
+        return False
+
+    def expire_completed(self) -> list[str]:
+        """Tests: forget every finished request now, as fal does once its retention passed."""
+        gone = [job_id for job_id, job in self.queue.jobs.items() if job.status == "COMPLETED"]
+        self.expired.update(gone)
+        return gone
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
@@ -138,8 +180,9 @@ class Service:
             match = None
         if match:
             job = self.queue.jobs.get(match.group("rid"))
-            if job is None or not (job.endpoint_id + "/").startswith(match.group("app") + "/"):
-                return web.json_response({"status": "NOT_FOUND"}, status=404)
+            if job is None or not (job.endpoint_id + "/").startswith(match.group("app") + "/") \
+                    or self.is_expired(job):
+                return web.json_response({"status": "NOT_FOUND"}, status=404)  # fal's answer (§17)
             request[REQUEST_ID] = job.id
             rest = match.group("rest")
             if rest == "/status" and request.method == "GET":
@@ -165,6 +208,8 @@ class Service:
             return _detail(405, "Method not allowed")
         if request.method != "POST":
             return _detail(404, f"Path /{tail} not found")
+        if self.out_of_credit:
+            return out_of_credit_response()
         return await self._submit(request, tail)
 
     async def _submit(self, request: web.Request, tail: str) -> web.Response:
@@ -188,6 +233,8 @@ class Service:
                                     error="Invalid status code: 422", error_type="validation_error")
         else:
             self.queue.add(job)
+        if self.submit_delay:  # fal has the job; its answer is slow to come back
+            await asyncio.sleep(self.submit_delay)
         body = self._status_body(job, None)
         body.update(status="IN_QUEUE", logs=None, metrics={}, queue_position=self.queue.position(job))
         body.pop("error", None), body.pop("error_type", None)
@@ -306,6 +353,8 @@ class Service:
         found = self._endpoint(tail[: -len("/stream")] if streaming else tail)
         if found is None or request.method != "POST":
             return web.Response(status=404, text="404: Not Found", content_type="text/plain")
+        if self.out_of_credit:
+            return out_of_credit_response()
         endpoint_id, schema = found
         try:
             payload = await request.json()

@@ -46,6 +46,8 @@ class Storage:
         self.tokens: set[str] = set()
         self.uploads: dict[str, Path] = {}  # legacy and JS-multipart targets → final file
         self.multipart: dict[str, Path] = {}  # upload id → folder of parts
+        self.failing_downloads = 0  # this many file downloads fail next (drills)
+        self.failing_status = 503
 
     # -- files ---------------------------------------------------------------------
 
@@ -198,6 +200,10 @@ class Storage:
             if parts[0] == "mp" and len(parts) == 3 and parts[2] == "complete":
                 return await self._complete(request, folder, target)
         if request.method in ("GET", "HEAD") and parts[0] == "files" and len(parts) == 3:
+            if self.failing_downloads:  # a drill: the result file cannot be fetched right now
+                self.failing_downloads -= 1
+                return web.json_response({"detail": "Download failed (emulated)"},
+                                         status=self.failing_status)
             path = self.path_for_url(f"{self.cdn_url}{request.raw_path}")
             if path is not None:
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -110,7 +110,7 @@ class _Pipe:
 async def _serve(pipe: _Pipe) -> int:
     from fal_desktop.api import FalClient, FalHosts, RetryPolicy
     from fal_desktop.core.jobstore import JobStore
-    from fal_desktop.jobs.runner import JobContext
+    from fal_desktop.jobs.runner import JobContext, KeyGate
     from fal_desktop.jobs.scheduler import JobScheduler, UpdateBatcher
 
     config = await pipe.messages.get()
@@ -133,7 +133,8 @@ async def _serve(pipe: _Pipe) -> int:
     # write given up (the request id fal just returned!) would lose a paid result.
     store = JobStore(config["store"], timeout=120.0)
     batcher = UpdateBatcher(lambda batch: pipe.send("updates", updates=[wire.update_to_wire(u) for u in batch]))
-    ctx = JobContext(client, store, Path(config["outputs"]), batcher.emit, lambda endpoint: limits.get(endpoint))
+    ctx = JobContext(client, store, Path(config["outputs"]), batcher.emit, lambda endpoint: limits.get(endpoint),
+                     KeyGate(lambda: bool(key[0])))
     scheduler = JobScheduler(ctx, int(config.get("max_in_flight", 16)))
     pipe.send("hello", protocol=wire.PROTOCOL, pid=os.getpid())
     log.info("jobs engine %d serving %s (%s)", os.getpid(), config["store"], config["hosts"].get("queue"))
@@ -160,6 +161,7 @@ async def _serve(pipe: _Pipe) -> int:
             elif kind == "key":
                 key[0] = message.get("key")
                 hide_secret(key[0])
+                ctx.keys.changed()  # jobs waiting for a key go on
             elif kind == "pause":
                 scheduler.pause()
             elif kind == "resume":

@@ -19,16 +19,17 @@ Updates reach the GUI thread at most once per frame (``FRAME_SECONDS``, see
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from fal_desktop.api import FalClient
-from fal_desktop.core.jobstore import JobRecord, JobStore
+from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs.engine import LoopThread
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.jobs.runner import JobContext
+from fal_desktop.jobs.runner import JobContext, KeyGate
 from fal_desktop.jobs.scheduler import FRAME_SECONDS, JobScheduler, UpdateBatcher
 
 __all__ = ["BaseJobManager", "JobManager", "FRAME_SECONDS"]
@@ -96,6 +97,11 @@ class BaseJobManager(QObject):
         self._start(jobs)
         return jobs
 
+    def at_fal(self) -> list[JobRecord]:
+        """Unfinished jobs fal has: picked up by their request ids at the next start."""
+        stored = (self.store.get(job.id) for job in self.unfinished_jobs())
+        return [job for job in stored if job is not None and job.request_id and not job.state.finished]
+
     def _start(self, jobs: list[JobRecord]) -> None:
         for job in jobs:
             self._jobs[job.id] = job
@@ -104,6 +110,32 @@ class BaseJobManager(QObject):
             self._launch(jobs)
 
     def retry(self, job_id: str) -> JobRecord | None:
+        """Carry on with a job that stopped: one fal has (a request id) is fetched again, never
+        sent again; a held one is sent (fal took nothing). A job fal never had (it failed before
+        reaching fal) is sent as a new job. ``None`` when Retry does not apply: a job that ended
+        at fal (done, failed, cancelled or expired there) only runs again with :meth:`run_again`."""
+        stored = self.store.get(job_id)
+        old = self._jobs.get(job_id) or stored
+        if old is None or stored is None:
+            return None
+        if stored.state.resumable:
+            state = (JobState.DOWNLOADING if stored.output is not None else JobState.QUEUED) \
+                if stored.request_id else JobState.PENDING
+            self.store.update(job_id, state=state, error=None, error_detail=None, finished_at=None)
+            stored.state, stored.error, stored.error_detail = state, None, None
+            job = self._jobs.setdefault(job_id, stored)
+            job.state = state
+            self._deliver([JobUpdate(job_id, state, message=(
+                "Fetching the result again (no new job)" if stored.request_id else "Sending again"),
+                error="", error_detail="")])
+            self._launch([stored])
+            return job
+        if stored.request_id or not stored.state.finished:
+            return None
+        return self.run_again(job_id)
+
+    def run_again(self, job_id: str) -> JobRecord | None:
+        """A new paid job with the same input (the old one stays as it ended)."""
         old = self._jobs.get(job_id) or self.store.get(job_id)
         if old is None:
             return None
@@ -117,7 +149,7 @@ class BaseJobManager(QObject):
             del self._jobs[job_id]
 
     def clear_finished(self) -> list[str]:
-        gone = [jid for jid, job in self._jobs.items() if job.state.finished]
+        gone = [jid for jid, job in self._jobs.items() if job.state.final]
         for jid in gone:
             del self._jobs[jid]
         return gone
@@ -164,21 +196,26 @@ class JobManager(BaseJobManager):
         self._batcher = UpdateBatcher(self._batch_ready.emit)  # queued to the GUI thread by Qt
 
         async def make() -> JobScheduler:
-            ctx = JobContext(client_factory(), store, Path(outputs_dir), self._batcher.emit,
-                             max_input_bytes or (lambda endpoint_id: None))
+            client = client_factory()
+            ctx = JobContext(client, store, Path(outputs_dir), self._batcher.emit,
+                             max_input_bytes or (lambda endpoint_id: None),
+                             KeyGate(lambda: bool(client._api_key())))  # noqa: SLF001
             return JobScheduler(ctx, max_in_flight)
 
         self._scheduler: JobScheduler = self._loop.submit(make()).result()
 
     def _launch(self, jobs: list[JobRecord]) -> None:
-        for job in jobs:
-            self._loop.call(self._scheduler.start, job)
+        for job in jobs:  # the loop's own copy: this thread changes the state of its record
+            self._loop.call(self._scheduler.start, replace(job))
 
     def cancel(self, job_id: str) -> None:
         job = self._jobs.get(job_id)
-        if job is None or job.state.finished:
+        if job is None or job.state.final:
             return
-        self._loop.call(self._scheduler.cancel, job_id, job)
+        self._loop.call(self._scheduler.cancel, job_id, None)
+
+    def key_changed(self) -> None:
+        self._loop.call(self._scheduler.ctx.keys.changed)
 
     def pause(self) -> None:
         self._loop.call(self._scheduler.pause)

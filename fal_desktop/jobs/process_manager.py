@@ -289,7 +289,7 @@ class ProcessJobManager(BaseJobManager):
                 continue
             done = stored.state is JobState.COMPLETED
             updates.append(JobUpdate(
-                job.id, stored.state, message="Done" if done else stored.state.value.capitalize(),
+                job.id, stored.state, message="Done" if done else stored.error or stored.state.value.capitalize(),
                 progress=1.0 if done else None, error=stored.error, error_detail=stored.error_detail,
                 files=tuple(stored.files), extra={"request_id": stored.request_id} if stored.request_id else {}))
         if updates:
@@ -329,7 +329,7 @@ class ProcessJobManager(BaseJobManager):
 
     def cancel(self, job_id: str) -> None:
         job = self._jobs.get(job_id)
-        if job is None or job.state.finished:
+        if job is None or job.state.final:
             return
         if self._proc is None:
             stored = self.store.get(job_id)

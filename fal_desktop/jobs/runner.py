@@ -3,8 +3,13 @@
 Pure asyncio and no Qt. Every step is written to the job store before it is taken, so a
 crash at any point can be resumed from the store without paying twice:
 
-- a job that has a request id is followed again (status → result → download);
-- a job that may have reached fal without its request id being recorded is *not* resent.
+- a job that has a request id is followed again (status → result → download) until it ends
+  *at fal*: completed with its files on disk, failed, cancelled or expired at fal. A failure
+  on our side after fal finished (download, disk full, result URL gone) stops it as
+  ``not_fetched``: Retry fetches again, it is never sent again;
+- a job that may have reached fal without its request id being recorded is *not* resent;
+- no key (or a refused one) is a wait, not a failure: the job goes on when a key is given;
+- an account out of credit holds the jobs fal did not take (``held``) until Retry.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fal_desktop.api import (
     AuthError,
+    BalanceExhaustedError,
     Completed,
     FalClient,
     FalError,
@@ -33,11 +39,33 @@ from fal_desktop.core.paths import is_local_file
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.outputs import find_output_files, kind_of_bytes, safe_file_name, with_suffix_of_bytes
 
-__all__ = ["JobContext", "run_job", "local_files_in", "MAX_OUTPUT_BYTES"]
+__all__ = ["JobContext", "KeyGate", "run_job", "send_cancel", "local_files_in", "MAX_OUTPUT_BYTES",
+           "EXPIRED_SENTENCE", "WAITING_FOR_KEY"]
 
 MAX_OUTPUT_BYTES = 512 * 1024 * 1024  # one output file; an 8192² PNG is well under this
 
 Emit = Callable[[JobUpdate], None]
+
+#: fal's retention rule (reference §7), said where a request is gone.
+RETENTION = "fal keeps a result for 1 hour after the job finishes, or 6 minutes if it is 10 KB or larger"
+EXPIRED_SENTENCE = f"fal no longer keeps this result ({RETENTION}). Run again starts a new paid job."
+WAITING_FOR_KEY = "Waiting for your fal key"
+
+
+class KeyGate:
+    """Whether there is a key, and a way to wait until it changes. Use on the jobs' loop."""
+
+    def __init__(self, has_key: Callable[[], bool] = lambda: True) -> None:
+        self.has_key = has_key
+        self._changed = asyncio.Event()
+
+    def changed(self) -> None:
+        """The key was set, replaced or removed: every waiting job tries again."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait(self) -> None:
+        await self._changed.wait()
 
 
 @dataclass
@@ -48,6 +76,24 @@ class JobContext:
     emit: Emit
     #: The largest input file an endpoint takes (from its schema), or None.
     max_input_bytes: Callable[[str], int | None] = lambda endpoint_id: None
+    keys: KeyGate = field(default_factory=KeyGate)
+    #: Jobs the user cancelled that fal has (or may have, while the submit is in flight):
+    #: they are followed until fal ends them, and a result that arrives anyway is kept.
+    cancels: set[str] = field(default_factory=set)
+
+
+class _KeyRefused(Exception):
+    def __init__(self, error: FalError | None) -> None:
+        super().__init__(error.user_message if error else "no key")
+        self.error = error
+
+
+class _Stopped(Exception):
+    """The job stops in ``state`` (a final state at fal, or one Retry resumes)."""
+
+    def __init__(self, state: JobState, error: FalError | Exception) -> None:
+        super().__init__(str(error))
+        self.state, self.error = state, error
 
 
 def _looks_local(value: str) -> bool:
@@ -90,17 +136,25 @@ def _replace_strings(value: Any, mapping: dict[str, str]) -> Any:
     return value
 
 
-def _fail(ctx: JobContext, job: JobRecord, error: FalError | Exception) -> None:
+def _fail(ctx: JobContext, job: JobRecord, error: FalError | Exception,
+          state: JobState = JobState.FAILED) -> None:
     if isinstance(error, FalError):
         message, detail = error.user_message, error.detail_text
     else:
         message, detail = "Something went wrong inside fal-desktop.", repr(error)
-    ctx.store.update(job.id, state=JobState.FAILED, error=message, error_detail=detail,
-                     finished_at=time.time())
+    if state is JobState.NOT_FETCHED:
+        message = (f"The result of this paid job is not fetched yet: {message} "
+                   "Retry fetches it (no new job).")
+    elif state is JobState.HELD:
+        message = (f"{message} fal has this job; Retry follows it once you have topped up." if job.request_id
+                   else f"{message} Nothing was charged; Retry sends it once you have topped up.")
+    ctx.store.update(job.id, state=state, error=message, error_detail=detail, finished_at=time.time())
+    job.state = state
     ctx.emit(JobUpdate(
-        job.id, JobState.FAILED, message=message, error=message, error_detail=detail,
+        job.id, state, message=message, error=message, error_detail=detail,
         field_errors=tuple(error.field_errors) if isinstance(error, ValidationError) else (),
-        auth_failed=isinstance(error, AuthError),
+        auth_failed=isinstance(error, AuthError) and state is JobState.FAILED,
+        extra={"held": "balance"} if state is JobState.HELD else {},
     ))
 
 
@@ -127,11 +181,12 @@ async def _upload_inputs(ctx: JobContext, job: JobRecord) -> dict[str, Any]:
 async def _submit(ctx: JobContext, job: JobRecord) -> RequestHandle:
     payload = await _upload_inputs(ctx, job)
     ctx.store.update(job.id, state=JobState.SUBMITTING, payload=payload)
+    job.state = JobState.SUBMITTING
     ctx.emit(JobUpdate(job.id, JobState.SUBMITTING, message="Sending to fal"))
     handle = await ctx.client.submit(job.endpoint_id, payload)
     ctx.store.update(job.id, state=JobState.QUEUED, request_id=handle.request_id,
                      submitted_at=time.time())
-    job.request_id = handle.request_id
+    job.request_id, job.state = handle.request_id, JobState.QUEUED
     ctx.emit(JobUpdate(job.id, JobState.QUEUED, message="In queue",
                        queue_position=handle.queue_position,
                        extra={"request_id": handle.request_id}))
@@ -153,6 +208,7 @@ async def _follow(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> Com
             if not running:
                 running = True
                 ctx.store.update(job.id, state=JobState.RUNNING)
+                job.state = JobState.RUNNING
             ctx.emit(JobUpdate(job.id, JobState.RUNNING, message="Running", new_logs=new,
                                progress=progress))
         elif isinstance(status, Completed):
@@ -164,6 +220,7 @@ async def _follow(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> Com
 
 async def _download(ctx: JobContext, job: JobRecord, output: Any) -> list[str]:
     ctx.store.update(job.id, state=JobState.DOWNLOADING, output=output)
+    job.state, job.output = JobState.DOWNLOADING, output
     files = find_output_files(output)
     folder = ctx.outputs_dir / job.id
     folder.mkdir(parents=True, exist_ok=True)
@@ -213,51 +270,128 @@ def _not_an_image(path: Path) -> str | None:
     return None
 
 
-async def run_job(ctx: JobContext, job: JobRecord) -> None:
-    """Run (or resume) one job to a finished state. Never raises except on cancel."""
-    try:
-        if job.state is JobState.SUBMITTING and not job.request_id:
-            raise FalError(
-                "fal-desktop stopped while sending this job, so it may or may not have "
-                "reached fal. It was not sent again, so you are not charged twice; retry it "
-                "if no result appears."
-            )
-        if job.request_id:
-            handle = ctx.client.handle_for(job.endpoint_id, job.request_id)
-            ctx.emit(JobUpdate(job.id, job.state, message="Reconnecting to fal",
-                               extra={"request_id": job.request_id}))
-        else:
-            handle = await _submit(ctx, job)
-        if job.state is not JobState.DOWNLOADING or job.output is None:
+async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list[str]:
+    """Follow a job fal has to its end there, then fetch its result (raises :class:`_Stopped`)."""
+    if job.id in ctx.cancels:  # cancelled while the submit was in flight: now fal has it
+        await send_cancel(ctx, job)
+    if job.state in (JobState.DOWNLOADING, JobState.NOT_FETCHED) and job.output is not None:
+        output = job.output  # fetched before: only the files are missing
+    else:
+        try:
             completed = await _follow(ctx, job, handle)
-            if completed.error:
-                # The result carries the full error (422 details included).
+        except FalError as exc:
+            raise _following_error(exc) from None
+        if completed.error:
+            state = (JobState.CANCELLED if job.id in ctx.cancels or completed.error_type == "request_cancelled"
+                     else JobState.FAILED)
+            try:  # the result carries the full error (422 details included)
                 await ctx.client.result(handle)
-                raise FalError(completed.error)
+            except FalError as exc:
+                raise _Stopped(state, exc) from None
+            raise _Stopped(state, FalError(completed.error))
+        try:
             output = await ctx.client.result(handle)
-        else:
-            output = job.output
-        files = await _download(ctx, job, output)
-        ctx.store.update(job.id, state=JobState.COMPLETED, finished_at=time.time(),
-                         error=None, error_detail=None)
-        ctx.emit(JobUpdate(job.id, JobState.COMPLETED, message="Done", progress=1.0,
-                           files=tuple(files)))
+        except FalError as exc:
+            raise _following_error(exc) from None
+    try:
+        return await _download(ctx, job, output)
+    except FalError as exc:
+        raise _Stopped(JobState.NOT_FETCHED, exc) from None
+    except OSError as exc:  # disk full, folder gone
+        raise _Stopped(JobState.NOT_FETCHED,
+                       FalError(f"The result could not be written to disk ({exc.strerror or exc}).",
+                                detail=repr(exc))) from None
+
+
+def _following_error(exc: FalError) -> Exception:
+    """What a failure to follow or fetch a job fal has means for the job."""
+    if isinstance(exc, AuthError):
+        return _KeyRefused(exc)
+    if isinstance(exc, BalanceExhaustedError):
+        return _Stopped(JobState.HELD, exc)
+    if exc.status_code == 404:
+        return _Stopped(JobState.EXPIRED, FalError(EXPIRED_SENTENCE, detail=exc.detail, status_code=404,
+                                                    request_id=exc.request_id))
+    return _Stopped(JobState.NOT_FETCHED, exc)
+
+
+async def _run_once(ctx: JobContext, job: JobRecord) -> None:
+    if job.state is JobState.SUBMITTING and not job.request_id:
+        raise FalError(
+            "fal-desktop stopped while sending this job, so it may or may not have "
+            "reached fal. It was not sent again, so you are not charged twice; retry it "
+            "if no result appears."
+        )
+    if job.request_id:
+        handle = ctx.client.handle_for(job.endpoint_id, job.request_id)
+        ctx.emit(JobUpdate(job.id, job.state, message="Reconnecting to fal",
+                           extra={"request_id": job.request_id}))
+    else:
+        try:
+            handle = await _submit(ctx, job)
+        except AuthError as exc:
+            if exc.status_code == 403:  # the key works but may not use this model: not a wait
+                raise
+            raise _KeyRefused(exc) from None  # fal took nothing: send it once a key is given
+        except BalanceExhaustedError as exc:
+            raise _Stopped(JobState.HELD, exc) from None
+    files = await _fetch(ctx, job, handle)
+    ctx.store.update(job.id, state=JobState.COMPLETED, finished_at=time.time(),
+                     error=None, error_detail=None)
+    message = "Done (fal finished it before the cancel arrived; the result is kept)" \
+        if job.id in ctx.cancels else "Done"
+    ctx.emit(JobUpdate(job.id, JobState.COMPLETED, message=message, progress=1.0, files=tuple(files)))
+
+
+async def _wait_for_key(ctx: JobContext, job: JobRecord, refused: FalError | None) -> None:
+    if refused is not None and job.state is JobState.SUBMITTING:
+        job.state = JobState.PENDING  # fal refused the submit: it has not got the job
+        ctx.store.update(job.id, state=JobState.PENDING)
+    logs = (LogEntry(f"fal refused the key: {refused.user_message} {refused.detail_text}".strip(), "WARN"),) \
+        if refused is not None else ()
+    ctx.emit(JobUpdate(job.id, job.state, message=WAITING_FOR_KEY, new_logs=logs,
+                       auth_failed=refused is not None, extra={"waiting": "key"}))
+    await ctx.keys.wait()
+
+
+async def run_job(ctx: JobContext, job: JobRecord) -> None:
+    """Run (or resume) one job until it ends, or stops for the user (not fetched, held).
+    Waits (does not fail) while there is no key or fal refuses it. Never raises except on cancel."""
+    try:
+        while True:
+            if not ctx.keys.has_key():
+                await _wait_for_key(ctx, job, None)
+                continue
+            try:
+                await _run_once(ctx, job)
+                return
+            except _KeyRefused as refused:
+                await _wait_for_key(ctx, job, refused.error)
     except asyncio.CancelledError:
         raise
+    except _Stopped as stop:
+        if stop.state is JobState.CANCELLED:
+            ctx.store.update(job.id, state=JobState.CANCELLED, finished_at=time.time())
+            ctx.emit(JobUpdate(job.id, JobState.CANCELLED, message="Cancelled at fal"))
+        else:
+            _fail(ctx, job, stop.error, stop.state)
     except Exception as exc:  # every failure becomes data on the job
         _fail(ctx, job, exc)
+    finally:
+        ctx.cancels.discard(job.id)
 
 
-async def cancel_job(ctx: JobContext, job: JobRecord) -> None:
-    """Ask fal to cancel (when it has the job) and mark the job cancelled, unless it finished
-    first: a Cancel that arrives just after the result never throws the result away."""
-    stored = ctx.store.get(job.id)
-    if stored is None or stored.state.finished:
+async def send_cancel(ctx: JobContext, job: JobRecord) -> None:
+    """Ask fal to cancel a job it has. The job is still followed until fal ends it: a result
+    that comes anyway is kept. A cancel that cannot be sent is said in the job's log."""
+    if not job.request_id:
         return
-    if job.request_id:
-        try:
-            await ctx.client.cancel(ctx.client.handle_for(job.endpoint_id, job.request_id))
-        except FalError:
-            pass  # already finished or gone: the job is still cancelled for the user
-    if ctx.store.finish_unless_finished(job.id, JobState.CANCELLED, time.time()):
-        ctx.emit(JobUpdate(job.id, JobState.CANCELLED, message="Cancelled"))
+    try:
+        answer = await ctx.client.cancel(ctx.client.handle_for(job.endpoint_id, job.request_id))
+    except FalError as exc:
+        ctx.emit(JobUpdate(job.id, job.state, new_logs=(LogEntry(
+            f"The cancel did not reach fal ({exc.user_message}); the job is followed until it ends.",
+            "WARN"),)))
+        return
+    if answer == "ALREADY_COMPLETED":
+        ctx.emit(JobUpdate(job.id, job.state, message="fal had already finished it: fetching the result"))

@@ -18,7 +18,7 @@ from typing import Any
 
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.jobs.runner import JobContext, cancel_job, run_job
+from fal_desktop.jobs.runner import JobContext, run_job, send_cancel
 
 __all__ = ["FRAME_SECONDS", "JobScheduler", "UpdateBatcher"]
 
@@ -85,13 +85,37 @@ class JobScheduler:
             self._jobs.pop(job_id, None)
 
     def cancel(self, job_id: str, job: JobRecord | None = None) -> None:
-        """Stop following the job, ask fal to cancel it and mark it cancelled (unless done)."""
-        task = self._tasks.pop(job_id, None)
-        job = self._jobs.pop(job_id, None) or job
-        if task is not None:
-            task.cancel()
-        if job is not None:
-            asyncio.get_running_loop().create_task(cancel_job(self.ctx, job))
+        """Cancel a job. One fal has (or may have: its submit is in flight) is cancelled *at fal*
+        and followed until fal ends it, so a result that comes anyway is kept and nothing runs
+        and bills unseen; one fal has not got is cancelled here."""
+        task = self._tasks.get(job_id)
+        stored = self.ctx.store.get(job_id)
+        if stored is None or stored.state.final:
+            return
+        job = self._jobs.get(job_id) or stored
+        in_flight = stored.state is JobState.SUBMITTING and task is not None  # fal answers soon
+        if stored.state is JobState.SUBMITTING and not stored.request_id and task is None:
+            self.start(stored)  # an engine died while sending it: it ends saying fal may have it
+            return
+        if not stored.request_id and not in_flight:
+            if task is not None:
+                del self._tasks[job_id]
+                self._jobs.pop(job_id, None)
+                task.cancel()
+            if self.ctx.store.finish_unless_finished(job_id, JobState.CANCELLED, time.time()):
+                self.ctx.emit(JobUpdate(job_id, JobState.CANCELLED, message="Cancelled"))
+            return
+        self.ctx.cancels.add(job_id)
+        self.ctx.emit(JobUpdate(job_id, stored.state, message=(
+            "Cancelling at fal" if stored.request_id
+            else "Cancelling: waiting for fal's answer to the submit, then cancelling it there"),
+            extra={} if self.ctx.keys.has_key() else {"waiting": "key"}))  # sent once a key is given
+        if task is None:  # not followed (held, not fetched, or a restarted engine): follow it
+            stored.state = JobState.QUEUED if stored.state.finished else stored.state
+            self.start(stored)
+        elif stored.request_id:
+            job.request_id = stored.request_id
+            asyncio.get_running_loop().create_task(send_cancel(self.ctx, job))
 
     def pause(self) -> None:
         """Hold back jobs that have not been sent yet (running ones go on)."""

@@ -139,9 +139,13 @@ def test_wrong_key_marks_auth_failure(qtbot, emulator, tmp_path):
     manager.job_updated.connect(updates.append)
     try:
         job = manager.submit("fal-ai/flux/schnell", {"prompt": "x"})
-        qtbot.waitUntil(lambda: any(u.state is JobState.FAILED for u in updates), timeout=10000)
-        failed = [u for u in updates if u.job_id == job.id][-1]
-        assert failed.auth_failed and "API key" in failed.error
+        qtbot.waitUntil(lambda: any(u.auth_failed for u in updates), timeout=10000)
+        refused = [u for u in updates if u.job_id == job.id][-1]
+        # A refused key is a wait, not a failure: fal took nothing, and the job goes once a key works.
+        assert refused.extra.get("waiting") == "key" and not refused.state.finished
+        assert "API key" in refused.new_logs[-1].message
+        assert manager.store.get(job.id).state is JobState.PENDING
+        assert emulator.submissions["fal-ai/flux/schnell"] == 0
     finally:
         manager.shutdown()
         store.close()

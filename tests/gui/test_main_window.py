@@ -76,8 +76,10 @@ def test_cancel_queued_and_running_through_the_panel(qtbot, open_window, emulato
     qtbot.waitUntil(lambda: all(_rows(window)[i].state is JobState.CANCELLED for i in picked), timeout=10000)
     window.jobs_panel.table.selectRow(picked[1])
     assert window.jobs_panel.log_view.toPlainText().splitlines()[-1] == "Cancelled"
-    assert window.jobs_panel.retry_button.isEnabled()
-    window.jobs_panel.retry_button.click()  # retry the cancelled one
+    # fal had it: Retry has nothing to fetch, and only Run again sends it (a new paid job).
+    assert not window.jobs_panel.retry_button.isEnabled()
+    assert window.jobs_panel.run_again_button.isEnabled()
+    window.jobs_panel.run_again_button.click()
     qtbot.waitUntil(lambda: len(_rows(window)) == 4, timeout=5000)
 
 

@@ -415,7 +415,7 @@ def test_a_retried_run_takes_its_place_in_the_row(qtbot, open_window, emulator):
     first, second = window.session_ui.compare_models(["fal-ai/flux/schnell", "fal-ai/fast-sdxl"])
     qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in (first, second)),
                     timeout=30000)
-    again = window.manager.retry(first.id)  # as the jobs panel's Retry does
+    again = window.manager.run_again(first.id)  # as the jobs panel's Run again does
     qtbot.waitUntil(lambda: window.manager.store.get(again.id).state.finished, timeout=20000)
     window.session_ui.show_group(first.group_id)
     assert list(window.session_ui.row.cells) == [again.id, second.id]

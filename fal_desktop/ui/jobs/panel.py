@@ -1,7 +1,9 @@
 """The jobs panel: every job in a table, the selected job's live log, and job actions.
 
 Signals:
-    cancel_requested(str), retry_requested(str), clear_requested(): the user asked for it.
+    cancel_requested(str), retry_requested(str), run_again_requested(str), clear_requested():
+        the user asked for it. Retry carries on with the same job (fetches a paid result again,
+        sends a held job); Run again starts a new paid job with the same input.
     job_selected(object): the selected :class:`JobRow`, or None.
 """
 
@@ -28,24 +30,42 @@ from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.widgets.empty_hint import EmptyHint
 from fal_desktop.ui.jobs.table import JobRow, JobsModel
 
-__all__ = ["JOBS_EMPTY", "JobsPanel", "RETRY_REJECTED_TIP"]
+__all__ = ["JOBS_EMPTY", "JobsPanel", "RETRY_REJECTED_TIP", "RUN_AGAIN_TIP", "retry_tip"]
 
 JOBS_EMPTY = "No jobs yet: run a model or drop images to upscale"
 
 RETRY_REJECTED_TIP = "fal rejected a value: fix it in the form and run again"
+RUN_AGAIN_TIP = "Start a new paid job at fal with the same input"
 FAILED_COLOUR = "#c62828"
+_ENDED = {JobState.FAILED: "Failed", JobState.NOT_FETCHED: "Not fetched", JobState.HELD: "Held",
+          JobState.EXPIRED: "Expired"}
+
+
+def retry_tip(row: JobRow | None) -> str | None:
+    """What Retry does for this job, or ``None`` if it does not apply."""
+    if row is None:
+        return None
+    if row.state is JobState.NOT_FETCHED:
+        return "Fetch the result of this paid job again (no new job)"
+    if row.state is JobState.HELD:
+        return "Send it now (fal did not take it; nothing was charged)"
+    if row.state in (JobState.FAILED, JobState.CANCELLED) and not row.job.request_id and not row.input_rejected:
+        return "Send this job (fal never had it)"
+    return None
 
 
 class JobsPanel(QWidget):
     cancel_requested = Signal(str)
     pause_toggled = Signal(bool)
     retry_requested = Signal(str)
+    run_again_requested = Signal(str)
     clear_requested = Signal()
     job_selected = Signal(object)
 
     def __init__(self, model: JobsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self._batch_ends: dict[str, JobState] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
 
@@ -69,8 +89,9 @@ class JobsPanel(QWidget):
         bar.addStretch(1)
         self.cancel_button = QPushButton("Cancel", self)
         self.retry_button = QPushButton("Retry", self)
+        self.run_again_button = QPushButton("Run again", self)
         self.clear_button = QPushButton("Clear finished", self)
-        for button in (self.cancel_button, self.retry_button, self.clear_button):
+        for button in (self.cancel_button, self.retry_button, self.run_again_button, self.clear_button):
             bar.addWidget(button)
         layout.addLayout(bar)
 
@@ -103,7 +124,10 @@ class JobsPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.cancel_button.clicked.connect(self._cancel)
         self.retry_button.clicked.connect(self._retry)
+        self.run_again_button.clicked.connect(self._run_again)
         self.clear_button.clicked.connect(self.clear_requested)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         model.rowsInserted.connect(lambda *_: self._update_buttons())
         model.modelReset.connect(self._update_buttons)
         self._update_buttons()
@@ -115,7 +139,7 @@ class JobsPanel(QWidget):
         if len(job_ids) < 2:
             return
         self._batch = list(job_ids)
-        self._batch_ends: dict[str, JobState] = {}  # outcomes, kept when rows are cleared
+        self._batch_ends = {}  # outcomes, kept when rows are cleared
         for widget in (self.batch_bar, self.batch_label, self.pause_button, self.cancel_rest_button):
             widget.show()
         self._update_batch()
@@ -130,6 +154,8 @@ class JobsPanel(QWidget):
                 self._batch_ends[job_id] = row.state
             elif row is None:  # cleared or deleted: it had finished
                 self._batch_ends.setdefault(job_id, JobState.COMPLETED)
+            else:  # retried: held or not fetched no more
+                self._batch_ends.pop(job_id, None)
         ends = list(self._batch_ends.values())
         failed, cancelled = ends.count(JobState.FAILED), ends.count(JobState.CANCELLED)
         parts = [f"{ends.count(JobState.COMPLETED)} of {len(batch)} finished"]
@@ -137,6 +163,10 @@ class JobsPanel(QWidget):
             parts.append(f"<span style='color:{FAILED_COLOUR}'>{failed} failed</span>")
         if cancelled:
             parts.append(f"{cancelled} cancelled")
+        for state, word in ((JobState.HELD, "held"), (JobState.NOT_FETCHED, "not fetched"),
+                            (JobState.EXPIRED, "expired")):
+            if ends.count(state):
+                parts.append(f"{ends.count(state)} {word}")
         self.batch_label.setText(" · ".join(parts))
         self.batch_bar.setRange(0, len(batch))
         self.batch_bar.setValue(len(ends))
@@ -188,7 +218,7 @@ class JobsPanel(QWidget):
             lines[0] += f"  ·  request {row.job.request_id}"
         lines += [entry.message for entry in row.logs]
         if row.error:
-            lines += ["", f"Failed: {row.error}"]
+            lines += ["", f"{_ENDED.get(row.state, 'Failed')}: {row.error}"]
             if row.error_detail:
                 lines.append(row.error_detail)
         elif row.state is JobState.FAILED:
@@ -205,7 +235,7 @@ class JobsPanel(QWidget):
 
     def on_updates(self, updates: list[JobUpdate]) -> None:
         """Called with a batch of updates, in order, after the model has applied them all."""
-        if any(update.state.finished for update in updates):
+        if any(update.state.finished or update.job_id in self._batch_ends for update in updates):
             self._update_batch()
         row = self.selected_row()
         if row is None:
@@ -223,15 +253,44 @@ class JobsPanel(QWidget):
 
     # -- actions -----------------------------------------------------------------
 
+    @staticmethod
+    def _can_cancel(row: JobRow | None) -> bool:
+        return row is not None and (not row.state.finished or row.state is JobState.HELD)
+
     def _update_buttons(self) -> None:
         row = self.selected_row()
-        self.cancel_button.setEnabled(row is not None and not row.state.finished)
+        self.cancel_button.setEnabled(self._can_cancel(row))
         rejected = row is not None and row.input_rejected  # the same input would fail the same way
-        self.retry_button.setEnabled(
-            row is not None and row.state in (JobState.FAILED, JobState.CANCELLED) and not rejected
-        )
-        self.retry_button.setToolTip(RETRY_REJECTED_TIP if rejected else "Send this job again as it was")
+        tip = retry_tip(row)
+        self.retry_button.setEnabled(tip is not None)
+        if tip is None and row is not None and row.job.request_id and row.state.final:
+            tip = "fal ran this job to its end: Run again starts a new paid job"
+        self.retry_button.setToolTip(RETRY_REJECTED_TIP if rejected else tip or "")
+        self.run_again_button.setEnabled(row is not None and row.state.finished and not rejected)
+        self.run_again_button.setToolTip(RETRY_REJECTED_TIP if rejected else RUN_AGAIN_TIP)
         self.clear_button.setEnabled(self.model.rowCount() > 0)
+
+    def _context_menu(self, pos) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        row = self.selected_row()
+        if row is None:
+            return
+        menu = QMenu(self)
+        retry = menu.addAction("Retry", self._retry)
+        retry.setEnabled(retry_tip(row) is not None)
+        retry.setToolTip(retry_tip(row) or "")
+        again = menu.addAction("Run again (new paid job)", self._run_again)
+        again.setEnabled(row.state.finished and not row.input_rejected)
+        cancel = menu.addAction("Cancel", self._cancel)
+        cancel.setEnabled(self._can_cancel(row))
+        menu.setToolTipsVisible(True)
+        self._menu = menu  # tests look at it; it stays until the next one
+        menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def _cancel(self) -> None:
         row = self.selected_row()
@@ -240,5 +299,10 @@ class JobsPanel(QWidget):
 
     def _retry(self) -> None:
         row = self.selected_row()
-        if row is not None:
+        if row is not None and retry_tip(row) is not None:
             self.retry_requested.emit(row.job.id)
+
+    def _run_again(self) -> None:
+        row = self.selected_row()
+        if row is not None and row.state.finished:
+            self.run_again_requested.emit(row.job.id)

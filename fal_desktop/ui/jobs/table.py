@@ -26,6 +26,9 @@ _STATE_TEXT = {
     JobState.COMPLETED: "Done",
     JobState.FAILED: "Failed",
     JobState.CANCELLED: "Cancelled",
+    JobState.EXPIRED: "Expired",
+    JobState.NOT_FETCHED: "Not fetched",
+    JobState.HELD: "Held",
 }
 
 
@@ -39,6 +42,11 @@ _STATE_TIP = {
     JobState.DOWNLOADING: "Finished at fal; the result is being downloaded.",
     JobState.COMPLETED: "Done: the result is saved in the app's data folder.",
     JobState.CANCELLED: "Cancelled.",
+    JobState.EXPIRED: "fal no longer keeps this request's result. Run again starts a new paid job.",
+    JobState.NOT_FETCHED: "fal finished this paid job, but its result is not on disk yet: Retry fetches "
+                          "it again (no new job).",
+    JobState.HELD: "fal did not take this job: your fal balance is used up. Nothing was charged; "
+                   "top up at fal.ai/dashboard/billing, then Retry.",
 }
 
 
@@ -69,6 +77,11 @@ class JobRow:
     error: str | None = None
     error_detail: str | None = None
     field_errors: tuple[Any, ...] = ()  # fal said these input values are invalid (a 422)
+    waiting: str | None = None  # what the job waits for ("key"), if anything
+
+    @property
+    def waiting_for_key(self) -> bool:
+        return self.waiting == "key" and not self.state.finished
 
     @property
     def state(self) -> JobState:
@@ -138,7 +151,8 @@ class JobsModel(QAbstractTableModel):
             return row.message or None
         if role == Qt.ItemDataRole.UserRole:
             return row
-        if role == Qt.ItemDataRole.ForegroundRole and column == "State" and row.state is JobState.FAILED:
+        if role == Qt.ItemDataRole.ForegroundRole and column == "State" and row.state in (
+                JobState.FAILED, JobState.NOT_FETCHED, JobState.HELD):
             from PySide6.QtGui import QColor
 
             return QColor("#c62828")
@@ -153,6 +167,8 @@ class JobsModel(QAbstractTableModel):
             text = _STATE_TEXT[row.state]
             if row.state is JobState.FAILED and row.error:
                 return f"Failed: {row.error}"
+            if row.waiting_for_key:
+                return "Waiting for key"
             return text
         if column == "Queue":
             if row.state is JobState.QUEUED and row.queue_position is not None:
@@ -211,6 +227,11 @@ class JobsModel(QAbstractTableModel):
     @staticmethod
     def _apply_to(row: JobRow, update: JobUpdate) -> JobRow:
         row.job.state = update.state
+        if update.message is not None or update.state.finished:  # not on a mere log line
+            row.waiting = update.extra.get("waiting")
+        request_id = update.extra.get("request_id")
+        if request_id:
+            row.job.request_id = request_id
         if update.message is not None:
             row.message = update.message
         if update.queue_position is not None:
@@ -222,7 +243,7 @@ class JobsModel(QAbstractTableModel):
         if update.files:
             row.files = update.files
         if update.error is not None:
-            row.error, row.error_detail = update.error, update.error_detail
+            row.error, row.error_detail = update.error or None, update.error_detail or None
         if update.field_errors:
             row.field_errors = tuple(update.field_errors)
         if update.state.finished and row.ended is None:
@@ -239,8 +260,9 @@ class JobsModel(QAbstractTableModel):
         self.endRemoveRows()
 
     def remove_finished(self) -> list[str]:
-        keep = [r for r in self._rows if not r.state.finished]
-        gone = [r.job.id for r in self._rows if r.state.finished]
+        """Rows of jobs that ended (held and not-fetched jobs stay: they wait for Retry)."""
+        keep = [r for r in self._rows if not r.state.final]
+        gone = [r.job.id for r in self._rows if r.state.final]
         if gone:
             self.beginResetModel()
             self._rows = keep

@@ -10,6 +10,10 @@ __all__ = ["waiting_text"]
 
 def waiting_text(row: JobRow) -> str:
     state = row.state
+    if row.waiting_for_key:
+        return "Waiting for your fal key: it goes on as soon as a key is set (Settings → fal API key…)."
+    if state in (JobState.NOT_FETCHED, JobState.HELD, JobState.EXPIRED):
+        return f"{row.error}" if row.error else "This run stopped: its log below says why."
     if state is JobState.PENDING:
         return "Not sent to fal yet: it goes as soon as a place is free."
     if state is JobState.SUBMITTING:

@@ -23,7 +23,8 @@ __all__ = ["ComparisonRow", "headings"]
 
 _STATE = {JobState.PENDING: "Waiting…", JobState.SUBMITTING: "Sending…", JobState.QUEUED: "In queue…",
           JobState.RUNNING: "Running…", JobState.DOWNLOADING: "Downloading…",
-          JobState.CANCELLED: "Cancelled"}
+          JobState.CANCELLED: "Cancelled", JobState.EXPIRED: "Expired at fal",
+          JobState.NOT_FETCHED: "Not fetched (Retry)", JobState.HELD: "Held: out of credit"}
 
 
 def _short(value: Any) -> str:

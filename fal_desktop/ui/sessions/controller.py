@@ -22,8 +22,8 @@ from fal_desktop.core.saving import seed_of, varied_value
 from fal_desktop.core.sessions import SessionBusy, SessionStore, prompt_of
 from fal_desktop.forms.fields import INT_LIMIT
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.ui.dialogs import confirm as confirm_dialog
-from fal_desktop.ui.widgets.background import Background  # tests replace confirm_delete there
+from fal_desktop.ui.dialogs import confirm as confirm_dialog  # tests replace confirm_delete there
+from fal_desktop.ui.widgets.background import Background
 from fal_desktop.ui.results.comparison_row import ComparisonRow
 from fal_desktop.ui.sessions.gallery import GalleryItem
 from fal_desktop.ui.jobs.table import JobRow, local_input_image, row_of

@@ -169,6 +169,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         manager.jobs_updated.connect(self._on_updates)
         self.jobs_panel.cancel_requested.connect(manager.cancel)
         self.jobs_panel.retry_requested.connect(self._retry)
+        self.jobs_panel.run_again_requested.connect(self._run_again)
         self.jobs_panel.clear_requested.connect(self._clear_finished)
         self.jobs_panel.pause_toggled.connect(lambda paused: manager.pause() if paused else manager.resume())
         self.jobs_panel.job_selected.connect(self.show_result)
@@ -182,6 +183,10 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.resumed = manager.resume_unfinished()
         self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
         self._check_key()
+        from fal_desktop.ui.jobs.notices import JobNotices
+
+        self.job_notices = JobNotices(self)
+        self.job_notices.resumed(sum(1 for job in self.resumed if job.request_id))
         self.watch_results(**self.result_actions)  # Save/Copy: on once there is a result
         self.ready = True
         self._release_actions()
@@ -249,8 +254,16 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.jobs_model.remove_job(job_id)
 
     def _retry(self, job_id: str) -> None:
+        """Carry on with the same job (fetch its paid result again, or send a held one)."""
         job = self.manager.retry(job_id)
         if job is not None:
+            self.jobs_panel.select_job(job.id)
+
+    def _run_again(self, job_id: str) -> None:
+        """A new paid job with the same input."""
+        job = self.manager.run_again(job_id)
+        if job is not None:
+            self.notice.show_message("Started a new paid job with the same input.", info=True)
             self.jobs_panel.select_job(job.id)
 
     def _clear_finished(self) -> None:
@@ -265,6 +278,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             return  # the app is quitting; the jobs go on in the store and resume next start
         self.jobs_model.apply_many(updates)
         self.jobs_panel.on_updates(updates)
+        self.job_notices.on_updates(updates)
         self.session_ui.on_updates(updates)
         form = self.model_panel.form
         completed: list[JobRow] = []
@@ -272,8 +286,9 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             row = self.jobs_model.row_for(update.job_id)
             if row is None:
                 continue
-            if update.auth_failed:
-                self.open_key_dialog(f"{update.error} {update.error_detail or ''}".strip())
+            if update.auth_failed:  # the job waits for a key fal accepts (or failed, on a 403)
+                self.open_key_dialog(f"{update.error} {update.error_detail or ''}".strip() if update.error
+                                     else "\n".join(e.message for e in update.new_logs) or "fal refused the key.")
             if update.field_errors and form is not None and form.schema.endpoint_id == row.job.endpoint_id:
                 form.show_field_errors(list(update.field_errors))
             if update.state is JobState.COMPLETED:
@@ -386,6 +401,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             for name, splitter in self._splitters().items():
                 self.settings.setValue(f"splitter/{name}", splitter.saveState())
             self.model_panel._remember()
+            self.job_notices.quitting()  # said, never waited for: they resume at the next start
             self.session_ui.shutdown()
             self.saver.wait_idle()  # a save or auto-save under way finishes its file
             self._file_remover.shutdown(wait=True)  # a delete under way removes all its files

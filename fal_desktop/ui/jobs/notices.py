@@ -1,0 +1,82 @@
+"""The banner's sentences about money-safe jobs: jobs waiting for a key, jobs held because the
+account is out of credit, jobs picked up again at start, and jobs left at fal on quit."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from fal_desktop.api.errors import BALANCE_SENTENCE
+
+if TYPE_CHECKING:
+    from fal_desktop.jobs.events import JobUpdate
+    from fal_desktop.ui.window.main_window import MainWindow
+
+__all__ = ["JobNotices", "waiting_sentence", "at_fal_sentence"]
+
+HELD_SENTENCE = f"{BALANCE_SENTENCE} The jobs fal did not take are held (nothing was charged): Retry them once topped up."
+
+
+def _jobs(count: int) -> str:
+    return f"{count} job{'s' if count != 1 else ''}"
+
+
+def waiting_sentence(count: int) -> str:
+    return f"{_jobs(count)} {'are' if count != 1 else 'is'} waiting for your fal key."
+
+
+def at_fal_sentence(count: int) -> str:
+    return (f"{_jobs(count)} {'are' if count != 1 else 'is'} still at fal: fal desktop picks "
+            f"{'them' if count != 1 else 'it'} up by request id at its next start (nothing is sent twice).")
+
+
+class JobNotices:
+    """Keeps the window's banner in step with what its jobs wait for."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+        self._waiting: set[str] = set()  # jobs waiting for a key (updated per update, not per row)
+        self._held: set[str] = set()  # jobs held because the account is out of credit
+
+    def on_updates(self, updates: list[JobUpdate]) -> None:
+        window = self._window
+        held = len(self._held)
+        for update in updates:
+            if update.extra.get("held") == "balance":
+                self._held.add(update.job_id)
+            elif update.message is not None or update.state.finished:
+                self._held.discard(update.job_id)  # retried (or cancelled)
+        if any(update.extra.get("held") == "balance" for update in updates):
+            window.notice.show_message(HELD_SENTENCE)
+        elif held and not self._held and window.notice.label.text() == HELD_SENTENCE:
+            window._check_key()  # noqa: SLF001 (every held job went out: the bar goes)
+        before = len(self._waiting)
+        for update in updates:
+            if update.message is None and not update.state.finished:
+                continue  # log lines and progress: what it waits for has not changed
+            if update.extra.get("waiting") == "key" and not update.state.finished:
+                self._waiting.add(update.job_id)
+            else:
+                self._waiting.discard(update.job_id)
+        waiting = len(self._waiting)
+        if waiting == before:
+            return
+        if waiting:
+            window.notice.show_message(waiting_sentence(waiting), "Set API key…")
+        else:
+            window._check_key()  # noqa: SLF001 (the key notice, or none)
+
+    def resumed(self, count: int) -> None:
+        """At start: ``count`` jobs fal has were picked up again."""
+        if count and self._window.key_store.get() is not None:
+            self._window.notice.show_message(
+                f"Picking up {_jobs(count)} that {'were' if count != 1 else 'was'} at fal when fal desktop closed.",
+                info=True)
+
+    def quitting(self) -> None:
+        """The window closes with jobs at fal: say (without holding the quit) that they go on."""
+        count = len(self._window.manager.at_fal())
+        if count:
+            sentence = at_fal_sentence(count)
+            self._window.notice.show_message(sentence, info=True)
+            print(f"fal-desktop: {sentence}", file=sys.stderr if sys.stderr is not None else sys.stdout)

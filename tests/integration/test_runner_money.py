@@ -1,0 +1,98 @@
+"""The job runner's money rules over real sockets to the emulator (no Qt): a refused key never
+ends a job fal accepted, a gone request ends expired, a failed download stops as not fetched
+and the same job fetches again; nothing is ever submitted twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from fal_desktop.api import FalClient, RetryPolicy
+from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
+from fal_desktop.jobs.runner import EXPIRED_SENTENCE, JobContext, KeyGate, run_job
+from fal_desktop.jobs.scheduler import JobScheduler
+from tests.integration.conftest import KEY
+
+MODEL = "fal-ai/flux/schnell"
+
+
+@pytest.fixture
+def setup(emulator, tmp_path):
+    key = [KEY]
+    updates = []
+    store = JobStore(tmp_path / "jobs.sqlite3")
+
+    def ctx(client):
+        return JobContext(client, store, tmp_path / "out", updates.append, keys=KeyGate(lambda: bool(key[0])))
+
+    def client():
+        return FalClient(lambda: key[0], emulator.hosts, retry=RetryPolicy(max_attempts=2, base_delay=0.01))
+
+    yield key, updates, store, ctx, client
+    store.close()
+
+
+async def until(condition, seconds=20.0):
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def test_a_refused_key_after_fal_accepted_the_job_is_a_wait_then_it_goes_on(setup, emulator):
+    key, updates, store, make_ctx, make_client = setup
+    emulator.job_duration = 1.0
+    before = sum(emulator.submissions.values())
+
+    async def scenario():
+        async with make_client() as client:
+            ctx = make_ctx(client)
+            scheduler = JobScheduler(ctx)
+            job = JobRecord(MODEL, {"prompt": "key goes wrong"})
+            store.save(job)
+            scheduler.start(job)
+            await until(lambda: store.get(job.id).request_id is not None)
+            key[0] = "wrong:key"  # the key was replaced by one fal refuses
+            await until(lambda: any(u.auth_failed and u.extra.get("waiting") == "key" for u in updates))
+            assert not store.get(job.id).state.finished  # fal has it: never a failure
+            key[0] = KEY
+            ctx.keys.changed()
+            await until(lambda: store.get(job.id).state.finished)
+            return store.get(job.id)
+
+    done = asyncio.run(scenario())
+    assert done.state is JobState.COMPLETED and done.files
+    assert sum(emulator.submissions.values()) == before + 1
+
+
+def test_a_request_fal_forgot_ends_expired_and_a_failed_download_is_fetched_again(setup, emulator):
+    key, updates, store, make_ctx, make_client = setup
+    before = sum(emulator.submissions.values())
+
+    async def scenario():
+        async with make_client() as client:
+            ctx = make_ctx(client)
+            emulator.fail_downloads(50, status=404)
+            fetched = JobRecord(MODEL, {"prompt": "download fails"})
+            store.save(fetched)
+            await run_job(ctx, fetched)
+            stopped = store.get(fetched.id)
+            assert stopped.state is JobState.NOT_FETCHED and stopped.output and stopped.request_id
+            emulator.fail_downloads(0)
+            emulator.retention_scale = 0.0  # fal forgot it: the stored output is fetched anyway
+            stopped.state = JobState.DOWNLOADING  # as Retry leaves it
+            await run_job(ctx, stopped)
+            emulator.retention_scale = 1.0
+
+            gone = JobRecord(MODEL, {"prompt": "forgotten"}, request_id="00000000-0000-0000-0000-000000000000",
+                             state=JobState.QUEUED)
+            store.save(gone)
+            await run_job(ctx, gone)
+            return store.get(fetched.id), store.get(gone.id)
+
+    fetched, gone = asyncio.run(scenario())
+    assert fetched.state is JobState.COMPLETED and fetched.files
+    assert gone.state is JobState.EXPIRED and gone.error == EXPIRED_SENTENCE
+    assert sum(emulator.submissions.values()) == before + 1

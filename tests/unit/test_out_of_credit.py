@@ -1,0 +1,47 @@
+"""fal's answer for an account out of credit is its own error, never a key problem."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from fal_desktop.api import AuthError, BalanceExhaustedError
+from fal_desktop.api.errors import error_from_response
+from fal_desktop.app import key_tester
+from tests.unit.api_fixtures import make_client, run
+
+LOCKED = {"detail": "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."}
+REQ = httpx.Request("POST", "https://queue.test/fal-ai/flux/schnell")
+
+
+def test_the_exhausted_balance_403_is_its_own_error_with_its_own_sentence():
+    error = error_from_response(httpx.Response(403, json=LOCKED, request=REQ))
+    assert type(error) is BalanceExhaustedError and not isinstance(error, AuthError)
+    assert error.user_message == "Your fal balance is used up — top up at fal.ai/dashboard/billing."
+    assert "Exhausted balance" in error.detail_text
+    other = error_from_response(httpx.Response(403, json={"detail": "Forbidden"}, request=REQ))
+    assert type(other) is AuthError  # any other 403 stays what it was
+
+
+@pytest.mark.parametrize("call", ["submit", "upload"])
+def test_submit_and_the_storage_token_raise_it(call):
+    client = make_client(lambda request: httpx.Response(403, json=LOCKED))
+
+    async def go():
+        async with client:
+            if call == "submit":
+                await client.submit("fal-ai/flux/schnell", {"prompt": "x"})
+            else:
+                await client.upload_bytes(b"abc", "text/plain", "a.txt")
+
+    with pytest.raises(BalanceExhaustedError):
+        run(go())
+
+
+def test_the_key_test_does_not_call_the_key_wrong():
+    from fal_desktop.emulator import Emulator
+
+    with Emulator(key="k:s", out_of_credit=True) as emulator:
+        said = key_tester(emulator.hosts)("k:s")
+        assert "did not accept" not in said and "balance is used up" in said
+        assert "did not accept" in key_tester(emulator.hosts)("wrong:key")
