@@ -40,7 +40,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="quit once the jobs started from the command line have finished "
                              "(exit status 0 if all succeeded)")
     parser.add_argument("--fal-hosts", metavar="JSON",
-                        help="base URLs of fal's roles as JSON (queue, run, rest, cdn, schemas), e.g. "
+                        help="base URLs of fal's roles as JSON (queue, run, rest, cdn, schemas, platform), e.g. "
                              "the line python -m fal_desktop.emulator prints")
     parser.add_argument("--diagnose", action="store_true",
                         help="print versions, the resources folder and the keyring in use, then exit")
@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_lock=None) -> None:
     """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs,
     and listening for later starts' requests."""
-    from fal_desktop.api.hosts import FalHosts
+    from fal_desktop.api.hosts import ROLES as HOST_ROLES, FalHosts
     from fal_desktop.core.catalog import Catalog
     from fal_desktop.core.jobstore import JobStore
     from fal_desktop.core.secrets import ApiKeyStore
@@ -141,8 +141,7 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         import json
 
         given = json.loads(args.fal_hosts)
-        hosts = FalHosts(**{role: given[role] for role in ("queue", "run", "rest", "cdn", "schemas")
-                            if role in given})
+        hosts = FalHosts(**{role: given[role] for role in HOST_ROLES if role in given})
     store = JobStore(paths.data / store_name)
     startup.closers.append(store.close)
     catalog = Catalog(paths.schema_cache, hosts)

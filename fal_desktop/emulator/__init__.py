@@ -1,5 +1,5 @@
-"""A local fal: a real HTTP server on loopback speaking fal's queue, run, storage, CDN
-and schema protocols for every bundled endpoint, with fault injection for tests.
+"""A local fal: a real HTTP server on loopback speaking fal's queue, run, storage, CDN,
+schema and Platform API (catalog, prices) protocols for every bundled endpoint, with fault injection for tests.
 
 Each role has its own port, like fal's separate hosts. Run it in-process::
 
@@ -26,12 +26,13 @@ from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.openapi import EndpointSchema, SchemaError
 from fal_desktop.core.resources import bundled_schema_files
 from fal_desktop.emulator.faults import Faults, RecordedRequest, make_middleware
+from fal_desktop.emulator.platform import Platform
 from fal_desktop.emulator.service import DEFAULT_REFUSAL, Service
 from fal_desktop.emulator.storage import Storage
 
 __all__ = ["Emulator", "RecordedRequest", "load_schemas"]
 
-ROLES = ("queue", "run", "rest", "cdn", "schemas")
+ROLES = ("queue", "run", "rest", "cdn", "schemas", "platform")
 
 
 def load_schemas(extra_dirs: Iterable[Path] = ()) -> dict[str, EndpointSchema]:
@@ -49,12 +50,15 @@ def load_schemas(extra_dirs: Iterable[Path] = ()) -> dict[str, EndpointSchema]:
 
 
 class Emulator:
-    """Starts five aiohttp servers on one event loop in a background thread."""
+    """Starts six aiohttp servers on one event loop in a background thread."""
 
     def __init__(self, key: str | None = None, schema_dirs: Sequence[Path] = (),
                  host: str = "127.0.0.1", job_duration: float = 0.5, workers: int = 2,
-                 render_once: bool = False) -> None:
+                 render_once: bool = False, admin_key: str | None = None, catalog_size: int = 0) -> None:
         self.key = key or f"emu-{secrets.token_hex(8)}:{secrets.token_hex(16)}"
+        self.admin_key = admin_key  # an ADMIN-scope key: the Platform API's billing answers it
+        self._catalog_size = catalog_size  # synthetic models added to the catalog (benchmarks)
+        self.platform: Platform | None = None
         self.host = host
         self._schema_dirs = list(schema_dirs)
         self._workers = workers
@@ -110,15 +114,18 @@ class Emulator:
         self.service.refusals = self._refusals
         self.service.queue.job_duration = self._job_duration
         await self.service.start()
+        self.platform = Platform(self.service.schemas, self.key, self.admin_key, self._catalog_size)
         routes = {
             "queue": [web.route("*", "/{tail:.*}", self.service.queue_dispatch)],
             "run": [web.route("*", "/{tail:.*}", self.service.run_dispatch)],
             "rest": [web.post("/storage/auth/token", self._keyed(storage.token)),
                      web.post("/storage/upload/initiate", self._keyed(storage.initiate)),
                      web.post("/storage/upload/initiate-multipart", self._keyed(storage.initiate))],
-            "cdn": [web.route("*", "/{tail:.*}", storage.cdn_dispatch)],
+            "cdn": [web.get("/thumbnails/{name}", self.platform.thumbnail),
+                    web.route("*", "/{tail:.*}", storage.cdn_dispatch)],
             "schemas": [web.get("/api/openapi/queue/openapi.json", self.service.schema_document),
                         web.get("/_emulator/stats", self._stats)],
+            "platform": self.platform.routes(),
         }
         for role in ROLES:
             app = web.Application(middlewares=[make_middleware(role, self.faults, self.requests)],
@@ -133,6 +140,7 @@ class Emulator:
             self.urls[role] = f"http://{host}:{port}"
             self._runners.append(runner)
         storage.cdn_url = self.urls["cdn"]
+        self.platform.set_cdn(self.urls["cdn"])
         self.service.queue_url = self.urls["queue"]
 
     async def _stats(self, request: web.Request) -> web.Response:

@@ -1,6 +1,7 @@
 """``python -m fal_desktop.emulator``: run the local fal until killed.
 
-Prints one JSON line first: the URL of each role and the key it accepts.
+Prints one JSON line first: the URL of each role (queue, run, rest, cdn, schemas, platform)
+and the key it accepts (and ``admin_key`` when one is given).
 """
 
 from __future__ import annotations
@@ -43,11 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refuse", action="append", default=[], metavar="WORD",
                         help="refuse prompts containing WORD like a model does on its own "
                              "(HTTP 422 with a plain-string detail)")
+    parser.add_argument("--admin-key", help="also accept this key with ADMIN scope (the account balance)")
+    parser.add_argument("--catalog-size", type=int, default=0, metavar="N",
+                        help="add N synthetic models to the Platform API's catalog (benchmarks)")
+    parser.add_argument("--estimate-limit", type=int, metavar="N",
+                        help="answer 429 with Retry-After after N price estimates in 10 s, like fal")
     args = parser.parse_args(argv)
 
     emulator = Emulator(key=args.key, schema_dirs=args.schemas, host=args.host,
                         job_duration=args.job_duration, workers=args.workers,
-                        render_once=args.render_once)
+                        render_once=args.render_once, admin_key=args.admin_key,
+                        catalog_size=args.catalog_size)
     try:
         emulator.set_faults(dict(args.fault), latency=args.latency)
     except ValueError as exc:
@@ -55,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     for word in args.refuse:
         emulator.refuse(word)
     emulator.start()
-    print(json.dumps({**emulator.urls, "key": emulator.key}), flush=True)
+    assert emulator.platform is not None
+    emulator.platform.estimate_limit = args.estimate_limit
+    extra = {"admin_key": args.admin_key} if args.admin_key else {}
+    print(json.dumps({**emulator.urls, "key": emulator.key, **extra}), flush=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
