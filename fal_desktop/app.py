@@ -257,18 +257,14 @@ def quit_when_finished(app, manager, job_ids: set[str]) -> None:
 
 
 def key_tester(hosts):
-    """A function that checks a key with one cheap authenticated call (run off the GUI thread)."""
-    import asyncio
-
-    from fal_desktop.api import AuthError, FalClient, FalError
+    """A function that checks a key with fal's free catalog call (run off the GUI thread)."""
+    from fal_desktop.api import AuthError, FalError
+    from fal_desktop.api.platform import PlatformClient
 
     def test(key: str) -> str | None:
-        async def check() -> None:
-            async with FalClient(key, hosts) as client:
-                await client.check_key()
-
         try:
-            asyncio.run(check())
+            with PlatformClient(key, hosts) as client:
+                client.check_key()  # GET /v1/models?limit=1: no job, nothing paid
         except AuthError:
             return "fal did not accept this key."
         except FalError as exc:

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from fal_desktop.api.openapi import EndpointSchema
-from fal_desktop.emulator import platform_data as data
+import fal_desktop.emulator.platform_data as data
 
 __all__ = ["Platform"]
 
@@ -54,6 +54,10 @@ class Platform:
 
     def set_cdn(self, cdn_url: str) -> None:
         self._cdn_url, self._items = cdn_url, None
+
+    def set_catalog_size(self, count: int) -> None:
+        """Serve ``count`` synthetic models besides the real ones (tests may change it live)."""
+        self.catalog_size, self._items = count, None
 
     # -- keys --------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from fal_desktop.api.platform import PlatformClient
 from fal_desktop.core.catalog import Catalog
@@ -19,7 +19,6 @@ from fal_desktop.core.prices import PriceBook
 from fal_desktop.ui.background import Background
 
 if TYPE_CHECKING:
-    from fal_desktop.ui.main_window import MainWindow
     from fal_desktop.ui.model_browser import ModelBrowser
 
 __all__ = ["PlatformUI"]
@@ -36,7 +35,8 @@ def bundled_infos(catalog: Catalog) -> list[ModelInfo]:
 
 
 class PlatformUI(QObject):
-    def __init__(self, window: "MainWindow", catalog: Catalog, key) -> None:
+    def __init__(self, window: QMainWindow, catalog: Catalog, key) -> None:
+        """``window``: the main window (its model panel, notice banner, paths and status bar)."""
         super().__init__(window)
         self.window, self.catalog = window, catalog
         cache = window.paths.cache / "platform"
