@@ -3,6 +3,7 @@ recently used at the top, deprecated models marked. Choosing one loads its form.
 
 Signals:
     chosen(str): the endpoint id the user picked.
+    fetched(): fal's current catalog arrived (and was saved).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def _age(saved_at: float | None) -> str:
 
 class ModelBrowser(QDialog):
     chosen = Signal(str)
+    fetched = Signal()
 
     def __init__(self, directory: ModelDirectory, picks: ModelPicks, client: Callable[[], object],
                  thumbnails, parent: QWidget | None = None) -> None:
@@ -185,6 +187,7 @@ class ModelBrowser(QDialog):
         self.fetching = False
         self._show_models(models)
         self.status.setText("fal's current catalog.")
+        self.fetched.emit()
 
     def _fetch_failed(self, error: BaseException) -> None:
         self.fetching = False

@@ -154,10 +154,11 @@ class ModelFilter(QSortFilterProxyModel):
         if not isinstance(source, ModelListModel):
             return
         words, category, old = self.words, self.category, self.show_deprecated
+        self.beginFilterChange()
         self._accepted = bytearray(
             all(w in text for w in words) and (old or not info.deprecated) and matches_filter(info, category)
             for info, text in zip(source.models, source.search_texts))
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
         return row < len(self._accepted) and bool(self._accepted[row])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from fal_desktop.api.platform import PlatformClient
@@ -65,6 +65,7 @@ class PlatformUI(QObject):
         if self.browser is None:
             self.browser = ModelBrowser(self.directory, self.picks, self.client, self.thumbnails, self.window)
             self.browser.chosen.connect(self.window.model_panel.select_model)
+            self.browser.fetched.connect(self.name_picker)
         self.browser.model.reorder()  # recent models changed meanwhile
         self.browser.filter.refilter()
         self.browser.show()
@@ -82,8 +83,19 @@ class PlatformUI(QObject):
 
     # -- the current model ---------------------------------------------------------------
 
+    def name_picker(self) -> None:
+        """The model picker shows fal's display names (the id in the tooltip)."""
+        picker = self.window.model_panel.picker
+        for row in range(picker.count()):
+            endpoint_id = picker.itemData(row, Qt.ItemDataRole.UserRole)
+            info = self.directory.find(endpoint_id) if endpoint_id else None
+            if info is not None:
+                picker.setItemText(row, "   " + info.display_name)
+                picker.setItemData(row, endpoint_id, Qt.ItemDataRole.ToolTipRole)
+
     def _model_changed(self, endpoint_id: str) -> None:
         self.picks.used(endpoint_id)
+        self.name_picker()
         form = self.window.model_panel.form
         if form is not None:
             form.value_changed.connect(self.update_price)

@@ -135,3 +135,13 @@ def test_the_platform_host_is_an_api_origin_and_thumbnails_get_no_key(emulator):
     hosts = emulator.hosts
     assert hosts.is_api_url(f"{hosts.platform}/v1/models") and not hosts.is_api_url(f"{hosts.cdn}/thumbnails/x.png")
     assert "platform" in hosts.as_dict()
+
+
+def test_the_key_dialogs_test_uses_the_catalog_call(emulator):
+    from fal_desktop.app import key_tester
+
+    test = key_tester(emulator.hosts)
+    calls = len(platform_requests(emulator, "/v1/models"))
+    assert test(KEY) is None and test("wrong:key") == "fal did not accept this key."
+    assert len(platform_requests(emulator, "/v1/models")) == calls + 2
+    assert not [r for r in emulator.requests if r.role in ("queue", "run", "rest")]
