@@ -95,12 +95,12 @@ class ModelBrowser(QDialog):
         bottom.addWidget(close)
         layout.addLayout(bottom)
         self.resize(760, 620)
-        self._show_models(directory.models)
+        self.show_models(directory.models)
         self._say_saved()
 
     # -- the list ------------------------------------------------------------------------
 
-    def _show_models(self, models: list[ModelInfo]) -> None:
+    def show_models(self, models: list[ModelInfo]) -> None:
         current = self.current()
         self.model.set_models(models)
         self.filter.refilter()
@@ -185,7 +185,7 @@ class ModelBrowser(QDialog):
 
     def _fetched(self, models: list[ModelInfo]) -> None:
         self.fetching = False
-        self._show_models(models)
+        self.show_models(models)
         self.status.setText("fal's current catalog.")
         self.fetched.emit()
 

@@ -6,16 +6,17 @@ works as before.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from fal_desktop.api.platform import PlatformClient
 from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.model_directory import ModelDirectory, ModelInfo, ModelPicks
 from fal_desktop.core.price_text import money, per_run_cost, price_line
-from fal_desktop.core.prices import PriceBook
+from fal_desktop.core.prices import DAY, PriceBook
 from fal_desktop.ui.background import Background
 
 if TYPE_CHECKING:
@@ -56,6 +57,21 @@ class PlatformUI(QObject):
         self.work.run(self.prices.fetch_prices, [e.endpoint_id for e in catalog.entries()],
                       done=lambda _: self.update_price(), failed=lambda _: None)
         self.work.run(self._balance, done=self._show_balance, failed=lambda _: None)
+        if not self.directory.saved_at or time.time() - self.directory.saved_at > DAY:
+            self.work.run(self._fetch_catalog, done=lambda _: self._catalog_arrived(), failed=lambda _: None)
+
+    def _fetch_catalog(self) -> list[ModelInfo]:
+        with self.client() as client:
+            return self.directory.fetch(client)
+
+    def _catalog_arrived(self) -> None:
+        """Display names for the picker, and the deprecated warning for the model on screen."""
+        self.name_picker()
+        endpoint_id = self.window.model_panel.endpoint_id
+        if endpoint_id:
+            self._warn_if_deprecated(endpoint_id)
+        if self.browser is not None:
+            self.browser.show_models(self.directory.models)
 
     # -- the browser -------------------------------------------------------------------
 
@@ -99,15 +115,21 @@ class PlatformUI(QObject):
         form = self.window.model_panel.form
         if form is not None:
             form.value_changed.connect(self.update_price)
+        # After the window's own start-up messages (the key check clears the banner).
+        QTimer.singleShot(0, self, lambda: self._warn_if_deprecated(endpoint_id))
+        self.update_price()
+        if not self.prices.known(endpoint_id):
+            self.work.run(self.prices.fetch_prices, [endpoint_id], done=lambda _: self.update_price(),
+                          failed=lambda _: None)
+
+    def _warn_if_deprecated(self, endpoint_id: str) -> None:
+        if self.window.model_panel.endpoint_id != endpoint_id:
+            return  # another model is on screen by now
         info = self.directory.find(endpoint_id)
         if info is not None and info.deprecated:
             self.window.notice.show_message(
                 f"{info.display_name} ({endpoint_id}) is deprecated at fal: it may stop working. "
                 "Browse models (Ctrl+L) for its successor.")
-        self.update_price()
-        if not self.prices.known(endpoint_id):
-            self.work.run(self.prices.fetch_prices, [endpoint_id], done=lambda _: self.update_price(),
-                          failed=lambda _: None)
 
     def _values(self) -> tuple[str | None, dict[str, Any]]:
         form = self.window.model_panel.form

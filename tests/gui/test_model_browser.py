@@ -65,7 +65,7 @@ def test_ctrl_l_opens_it_and_a_loaded_model_is_picked_through_fal(qtbot, open_wi
     assert browser.shown_ids() == ["fal-ai/creative-upscaler"]
     browser.use_button.click()
     qtbot.waitUntil(lambda: window.model_panel.endpoint_id == "fal-ai/creative-upscaler", timeout=5000)
-    assert "deprecated" in window.notice.label.text() and window.notice.isVisible()
+    qtbot.waitUntil(lambda: "deprecated" in window.notice.label.text() and window.notice.isVisible(), timeout=5000)
 
 
 def test_favourites_and_recent_come_first_and_survive_a_restart(qtbot, open_window):
@@ -154,3 +154,15 @@ def test_admin_key_shows_the_balance_and_a_normal_key_shows_none(qtbot, open_win
     qtbot.waitUntil(lambda: admin.platform_ui.balance_label is not None, timeout=10000)
     label = admin.platform_ui.balance_label
     assert label.text() == "Balance: $24.50" and isinstance(label, QLabel) and label.isVisible()
+
+
+def test_a_saved_form_on_a_deprecated_model_warns_at_start(qtbot, open_window):
+    window = open_window()
+    qtbot.waitUntil(lambda: window.platform_ui.directory.saved_at is not None, timeout=10000)  # fetched at start
+    window.model_panel.select_model("fal-ai/creative-upscaler")
+    window.close()
+    again = open_window()
+    assert again.model_panel.endpoint_id == "fal-ai/creative-upscaler"  # the saved form is back
+    qtbot.waitUntil(lambda: "Creative Upscaler (fal-ai/creative-upscaler) is deprecated at fal"
+                    in again.notice.label.text(), timeout=5000)
+    assert again.model_panel.picker.currentText().strip() == "Creative Upscaler"
