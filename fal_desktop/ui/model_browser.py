@@ -70,6 +70,7 @@ class ModelBrowser(QDialog):
         self.list.setItemDelegate(ModelRowDelegate(self.list))
         self.list.setUniformItemSizes(True)  # layout stays cheap with 1,500 rows
         self.list.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.activated.connect(lambda _index: self.choose())
         self.list.doubleClicked.connect(lambda _index: self.choose())
         self.list.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
@@ -107,18 +108,19 @@ class ModelBrowser(QDialog):
         self._select(current.endpoint_id if current else None)
 
     def _refilter(self, **query) -> None:
+        """A new search or filter: the best match (the top row) is selected, so Enter picks it."""
         self.filter.set_query(**query)
-        self._select(None)
+        self._select(None, keep=False)
 
-    def _select(self, endpoint_id: str | None) -> None:
-        """Keep ``endpoint_id`` (or the current row) selected if still shown, else the first row."""
+    def _select(self, endpoint_id: str | None, keep: bool = True) -> None:
+        """Select ``endpoint_id`` (or keep the current row) if still shown, else the first row."""
         target = None
         if endpoint_id is not None:
             row = self.model.row_of(endpoint_id)
             target = self.filter.mapFromSource(self.model.index(row)) if row >= 0 else None
-        if target is None or not target.isValid():
+        if (target is None or not target.isValid()) and keep:
             target = self.list.currentIndex()
-        if not target.isValid():
+        if target is None or not target.isValid():
             target = self.filter.index(0, 0)
         self.count.setText(f"{self.filter.rowCount():,} of {len(self.model.models):,} models ·")
         self.list.setCurrentIndex(target)

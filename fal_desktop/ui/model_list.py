@@ -168,7 +168,7 @@ class ModelRowDelegate(QStyledItemDelegate):
     """Thumbnail | bold display name (+ ★, recent, DEPRECATED) / id / description / tags."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
-        return QSize(option.rect.width(), THUMB + 12)
+        return QSize(1, THUMB + 12)  # as wide as the view: long text is elided, never scrolled
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         info: ModelInfo = index.data(INFO_ROLE)

@@ -166,3 +166,15 @@ def test_a_saved_form_on_a_deprecated_model_warns_at_start(qtbot, open_window):
     qtbot.waitUntil(lambda: "Creative Upscaler (fal-ai/creative-upscaler) is deprecated at fal"
                     in again.notice.label.text(), timeout=5000)
     assert again.model_panel.picker.currentText().strip() == "Creative Upscaler"
+
+
+def test_typing_selects_the_top_match_and_arrows_move_from_the_search_box(qtbot, open_window):
+    window = open_window()
+    browser = _browser(qtbot, window)
+    qtbot.keyClicks(browser.search, "flux")
+    shown = browser.shown_ids()
+    assert len(shown) >= 3 and browser.current().endpoint_id == shown[0]
+    qtbot.keyClick(browser.search, Qt.Key.Key_Down)
+    assert browser.current().endpoint_id == shown[1] and browser.search.hasFocus()
+    qtbot.keyClick(browser.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.model_panel.endpoint_id == shown[1], timeout=5000)
