@@ -58,6 +58,7 @@ class ModelListModel(QAbstractListModel):
         self._marks: list[str] = []
         self._thumb_folder = thumbnails
         self._pixmaps: dict[str, QPixmap | None] = {}  # None: asked for, not here (yet)
+        self._rows_of_url: dict[str, list[int]] = {}
         self._http = httpx.Client(timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=True)
         self.work = Background(self, threads=4)
 
@@ -79,6 +80,9 @@ class ModelListModel(QAbstractListModel):
         self.beginResetModel()
         self.models = sorted(models, key=rank)
         self.search_texts = [m.search_text for m in self.models]
+        self._rows_of_url: dict[str, list[int]] = {}
+        for row, info in enumerate(self.models):
+            self._rows_of_url.setdefault(info.thumbnail_url, []).append(row)
         self._marks = ["favourite" if m.endpoint_id in favourites else "recent" if m.endpoint_id in recent
                        else "" for m in self.models]
         self.endResetModel()
@@ -118,10 +122,9 @@ class ModelListModel(QAbstractListModel):
 
     def _arrived(self, url: str, image: QImage) -> None:
         self._pixmaps[url] = QPixmap.fromImage(image)
-        for row, info in enumerate(self.models):
-            if info.thumbnail_url == url:
-                index = self.index(row)
-                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+        for row in self._rows_of_url.get(url, []):
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     def row_of(self, endpoint_id: str) -> int:
         return next((n for n, m in enumerate(self.models) if m.endpoint_id == endpoint_id), -1)
