@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--admin-key", help="also accept this key with ADMIN scope (the account balance)")
     parser.add_argument("--catalog-size", type=int, default=0, metavar="N",
                         help="add N synthetic models to the Platform API's catalog (benchmarks)")
-    parser.add_argument("--estimate-limit", type=int, metavar="N",
-                        help="answer 429 with Retry-After after N price estimates in 10 s, like fal")
+    parser.add_argument("--estimate-limit", type=int, default=3, metavar="N",
+                        help="answer 429 with Retry-After after N price estimates in 10 s, as fal "
+                             "does (default 3; 0: no limit)")
     args = parser.parse_args(argv)
 
     emulator = Emulator(key=args.key, schema_dirs=args.schemas, host=args.host,
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         emulator.refuse(word)
     emulator.start()
     assert emulator.platform is not None
-    emulator.platform.estimate_limit = args.estimate_limit
+    emulator.platform.estimate_limit = args.estimate_limit or None
     extra = {"admin_key": args.admin_key} if args.admin_key else {}
     print(json.dumps({**emulator.urls, "key": emulator.key, **extra}), flush=True)
     stop = threading.Event()

@@ -38,8 +38,8 @@ class Platform:
         self.catalog_size = catalog_size
         self.balance = 24.5
         # At most ``estimate_limit`` estimates per ``estimate_window`` seconds, then 429 with
-        # Retry-After (fal: a 429 after the third call 800 ms apart). None: no limit.
-        self.estimate_limit: int | None = None
+        # Retry-After, as fal (a 429 after the third call 800 ms apart). None: no limit.
+        self.estimate_limit: int | None = 3
         self.estimate_window = 10.0
         self.estimate_calls: list[float] = []
         self._clock = clock

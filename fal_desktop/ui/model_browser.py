@@ -24,6 +24,8 @@ from fal_desktop.ui.model_list import INFO_ROLE, ModelFilter, ModelListModel, Mo
 
 __all__ = ["ModelBrowser"]
 
+FRESH = 600  # seconds a fetched catalog is used as it is before asking fal again
+
 
 def _age(saved_at: float | None) -> str:
     if not saved_at:
@@ -173,8 +175,10 @@ class ModelBrowser(QDialog):
     # -- fetching fal's catalog ------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Fetch the whole catalog from fal in the background; the saved one shows meanwhile."""
-        if self.fetching:
+        """Fetch the whole catalog from fal in the background (unless it was fetched in the last
+        ``FRESH`` seconds); the saved one shows meanwhile."""
+        saved = self.directory.saved_at
+        if self.fetching or (saved and 0 <= time.time() - saved < FRESH):
             return
         self.fetching = True
         self.status.setText("asking fal for its current catalog…")

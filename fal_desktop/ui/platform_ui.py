@@ -54,6 +54,7 @@ class PlatformUI(QObject):
         panel.browse_requested.connect(self.open_browser)
         panel.model_changed.connect(self._model_changed)
         self._asked_estimate: set[str] = set()
+        self._retry_pending = False
         self.work.run(self.prices.fetch_prices, [e.endpoint_id for e in catalog.entries()],
                       done=lambda _: self.update_price(), failed=lambda _: None)
         self.work.run(self._balance, done=self._show_balance, failed=lambda _: None)
@@ -146,11 +147,27 @@ class PlatformUI(QObject):
         self.label.setToolTip(f"fal's price for {endpoint_id}: ${price.unit_price} per {price.unit}"
                               if price else "")
         self.label.setVisible(bool(text))
-        if price is not None and per_run_cost(price, values) is None and typical is None \
-                and endpoint_id not in self._asked_estimate:
-            self._asked_estimate.add(endpoint_id)  # once per model and start: fal rate-limits it hard
-            self.work.run(self.prices.fetch_typical, endpoint_id, done=lambda _: self.update_price(),
-                          failed=lambda _: None)
+        if price is None or per_run_cost(price, values) is not None or typical is not None \
+                or endpoint_id in self._asked_estimate:
+            return
+        wait = self.prices.estimates_paused_until - time.time()
+        if wait > 0:  # fal said 429: ask once its Retry-After has passed
+            if not self._retry_pending:
+                self._retry_pending = True
+                QTimer.singleShot(int(wait * 1000) + 100, self, self._retry_estimate)
+            return
+        self._asked_estimate.add(endpoint_id)  # once per model and start: fal rate-limits it hard
+        self.work.run(self.prices.fetch_typical, endpoint_id,
+                      done=lambda cost, e=endpoint_id: self._typical_arrived(e, cost), failed=lambda _: None)
+
+    def _retry_estimate(self) -> None:
+        self._retry_pending = False
+        self.update_price()
+
+    def _typical_arrived(self, endpoint_id: str, cost: float | None) -> None:
+        if cost is None and self.prices.estimates_paused_until > time.time():
+            self._asked_estimate.discard(endpoint_id)  # refused for now, not for good
+        self.update_price()
 
     def batch_total(self, endpoint_id: str, items: list[dict[str, Any]]) -> str:
         """"200 images ≈ $5.00" (or typically), "" when the price is unknown."""

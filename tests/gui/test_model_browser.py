@@ -4,6 +4,8 @@ the deprecated warning, the estimated total before a batch and the ADMIN balance
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMenu
 
@@ -89,8 +91,11 @@ def test_offline_it_shows_the_saved_catalog(qtbot, open_window, emulator):
     emulator.platform.set_catalog_size(40)
     window = open_window()
     browser = _browser(qtbot, window)
+    catalog_file = window.platform_ui.directory.path
     assert len(browser.shown_ids()) == 40 + len(load_schemas())
     window.close()
+    saved = json.loads(catalog_file.read_text())
+    catalog_file.write_text(json.dumps({**saved, "saved_at": saved["saved_at"] - 3600}))  # an hour old
     emulator.set_faults({503: 1.0}, roles=("platform",))  # fal's Platform API is unreachable
     again = open_window()
     browser = _browser(qtbot, again)
@@ -178,3 +183,17 @@ def test_typing_selects_the_top_match_and_arrows_move_from_the_search_box(qtbot,
     assert browser.current().endpoint_id == shown[1] and browser.search.hasFocus()
     qtbot.keyClick(browser.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.model_panel.endpoint_id == shown[1], timeout=5000)
+
+
+def test_a_rate_limited_estimate_is_asked_again_after_retry_after(qtbot, open_window, emulator):
+    emulator.platform.estimate_limit, emulator.platform.estimate_window = 1, 2.0
+    window = open_window()
+    panel = window.model_panel
+    panel.select_model("fal-ai/aura-sr")
+    qtbot.waitUntil(lambda: "typically ≈ $0.0059 a run" in panel.price_label.text(), timeout=10000)
+    panel.select_model("fal-ai/esrgan")  # fal answers 429 with Retry-After: the unit price meanwhile
+    qtbot.waitUntil(lambda: window.platform_ui.prices.estimates_paused_until > 0, timeout=10000)
+    assert panel.price_label.text() == "$0.00111 per compute second · varies"
+    qtbot.waitUntil(lambda: "typically ≈ $0.0024 a run" in panel.price_label.text(), timeout=15000)
+    estimates = [r for r in emulator.requests if r.path == "/v1/models/pricing/estimate"]
+    assert len(estimates) == 3  # aura-sr, esrgan refused, esrgan again after the wait

@@ -19,6 +19,8 @@ ADMIN = "platform-admin:secret"
 @pytest.fixture(scope="module")
 def emulator():
     with Emulator(key=KEY, admin_key=ADMIN, catalog_size=230) as emu:
+        assert emu.platform.estimate_limit == 3  # like fal, by default
+        emu.platform.estimate_limit = None
         yield emu
 
 
@@ -85,7 +87,7 @@ def test_estimates_are_cached_and_a_429_pauses_them_for_retry_after(emulator, tm
         assert book.fetch_typical("fal-ai/ccsr") is None  # still waiting: not even asked
         assert len(platform_requests(emulator, "/v1/models/pricing/estimate")) == before + 1
     finally:
-        platform.estimate_limit = None
+        platform.estimate_limit = None  # the other tests here ask freely
 
 
 def test_balance_needs_an_admin_key_and_a_normal_key_is_not_an_error(emulator):
