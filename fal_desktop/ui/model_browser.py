@@ -99,7 +99,7 @@ class ModelBrowser(QDialog):
         layout.addLayout(bottom)
         self.resize(760, 620)
         self.show_models(directory.models)
-        self._say_saved()
+        self.say_saved()
 
     # -- the list ------------------------------------------------------------------------
 
@@ -192,7 +192,7 @@ class ModelBrowser(QDialog):
     def _fetched(self, models: list[ModelInfo]) -> None:
         self.fetching = False
         self.show_models(models)
-        self.status.setText("fal's current catalog.")
+        self.say_saved()
         self.fetched.emit()
 
     def _fetch_failed(self, error: BaseException) -> None:
@@ -203,9 +203,11 @@ class ModelBrowser(QDialog):
         self.status.setText(f"Offline: showing {saved}. {reason}")
         self.status.setToolTip(getattr(error, "detail_text", "") or reason)
 
-    def _say_saved(self) -> None:
+    def say_saved(self) -> None:
         if self.directory.saved_at:
-            self.status.setText(f"saved {_age(self.directory.saved_at)}")
+            self.status.setText(f"fal's catalog as of {_age(self.directory.saved_at)}")
+        else:
+            self.status.setText("the models that come with the app")
 
     def shutdown(self) -> None:
         """Stop the workers (the window is closing)."""

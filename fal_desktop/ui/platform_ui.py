@@ -73,6 +73,7 @@ class PlatformUI(QObject):
             self._warn_if_deprecated(endpoint_id)
         if self.browser is not None:
             self.browser.show_models(self.directory.models)
+            self.browser.say_saved()
 
     # -- the browser -------------------------------------------------------------------
 
