@@ -149,9 +149,7 @@ class ModelBrowser(QDialog):
         info = self.current()
         if info is not None:
             self.picks.toggle_favourite(info.endpoint_id)
-            self.model.reorder()
-            self.filter.refilter()
-            self._select(info.endpoint_id)
+            self.show_models(self.model.models)
 
     def choose(self) -> None:
         info = self.current()

@@ -87,10 +87,6 @@ class ModelListModel(QAbstractListModel):
                        else "" for m in self.models]
         self.endResetModel()
 
-    def reorder(self) -> None:
-        """After a favourite or a use: the same models in their new order."""
-        self.set_models(list(self.models))
-
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.models)
 

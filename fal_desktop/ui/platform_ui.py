@@ -84,8 +84,7 @@ class PlatformUI(QObject):
             self.browser = ModelBrowser(self.directory, self.picks, self.client, self.thumbnails, self.window)
             self.browser.chosen.connect(self.window.model_panel.select_model)
             self.browser.fetched.connect(self.name_picker)
-        self.browser.model.reorder()  # recent models changed meanwhile
-        self.browser.filter.refilter()
+        self.browser.show_models(self.directory.models)  # recent models changed meanwhile
         self.browser.show()
         self.browser.raise_()
         self.browser.activateWindow()

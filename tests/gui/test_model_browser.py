@@ -197,3 +197,12 @@ def test_a_rate_limited_estimate_is_asked_again_after_retry_after(qtbot, open_wi
     qtbot.waitUntil(lambda: "typically ≈ $0.0024 a run" in panel.price_label.text(), timeout=15000)
     estimates = [r for r in emulator.requests if r.path == "/v1/models/pricing/estimate"]
     assert len(estimates) == 3  # aura-sr, esrgan refused, esrgan again after the wait
+
+
+def test_the_browser_opens_with_a_model_selected(qtbot, open_window):
+    window = open_window()
+    browser = _browser(qtbot, window)
+    browser.close()
+    browser = _browser(qtbot, window)  # opened again: the same dialog, the top row selected
+    assert browser.current() is not None and browser.current().endpoint_id == browser.shown_ids()[0]
+    assert browser.use_button.isEnabled()
