@@ -193,6 +193,8 @@ class PlatformUI(QObject):
         if self.balance_label is None:
             self.balance_label = QLabel(self.window)
             self.balance_label.setToolTip("Your fal account's credit balance (shown with an ADMIN key)")
-            self.window.statusBar().addPermanentWidget(self.balance_label)
+            bar = self.window.statusBar()
+            bar.addPermanentWidget(self.balance_label)
+            bar.show()
         self.balance_label.setText(f"Balance: {money(amount)}" if currency == "USD"
                                    else f"Balance: {amount:.2f} {currency}")

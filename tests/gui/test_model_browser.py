@@ -158,7 +158,8 @@ def test_admin_key_shows_the_balance_and_a_normal_key_shows_none(qtbot, open_win
     admin = open_window(key="admin-key:secret")
     qtbot.waitUntil(lambda: admin.platform_ui.balance_label is not None, timeout=10000)
     label = admin.platform_ui.balance_label
-    assert label.text() == "Balance: $24.50" and isinstance(label, QLabel) and label.isVisible()
+    assert label.text() == "Balance: $24.50" and isinstance(label, QLabel)
+    qtbot.waitUntil(label.isVisible, timeout=5000)
 
 
 def test_a_saved_form_on_a_deprecated_model_warns_at_start(qtbot, open_window):
@@ -206,3 +207,21 @@ def test_the_browser_opens_with_a_model_selected(qtbot, open_window):
     browser = _browser(qtbot, window)  # opened again: the same dialog, the top row selected
     assert browser.current() is not None and browser.current().endpoint_id == browser.shown_ids()[0]
     assert browser.use_button.isEnabled()
+
+
+def test_a_model_only_fal_has_is_loaded_through_the_schema_cache(qtbot, open_window, emulator):
+    import json as _json
+
+    from fal_desktop.api.openapi import EndpointSchema
+
+    document = _json.loads(_json.dumps(emulator.service.schemas["fal-ai/esrgan"].document)
+                           .replace("fal-ai/esrgan", "acme/sharpen"))
+    emulator.service.schemas["acme/sharpen"] = EndpointSchema.from_document(document)
+    emulator.platform.set_catalog_size(0)  # the catalog is built again, with it
+    window = open_window()
+    browser = _browser(qtbot, window)
+    qtbot.keyClicks(browser.search, "sharpen")
+    assert browser.shown_ids() == ["acme/sharpen"]
+    qtbot.keyClick(browser.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.model_panel.endpoint_id == "acme/sharpen", timeout=10000)
+    assert (window.paths.schema_cache / "acme__sharpen.json").is_file()  # the same cache as a typed id

@@ -147,3 +147,18 @@ def test_the_key_dialogs_test_uses_the_catalog_call(emulator):
     assert test(KEY) is None and test("wrong:key") == "fal did not accept this key."
     assert len(platform_requests(emulator, "/v1/models")) == calls + 2
     assert not [r for r in emulator.requests if r.role in ("queue", "run", "rest")]
+
+
+def test_a_schemas_document_is_in_the_catalog_with_its_metadata(tmp_path):
+    import json
+
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    source = load_schemas()["fal-ai/esrgan"].document
+    (folder / "acme__sharpen.json").write_text(json.dumps(source).replace("fal-ai/esrgan", "acme/sharpen"))
+    with Emulator(key=KEY, schema_dirs=[folder]) as emu, PlatformClient(None, emu.hosts) as client:
+        [item] = client.models_page(endpoint_ids=["acme/sharpen"], expand=["openapi-3.0"]).models
+    meta = item["metadata"]
+    assert meta["display_name"] == "sharpen" and meta["category"] == "image-to-image"
+    assert meta["status"] == "active" and meta["thumbnail_url"].startswith("http://")
+    assert item["openapi"]["info"]["x-fal-metadata"]["endpointId"] == "acme/sharpen"
