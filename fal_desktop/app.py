@@ -40,7 +40,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="quit once the jobs started from the command line have finished "
                              "(exit status 0 if all succeeded)")
     parser.add_argument("--fal-hosts", metavar="JSON",
-                        help="base URLs of fal's roles as JSON (queue, run, rest, cdn, schemas), e.g. "
+                        help="base URLs of fal's roles as JSON (queue, run, rest, cdn, schemas, platform), e.g. "
                              "the line python -m fal_desktop.emulator prints")
     parser.add_argument("--diagnose", action="store_true",
                         help="print versions, the resources and log folders, the keyring in use and "
@@ -149,7 +149,7 @@ def make_startup(args: argparse.Namespace, paths, app, window, held_lock=None):
 def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_lock=None) -> None:
     """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs,
     and listening for later starts' requests."""
-    from fal_desktop.api.hosts import FalHosts
+    from fal_desktop.api.hosts import ROLES as HOST_ROLES, FalHosts
     from fal_desktop.core.catalog import Catalog
     from fal_desktop.core.jobstore import JobStore
     from fal_desktop.jobs.process_manager import ProcessJobManager
@@ -169,8 +169,7 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         import json
 
         given = json.loads(args.fal_hosts)
-        hosts = FalHosts(**{role: given[role] for role in ("queue", "run", "rest", "cdn", "schemas")
-                            if role in given})
+        hosts = FalHosts(**{role: given[role] for role in HOST_ROLES if role in given})
     store = JobStore(paths.data / store_name)
     startup.closers.append(store.close)
     catalog = Catalog(paths.schema_cache, hosts)
@@ -358,18 +357,14 @@ def quit_when_finished(app, manager, job_ids: set[str]) -> None:
 
 
 def key_tester(hosts):
-    """A function that checks a key with one cheap authenticated call (run off the GUI thread)."""
-    import asyncio
-
-    from fal_desktop.api import AuthError, BalanceExhaustedError, FalClient, FalError
+    """A function that checks a key with fal's free catalog call (run off the GUI thread)."""
+    from fal_desktop.api import AuthError, BalanceExhaustedError, FalError
+    from fal_desktop.api.platform import PlatformClient
 
     def test(key: str) -> str | None:
-        async def check() -> None:
-            async with FalClient(key, hosts) as client:
-                await client.check_key()
-
         try:
-            asyncio.run(check())
+            with PlatformClient(key, hosts) as client:
+                client.check_key()  # GET /v1/models?limit=1: no job, nothing paid
         except BalanceExhaustedError as exc:  # fal knows the key: the account is out of credit
             return f"fal accepted this key. {exc.user_message}"
         except AuthError:

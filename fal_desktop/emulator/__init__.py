@@ -1,5 +1,5 @@
-"""A local fal: a real HTTP server on loopback speaking fal's queue, run, storage, CDN
-and schema protocols for every bundled endpoint, with fault injection for tests.
+"""A local fal: a real HTTP server on loopback speaking fal's queue, run, storage, CDN,
+schema and Platform API (catalog, prices) protocols for every bundled endpoint, with fault injection for tests.
 
 Each role has its own port, like fal's separate hosts. Run it in-process::
 
@@ -26,12 +26,13 @@ from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.openapi import EndpointSchema, SchemaError
 from fal_desktop.core.resources import bundled_schema_files
 from fal_desktop.emulator.faults import Faults, RecordedRequest, make_middleware
+from fal_desktop.emulator.platform import Platform
 from fal_desktop.emulator.service import DEFAULT_REFUSAL, Service, out_of_credit_response
 from fal_desktop.emulator.storage import Storage
 
 __all__ = ["Emulator", "RecordedRequest", "load_schemas"]
 
-ROLES = ("queue", "run", "rest", "cdn", "schemas")
+ROLES = ("queue", "run", "rest", "cdn", "schemas", "platform")
 # Not one of fal's hosts: another origin that serves the queue's routes (with the key check),
 # for tests of where a redirect may take the key (``set_faults({307: 1}, redirect_to=...)``).
 ELSEWHERE = "elsewhere"
@@ -52,18 +53,24 @@ def load_schemas(extra_dirs: Iterable[Path] = ()) -> dict[str, EndpointSchema]:
 
 
 class Emulator:
-    """Starts six aiohttp servers on one event loop in a background thread: one per fal role,
+    """Starts seven aiohttp servers on one event loop in a background thread: one per fal role,
     and one "elsewhere" (see :data:`ELSEWHERE`)."""
 
     def __init__(self, key: str | None = None, schema_dirs: Sequence[Path] = (),
                  host: str = "127.0.0.1", job_duration: float = 0.5, workers: int = 2,
-                 render_once: bool = False, *, retention_scale: float = 1.0,
-                 out_of_credit: bool = False, submit_delay: float = 0.0) -> None:
+                 render_once: bool = False, admin_key: str | None = None, catalog_size: int = 0, *,
+                 retention_scale: float = 1.0, out_of_credit: bool = False,
+                 submit_delay: float = 0.0) -> None:
         """``retention_scale`` multiplies fal's retention times (1 hour after completion, 6
         minutes for results of 10 KB or more): past them a request answers 404 NOT_FOUND.
         ``out_of_credit``: submits and storage tokens answer fal's 403 "Exhausted balance".
-        ``submit_delay``: a submit's answer comes this many seconds after fal took the job."""
+        ``submit_delay``: a submit's answer comes this many seconds after fal took the job.
+        ``admin_key``: also accepted, with ADMIN scope (the Platform API's billing);
+        ``catalog_size``: synthetic models added to the catalog (benchmarks)."""
         self.key = key or f"emu-{secrets.token_hex(8)}:{secrets.token_hex(16)}"
+        self.admin_key = admin_key  # an ADMIN-scope key: the Platform API's billing answers it
+        self._catalog_size = catalog_size  # synthetic models added to the catalog (benchmarks)
+        self.platform: Platform | None = None
         self.host = host
         self._schema_dirs = list(schema_dirs)
         self._workers = workers
@@ -123,15 +130,18 @@ class Emulator:
             setattr(self.service, name, value)
         self.service.queue.job_duration = self._job_duration
         await self.service.start()
+        self.platform = Platform(self.service.schemas, self.key, self.admin_key, self._catalog_size)
         routes = {
             "queue": [web.route("*", "/{tail:.*}", self.service.queue_dispatch)],
             "run": [web.route("*", "/{tail:.*}", self.service.run_dispatch)],
             "rest": [web.post("/storage/auth/token", self._keyed(storage.token)),
                      web.post("/storage/upload/initiate", self._keyed(storage.initiate)),
                      web.post("/storage/upload/initiate-multipart", self._keyed(storage.initiate))],
-            "cdn": [web.route("*", "/{tail:.*}", storage.cdn_dispatch)],
+            "cdn": [web.get("/thumbnails/{name}", self.platform.thumbnail),
+                    web.route("*", "/{tail:.*}", storage.cdn_dispatch)],
             "schemas": [web.get("/api/openapi/queue/openapi.json", self.service.schema_document),
                         web.get("/_emulator/stats", self._stats)],
+            "platform": self.platform.routes(),
         }
         routes[ELSEWHERE] = routes["queue"]
         for role in (*ROLES, ELSEWHERE):
@@ -147,6 +157,7 @@ class Emulator:
             self.urls[role] = f"http://{host}:{port}"
             self._runners.append(runner)
         storage.cdn_url = self.urls["cdn"]
+        self.platform.set_cdn(self.urls["cdn"])
         self.service.queue_url = self.urls["queue"]
 
     async def _stats(self, request: web.Request) -> web.Response:

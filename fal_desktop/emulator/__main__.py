@@ -1,6 +1,7 @@
 """``python -m fal_desktop.emulator``: run the local fal until killed.
 
-Prints one JSON line first: the URL of each role and the key it accepts.
+Prints one JSON line first: the URL of each role (queue, run, rest, cdn, schemas, platform)
+and the key it accepts (and ``admin_key`` when one is given).
 """
 
 from __future__ import annotations
@@ -52,11 +53,18 @@ def main(argv: list[str] | None = None) -> int:
                              "if 10 KB or larger; then 404 NOT_FOUND), e.g. 0.001 for seconds")
     parser.add_argument("--submit-delay", type=float, default=0.0, metavar="S",
                         help="answer each submit S seconds after the job was accepted")
+    parser.add_argument("--admin-key", help="also accept this key with ADMIN scope (the account balance)")
+    parser.add_argument("--catalog-size", type=int, default=0, metavar="N",
+                        help="add N synthetic models to the Platform API's catalog (benchmarks)")
+    parser.add_argument("--estimate-limit", type=int, default=3, metavar="N",
+                        help="answer 429 with Retry-After after N price estimates in 10 s, as fal "
+                             "does (default 3; 0: no limit)")
     args = parser.parse_args(argv)
 
     emulator = Emulator(key=args.key, schema_dirs=args.schemas, host=args.host,
                         job_duration=args.job_duration, workers=args.workers,
-                        render_once=args.render_once, retention_scale=args.retention_scale,
+                        render_once=args.render_once, admin_key=args.admin_key,
+                        catalog_size=args.catalog_size, retention_scale=args.retention_scale,
                         out_of_credit=args.out_of_credit, submit_delay=args.submit_delay)
     try:
         emulator.set_faults(dict(args.fault), latency=args.latency)
@@ -65,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     for word in args.refuse:
         emulator.refuse(word)
     emulator.start()
-    print(json.dumps({**emulator.hosts.as_dict(), "key": emulator.key}), flush=True)
+    assert emulator.platform is not None
+    emulator.platform.estimate_limit = args.estimate_limit or None
+    extra = {"admin_key": args.admin_key} if args.admin_key else {}
+    print(json.dumps({**emulator.hosts.as_dict(), "key": emulator.key, **extra}), flush=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -159,7 +159,7 @@ def test_cli_prints_urls_and_serves(tmp_path):
     try:
         info = json.loads(process.stdout.readline())
         assert info["key"] == "cli-key"
-        assert set(info) == {"queue", "run", "rest", "cdn", "schemas", "key"}
+        assert set(info) == {"queue", "run", "rest", "cdn", "schemas", "platform", "key"}
         out = httpx.post(f"{info['run']}/fal-ai/flux/schnell", json={"prompt": "cli"},
                          headers={"Authorization": "Key cli-key"}, timeout=60)
         assert out.status_code == 200 and out.json()["images"]

@@ -42,6 +42,7 @@ def test_the_key_test_does_not_call_the_key_wrong():
     from fal_desktop.emulator import Emulator
 
     with Emulator(key="k:s", out_of_credit=True) as emulator:
-        said = key_tester(emulator.hosts)("k:s")
-        assert "did not accept" not in said and "balance is used up" in said
+        # The test is fal's free catalog call, which an account out of credit may still make:
+        # the key works, and it is not called wrong.
+        assert key_tester(emulator.hosts)("k:s") is None
         assert "did not accept" in key_tester(emulator.hosts)("wrong:key")

@@ -32,6 +32,7 @@ class ModelPanel(QWidget):
     run_requested = Signal(str, object)  # object: a dict would pass through QVariantMap, where a 64-bit seed overflows
     model_changed = Signal(str)
     compare_requested = Signal()
+    browse_requested = Signal()
 
     def __init__(self, catalog: Catalog, memory: FormMemory, parent: QWidget | None = None, *,
                  prompt_history: Callable[[], list[str]] | None = None) -> None:
@@ -45,7 +46,13 @@ class ModelPanel(QWidget):
         self.picker = QComboBox(self)
         self.picker.setMaxVisibleItems(24)
         self.picker.activated.connect(self._picked)
-        layout.addWidget(self.picker)
+        self.browse_button = QPushButton("Browse models…", self)
+        self.browse_button.setToolTip("Search fal's whole catalog by name, category or tag (Ctrl+L)")
+        self.browse_button.clicked.connect(self.browse_requested)
+        pick_row = QHBoxLayout()
+        pick_row.addWidget(self.picker, 1)
+        pick_row.addWidget(self.browse_button)
+        layout.addLayout(pick_row)
 
         other = QHBoxLayout()
         self.endpoint_edit = QLineEdit(self)
@@ -76,6 +83,10 @@ class ModelPanel(QWidget):
                                        "the results side by side (Ctrl+Shift+M)")
         self.compare_button.setMinimumHeight(34)
         self.compare_button.clicked.connect(self.compare_requested)
+        self.price_label = QLabel(self)  # filled by ui/models/platform_ui.py: the price of a run
+        self.price_label.setWordWrap(True)
+        self.price_label.hide()
+        layout.addWidget(self.price_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button, 1)
         buttons.addWidget(self.compare_button)

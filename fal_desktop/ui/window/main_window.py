@@ -181,6 +181,9 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             if job.state.finished:
                 self.jobs_model.add_job(job)
         self.resumed = manager.resume_unfinished()
+        from fal_desktop.ui.models.platform_ui import PlatformUI
+
+        self.platform_ui = PlatformUI(self, catalog, key_store.get)  # browser, prices, balance
         self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
         self._check_key()
         from fal_desktop.ui.jobs.notices import JobNotices
@@ -347,6 +350,9 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         values = panel.form.value()
         self.session_ui.leave_row()
         items = [({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs]
+        if len(items) > 1 and (total := self.platform_ui.batch_total(panel.form.schema.endpoint_id,
+                                                                         [v for v, _ in items])):
+            self.notice.show_message(f"Sending {total} (estimated).", info=True)
         jobs = self.manager.submit_many(panel.form.schema.endpoint_id, items,
                                         session_id=self.session_ui.session_id)
         self.session_ui.submitted(jobs)
@@ -407,6 +413,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             self._file_remover.shutdown(wait=True)  # a delete under way removes all its files
             self.compare.stop()  # a decode under way would signal a deleted window
             self.result_view.stop()
+            self.platform_ui.shutdown()
         self.settings.sync()
         self._closed = True
         super().closeEvent(event)

@@ -1,4 +1,4 @@
-"""The main window's menu bar: File, Edit, Session, Settings, Help."""
+"""The main window's menu bar: File, Edit, Session, Models, Settings, Help."""
 
 from __future__ import annotations
 
@@ -86,6 +86,10 @@ def build_menus(window: "MainWindow") -> None:
     session_menu.addSeparator()
     _add(session_menu, "&Compare models…", lambda: sessions().compare_models(), "Ctrl+Shift+M",
          tip="Send one prompt to several text-to-image models and see the results side by side")
+
+    models_menu = bar.addMenu("&Models")
+    _add(models_menu, "&Browse models…", lambda: window.platform_ui.open_browser(), "Ctrl+L",
+         tip="Search fal's whole catalog by name, category or tag; favourites and recent models first")
 
     settings_menu = bar.addMenu("&Settings")
     _add(settings_menu, "fal &API key…", lambda: window.open_key_dialog())

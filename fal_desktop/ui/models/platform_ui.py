@@ -1,0 +1,200 @@
+"""What the window shows from fal's Platform API: the model browser, the price beside Run,
+a deprecated model's warning, the estimated total before a batch, and (ADMIN key) the account
+balance in the status bar. Nothing here may stop a job: without prices or a catalog, the app
+works as before.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QLabel, QMainWindow
+
+from fal_desktop.api.platform import PlatformClient
+from fal_desktop.core.catalog import Catalog
+from fal_desktop.core.model_directory import ModelDirectory, ModelInfo, ModelPicks
+from fal_desktop.core.price_text import money, per_run_cost, price_line
+from fal_desktop.core.prices import DAY, PriceBook
+from fal_desktop.ui.widgets.background import Background
+
+if TYPE_CHECKING:
+    from fal_desktop.ui.models.browser import ModelBrowser
+
+__all__ = ["PlatformUI"]
+
+
+def bundled_infos(catalog: Catalog) -> list[ModelInfo]:
+    """The bundled models as the browser lists them before fal's catalog has been fetched."""
+    infos = []
+    for entry in catalog.entries():
+        upscaler = "upscal" in entry.endpoint_id or entry.endpoint_id in ("fal-ai/esrgan", "fal-ai/aura-sr", "fal-ai/ccsr")
+        tags = ("upscaling",) if upscaler else ()
+        infos.append(ModelInfo(entry.endpoint_id, entry.title, entry.category, tags=tags))
+    return infos
+
+
+class PlatformUI(QObject):
+    def __init__(self, window: QMainWindow, catalog: Catalog, key) -> None:
+        """``window``: the main window (its model panel, notice banner, paths and status bar)."""
+        super().__init__(window)
+        self.window, self.catalog = window, catalog
+        cache = window.paths.cache / "platform"
+        self.client = lambda: PlatformClient(key, catalog.hosts)
+        self.directory = ModelDirectory(cache / "models.json", bundled_infos(catalog))
+        self.picks = ModelPicks(window.paths.config / "model-picks.json")
+        self.prices = PriceBook(cache / "prices.json", self.client)
+        self.thumbnails = cache / "thumbnails"
+        self.browser: ModelBrowser | None = None
+        self.work = Background(self, threads=1)  # prices and estimates: one call at a time
+        self.balance_label: QLabel | None = None  # a status bar only once there is a balance to show
+        panel = window.model_panel
+        self.label = panel.price_label
+        panel.browse_requested.connect(self.open_browser)
+        panel.model_changed.connect(self._model_changed)
+        self._asked_estimate: set[str] = set()
+        self._retry_pending = False
+        self.work.run(self.prices.fetch_prices, [e.endpoint_id for e in catalog.entries()],
+                      done=lambda _: self.update_price(), failed=lambda _: None)
+        self.work.run(self._balance, done=self._show_balance, failed=lambda _: None)
+        if not self.directory.saved_at or time.time() - self.directory.saved_at > DAY:
+            self.work.run(self._fetch_catalog, done=lambda _: self._catalog_arrived(), failed=lambda _: None)
+
+    def _fetch_catalog(self) -> list[ModelInfo]:
+        with self.client() as client:
+            return self.directory.fetch(client)
+
+    def _catalog_arrived(self) -> None:
+        """Display names for the picker, and the deprecated warning for the model on screen."""
+        self.name_picker()
+        endpoint_id = self.window.model_panel.endpoint_id
+        if endpoint_id:
+            self._warn_if_deprecated(endpoint_id)
+        if self.browser is not None:
+            self.browser.show_models(self.directory.models)
+            self.browser.say_saved()
+
+    # -- the browser -------------------------------------------------------------------
+
+    def open_browser(self) -> "ModelBrowser":
+        from fal_desktop.ui.models.browser import ModelBrowser
+
+        if self.browser is None:
+            self.browser = ModelBrowser(self.directory, self.picks, self.client, self.thumbnails, self.window)
+            self.browser.chosen.connect(self.window.model_panel.select_model)
+            self.browser.fetched.connect(self.name_picker)
+        self.browser.show_models(self.directory.models)  # recent models changed meanwhile
+        self.browser.show()
+        self.browser.raise_()
+        self.browser.activateWindow()
+        self.browser.search.setFocus()
+        self.browser.search.selectAll()
+        self.browser.refresh()
+        return self.browser
+
+    def shutdown(self) -> None:
+        self.work.stop()
+        if self.browser is not None:
+            self.browser.shutdown()
+
+    # -- the current model ---------------------------------------------------------------
+
+    def name_picker(self) -> None:
+        """The model picker shows fal's display names (the id in the tooltip)."""
+        picker = self.window.model_panel.picker
+        for row in range(picker.count()):
+            endpoint_id = picker.itemData(row, Qt.ItemDataRole.UserRole)
+            info = self.directory.find(endpoint_id) if endpoint_id else None
+            if info is not None:
+                picker.setItemText(row, "   " + info.display_name)
+                picker.setItemData(row, endpoint_id, Qt.ItemDataRole.ToolTipRole)
+
+    def _model_changed(self, endpoint_id: str) -> None:
+        self.picks.used(endpoint_id)
+        self.name_picker()
+        form = self.window.model_panel.form
+        if form is not None:
+            form.value_changed.connect(self.update_price)
+        # After the window's own start-up messages (the key check clears the banner).
+        QTimer.singleShot(0, self, lambda: self._warn_if_deprecated(endpoint_id))
+        self.update_price()
+        if not self.prices.known(endpoint_id):
+            self.work.run(self.prices.fetch_prices, [endpoint_id], done=lambda _: self.update_price(),
+                          failed=lambda _: None)
+
+    def _warn_if_deprecated(self, endpoint_id: str) -> None:
+        if self.window.model_panel.endpoint_id != endpoint_id:
+            return  # another model is on screen by now
+        info = self.directory.find(endpoint_id)
+        if info is not None and info.deprecated:
+            self.window.notice.show_message(
+                f"{info.display_name} ({endpoint_id}) is deprecated at fal: it may stop working. "
+                "Browse models (Ctrl+L) for its successor.")
+
+    def _values(self) -> tuple[str | None, dict[str, Any]]:
+        form = self.window.model_panel.form
+        if form is None:
+            return None, {}
+        return form.schema.endpoint_id, form.value()
+
+    def update_price(self) -> None:
+        endpoint_id, values = self._values()
+        price = self.prices.price(endpoint_id) if endpoint_id else None
+        typical = self.prices.typical(endpoint_id) if endpoint_id else None
+        text = price_line(price, values, typical)
+        self.label.setText(text)
+        self.label.setToolTip(f"fal's price for {endpoint_id}: ${price.unit_price} per {price.unit}"
+                              if price else "")
+        self.label.setVisible(bool(text))
+        if price is None or per_run_cost(price, values) is not None or typical is not None \
+                or endpoint_id in self._asked_estimate:
+            return
+        wait = self.prices.estimates_paused_until - time.time()
+        if wait > 0:  # fal said 429: ask once its Retry-After has passed
+            if not self._retry_pending:
+                self._retry_pending = True
+                QTimer.singleShot(int(wait * 1000) + 100, self, self._retry_estimate)
+            return
+        self._asked_estimate.add(endpoint_id)  # once per model and start: fal rate-limits it hard
+        self.work.run(self.prices.fetch_typical, endpoint_id,
+                      done=lambda cost, e=endpoint_id: self._typical_arrived(e, cost), failed=lambda _: None)
+
+    def _retry_estimate(self) -> None:
+        self._retry_pending = False
+        self.update_price()
+
+    def _typical_arrived(self, endpoint_id: str, cost: float | None) -> None:
+        if cost is None and self.prices.estimates_paused_until > time.time():
+            self._asked_estimate.discard(endpoint_id)  # refused for now, not for good
+        self.update_price()
+
+    def batch_total(self, endpoint_id: str, items: list[dict[str, Any]]) -> str:
+        """"200 images ≈ $5.00" (or typically), "" when the price is unknown."""
+        price = self.prices.price(endpoint_id)
+        if price is None or not items:
+            return ""
+        costs = [per_run_cost(price, values) for values in items]
+        if all(c is not None for c in costs):
+            return f"{len(items)} jobs ≈ {money(sum(costs))}"  # type: ignore[arg-type]
+        typical = self.prices.typical(endpoint_id)
+        return f"{len(items)} jobs, typically ≈ {money(typical * len(items))}" if typical else ""
+
+    # -- ADMIN balance -------------------------------------------------------------------
+
+    def _balance(self) -> tuple[float, str] | None:
+        with self.client() as client:
+            return client.balance()
+
+    def _show_balance(self, balance: tuple[float, str] | None) -> None:
+        if balance is None:
+            return  # a normal key: fal keeps the balance for ADMIN keys
+        amount, currency = balance
+        if self.balance_label is None:
+            self.balance_label = QLabel(self.window)
+            self.balance_label.setToolTip("Your fal account's credit balance (shown with an ADMIN key)")
+            bar = self.window.statusBar()
+            bar.addPermanentWidget(self.balance_label)
+            bar.show()
+        self.balance_label.setText(f"Balance: {money(amount)}" if currency == "USD"
+                                   else f"Balance: {amount:.2f} {currency}")

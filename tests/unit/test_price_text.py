@@ -1,0 +1,39 @@
+"""The price line beside Run: honest figures per image and per megapixel, "varies" otherwise."""
+
+from fal_desktop.api.platform import Price
+from fal_desktop.core.price_text import exact_money, money, per_run_cost, price_line
+
+
+def test_per_image_price_and_the_total_for_several():
+    price = Price("fal-ai/flux/dev", 0.025, "image")
+    assert price_line(price, {"num_images": 4}) == "≈ $0.025 per image · 4 images ≈ $0.10"
+    assert price_line(price, {"num_images": 1}) == "≈ $0.025 per image"
+    assert price_line(price, {}) == "≈ $0.025 per image"  # no num_images field: one image
+
+
+def test_per_megapixel_price_from_the_chosen_size():
+    price = Price("fal-ai/flux/schnell", 0.003, "megapixels")
+    named = price_line(price, {"image_size": "landscape_4_3", "num_images": 2})
+    assert named == "≈ $0.0024 per image (1024×768 at $0.003/MP) · 2 images ≈ $0.0047"
+    custom = {"image_size": {"width": 2000, "height": 1000}}
+    assert per_run_cost(price, custom) == 0.006
+    assert price_line(price, custom) == "≈ $0.0060 per image (2000×1000 at $0.003/MP)"
+
+
+def test_a_unit_the_form_does_not_settle_says_varies_and_the_typical_cost():
+    upscaler = Price("fal-ai/clarity-upscaler", 0.03, "megapixels")
+    assert price_line(upscaler, {"image_url": "x.png"}) == "$0.03 per megapixel · varies"
+    compute = Price("fal-ai/aura-sr", 0.00111, "compute seconds")
+    assert per_run_cost(compute, {}) is None
+    assert price_line(compute, {}, typical=0.0059) == \
+        "$0.00111 per compute second · varies · typically ≈ $0.0059 a run"
+
+
+def test_an_unknown_price_shows_nothing():
+    assert price_line(None, {"num_images": 4}) == ""
+
+
+def test_money():
+    assert [money(x) for x in (0, 0.025, 0.1, 0.0024, 12.5, 1234.5)] == \
+        ["$0", "$0.025", "$0.10", "$0.0024", "$12.50", "$1,234.50"]
+    assert [exact_money(x) for x in (0.04, 0.003, 0.00111, 1.0)] == ["$0.04", "$0.003", "$0.00111", "$1.00"]
