@@ -72,8 +72,11 @@ def drag(widget: QWidget, set_split) -> list[float]:
 
 def summary(times: list[float]) -> dict[str, float]:
     ordered = sorted(times)
-    return {"median_ms": statistics.median(ordered), "p95_ms": ordered[int(len(ordered) * 0.95) - 1],
-            "max_ms": ordered[-1]}
+    return {
+        "median_ms": statistics.median(ordered),
+        "p95_ms": ordered[int(len(ordered) * 0.95) - 1],
+        "max_ms": ordered[-1],
+    }
 
 
 def main() -> int:
@@ -98,19 +101,30 @@ def main() -> int:
         naive.zoom = zoom
         mine = summary(drag(ours, ours.set_split))
         base = summary(drag(naive, lambda v: setattr(naive, "split", v)))
-        results[label] = {"ours": mine, "naive": base,
-                          "ratio_median": mine["median_ms"] / max(base["median_ms"], 1e-9)}
-    print(f"compare view, 8192² after + 2048² before, {STEPS} slider steps, 1280×800, "
-          f"{platform.machine()} {os.cpu_count()} cores")
-    print(f"{'zoom':<10} {'ours median':>12} {'ours p95':>9} {'naive median':>13} {'naive p95':>10} {'ratio':>7}")
+        results[label] = {
+            "ours": mine,
+            "naive": base,
+            "ratio_median": mine["median_ms"] / max(base["median_ms"], 1e-9),
+        }
+    print(
+        f"compare view, 8192² after + 2048² before, {STEPS} slider steps, 1280×800, "
+        f"{platform.machine()} {os.cpu_count()} cores"
+    )
+    print(
+        f"{'zoom':<10} {'ours median':>12} {'ours p95':>9} {'naive median':>13} {'naive p95':>10} {'ratio':>7}"
+    )
     for label in ("fit", "mid (25%)", "1:1"):
         r = results[label]
-        print(f"{label:<10} {r['ours']['median_ms']:>10.2f}ms {r['ours']['p95_ms']:>7.2f}ms "
-              f"{r['naive']['median_ms']:>11.2f}ms {r['naive']['p95_ms']:>8.2f}ms {r['ratio_median']:>7.3f}")
+        print(
+            f"{label:<10} {r['ours']['median_ms']:>10.2f}ms {r['ours']['p95_ms']:>7.2f}ms "
+            f"{r['naive']['median_ms']:>11.2f}ms {r['naive']['p95_ms']:>8.2f}ms {r['ratio_median']:>7.3f}"
+        )
     print(f"building the mip levels once: {results['load_ms']:.0f} ms")
     out = Path(__file__).resolve().parent / "results" / "compare_view.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "steps": STEPS, **results}, indent=2))
+    out.write_text(
+        json.dumps({"date": time.strftime("%Y-%m-%d"), "steps": STEPS, **results}, indent=2)
+    )
     print(f"written {out}")
     return 0
 

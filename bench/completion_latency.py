@@ -69,7 +69,9 @@ def through_the_app(emu: Emulator) -> list[float]:
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:
         store = JobStore(Path(tmp) / "jobs.sqlite3")
-        manager = ProcessJobManager(store, emu.hosts, Path(tmp) / "out", key=lambda: KEY, max_in_flight=AT_ONCE)
+        manager = ProcessJobManager(
+            store, emu.hosts, Path(tmp) / "out", key=lambda: KEY, max_in_flight=AT_ONCE
+        )
         arrived: dict[str, float] = {}
         done: set[str] = set()
 
@@ -80,7 +82,9 @@ def through_the_app(emu: Emulator) -> list[float]:
                 done.add(update.job_id)
 
         manager.job_updated.connect(seen)
-        jobs = manager.submit_many("fal-ai/flux/schnell", [({"prompt": "bench", "image_size": "square"}, "")] * JOBS)
+        jobs = manager.submit_many(
+            "fal-ai/flux/schnell", [({"prompt": "bench", "image_size": "square"}, "")] * JOBS
+        )
         deadline = time.monotonic() + 120
         while len(done) < JOBS and time.monotonic() < deadline:
             app.processEvents()
@@ -92,25 +96,42 @@ def through_the_app(emu: Emulator) -> list[float]:
 
 def stats(values: list[float]) -> dict[str, float]:
     ms = sorted(v * 1000 for v in values)
-    return {"median_ms": statistics.median(ms), "p95_ms": ms[int(len(ms) * 0.95) - 1], "max_ms": ms[-1]}
+    return {
+        "median_ms": statistics.median(ms),
+        "p95_ms": ms[int(len(ms) * 0.95) - 1],
+        "max_ms": ms[-1],
+    }
 
 
 def main() -> int:
     with Emulator(key=KEY, job_duration=0.3, workers=AT_ONCE) as emu:
-        results = {"ours (status stream)": stats(asyncio.run(measure(ours, emu))),
-                   "baseline (poll every 0.1 s)": stats(asyncio.run(measure(polling, emu))),
-                   "the app (engine → window)": stats(through_the_app(emu))}
-    ratio = results["ours (status stream)"]["median_ms"] / results["baseline (poll every 0.1 s)"]["median_ms"]
-    print(f"completion latency, {JOBS} jobs, {AT_ONCE} at once, {platform.machine()} {os.cpu_count()} cores")
+        results = {
+            "ours (status stream)": stats(asyncio.run(measure(ours, emu))),
+            "baseline (poll every 0.1 s)": stats(asyncio.run(measure(polling, emu))),
+            "the app (engine → window)": stats(through_the_app(emu)),
+        }
+    ratio = (
+        results["ours (status stream)"]["median_ms"]
+        / results["baseline (poll every 0.1 s)"]["median_ms"]
+    )
+    print(
+        f"completion latency, {JOBS} jobs, {AT_ONCE} at once, {platform.machine()} {os.cpu_count()} cores"
+    )
     print(f"{'client':<30} {'median':>9} {'p95':>9} {'max':>9}")
     for name, r in results.items():
         print(f"{name:<30} {r['median_ms']:>7.1f}ms {r['p95_ms']:>7.1f}ms {r['max_ms']:>7.1f}ms")
     print(f"ours / baseline (median): {ratio:.2f}   targets: ours ≤ 15 ms and ≤ 0.3×")
-    print("the app's row adds the hop from the engine process to the window (updates cross once a frame)")
+    print(
+        "the app's row adds the hop from the engine process to the window (updates cross once a frame)"
+    )
     out = Path(__file__).resolve().parent / "results" / "completion_latency.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "jobs": JOBS, **results,
-                               "ratio_median": ratio}, indent=2))
+    out.write_text(
+        json.dumps(
+            {"date": time.strftime("%Y-%m-%d"), "jobs": JOBS, **results, "ratio_median": ratio},
+            indent=2,
+        )
+    )
     print(f"written {out}")
     return 0
 

@@ -70,8 +70,12 @@ class Heartbeat:
 
 def stats(gaps: list[float]) -> dict[str, float]:
     ordered = sorted(gaps)
-    return {"beats": len(gaps), "median_ms": statistics.median(ordered),
-            "p99_ms": ordered[int(len(ordered) * 0.99) - 1], "max_ms": ordered[-1]}
+    return {
+        "beats": len(gaps),
+        "median_ms": statistics.median(ordered),
+        "p99_ms": ordered[int(len(ordered) * 0.99) - 1],
+        "max_ms": ordered[-1],
+    }
 
 
 def main() -> int:
@@ -81,35 +85,67 @@ def main() -> int:
     render_each = "--render-each" in sys.argv[1:]
     thread_engine = "--engine-thread" in sys.argv[1:]
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    emulator = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", KEY,
-                                 "--job-duration", "4", "--workers", "256",
-                                 *([] if render_each else ["--render-once"])], stdout=subprocess.PIPE, text=True,
-                                preexec_fn=(lambda: os.nice(19)) if server_nice else None)
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fal_desktop.emulator",
+            "--key",
+            KEY,
+            "--job-duration",
+            "4",
+            "--workers",
+            "256",
+            *([] if render_each else ["--render-once"]),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=(lambda: os.nice(19)) if server_nice else None,
+    )
     try:
-        hosts = FalHosts(**{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"})
+        hosts = FalHosts(
+            **{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"}
+        )
         with tempfile.TemporaryDirectory() as tmp:
             paths = AppPaths.under(Path(tmp)).ensure()
             store = JobStore(paths.data / "jobs.sqlite3")
             keys = ApiKeyStore(environ={"FAL_KEY": KEY})
             if thread_engine:
-                manager = JobManager(store, lambda: FalClient(keys.get, hosts), paths.outputs, max_in_flight=256)
+                manager = JobManager(
+                    store, lambda: FalClient(keys.get, hosts), paths.outputs, max_in_flight=256
+                )
             else:
-                manager = ProcessJobManager(store, hosts, paths.outputs, key=keys.get, max_in_flight=256)
-            window = MainWindow(paths=paths, catalog=Catalog(paths.schema_cache, hosts), manager=manager,
-                                key_store=keys, settings=QSettings(str(paths.config / "w.ini"), QSettings.Format.IniFormat))
+                manager = ProcessJobManager(
+                    store, hosts, paths.outputs, key=keys.get, max_in_flight=256
+                )
+            window = MainWindow(
+                paths=paths,
+                catalog=Catalog(paths.schema_cache, hosts),
+                manager=manager,
+                key_store=keys,
+                settings=QSettings(str(paths.config / "w.ini"), QSettings.Format.IniFormat),
+            )
             window.show()
             settle_memory()  # as the app does once its window is ready
             finished: set[str] = set()
-            manager.job_updated.connect(lambda u: finished.add(u.job_id) if u.state.finished else None)
+            manager.job_updated.connect(
+                lambda u: finished.add(u.job_id) if u.state.finished else None
+            )
             heart = Heartbeat()
             start = time.monotonic()
             idle = stats(heart.run(app, lambda: time.monotonic() - start > 5))
-            items = [({"prompt": f"log stream {i}", "image_size": "square"}, "") for i in range(149)]
-            items += [({"prompt": f"megapixel {i}", "image_size": "square_hd"}, "") for i in range(50)]
+            items = [
+                ({"prompt": f"log stream {i}", "image_size": "square"}, "") for i in range(149)
+            ]
+            items += [
+                ({"prompt": f"megapixel {i}", "image_size": "square_hd"}, "") for i in range(50)
+            ]
             items += [({"prompt": "huge", "image_size": {"width": 8192, "height": 8192}}, "")]
             jobs = manager.submit_many("fal-ai/flux/schnell", items)
             deadline = time.monotonic() + 240
-            busy = stats(heart.run(app, lambda: len(finished) >= len(jobs) or time.monotonic() > deadline))
+            busy = stats(
+                heart.run(app, lambda: len(finished) >= len(jobs) or time.monotonic() > deadline)
+            )
             done = len(finished)
             window.close()
             manager.shutdown()
@@ -118,23 +154,39 @@ def main() -> int:
         emulator.terminate()
         emulator.wait(timeout=30)
         emulator.stdout.close()
-    engine = "a thread of the GUI process" if thread_engine else "a child process (as the app runs it)"
+    engine = (
+        "a thread of the GUI process" if thread_engine else "a child process (as the app runs it)"
+    )
     print(f"jobs engine in {engine}")
-    print(f"GUI heartbeat every {INTERVAL_MS} ms; {done} of {len(jobs)} jobs finished "
-          "(200 streaming logs, 50 at 1 MP, one 8192×8192); emulator at "
-          f"{'lowest' if server_nice else 'normal'} CPU priority, "
-          f"{'drawing every picture' if render_each else 'drawing each size once'}")
+    print(
+        f"GUI heartbeat every {INTERVAL_MS} ms; {done} of {len(jobs)} jobs finished "
+        "(200 streaming logs, 50 at 1 MP, one 8192×8192); emulator at "
+        f"{'lowest' if server_nice else 'normal'} CPU priority, "
+        f"{'drawing every picture' if render_each else 'drawing each size once'}"
+    )
     print(f"{'window':<12} {'beats':>7} {'median gap':>11} {'p99 gap':>9} {'max gap':>9}")
     for name, r in (("idle", idle), ("busy", busy)):
-        print(f"{name:<12} {r['beats']:>7} {r['median_ms']:>9.1f}ms {r['p99_ms']:>7.1f}ms {r['max_ms']:>7.1f}ms")
+        print(
+            f"{name:<12} {r['beats']:>7} {r['median_ms']:>9.1f}ms {r['p99_ms']:>7.1f}ms {r['max_ms']:>7.1f}ms"
+        )
     print("targets while busy: p99 ≤ 16 ms, max ≤ 50 ms")
     name = "gui_responsiveness_thread.json" if thread_engine else "gui_responsiveness.json"
     out = Path(__file__).resolve().parent / "results" / name
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "finished": done, "server_nice": server_nice,
-                               "render_each": render_each, "engine": "thread" if thread_engine else "process",
-                               "idle": idle, "busy": busy},
-                              indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "date": time.strftime("%Y-%m-%d"),
+                "finished": done,
+                "server_nice": server_nice,
+                "render_each": render_each,
+                "engine": "thread" if thread_engine else "process",
+                "idle": idle,
+                "busy": busy,
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

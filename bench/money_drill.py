@@ -63,9 +63,15 @@ class Drill:
         self.manager = self._manager()
 
     def _manager(self) -> ProcessJobManager:
-        manager = ProcessJobManager(self.store, self.emu.hosts, self.folder / "out", key=lambda: self.key["value"],
-                                    max_in_flight=12, poll_interval=0.05,
-                                    retry=RetryPolicy(max_attempts=4, base_delay=0.02, max_delay=0.2))
+        manager = ProcessJobManager(
+            self.store,
+            self.emu.hosts,
+            self.folder / "out",
+            key=lambda: self.key["value"],
+            max_in_flight=12,
+            poll_interval=0.05,
+            retry=RetryPolicy(max_attempts=4, base_delay=0.02, max_delay=0.2),
+        )
         manager.resume_unfinished()
         return manager
 
@@ -79,7 +85,9 @@ class Drill:
 
     def start_jobs(self, count: int) -> None:
         first = len(self.started)
-        items = [({"prompt": f"money {first + i}", "image_size": "square"}, "") for i in range(count)]
+        items = [
+            ({"prompt": f"money {first + i}", "image_size": "square"}, "") for i in range(count)
+        ]
         self.started += [job.id for job in self.manager.submit_many(MODEL, items)]
 
     def cancel_one(self) -> None:
@@ -184,9 +192,14 @@ def check(drill: Drill, finished_in_time: bool) -> dict:
     if twice:
         problems.append(f"sent twice: {twice}")
     never_sent = [job for job in jobs.values() if sent[job.inputs["prompt"]] == 0]
-    not_sent = Counter("cancelled before being sent" if job.state is JobState.CANCELLED
-                       else "killed while sending, did not reach fal" if UNKNOWN_SEND in (job.error or "")
-                       else f"other: {job.state.value}" for job in never_sent)
+    not_sent = Counter(
+        "cancelled before being sent"
+        if job.state is JobState.CANCELLED
+        else "killed while sending, did not reach fal"
+        if UNKNOWN_SEND in (job.error or "")
+        else f"other: {job.state.value}"
+        for job in never_sent
+    )
     if any(name.startswith("other") for name in not_sent):
         problems.append(f"jobs that never reached fal ended unexplained: {dict(not_sent)}")
     if any(job.request_id for job in never_sent):
@@ -198,7 +211,9 @@ def check(drill: Drill, finished_in_time: bool) -> dict:
             if job.state is JobState.FAILED and UNKNOWN_SEND in (job.error or ""):
                 ended["killed while sending (not resent)"] += 1
             else:
-                problems.append(f"request {request.id} fal ran is unknown to job {job.id} ({job.state.value})")
+                problems.append(
+                    f"request {request.id} fal ran is unknown to job {job.id} ({job.state.value})"
+                )
             continue
         if job.state is JobState.COMPLETED:
             if job.files and all(Path(f).is_file() for f in job.files):
@@ -209,7 +224,9 @@ def check(drill: Drill, finished_in_time: bool) -> dict:
             if request.error_type == "request_cancelled":
                 ended["cancelled at fal"] += 1
             else:
-                problems.append(f"job {job.id} cancelled here while fal {request.status} it without a cancel")
+                problems.append(
+                    f"job {job.id} cancelled here while fal {request.status} it without a cancel"
+                )
         elif job.state is JobState.EXPIRED:
             ended["expired at fal"] += 1
         elif job.state is JobState.FAILED and request.error:
@@ -220,11 +237,20 @@ def check(drill: Drill, finished_in_time: bool) -> dict:
     if not finished_in_time:
         problems.append("not every job ended within the time limit")
     return {
-        "date": time.strftime("%Y-%m-%d"), "seed": drill.args.seed, "machine": f"{platform.machine()} "
-        f"{os.cpu_count()} cores", "jobs started by the user": len(drill.started), "run again": 0,
-        "never sent": len(never_sent), "why never sent": dict(not_sent), "submits at the emulator": sum(sent.values()),
-        "expected submits": expected, "requests fal ran": len(at_fal), "ended": dict(ended),
-        "final states": dict(states), "events": dict(drill.events), "problems": problems,
+        "date": time.strftime("%Y-%m-%d"),
+        "seed": drill.args.seed,
+        "machine": f"{platform.machine()} {os.cpu_count()} cores",
+        "jobs started by the user": len(drill.started),
+        "run again": 0,
+        "never sent": len(never_sent),
+        "why never sent": dict(not_sent),
+        "submits at the emulator": sum(sent.values()),
+        "expected submits": expected,
+        "requests fal ran": len(at_fal),
+        "ended": dict(ended),
+        "final states": dict(states),
+        "events": dict(drill.events),
+        "problems": problems,
     }
 
 
@@ -233,12 +259,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=100)
     parser.add_argument("--chaos", type=float, default=25.0, help="seconds of random events")
-    parser.add_argument("--limit", type=float, default=240.0, help="the drill gives up after this many seconds")
+    parser.add_argument(
+        "--limit", type=float, default=240.0, help="the drill gives up after this many seconds"
+    )
     args = parser.parse_args()
     began = time.monotonic()
     # Retention scaled so an hour is 3 s: a request finished while the app was down can expire.
-    with Emulator(key=KEY, job_duration=0.4, workers=6, retention_scale=3 / 3600) as emu, \
-            tempfile.TemporaryDirectory(prefix="money-drill-") as tmp:
+    with (
+        Emulator(key=KEY, job_duration=0.4, workers=6, retention_scale=3 / 3600) as emu,
+        tempfile.TemporaryDirectory(prefix="money-drill-") as tmp,
+    ):
         drill = Drill(args, emu, Path(tmp))
         in_time = False
         try:
@@ -248,9 +278,17 @@ def main() -> int:
             report = check(drill, in_time)
             drill.store.close()
     report["seconds"] = round(time.monotonic() - began, 1)
-    print(f"money drill: {args.jobs} jobs, seed {args.seed}, {report['machine']}, {report['seconds']} s")
-    for name in ("jobs started by the user", "run again", "never sent", "expected submits",
-                 "submits at the emulator", "requests fal ran"):
+    print(
+        f"money drill: {args.jobs} jobs, seed {args.seed}, {report['machine']}, {report['seconds']} s"
+    )
+    for name in (
+        "jobs started by the user",
+        "run again",
+        "never sent",
+        "expected submits",
+        "submits at the emulator",
+        "requests fal ran",
+    ):
         print(f"  {name:<34} {report[name]:>5}")
     print(f"  why never sent: {report['why never sent']}")
     print("  how each request fal ran ended:")
@@ -259,8 +297,11 @@ def main() -> int:
     print(f"  final states: {report['final states']}")
     print(f"  events: {report['events']}")
     ok = not report["problems"] and report["submits at the emulator"] == report["expected submits"]
-    print("  PASS: no job sent twice; every request fal ran ended at fal with the app knowing how"
-          if ok else f"  FAIL: {report['problems']}")
+    print(
+        "  PASS: no job sent twice; every request fal ran ended at fal with the app knowing how"
+        if ok
+        else f"  FAIL: {report['problems']}"
+    )
     out = Path(__file__).resolve().parent / "results" / "money_drill.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

@@ -61,16 +61,35 @@ def pump(app: QCoreApplication, seconds: float) -> None:
 def main() -> int:
     thread_engine = "--engine-thread" in sys.argv[1:]
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
-    emulator = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", KEY,
-                                 "--job-duration", "40", "--workers", str(JOBS)], stdout=subprocess.PIPE, text=True)
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fal_desktop.emulator",
+            "--key",
+            KEY,
+            "--job-duration",
+            "40",
+            "--workers",
+            str(JOBS),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        hosts = FalHosts(**{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"})
+        hosts = FalHosts(
+            **{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"}
+        )
         with tempfile.TemporaryDirectory() as tmp:
             store = JobStore(Path(tmp) / "jobs.sqlite3")
             if thread_engine:
-                manager = JobManager(store, lambda: FalClient(KEY, hosts), Path(tmp) / "out", max_in_flight=JOBS)
+                manager = JobManager(
+                    store, lambda: FalClient(KEY, hosts), Path(tmp) / "out", max_in_flight=JOBS
+                )
             else:
-                manager = ProcessJobManager(store, hosts, Path(tmp) / "out", key=lambda: KEY, max_in_flight=JOBS)
+                manager = ProcessJobManager(
+                    store, hosts, Path(tmp) / "out", key=lambda: KEY, max_in_flight=JOBS
+                )
             seen: dict[str, str] = {}
             manager.job_updated.connect(lambda u: seen.__setitem__(u.job_id, u.state.value))
             pump(app, 2)
@@ -78,9 +97,14 @@ def main() -> int:
             idle_rss, idle_cpu0 = rss_mb(pids), cpu_seconds(pids)
             pump(app, 5)
             idle_cpu = (cpu_seconds(pids) - idle_cpu0) / 5
-            manager.submit_many("fal-ai/flux/schnell", [({"prompt": f"scale {i}"}, "") for i in range(JOBS)])
+            manager.submit_many(
+                "fal-ai/flux/schnell", [({"prompt": f"scale {i}"}, "") for i in range(JOBS)]
+            )
             deadline = time.monotonic() + 60
-            while sum(1 for s in seen.values() if s in ("queued", "running")) < JOBS and time.monotonic() < deadline:
+            while (
+                sum(1 for s in seen.values() if s in ("queued", "running")) < JOBS
+                and time.monotonic() < deadline
+            ):
                 pump(app, 0.5)
             tracked = sum(1 for s in seen.values() if s in ("queued", "running"))
             pump(app, 3)
@@ -93,17 +117,32 @@ def main() -> int:
         emulator.terminate()
         emulator.wait(timeout=30)
         emulator.stdout.close()
-    result = {"engine": "thread" if thread_engine else "process", "jobs": JOBS, "tracked": tracked, "idle_rss_mb": idle_rss, "busy_rss_mb": busy_rss,
-              "rss_above_idle_mb": busy_rss - idle_rss, "idle_cpu_percent": idle_cpu * 100,
-              "waiting_cpu_percent": busy_cpu * 100}
-    print(f"{JOBS} jobs in flight, followed on their status streams (emulator in another process); "
-          f"jobs engine {'in a thread' if thread_engine else 'in a child process, counted'}")
+    result = {
+        "engine": "thread" if thread_engine else "process",
+        "jobs": JOBS,
+        "tracked": tracked,
+        "idle_rss_mb": idle_rss,
+        "busy_rss_mb": busy_rss,
+        "rss_above_idle_mb": busy_rss - idle_rss,
+        "idle_cpu_percent": idle_cpu * 100,
+        "waiting_cpu_percent": busy_cpu * 100,
+    }
+    print(
+        f"{JOBS} jobs in flight, followed on their status streams (emulator in another process); "
+        f"jobs engine {'in a thread' if thread_engine else 'in a child process, counted'}"
+    )
     print(f"{'':<26} {'RSS':>8} {'CPU (% of a core)':>18}")
     print(f"{'idle (baseline)':<26} {idle_rss:>6.0f}MB {idle_cpu * 100:>17.1f}")
     print(f"{f'{tracked} jobs in flight':<26} {busy_rss:>6.0f}MB {busy_cpu * 100:>17.1f}")
-    print(f"RSS above idle: {busy_rss - idle_rss:.0f} MB (target ≤ 150); CPU while waiting: "
-          f"{busy_cpu * 100:.1f} % (target ≤ 10)")
-    out = Path(__file__).resolve().parent / "results" / ("scale_thread.json" if thread_engine else "scale.json")
+    print(
+        f"RSS above idle: {busy_rss - idle_rss:.0f} MB (target ≤ 150); CPU while waiting: "
+        f"{busy_cpu * 100:.1f} % (target ≤ 10)"
+    )
+    out = (
+        Path(__file__).resolve().parent
+        / "results"
+        / ("scale_thread.json" if thread_engine else "scale.json")
+    )
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), **result}, indent=2))
     return 0

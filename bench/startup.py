@@ -29,9 +29,11 @@ except ImportError:  # Windows: wall time only
     resource = None
 
 RUNS = 7
-BARE = ("import sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication, QMainWindow\n"
-        "app = QApplication(sys.argv[:1]); w = QMainWindow(); w.resize(1360, 860); w.show()\n"
-        "QTimer.singleShot(0, app.quit); sys.exit(app.exec())\n")
+BARE = (
+    "import sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication, QMainWindow\n"
+    "app = QApplication(sys.argv[:1]); w = QMainWindow(); w.resize(1360, 860); w.show()\n"
+    "QTimer.singleShot(0, app.quit); sys.exit(app.exec())\n"
+)
 
 
 def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
@@ -52,12 +54,19 @@ def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
 
 
 def main() -> int:
-    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"), "FAL_KEY": "bench:key",
-           "FAL_DESKTOP_STARTUP_TRACE": "1"}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        "FAL_KEY": "bench:key",
+        "FAL_DESKTOP_STARTUP_TRACE": "1",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         ours = [sys.executable, "-m", "fal_desktop", "--basedir", str(Path(tmp) / "app")]
-        commands = {"bare": [sys.executable, "-c", BARE], "shown": ours + ["--quit-after", "0"],
-                    "ready": ours + ["--quit-when-ready"]}
+        commands = {
+            "bare": [sys.executable, "-c", BARE],
+            "shown": ours + ["--quit-after", "0"],
+            "ready": ours + ["--quit-when-ready"],
+        }
         for command in commands.values():  # warm the disk cache
             timed(command, env)
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
@@ -77,11 +86,13 @@ def main() -> int:
         "fal desktop: ready, to exit": (median("ready", "exit"), median("ready", "cpu")),
     }
     result = {
-        "bare_median_s": bare, "shown_exit_median_s": rows["fal desktop: window shown, to exit"][0],
+        "bare_median_s": bare,
+        "shown_exit_median_s": rows["fal desktop: window shown, to exit"][0],
         "shown_median_s": rows["fal desktop: window shown (traced)"][0],
         "ready_median_s": rows["fal desktop: ready (traced)"][0],
         "ready_exit_median_s": rows["fal desktop: ready, to exit"][0],
-        "bare_cpu_median_s": bare_cpu, "shown_exit_cpu_median_s": rows["fal desktop: window shown, to exit"][1],
+        "bare_cpu_median_s": bare_cpu,
+        "shown_exit_cpu_median_s": rows["fal desktop: window shown, to exit"][1],
         "ready_exit_cpu_median_s": rows["fal desktop: ready, to exit"][1],
     }
     result["ratio"] = result["shown_exit_median_s"] / bare
@@ -92,8 +103,10 @@ def main() -> int:
     for label, (wall, cpu) in rows.items():
         cpu_text = f"{cpu * 1000:5.0f}ms" if cpu is not None else ""
         print(f"{label:<38} {wall * 1000:5.0f}ms {wall / bare:>7.2f} {cpu_text:>7}")
-    print(f"ratio, window shown: {result['ratio']:.2f} (target ≤ 1.5; in CPU time {result['cpu_ratio']:.2f}); "
-          f"ready: {result['ready_ratio']:.2f}")
+    print(
+        f"ratio, window shown: {result['ratio']:.2f} (target ≤ 1.5; in CPU time {result['cpu_ratio']:.2f}); "
+        f"ready: {result['ready_ratio']:.2f}"
+    )
     out = Path(__file__).resolve().parent / "results" / "startup.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), **result}, indent=2))

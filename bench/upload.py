@@ -72,17 +72,29 @@ def child(mode: str, path: str, hosts: dict[str, str], warm: bool, uploads: int)
     from fal_desktop.api import FalClient, FalHosts
 
     def report(url: str, seconds: float, base_rss: float) -> None:
-        print(json.dumps({"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "base_rss_mb": base_rss,
-                          "url": url}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "seconds": seconds,
+                    "peak_rss_mb": _peak_rss_mb(),
+                    "base_rss_mb": base_rss,
+                    "url": url,
+                }
+            ),
+            flush=True,
+        )
         sys.stdin.readline()
 
     if mode == "ours":
+
         async def go() -> None:
             async with FalClient(KEY, FalHosts(**hosts)) as owner:
                 if warm:
                     await owner.http.get(f"{hosts['cdn']}/warm-up")  # a 404; not timed
                 for _ in range(uploads):
-                    client = FalClient(KEY, FalHosts(**hosts), http=owner.http)  # no token cached yet
+                    client = FalClient(
+                        KEY, FalHosts(**hosts), http=owner.http
+                    )  # no token cached yet
                     base = _start_rss_mb()
                     begin = time.perf_counter()  # the upload itself, token request included
                     url = await client.upload_file(Path(path))
@@ -96,9 +108,11 @@ def child(mode: str, path: str, hosts: dict[str, str], warm: bool, uploads: int)
             for _ in range(uploads):
                 base = _start_rss_mb()
                 start = time.perf_counter()
-                info = http.post(f"{hosts['rest']}/storage/upload/initiate?storage_type=gcs",
-                                 json={"file_name": "raw.bin", "content_type": "application/octet-stream"},
-                                 headers={"Authorization": f"Key {KEY}"}).json()
+                info = http.post(
+                    f"{hosts['rest']}/storage/upload/initiate?storage_type=gcs",
+                    json={"file_name": "raw.bin", "content_type": "application/octet-stream"},
+                    headers={"Authorization": f"Key {KEY}"},
+                ).json()
                 with open(path, "rb") as handle:
                     http.put(info["upload_url"], content=handle).raise_for_status()
                 report(info["file_url"], time.perf_counter() - start, base)
@@ -113,8 +127,12 @@ def main() -> int:
     from fal_desktop.emulator import Emulator
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="each round: two processes of each client, alternating")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="each round: two processes of each client, alternating",
+    )
     parser.add_argument("--cold", action="store_true", help="no warm-up request before timing")
     args = parser.parse_args()
     runs: dict[str, list[dict]] = {"baseline": [], "ours": []}
@@ -130,9 +148,20 @@ def main() -> int:
         for round_number in range(args.rounds):
             for mode in ("baseline", "ours", "ours", "baseline"):
                 child_process = subprocess.Popen(
-                    [sys.executable, __file__, "--child", mode, str(path), json.dumps(emu.urls),
-                     "cold" if args.cold else "warm", str(per_process)],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        mode,
+                        str(path),
+                        json.dumps(emu.urls),
+                        "cold" if args.cold else "warm",
+                        str(per_process),
+                    ],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
                 assert child_process.stdin is not None and child_process.stdout is not None
                 for _ in range(per_process):
                     run = json.loads(child_process.stdout.readline())
@@ -149,33 +178,58 @@ def main() -> int:
                     raise SystemExit(f"{mode}: the client process failed")
     median = {mode: statistics.median(r["mb_per_s"] for r in rs) for mode, rs in runs.items()}
     ratio = median["ours"] / median["baseline"]
-    per_round = [statistics.median(r["mb_per_s"] for r in runs["ours"] if r["round"] == n)
-                 / statistics.median(r["mb_per_s"] for r in runs["baseline"] if r["round"] == n)
-                 for n in range(args.rounds)]
+    per_round = [
+        statistics.median(r["mb_per_s"] for r in runs["ours"] if r["round"] == n)
+        / statistics.median(r["mb_per_s"] for r in runs["baseline"] if r["round"] == n)
+        for n in range(args.rounds)
+    ]
     extra = max(r["peak_rss_mb"] - r["base_rss_mb"] for r in runs["ours"])
-    print(f"upload of {SIZE / 1e6:.0f} MB to the emulator, separate processes, "
-          f"{'cold' if args.cold else 'warm'}, {len(runs['ours'])} uploads each")
+    print(
+        f"upload of {SIZE / 1e6:.0f} MB to the emulator, separate processes, "
+        f"{'cold' if args.cold else 'warm'}, {len(runs['ours'])} uploads each"
+    )
     print(f"{'client':<10} {'median MB/s':>12} {'min':>6} {'max':>6} {'peak RSS':>9} {'growth':>7}")
     for name, rs in runs.items():
         speeds = [r["mb_per_s"] for r in rs]
         growth = max(r["peak_rss_mb"] - r["base_rss_mb"] for r in rs)
-        print(f"{name:<10} {median[name]:>12.0f} {min(speeds):>6.0f} {max(speeds):>6.0f} "
-              f"{max(r['peak_rss_mb'] for r in rs):>7.0f}MB {growth:>5.0f}MB")
+        print(
+            f"{name:<10} {median[name]:>12.0f} {min(speeds):>6.0f} {max(speeds):>6.0f} "
+            f"{max(r['peak_rss_mb'] for r in rs):>7.0f}MB {growth:>5.0f}MB"
+        )
     print(f"ours / baseline by round: {' '.join(f'{r:.2f}' for r in per_round)}")
-    print(f"throughput ours / baseline (medians): {ratio:.2f} (target ≥ 0.8); ours grew by {extra:.0f} MB "
-          f"while uploading (target ≤ file + 64 MB = {SIZE / 1e6 + 64:.0f} MB)")
+    print(
+        f"throughput ours / baseline (medians): {ratio:.2f} (target ≥ 0.8); ours grew by {extra:.0f} MB "
+        f"while uploading (target ≤ file + 64 MB = {SIZE / 1e6 + 64:.0f} MB)"
+    )
     target = Path(__file__).resolve().parent / "results" / "upload.json"
     target.parent.mkdir(exist_ok=True)
-    target.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "size": SIZE, "cold": args.cold,
-                                  "runs": runs, "median_mb_per_s": median, "ratio": ratio,
-                                  "ratio_by_round": per_round,
-                                  "ours_growth_mb": extra}, indent=2))
+    target.write_text(
+        json.dumps(
+            {
+                "date": time.strftime("%Y-%m-%d"),
+                "size": SIZE,
+                "cold": args.cold,
+                "runs": runs,
+                "median_mb_per_s": median,
+                "ratio": ratio,
+                "ratio_by_round": per_round,
+                "ours_growth_mb": extra,
+            },
+            indent=2,
+        )
+    )
     print(f"written {target}")
     return 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), sys.argv[5] == "warm", int(sys.argv[6]))
+        child(
+            sys.argv[2],
+            sys.argv[3],
+            json.loads(sys.argv[4]),
+            sys.argv[5] == "warm",
+            int(sys.argv[6]),
+        )
     else:
         sys.exit(main())

@@ -34,17 +34,30 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     where.add_argument(
         "--temp-basedir", action="store_true", help="use a temporary folder, deleted on exit"
     )
-    parser.add_argument("--upscale", nargs="+", metavar="IMAGE",
-                        help="upscale these images (files, folders or URLs) with the last-used upscaler")
-    parser.add_argument("--quit-when-done", action="store_true",
-                        help="quit once the jobs started from the command line have finished "
-                             "(exit status 0 if all succeeded)")
-    parser.add_argument("--fal-hosts", metavar="JSON",
-                        help="base URLs of fal's roles as JSON (queue, run, rest, cdn, schemas, platform), e.g. "
-                             "the line python -m fal_desktop.emulator prints")
-    parser.add_argument("--diagnose", action="store_true",
-                        help="print versions, the resources and log folders, the keyring in use and "
-                             "whether Qt's platform plugin loads (naming missing libraries), then exit")
+    parser.add_argument(
+        "--upscale",
+        nargs="+",
+        metavar="IMAGE",
+        help="upscale these images (files, folders or URLs) with the last-used upscaler",
+    )
+    parser.add_argument(
+        "--quit-when-done",
+        action="store_true",
+        help="quit once the jobs started from the command line have finished "
+        "(exit status 0 if all succeeded)",
+    )
+    parser.add_argument(
+        "--fal-hosts",
+        metavar="JSON",
+        help="base URLs of fal's roles as JSON (queue, run, rest, cdn, schemas, platform), e.g. "
+        "the line python -m fal_desktop.emulator prints",
+    )
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="print versions, the resources and log folders, the keyring in use and "
+        "whether Qt's platform plugin loads (naming missing libraries), then exit",
+    )
     parser.add_argument("--platform-check", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
     parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
@@ -95,12 +108,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = setup_logging(paths.logs, "fal-desktop.log")
     import logging
 
-    logging.getLogger("fal_desktop").info("fal-desktop %s starting (%s)%s", __version__, paths.data,
-                                          " in the sandbox" if args.sandbox else "")
+    logging.getLogger("fal_desktop").info(
+        "fal-desktop %s starting (%s)%s",
+        __version__,
+        paths.data,
+        " in the sandbox" if args.sandbox else "",
+    )
     install_qt_messages()  # before the QApplication: a platform plugin that fails says what to install
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    crashes = CrashReporter(log_file)  # from here on, nothing uncaught vanishes (a windowed build has no stderr)
+    crashes = CrashReporter(
+        log_file
+    )  # from here on, nothing uncaught vanishes (a windowed build has no stderr)
     crashes.install()
     app.setApplicationName("fal-desktop")
     app.setOrganizationName("fal-desktop")
@@ -121,7 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     startup = make_startup(args, paths, app, window, (lock_path, lock))
     startup.quit_after_ms, startup.quit_when_ready = args.quit_after, args.quit_when_ready
     if args.screenshot:
-        startup.screenshot, startup.screenshot_delay_ms = args.screenshot, max(300, (args.quit_after or 900) - 600)
+        startup.screenshot, startup.screenshot_delay_ms = (
+            args.screenshot,
+            max(300, (args.quit_after or 900) - 600),
+        )
     try:
         return startup.exec()
     finally:
@@ -139,17 +161,23 @@ def make_startup(args: argparse.Namespace, paths, app, window, held_lock=None):
     ``finish_startup`` builds the rest."""
     from fal_desktop.startup import Startup
 
-    startup = Startup(app, window, lambda startup: finish_startup(args, paths, app, window, startup, held_lock),
-                      prepare=lambda: load_key_store(args.sandbox))
+    startup = Startup(
+        app,
+        window,
+        lambda startup: finish_startup(args, paths, app, window, startup, held_lock),
+        prepare=lambda: load_key_store(args.sandbox),
+    )
     startup.waiting = lambda: window.notice.show_message(
-        "Reading your fal key from the system keyring… (unlock it if it asks)", info=True)
+        "Reading your fal key from the system keyring… (unlock it if it asks)", info=True
+    )
     return startup
 
 
 def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_lock=None) -> None:
     """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs,
     and listening for later starts' requests."""
-    from fal_desktop.api.hosts import ROLES as HOST_ROLES, FalHosts
+    from fal_desktop.api.hosts import ROLES as HOST_ROLES
+    from fal_desktop.api.hosts import FalHosts
     from fal_desktop.core.catalog import Catalog
     from fal_desktop.core.jobstore import JobStore
     from fal_desktop.jobs.process_manager import ProcessJobManager
@@ -178,8 +206,14 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         schema = catalog.cached(endpoint_id)
         return schema.max_file_size() if schema is not None else None
 
-    manager = ProcessJobManager(store, hosts, paths.outputs, key=key_store.get, max_input_bytes=max_input_bytes,
-                                log_dir=paths.logs)
+    manager = ProcessJobManager(
+        store,
+        hosts,
+        paths.outputs,
+        key=key_store.get,
+        max_input_bytes=max_input_bytes,
+        log_dir=paths.logs,
+    )
     startup.closers.append(manager.shutdown)
     window.finish_setup(
         catalog=catalog,
@@ -187,7 +221,11 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         key_store=key_store,
         key_tester=key_tester(hosts),
     )
-    started = set(window.upscale(upscale_inputs(args.upscale, working_directory()))) if args.upscale else set()
+    started = (
+        set(window.upscale(upscale_inputs(args.upscale, working_directory())))
+        if args.upscale
+        else set()
+    )
     if args.quit_when_done:
         quit_when_finished(app, manager, started | {job.id for job in window.resumed})
     if held_lock is not None:
@@ -197,9 +235,13 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         if not instance.listen(lambda request: take_request(window, request)):
             import logging
 
-            logging.getLogger("fal_desktop").warning("later starts cannot hand their requests to this "
-                                                     "window (the local socket could not be opened)")
-        startup.closers.insert(0, instance.release)  # closers run last first: this one at the very end
+            logging.getLogger("fal_desktop").warning(
+                "later starts cannot hand their requests to this "
+                "window (the local socket could not be opened)"
+            )
+        startup.closers.insert(
+            0, instance.release
+        )  # closers run last first: this one at the very end
 
 
 def load_key_store(sandbox: bool):
@@ -240,27 +282,37 @@ def take_request(window, request: dict) -> None:
     items = request.get("upscale")
     if isinstance(items, list) and items:
         cwd = request.get("cwd")  # the later start's working directory, not this window's
-        window.upscale(upscale_inputs([str(item) for item in items], cwd if isinstance(cwd, str) else None))
+        window.upscale(
+            upscale_inputs([str(item) for item in items], cwd if isinstance(cwd, str) else None)
+        )
 
 
 def hand_over(args: argparse.Namespace, instance) -> int:
     """This start found fal-desktop running on the same job store: send it the request."""
     if args.quit_when_done:  # it cannot wait for jobs another window runs
-        print("fal-desktop is already running with this data folder, and --quit-when-done needs one "
-              "of its own: close that window, or use --basedir DIR for a separate folder.", file=sys.stderr)
+        print(
+            "fal-desktop is already running with this data folder, and --quit-when-done needs one "
+            "of its own: close that window, or use --basedir DIR for a separate folder.",
+            file=sys.stderr,
+        )
         return 1
     request: dict = {"show": True, "cwd": working_directory()}
     if args.upscale:
         request["upscale"] = list(args.upscale)  # made absolute in main(), against our cwd
     answer = instance.send(request)
     if answer in ("ok", "busy"):
-        what = (f"sent {len(args.upscale)} item(s) to it to upscale" if args.upscale
-                else "brought its window to the front")
+        what = (
+            f"sent {len(args.upscale)} item(s) to it to upscale"
+            if args.upscale
+            else "brought its window to the front"
+        )
         later = " (it is busy; it will take them shortly)" if answer == "busy" else ""
         print(f"fal-desktop is already running with this data folder; {what}{later}.")
         return 0
-    message = ("fal-desktop is already running with this data folder but did not answer. Close it "
-               "(or end it in the task manager) and start again, or use --basedir for another folder.")
+    message = (
+        "fal-desktop is already running with this data folder but did not answer. Close it "
+        "(or end it in the task manager) and start again, or use --basedir for another folder."
+    )
     print(message, file=sys.stderr if sys.stderr is not None else sys.stdout)
     if sys.stderr is None:  # a windowed build started from the desktop: nobody sees a console
         from PySide6.QtWidgets import QMessageBox
@@ -299,14 +351,23 @@ def diagnose(args: argparse.Namespace | None = None) -> str:
         paths = AppPaths.under(args.basedir)
     else:
         paths = AppPaths.default()
-    return json.dumps({
-        "fal_desktop": __version__, "python": platform.python_version(), "pyside6": PySide6.__version__,
-        "platform": platform.platform(), "frozen": bool(getattr(sys, "frozen", False)),
-        "resources": str(resources_dir()), "bundled_models": len(bundled_schema_files()),
-        "keyring": store.backend_name(), "keyring_problem": store.keyring_problem(),
-        "keyring_plugins": sorted(e.name for e in entry_points(group="keyring.backends")),
-        "log_folder": str(paths.logs), **platform_report(),
-    }, indent=1)
+    return json.dumps(
+        {
+            "fal_desktop": __version__,
+            "python": platform.python_version(),
+            "pyside6": PySide6.__version__,
+            "platform": platform.platform(),
+            "frozen": bool(getattr(sys, "frozen", False)),
+            "resources": str(resources_dir()),
+            "bundled_models": len(bundled_schema_files()),
+            "keyring": store.backend_name(),
+            "keyring_problem": store.keyring_problem(),
+            "keyring_plugins": sorted(e.name for e in entry_points(group="keyring.backends")),
+            "log_folder": str(paths.logs),
+            **platform_report(),
+        },
+        indent=1,
+    )
 
 
 def platform_report() -> dict:
@@ -317,15 +378,25 @@ def platform_report() -> dict:
 
     from fal_desktop.core.system_libs import missing_libraries, packages_for, xcb_plugin
 
-    command = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "fal_desktop"]
+    command = (
+        [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "fal_desktop"]
+    )
     try:
-        child = subprocess.run([*command, "--platform-check"], capture_output=True, text=True, timeout=60,
-                               check=False)
+        child = subprocess.run(
+            [*command, "--platform-check"], capture_output=True, text=True, timeout=60, check=False
+        )
         started = child.stdout.strip() if child.returncode == 0 else None
-        problem = None if started else (child.stderr.strip() or f"it ended with status {child.returncode}")
+        problem = (
+            None
+            if started
+            else (child.stderr.strip() or f"it ended with status {child.returncode}")
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         started, problem = None, str(exc)
-    report: dict = {"qt_platform": started or "failed", "qt_platform_requested": os.environ.get("QT_QPA_PLATFORM", "")}
+    report: dict = {
+        "qt_platform": started or "failed",
+        "qt_platform_requested": os.environ.get("QT_QPA_PLATFORM", ""),
+    }
     if problem:
         report["qt_platform_problem"] = problem
     plugin = xcb_plugin() if sys.platform.startswith("linux") else None
@@ -349,7 +420,10 @@ def quit_when_finished(app, manager, job_ids: set[str]) -> None:
     def seen(update) -> None:
         if update.job_id in job_ids and update.state.finished:
             states[update.job_id] = update.state
-            print(f"{update.job_id[:8]} {update.state.value}: {update.message or update.error or ''}", flush=True)
+            print(
+                f"{update.job_id[:8]} {update.state.value}: {update.message or update.error or ''}",
+                flush=True,
+            )
             if len(states) == len(job_ids):
                 app.exit(0 if all(s is JobState.COMPLETED for s in states.values()) else 1)
 

@@ -30,9 +30,13 @@ from fal_desktop.api.openapi import EndpointSchema
 __all__ = ["main", "Check", "run_checks"]
 
 ENDPOINT = "fal-ai/flux/schnell"  # about $0.003 per megapixel: 256×256 is a fraction of a cent
-ARGUMENTS = {"prompt": "fal-desktop live check: a small red circle",
-             "image_size": {"width": 256, "height": 256}, "num_inference_steps": 1, "num_images": 1,
-             "enable_safety_checker": False}
+ARGUMENTS = {
+    "prompt": "fal-desktop live check: a small red circle",
+    "image_size": {"width": 256, "height": 256},
+    "num_inference_steps": 1,
+    "num_images": 1,
+    "enable_safety_checker": False,
+}
 TIMEOUT = 180.0  # seconds for the whole job
 
 
@@ -72,9 +76,11 @@ async def run_checks(key: str, hosts: FalHosts, endpoint: str = ENDPOINT) -> lis
     """Every check, in order; what a failed step needs is reported as not run."""
     checks = _Checks()
     async with FalClient(key, hosts) as client, httpx.AsyncClient(timeout=30.0) as http:
+
         async def schema() -> str:
-            response = await http.get(f"{hosts.schemas}/api/openapi/queue/openapi.json",
-                                      params={"endpoint_id": endpoint})
+            response = await http.get(
+                f"{hosts.schemas}/api/openapi/queue/openapi.json", params={"endpoint_id": endpoint}
+            )
             response.raise_for_status()
             parsed = EndpointSchema.from_document(response.json(), endpoint)
             return f"{endpoint}: {len(parsed.input_schema.get('properties', {}))} input fields"
@@ -96,7 +102,9 @@ async def run_checks(key: str, hosts: FalHosts, endpoint: str = ENDPOINT) -> lis
                         if status.error:
                             raise FalError("The job failed at fal.", detail=status.error)
                         return " → ".join(dict.fromkeys(seen))
-            raise FalError("The status stream ended before the job completed.", detail=" → ".join(seen))
+            raise FalError(
+                "The status stream ended before the job completed.", detail=" → ".join(seen)
+            )
 
         async def fetch_result() -> str:
             result.update(await client.result(handle[0]))
@@ -141,18 +149,24 @@ async def run_checks(key: str, hosts: FalHosts, endpoint: str = ENDPOINT) -> lis
         uploaded: list[str] = []
 
         async def upload() -> str:
-            uploaded.append(await client.upload_bytes(payload, "application/octet-stream", "live-check.bin"))
+            uploaded.append(
+                await client.upload_bytes(payload, "application/octet-stream", "live-check.bin")
+            )
             return uploaded[0]
 
         async def upload_back() -> str:
             back = await client.download(uploaded[0])
             if back != payload:
-                raise FalError("The downloaded file differs from the uploaded one.",
-                               detail=f"{len(back)} bytes back, 1024 sent")
+                raise FalError(
+                    "The downloaded file differs from the uploaded one.",
+                    detail=f"{len(back)} bytes back, 1024 sent",
+                )
             return "1,024 bytes, identical"
 
         async def unicode_name() -> str:
-            return await client.upload_bytes(b"live check", "text/plain", "live-check café 日本.txt")
+            return await client.upload_bytes(
+                b"live check", "text/plain", "live-check café 日本.txt"
+            )
 
         if await checks.step("upload 1 KB", upload):
             await checks.step("download of the upload", upload_back)
@@ -180,18 +194,25 @@ def _default_key() -> str | None:
 def main(argv: list[str] | None = None, key_source: Callable[[], str | None] = _default_key) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m fal_desktop.live_check",
-        description="Run fal's real protocol once with your key (costs under one cent).")
-    parser.add_argument("--endpoint", default=ENDPOINT,
-                        help=f"a cheap text-to-image endpoint (default {ENDPOINT})")
-    parser.add_argument("--hosts-json", metavar="JSON",
-                        help="base URLs of fal's roles (for tests: the line python -m "
-                             "fal_desktop.emulator prints)")
+        description="Run fal's real protocol once with your key (costs under one cent).",
+    )
+    parser.add_argument(
+        "--endpoint", default=ENDPOINT, help=f"a cheap text-to-image endpoint (default {ENDPOINT})"
+    )
+    parser.add_argument(
+        "--hosts-json",
+        metavar="JSON",
+        help="base URLs of fal's roles (for tests: the line python -m fal_desktop.emulator prints)",
+    )
     args = parser.parse_args(argv)
     key = key_source()
     if not key:
-        print("No fal key: set FAL_KEY, or save a key in fal-desktop (Settings → fal API key…). "
-              "The live check talks to fal itself and costs under one cent; it does not run "
-              "without one.", file=sys.stderr)
+        print(
+            "No fal key: set FAL_KEY, or save a key in fal-desktop (Settings → fal API key…). "
+            "The live check talks to fal itself and costs under one cent; it does not run "
+            "without one.",
+            file=sys.stderr,
+        )
         return 2
     hosts = FalHosts()
     if args.hosts_json:

@@ -57,8 +57,13 @@ class Startup:
 
     WAITING_MS = 700
 
-    def __init__(self, app: QApplication, window: QWidget, build: Callable[[Startup], object],
-                 prepare: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        window: QWidget,
+        build: Callable[[Startup], object],
+        prepare: Callable[[], object] | None = None,
+    ) -> None:
         self.app, self.window, self.build = app, window, build
         self.prepared: object = None
         self.waiting: Callable[[], object] | None = None
@@ -67,15 +72,21 @@ class Startup:
         self.closers: list[Callable[[], object]] = []
         self.quit_after_ms: int | None = None
         self.quit_when_ready = False
-        self.screenshot: Path | None = None  # taken once ready, after screenshot_delay_ms or on quit
+        self.screenshot: Path | None = (
+            None  # taken once ready, after screenshot_delay_ms or on quit
+        )
         self.screenshot_delay_ms = 300
         self.ready = False
         self._quitting = False
         self._error: BaseException | None = None
         if prepare is not None:
             self.work = Background(window)  # the keyring may never answer: a thread of its own
-            self.work.run(prepare, detached=True, done=lambda result: self._on_prepared(result, None),
-                          failed=lambda error: self._on_prepared(None, error))
+            self.work.run(
+                prepare,
+                detached=True,
+                done=lambda result: self._on_prepared(result, None),
+                failed=lambda error: self._on_prepared(None, error),
+            )
         after_first_paint(window, self._painted)
 
     def _on_prepared(self, result: object, error: BaseException | None) -> None:

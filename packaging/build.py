@@ -1,7 +1,7 @@
 """Build the one-folder desktop app with PyInstaller into ``dist/fal-desktop/``.
 
-    pip install -e . pyinstaller
-    python packaging/build.py            # then: python packaging/smoke_test.py
+pip install -e . pyinstaller
+python packaging/build.py            # then: python packaging/smoke_test.py
 """
 
 from __future__ import annotations
@@ -14,9 +14,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
-    return subprocess.call([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
-                            "--distpath", str(ROOT / "dist"), "--workpath", str(ROOT / "build"),
-                            str(ROOT / "packaging" / "fal_desktop.spec")], cwd=ROOT)
+    return subprocess.call(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--distpath",
+            str(ROOT / "dist"),
+            "--workpath",
+            str(ROOT / "build"),
+            str(ROOT / "packaging" / "fal_desktop.spec"),
+        ],
+        cwd=ROOT,
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Render resources/icons/fal-desktop.svg to the PNG sizes, .ico and .icns the builds need.
 
-    QT_QPA_PLATFORM=offscreen python packaging/make_icons.py
+QT_QPA_PLATFORM=offscreen python packaging/make_icons.py
 """
 
 from __future__ import annotations

@@ -23,23 +23,49 @@ def main() -> int:
         print(f"no build at {BINARY}; run python packaging/build.py first", file=sys.stderr)
         return 2
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
-    info = json.loads(subprocess.run([str(BINARY), "--diagnose"], capture_output=True, text=True,
-                                     env=env, timeout=120, check=True).stdout)
+    info = json.loads(
+        subprocess.run(
+            [str(BINARY), "--diagnose"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=True,
+        ).stdout
+    )
     print("diagnose:", info)
     problems = []
     if not info["frozen"] or info["bundled_models"] != 12:
         problems.append("the frozen app does not see its bundled models")
     if not info["keyring_plugins"]:
-        problems.append("the frozen app sees no keyring backends (keyring's entry-point metadata is missing)")
+        problems.append(
+            "the frozen app sees no keyring backends (keyring's entry-point metadata is missing)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         image = Path(tmp) / "smoke.png"
         from PIL import Image
 
         Image.new("RGB", (48, 32), (200, 120, 40)).save(image)
-        run = subprocess.run([str(BINARY), "--sandbox", "--temp-basedir", "--upscale", str(image),
-                              "--quit-when-done"], capture_output=True, text=True, env=env, timeout=180)
+        run = subprocess.run(
+            [
+                str(BINARY),
+                "--sandbox",
+                "--temp-basedir",
+                "--upscale",
+                str(image),
+                "--quit-when-done",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=180,
+        )
     print(run.stdout)
-    stderr = [line for line in run.stderr.splitlines() if line.strip() and not any(h in line for h in HARMLESS)]
+    stderr = [
+        line
+        for line in run.stderr.splitlines()
+        if line.strip() and not any(h in line for h in HARMLESS)
+    ]
     if run.returncode != 0 or "completed" not in run.stdout:
         problems.append(f"the upscale job did not complete (exit status {run.returncode})")
     if stderr:

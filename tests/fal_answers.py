@@ -24,7 +24,10 @@ def load_answers() -> list[dict[str, Any]]:
 def response_of(answer: dict[str, Any]) -> httpx.Response:
     """The answer as fal sent it: status, content type, headers and body."""
     reply = answer["response"]
-    headers = {"content-type": reply.get("content_type", "application/json"), **reply.get("headers", {})}
+    headers = {
+        "content-type": reply.get("content_type", "application/json"),
+        **reply.get("headers", {}),
+    }
     if "body" in reply:
         content = json.dumps(reply["body"]).encode()
     else:

@@ -29,8 +29,15 @@ class Caller(Protocol):
     def headers_for(self, url: str, extra: dict[str, str] | None = None) -> dict[str, str]: ...
 
     async def request(
-        self, method: str, url: str, *, idempotent: bool, headers: dict[str, str] | None = None,
-        auth: bool = True, body: Callable[[], Any] | None = None, **kwargs: Any,
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        body: Callable[[], Any] | None = None,
+        **kwargs: Any,
     ) -> httpx.Response: ...
 
     def json_of(self, response: httpx.Response) -> Any: ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 __all__ = ["CdnToken"]
 
@@ -17,7 +17,7 @@ class CdnToken:
 
     def expired(self, margin: float = 0.0) -> bool:
         """Whether the token is (or within ``margin`` seconds will be) past ``expires_at``."""
-        return datetime.now(timezone.utc) + timedelta(seconds=margin) >= self.expires_at
+        return datetime.now(UTC) + timedelta(seconds=margin) >= self.expires_at
 
     def __repr__(self) -> str:  # the token is a credential too
         return f"CdnToken(token_type={self.token_type!r}, base_url={self.base_url!r}, expires_at={self.expires_at})"

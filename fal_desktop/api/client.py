@@ -22,14 +22,23 @@ from fal_desktop import __version__
 from fal_desktop.api import direct, downloads, redirects, uploads
 from fal_desktop.api.endpoint import EndpointId, submit_url
 from fal_desktop.api.errors import (
-    AuthError, FalError, FalTimeoutError, NetworkError, ProtocolError, error_from_response,
+    AuthError,
+    FalError,
+    FalTimeoutError,
+    NetworkError,
+    ProtocolError,
+    error_from_response,
     request_failed,
 )
 from fal_desktop.api.headers import job_headers, without_auth
 from fal_desktop.api.hosts import FalHosts, origin_of
 from fal_desktop.api.models import Completed, LogDeltas, RequestHandle, Status, parse_status
 from fal_desktop.api.retry import (
-    RetryPolicy, response_error, retry_exception, retry_response, transport_error,
+    RetryPolicy,
+    response_error,
+    retry_exception,
+    retry_response,
+    transport_error,
 )
 
 __all__ = ["FalClient"]
@@ -95,7 +104,7 @@ class FalClient:
         if self._owns_http:
             await self.http.aclose()
 
-    async def __aenter__(self) -> "FalClient":
+    async def __aenter__(self) -> FalClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -112,14 +121,23 @@ class FalClient:
         key = self._api_key()
         if key and self.hosts.is_api_url(url):
             if not _sendable(key):  # httpx would refuse it with the key in its message
-                raise AuthError("The API key contains spaces, line breaks or other characters no "
-                                "fal key has; set it again in Settings → fal API key…")
+                raise AuthError(
+                    "The API key contains spaces, line breaks or other characters no "
+                    "fal key has; set it again in Settings → fal API key…"
+                )
             headers["Authorization"] = f"Key {key}"
         return headers
 
     async def request(
-        self, method: str, url: str, *, idempotent: bool, headers: dict[str, str] | None = None,
-        auth: bool = True, body: Callable[[], Any] | None = None, **kwargs: Any,
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        body: Callable[[], Any] | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
         """One call with fal's retry rules, following redirects; raises :class:`FalError` for
         any failure.
@@ -135,19 +153,24 @@ class FalClient:
             if auth:
                 sent = self.headers_for(url, headers)
             else:  # e.g. a CDN token: it stays with the origin it was meant for
-                sent = dict(headers or {}) if origin_of(url) == first_origin else without_auth(headers)
+                sent = (
+                    dict(headers or {}) if origin_of(url) == first_origin else without_auth(headers)
+                )
             if body is not None:
                 kwargs["content"] = body()
             try:
                 response = await self.http.request(method, url, headers=sent, **kwargs)
             except httpx.TransportError as exc:
-                if attempt < self.retry.max_attempts and retry_exception(exc, idempotent=idempotent):
+                if attempt < self.retry.max_attempts and retry_exception(
+                    exc, idempotent=idempotent
+                ):
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
                 raise transport_error(exc, idempotent=idempotent) from None
             except httpx.HTTPError as exc:  # e.g. a body that does not decode
-                raise ProtocolError("fal answered with something this app cannot read.",
-                                    detail=repr(exc)) from None
+                raise ProtocolError(
+                    "fal answered with something this app cannot read.", detail=repr(exc)
+                ) from None
             if response.is_success:
                 return response
             hop = redirects.next_hop(response, method)
@@ -163,7 +186,9 @@ class FalClient:
                     kwargs.pop("params", None)  # the Location carries its own query
                 method, url = hop
                 continue
-            if attempt < self.retry.max_attempts and retry_response(response, idempotent=idempotent):
+            if attempt < self.retry.max_attempts and retry_response(
+                response, idempotent=idempotent
+            ):
                 await asyncio.sleep(self.retry.delay(attempt, response.headers.get("retry-after")))
                 continue
             raise response_error(response, idempotent=idempotent)
@@ -173,9 +198,12 @@ class FalClient:
         try:
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-            raise ProtocolError("fal answered with something that is not JSON.",
-                                detail=response.text[:500], status_code=response.status_code,
-                                request_id=response.headers.get("x-fal-request-id")) from None
+            raise ProtocolError(
+                "fal answered with something that is not JSON.",
+                detail=response.text[:500],
+                status_code=response.status_code,
+                request_id=response.headers.get("x-fal-request-id"),
+            ) from None
 
     def _queue_url(self, url: Any, fallback: str) -> str:
         """A URL fal gave us, if it points at the queue host; else the one we build."""
@@ -190,9 +218,16 @@ class FalClient:
         return RequestHandle.build(self.hosts.queue, endpoint_id, request_id)
 
     async def submit(
-        self, endpoint_id: str, arguments: dict[str, Any], *, path: str = "",
-        webhook_url: str | None = None, priority: str | None = None, hint: str | None = None,
-        start_timeout: float | None = None, headers: dict[str, str] | None = None,
+        self,
+        endpoint_id: str,
+        arguments: dict[str, Any],
+        *,
+        path: str = "",
+        webhook_url: str | None = None,
+        priority: str | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> RequestHandle:
         """Put a job in fal's queue. Never retried once it may have reached fal."""
         endpoint = EndpointId.parse(endpoint_id)
@@ -204,17 +239,21 @@ class FalClient:
         body = self.json_of(response)
         request_id = body.get("request_id") if isinstance(body, dict) else None
         if not isinstance(request_id, str) or not request_id:
-            raise ProtocolError("fal accepted the job but did not say its request id.",
-                                detail=str(body)[:500],
-                                request_id=response.headers.get("x-fal-request-id"))
+            raise ProtocolError(
+                "fal accepted the job but did not say its request id.",
+                detail=str(body)[:500],
+                request_id=response.headers.get("x-fal-request-id"),
+            )
         try:
             built = self.handle_for(str(endpoint), request_id)
         except ValueError:
-            raise ProtocolError("fal gave the job a request id this app cannot use.",
-                                detail=request_id[:200]) from None
+            raise ProtocolError(
+                "fal gave the job a request id this app cannot use.", detail=request_id[:200]
+            ) from None
         position = body.get("queue_position")
         return RequestHandle(
-            str(endpoint), request_id,
+            str(endpoint),
+            request_id,
             self._queue_url(body.get("status_url"), built.status_url),
             self._queue_url(body.get("response_url"), built.response_url),
             self._queue_url(body.get("cancel_url"), built.cancel_url),
@@ -223,8 +262,9 @@ class FalClient:
 
     async def status(self, handle: RequestHandle, *, logs: bool = True) -> Status:
         """One poll of the job's status (logs, when asked for, are all lines so far)."""
-        response = await self.request("GET", handle.status_url, idempotent=True,
-                                      params={"logs": "1" if logs else "0"})
+        response = await self.request(
+            "GET", handle.status_url, idempotent=True, params={"logs": "1" if logs else "0"}
+        )
         return self._parse_status(self.json_of(response))
 
     @staticmethod
@@ -232,10 +272,14 @@ class FalClient:
         try:
             return parse_status(body)
         except ValueError as exc:
-            raise ProtocolError("fal sent a job status this app does not understand.",
-                                detail=f"{exc}: {str(body)[:300]}") from None
+            raise ProtocolError(
+                "fal sent a job status this app does not understand.",
+                detail=f"{exc}: {str(body)[:300]}",
+            ) from None
 
-    async def stream_status(self, handle: RequestHandle, *, logs: bool = True) -> AsyncIterator[Status]:
+    async def stream_status(
+        self, handle: RequestHandle, *, logs: bool = True
+    ) -> AsyncIterator[Status]:
         """Statuses as fal pushes them (server-sent events), until COMPLETED.
 
         Raises :class:`ProtocolError` if the answer is not an event stream.
@@ -247,13 +291,20 @@ class FalClient:
         except _StreamUnavailable as exc:
             raise ProtocolError("fal's status stream is not available.", detail=str(exc)) from None
 
-    async def _status_events(self, handle: RequestHandle, logs: bool) -> AsyncGenerator[Status, None]:
+    async def _status_events(
+        self, handle: RequestHandle, logs: bool
+    ) -> AsyncGenerator[Status, None]:
         url = f"{handle.status_url}/stream"
         headers = self.headers_for(url, {"Accept": "text/event-stream"})
         try:
             async with httpx_sse.aconnect_sse(
-                self.http, "GET", url, params={"logs": "1" if logs else "0"},
-                headers=headers, timeout=_STREAM_TIMEOUT, follow_redirects=True,
+                self.http,
+                "GET",
+                url,
+                params={"logs": "1" if logs else "0"},
+                headers=headers,
+                timeout=_STREAM_TIMEOUT,
+                follow_redirects=True,
             ) as source:
                 response = source.response
                 if response.status_code in (404, 405, 501):
@@ -262,15 +313,18 @@ class FalClient:
                     await response.aread()
                     raise error_from_response(response)
                 if "text/event-stream" not in response.headers.get("content-type", ""):
-                    raise _StreamUnavailable(response.headers.get("content-type", "no content type"))
+                    raise _StreamUnavailable(
+                        response.headers.get("content-type", "no content type")
+                    )
                 async for event in source.aiter_sse():
                     if not event.data:
                         continue
                     try:
                         body = json.loads(event.data)
                     except json.JSONDecodeError:
-                        raise ProtocolError("fal's status stream sent a broken event.",
-                                            detail=event.data[:300]) from None
+                        raise ProtocolError(
+                            "fal's status stream sent a broken event.", detail=event.data[:300]
+                        ) from None
                     yield self._parse_status(body)
         except httpx.TimeoutException as exc:
             raise FalTimeoutError("fal's status stream went quiet.", detail=repr(exc)) from None
@@ -278,7 +332,11 @@ class FalClient:
             raise NetworkError("fal's status stream broke off.", detail=repr(exc)) from None
 
     async def watch(
-        self, handle: RequestHandle, *, logs: bool = True, poll_interval: float | None = None,
+        self,
+        handle: RequestHandle,
+        *,
+        logs: bool = True,
+        poll_interval: float | None = None,
         stream: bool = True,
     ) -> AsyncIterator[Status]:
         """Follow a job to COMPLETED; each status's ``new_logs`` holds only unseen lines.
@@ -324,7 +382,9 @@ class FalClient:
         if len(response.content) > MAX_RESULT_BYTES:
             raise ProtocolError(
                 f"fal's answer for this job is {len(response.content) / 2**20:.0f} MB, far more than a "
-                "result description should be; it was not read.", request_id=handle.request_id)
+                "result description should be; it was not read.",
+                request_id=handle.request_id,
+            )
         return self.json_of(response)
 
     async def cancel(self, handle: RequestHandle) -> str:
@@ -356,19 +416,39 @@ class FalClient:
     # -- direct run and streaming endpoints ----------------------------------------------
 
     async def run(
-        self, endpoint_id: str, arguments: dict[str, Any] | None = None, *, path: str = "",
-        method: str = "POST", timeout: float | None = None, hint: str | None = None,
-        start_timeout: float | None = None, headers: dict[str, str] | None = None,
+        self,
+        endpoint_id: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        path: str = "",
+        method: str = "POST",
+        timeout: float | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """Run a model directly (no queue) and return its output. Never retried once sent.
 
         ``timeout`` bounds the wait for the answer (none by default, like fal's client).
         """
-        return await direct.run(self, endpoint_id, arguments, path=path, method=method, timeout=timeout,
-                                hint=hint, start_timeout=start_timeout, headers=headers)
+        return await direct.run(
+            self,
+            endpoint_id,
+            arguments,
+            path=path,
+            method=method,
+            timeout=timeout,
+            hint=hint,
+            start_timeout=start_timeout,
+            headers=headers,
+        )
 
     def stream(
-        self, endpoint_id: str, arguments: dict[str, Any], *, path: str = "stream",
+        self,
+        endpoint_id: str,
+        arguments: dict[str, Any],
+        *,
+        path: str = "stream",
         headers: dict[str, str] | None = None,
     ) -> AsyncIterator[Any]:
         """Partial outputs of a streaming endpoint as they come, the last one complete."""
@@ -384,12 +464,16 @@ class FalClient:
         """Upload a file to fal storage (CDN v3, multipart when large)."""
         return await uploads.upload_file(self, Path(path), content_type)
 
-    async def upload_bytes(self, data: bytes, content_type: str = "application/octet-stream",
-                           file_name: str | None = None) -> str:
+    async def upload_bytes(
+        self,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        file_name: str | None = None,
+    ) -> str:
         """Upload bytes to fal storage; returns their URL."""
         return await uploads.upload_bytes(self, data, content_type, file_name)
 
-    async def cdn_token(self, *, stale: "uploads.CdnToken | None" = None) -> "uploads.CdnToken":
+    async def cdn_token(self, *, stale: uploads.CdnToken | None = None) -> uploads.CdnToken:
         """The CDN upload token, fetched with the key and cached until shortly before it
         expires. ``stale``: a token the CDN refused, to be replaced (once, however many
         uploads noticed)."""
@@ -403,7 +487,8 @@ class FalClient:
         """A result file's bytes (http(s) or data: URL), never with the key, size-capped."""
         return await downloads.download(self, url, max_bytes=max_bytes)
 
-    async def download_to(self, url: str, target: Path | str, *,
-                          max_bytes: int = 512 * 1024 * 1024) -> Path:
+    async def download_to(
+        self, url: str, target: Path | str, *, max_bytes: int = 512 * 1024 * 1024
+    ) -> Path:
         """Stream a result file into ``target`` (written whole or not at all)."""
         return await downloads.download_to(self, url, Path(target), max_bytes=max_bytes)

@@ -24,9 +24,18 @@ __all__ = ["run", "stream", "STREAM_TIMEOUT"]
 STREAM_TIMEOUT = httpx.Timeout(connect=30.0, read=60.0, write=30.0, pool=None)
 
 
-async def run(client: "Caller", endpoint_id: str, arguments: dict[str, Any] | None, *, path: str,
-              method: str, timeout: float | None, hint: str | None, start_timeout: float | None,
-              headers: dict[str, str] | None) -> Any:
+async def run(
+    client: Caller,
+    endpoint_id: str,
+    arguments: dict[str, Any] | None,
+    *,
+    path: str,
+    method: str,
+    timeout: float | None,
+    hint: str | None,
+    start_timeout: float | None,
+    headers: dict[str, str] | None,
+) -> Any:
     url = run_url(client.hosts.run, endpoint_id, path)
     kwargs: dict[str, Any] = {"timeout": httpx.Timeout(timeout, connect=30.0)}
     if method.upper() == "GET":
@@ -38,14 +47,27 @@ async def run(client: "Caller", endpoint_id: str, arguments: dict[str, Any] | No
     return client.json_of(response)
 
 
-async def stream(client: "Caller", endpoint_id: str, arguments: dict[str, Any], *, path: str,
-                 headers: dict[str, str] | None) -> AsyncIterator[Any]:
+async def stream(
+    client: Caller,
+    endpoint_id: str,
+    arguments: dict[str, Any],
+    *,
+    path: str,
+    headers: dict[str, str] | None,
+) -> AsyncIterator[Any]:
     url = run_url(client.hosts.run, endpoint_id, path)
     sent = client.headers_for(url, {**without_auth(headers), "Accept": "text/event-stream"})
     try:
         # httpx follows redirects here, and drops the key on a redirect to another origin
-        async with httpx_sse.aconnect_sse(client.http, "POST", url, json=arguments, headers=sent,
-                                          timeout=STREAM_TIMEOUT, follow_redirects=True) as source:
+        async with httpx_sse.aconnect_sse(
+            client.http,
+            "POST",
+            url,
+            json=arguments,
+            headers=sent,
+            timeout=STREAM_TIMEOUT,
+            follow_redirects=True,
+        ) as source:
             if not source.response.is_success:
                 await source.response.aread()
                 raise response_error(source.response, idempotent=False)
@@ -57,6 +79,10 @@ async def stream(client: "Caller", endpoint_id: str, arguments: dict[str, Any], 
     except json.JSONDecodeError as exc:
         raise ProtocolError("The model's stream sent a broken event.", detail=str(exc)) from None
     except httpx.TimeoutException as exc:
-        raise FalTimeoutError(f"The model's stream went quiet: {MAYBE_SENT}", detail=repr(exc)) from None
+        raise FalTimeoutError(
+            f"The model's stream went quiet: {MAYBE_SENT}", detail=repr(exc)
+        ) from None
     except httpx.TransportError as exc:
-        raise NetworkError(f"The model's stream broke off: {MAYBE_SENT}", detail=repr(exc)) from None
+        raise NetworkError(
+            f"The model's stream broke off: {MAYBE_SENT}", detail=repr(exc)
+        ) from None

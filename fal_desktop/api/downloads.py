@@ -13,7 +13,11 @@ from urllib.parse import unquote_to_bytes, urlsplit
 import httpx
 
 from fal_desktop.api.errors import (
-    DownloadError, FalError, FalTimeoutError, NetworkError, error_from_response,
+    DownloadError,
+    FalError,
+    FalTimeoutError,
+    NetworkError,
+    error_from_response,
 )
 from fal_desktop.api.retry import retry_exception, retry_response
 
@@ -40,7 +44,9 @@ def _check_scheme(url: str) -> str:
     if scheme not in ("http", "https", "data"):
         raise DownloadError(
             f"The result points at a {scheme or 'malformed'} address, which fal-desktop "
-            "does not open.", detail=url[:300])
+            "does not open.",
+            detail=url[:300],
+        )
     return scheme
 
 
@@ -52,7 +58,9 @@ def _too_large(max_bytes: int) -> DownloadError:
     return DownloadError(f"The result file is larger than {size}, the most fal-desktop accepts.")
 
 
-async def _stream_into(client: "Caller", url: str, sink: "_MemorySink | _FileSink", max_bytes: int) -> None:
+async def _stream_into(
+    client: Caller, url: str, sink: _MemorySink | _FileSink, max_bytes: int
+) -> None:
     attempt, hops = 0, 0
     while True:
         attempt += 1
@@ -64,14 +72,21 @@ async def _stream_into(client: "Caller", url: str, sink: "_MemorySink | _FileSin
                     hops += 1
                     url = str(response.url.join(response.headers["location"]))
                     if hops > MAX_REDIRECTS or _check_scheme(url) == "data":
-                        raise DownloadError("The result file's address redirects too often or "
-                                            "somewhere fal-desktop does not open.", detail=url[:300])
+                        raise DownloadError(
+                            "The result file's address redirects too often or "
+                            "somewhere fal-desktop does not open.",
+                            detail=url[:300],
+                        )
                     attempt -= 1  # a redirect is not a failed try
                     continue
                 if not response.is_success:
                     await response.aread()
-                    if attempt < client.retry.max_attempts and retry_response(response, idempotent=True):
-                        await asyncio.sleep(client.retry.delay(attempt, response.headers.get("retry-after")))
+                    if attempt < client.retry.max_attempts and retry_response(
+                        response, idempotent=True
+                    ):
+                        await asyncio.sleep(
+                            client.retry.delay(attempt, response.headers.get("retry-after"))
+                        )
                         continue
                     raise _download_failed(response)
                 declared = response.headers.get("content-length")
@@ -90,8 +105,9 @@ async def _stream_into(client: "Caller", url: str, sink: "_MemorySink | _FileSin
                 await asyncio.sleep(client.retry.delay(attempt))
                 continue
             kind = FalTimeoutError if isinstance(exc, httpx.TimeoutException) else NetworkError
-            raise kind("The result file could not be downloaded: the connection failed.",
-                       detail=repr(exc)) from None
+            raise kind(
+                "The result file could not be downloaded: the connection failed.", detail=repr(exc)
+            ) from None
         except httpx.HTTPError as exc:  # e.g. a body that does not decode
             raise DownloadError("The result file could not be read.", detail=repr(exc)) from None
 
@@ -100,9 +116,12 @@ def _download_failed(response: httpx.Response) -> FalError:
     error = error_from_response(response)
     if response.status_code in (401, 403, 404, 410):
         # Not about the key: downloads never carry it. Results expire after a while.
-        return DownloadError("The result file is no longer available (it may have expired).",
-                             detail=error.detail, status_code=error.status_code,
-                             request_id=error.request_id)
+        return DownloadError(
+            "The result file is no longer available (it may have expired).",
+            detail=error.detail,
+            status_code=error.status_code,
+            request_id=error.request_id,
+        )
     return error
 
 
@@ -128,7 +147,7 @@ class _FileSink:
     the job thread more (and the GUI thread more waits for the GIL) than the writes themselves."""
 
     def __init__(self, path: Path) -> None:
-        self.handle = open(path, "wb")
+        self.handle = open(path, "wb")  # noqa: SIM115 - closed by download_to once written
         self.parts: list[bytes] = []
         self.buffered = 0
 
@@ -152,7 +171,7 @@ class _FileSink:
             await asyncio.to_thread(self.handle.write, data)
 
 
-async def download(client: "Caller", url: str, *, max_bytes: int) -> bytes:
+async def download(client: Caller, url: str, *, max_bytes: int) -> bytes:
     if _check_scheme(url) == "data":
         data = decode_data_uri(url)
         if len(data) > max_bytes:
@@ -163,7 +182,7 @@ async def download(client: "Caller", url: str, *, max_bytes: int) -> bytes:
     return b"".join(sink.parts)
 
 
-async def download_to(client: "Caller", url: str, target: Path, *, max_bytes: int) -> Path:
+async def download_to(client: Caller, url: str, target: Path, *, max_bytes: int) -> Path:
     """Fetch a result into ``target`` (written whole or not at all)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")

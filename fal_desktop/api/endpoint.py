@@ -21,8 +21,9 @@ _SEGMENT = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._~@+-]+$")
 
 def _invalid(text: str, why: str = "") -> ValueError:
     hint = f" {why}" if why else ""
-    return ValueError(f"Invalid endpoint id: {text!r}.{hint} It looks like owner/model, "
-                      "e.g. fal-ai/flux/dev.")
+    return ValueError(
+        f"Invalid endpoint id: {text!r}.{hint} It looks like owner/model, e.g. fal-ai/flux/dev."
+    )
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,15 @@ class EndpointId:
     namespace: str = ""
 
     @classmethod
-    def parse(cls, text: str) -> "EndpointId":
+    def parse(cls, text: str) -> EndpointId:
         """Read an id as typed by a user or stored in a job; raises ``ValueError`` with a sentence."""
         if not isinstance(text, str):
             raise _invalid(str(text))
         parts = [p for p in text.strip().strip("/").split("/") if p]
         if not parts:
-            raise ValueError("The endpoint id is empty. It looks like owner/model, e.g. fal-ai/flux/dev.")
+            raise ValueError(
+                "The endpoint id is empty. It looks like owner/model, e.g. fal-ai/flux/dev."
+            )
         if len(parts) == 1:
             match = _LEGACY.match(parts[0])
             if not match:

@@ -10,9 +10,21 @@ import httpx
 from fal_desktop.api.openapi import FieldError
 
 __all__ = [
-    "FalError", "AuthError", "BalanceExhaustedError", "ValidationError", "RateLimitError", "ServerError",
-    "NetworkError", "FalTimeoutError", "RequestFailed", "ProtocolError", "DownloadError",
-    "FileReadError", "error_from_response", "is_rejected_input", "request_failed",
+    "FalError",
+    "AuthError",
+    "BalanceExhaustedError",
+    "ValidationError",
+    "RateLimitError",
+    "ServerError",
+    "NetworkError",
+    "FalTimeoutError",
+    "RequestFailed",
+    "ProtocolError",
+    "DownloadError",
+    "FileReadError",
+    "error_from_response",
+    "is_rejected_input",
+    "request_failed",
 ]
 
 
@@ -71,7 +83,9 @@ BALANCE_SENTENCE = "Your fal balance is used up — top up at fal.ai/dashboard/b
 
 def _is_exhausted_balance(detail: Any) -> bool:
     text = detail if isinstance(detail, str) else ""
-    return "exhausted balance" in text.lower() or ("user is locked" in text.lower() and "balance" in text.lower())
+    return "exhausted balance" in text.lower() or (
+        "user is locked" in text.lower() and "balance" in text.lower()
+    )
 
 
 class ValidationError(FalError):
@@ -122,7 +136,9 @@ _FAILURE_SENTENCES = {
 }
 
 
-def request_failed(error: str, error_type: str | None, request_id: str | None = None) -> RequestFailed:
+def request_failed(
+    error: str, error_type: str | None, request_id: str | None = None
+) -> RequestFailed:
     """The error for a job that finished (COMPLETED) with ``error`` set."""
     if error_type in _FAILURE_SENTENCES:
         sentence = _FAILURE_SENTENCES[error_type]
@@ -143,8 +159,13 @@ def _field_errors(detail: Any) -> list[FieldError]:
         loc = [p for p in item.get("loc") or [] if isinstance(p, (str, int))]
         if loc and loc[0] == "body":
             loc = loc[1:]
-        errors.append(FieldError(tuple(loc), str(item.get("msg", "is not valid")),
-                                 str(item.get("type", "value_error"))))
+        errors.append(
+            FieldError(
+                tuple(loc),
+                str(item.get("msg", "is not valid")),
+                str(item.get("type", "value_error")),
+            )
+        )
     return errors
 
 
@@ -158,20 +179,29 @@ def error_from_response(response: httpx.Response) -> FalError:
     detail: Any = body.get("detail") if isinstance(body, dict) else None
     if detail is None:
         detail = response.text[:2000] if body is None else body
-    error_type = (body.get("error_type") if isinstance(body, dict) else None) or response.headers.get(
-        "x-fal-error-type"
+    error_type = (
+        body.get("error_type") if isinstance(body, dict) else None
+    ) or response.headers.get("x-fal-error-type")
+    kw = dict(
+        detail=detail,
+        status_code=status,
+        error_type=error_type,
+        request_id=response.headers.get("x-fal-request-id"),
     )
-    kw = dict(detail=detail, status_code=status, error_type=error_type,
-              request_id=response.headers.get("x-fal-request-id"))
     if status == 403 and _is_exhausted_balance(detail):
         return BalanceExhaustedError(BALANCE_SENTENCE, **kw)
     if status in (401, 403):
         return AuthError(
-            "fal did not accept the API key." if status == 401
-            else "This API key is not allowed to use this model.", **kw)
+            "fal did not accept the API key."
+            if status == 401
+            else "This API key is not allowed to use this model.",
+            **kw,
+        )
     if status == 422:
         fields = _field_errors(detail)
-        if isinstance(detail, str) and detail.strip():  # the model's own refusal: its words are the reason
+        if (
+            isinstance(detail, str) and detail.strip()
+        ):  # the model's own refusal: its words are the reason
             message = f"fal rejected the input: {detail.strip()}"
             message += "" if message.endswith((".", "!", "?")) else "."
         elif len(fields) == 1 and fields[0].loc:
@@ -182,7 +212,9 @@ def error_from_response(response: httpx.Response) -> FalError:
             message = f"fal rejected the input ({count})." if fields else "fal rejected the input."
         return ValidationError(message, fields, **kw)
     if status == 429:
-        return RateLimitError("fal is receiving too many requests from you; try again shortly.", **kw)
+        return RateLimitError(
+            "fal is receiving too many requests from you; try again shortly.", **kw
+        )
     if status == 504 and response.headers.get("x-fal-request-timeout-type") == "user":
         return FalTimeoutError("The job did not start within the time limit you set.", **kw)
     if status in (408, 504):

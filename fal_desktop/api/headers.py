@@ -11,7 +11,9 @@ from urllib.parse import quote
 __all__ = ["PRIORITIES", "without_auth", "job_headers", "file_name_header"]
 
 # Printable ASCII but "%": an ASCII name goes as it is, byte for byte what fal's clients send.
-_NAME_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in "%" and not chr(c).isalnum())
+_NAME_SAFE = "".join(
+    chr(c) for c in range(0x20, 0x7F) if chr(c) not in "%" and not chr(c).isalnum()
+)
 
 PRIORITIES = ("normal", "low")
 
@@ -21,8 +23,13 @@ def without_auth(headers: dict[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
 
 
-def job_headers(headers: dict[str, str] | None = None, *, hint: str | None = None,
-                start_timeout: float | None = None, priority: str | None = None) -> dict[str, str]:
+def job_headers(
+    headers: dict[str, str] | None = None,
+    *,
+    hint: str | None = None,
+    start_timeout: float | None = None,
+    priority: str | None = None,
+) -> dict[str, str]:
     """Extra headers for submit and run: runner hint, start timeout (> 1 s), queue priority."""
     extra = without_auth(headers)
     if hint:

@@ -14,9 +14,18 @@ from typing import Any
 from fal_desktop.api.endpoint import EndpointId, request_url
 
 __all__ = [
-    "EndpointId", "RequestHandle", "LogLine", "Queued", "InProgress", "Completed", "Status",
-    "LogDeltas", "parse_status", "progress_from_logs",
+    "EndpointId",
+    "RequestHandle",
+    "LogLine",
+    "Queued",
+    "InProgress",
+    "Completed",
+    "Status",
+    "LogDeltas",
+    "parse_status",
+    "progress_from_logs",
 ]
+
 
 @dataclass(frozen=True)
 class RequestHandle:
@@ -30,11 +39,12 @@ class RequestHandle:
     queue_position: int | None = None
 
     @classmethod
-    def build(cls, queue_base: str, endpoint_id: str, request_id: str) -> "RequestHandle":
+    def build(cls, queue_base: str, endpoint_id: str, request_id: str) -> RequestHandle:
         """The handle of an earlier request, from its endpoint id and request id alone."""
         base = request_url(queue_base, endpoint_id, request_id)
-        return cls(str(EndpointId.parse(endpoint_id)), request_id, f"{base}/status", base,
-                   f"{base}/cancel")
+        return cls(
+            str(EndpointId.parse(endpoint_id)), request_id, f"{base}/status", base, f"{base}/cancel"
+        )
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ class LogLine:
     timestamp: str = ""
 
     @classmethod
-    def parse(cls, item: Any) -> "LogLine":
+    def parse(cls, item: Any) -> LogLine:
         if not isinstance(item, dict):
             return cls(str(item))
         raw_labels = item.get("labels")
@@ -149,7 +159,7 @@ def _progress_of(message: str) -> float | None:
         percent = None
     for match in reversed(list(_FRACTION.finditer(message))):
         done, total = int(match.group(1)), int(match.group(2))
-        if 0 < total and done <= total:
+        if total > 0 and done <= total:
             return done / total
     return percent
 

@@ -59,7 +59,11 @@ def _short_message(err: Any) -> str:
         "const": "should be {!r}",
     }
     if kind == "minLength":
-        return "Value should not be empty" if limit == 1 else f"Value should have at least {limit} characters"
+        return (
+            "Value should not be empty"
+            if limit == 1
+            else f"Value should have at least {limit} characters"
+        )
     if kind == "enum" and isinstance(limit, list):
         shown = ", ".join(repr(v) for v in limit[:12])
         return f"Value should be one of {shown}{'…' if len(limit) > 12 else ''}"
@@ -96,27 +100,35 @@ class EndpointSchema:
     document: dict[str, Any]
     input_name: str
     output_name: str
-    _validator: "Draft202012Validator | None" = field(default=None, repr=False)
+    _validator: Draft202012Validator | None = field(default=None, repr=False)
 
     @classmethod
-    def from_document(cls, document: Any, endpoint_id: str | None = None) -> "EndpointSchema":
+    def from_document(cls, document: Any, endpoint_id: str | None = None) -> EndpointSchema:
         if not isinstance(document, dict):
             raise SchemaError("The schema document is not a JSON object.")
-        meta = document.get("info", {}).get("x-fal-metadata", {}) if isinstance(
-            document.get("info"), dict) else {}
+        meta = (
+            document.get("info", {}).get("x-fal-metadata", {})
+            if isinstance(document.get("info"), dict)
+            else {}
+        )
         endpoint_id = endpoint_id or meta.get("endpointId")
         if not endpoint_id:
             raise SchemaError("The schema document does not name its endpoint.")
         paths = document.get("paths")
-        schemas = document.get("components", {}).get("schemas") if isinstance(
-            document.get("components"), dict) else None
+        schemas = (
+            document.get("components", {}).get("schemas")
+            if isinstance(document.get("components"), dict)
+            else None
+        )
         if not isinstance(paths, dict) or not isinstance(schemas, dict):
             raise SchemaError(f"The schema for {endpoint_id} has no paths or components.")
         try:
             post = paths["/" + endpoint_id]["post"]
             input_name = _ref_name(post["requestBody"]["content"]["application/json"]["schema"])
             get = paths["/" + endpoint_id + "/requests/{request_id}"]["get"]
-            output_name = _ref_name(get["responses"]["200"]["content"]["application/json"]["schema"])
+            output_name = _ref_name(
+                get["responses"]["200"]["content"]["application/json"]["schema"]
+            )
         except (KeyError, TypeError) as exc:
             raise SchemaError(
                 f"The schema for {endpoint_id} does not describe its input and output "
@@ -124,12 +136,14 @@ class EndpointSchema:
             ) from None
         for name in (input_name, output_name):
             if not name or not isinstance(schemas.get(name), dict):
-                raise SchemaError(f"The schema for {endpoint_id} refers to a missing part {name!r}.")
+                raise SchemaError(
+                    f"The schema for {endpoint_id} refers to a missing part {name!r}."
+                )
         assert input_name and output_name  # checked just above
         return cls(endpoint_id, document, input_name, output_name)
 
     @classmethod
-    def from_file(cls, path: Path) -> "EndpointSchema":
+    def from_file(cls, path: Path) -> EndpointSchema:
         try:
             document = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -205,13 +219,15 @@ class EndpointSchema:
         document: dict[str, Any] = _with_nullable_as_anyof(copy.deepcopy(self.document))
         return document
 
-    def _input_validator(self) -> "Draft202012Validator":
+    def _input_validator(self) -> Draft202012Validator:
         if self._validator is None:
             from jsonschema import Draft202012Validator
             from referencing import Registry, Resource
             from referencing.jsonschema import DRAFT202012
 
-            resource = Resource.from_contents(self._validating_document, default_specification=DRAFT202012)
+            resource = Resource.from_contents(
+                self._validating_document, default_specification=DRAFT202012
+            )
             registry = Registry().with_resource(_DOC_URI, resource)
             root = {"$ref": f"{_DOC_URI}#/components/schemas/{self.input_name}"}
             self._validator = Draft202012Validator(root, registry=registry)

@@ -48,8 +48,13 @@ KeySource = Callable[[], "str | None"] | str | None
 
 
 class PlatformClient:
-    def __init__(self, key: KeySource, hosts: FalHosts, http: httpx.Client | None = None,
-                 timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        key: KeySource,
+        hosts: FalHosts,
+        http: httpx.Client | None = None,
+        timeout: float = 20.0,
+    ) -> None:
         self._key = key
         self.base = f"{hosts.platform}/v1"
         self._http = http or httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
@@ -59,7 +64,7 @@ class PlatformClient:
         if self._owns_http:
             self._http.close()
 
-    def __enter__(self) -> "PlatformClient":
+    def __enter__(self) -> PlatformClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -73,44 +78,81 @@ class PlatformClient:
             return {}
         return {"Authorization": f"Key {key}"}
 
-    def _call(self, method: str, path: str, *, required: bool, params: Any = None,
-              json: Any = None) -> Any:
+    def _call(
+        self, method: str, path: str, *, required: bool, params: Any = None, json: Any = None
+    ) -> Any:
         try:
-            response = self._http.request(method, self.base + path, params=params, json=json,
-                                          headers=self._headers(required))
+            response = self._http.request(
+                method, self.base + path, params=params, json=json, headers=self._headers(required)
+            )
         except httpx.HTTPError as exc:
-            raise FalError(f"fal's Platform API could not be reached ({type(exc).__name__}).") from None
+            raise FalError(
+                f"fal's Platform API could not be reached ({type(exc).__name__})."
+            ) from None
         if response.is_success:
             try:
                 return response.json()
             except ValueError:
-                raise FalError("fal's Platform API sent an answer that is not JSON.",
-                               status_code=response.status_code) from None
+                raise FalError(
+                    "fal's Platform API sent an answer that is not JSON.",
+                    status_code=response.status_code,
+                ) from None
         detail = _detail(response)
         if response.status_code in (401, 403):
-            raise AuthError("fal did not accept this key for that." if response.status_code == 403
-                            else "fal did not accept this key.", detail=detail, status_code=response.status_code)
+            raise AuthError(
+                "fal did not accept this key for that."
+                if response.status_code == 403
+                else "fal did not accept this key.",
+                detail=detail,
+                status_code=response.status_code,
+            )
         if response.status_code == 429:
-            raise PlatformRateLimited("fal asked to wait before asking again.", _retry_after(response),
-                                      detail=detail, status_code=429)
-        raise FalError(f"fal's Platform API answered HTTP {response.status_code}.", detail=detail,
-                       status_code=response.status_code)
+            raise PlatformRateLimited(
+                "fal asked to wait before asking again.",
+                _retry_after(response),
+                detail=detail,
+                status_code=429,
+            )
+        raise FalError(
+            f"fal's Platform API answered HTTP {response.status_code}.",
+            detail=detail,
+            status_code=response.status_code,
+        )
 
     # -- catalog -----------------------------------------------------------------------
 
-    def models_page(self, *, cursor: str | None = None, limit: int = PAGE_SIZE, q: str | None = None,
-                    category: str | None = None, status: str | None = None,
-                    endpoint_ids: Sequence[str] = (), expand: Sequence[str] = ()) -> ModelPage:
+    def models_page(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int = PAGE_SIZE,
+        q: str | None = None,
+        category: str | None = None,
+        status: str | None = None,
+        endpoint_ids: Sequence[str] = (),
+        expand: Sequence[str] = (),
+    ) -> ModelPage:
         params: list[tuple[str, str | int]] = [("limit", limit)]
-        params += [(name, value) for name, value in (("cursor", cursor), ("q", q), ("category", category),
-                                                     ("status", status)) if value]
+        params += [
+            (name, value)
+            for name, value in (
+                ("cursor", cursor),
+                ("q", q),
+                ("category", category),
+                ("status", status),
+            )
+            if value
+        ]
         params += [("endpoint_id", e) for e in endpoint_ids] + [("expand", e) for e in expand]
         answer = self._call("GET", "/models", required=False, params=params)
         models = answer.get("models") if isinstance(answer, dict) else None
         if not isinstance(models, list):
             raise FalError("fal's model list came without models.")
-        return ModelPage([m for m in models if isinstance(m, dict) and isinstance(m.get("endpoint_id"), str)],
-                         answer.get("next_cursor") or None, bool(answer.get("has_more")))
+        return ModelPage(
+            [m for m in models if isinstance(m, dict) and isinstance(m.get("endpoint_id"), str)],
+            answer.get("next_cursor") or None,
+            bool(answer.get("has_more")),
+        )
 
     def all_models(self, **query: Any) -> Iterator[ModelPage]:
         """Every page, following ``next_cursor``."""
@@ -133,13 +175,18 @@ class PlatformClient:
         ids = list(dict.fromkeys(endpoint_ids))
         found: dict[str, Price] = {}
         for start in range(0, len(ids), MAX_PRICE_IDS):
-            chunk = ids[start:start + MAX_PRICE_IDS]
-            answer = self._call("GET", "/models/pricing", required=True,
-                                params=[("endpoint_id", e) for e in chunk])
+            chunk = ids[start : start + MAX_PRICE_IDS]
+            answer = self._call(
+                "GET", "/models/pricing", required=True, params=[("endpoint_id", e) for e in chunk]
+            )
             for item in answer.get("prices", []) if isinstance(answer, dict) else []:
                 try:
-                    price = Price(str(item["endpoint_id"]), float(item["unit_price"]), str(item["unit"]),
-                                  str(item.get("currency") or "USD"))
+                    price = Price(
+                        str(item["endpoint_id"]),
+                        float(item["unit_price"]),
+                        str(item["unit"]),
+                        str(item.get("currency") or "USD"),
+                    )
                 except (KeyError, TypeError, ValueError):
                     continue
                 found[price.endpoint_id] = price
@@ -148,8 +195,15 @@ class PlatformClient:
     def typical_call_cost(self, endpoint_id: str, calls: int = 100) -> float | None:
         """The usual cost of one call (``historical_api_price`` over ``calls`` calls ÷ calls).
         Raises RateLimitError (with ``retry_after``) when fal says to wait."""
-        answer = self._call("POST", "/models/pricing/estimate", required=True, json={
-            "estimate_type": "historical_api_price", "endpoints": {endpoint_id: {"call_quantity": calls}}})
+        answer = self._call(
+            "POST",
+            "/models/pricing/estimate",
+            required=True,
+            json={
+                "estimate_type": "historical_api_price",
+                "endpoints": {endpoint_id: {"call_quantity": calls}},
+            },
+        )
         total = answer.get("total_cost") if isinstance(answer, dict) else None
         return float(total) / calls if isinstance(total, (int, float)) else None
 
@@ -158,11 +212,15 @@ class PlatformClient:
     def balance(self) -> tuple[float, str] | None:
         """The account's credit balance, or None when the key is not ADMIN (a normal key)."""
         try:
-            answer = self._call("GET", "/account/billing", required=True, params={"expand": "credits"})
+            answer = self._call(
+                "GET", "/account/billing", required=True, params={"expand": "credits"}
+            )
         except AuthError:
             return None
         credits = answer.get("credits") if isinstance(answer, dict) else None
-        if not isinstance(credits, dict) or not isinstance(credits.get("current_balance"), (int, float)):
+        if not isinstance(credits, dict) or not isinstance(
+            credits.get("current_balance"), (int, float)
+        ):
             return None
         return float(credits["current_balance"]), str(credits.get("currency") or "USD")
 

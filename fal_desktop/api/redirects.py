@@ -32,8 +32,11 @@ def next_hop(response: httpx.Response, method: str) -> tuple[str, str] | None:
         return None
     url = response.url.join(response.headers["location"])
     if url.scheme not in ("http", "https"):
-        raise ProtocolError("fal redirected the request to an address this app does not open.",
-                            detail=str(url)[:300], status_code=response.status_code)
+        raise ProtocolError(
+            "fal redirected the request to an address this app does not open.",
+            detail=str(url)[:300],
+            status_code=response.status_code,
+        )
     status = response.status_code
     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
         method = "GET"
@@ -47,7 +50,9 @@ def without_body(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def too_many_redirects(url: str) -> ProtocolError:
-    return ProtocolError(f"fal redirected the request more than {MAX_REDIRECTS} times.", detail=url[:300])
+    return ProtocolError(
+        f"fal redirected the request more than {MAX_REDIRECTS} times.", detail=url[:300]
+    )
 
 
 def off_fal(url: str, target: str, status: int) -> ProtocolError:
@@ -56,4 +61,6 @@ def off_fal(url: str, target: str, status: int) -> ProtocolError:
     return ProtocolError(
         f"fal redirected this request to {httpx.URL(target).host}, which is not one of fal's API "
         "hosts, so it was not followed: neither your key nor your input went there.",
-        detail=f"{url[:200]} → {target[:200]}", status_code=status)
+        detail=f"{url[:200]} → {target[:200]}",
+        status_code=status,
+    )

@@ -18,8 +18,16 @@ import httpx
 
 from fal_desktop.api.errors import FalError, FalTimeoutError, NetworkError, error_from_response
 
-__all__ = ["RetryPolicy", "retry_response", "retry_exception", "retry_after_seconds", "transport_error",
-           "is_ingress_error", "response_error", "MAYBE_SENT"]
+__all__ = [
+    "RetryPolicy",
+    "retry_response",
+    "retry_exception",
+    "retry_after_seconds",
+    "transport_error",
+    "is_ingress_error",
+    "response_error",
+    "MAYBE_SENT",
+]
 
 _ALWAYS = frozenset({408, 409, 429})
 _INGRESS = frozenset({502, 503, 504})
@@ -121,8 +129,12 @@ def response_error(response: httpx.Response, *, idempotent: bool) -> FalError:
     """
     error = error_from_response(response)
     status = response.status_code
-    if idempotent or status < 500 or is_ingress_error(response) or (
-            status == 504 and response.headers.get("x-fal-request-timeout-type")):
+    if (
+        idempotent
+        or status < 500
+        or is_ingress_error(response)
+        or (status == 504 and response.headers.get("x-fal-request-timeout-type"))
+    ):
         return error
     error.user_message = f"fal answered with a server error after the job was sent: {MAYBE_SENT}"
     error.args = (error.user_message,)

@@ -65,13 +65,18 @@ class Catalog:
 
     def entries(self) -> list[CatalogEntry]:
         """Bundled models first (by group, then id), then models loaded this session."""
-        entries = [CatalogEntry(e, s.category, e in self._bundled) for e, s in self._schemas.items()]
+        entries = [
+            CatalogEntry(e, s.category, e in self._bundled) for e, s in self._schemas.items()
+        ]
         return sorted(entries, key=lambda e: (not e.bundled, GROUPS.index(e.group), e.endpoint_id))
 
     def search(self, text: str) -> list[CatalogEntry]:
         words = text.lower().split()
-        return [e for e in self.entries()
-                if all(w in f"{e.endpoint_id} {e.category}".lower() for w in words)]
+        return [
+            e
+            for e in self.entries()
+            if all(w in f"{e.endpoint_id} {e.category}".lower() for w in words)
+        ]
 
     def cached(self, endpoint_id: str) -> EndpointSchema | None:
         """A schema already in memory (bundled or loaded before), without the network."""
@@ -126,12 +131,16 @@ class Catalog:
         if response.status_code == 404:
             raise CatalogError(f"fal does not know a model called {endpoint_id}.")
         if not response.is_success:
-            raise CatalogError(f"fal's model list answered HTTP {response.status_code} for {endpoint_id}.")
+            raise CatalogError(
+                f"fal's model list answered HTTP {response.status_code} for {endpoint_id}."
+            )
         try:
             document = response.json()
             schema = EndpointSchema.from_document(document, endpoint_id)
         except (json.JSONDecodeError, ValueError) as exc:
             message = str(exc) if isinstance(exc, SchemaError) else "it is not JSON"
-            raise CatalogError(f"The schema fal sent for {endpoint_id} is broken: {message}") from None
+            raise CatalogError(
+                f"The schema fal sent for {endpoint_id} is broken: {message}"
+            ) from None
         write_text_atomic(self._cache_path(endpoint_id), json.dumps(document))
         return schema

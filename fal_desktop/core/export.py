@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fal_desktop.core.atomic import write_text_atomic
@@ -29,7 +29,7 @@ class ExportResult:
 
 
 def _iso(moment: float | None) -> str | None:
-    return datetime.fromtimestamp(moment, timezone.utc).isoformat() if moment else None
+    return datetime.fromtimestamp(moment, UTC).isoformat() if moment else None
 
 
 def export_session(session: Session, runs: list[JobRecord], parent: Path) -> ExportResult:
@@ -44,9 +44,14 @@ def export_session(session: Session, runs: list[JobRecord], parent: Path) -> Exp
         names = []
         for index, source in enumerate(job.files):
             suffix = Path(source).suffix.lower() or ".png"
-            name = render_name("{number}_{model}_{seed}_{index}{ext}", number=f"{number:03d}",
-                               model=job.endpoint_id.rsplit("/", 1)[-1], seed=params["seed"],
-                               index=index, ext=suffix)
+            name = render_name(
+                "{number}_{model}_{seed}_{index}{ext}",
+                number=f"{number:03d}",
+                model=job.endpoint_id.rsplit("/", 1)[-1],
+                seed=params["seed"],
+                index=index,
+                ext=suffix,
+            )
             try:
                 saved = save_with_metadata(Path(source), folder / name, params)
             except (OSError, ValueError) as exc:
@@ -54,12 +59,21 @@ def export_session(session: Session, runs: list[JobRecord], parent: Path) -> Exp
                 continue
             result.files.append(saved)
             names.append(saved.name)
-        entries.append({**params, "files": names, "label": job.label,
-                        "created_at": _iso(job.created_at), "submitted_at": _iso(job.submitted_at),
-                        "finished_at": _iso(job.finished_at),
-                        "seconds": round(job.finished_at - job.created_at, 3)
-                        if job.finished_at else None})
-    document = {"session": session.name, "exported_at": _iso(datetime.now().timestamp()),
-                "runs": entries}
+        entries.append(
+            {
+                **params,
+                "files": names,
+                "label": job.label,
+                "created_at": _iso(job.created_at),
+                "submitted_at": _iso(job.submitted_at),
+                "finished_at": _iso(job.finished_at),
+                "seconds": round(job.finished_at - job.created_at, 3) if job.finished_at else None,
+            }
+        )
+    document = {
+        "session": session.name,
+        "exported_at": _iso(datetime.now().timestamp()),
+        "runs": entries,
+    }
     write_text_atomic(folder / "session.json", json.dumps(document, indent=1, ensure_ascii=False))
     return result

@@ -21,7 +21,9 @@ class FormMemory:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}  # missing or corrupt: start afresh, never crash
-        return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+        return (
+            {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+        )
 
     def get(self, endpoint_id: str) -> dict[str, Any]:
         return dict(self._data.get(endpoint_id, {}))

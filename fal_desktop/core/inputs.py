@@ -13,8 +13,16 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["InputProblem", "PreparedImage", "prepare_image", "image_files_in", "resolve_inputs",
-           "is_url", "IMAGE_SUFFIXES", "MAX_PIXELS"]
+__all__ = [
+    "InputProblem",
+    "PreparedImage",
+    "prepare_image",
+    "image_files_in",
+    "resolve_inputs",
+    "is_url",
+    "IMAGE_SUFFIXES",
+    "MAX_PIXELS",
+]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 MAX_PIXELS = 64_000_000  # 8000 × 8000; larger inputs are refused, not decoded
@@ -66,8 +74,11 @@ def image_files_in(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs.sort()
-                found += [Path(root) / f for f in sorted(files)
-                          if Path(f).suffix.lower() in IMAGE_SUFFIXES and not f.startswith(".")]
+                found += [
+                    Path(root) / f
+                    for f in sorted(files)
+                    if Path(f).suffix.lower() in IMAGE_SUFFIXES and not f.startswith(".")
+                ]
         else:
             found.append(path)
     return list(dict.fromkeys(found))
@@ -92,8 +103,9 @@ def _to_8bit(image: Image.Image, notes: list[str]) -> Image.Image:
     return image.convert("RGB")
 
 
-def prepare_image(path: Path, work_dir: Path, *, max_pixels: int = MAX_PIXELS,
-                  max_bytes: int | None = None) -> PreparedImage:
+def prepare_image(
+    path: Path, work_dir: Path, *, max_pixels: int = MAX_PIXELS, max_bytes: int | None = None
+) -> PreparedImage:
     """Check one image and, when needed, write an upload-ready copy into ``work_dir``."""
     path = Path(path)
     name = path.name
@@ -104,8 +116,9 @@ def prepare_image(path: Path, work_dir: Path, *, max_pixels: int = MAX_PIXELS,
     if size == 0:
         raise InputProblem(f"{name} is empty (0 bytes).")
     if max_bytes is not None and size > max_bytes:
-        raise InputProblem(f"{name} is {size / 2**20:.1f} MB; this model takes at most "
-                           f"{max_bytes / 2**20:.1f} MB.")
+        raise InputProblem(
+            f"{name} is {size / 2**20:.1f} MB; this model takes at most {max_bytes / 2**20:.1f} MB."
+        )
     notes: list[str] = []
     try:
         with warnings.catch_warnings():
@@ -136,7 +149,9 @@ def prepare_image(path: Path, work_dir: Path, *, max_pixels: int = MAX_PIXELS,
         if rotated:
             notes.append("Turned upright as the photo's orientation tag says.")
         converted = _to_8bit(upright, notes)
-        unchanged = converted is image and not rotated and frames == 1 and source_format in _UPLOADABLE
+        unchanged = (
+            converted is image and not rotated and frames == 1 and source_format in _UPLOADABLE
+        )
         if unchanged:
             return PreparedImage(path, path, width, height, notes)
         work_dir.mkdir(parents=True, exist_ok=True)
@@ -148,8 +163,9 @@ def prepare_image(path: Path, work_dir: Path, *, max_pixels: int = MAX_PIXELS,
 def _too_many_pixels(name: str, size: tuple[int, int] | None, max_pixels: int) -> InputProblem:
     """The one sentence for an image over the pixel limit, however large."""
     what = f"{size[0]}×{size[1]} pixels" if size else "larger"
-    return InputProblem(f"{name} is {what}, more than the {max_pixels / 1e6:.0f} megapixels "
-                        "this app accepts.")
+    return InputProblem(
+        f"{name} is {what}, more than the {max_pixels / 1e6:.0f} megapixels this app accepts."
+    )
 
 
 def _declared_size(path: Path) -> tuple[int, int] | None:

@@ -147,9 +147,22 @@ _MIGRATIONS = [
 ]
 
 _COLUMNS = (
-    "id", "endpoint_id", "state", "label", "request_id", "inputs_json", "payload_json",
-    "output_json", "files_json", "error", "error_detail", "created_at", "submitted_at",
-    "finished_at", "session_id", "group_id",
+    "id",
+    "endpoint_id",
+    "state",
+    "label",
+    "request_id",
+    "inputs_json",
+    "payload_json",
+    "output_json",
+    "files_json",
+    "error",
+    "error_detail",
+    "created_at",
+    "submitted_at",
+    "finished_at",
+    "session_id",
+    "group_id",
 )
 
 
@@ -165,8 +178,9 @@ class JobStore:
         if isinstance(self.path, Path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False,
-                                   isolation_level=None)
+        self._db = sqlite3.connect(
+            str(path), timeout=timeout, check_same_thread=False, isolation_level=None
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         try:
@@ -229,10 +243,22 @@ class JobStore:
     @staticmethod
     def _row(job: JobRecord) -> tuple:
         return (
-            job.id, job.endpoint_id, JobState(job.state).value, job.label, job.request_id,
-            _dumps(job.inputs), _dumps(job.payload), _dumps(job.output), _dumps(job.files),
-            job.error, job.error_detail, job.created_at, job.submitted_at, job.finished_at,
-            job.session_id, job.group_id,
+            job.id,
+            job.endpoint_id,
+            JobState(job.state).value,
+            job.label,
+            job.request_id,
+            _dumps(job.inputs),
+            _dumps(job.payload),
+            _dumps(job.output),
+            _dumps(job.files),
+            job.error,
+            job.error_detail,
+            job.created_at,
+            job.submitted_at,
+            job.finished_at,
+            job.session_id,
+            job.group_id,
         )
 
     def update(self, job_id: str, **changes: Any) -> None:
@@ -261,7 +287,8 @@ class JobStore:
         with self.transaction() as db:
             changed = db.execute(
                 f"UPDATE jobs SET state = ?, finished_at = ? WHERE id = ? AND state NOT IN ({marks})",
-                (JobState(state).value, finished_at, job_id, *done)).rowcount
+                (JobState(state).value, finished_at, job_id, *done),
+            ).rowcount
         return changed > 0
 
     def get(self, job_id: str) -> JobRecord | None:
@@ -271,7 +298,9 @@ class JobStore:
             ).fetchone()
         return self._record(row) if row else None
 
-    def where(self, condition: str, params: tuple = (), order: str = "created_at") -> list[JobRecord]:
+    def where(
+        self, condition: str, params: tuple = (), order: str = "created_at"
+    ) -> list[JobRecord]:
         """Jobs matching an SQL condition on the table's columns."""
         with self._lock:
             rows = self._db.execute(
@@ -306,7 +335,7 @@ class JobStore:
 
     @staticmethod
     def _record(row: tuple) -> JobRecord:
-        values = dict(zip(_COLUMNS, row))
+        values = dict(zip(_COLUMNS, row, strict=False))
 
         def loads(text: str | None, default: Any = None) -> Any:
             if text is None:

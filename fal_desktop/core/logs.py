@@ -15,8 +15,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LEVEL_ENV", "LOG_BACKUPS", "LOG_BYTES", "close_logging", "forget_secrets", "hide_secret",
-           "log_exception", "setup_logging"]
+__all__ = [
+    "LEVEL_ENV",
+    "LOG_BACKUPS",
+    "LOG_BYTES",
+    "close_logging",
+    "forget_secrets",
+    "hide_secret",
+    "log_exception",
+    "setup_logging",
+]
 
 LOG_BYTES = 1 << 20
 LOG_BACKUPS = 3
@@ -59,8 +67,13 @@ class _ConsoleFormatter(_HidingFormatter):
         return text if text.startswith("fal-desktop") else f"fal-desktop: {text}"
 
 
-def setup_logging(folder: Path | None, name: str, *, level: int = logging.INFO,
-                  stderr_level: int = logging.WARNING) -> Path | None:
+def setup_logging(
+    folder: Path | None,
+    name: str,
+    *,
+    level: int = logging.INFO,
+    stderr_level: int = logging.WARNING,
+) -> Path | None:
     """Log to ``folder/name`` (rotating) and, if there is one, to stderr from ``stderr_level``.
 
     Returns the log file, or None when it could not be opened (then only stderr is used: a
@@ -79,7 +92,8 @@ def setup_logging(folder: Path | None, name: str, *, level: int = logging.INFO,
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / name
             file_handler = logging.handlers.RotatingFileHandler(
-                path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+                path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+            )
         except OSError:
             path = None
         else:

@@ -17,9 +17,13 @@ from fal_desktop.core.atomic import write_text_atomic
 __all__ = ["FILTERS", "ModelDirectory", "ModelInfo", "ModelPicks", "matches_filter"]
 
 # The browser's category filter: (label, key); None shows every model.
-FILTERS = (("All categories", None), ("Text to image", "text-to-image"),
-           ("Image to image / editing", "image-to-image"), ("Upscaling", "upscaling"),
-           ("Inpainting", "inpainting"))
+FILTERS = (
+    ("All categories", None),
+    ("Text to image", "text-to-image"),
+    ("Image to image / editing", "image-to-image"),
+    ("Upscaling", "upscaling"),
+    ("Inpainting", "inpainting"),
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class ModelInfo:
     thumbnail_url: str = ""
 
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> "ModelInfo":
+    def from_item(cls, item: dict[str, Any]) -> ModelInfo:
         """A catalog item as fal sends it (``{"endpoint_id", "metadata": {...}}``)."""
         meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
 
@@ -43,14 +47,28 @@ class ModelInfo:
 
         tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
         endpoint_id = str(item["endpoint_id"])
-        return cls(endpoint_id, text("display_name") or endpoint_id, text("category"), text("description"),
-                   tuple(str(t) for t in tags if isinstance(t, str)), text("status") or "active",
-                   text("thumbnail_url"))
+        return cls(
+            endpoint_id,
+            text("display_name") or endpoint_id,
+            text("category"),
+            text("description"),
+            tuple(str(t) for t in tags if isinstance(t, str)),
+            text("status") or "active",
+            text("thumbnail_url"),
+        )
 
     def as_item(self) -> dict[str, Any]:
-        return {"endpoint_id": self.endpoint_id, "metadata": {
-            "display_name": self.display_name, "category": self.category, "description": self.description,
-            "tags": list(self.tags), "status": self.status, "thumbnail_url": self.thumbnail_url}}
+        return {
+            "endpoint_id": self.endpoint_id,
+            "metadata": {
+                "display_name": self.display_name,
+                "category": self.category,
+                "description": self.description,
+                "tags": list(self.tags),
+                "status": self.status,
+                "thumbnail_url": self.thumbnail_url,
+            },
+        }
 
     @property
     def deprecated(self) -> bool:
@@ -59,8 +77,9 @@ class ModelInfo:
     @property
     def search_text(self) -> str:
         """What a search matches: id, name, description, category and tags, lower-cased."""
-        return " ".join((self.endpoint_id, self.display_name, self.description, self.category,
-                         *self.tags)).lower()
+        return " ".join(
+            (self.endpoint_id, self.display_name, self.description, self.category, *self.tags)
+        ).lower()
 
 
 def matches_filter(info: ModelInfo, key: str | None) -> bool:
@@ -70,7 +89,11 @@ def matches_filter(info: ModelInfo, key: str | None) -> bool:
     if key is None:
         return True
     if key == "upscaling":
-        return "upscaling" in info.tags or "upscal" in lowered or info.category in ("upscale", "image-upscaling")
+        return (
+            "upscaling" in info.tags
+            or "upscal" in lowered
+            or info.category in ("upscale", "image-upscaling")
+        )
     if key == "inpainting":
         return "inpainting" in info.tags or "inpaint" in lowered or info.category == "inpainting"
     return info.category == key
@@ -89,7 +112,9 @@ class ModelDirectory:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             items = data["models"]
-            models = [ModelInfo.from_item(i) for i in items if isinstance(i, dict) and "endpoint_id" in i]
+            models = [
+                ModelInfo.from_item(i) for i in items if isinstance(i, dict) and "endpoint_id" in i
+            ]
             self.saved_at = float(data.get("saved_at") or 0) or None
         except (OSError, ValueError, KeyError, TypeError):
             return []  # missing or broken: the bundled models until the next fetch
@@ -108,7 +133,9 @@ class ModelDirectory:
         models = self._with_bundled([ModelInfo.from_item(i) for i in items])
         now = time.time()
         try:
-            write_text_atomic(self.path, json.dumps({"saved_at": now, "models": [m.as_item() for m in models]}))
+            write_text_atomic(
+                self.path, json.dumps({"saved_at": now, "models": [m.as_item() for m in models]})
+            )
         except OSError:
             pass  # a read-only cache costs the offline copy, not the list
         self.models, self.saved_at = models, now
@@ -130,13 +157,16 @@ class ModelPicks:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.favourites = [e for e in data.get("favourites", []) if isinstance(e, str)]
-            self.recent = [e for e in data.get("recent", []) if isinstance(e, str)][:self.RECENT]
+            self.recent = [e for e in data.get("recent", []) if isinstance(e, str)][: self.RECENT]
         except (OSError, ValueError, AttributeError):
             pass
 
     def _save(self) -> None:
         try:
-            write_text_atomic(self.path, json.dumps({"favourites": self.favourites, "recent": self.recent}, indent=1))
+            write_text_atomic(
+                self.path,
+                json.dumps({"favourites": self.favourites, "recent": self.recent}, indent=1),
+            )
         except OSError:
             pass
 
@@ -155,5 +185,7 @@ class ModelPicks:
     def used(self, endpoint_id: str) -> None:
         if self.recent[:1] == [endpoint_id]:
             return
-        self.recent = [endpoint_id] + [e for e in self.recent if e != endpoint_id][:self.RECENT - 1]
+        self.recent = [endpoint_id] + [e for e in self.recent if e != endpoint_id][
+            : self.RECENT - 1
+        ]
         self._save()

@@ -13,8 +13,13 @@ APP_NAME = "fal-desktop"
 def is_local_file(value: object) -> bool:
     """Whether an input value names an existing local file. Any other text (a prompt, a URL,
     something too long to be a file name) is simply not one: never an exception."""
-    if not isinstance(value, str) or not value or "\n" in value or len(value) > 4096 or \
-            value.startswith(("http:", "https:", "data:")):
+    if (
+        not isinstance(value, str)
+        or not value
+        or "\n" in value
+        or len(value) > 4096
+        or value.startswith(("http:", "https:", "data:"))
+    ):
         return False
     try:
         return Path(value).is_file()
@@ -33,7 +38,7 @@ class AppPaths(NamedTuple):
     cache: Path
 
     @classmethod
-    def default(cls) -> "AppPaths":
+    def default(cls) -> AppPaths:
         import platformdirs  # only here: a start with --basedir need not load it
 
         return cls(
@@ -43,12 +48,12 @@ class AppPaths(NamedTuple):
         )
 
     @classmethod
-    def under(cls, base: Path) -> "AppPaths":
+    def under(cls, base: Path) -> AppPaths:
         """All three folders below one base folder (``--basedir``, tests, smoke runs)."""
         base = Path(base)
         return cls(config=base / "config", data=base / "data", cache=base / "cache")
 
-    def ensure(self) -> "AppPaths":
+    def ensure(self) -> AppPaths:
         for folder in (self.config, self.data, self.cache):
             folder.mkdir(parents=True, exist_ok=True)
         return self

@@ -23,8 +23,12 @@ DAY = 24 * 3600.0
 
 
 class PriceBook:
-    def __init__(self, path: Path, client: Callable[[], PlatformClient],
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: Path,
+        client: Callable[[], PlatformClient],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = Path(path)
         self._client = client
         self._clock = clock
@@ -102,7 +106,9 @@ class PriceBook:
             with self._client() as client:
                 cost = client.typical_call_cost(endpoint_id)
         except PlatformRateLimited as exc:
-            self.estimates_paused_until = self._clock() + (exc.retry_after if exc.retry_after is not None else 60.0)
+            self.estimates_paused_until = self._clock() + (
+                exc.retry_after if exc.retry_after is not None else 60.0
+            )
             return None
         except FalError:
             return None  # no estimate: the label says "varies" without a typical figure

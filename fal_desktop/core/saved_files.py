@@ -24,8 +24,9 @@ class SavedFiles:
             except (OSError, ValueError):
                 data = {}
             if isinstance(data, dict):
-                self._copies = {str(k): [str(c) for c in v] for k, v in data.items()
-                                if isinstance(v, list)}
+                self._copies = {
+                    str(k): [str(c) for c in v] for k, v in data.items() if isinstance(v, list)
+                }
 
     def saved_before(self, source: str | Path) -> bool:
         return any(os.path.exists(copy) for copy in self._copies.get(str(source), ()))
@@ -51,5 +52,7 @@ class SavedFiles:
 
     def forget(self, sources: list[str]) -> None:
         """Results that were deleted: their entries go (the copies stay on disk)."""
-        if [self._copies.pop(str(source), None) for source in sources if str(source) in self._copies]:
+        if [
+            self._copies.pop(str(source), None) for source in sources if str(source) in self._copies
+        ]:
             self._write()

@@ -16,9 +16,21 @@ from typing import Any
 
 from PIL import Image, PngImagePlugin
 
-__all__ = ["DEFAULT_TEMPLATE", "DEFAULT_AUTOSAVE_TEMPLATE", "NAME_FIELDS", "render_name", "unique_path",
-           "save_with_metadata", "a1111_parameters", "read_metadata", "job_parameters", "seed_of",
-           "varied_value", "first_words", "fields_help"]
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "DEFAULT_AUTOSAVE_TEMPLATE",
+    "NAME_FIELDS",
+    "render_name",
+    "unique_path",
+    "save_with_metadata",
+    "a1111_parameters",
+    "read_metadata",
+    "job_parameters",
+    "seed_of",
+    "varied_value",
+    "first_words",
+    "fields_help",
+]
 
 #: One template for every kind of result. A part between underscores whose fields are all
 #: empty is left out: an upscale has no seed, a text-to-image run no factor, and only a run of
@@ -44,6 +56,8 @@ NAME_FIELDS = {
 def fields_help() -> str:
     """The template fields, one a line, for the dialogs where a template is edited."""
     return "\n".join(f"{{{name}}}: {meaning}" for name, meaning in NAME_FIELDS.items())
+
+
 _UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f]+')
 _FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP"}
 _USER_COMMENT = 0x9286
@@ -55,12 +69,16 @@ def render_name(template: str, **fields: Any) -> str:
     Unknown names stay visible (a typo shows in the name); a known field that is empty or not
     given is empty, and a part between underscores whose fields are all empty is left out.
     """
+
     class Missing(dict[str, str]):
         def __missing__(self, key: str) -> str:
             return "" if key in NAME_FIELDS else key
 
-    clean = {k: _UNSAFE.sub("_", str(v)).replace("/", "-").replace("\\", "-")
-             for k, v in fields.items() if v is not None}
+    clean = {
+        k: _UNSAFE.sub("_", str(v)).replace("/", "-").replace("\\", "-")
+        for k, v in fields.items()
+        if v is not None
+    }
     clean.setdefault("date", datetime.now().strftime("%Y-%m-%d"))
     values = Missing(clean)
     formatter = string.Formatter()
@@ -70,8 +88,11 @@ def render_name(template: str, **fields: Any) -> str:
         suffix = ""
         if number == len(folders) - 1 and folder.endswith(".{ext}"):
             folder, suffix = folder[: -len(".{ext}")], "." + values["ext"]
-        kept = [formatter.vformat(part, (), values) for part in folder.split("_")
-                if not _all_empty(formatter, part, values)]
+        kept = [
+            formatter.vformat(part, (), values)
+            for part in folder.split("_")
+            if not _all_empty(formatter, part, values)
+        ]
         rendered.append("_".join(kept) + suffix)
     parts = [p.strip().strip(".") or "_" for p in "/".join(rendered).split("/")]
     return "/".join(p for p in parts if p not in ("", ".."))
@@ -94,8 +115,11 @@ def varied_value(job: Any, group: list[Any]) -> str:
     if len(group) < 2 or len({run.endpoint_id for run in group}) > 1:
         return ""
     keys = sorted({key for run in group for key in run.inputs} - {"seed"})
-    differing = [key for key in keys
-                 if len({json.dumps(run.inputs.get(key), sort_keys=True) for run in group}) > 1]
+    differing = [
+        key
+        for key in keys
+        if len({json.dumps(run.inputs.get(key), sort_keys=True) for run in group}) > 1
+    ]
     parts = []
     for key in differing:
         value = job.inputs.get(key, "default")
@@ -122,8 +146,12 @@ def seed_of(output: Any, inputs: dict[str, Any]) -> Any:
 
 def job_parameters(job: Any) -> dict[str, Any]:
     """What is embedded in a saved file: endpoint, request id, the input as sent, and the seed."""
-    return {"endpoint_id": job.endpoint_id, "request_id": job.request_id,
-            "input": job.payload or job.inputs, "seed": seed_of(job.output, job.inputs)}
+    return {
+        "endpoint_id": job.endpoint_id,
+        "request_id": job.request_id,
+        "input": job.payload or job.inputs,
+        "seed": seed_of(job.output, job.inputs),
+    }
 
 
 def a1111_parameters(params: dict[str, Any]) -> str:
@@ -132,34 +160,45 @@ def a1111_parameters(params: dict[str, Any]) -> str:
     lines = [str(inputs.get("prompt") or "")]
     if inputs.get("negative_prompt"):
         lines.append(f"Negative prompt: {inputs['negative_prompt']}")
-    settings = {"Steps": inputs.get("num_inference_steps"), "CFG scale": inputs.get("guidance_scale"),
-                "Seed": params.get("seed", inputs.get("seed")), "Size": params.get("size"),
-                "Model": params.get("endpoint_id")}
+    settings = {
+        "Steps": inputs.get("num_inference_steps"),
+        "CFG scale": inputs.get("guidance_scale"),
+        "Seed": params.get("seed", inputs.get("seed")),
+        "Size": params.get("size"),
+        "Model": params.get("endpoint_id"),
+    }
     lines.append(", ".join(f"{k}: {v}" for k, v in settings.items() if v not in (None, "")))
     return "\n".join(lines)
 
 
 def _xmp(payload: str) -> bytes:
     escaped = payload.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
-            '02/22-rdf-syntax-ns#"><rdf:Description xmlns:fal="https://fal.ai/ns/1.0/" '
-            f'fal:parameters="{escaped.replace(chr(34), "&quot;")}"/></rdf:RDF></x:xmpmeta>').encode()
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+        '02/22-rdf-syntax-ns#"><rdf:Description xmlns:fal="https://fal.ai/ns/1.0/" '
+        f'fal:parameters="{escaped.replace(chr(34), "&quot;")}"/></rdf:RDF></x:xmpmeta>'
+    ).encode()
 
 
-def save_with_metadata(source: Path, target: Path, params: dict[str, Any], *,
-                       overwrite: bool = False) -> Path:
+def save_with_metadata(
+    source: Path, target: Path, params: dict[str, Any], *, overwrite: bool = False
+) -> Path:
     """Write ``source`` as ``target`` (format from its suffix) with ``params`` embedded; an
     existing file is kept (``name (2).png`` is written) unless ``overwrite``, which only an
     explicit choice of that file name (Save as…) asks for."""
     fmt = _FORMATS.get(target.suffix.lower().lstrip("."))
     if fmt is None:
-        raise ValueError(f"fal-desktop saves PNG, JPEG or WebP, not {target.suffix or 'files without a suffix'}.")
+        raise ValueError(
+            f"fal-desktop saves PNG, JPEG or WebP, not {target.suffix or 'files without a suffix'}."
+        )
     payload = json.dumps(params, ensure_ascii=False, sort_keys=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.part")
     try:
         _write(source, partial, fmt, params, payload)
-        final = unique_path(target.parent, target.name) if target.exists() and not overwrite else target
+        final = (
+            unique_path(target.parent, target.name) if target.exists() and not overwrite else target
+        )
         partial.replace(final)
     except BaseException:
         partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind

@@ -166,5 +166,7 @@ class ApiKeyStore:
         except keyring.errors.PasswordDeleteError:
             pass
         except Exception as exc:
-            raise KeyStoreUnavailable(f"The system keyring could not delete the key: {exc}") from None
+            raise KeyStoreUnavailable(
+                f"The system keyring could not delete the key: {exc}"
+            ) from None
         self._stored = None

@@ -12,10 +12,10 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Set
-from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 
@@ -57,7 +57,9 @@ class Session:
 class SessionStore:
     """Create, rename, delete, list and search sessions; remember prompts."""
 
-    def __init__(self, jobs: JobStore, background: Callable[[Callable[[], None]], object] | None = None) -> None:
+    def __init__(
+        self, jobs: JobStore, background: Callable[[Callable[[], None]], object] | None = None
+    ) -> None:
         """``background(work)`` runs file removal elsewhere (the window: a worker thread, so
         deleting a session of thousands of results does not hold it up); by default, at once."""
         self.jobs = jobs
@@ -70,8 +72,10 @@ class SessionStore:
         name = (name or "").strip() or self._next_name()
         session = Session(uuid.uuid4().hex, name, now, now)
         with self.jobs.transaction() as db:
-            db.execute("INSERT INTO sessions (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                       (session.id, session.name, now, now))
+            db.execute(
+                "INSERT INTO sessions (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                (session.id, session.name, now, now),
+            )
         return session
 
     def _next_name(self) -> str:
@@ -108,12 +112,18 @@ class SessionStore:
         words = text.split()
         if not words:
             return self.all()
-        patterns = tuple("%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                         for w in words)
-        each = ("(s.name LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM jobs m WHERE m.session_id = s.id"
-                " AND json_extract(m.inputs_json, '$.prompt') LIKE ? ESCAPE '\\'))")
-        return self._listed("WHERE " + " AND ".join([each] * len(words)),
-                            tuple(p for pattern in patterns for p in (pattern, pattern)))
+        patterns = tuple(
+            "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            for w in words
+        )
+        each = (
+            "(s.name LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM jobs m WHERE m.session_id = s.id"
+            " AND json_extract(m.inputs_json, '$.prompt') LIKE ? ESCAPE '\\'))"
+        )
+        return self._listed(
+            "WHERE " + " AND ".join([each] * len(words)),
+            tuple(p for pattern in patterns for p in (pattern, pattern)),
+        )
 
     def _listed(self, where: str, params: tuple[Any, ...]) -> list[Session]:
         rows = self.jobs.query(
@@ -121,7 +131,9 @@ class SessionStore:
             " COALESCE(SUM(CASE WHEN j.state = 'completed' THEN json_array_length(j.files_json)"
             " ELSE 0 END), 0)"
             f" FROM sessions s LEFT JOIN jobs j ON j.session_id = s.id {where}"
-            " GROUP BY s.id ORDER BY s.updated_at DESC", params)
+            " GROUP BY s.id ORDER BY s.updated_at DESC",
+            params,
+        )
         return [Session(*row) for row in rows]
 
     def runs(self, session_id: str) -> list[JobRecord]:
@@ -136,8 +148,10 @@ class SessionStore:
         runs = self.runs(session_id)
         going = sum(1 for job in runs if not job.state.finished)
         if going:
-            raise SessionBusy(f"{going} run{'s are' if going != 1 else ' is'} still going in this session; "
-                              "wait for them to finish (or cancel them), then delete it.")
+            raise SessionBusy(
+                f"{going} run{'s are' if going != 1 else ' is'} still going in this session; "
+                "wait for them to finish (or cancel them), then delete it."
+            )
         return runs
 
     def delete(self, session_id: str) -> list[JobRecord]:
@@ -181,11 +195,19 @@ class SessionStore:
         wanted = set(paths)
         if not wanted:
             return set()
-        used = {value for (value,) in self.jobs.query(
-            "SELECT j.value FROM jobs, json_tree(jobs.inputs_json) AS j WHERE j.type = 'text' "
-            "AND json_valid(jobs.inputs_json)")}
-        used |= {value for (value,) in self.jobs.query(
-            "SELECT j.value FROM jobs, json_each(jobs.files_json) AS j WHERE json_valid(jobs.files_json)")}
+        used = {
+            value
+            for (value,) in self.jobs.query(
+                "SELECT j.value FROM jobs, json_tree(jobs.inputs_json) AS j WHERE j.type = 'text' "
+                "AND json_valid(jobs.inputs_json)"
+            )
+        }
+        used |= {
+            value
+            for (value,) in self.jobs.query(
+                "SELECT j.value FROM jobs, json_each(jobs.files_json) AS j WHERE json_valid(jobs.files_json)"
+            )
+        }
         return wanted & used
 
     def latest_or_new(self, session_id: str | None) -> Session:
@@ -200,15 +222,25 @@ class SessionStore:
         if not text:
             return
         with self.jobs.transaction() as db:
-            db.execute("INSERT INTO prompts (text, last_used) VALUES (?, ?) ON CONFLICT(text) DO "
-                       "UPDATE SET last_used = excluded.last_used, uses = uses + 1", (text, time.time()))
-            db.execute("DELETE FROM prompts WHERE text NOT IN (SELECT text FROM prompts "
-                       "ORDER BY last_used DESC LIMIT ?)", (PROMPT_HISTORY,))
+            db.execute(
+                "INSERT INTO prompts (text, last_used) VALUES (?, ?) ON CONFLICT(text) DO "
+                "UPDATE SET last_used = excluded.last_used, uses = uses + 1",
+                (text, time.time()),
+            )
+            db.execute(
+                "DELETE FROM prompts WHERE text NOT IN (SELECT text FROM prompts "
+                "ORDER BY last_used DESC LIMIT ?)",
+                (PROMPT_HISTORY,),
+            )
 
     def prompts(self, limit: int = PROMPT_HISTORY) -> list[str]:
         """Earlier prompts, the most recent first."""
-        return [text for (text,) in self.jobs.query(
-            "SELECT text FROM prompts ORDER BY last_used DESC LIMIT ?", (limit,))]
+        return [
+            text
+            for (text,) in self.jobs.query(
+                "SELECT text FROM prompts ORDER BY last_used DESC LIMIT ?", (limit,)
+            )
+        ]
 
 
 def own_inputs(job: JobRecord) -> list[str]:

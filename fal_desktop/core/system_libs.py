@@ -10,7 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["DEBIAN_PACKAGES", "missing_libraries", "packages_for", "platform_failure_sentence", "xcb_plugin"]
+__all__ = [
+    "DEBIAN_PACKAGES",
+    "missing_libraries",
+    "packages_for",
+    "platform_failure_sentence",
+    "xcb_plugin",
+]
 
 #: The system libraries PySide6's Qt needs on Linux (``ldd`` on its libraries and the xcb
 #: plugin), by the Debian/Ubuntu package that brings each. README.md lists the same packages.
@@ -64,8 +70,9 @@ def missing_libraries(library: Path, ldd_output: str | None = None) -> list[str]
     "not found"), each named once. Empty when ldd cannot run (not Linux)."""
     if ldd_output is None:
         try:
-            ldd_output = subprocess.run(["ldd", str(library)], capture_output=True, text=True,
-                                        timeout=20, check=False).stdout
+            ldd_output = subprocess.run(
+                ["ldd", str(library)], capture_output=True, text=True, timeout=20, check=False
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             return []
     missing: list[str] = []
@@ -93,17 +100,23 @@ def platform_failure_sentence(qt_messages: list[str]) -> str:
     missing = missing_libraries(plugin) if plugin is not None else []
     if missing:
         packages = packages_for(missing)
-        return ("fal-desktop cannot open its window: Qt's X11 platform plugin needs system libraries "
-                f"that are not installed ({', '.join(missing)}). On Debian or Ubuntu install them "
-                f"with:\n    sudo apt install {' '.join(packages)}\n"
-                "(README.md lists every package fal-desktop needs on Linux.)")
+        return (
+            "fal-desktop cannot open its window: Qt's X11 platform plugin needs system libraries "
+            f"that are not installed ({', '.join(missing)}). On Debian or Ubuntu install them "
+            f"with:\n    sudo apt install {' '.join(packages)}\n"
+            "(README.md lists every package fal-desktop needs on Linux.)"
+        )
     said = " ".join(qt_messages)
     if "could not connect to display" in said:
         import os
 
-        return (f"fal-desktop cannot open its window: it could not connect to the display "
-                f"{os.environ.get('DISPLAY', '')!r} (check that DISPLAY or WAYLAND_DISPLAY is set and the "
-                "desktop session is running).")
+        return (
+            f"fal-desktop cannot open its window: it could not connect to the display "
+            f"{os.environ.get('DISPLAY', '')!r} (check that DISPLAY or WAYLAND_DISPLAY is set and the "
+            "desktop session is running)."
+        )
     detail = f" Qt said: {said.strip()}" if said.strip() else ""
-    return ("fal-desktop cannot open its window: no Qt platform plugin could be started. "
-            f"Run fal-desktop --diagnose for details.{detail}")
+    return (
+        "fal-desktop cannot open its window: no Qt platform plugin could be started. "
+        f"Run fal-desktop --diagnose for details.{detail}"
+    )

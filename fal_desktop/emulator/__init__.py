@@ -56,11 +56,21 @@ class Emulator:
     """Starts seven aiohttp servers on one event loop in a background thread: one per fal role,
     and one "elsewhere" (see :data:`ELSEWHERE`)."""
 
-    def __init__(self, key: str | None = None, schema_dirs: Sequence[Path] = (),
-                 host: str = "127.0.0.1", job_duration: float = 0.5, workers: int = 2,
-                 render_once: bool = False, admin_key: str | None = None, catalog_size: int = 0, *,
-                 retention_scale: float = 1.0, out_of_credit: bool = False,
-                 submit_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        key: str | None = None,
+        schema_dirs: Sequence[Path] = (),
+        host: str = "127.0.0.1",
+        job_duration: float = 0.5,
+        workers: int = 2,
+        render_once: bool = False,
+        admin_key: str | None = None,
+        catalog_size: int = 0,
+        *,
+        retention_scale: float = 1.0,
+        out_of_credit: bool = False,
+        submit_delay: float = 0.0,
+    ) -> None:
         """``retention_scale`` multiplies fal's retention times (1 hour after completion, 6
         minutes for results of 10 KB or more): past them a request answers 404 NOT_FOUND.
         ``out_of_credit``: submits and storage tokens answer fal's 403 "Exhausted balance".
@@ -76,8 +86,11 @@ class Emulator:
         self._workers = workers
         self._job_duration = job_duration
         self._render_once = render_once
-        self._settings = {"retention_scale": retention_scale, "out_of_credit": out_of_credit,
-                          "submit_delay": submit_delay}
+        self._settings = {
+            "retention_scale": retention_scale,
+            "out_of_credit": out_of_credit,
+            "submit_delay": submit_delay,
+        }
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -90,7 +103,7 @@ class Emulator:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         if self._thread is not None:
             return self
         ready = threading.Event()
@@ -134,19 +147,27 @@ class Emulator:
         routes = {
             "queue": [web.route("*", "/{tail:.*}", self.service.queue_dispatch)],
             "run": [web.route("*", "/{tail:.*}", self.service.run_dispatch)],
-            "rest": [web.post("/storage/auth/token", self._keyed(storage.token)),
-                     web.post("/storage/upload/initiate", self._keyed(storage.initiate)),
-                     web.post("/storage/upload/initiate-multipart", self._keyed(storage.initiate))],
-            "cdn": [web.get("/thumbnails/{name}", self.platform.thumbnail),
-                    web.route("*", "/{tail:.*}", storage.cdn_dispatch)],
-            "schemas": [web.get("/api/openapi/queue/openapi.json", self.service.schema_document),
-                        web.get("/_emulator/stats", self._stats)],
+            "rest": [
+                web.post("/storage/auth/token", self._keyed(storage.token)),
+                web.post("/storage/upload/initiate", self._keyed(storage.initiate)),
+                web.post("/storage/upload/initiate-multipart", self._keyed(storage.initiate)),
+            ],
+            "cdn": [
+                web.get("/thumbnails/{name}", self.platform.thumbnail),
+                web.route("*", "/{tail:.*}", storage.cdn_dispatch),
+            ],
+            "schemas": [
+                web.get("/api/openapi/queue/openapi.json", self.service.schema_document),
+                web.get("/_emulator/stats", self._stats),
+            ],
             "platform": self.platform.routes(),
         }
         routes[ELSEWHERE] = routes["queue"]
         for role in (*ROLES, ELSEWHERE):
-            app = web.Application(middlewares=[make_middleware(role, self.faults, self.requests)],
-                                  client_max_size=1024**4)
+            app = web.Application(
+                middlewares=[make_middleware(role, self.faults, self.requests)],
+                client_max_size=1024**4,
+            )
             app.add_routes(routes[role])
             runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await runner.setup()
@@ -162,8 +183,12 @@ class Emulator:
 
     async def _stats(self, request: web.Request) -> web.Response:
         """For drills run against a separate emulator process: what it has seen."""
-        return web.json_response({"submissions": dict(self.submissions),
-                                  "faults": {str(k): v for k, v in self.faults.injected.items()}})
+        return web.json_response(
+            {
+                "submissions": dict(self.submissions),
+                "faults": {str(k): v for k, v in self.faults.injected.items()},
+            }
+        )
 
     def _keyed(self, handler):
         async def checked(request: web.Request) -> web.StreamResponse:
@@ -191,7 +216,7 @@ class Emulator:
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -203,17 +228,35 @@ class Emulator:
     def hosts(self) -> FalHosts:
         return FalHosts(**{role: self.urls[role] for role in ROLES})
 
-    def set_faults(self, rates: Mapping[object, float] | None = None, *, roles: Iterable[str] | None = None,
-                   latency: float | None = None, seed: int | None = None,
-                   safe_posts: bool | None = None, redirect_to: str | None | bool = False) -> None:
+    def set_faults(
+        self,
+        rates: Mapping[object, float] | None = None,
+        *,
+        roles: Iterable[str] | None = None,
+        latency: float | None = None,
+        seed: int | None = None,
+        safe_posts: bool | None = None,
+        redirect_to: str | None | bool = False,
+    ) -> None:
         """``redirect_to``: where the 307 fault points (an origin, e.g. ``urls["elsewhere"]``;
         None for the request's own origin)."""
-        self.faults.configure(rates, roles=roles, latency=latency, seed=seed, safe_posts=safe_posts,
-                              redirect_to=redirect_to)
+        self.faults.configure(
+            rates,
+            roles=roles,
+            latency=latency,
+            seed=seed,
+            safe_posts=safe_posts,
+            redirect_to=redirect_to,
+        )
 
     def clear_faults(self) -> None:
-        self.faults.configure({}, latency=0.0, roles=("queue", "run", "rest", "cdn"), safe_posts=False,
-                              redirect_to=None)
+        self.faults.configure(
+            {},
+            latency=0.0,
+            roles=("queue", "run", "rest", "cdn"),
+            safe_posts=False,
+            redirect_to=None,
+        )
 
     def refuse(self, word: str, message: str = DEFAULT_REFUSAL) -> None:
         """Make the models refuse any prompt containing ``word`` (any case) the way a model
@@ -273,7 +316,9 @@ class Emulator:
     def expire_completed(self) -> list[str]:
         """Forget every finished request now, as fal does once its retention has passed."""
         assert self.service is not None and self._loop is not None
-        return asyncio.run_coroutine_threadsafe(self._on_loop(self.service.expire_completed), self._loop).result(10)
+        return asyncio.run_coroutine_threadsafe(
+            self._on_loop(self.service.expire_completed), self._loop
+        ).result(10)
 
     def fail_downloads(self, count: int, status: int = 503) -> None:
         """The next ``count`` downloads of files from the CDN answer ``status``."""

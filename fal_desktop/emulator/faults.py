@@ -49,9 +49,16 @@ class Faults:
     _random: random.Random = field(default_factory=random.Random)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def configure(self, rates: Mapping[object, float] | None = None, *, roles: Iterable[str] | None = None,
-                  latency: float | None = None, seed: int | None = None,
-                  safe_posts: bool | None = None, redirect_to: str | None | bool = False) -> None:
+    def configure(
+        self,
+        rates: Mapping[object, float] | None = None,
+        *,
+        roles: Iterable[str] | None = None,
+        latency: float | None = None,
+        seed: int | None = None,
+        safe_posts: bool | None = None,
+        redirect_to: str | None | bool = False,
+    ) -> None:
         """``redirect_to``: the origin 307s point at (None: the request's own; False: unchanged)."""
         with self._lock:
             if rates is not None:
@@ -94,16 +101,21 @@ class Faults:
 
 def _nginx_page(status: int, reason: str) -> web.Response:
     """fal's ingress error: nginx's own HTML page, no x-fal-request-id."""
-    return web.Response(status=status, content_type="text/html",
-                        text=f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
-                             f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-                             "</body>\r\n</html>\r\n")
+    return web.Response(
+        status=status,
+        content_type="text/html",
+        text=f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+        "</body>\r\n</html>\r\n",
+    )
 
 
 def _redirect(request: web.Request, origin: str | None) -> web.Response:
     query = f"{request.query_string}&{REDIRECTED}=1" if request.query_string else f"{REDIRECTED}=1"
     base = origin or f"{request.scheme}://{request.host}"
-    return web.Response(status=307, headers={"Location": f"{base}{request.raw_path.split('?')[0]}?{query}"})
+    return web.Response(
+        status=307, headers={"Location": f"{base}{request.raw_path.split('?')[0]}?{query}"}
+    )
 
 
 def _fault_response(kind: object) -> web.StreamResponse:
@@ -119,7 +131,9 @@ def _fault_response(kind: object) -> web.StreamResponse:
     return web.json_response({"detail": "Internal Server Error"}, status=500, headers=rid)
 
 
-async def _send_slowly(request: web.Request, response: web.Response, seconds: float) -> web.StreamResponse:
+async def _send_slowly(
+    request: web.Request, response: web.Response, seconds: float
+) -> web.StreamResponse:
     body = response.body if isinstance(response.body, bytes) else b""
     slow = web.StreamResponse(status=response.status, headers=response.headers)
     slow.content_length = len(body)
@@ -127,7 +141,7 @@ async def _send_slowly(request: web.Request, response: web.Response, seconds: fl
     pieces = max(1, min(20, len(body)))
     step = -(-len(body) // pieces) if body else 0
     for start in range(0, len(body), step or 1):
-        await slow.write(body[start:start + step])
+        await slow.write(body[start : start + step])
         await asyncio.sleep(seconds / pieces)
     await slow.write_eof()
     return slow
@@ -139,8 +153,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def make_middleware(role: str, faults: Faults, log: list[RecordedRequest]):
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        log.append(RecordedRequest(role, request.method, request.path, request.query_string,
-                                   dict(request.headers)))
+        log.append(
+            RecordedRequest(
+                role, request.method, request.path, request.query_string, dict(request.headers)
+            )
+        )
         if faults.latency:
             await asyncio.sleep(faults.latency)
         kind = None if REDIRECTED in request.query else faults.pick(role, request.method)

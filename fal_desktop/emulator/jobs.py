@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fal_desktop.api.openapi import EndpointSchema
@@ -21,7 +21,7 @@ Work = Callable[["EmulatedJob"], Awaitable[tuple[int, Any]]]
 
 def _now_iso() -> str:
     """A naive UTC timestamp, as fal's recorded log lines carry (no time zone)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat()
+    return datetime.now(UTC).replace(tzinfo=None).isoformat()
 
 
 @dataclass
@@ -54,8 +54,15 @@ class EmulatedJob:
         self.logs.append({"timestamp": _now_iso(), "message": message, "labels": {}})
         self.touch()
 
-    def finish(self, status: int, body: Any, *, error: str | None = None,
-               error_type: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def finish(
+        self,
+        status: int,
+        body: Any,
+        *,
+        error: str | None = None,
+        error_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.status = "COMPLETED"
         self.result_status, self.result_body = status, body
         self.result_headers = headers or {}
@@ -79,8 +86,9 @@ class JobQueue:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self._tasks = [asyncio.get_running_loop().create_task(self._worker())
-                       for _ in range(self.workers)]
+        self._tasks = [
+            asyncio.get_running_loop().create_task(self._worker()) for _ in range(self.workers)
+        ]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -125,8 +133,12 @@ class JobQueue:
         return "CANCELLATION_REQUESTED"
 
     def _finish_cancelled(self, job: EmulatedJob) -> None:
-        job.finish(400, {"detail": "Request was cancelled."}, error="Request was cancelled.",
-                   error_type="request_cancelled")
+        job.finish(
+            400,
+            {"detail": "Request was cancelled."},
+            error="Request was cancelled.",
+            error_type="request_cancelled",
+        )
         self.completed_at[job.id] = time.monotonic()
 
     async def _next(self) -> EmulatedJob:
@@ -135,12 +147,19 @@ class JobQueue:
             for job in list(self.waiting):
                 if job.start_deadline is not None and now > job.start_deadline:
                     self.waiting.remove(job)
-                    job.finish(504, {"detail": "Request timed out before it started.",
-                                     "error_type": "request_timeout"},
-                               error="Request timed out before it started.",
-                               error_type="request_timeout",
-                               headers={"X-Fal-Request-Timeout-Type": "user",
-                                        "X-Fal-Error-Type": "request_timeout"})
+                    job.finish(
+                        504,
+                        {
+                            "detail": "Request timed out before it started.",
+                            "error_type": "request_timeout",
+                        },
+                        error="Request timed out before it started.",
+                        error_type="request_timeout",
+                        headers={
+                            "X-Fal-Request-Timeout-Type": "user",
+                            "X-Fal-Error-Type": "request_timeout",
+                        },
+                    )
                     self.completed_at[job.id] = time.monotonic()
             if self.waiting:
                 job = self.waiting.pop(0)
@@ -150,7 +169,7 @@ class JobQueue:
             self._wakeup.clear()
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=0.25)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _worker(self) -> None:
@@ -175,10 +194,16 @@ class JobQueue:
                     job.finish(200, body)
                 else:
                     detail = body.get("detail") if isinstance(body, dict) else str(body)
-                    job.finish(status, body, error=str(detail), error_type=(body or {}).get("error_type"))
+                    job.finish(
+                        status, body, error=str(detail), error_type=(body or {}).get("error_type")
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a bug in the emulator still finishes the job
-                job.finish(500, {"detail": f"Internal Server Error: {exc}"},
-                           error="Internal Server Error", error_type="internal_error")
+                job.finish(
+                    500,
+                    {"detail": f"Internal Server Error: {exc}"},
+                    error="Internal Server Error",
+                    error_type="internal_error",
+                )
             self.completed_at[job.id] = time.monotonic()

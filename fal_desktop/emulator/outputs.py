@@ -15,12 +15,23 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from fal_desktop.api.openapi import EndpointSchema
 
-__all__ = ["PRESETS", "image_size_of", "upscale_factor_of", "draw_picture", "upscale", "build_output",
-           "encode_png"]
+__all__ = [
+    "PRESETS",
+    "image_size_of",
+    "upscale_factor_of",
+    "draw_picture",
+    "upscale",
+    "build_output",
+    "encode_png",
+]
 
 PRESETS = {
-    "square_hd": (1024, 1024), "square": (512, 512), "portrait_4_3": (768, 1024),
-    "portrait_16_9": (576, 1024), "landscape_4_3": (1024, 768), "landscape_16_9": (1024, 576),
+    "square_hd": (1024, 1024),
+    "square": (512, 512),
+    "portrait_4_3": (768, 1024),
+    "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768),
+    "landscape_16_9": (1024, 576),
 }
 MAX_SIDE = 14142
 
@@ -93,8 +104,14 @@ def _blank(schema: EndpointSchema, prop: Any) -> Any:
         if isinstance(option, dict) and option.get("type") == "null":
             return None
     kind = prop.get("type")
-    return {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [],
-            "object": {}}.get(kind)
+    return {
+        "string": "",
+        "integer": 0,
+        "number": 0.0,
+        "boolean": False,
+        "array": [],
+        "object": {},
+    }.get(kind)
 
 
 def _as_declared(schema: EndpointSchema, prop: Any, image: dict[str, Any]) -> dict[str, Any]:
@@ -103,11 +120,18 @@ def _as_declared(schema: EndpointSchema, prop: Any, image: dict[str, Any]) -> di
     item = schema.resolve(prop) if isinstance(prop, dict) else {}
     item = schema.resolve(item.get("items")) if item.get("type") == "array" else item
     declared = item.get("properties") if isinstance(item, dict) else None
-    return {k: v for k, v in image.items() if k in declared} if isinstance(declared, dict) else image
+    return (
+        {k: v for k, v in image.items() if k in declared} if isinstance(declared, dict) else image
+    )
 
 
-def build_output(schema: EndpointSchema, payload: dict[str, Any], images: list[dict[str, Any]],
-                 seed: int, seconds: float) -> dict[str, Any]:
+def build_output(
+    schema: EndpointSchema,
+    payload: dict[str, Any],
+    images: list[dict[str, Any]],
+    seed: int,
+    seconds: float,
+) -> dict[str, Any]:
     """The endpoint's output: its image field(s) filled, the rest in the declared shape."""
     out_schema = schema.output_schema
     props = out_schema.get("properties", {})

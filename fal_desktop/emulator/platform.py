@@ -16,8 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from fal_desktop.api.openapi import EndpointSchema
 import fal_desktop.emulator.platform_data as data
+from fal_desktop.api.openapi import EndpointSchema
 
 __all__ = ["Platform"]
 
@@ -26,14 +26,22 @@ MAX_IDS = 50
 
 
 def _error(cls: type[web.HTTPException], detail: str, **headers: str) -> web.HTTPException:
-    return cls(text=json.dumps({"detail": detail}), content_type="application/json", headers=headers)
+    return cls(
+        text=json.dumps({"detail": detail}), content_type="application/json", headers=headers
+    )
 
 
 class Platform:
     """Handlers for the ``platform`` role, plus the thumbnails the catalog points at on the CDN."""
 
-    def __init__(self, schemas: dict[str, EndpointSchema], key: str, admin_key: str | None = None,
-                 catalog_size: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        schemas: dict[str, EndpointSchema],
+        key: str,
+        admin_key: str | None = None,
+        catalog_size: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.schemas, self.key, self.admin_key = schemas, key, admin_key
         self.catalog_size = catalog_size
         self.balance = 24.5
@@ -48,9 +56,12 @@ class Platform:
         self._thumbnails: dict[str, bytes] = {}
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.get("/v1/models", self.models), web.get("/v1/models/pricing", self.pricing),
-                web.post("/v1/models/pricing/estimate", self.estimate),
-                web.get("/v1/account/billing", self.billing)]
+        return [
+            web.get("/v1/models", self.models),
+            web.get("/v1/models/pricing", self.pricing),
+            web.post("/v1/models/pricing/estimate", self.estimate),
+            web.get("/v1/account/billing", self.billing),
+        ]
 
     def set_cdn(self, cdn_url: str) -> None:
         self._cdn_url, self._items = cdn_url, None
@@ -87,7 +98,9 @@ class Platform:
             limit = int(query.get("limit", "50"))
             page = int(base64.b64decode(query["cursor"]).decode()) if "cursor" in query else 0
         except ValueError:
-            raise _error(web.HTTPUnprocessableEntity, "limit must be a number and cursor one we gave") from None
+            raise _error(
+                web.HTTPUnprocessableEntity, "limit must be a number and cursor one we gave"
+            ) from None
         if not 1 <= limit <= MAX_LIMIT:
             raise _error(web.HTTPUnprocessableEntity, f"limit must be between 1 and {MAX_LIMIT}")
         ids = [i for value in query.getall("endpoint_id", []) for i in value.split(",") if i]
@@ -100,40 +113,67 @@ class Platform:
         category, status = query.get("category"), query.get("status")
         if words or category or status:
             items = [i for i in items if self._matches(i, words, category, status)]
-        chunk = items[page * limit:(page + 1) * limit]
+        chunk = items[page * limit : (page + 1) * limit]
         more = (page + 1) * limit < len(items)
         expand = query.getall("expand", [])
         if "openapi-3.0" in expand:
-            chunk = [{**i, "openapi": self.schemas[i["endpoint_id"]].document
-                      if i["endpoint_id"] in self.schemas else {}} for i in chunk]
-        return web.json_response({
-            "models": chunk, "has_more": more,
-            "next_cursor": base64.b64encode(str(page + 1).encode()).decode() if more else None})
+            chunk = [
+                {
+                    **i,
+                    "openapi": self.schemas[i["endpoint_id"]].document
+                    if i["endpoint_id"] in self.schemas
+                    else {},
+                }
+                for i in chunk
+            ]
+        return web.json_response(
+            {
+                "models": chunk,
+                "has_more": more,
+                "next_cursor": base64.b64encode(str(page + 1).encode()).decode() if more else None,
+            }
+        )
 
     @staticmethod
-    def _matches(item: dict[str, Any], words: list[str], category: str | None, status: str | None) -> bool:
+    def _matches(
+        item: dict[str, Any], words: list[str], category: str | None, status: str | None
+    ) -> bool:
         meta = item["metadata"]
         if category and meta.get("category") != category:
             return False
         if status and meta.get("status") != status:
             return False
-        text = " ".join([item["endpoint_id"], meta.get("display_name", ""), meta.get("description", ""),
-                         *meta.get("tags", [])]).lower()
+        text = " ".join(
+            [
+                item["endpoint_id"],
+                meta.get("display_name", ""),
+                meta.get("description", ""),
+                *meta.get("tags", []),
+            ]
+        ).lower()
         return all(w in text for w in words)
 
     # -- prices ------------------------------------------------------------------------
 
     async def pricing(self, request: web.Request) -> web.Response:
         self._scope(request, required=True)
-        ids = [i for value in request.query.getall("endpoint_id", []) for i in value.split(",") if i]
+        ids = [
+            i for value in request.query.getall("endpoint_id", []) for i in value.split(",") if i
+        ]
         if not 1 <= len(ids) <= MAX_IDS:
             raise _error(web.HTTPUnprocessableEntity, f"endpoint_id: give 1 to {MAX_IDS} ids")
         prices = []
         for endpoint_id in ids:
             price = data.price_for(endpoint_id)
             if price is not None:
-                prices.append({"endpoint_id": endpoint_id, "unit_price": price[0], "unit": price[1],
-                               "currency": "USD"})
+                prices.append(
+                    {
+                        "endpoint_id": endpoint_id,
+                        "unit_price": price[0],
+                        "unit": price[1],
+                        "currency": "USD",
+                    }
+                )
         return web.json_response({"prices": prices, "next_cursor": None, "has_more": False})
 
     async def estimate(self, request: web.Request) -> web.Response:
@@ -142,25 +182,35 @@ class Platform:
         self.estimate_calls = [t for t in self.estimate_calls if now - t < self.estimate_window]
         if self.estimate_limit is not None and len(self.estimate_calls) >= self.estimate_limit:
             wait = self.estimate_window - (now - self.estimate_calls[0])
-            raise _error(web.HTTPTooManyRequests, "Rate limit exceeded", **{"Retry-After": str(max(1, math.ceil(wait)))})
+            raise _error(
+                web.HTTPTooManyRequests,
+                "Rate limit exceeded",
+                **{"Retry-After": str(max(1, math.ceil(wait)))},
+            )
         self.estimate_calls.append(now)
         try:
             body = await request.json()
             kind, endpoints = body["estimate_type"], dict(body["endpoints"])
         except (ValueError, KeyError, TypeError):
-            raise _error(web.HTTPUnprocessableEntity, "estimate_type and endpoints are required") from None
+            raise _error(
+                web.HTTPUnprocessableEntity, "estimate_type and endpoints are required"
+            ) from None
         total = 0.0
         for endpoint_id, amount in endpoints.items():
             price = data.price_for(endpoint_id)
             if price is None:
                 raise _error(web.HTTPNotFound, f"No pricing for {endpoint_id}")
             if kind == "historical_api_price":
-                total += (data.typical_cost(endpoint_id) or 0.0) * float(amount.get("call_quantity", 1))
+                total += (data.typical_cost(endpoint_id) or 0.0) * float(
+                    amount.get("call_quantity", 1)
+                )
             elif kind == "unit_price":
                 total += price[0] * float(amount.get("unit_quantity", 1))
             else:
                 raise _error(web.HTTPUnprocessableEntity, f"unknown estimate_type {kind!r}")
-        return web.json_response({"estimate_type": kind, "total_cost": round(total, 6), "currency": "USD"})
+        return web.json_response(
+            {"estimate_type": kind, "total_cost": round(total, 6), "currency": "USD"}
+        )
 
     # -- ADMIN -------------------------------------------------------------------------
 
@@ -188,7 +238,10 @@ def _draw_thumbnail(name: str) -> bytes:
         seed = int(name.removesuffix(".png")[:12], 16)
     except ValueError:
         seed = sum(name.encode()) * 2654435761
-    colors = [((seed >> s) & 0xFF, (seed >> (s + 8)) & 0xFF, (seed >> (s + 16)) & 0xFF) for s in (0, 12, 24)]
+    colors = [
+        ((seed >> s) & 0xFF, (seed >> (s + 8)) & 0xFF, (seed >> (s + 16)) & 0xFF)
+        for s in (0, 12, 24)
+    ]
     grid = Image.new("RGB", (2, 2))
     grid.putdata([colors[0], colors[1], colors[2], colors[0]])
     buffer = io.BytesIO()

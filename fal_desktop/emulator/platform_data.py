@@ -12,38 +12,116 @@ from typing import Any
 
 from fal_desktop.api.openapi import EndpointSchema
 
-__all__ = ["BUNDLED", "SYNTHETIC_PREFIX", "item_for", "price_for", "synthetic_items", "typical_cost"]
+__all__ = [
+    "BUNDLED",
+    "SYNTHETIC_PREFIX",
+    "item_for",
+    "price_for",
+    "synthetic_items",
+    "typical_cost",
+]
 
 SYNTHETIC_PREFIX = "fal-ai/catalog-"
 
 # endpoint id: (display name, description, tags, unit price, unit, typical cost of one call)
 BUNDLED: dict[str, tuple[str, str, list[str], float, str, float]] = {
-    "fal-ai/flux/dev": ("FLUX.1 [dev]", "A 12 billion parameter flow transformer that generates "
-                        "high-quality images from text.", ["high quality", "popular"], 0.025, "image", 0.025),
-    "fal-ai/flux/schnell": ("FLUX.1 [schnell]", "The fastest FLUX: good images in 1 to 4 steps.",
-                            ["fast", "turbo"], 0.003, "megapixels", 0.003),
-    "fal-ai/flux-pro/v1.1": ("FLUX1.1 [pro]", "Black Forest Labs' professional model: better "
-                             "composition, detail and speed than FLUX.1 [pro].", ["high quality", "pro"],
-                             0.04, "image", 0.04),
-    "fal-ai/fast-sdxl": ("Fast SDXL", "Stable Diffusion XL served fast, with LoRA and embeddings.",
-                         ["sdxl", "lora"], 0.00111, "compute seconds", 0.0021),
-    "fal-ai/fast-lightning-sdxl": ("SDXL Lightning", "SDXL distilled to a few steps: an image in "
-                                   "well under a second.", ["sdxl", "fast"], 0.00125, "megapixels", 0.0013),
-    "fal-ai/lora": ("Stable Diffusion with LoRAs", "Any Stable Diffusion checkpoint with your LoRAs, "
-                    "embeddings and IP-Adapter.", ["sd", "lora", "custom"], 0.00111, "compute seconds", 0.0046),
-    "fal-ai/recraft-v3": ("Recraft V3", "Vector art, logos and long text in images; a leader "
-                          "in design-style generation.", ["vector", "typography", "design"], 0.04, "image", 0.04),
-    "fal-ai/aura-sr": ("AuraSR", "A GAN upscaler: four times larger, sharp and fast.",
-                       ["upscaling", "gan"], 0.00111, "compute seconds", 0.0059),
-    "fal-ai/ccsr": ("CCSR Upscaler", "Content-consistent super-resolution: faithful detail, "
-                    "no invented texture.", ["upscaling", "diffusion"], 0.0005, "units", 0.048),
-    "fal-ai/clarity-upscaler": ("Clarity Upscaler", "Upscale and add detail guided by a prompt, "
-                                "with a creativity slider.", ["upscaling", "detail"], 0.03, "megapixels", 0.12),
-    "fal-ai/creative-upscaler": ("Creative Upscaler", "Upscales while imagining new detail; "
-                                 "replaced by Clarity Upscaler.", ["upscaling", "creative"],
-                                 0.00111, "compute seconds", 0.061),
-    "fal-ai/esrgan": ("ESRGAN Upscaler", "Real-ESRGAN: classic upscaling for photos and anime.",
-                      ["upscaling", "classic"], 0.00111, "compute seconds", 0.0024),
+    "fal-ai/flux/dev": (
+        "FLUX.1 [dev]",
+        "A 12 billion parameter flow transformer that generates high-quality images from text.",
+        ["high quality", "popular"],
+        0.025,
+        "image",
+        0.025,
+    ),
+    "fal-ai/flux/schnell": (
+        "FLUX.1 [schnell]",
+        "The fastest FLUX: good images in 1 to 4 steps.",
+        ["fast", "turbo"],
+        0.003,
+        "megapixels",
+        0.003,
+    ),
+    "fal-ai/flux-pro/v1.1": (
+        "FLUX1.1 [pro]",
+        "Black Forest Labs' professional model: better "
+        "composition, detail and speed than FLUX.1 [pro].",
+        ["high quality", "pro"],
+        0.04,
+        "image",
+        0.04,
+    ),
+    "fal-ai/fast-sdxl": (
+        "Fast SDXL",
+        "Stable Diffusion XL served fast, with LoRA and embeddings.",
+        ["sdxl", "lora"],
+        0.00111,
+        "compute seconds",
+        0.0021,
+    ),
+    "fal-ai/fast-lightning-sdxl": (
+        "SDXL Lightning",
+        "SDXL distilled to a few steps: an image in well under a second.",
+        ["sdxl", "fast"],
+        0.00125,
+        "megapixels",
+        0.0013,
+    ),
+    "fal-ai/lora": (
+        "Stable Diffusion with LoRAs",
+        "Any Stable Diffusion checkpoint with your LoRAs, embeddings and IP-Adapter.",
+        ["sd", "lora", "custom"],
+        0.00111,
+        "compute seconds",
+        0.0046,
+    ),
+    "fal-ai/recraft-v3": (
+        "Recraft V3",
+        "Vector art, logos and long text in images; a leader in design-style generation.",
+        ["vector", "typography", "design"],
+        0.04,
+        "image",
+        0.04,
+    ),
+    "fal-ai/aura-sr": (
+        "AuraSR",
+        "A GAN upscaler: four times larger, sharp and fast.",
+        ["upscaling", "gan"],
+        0.00111,
+        "compute seconds",
+        0.0059,
+    ),
+    "fal-ai/ccsr": (
+        "CCSR Upscaler",
+        "Content-consistent super-resolution: faithful detail, no invented texture.",
+        ["upscaling", "diffusion"],
+        0.0005,
+        "units",
+        0.048,
+    ),
+    "fal-ai/clarity-upscaler": (
+        "Clarity Upscaler",
+        "Upscale and add detail guided by a prompt, with a creativity slider.",
+        ["upscaling", "detail"],
+        0.03,
+        "megapixels",
+        0.12,
+    ),
+    "fal-ai/creative-upscaler": (
+        "Creative Upscaler",
+        "Upscales while imagining new detail; replaced by Clarity Upscaler.",
+        ["upscaling", "creative"],
+        0.00111,
+        "compute seconds",
+        0.061,
+    ),
+    "fal-ai/esrgan": (
+        "ESRGAN Upscaler",
+        "Real-ESRGAN: classic upscaling for photos and anime.",
+        ["upscaling", "classic"],
+        0.00111,
+        "compute seconds",
+        0.0024,
+    ),
 }
 DEPRECATED = {"fal-ai/creative-upscaler"}
 
@@ -55,8 +133,28 @@ _SYNTHETIC_KINDS = [
     ("image-to-video", ["video"], "seconds", 0.1),
     ("training", ["lora"], "units", 0.002),
 ]
-_WORDS = ["aurora", "basalt", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo", "juniper",
-          "kelp", "lumen", "meadow", "nimbus", "onyx", "prism", "quartz", "raven", "sable", "tundra"]
+_WORDS = [
+    "aurora",
+    "basalt",
+    "cobalt",
+    "delta",
+    "ember",
+    "fjord",
+    "garnet",
+    "harbor",
+    "indigo",
+    "juniper",
+    "kelp",
+    "lumen",
+    "meadow",
+    "nimbus",
+    "onyx",
+    "prism",
+    "quartz",
+    "raven",
+    "sable",
+    "tundra",
+]
 
 
 def _thumbnail(cdn_url: str, endpoint_id: str) -> str:
@@ -69,15 +167,23 @@ def item_for(schema: EndpointSchema, cdn_url: str) -> dict[str, Any]:
     name, description, tags, *_ = BUNDLED.get(endpoint_id, (None, None, [], 0, "", 0))
     meta = schema.metadata
     tags = list(tags) or [t for t in ("upscaling",) if "upscal" in endpoint_id]
-    return {"endpoint_id": endpoint_id, "metadata": {
-        "display_name": name or str(meta.get("display_name") or endpoint_id.split("/", 1)[-1]),
-        "category": schema.category,
-        "description": description or str(meta.get("description") or ""),
-        "status": "deprecated" if endpoint_id in DEPRECATED else "active",
-        "tags": tags, "updated_at": "2026-11-01T12:00:00Z", "is_favorited": False,
-        "thumbnail_url": _thumbnail(cdn_url, endpoint_id),
-        "model_url": f"https://fal.run/{endpoint_id}", "date": "2024-08-01T00:00:00Z",
-        "highlighted": endpoint_id in ("fal-ai/flux/dev", "fal-ai/flux/schnell"), "pinned": False}}
+    return {
+        "endpoint_id": endpoint_id,
+        "metadata": {
+            "display_name": name or str(meta.get("display_name") or endpoint_id.split("/", 1)[-1]),
+            "category": schema.category,
+            "description": description or str(meta.get("description") or ""),
+            "status": "deprecated" if endpoint_id in DEPRECATED else "active",
+            "tags": tags,
+            "updated_at": "2026-11-01T12:00:00Z",
+            "is_favorited": False,
+            "thumbnail_url": _thumbnail(cdn_url, endpoint_id),
+            "model_url": f"https://fal.run/{endpoint_id}",
+            "date": "2024-08-01T00:00:00Z",
+            "highlighted": endpoint_id in ("fal-ai/flux/dev", "fal-ai/flux/schnell"),
+            "pinned": False,
+        },
+    }
 
 
 def synthetic_items(count: int, cdn_url: str) -> list[dict[str, Any]]:
@@ -87,11 +193,20 @@ def synthetic_items(count: int, cdn_url: str) -> list[dict[str, Any]]:
         category, tags, _unit, _price = _SYNTHETIC_KINDS[n % len(_SYNTHETIC_KINDS)]
         word, other = _WORDS[n % len(_WORDS)], _WORDS[(n // len(_WORDS)) % len(_WORDS)]
         endpoint_id = f"{SYNTHETIC_PREFIX}{word}-{other}/v{n}"
-        items.append({"endpoint_id": endpoint_id, "metadata": {
-            "display_name": f"{word.title()} {other.title()} {n}", "category": category,
-            "description": f"A synthetic {category.replace('-', ' ')} model named after {word} and {other}.",
-            "status": "deprecated" if n % 97 == 5 else "active", "tags": list(tags),
-            "thumbnail_url": _thumbnail(cdn_url, endpoint_id), "updated_at": "2026-10-01T00:00:00Z"}})
+        items.append(
+            {
+                "endpoint_id": endpoint_id,
+                "metadata": {
+                    "display_name": f"{word.title()} {other.title()} {n}",
+                    "category": category,
+                    "description": f"A synthetic {category.replace('-', ' ')} model named after {word} and {other}.",
+                    "status": "deprecated" if n % 97 == 5 else "active",
+                    "tags": list(tags),
+                    "thumbnail_url": _thumbnail(cdn_url, endpoint_id),
+                    "updated_at": "2026-10-01T00:00:00Z",
+                },
+            }
+        )
     return items
 
 

@@ -26,7 +26,9 @@ from fal_desktop.emulator.storage import Storage
 
 __all__ = ["RawBody", "Service"]
 
-_REQUEST_PATH = re.compile(r"^(?P<app>.+?)/requests/(?P<rid>[^/]+)(?P<rest>/status|/status/stream|/cancel)?$")
+_REQUEST_PATH = re.compile(
+    r"^(?P<app>.+?)/requests/(?P<rid>[^/]+)(?P<rest>/status|/status/stream|/cancel)?$"
+)
 #: fal's key check answers this for an unknown or wrong key (recorded, reference §17).
 BAD_KEY_DETAIL = "No user found for Key ID and Secret"
 #: A model's own refusal, sent as a plain-string 422 ``detail`` (see ``Service.refusals``).
@@ -39,8 +41,10 @@ def _detail(status: int, text: str) -> web.Response:
 
 
 #: fal's answer for an account out of credit (reference §17), on submit and the storage token.
-OUT_OF_CREDIT = {"detail": "User is locked. Reason: Exhausted balance. Top up your balance at "
-                           "fal.ai/dashboard/billing."}
+OUT_OF_CREDIT = {
+    "detail": "User is locked. Reason: Exhausted balance. Top up your balance at "
+    "fal.ai/dashboard/billing."
+}
 #: fal's retention (reference §7): a result is kept 1 hour after completion, 6 minutes if ≥ 10 KB.
 RETENTION_SECONDS, RETENTION_SECONDS_LARGE, LARGE_RESULT_BYTES = 3600.0, 360.0, 10 * 1024
 
@@ -58,8 +62,9 @@ class RawBody:
 
 
 class Service:
-    def __init__(self, schemas: dict[str, EndpointSchema], storage: Storage, key: str,
-                 workers: int) -> None:
+    def __init__(
+        self, schemas: dict[str, EndpointSchema], storage: Storage, key: str, workers: int
+    ) -> None:
         #: Drills can replace a finished job's (status, body) to imitate a misbehaving server.
         self.tamper: Callable[[EmulatedJob, int, Any], tuple[int, Any]] | None = None
         self.schemas = schemas
@@ -121,8 +126,9 @@ class Service:
 
     def check_key(self, request: web.Request) -> None:
         if request.headers.get("Authorization", "") != f"Key {self.key}":
-            raise web.HTTPUnauthorized(text=json.dumps({"detail": BAD_KEY_DETAIL}),
-                                       content_type="application/json")
+            raise web.HTTPUnauthorized(
+                text=json.dumps({"detail": BAD_KEY_DETAIL}), content_type="application/json"
+            )
 
     @staticmethod
     def _short_app(app: str) -> bool:
@@ -150,8 +156,13 @@ class Service:
     def _status_body(self, job: EmulatedJob, logs: list[dict[str, str]] | None) -> dict[str, Any]:
         app = "/".join(job.endpoint_id.split("/")[:2])
         base = f"{self.queue_url}/{app}/requests/{job.id}"
-        body: dict[str, Any] = {"status": job.status, "request_id": job.id, "response_url": base,
-                                "status_url": f"{base}/status", "cancel_url": f"{base}/cancel"}
+        body: dict[str, Any] = {
+            "status": job.status,
+            "request_id": job.id,
+            "response_url": base,
+            "status_url": f"{base}/status",
+            "cancel_url": f"{base}/cancel",
+        }
         body["logs"] = logs
         if job.status == "IN_QUEUE":  # as fal sends it: logs null, metrics empty (§17)
             body["logs"], body["metrics"] = None, {}
@@ -180,8 +191,11 @@ class Service:
             match = None
         if match:
             job = self.queue.jobs.get(match.group("rid"))
-            if job is None or not (job.endpoint_id + "/").startswith(match.group("app") + "/") \
-                    or self.is_expired(job):
+            if (
+                job is None
+                or not (job.endpoint_id + "/").startswith(match.group("app") + "/")
+                or self.is_expired(job)
+            ):
                 return web.json_response({"status": "NOT_FOUND"}, status=404)  # fal's answer (§17)
             request[REQUEST_ID] = job.id
             rest = match.group("rest")
@@ -196,15 +210,23 @@ class Service:
                 return web.json_response({"status": answer}, status=status)
             if rest is None and request.method == "GET":
                 if job.status != "COMPLETED":
-                    body = {k: v for k, v in self._status_body(job, None).items()
-                            if k in ("request_id", "response_url", "status_url", "cancel_url")}
-                    return web.json_response({"detail": "Request is still in progress", **body},
-                                             status=400)
+                    body = {
+                        k: v
+                        for k, v in self._status_body(job, None).items()
+                        if k in ("request_id", "response_url", "status_url", "cancel_url")
+                    }
+                    return web.json_response(
+                        {"detail": "Request is still in progress", **body}, status=400
+                    )
                 if isinstance(job.result_body, RawBody):
-                    return web.Response(body=job.result_body.data, status=job.result_status,
-                                        content_type=job.result_body.content_type)
-                return web.json_response(job.result_body, status=job.result_status,
-                                         headers=job.result_headers)
+                    return web.Response(
+                        body=job.result_body.data,
+                        status=job.result_status,
+                        content_type=job.result_body.content_type,
+                    )
+                return web.json_response(
+                    job.result_body, status=job.result_status, headers=job.result_headers
+                )
             return _detail(405, "Method not allowed")
         if request.method != "POST":
             return _detail(404, f"Path /{tail} not found")
@@ -224,33 +246,51 @@ class Service:
         priority = request.headers.get("X-Fal-Queue-Priority", "normal")
         timeout = request.headers.get("X-Fal-Request-Timeout")
         deadline = time.monotonic() + float(timeout) if timeout else None
-        job = EmulatedJob(schema, endpoint_id, payload if isinstance(payload, dict) else {},
-                          priority="low" if priority == "low" else "normal", start_deadline=deadline)
+        job = EmulatedJob(
+            schema,
+            endpoint_id,
+            payload if isinstance(payload, dict) else {},
+            priority="low" if priority == "low" else "normal",
+            start_deadline=deadline,
+        )
         request[REQUEST_ID] = job.id
         problems = self._problems(schema, payload)
         if problems is not None:
-            self.queue.complete_now(job, 422, {"detail": problems},
-                                    error="Invalid status code: 422", error_type="validation_error")
+            self.queue.complete_now(
+                job,
+                422,
+                {"detail": problems},
+                error="Invalid status code: 422",
+                error_type="validation_error",
+            )
         else:
             self.queue.add(job)
         if self.submit_delay:  # fal has the job; its answer is slow to come back
             await asyncio.sleep(self.submit_delay)
         body = self._status_body(job, None)
-        body.update(status="IN_QUEUE", logs=None, metrics={}, queue_position=self.queue.position(job))
+        body.update(
+            status="IN_QUEUE", logs=None, metrics={}, queue_position=self.queue.position(job)
+        )
         body.pop("error", None), body.pop("error_type", None)
         return web.json_response(body)
 
     @staticmethod
     def _problems(schema: EndpointSchema, payload: Any) -> list[dict[str, Any]] | None:
         if not isinstance(payload, dict):
-            return [{"loc": ["body"], "msg": "Input should be a valid dictionary", "type": "dict_type"}]
+            return [
+                {"loc": ["body"], "msg": "Input should be a valid dictionary", "type": "dict_type"}
+            ]
         errors = schema.validate_input(payload)
         return [e.as_detail() for e in errors] or None
 
     async def _stream(self, request: web.Request, job: EmulatedJob) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                               "Cache-Control": "no-cache",
-                                               "x-fal-request-id": job.id})
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                "x-fal-request-id": job.id,
+            }
+        )
         await response.prepare(request)
         with_logs = self._wants_logs(request)
         sent_logs, sent_version = 0, -1
@@ -267,7 +307,7 @@ class Service:
                         break
                 try:
                     await asyncio.wait_for(waiter.wait(), timeout=self.ping_interval)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     await response.write(b": ping\n\n")
             await response.write_eof()
         except (ConnectionError, aiohttp.ClientConnectionResetError):
@@ -281,7 +321,11 @@ class Service:
             raise ValueError("No image URL was given.")
         if url.startswith("data:"):
             header, _, payload = url.partition(",")
-            data = base64.b64decode(payload) if header.endswith(";base64") else unquote_to_bytes(payload)
+            data = (
+                base64.b64decode(payload)
+                if header.endswith(";base64")
+                else unquote_to_bytes(payload)
+            )
         elif (path := self.storage.path_for_url(url)) is not None:
             data = await asyncio.to_thread(path.read_bytes)
         elif urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1") and self._session:
@@ -290,7 +334,9 @@ class Service:
                     raise ValueError(f"Could not download the image (HTTP {response.status}).")
                 data = await response.read()
         else:
-            raise ValueError("The emulator only reads images from its own CDN, data URIs and localhost.")
+            raise ValueError(
+                "The emulator only reads images from its own CDN, data URIs and localhost."
+            )
 
         def decode() -> Image.Image:
             image = Image.open(io.BytesIO(data))
@@ -308,8 +354,11 @@ class Service:
             try:
                 source = await self._load_image(payload.get("image_url"))
             except Exception as exc:
-                return 422, {"detail": [{"loc": ["body", "image_url"], "msg": str(exc),
-                                         "type": "image_load_error"}]}
+                return 422, {
+                    "detail": [
+                        {"loc": ["body", "image_url"], "msg": str(exc), "type": "image_load_error"}
+                    ]
+                }
             factor = outputs.upscale_factor_of(schema, payload)
             picture = await asyncio.to_thread(outputs.upscale, source, factor)
             data = await asyncio.to_thread(outputs.encode_png, picture)
@@ -325,7 +374,9 @@ class Service:
                 if self.render_once:
                     data = await self._rendered_png(width, height)
                 else:
-                    picture = await asyncio.to_thread(outputs.draw_picture, prompt, seed + i, width, height)
+                    picture = await asyncio.to_thread(
+                        outputs.draw_picture, prompt, seed + i, width, height
+                    )
                     data = await asyncio.to_thread(outputs.encode_png, picture)
                 images.append(await self._store_png(job, data, width, height))
         result = 200, outputs.build_output(schema, payload, images, seed, job.inference_time)
@@ -335,14 +386,24 @@ class Service:
         data = self._rendered.get((width, height))
         if data is None:
             picture = await asyncio.to_thread(outputs.draw_picture, "render once", 0, width, height)
-            data = self._rendered[(width, height)] = await asyncio.to_thread(outputs.encode_png, picture)
+            data = self._rendered[(width, height)] = await asyncio.to_thread(
+                outputs.encode_png, picture
+            )
         return data
 
-    async def _store_png(self, job: EmulatedJob, data: bytes, width: int, height: int) -> dict[str, Any]:
+    async def _store_png(
+        self, job: EmulatedJob, data: bytes, width: int, height: int
+    ) -> dict[str, Any]:
         path, url = self.storage.new_file(f"{job.id[:8]}.png")
         await asyncio.to_thread(path.write_bytes, data)
-        return {"url": url, "width": width, "height": height, "content_type": "image/png",
-                "file_name": path.name, "file_size": len(data)}
+        return {
+            "url": url,
+            "width": width,
+            "height": height,
+            "content_type": "image/png",
+            "file_name": path.name,
+            "file_size": len(data),
+        }
 
     # -- run role and schema role ------------------------------------------------------
 

@@ -12,7 +12,7 @@ import re
 import secrets
 import shutil
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -55,7 +55,9 @@ class Storage:
         """A fresh file path on disk and its public URL."""
         key = uuid.uuid4().hex
         name = _UNSAFE.sub("_", name or "upload.bin").strip(" ._") or "upload.bin"
-        name = name.encode("utf-8", "replace")[:200].decode("utf-8", "ignore")  # file systems: ≤ 255 bytes
+        name = name.encode("utf-8", "replace")[:200].decode(
+            "utf-8", "ignore"
+        )  # file systems: ≤ 255 bytes
         folder = self.root / key
         folder.mkdir(parents=True)
         return folder / name, f"{self.cdn_url}/files/{key}/{quote(name)}"
@@ -65,9 +67,14 @@ class Storage:
         prefix = f"{self.cdn_url}/files/"
         if not url.startswith(prefix):
             return None
-        key, _, name = url[len(prefix):].partition("/")
+        key, _, name = url[len(prefix) :].partition("/")
         name = unquote(name.partition("?")[0])
-        if not re.fullmatch(r"[0-9a-f]{32}", key) or not name or _UNSAFE.search(name) or name in (".", ".."):
+        if (
+            not re.fullmatch(r"[0-9a-f]{32}", key)
+            or not name
+            or _UNSAFE.search(name)
+            or name in (".", "..")
+        ):
             return None
         path = self.root / key / name
         return path if path.is_file() else None
@@ -106,15 +113,23 @@ class Storage:
     async def token(self, request: web.Request) -> web.Response:
         token = secrets.token_urlsafe(24)
         self.tokens.add(token)
-        created = datetime.now(timezone.utc)
+        created = datetime.now(UTC)
         expires = created + timedelta(days=30)  # fal's tokens last about 30 days (§17)
-        return web.json_response({"token": token, "token_type": "Bearer", "base_url": self.cdn_url,
-                                  "expires_at": expires.isoformat(), "created_at": created.isoformat()})
+        return web.json_response(
+            {
+                "token": token,
+                "token_type": "Bearer",
+                "base_url": self.cdn_url,
+                "expires_at": expires.isoformat(),
+                "created_at": created.isoformat(),
+            }
+        )
 
     async def initiate(self, request: web.Request) -> web.Response:
         if request.query.get("storage_type") == "gcs":  # the legacy flow is gone at fal (§17)
-            raise web.HTTPBadRequest(text='{"detail": "Invalid storage type"}',
-                                     content_type="application/json")
+            raise web.HTTPBadRequest(
+                text='{"detail": "Invalid storage type"}', content_type="application/json"
+            )
         try:
             body = await request.json()
         except ValueError:
@@ -126,16 +141,18 @@ class Storage:
         if multipart:
             (self.root / f"parts-{target}").mkdir()
         kind = "mp" if multipart else "put"
-        return web.json_response({"upload_url": f"{self.cdn_url}/{kind}/{target}?sig=emulator",
-                                  "file_url": file_url})
+        return web.json_response(
+            {"upload_url": f"{self.cdn_url}/{kind}/{target}?sig=emulator", "file_url": file_url}
+        )
 
     # -- cdn role --------------------------------------------------------------------
 
     def _check_token(self, request: web.Request) -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or token not in self.tokens:
-            raise web.HTTPUnauthorized(text='{"detail": "Invalid upload token"}',
-                                       content_type="application/json")
+            raise web.HTTPUnauthorized(
+                text='{"detail": "Invalid upload token"}', content_type="application/json"
+            )
 
     async def upload(self, request: web.Request) -> web.Response:
         self._check_token(request)
@@ -154,12 +171,15 @@ class Storage:
 
     async def _put_part(self, request: web.Request, parts: Path, number: str) -> web.Response:
         if not number.isdigit() or not parts.is_dir():
-            raise web.HTTPNotFound(text='{"detail": "Unknown upload"}', content_type="application/json")
+            raise web.HTTPNotFound(
+                text='{"detail": "Unknown upload"}', content_type="application/json"
+            )
         size = await self._save_body(request, parts / f"{int(number):06d}")
         etag = f'"{uuid.uuid4().hex}"'
         (parts / f"{int(number):06d}.etag").write_text(etag)
-        return web.json_response({"partNumber": int(number), "etag": etag, "size": size},
-                                 headers={"ETag": etag})
+        return web.json_response(
+            {"partNumber": int(number), "etag": etag, "size": size}, headers={"ETag": etag}
+        )
 
     async def _complete(self, request: web.Request, parts: Path, target: Path) -> web.Response:
         body = await request.json()
@@ -167,10 +187,12 @@ class Storage:
         if not listed:
             raise web.HTTPBadRequest(text='{"detail": "No parts"}', content_type="application/json")
         files = [parts / f"{number:06d}" for number in listed]
-        for number, part in zip(listed, files):
+        for number, part in zip(listed, files, strict=False):
             if not part.is_file():
-                raise web.HTTPBadRequest(text=f'{{"detail": "Part {number} is missing"}}',
-                                         content_type="application/json")
+                raise web.HTTPBadRequest(
+                    text=f'{{"detail": "Part {number} is missing"}}',
+                    content_type="application/json",
+                )
         await asyncio.to_thread(_concatenate, files, target)
         return web.json_response({"ok": True})
 
@@ -202,8 +224,9 @@ class Storage:
         if request.method in ("GET", "HEAD") and parts[0] == "files" and len(parts) == 3:
             if self.failing_downloads:  # a drill: the result file cannot be fetched right now
                 self.failing_downloads -= 1
-                return web.json_response({"detail": "Download failed (emulated)"},
-                                         status=self.failing_status)
+                return web.json_response(
+                    {"detail": "Download failed (emulated)"}, status=self.failing_status
+                )
             path = self.path_for_url(f"{self.cdn_url}{request.raw_path}")
             if path is not None:
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

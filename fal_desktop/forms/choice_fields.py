@@ -10,7 +10,11 @@ from superqt import QSearchableComboBox
 
 from fal_desktop.forms.fields import FieldWidget, field_kind
 from fal_desktop.forms.spec import (
-    IMAGE_SIZE_PRESETS, LARGE_ENUM, FieldSpec, enum_label, preset_label,
+    IMAGE_SIZE_PRESETS,
+    LARGE_ENUM,
+    FieldSpec,
+    enum_label,
+    preset_label,
 )
 
 __all__ = ["EnumField", "ImageSizeField", "NOT_SET_ITEM"]
@@ -36,8 +40,9 @@ class EnumField(FieldWidget):
             self.combo.addItem(NOT_SET_ITEM, _UNSET)
         for option in spec.enum:
             self.combo.addItem(enum_label(option) if self.searchable else str(option), option)
-            self.combo.setItemData(self.combo.count() - 1, f"Sent as: {option}",
-                                   Qt.ItemDataRole.ToolTipRole)
+            self.combo.setItemData(
+                self.combo.count() - 1, f"Sent as: {option}", Qt.ItemDataRole.ToolTipRole
+            )
         if self.searchable:
             self.combo.lineEdit().setPlaceholderText("Type to filter")
             self.combo.lineEdit().editingFinished.connect(self._snap_back)
@@ -58,8 +63,11 @@ class EnumField(FieldWidget):
             self.combo.setEditText(self.combo.itemText(self.combo.currentIndex()))
 
     def value(self) -> Any:
-        if (not self.searchable and self.combo.isEditable()
-                and self.combo.currentText() != self.combo.itemText(self.combo.currentIndex())):
+        if (
+            not self.searchable
+            and self.combo.isEditable()
+            and self.combo.currentText() != self.combo.itemText(self.combo.currentIndex())
+        ):
             return self.combo.currentText() or self.spec.unset_value
         data = self.combo.currentData()
         return self.spec.unset_value if data == _UNSET else data
@@ -91,12 +99,18 @@ class ImageSizeField(FieldWidget):
         presets = [p for p in spec.enum if isinstance(p, str)] or list(IMAGE_SIZE_PRESETS)
         for preset in presets:
             self.combo.addItem(preset_label(preset), preset)
-            self.combo.setItemData(self.combo.count() - 1, f"Sent as: {preset}", Qt.ItemDataRole.ToolTipRole)
+            self.combo.setItemData(
+                self.combo.count() - 1, f"Sent as: {preset}", Qt.ItemDataRole.ToolTipRole
+            )
         self.combo.addItem("Custom…", self.CUSTOM)
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.combo.setMinimumContentsLength(9)  # fits a narrow form; the list shows whole labels
-        widest = max(self.combo.fontMetrics().horizontalAdvance(self.combo.itemText(i))
-                     for i in range(self.combo.count()))
+        widest = max(
+            self.combo.fontMetrics().horizontalAdvance(self.combo.itemText(i))
+            for i in range(self.combo.count())
+        )
         self.combo.view().setMinimumWidth(widest + 24)
         self.width_spin, self.height_spin = QSpinBox(self), QSpinBox(self)
         for spin in (self.width_spin, self.height_spin):
@@ -134,4 +148,3 @@ class ImageSizeField(FieldWidget):
         else:
             index = self.combo.findData(value) if value is not None else -1
             self.combo.setCurrentIndex(index if index >= 0 else 0)
-

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from fal_desktop.forms import choice_fields, image_field, image_list, number_fields  # noqa: F401 - their kinds register
@@ -138,7 +145,9 @@ class ObjectField(FieldWidget):
 
 def _one_of(title: str, plural: bool = True) -> str:
     """ "LoRAs" → "LoRA", "Controlnet units" → "controlnet unit": for an "Add …" button."""
-    one = (title[:-1] if plural and title.endswith("s") and not title.endswith("ss") else title) or "item"
+    one = (
+        title[:-1] if plural and title.endswith("s") and not title.endswith("ss") else title
+    ) or "item"
     first = one.split(" ", 1)[0]
     return one[:1].lower() + one[1:] if first[1:].islower() or len(first) == 1 else one
 

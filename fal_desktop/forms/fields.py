@@ -13,14 +13,33 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QToolButton,
-    QVBoxLayout, QWidget,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from fal_desktop.forms.spec import MISSING, FieldSpec, plain_tooltip
 
-__all__ = ["MISSING", "FieldWidget", "changed_values", "make_field", "field_kind", "same_value", "INT_LIMIT",
-           "IMAGE_FILTER", "TextField", "BoolField", "ReadOnlyField", "JsonField"]
+__all__ = [
+    "MISSING",
+    "FieldWidget",
+    "changed_values",
+    "make_field",
+    "field_kind",
+    "same_value",
+    "INT_LIMIT",
+    "IMAGE_FILTER",
+    "TextField",
+    "BoolField",
+    "ReadOnlyField",
+    "JsonField",
+]
 
 INT_LIMIT = 2**31 - 1
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
@@ -42,7 +61,7 @@ def same_value(value: Any, default: Any) -> bool:
     return str(value) == str(default)
 
 
-def changed_values(specs: list[FieldSpec], fields: dict[str, "FieldWidget"]) -> dict[str, Any]:
+def changed_values(specs: list[FieldSpec], fields: dict[str, FieldWidget]) -> dict[str, Any]:
     """The request value of a group of fields: required ones, and the rest only where the user
     set them to something other than the schema's default (the server applies its defaults)."""
     out: dict[str, Any] = {}
@@ -56,16 +75,18 @@ def changed_values(specs: list[FieldSpec], fields: dict[str, "FieldWidget"]) -> 
     return out
 
 
-_KINDS: dict[str, type["FieldWidget"]] = {}
+_KINDS: dict[str, type[FieldWidget]] = {}
 
 
 def field_kind(*kinds: str):
     """Class decorator: the widget ``make_field`` builds for these spec kinds. The modules of
     the kinds register on import (form.py and compound.py import them all)."""
-    def register(cls: type["FieldWidget"]) -> type["FieldWidget"]:
+
+    def register(cls: type[FieldWidget]) -> type[FieldWidget]:
         for kind in kinds:
             _KINDS[kind] = cls
         return cls
+
     return register
 
 
@@ -101,8 +122,10 @@ class FieldWidget(QWidget):
         self._editors = editors
         self.set_button = QPushButton(f"{NOT_SET} (click to set)", self)
         self.set_button.setFlat(True)
-        self.set_button.setStyleSheet("QPushButton { text-align: left; font-style: italic; "
-                                      "color: palette(placeholder-text); padding: 2px 4px; }")
+        self.set_button.setStyleSheet(
+            "QPushButton { text-align: left; font-style: italic; "
+            "color: palette(placeholder-text); padding: 2px 4px; }"
+        )
         self.set_button.setToolTip("Not sent: the model decides. Click to choose a value.")
         self.set_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.set_button.clicked.connect(lambda: self.set_unset(False))
@@ -163,7 +186,11 @@ class TextField(FieldWidget):
         self.row.addWidget(self.editor)
 
     def text(self) -> str:
-        return self.editor.toPlainText() if isinstance(self.editor, QPlainTextEdit) else self.editor.text()
+        return (
+            self.editor.toPlainText()
+            if isinstance(self.editor, QPlainTextEdit)
+            else self.editor.text()
+        )
 
     def value(self) -> Any:
         text = self.text()
@@ -225,7 +252,9 @@ class JsonField(FieldWidget):
         super().__init__(spec, parent)
         self.editor = QPlainTextEdit(self)
         self.editor.setFixedHeight(56)
-        self.editor.setPlaceholderText("JSON, e.g. " + (json.dumps(spec.default) if spec.has_default else "[]"))
+        self.editor.setPlaceholderText(
+            "JSON, e.g. " + (json.dumps(spec.default) if spec.has_default else "[]")
+        )
         self.editor.textChanged.connect(self._check)
         self.row.addWidget(self.editor)
 

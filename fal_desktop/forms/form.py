@@ -13,7 +13,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFormLayout, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from fal_desktop.api.openapi import EndpointSchema, FieldError
@@ -83,7 +89,9 @@ class ParamsForm(QWidget):
 
     def _show_advanced(self, shown: bool) -> None:
         self.advanced_box.setVisible(shown)
-        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
         self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
 
     # -- value ---------------------------------------------------------------------
@@ -130,8 +138,14 @@ class ParamsForm(QWidget):
             if problem and (name,) not in {e.loc[:1] for e in errors}:
                 errors.append(FieldError((name,), problem, "value_error"))
         flagged = {e.loc[:1] for e in errors}
-        for spec in self.specs:  # a required field left empty is a mistake, whatever the schema allows
-            if spec.required and value.get(spec.name) in ("", [], None) and (spec.name,) not in flagged:
+        for (
+            spec
+        ) in self.specs:  # a required field left empty is a mistake, whatever the schema allows
+            if (
+                spec.required
+                and value.get(spec.name) in ("", [], None)
+                and (spec.name,) not in flagged
+            ):
                 errors.append(FieldError((spec.name,), "This field is required", "missing"))
         self.show_field_errors(errors)
         return errors
@@ -150,8 +164,10 @@ class ParamsForm(QWidget):
                 unplaced.append(error)
         for name, found in by_field.items():
             field = self.fields[name]
-            text = "; ".join((".".join(str(p) for p in e.loc[1:]) + ": " if e.loc[1:] else "") + e.msg
-                             for e in found)
+            text = "; ".join(
+                (".".join(str(p) for p in e.loc[1:]) + ": " if e.loc[1:] else "") + e.msg
+                for e in found
+            )
             if field.spec.kind in ("object", "object_list"):
                 field.set_error(text, [(e.loc[1:], e.msg) for e in found])
             else:

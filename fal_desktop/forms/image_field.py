@@ -107,7 +107,11 @@ class ImageField(FieldWidget):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         """Ctrl+V with a copied image or file puts it in the field, not just its text."""
-        if watched is self.edit and event.type() == QEvent.Type.KeyPress and event.matches(QKeySequence.StandardKey.Paste):
+        if (
+            watched is self.edit
+            and event.type() == QEvent.Type.KeyPress
+            and event.matches(QKeySequence.StandardKey.Paste)
+        ):
             return self.paste_from(QGuiApplication.clipboard().mimeData())
         return super().eventFilter(watched, event)
 

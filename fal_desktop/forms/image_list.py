@@ -10,8 +10,17 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget,
-    QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from fal_desktop.forms.fields import IMAGE_FILTER, FieldWidget, field_kind
@@ -26,7 +35,11 @@ ROLE = Qt.ItemDataRole.UserRole
 
 
 def _name(value: str) -> str:
-    tail = value.rstrip("/").rsplit("/", 1)[-1] if value.startswith(("http://", "https://")) else Path(value).name
+    tail = (
+        value.rstrip("/").rsplit("/", 1)[-1]
+        if value.startswith(("http://", "https://"))
+        else Path(value).name
+    )
     return tail if len(tail) <= 14 else tail[:12] + "…"
 
 
@@ -70,15 +83,24 @@ class ImageListField(FieldWidget):
         self.right_button.setToolTip("Move later")
         for button in (self.left_button, self.right_button):
             button.setFixedWidth(32)
-        for button in (self.add_button, self.paste_button, self.remove_button):  # fits a narrow form
+        for button in (
+            self.add_button,
+            self.paste_button,
+            self.remove_button,
+        ):  # fits a narrow form
             button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
         self.add_button.clicked.connect(self._browse)
         self.paste_button.clicked.connect(self.paste)
         self.left_button.clicked.connect(lambda: self.move_selected(-1))
         self.right_button.clicked.connect(lambda: self.move_selected(1))
         self.remove_button.clicked.connect(self.remove_selected)
-        for button in (self.add_button, self.paste_button, self.left_button, self.right_button,
-                       self.remove_button):
+        for button in (
+            self.add_button,
+            self.paste_button,
+            self.left_button,
+            self.right_button,
+            self.remove_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
         column.addLayout(buttons)
@@ -138,7 +160,7 @@ class ImageListField(FieldWidget):
         rows = sorted(self.list.row(i) for i in self.list.selectedItems())
         if not rows or rows[0] + step < 0 or rows[-1] + step >= self.list.count():
             return
-        for row in (rows if step < 0 else reversed(rows)):
+        for row in rows if step < 0 else reversed(rows):
             item = self.list.takeItem(row)
             self.list.insertItem(row + step, item)
             item.setSelected(True)
@@ -159,7 +181,9 @@ class ImageListField(FieldWidget):
     # -- drops -----------------------------------------------------------------------------
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
-        if event.source() is not self.list and (event.mimeData().hasUrls() or event.mimeData().hasText()):
+        if event.source() is not self.list and (
+            event.mimeData().hasUrls() or event.mimeData().hasText()
+        ):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802

@@ -10,8 +10,15 @@ from typing import Any
 from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
-    QCheckBox, QDoubleSpinBox, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox,
-    QToolButton, QWidget,
+    QCheckBox,
+    QDoubleSpinBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QWidget,
 )
 
 from fal_desktop.forms.fields import INT_LIMIT, MISSING, FieldWidget, field_kind
@@ -158,10 +165,16 @@ class SeedField(FieldWidget):
 
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.limit = int(spec.maximum) if spec.maximum is not None and spec.maximum < SEED_LIMIT else SEED_LIMIT
+        self.limit = (
+            int(spec.maximum)
+            if spec.maximum is not None and spec.maximum < SEED_LIMIT
+            else SEED_LIMIT
+        )
         self.random_box = QCheckBox("Random", self)
         self.edit = QLineEdit(self)
-        self.edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,20}"), self.edit))
+        self.edit.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"\d{0,20}"), self.edit)
+        )
         self.edit.setPlaceholderText("a number")
         self.edit.setMinimumWidth(110)  # grows to show all 20 digits where there is room
         self.edit.setMaximumWidth(200)
@@ -210,7 +223,9 @@ class SeedField(FieldWidget):
 
     def set_value(self, value: Any) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
-            self.edit.setText(str(max(0, value)))  # past the limit it is said (problem), not changed
+            self.edit.setText(
+                str(max(0, value))
+            )  # past the limit it is said (problem), not changed
             self.edit.setCursorPosition(0)  # a narrow form shows where a 20-digit seed starts
             self.random_box.setChecked(False)
         else:

@@ -71,11 +71,19 @@ class PromptCompleter(QObject):
         if watched is self.editor and event.type() == QEvent.Type.KeyPress:
             key = event
             popup = self.completer.popup()
-            if popup.isVisible() and key.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape,
-                                                    Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            if popup.isVisible() and key.key() in (
+                Qt.Key.Key_Return,
+                Qt.Key.Key_Enter,
+                Qt.Key.Key_Escape,
+                Qt.Key.Key_Tab,
+                Qt.Key.Key_Backtab,
+            ):
                 event.ignore()
                 return True  # the popup handles them
-            if key.key() == Qt.Key.Key_Space and key.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if (
+                key.key() == Qt.Key.Key_Space
+                and key.modifiers() & Qt.KeyboardModifier.ControlModifier
+            ):
                 self.show_all()
                 return True
         return False

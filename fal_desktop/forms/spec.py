@@ -13,28 +13,72 @@ from typing import Any
 
 from fal_desktop.api.openapi import EndpointSchema
 
-__all__ = ["FieldSpec", "field_specs", "object_specs", "widget_kind", "IMAGE_SIZE_PRESETS",
-           "decimals_of", "display_title", "short_placeholder", "enum_label", "plain_tooltip",
-           "preset_label", "LARGE_ENUM", "TRANSPORT_FIELDS", "MISSING"]
+__all__ = [
+    "FieldSpec",
+    "field_specs",
+    "object_specs",
+    "widget_kind",
+    "IMAGE_SIZE_PRESETS",
+    "decimals_of",
+    "display_title",
+    "short_placeholder",
+    "enum_label",
+    "plain_tooltip",
+    "preset_label",
+    "LARGE_ENUM",
+    "TRANSPORT_FIELDS",
+    "MISSING",
+]
 
-IMAGE_SIZE_PRESETS = ("square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3",
-                      "landscape_16_9")
+IMAGE_SIZE_PRESETS = (
+    "square_hd",
+    "square",
+    "portrait_4_3",
+    "portrait_16_9",
+    "landscape_4_3",
+    "landscape_16_9",
+)
 # Pixels of each preset as the fal toolkit defines them (schema-format.md §4.3.2).
-PRESET_PIXELS = {"square_hd": (1024, 1024), "square": (512, 512), "portrait_4_3": (768, 1024),
-                 "portrait_16_9": (576, 1024), "landscape_4_3": (1024, 768),
-                 "landscape_16_9": (1024, 576)}
+PRESET_PIXELS = {
+    "square_hd": (1024, 1024),
+    "square": (512, 512),
+    "portrait_4_3": (768, 1024),
+    "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768),
+    "landscape_16_9": (1024, 576),
+}
 LARGE_ENUM = 30  # from this many values an enum is a combo you can type into to filter
 # How the result travels, not what it is: not shown, never sent from the form.
 TRANSPORT_FIELDS = frozenset({"sync_mode"})
-_IMAGE_NAME = re.compile(r"(^|_)(image|mask)(_url|_urls)?$|^(image|mask)_url|_image_url$|_mask_url$")
+_IMAGE_NAME = re.compile(
+    r"(^|_)(image|mask)(_url|_urls)?$|^(image|mask)_url|_image_url$|_mask_url$"
+)
 SLIDER_MAX_STEPS = 200
 PLACEHOLDER_LIMIT = 100
 # Words that schema titles write as "Url", "Vae", "Lora"…, spelled the way people write them.
-_SPELLED = {"url": "URL", "urls": "URLs", "id": "ID", "ids": "IDs", "vae": "VAE", "ccsr": "CCSR",
-            "snr": "SNR", "ip": "IP", "ic": "IC", "lora": "LoRA", "loras": "LoRAs", "cfg": "CFG",
-            "sdxl": "SDXL", "clip": "CLIP", "unet": "UNet", "controlnet": "ControlNet",
-            "controlnets": "ControlNets", "json": "JSON", "png": "PNG", "jpeg": "JPEG",
-            "rgb": "RGB"}
+_SPELLED = {
+    "url": "URL",
+    "urls": "URLs",
+    "id": "ID",
+    "ids": "IDs",
+    "vae": "VAE",
+    "ccsr": "CCSR",
+    "snr": "SNR",
+    "ip": "IP",
+    "ic": "IC",
+    "lora": "LoRA",
+    "loras": "LoRAs",
+    "cfg": "CFG",
+    "sdxl": "SDXL",
+    "clip": "CLIP",
+    "unet": "UNet",
+    "controlnet": "ControlNet",
+    "controlnets": "ControlNets",
+    "json": "JSON",
+    "png": "PNG",
+    "jpeg": "JPEG",
+    "rgb": "RGB",
+}
 _MODEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*Input$")
 _FACTOR_NAMES = ("upscale_factor", "upscaling_factor")  # shown as "×4"
 _FACTOR_HINT = re.compile(r"\s*\((?:x|xs)\)\s*$", re.IGNORECASE)
@@ -61,7 +105,7 @@ class FieldSpec:
     step: float = 0.1  # a float field's spin box step
     prefix: str = ""  # shown before the value, e.g. "×" for an upscaling factor
     schema: dict[str, Any] = field(default_factory=dict)
-    children: list["FieldSpec"] = field(default_factory=list)  # object and object-list fields
+    children: list[FieldSpec] = field(default_factory=list)  # object and object-list fields
     transport: bool = False  # sync_mode and the like: kept out of the form
 
     @property
@@ -93,7 +137,12 @@ def enum_label(value: Any) -> str:
 
 def preset_label(preset: str) -> str:
     """An image size preset with its pixels: "landscape_4_3" → "Landscape 4:3 · 1024×768"."""
-    words = preset.replace("_16_9", " 16:9").replace("_4_3", " 4:3").replace("_hd", " HD").replace("_", " ")
+    words = (
+        preset.replace("_16_9", " 16:9")
+        .replace("_4_3", " 4:3")
+        .replace("_hd", " HD")
+        .replace("_", " ")
+    )
     words = words[:1].upper() + words[1:]
     pixels = PRESET_PIXELS.get(preset)
     return f"{words} · {pixels[0]}×{pixels[1]}" if pixels else words
@@ -159,15 +208,18 @@ def decimals_of(number: Any) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def _number_format(option: dict[str, Any], low: float | None, high: float | None,
-                   default: Any) -> tuple[int, float]:
+def _number_format(
+    option: dict[str, Any], low: float | None, high: float | None, default: Any
+) -> tuple[int, float]:
     """The decimals and step of a float field: from multipleOf, else from the range and the
     default's precision (a default of 3.5 shows as "3.5", not "3.500")."""
     given = option.get("multipleOf", option.get("step"))
     # The bounds' own decimals too: a spin box rounds its range to its decimals, and a minimum
     # of 0.001 shown with 2 would let 0.0, which the schema refuses, through.
-    bounds = max(decimals_of(option.get(key)) for key in ("minimum", "ge", "maximum", "le",
-                                                          "exclusiveMinimum", "exclusiveMaximum"))
+    bounds = max(
+        decimals_of(option.get(key))
+        for key in ("minimum", "ge", "maximum", "le", "exclusiveMinimum", "exclusiveMaximum")
+    )
     if _is_number(given) and given > 0:
         return min(max(decimals_of(given), bounds), 6), float(given)
     span = (high - low) if low is not None and high is not None else float("inf")
@@ -192,7 +244,9 @@ def _options(schema: EndpointSchema, prop: dict[str, Any]) -> tuple[list[dict[st
     return options or [{}], nullable
 
 
-def _bounds(option: dict[str, Any], inward: float | None = None) -> tuple[float | None, float | None]:
+def _bounds(
+    option: dict[str, Any], inward: float | None = None
+) -> tuple[float | None, float | None]:
     """The lowest and highest value allowed; an exclusive bound moves in by ``inward`` (by
     default 1 for integers, 0.0001 for floats: the smallest value the field can show)."""
     if inward is None:
@@ -213,7 +267,9 @@ def _is_image_input(name: str, option: dict[str, Any], prop: dict[str, Any]) -> 
     xfal = prop.get("x-fal") if isinstance(prop.get("x-fal"), dict) else {}
     if option.get("type") == "string" and ({"max_file_size", "max_width", "min_width"} & set(xfal)):
         return True
-    return option.get("type") == "string" and not option.get("enum") and bool(_IMAGE_NAME.search(name))
+    return (
+        option.get("type") == "string" and not option.get("enum") and bool(_IMAGE_NAME.search(name))
+    )
 
 
 def _is_image_list(schema: EndpointSchema, name: str, option: dict[str, Any]) -> bool:
@@ -221,8 +277,13 @@ def _is_image_list(schema: EndpointSchema, name: str, option: dict[str, Any]) ->
     if option.get("type") != "array":
         return False
     items = schema.resolve(option.get("items") or {})
-    return items.get("type") == "string" and not items.get("enum") and _is_image_input(
-        name.removesuffix("s") if name.endswith("_urls") else name, items, items)
+    return (
+        items.get("type") == "string"
+        and not items.get("enum")
+        and _is_image_input(
+            name.removesuffix("s") if name.endswith("_urls") else name, items, items
+        )
+    )
 
 
 def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
@@ -237,8 +298,10 @@ def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
     if any(_is_image_list(schema, name, o) for o in options):
         return "image_list"
     if name == "image_size" or (
-        len(options) == 2 and any(o.get("enum") for o in options)
-        and any(o.get("type") == "object" or "width" in o.get("properties", {}) for o in options)):
+        len(options) == 2
+        and any(o.get("enum") for o in options)
+        and any(o.get("type") == "object" or "width" in o.get("properties", {}) for o in options)
+    ):
         return "image_size"
     if name == "seed" and all(o.get("type") in ("integer", None) for o in options):
         return "seed"
@@ -249,7 +312,11 @@ def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
         return "bool"
     if kind in ("integer", "number") and len(options) == 1:
         low, high = _bounds(first)
-        if low is not None and high is not None and (kind == "number" or high - low <= SLIDER_MAX_STEPS):
+        if (
+            low is not None
+            and high is not None
+            and (kind == "number" or high - low <= SLIDER_MAX_STEPS)
+        ):
             return "slider"
         return "number"
     if kind == "string" and len(options) == 1:
@@ -265,8 +332,10 @@ def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
         return "object"
     if len(options) == 2 and {o.get("type") for o in options} == {"string", "array"}:
         return "list"
-    if len(options) == 2 and {o.get("type") for o in options} in ({"object", "number"},
-                                                                {"object", "integer"}):
+    if len(options) == 2 and {o.get("type") for o in options} in (
+        {"object", "number"},
+        {"object", "integer"},
+    ):
         return "number_or_object"  # a LoRA scale: a number, or one per block
     return "json"
 
@@ -278,7 +347,7 @@ def _number_spec(option: dict[str, Any], default: Any) -> dict[str, Any]:
     if option.get("type") != "number":
         return {**out, "decimals": 0, "step": 1.0}
     decimals, step = _number_format(option, low, high, default)
-    out["minimum"], out["maximum"] = _bounds(option, inward=10 ** -decimals)  # as finely as it shows
+    out["minimum"], out["maximum"] = _bounds(option, inward=10**-decimals)  # as finely as it shows
     return {**out, "decimals": decimals, "step": step}
 
 
@@ -290,7 +359,13 @@ def field_specs(schema: EndpointSchema) -> list[FieldSpec]:
     main = [s for s in specs if s.required or s.kind in ("prompt", "image", "image_list")]
     rest = [s for s in specs if s not in main]
     for spec in rest:
-        spec.advanced = spec.name not in ("image_size", "num_images", "seed", "upscale_factor", "scale")
+        spec.advanced = spec.name not in (
+            "image_size",
+            "num_images",
+            "seed",
+            "upscale_factor",
+            "scale",
+        )
     main.sort(key=lambda s: not s.required)
     return main + rest
 
@@ -324,8 +399,11 @@ def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) ->
             required=name in required,
             default=default,
             has_default="default" in resolved or "default" in first or "const" in first,
-            placeholder=(short_placeholder(str(examples[0]))
-                         if examples and not isinstance(examples[0], (dict, list)) else ""),
+            placeholder=(
+                short_placeholder(str(examples[0]))
+                if examples and not isinstance(examples[0], (dict, list))
+                else ""
+            ),
             nullable=nullable,
             enum=enum,
             editable_enum=any(o.get("type") == "string" and not o.get("enum") for o in options),
@@ -335,8 +413,10 @@ def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) ->
         )
         if spec.kind == "number_or_object":
             number = next(o for o in options if o.get("type") in ("number", "integer"))
-            number = {**{k: resolved[k] for k in ("minimum", "maximum", "ge", "le") if k in resolved},
-                      **number}  # Pydantic's le/ge can sit beside the anyOf
+            number = {
+                **{k: resolved[k] for k in ("minimum", "maximum", "ge", "le") if k in resolved},
+                **number,
+            }  # Pydantic's le/ge can sit beside the anyOf
             spec.integer = number.get("type") == "integer"
             for key, value in _number_spec(number, default).items():
                 setattr(spec, key, value)

@@ -50,12 +50,13 @@ def _fetch(url: str, size: int) -> QImage:
     image = QImage.fromData(bytes(data))
     if image.isNull():
         return image
-    return image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation)
+    return image.scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
 
 
 class _Task(QRunnable):
-    def __init__(self, owner: "UrlThumbnails", url: str, size: int) -> None:
+    def __init__(self, owner: UrlThumbnails, url: str, size: int) -> None:
         super().__init__()
         self.owner, self.url, self.size = owner, url, size
 

@@ -40,7 +40,7 @@ class LoopThread:
             raise RuntimeError("The loop thread is not running.")
         return self._loop
 
-    def start(self) -> "LoopThread":
+    def start(self) -> LoopThread:
         if self._thread is not None:
             return self
         self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)

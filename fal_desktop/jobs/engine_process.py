@@ -95,7 +95,7 @@ class _Pipe:
             try:
                 view = memoryview(data)
                 while view:
-                    view = view[os.write(self.out_fd, view):]
+                    view = view[os.write(self.out_fd, view) :]
             except OSError:
                 return  # the window is gone; stdin's end will stop the loop
 
@@ -118,8 +118,11 @@ async def _serve(pipe: _Pipe) -> int:
         return 0
     _start_logging(config.get("log_dir"))
     if config.get("type") != "configure" or config.get("protocol") != wire.PROTOCOL:
-        pipe.send("error", message=f"This jobs engine speaks protocol {wire.PROTOCOL}; the window sent "
-                                   f"{config.get('type')!r} with protocol {config.get('protocol')!r}.")
+        pipe.send(
+            "error",
+            message=f"This jobs engine speaks protocol {wire.PROTOCOL}; the window sent "
+            f"{config.get('type')!r} with protocol {config.get('protocol')!r}.",
+        )
         return 2
     from fal_desktop.core.logs import hide_secret
 
@@ -127,20 +130,34 @@ async def _serve(pipe: _Pipe) -> int:
     hide_secret(key[0])
     limits: dict[str, int | None] = {}
     retry = RetryPolicy(**config["retry"]) if config.get("retry") else RetryPolicy()
-    polling = {"poll_interval": float(config["poll_interval"])} if config.get("poll_interval") else {}
+    polling = (
+        {"poll_interval": float(config["poll_interval"])} if config.get("poll_interval") else {}
+    )
     client = FalClient(lambda: key[0], FalHosts(**config["hosts"]), retry=retry, **polling)
     # The window created and migrated it. Waiting on its write lock blocks no window here, and a
     # write given up (the request id fal just returned!) would lose a paid result.
     store = JobStore(config["store"], timeout=120.0)
-    batcher = UpdateBatcher(lambda batch: pipe.send("updates", updates=[wire.update_to_wire(u) for u in batch]))
-    ctx = JobContext(client, store, Path(config["outputs"]), batcher.emit, lambda endpoint: limits.get(endpoint),
-                     KeyGate(lambda: bool(key[0])))
+    batcher = UpdateBatcher(
+        lambda batch: pipe.send("updates", updates=[wire.update_to_wire(u) for u in batch])
+    )
+    ctx = JobContext(
+        client,
+        store,
+        Path(config["outputs"]),
+        batcher.emit,
+        lambda endpoint: limits.get(endpoint),
+        KeyGate(lambda: bool(key[0])),
+    )
     scheduler = JobScheduler(ctx, int(config.get("max_in_flight", 16)))
     pipe.send("hello", protocol=wire.PROTOCOL, pid=os.getpid())
-    log.info("jobs engine %d serving %s (%s)", os.getpid(), config["store"], config["hosts"].get("queue"))
+    log.info(
+        "jobs engine %d serving %s (%s)", os.getpid(), config["store"], config["hosts"].get("queue")
+    )
     interval = float(config.get("alive_seconds") or wire.ALIVE_SECONDS)
 
-    async def say_alive() -> None:  # from the loop itself: a stuck loop goes quiet, and is restarted
+    async def say_alive() -> (
+        None
+    ):  # from the loop itself: a stuck loop goes quiet, and is restarted
         while True:
             await asyncio.sleep(interval)
             pipe.send("alive")
@@ -219,7 +236,8 @@ def _start_logging(folder: str | None) -> None:
     sys.excepthook = lambda kind, value, tb: _log_uncaught((kind, value, tb), "in the jobs engine")
     threading.excepthook = lambda args: _log_uncaught(
         (args.exc_type, args.exc_value, args.exc_traceback),
-        f"in the jobs engine's thread {args.thread.name if args.thread else ''}".strip())
+        f"in the jobs engine's thread {args.thread.name if args.thread else ''}".strip(),
+    )
 
     def loop_exception(loop: asyncio.AbstractEventLoop, context: dict) -> None:
         exc = context.get("exception")

@@ -71,22 +71,46 @@ class BaseJobManager(QObject):
     def job(self, job_id: str) -> JobRecord | None:
         return self._jobs.get(job_id)
 
-    def submit(self, endpoint_id: str, inputs: dict[str, Any], *, label: str = "",
-               session_id: str | None = None, group_id: str | None = None) -> JobRecord:
-        return self.submit_many(endpoint_id, [(inputs, label)], session_id=session_id,
-                                group_id=group_id)[0]
+    def submit(
+        self,
+        endpoint_id: str,
+        inputs: dict[str, Any],
+        *,
+        label: str = "",
+        session_id: str | None = None,
+        group_id: str | None = None,
+    ) -> JobRecord:
+        return self.submit_many(
+            endpoint_id, [(inputs, label)], session_id=session_id, group_id=group_id
+        )[0]
 
-    def submit_many(self, endpoint_id: str, items: list[tuple[dict[str, Any], str]], *,
-                    session_id: str | None = None, group_id: str | None = None) -> list[JobRecord]:
+    def submit_many(
+        self,
+        endpoint_id: str,
+        items: list[tuple[dict[str, Any], str]],
+        *,
+        session_id: str | None = None,
+        group_id: str | None = None,
+    ) -> list[JobRecord]:
         """Record several jobs in one write, then start them all."""
-        return self.submit_runs([(endpoint_id, inputs, label) for inputs, label in items],
-                                session_id=session_id, group_id=group_id)
+        return self.submit_runs(
+            [(endpoint_id, inputs, label) for inputs, label in items],
+            session_id=session_id,
+            group_id=group_id,
+        )
 
-    def submit_runs(self, runs: list[tuple[str, dict[str, Any], str]], *,
-                    session_id: str | None = None, group_id: str | None = None) -> list[JobRecord]:
+    def submit_runs(
+        self,
+        runs: list[tuple[str, dict[str, Any], str]],
+        *,
+        session_id: str | None = None,
+        group_id: str | None = None,
+    ) -> list[JobRecord]:
         """Several (endpoint, inputs, label) jobs, possibly on different models, in one write."""
-        jobs = [JobRecord(endpoint_id, inputs, label=label, session_id=session_id, group_id=group_id)
-                for endpoint_id, inputs, label in runs]
+        jobs = [
+            JobRecord(endpoint_id, inputs, label=label, session_id=session_id, group_id=group_id)
+            for endpoint_id, inputs, label in runs
+        ]
         self.store.save_many(jobs)
         self._start(jobs)
         return jobs
@@ -100,7 +124,9 @@ class BaseJobManager(QObject):
     def at_fal(self) -> list[JobRecord]:
         """Unfinished jobs fal has: picked up by their request ids at the next start."""
         stored = (self.store.get(job.id) for job in self.unfinished_jobs())
-        return [job for job in stored if job is not None and job.request_id and not job.state.finished]
+        return [
+            job for job in stored if job is not None and job.request_id and not job.state.finished
+        ]
 
     def _start(self, jobs: list[JobRecord]) -> None:
         for job in jobs:
@@ -119,15 +145,30 @@ class BaseJobManager(QObject):
         if old is None or stored is None:
             return None
         if stored.state.resumable:
-            state = (JobState.DOWNLOADING if stored.output is not None else JobState.QUEUED) \
-                if stored.request_id else JobState.PENDING
+            state = (
+                (JobState.DOWNLOADING if stored.output is not None else JobState.QUEUED)
+                if stored.request_id
+                else JobState.PENDING
+            )
             self.store.update(job_id, state=state, error=None, error_detail=None, finished_at=None)
             stored.state, stored.error, stored.error_detail = state, None, None
             job = self._jobs.setdefault(job_id, stored)
             job.state = state
-            self._deliver([JobUpdate(job_id, state, message=(
-                "Fetching the result again (no new job)" if stored.request_id else "Sending again"),
-                error="", error_detail="")])
+            self._deliver(
+                [
+                    JobUpdate(
+                        job_id,
+                        state,
+                        message=(
+                            "Fetching the result again (no new job)"
+                            if stored.request_id
+                            else "Sending again"
+                        ),
+                        error="",
+                        error_detail="",
+                    )
+                ]
+            )
             self._launch([stored])
             return job
         if stored.request_id or not stored.state.finished:
@@ -139,8 +180,13 @@ class BaseJobManager(QObject):
         old = self._jobs.get(job_id) or self.store.get(job_id)
         if old is None:
             return None
-        return self.submit(old.endpoint_id, old.inputs, label=old.label, session_id=old.session_id,
-                           group_id=old.group_id)
+        return self.submit(
+            old.endpoint_id,
+            old.inputs,
+            label=old.label,
+            session_id=old.session_id,
+            group_id=old.group_id,
+        )
 
     def forget(self, job_id: str) -> None:
         """Stop listing a finished job (it was deleted)."""
@@ -197,9 +243,14 @@ class JobManager(BaseJobManager):
 
         async def make() -> JobScheduler:
             client = client_factory()
-            ctx = JobContext(client, store, Path(outputs_dir), self._batcher.emit,
-                             max_input_bytes or (lambda endpoint_id: None),
-                             KeyGate(lambda: bool(client._api_key())))  # noqa: SLF001
+            ctx = JobContext(
+                client,
+                store,
+                Path(outputs_dir),
+                self._batcher.emit,
+                max_input_bytes or (lambda endpoint_id: None),
+                KeyGate(lambda: bool(client._api_key())),
+            )  # noqa: SLF001
             return JobScheduler(ctx, max_in_flight)
 
         self._scheduler: JobScheduler = self._loop.submit(make()).result()

@@ -9,7 +9,13 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["OutputFile", "find_output_files", "safe_file_name", "kind_of_bytes", "with_suffix_of_bytes"]
+__all__ = [
+    "OutputFile",
+    "find_output_files",
+    "safe_file_name",
+    "kind_of_bytes",
+    "with_suffix_of_bytes",
+]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -32,8 +38,14 @@ def find_output_files(output: Any) -> list[OutputFile]:
             if isinstance(url, str) and url:
                 name = node.get("file_name")
                 kind = node.get("content_type")
-                found.append(OutputFile(url, name if isinstance(name, str) else None,
-                                        kind if isinstance(kind, str) else None, where))
+                found.append(
+                    OutputFile(
+                        url,
+                        name if isinstance(name, str) else None,
+                        kind if isinstance(kind, str) else None,
+                        where,
+                    )
+                )
                 return
             for key, value in node.items():
                 walk(value, (*where, key))

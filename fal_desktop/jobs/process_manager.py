@@ -80,9 +80,13 @@ class ProcessJobManager(BaseJobManager):
         if not isinstance(store.path, Path):
             raise ValueError("The engine process needs a job store in a file, not in memory.")
         self._config = {
-            "hosts": asdict(hosts), "store": str(store.path), "outputs": str(outputs_dir),
-            "max_in_flight": max_in_flight, "retry": asdict(retry) if retry else None,
-            "poll_interval": poll_interval, "alive_seconds": alive_seconds,
+            "hosts": asdict(hosts),
+            "store": str(store.path),
+            "outputs": str(outputs_dir),
+            "max_in_flight": max_in_flight,
+            "retry": asdict(retry) if retry else None,
+            "poll_interval": poll_interval,
+            "alive_seconds": alive_seconds,
         }
         self.log_dir = log_dir
         if log_dir is not None:
@@ -116,8 +120,11 @@ class ProcessJobManager(BaseJobManager):
     def _engine_log(self) -> str:
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / "jobs-engine-stderr.log" if self.log_dir is not None
-               else Path(self._config["store"]).with_name("jobs-engine.log"))
+        log = (
+            self.log_dir / "jobs-engine-stderr.log"
+            if self.log_dir is not None
+            else Path(self._config["store"]).with_name("jobs-engine.log")
+        )
         try:
             if log.stat().st_size > ENGINE_LOG_BYTES:
                 log.unlink()
@@ -140,9 +147,13 @@ class ProcessJobManager(BaseJobManager):
         log.info("starting the jobs engine")
         self._last_heard = time.monotonic()
         proc.start(self._command[0], self._command[1:])
-        proc.waitForStarted(START_WAIT_MS)  # exec has happened (a few ms): writes now go straight in
+        proc.waitForStarted(
+            START_WAIT_MS
+        )  # exec has happened (a few ms): writes now go straight in
         self._sent_key = self._key()
-        self._write(wire.encode("configure", protocol=wire.PROTOCOL, key=self._sent_key, **self._config))
+        self._write(
+            wire.encode("configure", protocol=wire.PROTOCOL, key=self._sent_key, **self._config)
+        )
         if self._paused:
             self._write(wire.encode("pause"))
 
@@ -194,8 +205,14 @@ class ProcessJobManager(BaseJobManager):
                 return
         for update in batch:
             if update.state.finished:
-                log.info("job %s %s%s", update.job_id, update.state.value,
-                         f": {update.error} {update.error_detail or ''}".rstrip() if update.error else "")
+                log.info(
+                    "job %s %s%s",
+                    update.job_id,
+                    update.state.value,
+                    f": {update.error} {update.error_detail or ''}".rstrip()
+                    if update.error
+                    else "",
+                )
         if batch:
             self._deliver(self._without_replayed_logs(batch))
 
@@ -209,7 +226,9 @@ class ProcessJobManager(BaseJobManager):
                 if skip:
                     self._replay_skip[update.job_id] -= skip
                     update = replace(update, new_logs=update.new_logs[skip:])
-                self._log_counts[update.job_id] = self._log_counts.get(update.job_id, 0) + len(update.new_logs)
+                self._log_counts[update.job_id] = self._log_counts.get(update.job_id, 0) + len(
+                    update.new_logs
+                )
             if update.state.finished:
                 self._log_counts.pop(update.job_id, None)
                 self._replay_skip.pop(update.job_id, None)
@@ -218,8 +237,10 @@ class ProcessJobManager(BaseJobManager):
 
     def _hello(self, message: dict) -> None:
         if message.get("protocol") != wire.PROTOCOL:
-            self._broken = (f"it speaks protocol {message.get('protocol')!r}, this window {wire.PROTOCOL} "
-                            "(reinstall fal-desktop)")
+            self._broken = (
+                f"it speaks protocol {message.get('protocol')!r}, this window {wire.PROTOCOL} "
+                "(reinstall fal-desktop)"
+            )
             self.problem.emit(f"The jobs engine could not start: {self._broken}.")
             self._proc.kill()
             return
@@ -236,7 +257,9 @@ class ProcessJobManager(BaseJobManager):
         if time.monotonic() - self._last_heard > self._silence_limit and proc.waitForReadyRead(0):
             self._read(proc)  # it did speak: this window was too busy to read it (not the engine)
         if time.monotonic() - self._last_heard > self._silence_limit:
-            log.warning("the jobs engine said nothing for %.0f s; restarting it", self._silence_limit)
+            log.warning(
+                "the jobs engine said nothing for %.0f s; restarting it", self._silence_limit
+            )
             proc.kill()  # finished() follows, and with it the restart
 
     def _garbled(self, proc: QProcess, detail: str) -> None:
@@ -253,24 +276,34 @@ class ProcessJobManager(BaseJobManager):
             return
         self._catch_up()
         if self._broken:
-            self._hold_jobs(f"The jobs engine could not start ({self._broken}); these jobs resume "
-                            "when fal-desktop is started again.")
+            self._hold_jobs(
+                f"The jobs engine could not start ({self._broken}); these jobs resume "
+                "when fal-desktop is started again."
+            )
             return
         now = time.monotonic()
         self._deaths = [t for t in self._deaths if now - t < 60] + [now]
         delay = RESTART_DELAYS[min(len(self._deaths), len(RESTART_DELAYS)) - 1]
         log.warning("the jobs engine stopped (%s); starting it again in %.0f s", how, delay)
-        self._hold_jobs("The jobs engine stopped unexpectedly and is being restarted; this job "
-                        "carries on where it was (nothing is sent twice).")
+        self._hold_jobs(
+            "The jobs engine stopped unexpectedly and is being restarted; this job "
+            "carries on where it was (nothing is sent twice)."
+        )
         if how == f"it exited with code {ENGINE_FAILED}":  # an error in the engine: it logged it
-            where = f" The details are in {self.log_dir / 'jobs-engine.log'}." if self.log_dir else ""
+            where = (
+                f" The details are in {self.log_dir / 'jobs-engine.log'}." if self.log_dir else ""
+            )
             self._problem_shown = True
-            self.problem.emit(f"The jobs engine failed with an error and is being restarted; your jobs "
-                              f"are kept and carry on.{where}")
+            self.problem.emit(
+                f"The jobs engine failed with an error and is being restarted; your jobs "
+                f"are kept and carry on.{where}"
+            )
         elif len(self._deaths) > 1:
             self._problem_shown = True
-            self.problem.emit(f"The jobs engine keeps stopping ({how}). Starting it again in "
-                              f"{delay:.0f} s; your jobs are kept and carry on.")
+            self.problem.emit(
+                f"The jobs engine keeps stopping ({how}). Starting it again in "
+                f"{delay:.0f} s; your jobs are kept and carry on."
+            )
         QTimer.singleShot(int(delay * 1000), self._restart)
 
     def _hold_jobs(self, sentence: str) -> None:
@@ -288,10 +321,18 @@ class ProcessJobManager(BaseJobManager):
             if stored is None or not stored.state.finished:
                 continue
             done = stored.state is JobState.COMPLETED
-            updates.append(JobUpdate(
-                job.id, stored.state, message="Done" if done else stored.error or stored.state.value.capitalize(),
-                progress=1.0 if done else None, error=stored.error, error_detail=stored.error_detail,
-                files=tuple(stored.files), extra={"request_id": stored.request_id} if stored.request_id else {}))
+            updates.append(
+                JobUpdate(
+                    job.id,
+                    stored.state,
+                    message="Done" if done else stored.error or stored.state.value.capitalize(),
+                    progress=1.0 if done else None,
+                    error=stored.error,
+                    error_detail=stored.error_detail,
+                    files=tuple(stored.files),
+                    extra={"request_id": stored.request_id} if stored.request_id else {},
+                )
+            )
         if updates:
             self._deliver(updates)
 
@@ -302,7 +343,9 @@ class ProcessJobManager(BaseJobManager):
         if self._proc is None:  # it failed at once: the next restart takes the cancels
             return
         cancelled, self._cancelled_while_down = self._cancelled_while_down, set()
-        cancelled |= {i for i in self._cancels_sent if i in self._jobs and not self._jobs[i].state.finished}
+        cancelled |= {
+            i for i in self._cancels_sent if i in self._jobs and not self._jobs[i].state.finished
+        }
         self._cancels_sent = set(cancelled)
         jobs = [job for job in self.unfinished_jobs() if job.id not in cancelled]
         self._replay_skip = {job.id: self._log_counts.get(job.id, 0) for job in jobs}
@@ -323,9 +366,19 @@ class ProcessJobManager(BaseJobManager):
         if self._proc is None:
             return  # the restart starts every unfinished job
         self._sync_key()
-        self._write(wire.encode("start", jobs=[
-            {"id": job.id, "endpoint": job.endpoint_id, "max_input_bytes": self._limit(job.endpoint_id)}
-            for job in jobs]))
+        self._write(
+            wire.encode(
+                "start",
+                jobs=[
+                    {
+                        "id": job.id,
+                        "endpoint": job.endpoint_id,
+                        "max_input_bytes": self._limit(job.endpoint_id),
+                    }
+                    for job in jobs
+                ],
+            )
+        )
 
     def cancel(self, job_id: str) -> None:
         job = self._jobs.get(job_id)
@@ -333,7 +386,11 @@ class ProcessJobManager(BaseJobManager):
             return
         if self._proc is None:
             stored = self.store.get(job_id)
-            if stored is not None and not stored.request_id and stored.state is not JobState.SUBMITTING:
+            if (
+                stored is not None
+                and not stored.request_id
+                and stored.state is not JobState.SUBMITTING
+            ):
                 # Not at fal: cancel it here, so a quit before the restart cannot send it later.
                 if self.store.finish_unless_finished(job_id, JobState.CANCELLED, time.time()):
                     self._deliver([JobUpdate(job_id, JobState.CANCELLED, message="Cancelled")])

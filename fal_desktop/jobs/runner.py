@@ -37,18 +37,35 @@ from fal_desktop.core.inputs import IMAGE_SUFFIXES, InputProblem, prepare_image
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.paths import is_local_file
 from fal_desktop.jobs.events import JobUpdate, LogEntry
-from fal_desktop.jobs.outputs import find_output_files, kind_of_bytes, safe_file_name, with_suffix_of_bytes
+from fal_desktop.jobs.outputs import (
+    find_output_files,
+    kind_of_bytes,
+    safe_file_name,
+    with_suffix_of_bytes,
+)
 
-__all__ = ["JobContext", "KeyGate", "run_job", "send_cancel", "local_files_in", "MAX_OUTPUT_BYTES",
-           "EXPIRED_SENTENCE", "WAITING_FOR_KEY"]
+__all__ = [
+    "JobContext",
+    "KeyGate",
+    "run_job",
+    "send_cancel",
+    "local_files_in",
+    "MAX_OUTPUT_BYTES",
+    "EXPIRED_SENTENCE",
+    "WAITING_FOR_KEY",
+]
 
 MAX_OUTPUT_BYTES = 512 * 1024 * 1024  # one output file; an 8192² PNG is well under this
 
 Emit = Callable[[JobUpdate], None]
 
 #: fal's retention rule (reference §7), said where a request is gone.
-RETENTION = "fal keeps a result for 1 hour after the job finishes, or 6 minutes if it is 10 KB or larger"
-EXPIRED_SENTENCE = f"fal no longer keeps this result ({RETENTION}). Run again starts a new paid job."
+RETENTION = (
+    "fal keeps a result for 1 hour after the job finishes, or 6 minutes if it is 10 KB or larger"
+)
+EXPIRED_SENTENCE = (
+    f"fal no longer keeps this result ({RETENTION}). Run again starts a new paid job."
+)
 WAITING_FOR_KEY = "Waiting for your fal key"
 
 
@@ -136,26 +153,40 @@ def _replace_strings(value: Any, mapping: dict[str, str]) -> Any:
     return value
 
 
-def _fail(ctx: JobContext, job: JobRecord, error: FalError | Exception,
-          state: JobState = JobState.FAILED) -> None:
+def _fail(
+    ctx: JobContext, job: JobRecord, error: FalError | Exception, state: JobState = JobState.FAILED
+) -> None:
     if isinstance(error, FalError):
         message, detail = error.user_message, error.detail_text
     else:
         message, detail = "Something went wrong inside fal-desktop.", repr(error)
     if state is JobState.NOT_FETCHED:
-        message = (f"The result of this paid job is not fetched yet: {message} "
-                   "Retry fetches it (no new job).")
+        message = (
+            f"The result of this paid job is not fetched yet: {message} "
+            "Retry fetches it (no new job)."
+        )
     elif state is JobState.HELD:
-        message = (f"{message} fal has this job; Retry follows it once you have topped up." if job.request_id
-                   else f"{message} Nothing was charged; Retry sends it once you have topped up.")
-    ctx.store.update(job.id, state=state, error=message, error_detail=detail, finished_at=time.time())
+        message = (
+            f"{message} fal has this job; Retry follows it once you have topped up."
+            if job.request_id
+            else f"{message} Nothing was charged; Retry sends it once you have topped up."
+        )
+    ctx.store.update(
+        job.id, state=state, error=message, error_detail=detail, finished_at=time.time()
+    )
     job.state = state
-    ctx.emit(JobUpdate(
-        job.id, state, message=message, error=message, error_detail=detail,
-        field_errors=tuple(error.field_errors) if isinstance(error, ValidationError) else (),
-        auth_failed=isinstance(error, AuthError) and state is JobState.FAILED,
-        extra={"held": "balance"} if state is JobState.HELD else {},
-    ))
+    ctx.emit(
+        JobUpdate(
+            job.id,
+            state,
+            message=message,
+            error=message,
+            error_detail=detail,
+            field_errors=tuple(error.field_errors) if isinstance(error, ValidationError) else (),
+            auth_failed=isinstance(error, AuthError) and state is JobState.FAILED,
+            extra={"held": "balance"} if state is JobState.HELD else {},
+        )
+    )
 
 
 async def _upload_inputs(ctx: JobContext, job: JobRecord) -> dict[str, Any]:
@@ -165,15 +196,29 @@ async def _upload_inputs(ctx: JobContext, job: JobRecord) -> dict[str, Any]:
     urls: dict[str, str] = {}
     for number, path in enumerate(files, start=1):
         try:
-            prepared = await asyncio.to_thread(prepare_image, Path(path), ctx.outputs_dir / job.id / "input",
-                                               max_bytes=ctx.max_input_bytes(job.endpoint_id))
+            prepared = await asyncio.to_thread(
+                prepare_image,
+                Path(path),
+                ctx.outputs_dir / job.id / "input",
+                max_bytes=ctx.max_input_bytes(job.endpoint_id),
+            )
         except InputProblem as problem:
             raise FalError(str(problem)) from None
         if prepared.notes:
-            ctx.emit(JobUpdate(job.id, JobState.PENDING,
-                               new_logs=tuple(LogEntry(note, "WARN") for note in prepared.notes)))
-        ctx.emit(JobUpdate(job.id, JobState.PENDING,
-                           message=f"Uploading {Path(path).name} ({number}/{len(files)})"))
+            ctx.emit(
+                JobUpdate(
+                    job.id,
+                    JobState.PENDING,
+                    new_logs=tuple(LogEntry(note, "WARN") for note in prepared.notes),
+                )
+            )
+        ctx.emit(
+            JobUpdate(
+                job.id,
+                JobState.PENDING,
+                message=f"Uploading {Path(path).name} ({number}/{len(files)})",
+            )
+        )
         urls[path] = await ctx.client.upload_file(prepared.path)
     return _replace_strings(job.inputs, urls)
 
@@ -184,12 +229,19 @@ async def _submit(ctx: JobContext, job: JobRecord) -> RequestHandle:
     job.state = JobState.SUBMITTING
     ctx.emit(JobUpdate(job.id, JobState.SUBMITTING, message="Sending to fal"))
     handle = await ctx.client.submit(job.endpoint_id, payload)
-    ctx.store.update(job.id, state=JobState.QUEUED, request_id=handle.request_id,
-                     submitted_at=time.time())
+    ctx.store.update(
+        job.id, state=JobState.QUEUED, request_id=handle.request_id, submitted_at=time.time()
+    )
     job.request_id, job.state = handle.request_id, JobState.QUEUED
-    ctx.emit(JobUpdate(job.id, JobState.QUEUED, message="In queue",
-                       queue_position=handle.queue_position,
-                       extra={"request_id": handle.request_id}))
+    ctx.emit(
+        JobUpdate(
+            job.id,
+            JobState.QUEUED,
+            message="In queue",
+            queue_position=handle.queue_position,
+            extra={"request_id": handle.request_id},
+        )
+    )
     return handle
 
 
@@ -198,10 +250,16 @@ async def _follow(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> Com
     running = False
     async for status in ctx.client.watch(handle):
         if isinstance(status, Queued):
-            ctx.emit(JobUpdate(job.id, JobState.QUEUED, queue_position=status.position,
-                               message=f"In queue, position {status.position + 1}"))
+            ctx.emit(
+                JobUpdate(
+                    job.id,
+                    JobState.QUEUED,
+                    queue_position=status.position,
+                    message=f"In queue, position {status.position + 1}",
+                )
+            )
             continue
-        new = tuple(LogEntry(l.message, l.level, l.timestamp) for l in status.new_logs)
+        new = tuple(LogEntry(line.message, line.level, line.timestamp) for line in status.new_logs)
         logs += [entry.message for entry in new]
         progress = progress_from_logs(logs)
         if isinstance(status, InProgress):
@@ -209,8 +267,11 @@ async def _follow(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> Com
                 running = True
                 ctx.store.update(job.id, state=JobState.RUNNING)
                 job.state = JobState.RUNNING
-            ctx.emit(JobUpdate(job.id, JobState.RUNNING, message="Running", new_logs=new,
-                               progress=progress))
+            ctx.emit(
+                JobUpdate(
+                    job.id, JobState.RUNNING, message="Running", new_logs=new, progress=progress
+                )
+            )
         elif isinstance(status, Completed):
             if new:
                 ctx.emit(JobUpdate(job.id, JobState.RUNNING, new_logs=new, progress=progress))
@@ -227,19 +288,29 @@ async def _download(ctx: JobContext, job: JobRecord, output: Any) -> list[str]:
     saved: list[str] = []
     for index, file in enumerate(files):
         inline = file.url.startswith("data:")  # sent inline (sync mode): decoded, not downloaded
-        ctx.emit(JobUpdate(job.id, JobState.DOWNLOADING,
-                           message=f"{'Decoding inline' if inline else 'Downloading'} result "
-                                   f"{index + 1} of {len(files)}"))
+        ctx.emit(
+            JobUpdate(
+                job.id,
+                JobState.DOWNLOADING,
+                message=f"{'Decoding inline' if inline else 'Downloading'} result "
+                f"{index + 1} of {len(files)}",
+            )
+        )
         target = folder / safe_file_name(file, index)
         await ctx.client.download_to(file.url, target, max_bytes=MAX_OUTPUT_BYTES)
         target, head = await asyncio.to_thread(_named_by_bytes, target)
-        if (kind_of_bytes(head) or (file.content_type or "").startswith("image/")
-                or target.suffix.lower() in IMAGE_SUFFIXES):
+        if (
+            kind_of_bytes(head)
+            or (file.content_type or "").startswith("image/")
+            or target.suffix.lower() in IMAGE_SUFFIXES
+        ):
             problem = await asyncio.to_thread(_not_an_image, target)
             if problem:
                 target.unlink(missing_ok=True)
-                raise FalError(f"fal sent a result that is not a valid image ({file.url[:80]}).",
-                               detail=problem)
+                raise FalError(
+                    f"fal sent a result that is not a valid image ({file.url[:80]}).",
+                    detail=problem,
+                )
         saved.append(str(target))
         ctx.store.update(job.id, files=saved)
     return saved
@@ -282,8 +353,11 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
         except FalError as exc:
             raise _following_error(exc) from None
         if completed.error:
-            state = (JobState.CANCELLED if job.id in ctx.cancels or completed.error_type == "request_cancelled"
-                     else JobState.FAILED)
+            state = (
+                JobState.CANCELLED
+                if job.id in ctx.cancels or completed.error_type == "request_cancelled"
+                else JobState.FAILED
+            )
             try:  # the result carries the full error (422 details included)
                 await ctx.client.result(handle)
             except FalError as exc:
@@ -298,9 +372,13 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
     except FalError as exc:
         raise _Stopped(JobState.NOT_FETCHED, exc) from None
     except OSError as exc:  # disk full, folder gone
-        raise _Stopped(JobState.NOT_FETCHED,
-                       FalError(f"The result could not be written to disk ({exc.strerror or exc}).",
-                                detail=repr(exc))) from None
+        raise _Stopped(
+            JobState.NOT_FETCHED,
+            FalError(
+                f"The result could not be written to disk ({exc.strerror or exc}).",
+                detail=repr(exc),
+            ),
+        ) from None
 
 
 def _following_error(exc: FalError) -> Exception:
@@ -310,8 +388,12 @@ def _following_error(exc: FalError) -> Exception:
     if isinstance(exc, BalanceExhaustedError):
         return _Stopped(JobState.HELD, exc)
     if exc.status_code == 404:
-        return _Stopped(JobState.EXPIRED, FalError(EXPIRED_SENTENCE, detail=exc.detail, status_code=404,
-                                                    request_id=exc.request_id))
+        return _Stopped(
+            JobState.EXPIRED,
+            FalError(
+                EXPIRED_SENTENCE, detail=exc.detail, status_code=404, request_id=exc.request_id
+            ),
+        )
     return _Stopped(JobState.NOT_FETCHED, exc)
 
 
@@ -324,8 +406,14 @@ async def _run_once(ctx: JobContext, job: JobRecord) -> None:
         )
     if job.request_id:
         handle = ctx.client.handle_for(job.endpoint_id, job.request_id)
-        ctx.emit(JobUpdate(job.id, job.state, message="Reconnecting to fal",
-                           extra={"request_id": job.request_id}))
+        ctx.emit(
+            JobUpdate(
+                job.id,
+                job.state,
+                message="Reconnecting to fal",
+                extra={"request_id": job.request_id},
+            )
+        )
     else:
         try:
             handle = await _submit(ctx, job)
@@ -336,21 +424,42 @@ async def _run_once(ctx: JobContext, job: JobRecord) -> None:
         except BalanceExhaustedError as exc:
             raise _Stopped(JobState.HELD, exc) from None
     files = await _fetch(ctx, job, handle)
-    ctx.store.update(job.id, state=JobState.COMPLETED, finished_at=time.time(),
-                     error=None, error_detail=None)
-    message = "Done (fal finished it before the cancel arrived; the result is kept)" \
-        if job.id in ctx.cancels else "Done"
-    ctx.emit(JobUpdate(job.id, JobState.COMPLETED, message=message, progress=1.0, files=tuple(files)))
+    ctx.store.update(
+        job.id, state=JobState.COMPLETED, finished_at=time.time(), error=None, error_detail=None
+    )
+    message = (
+        "Done (fal finished it before the cancel arrived; the result is kept)"
+        if job.id in ctx.cancels
+        else "Done"
+    )
+    ctx.emit(
+        JobUpdate(job.id, JobState.COMPLETED, message=message, progress=1.0, files=tuple(files))
+    )
 
 
 async def _wait_for_key(ctx: JobContext, job: JobRecord, refused: FalError | None) -> None:
     if refused is not None and job.state is JobState.SUBMITTING:
         job.state = JobState.PENDING  # fal refused the submit: it has not got the job
         ctx.store.update(job.id, state=JobState.PENDING)
-    logs = (LogEntry(f"fal refused the key: {refused.user_message} {refused.detail_text}".strip(), "WARN"),) \
-        if refused is not None else ()
-    ctx.emit(JobUpdate(job.id, job.state, message=WAITING_FOR_KEY, new_logs=logs,
-                       auth_failed=refused is not None, extra={"waiting": "key"}))
+    logs = (
+        (
+            LogEntry(
+                f"fal refused the key: {refused.user_message} {refused.detail_text}".strip(), "WARN"
+            ),
+        )
+        if refused is not None
+        else ()
+    )
+    ctx.emit(
+        JobUpdate(
+            job.id,
+            job.state,
+            message=WAITING_FOR_KEY,
+            new_logs=logs,
+            auth_failed=refused is not None,
+            extra={"waiting": "key"},
+        )
+    )
     await ctx.keys.wait()
 
 
@@ -389,9 +498,20 @@ async def send_cancel(ctx: JobContext, job: JobRecord) -> None:
     try:
         answer = await ctx.client.cancel(ctx.client.handle_for(job.endpoint_id, job.request_id))
     except FalError as exc:
-        ctx.emit(JobUpdate(job.id, job.state, new_logs=(LogEntry(
-            f"The cancel did not reach fal ({exc.user_message}); the job is followed until it ends.",
-            "WARN"),)))
+        ctx.emit(
+            JobUpdate(
+                job.id,
+                job.state,
+                new_logs=(
+                    LogEntry(
+                        f"The cancel did not reach fal ({exc.user_message}); the job is followed until it ends.",
+                        "WARN",
+                    ),
+                ),
+            )
+        )
         return
     if answer == "ALREADY_COMPLETED":
-        ctx.emit(JobUpdate(job.id, job.state, message="fal had already finished it: fetching the result"))
+        ctx.emit(
+            JobUpdate(job.id, job.state, message="fal had already finished it: fetching the result")
+        )

@@ -28,7 +28,9 @@ FRAME_SECONDS = 1 / 60  # the most often updates are handed on
 class UpdateBatcher:
     """``emit(update)`` from the loop; ``send(batch)`` is called with the updates of a frame."""
 
-    def __init__(self, send: Callable[[list[JobUpdate]], None], frame: float = FRAME_SECONDS) -> None:
+    def __init__(
+        self, send: Callable[[list[JobUpdate]], None], frame: float = FRAME_SECONDS
+    ) -> None:
         self._send = send
         self._frame = frame
         self._pending: list[JobUpdate] = []
@@ -106,10 +108,18 @@ class JobScheduler:
                 self.ctx.emit(JobUpdate(job_id, JobState.CANCELLED, message="Cancelled"))
             return
         self.ctx.cancels.add(job_id)
-        self.ctx.emit(JobUpdate(job_id, stored.state, message=(
-            "Cancelling at fal" if stored.request_id
-            else "Cancelling: waiting for fal's answer to the submit, then cancelling it there"),
-            extra={} if self.ctx.keys.has_key() else {"waiting": "key"}))  # sent once a key is given
+        self.ctx.emit(
+            JobUpdate(
+                job_id,
+                stored.state,
+                message=(
+                    "Cancelling at fal"
+                    if stored.request_id
+                    else "Cancelling: waiting for fal's answer to the submit, then cancelling it there"
+                ),
+                extra={} if self.ctx.keys.has_key() else {"waiting": "key"},
+            )
+        )  # sent once a key is given
         if task is None:  # not followed (held, not fetched, or a restarted engine): follow it
             stored.state = JobState.QUEUED if stored.state.finished else stored.state
             self.start(stored)

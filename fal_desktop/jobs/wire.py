@@ -20,11 +20,20 @@ from fal_desktop.api.openapi import FieldError
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 
-__all__ = ["PROTOCOL", "WireError", "LineReader", "encode", "update_to_wire", "update_from_wire",
-           "MAX_LINE_BYTES"]
+__all__ = [
+    "PROTOCOL",
+    "WireError",
+    "LineReader",
+    "encode",
+    "update_to_wire",
+    "update_from_wire",
+    "MAX_LINE_BYTES",
+]
 
 PROTOCOL = 1
-ALIVE_SECONDS = 5.0  # the engine says "alive" this often, so a stuck one can be told from a quiet one
+ALIVE_SECONDS = (
+    5.0  # the engine says "alive" this often, so a stuck one can be told from a quiet one
+)
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a frame of updates is kilobytes; more is a broken peer
 
 
@@ -33,7 +42,10 @@ class WireError(ValueError):
 
 
 def encode(kind: str, **fields: Any) -> bytes:
-    return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return (
+        json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":")).encode()
+        + b"\n"
+    )
 
 
 class LineReader:
@@ -50,10 +62,12 @@ class LineReader:
         if end < 0:
             self._partial += data
             if len(self._partial) > MAX_LINE_BYTES:
-                raise WireError(f"a message longer than the protocol allows ({len(self._partial)} bytes)")
+                raise WireError(
+                    f"a message longer than the protocol allows ({len(self._partial)} bytes)"
+                )
             return []
         lines = bytes(self._partial) + data[:end]
-        self._partial = bytearray(data[end + 1:])
+        self._partial = bytearray(data[end + 1 :])
         messages = []
         for line in lines.split(b"\n"):
             if not line.strip():
@@ -99,9 +113,13 @@ def update_from_wire(data: dict[str, Any]) -> JobUpdate:
             str(data["job"]),
             JobState(data["state"]),
             **{name: data[name] for name in _OPTIONAL if data.get(name) is not None},
-            new_logs=tuple(LogEntry(str(m), str(level), str(ts)) for m, level, ts in data.get("logs", ())),
-            field_errors=tuple(FieldError(tuple(loc), str(msg), str(kind))
-                               for loc, msg, kind in data.get("field_errors", ())),
+            new_logs=tuple(
+                LogEntry(str(m), str(level), str(ts)) for m, level, ts in data.get("logs", ())
+            ),
+            field_errors=tuple(
+                FieldError(tuple(loc), str(msg), str(kind))
+                for loc, msg, kind in data.get("field_errors", ())
+            ),
             files=tuple(str(f) for f in data.get("files", ())),
             auth_failed=bool(data.get("auth_failed", False)),
             extra=dict(data.get("extra", {})),

@@ -48,15 +48,29 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
         store = ApiKeyStore(environ={"FAL_KEY": key} if key else {})
         jobs = JobStore(paths.data / "jobs.sqlite3")
         if engine == "process":
-            manager = ProcessJobManager(jobs, emulator.hosts, paths.outputs, key=store.get,
-                                        retry=RetryPolicy(base_delay=0.01), log_dir=paths.logs if logs else None)
+            manager = ProcessJobManager(
+                jobs,
+                emulator.hosts,
+                paths.outputs,
+                key=store.get,
+                retry=RetryPolicy(base_delay=0.01),
+                log_dir=paths.logs if logs else None,
+            )
         else:
-            manager = JobManager(jobs, lambda: FalClient(store.get, emulator.hosts,
-                                                         retry=RetryPolicy(base_delay=0.01)), paths.outputs)
-        window = MainWindow(paths=paths, catalog=Catalog(paths.schema_cache, emulator.hosts),
-                            manager=manager, key_store=store, key_tester=key_tester(emulator.hosts),
-                            sandbox=sandbox,
-                            settings=QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat))
+            manager = JobManager(
+                jobs,
+                lambda: FalClient(store.get, emulator.hosts, retry=RetryPolicy(base_delay=0.01)),
+                paths.outputs,
+            )
+        window = MainWindow(
+            paths=paths,
+            catalog=Catalog(paths.schema_cache, emulator.hosts),
+            manager=manager,
+            key_store=store,
+            key_tester=key_tester(emulator.hosts),
+            sandbox=sandbox,
+            settings=QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat),
+        )
         qtbot.addWidget(window)
         window.show()
         windows.append((window, manager, jobs))

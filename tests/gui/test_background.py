@@ -14,8 +14,12 @@ def test_work_runs_on_a_worker_and_answers_on_the_gui_thread(qtbot):
     owner = QObject()
     work = Background(owner)
     seen = []
-    work.run(lambda a, b: (threading.get_ident(), a + b),
-             2, 3, done=lambda answer: seen.append((answer, QThread.currentThread())))
+    work.run(
+        lambda a, b: (threading.get_ident(), a + b),
+        2,
+        3,
+        done=lambda answer: seen.append((answer, QThread.currentThread())),
+    )
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     (worker, total), thread = seen[0]
     assert total == 5

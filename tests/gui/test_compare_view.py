@@ -85,7 +85,10 @@ def test_pan_by_dragging_away_from_the_split(qtbot, view):
     qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(50, 50))
     qtbot.mouseMove(view, QPoint(90, 70))
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(90, 70))
-    assert abs(view.center.x() - (centre.x() - 20)) < 1e-6 and abs(view.center.y() - (centre.y() - 10)) < 1e-6
+    assert (
+        abs(view.center.x() - (centre.x() - 20)) < 1e-6
+        and abs(view.center.y() - (centre.y() - 10)) < 1e-6
+    )
     assert view.split == 0.5
 
 
@@ -146,10 +149,17 @@ def test_upscale_job_opens_the_compare_view(qtbot, open_window, tmp_path):
     window = open_window()
     window.model_panel.select_model("fal-ai/esrgan")
     window.upscale([str(picture)])
-    qtbot.waitUntil(lambda: bool(rows(window)) and rows(window)[0].state is JobState.COMPLETED, timeout=20000)
-    qtbot.waitUntil(lambda: window.results.currentWidget() is window.compare
-                    and window.compare.view.has_before, timeout=10000)
-    assert "40×30 → 80×60" in window.compare.info_label.text() and "×2.0" in window.compare.info_label.text()
+    qtbot.waitUntil(
+        lambda: bool(rows(window)) and rows(window)[0].state is JobState.COMPLETED, timeout=20000
+    )
+    qtbot.waitUntil(
+        lambda: window.results.currentWidget() is window.compare and window.compare.view.has_before,
+        timeout=10000,
+    )
+    assert (
+        "40×30 → 80×60" in window.compare.info_label.text()
+        and "×2.0" in window.compare.info_label.text()
+    )
 
 
 def test_side_by_side_fits_each_half_and_split_fits_again(view):
@@ -161,7 +171,9 @@ def test_side_by_side_fits_each_half_and_split_fits_again(view):
     # each half shows the whole image: 200×200, centred, with background above and below
     assert is_close(frame.pixelColor(100, 60), RED) and is_close(frame.pixelColor(100, 240), RED)
     assert is_close(frame.pixelColor(300, 60), BLUE) and is_close(frame.pixelColor(300, 240), BLUE)
-    assert not is_close(frame.pixelColor(100, 20), RED) and not is_close(frame.pixelColor(300, 280), BLUE)
+    assert not is_close(frame.pixelColor(100, 20), RED) and not is_close(
+        frame.pixelColor(300, 280), BLUE
+    )
     view.set_mode("split")
     assert abs(view.zoom - 0.75) < 1e-6
 
@@ -172,15 +184,22 @@ def test_a_chosen_zoom_survives_split_to_toggle(view):
     assert view.zoom == 2.0
 
 
-def test_the_info_line_has_its_own_row_and_shows_whole_at_the_default_size(qtbot, open_window, tmp_path):
+def test_the_info_line_has_its_own_row_and_shows_whole_at_the_default_size(
+    qtbot, open_window, tmp_path
+):
     picture = tmp_path / "small.png"
     Image.new("RGB", (40, 30), (240, 180, 20)).save(picture)
     window = open_window()
     window.resize(1360, 860)  # the default size
     window.model_panel.select_model("fal-ai/esrgan")
     window.upscale([str(picture)])
-    qtbot.waitUntil(lambda: window.results.currentWidget() is window.compare
-                    and "×2.0" in window.compare.info_label.text(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: (
+            window.results.currentWidget() is window.compare
+            and "×2.0" in window.compare.info_label.text()
+        ),
+        timeout=20000,
+    )
     pane, label = window.compare, window.compare.info_label
     text = label.text()
     assert "fal-ai/esrgan" in text and text.endswith(" s")
@@ -205,8 +224,9 @@ def test_a_narrow_pane_elides_the_info_and_keeps_it_whole_in_the_tooltip(qtbot):
     assert label.toolTip() == label.text()
 
 
-def test_space_flips_after_choosing_toggle_and_the_next_upscale_opens_on_after(qtbot, open_window,
-                                                                                tmp_path):
+def test_space_flips_after_choosing_toggle_and_the_next_upscale_opens_on_after(
+    qtbot, open_window, tmp_path
+):
     """Clicking Toggle leaves Space to the view (it flips, not the button), and a new result
     opens on After even when Before was showing."""
     pictures = []
@@ -217,8 +237,9 @@ def test_space_flips_after_choosing_toggle_and_the_next_upscale_opens_on_after(q
     window.model_panel.select_model("fal-ai/esrgan")
     window.upscale([str(pictures[0])])
     pane = window.compare
-    qtbot.waitUntil(lambda: window.results.currentWidget() is pane and pane.view.has_before,
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: window.results.currentWidget() is pane and pane.view.has_before, timeout=20000
+    )
     toggle = next(b for b in pane.mode_buttons.buttons() if b.property("mode") == "toggle")
     qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
     assert pane.view.mode == "toggle" and pane.view.hasFocus()
@@ -226,7 +247,9 @@ def test_space_flips_after_choosing_toggle_and_the_next_upscale_opens_on_after(q
     assert pane.view.showing_before and pane.view.mode == "toggle"
     first_row = rows(window)[-1]
     window.upscale([str(pictures[1])])
-    qtbot.waitUntil(lambda: rows(window)[-1] is not first_row
-                    and rows(window)[-1].state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(
+        lambda: rows(window)[-1] is not first_row and rows(window)[-1].state is JobState.COMPLETED,
+        timeout=20000,
+    )
     qtbot.waitUntil(lambda: not pane.view.showing_before, timeout=10000)
     assert pane.view.mode == "toggle"

@@ -13,8 +13,10 @@ def test_the_box_offers_delete_and_cancel_with_cancel_the_default(qtbot):
     box = delete_box(None, "Delete session", "Delete “Session 1”?", "Delete session")
     qtbot.addWidget(box)
     texts = {button.text().replace("&", ""): box.buttonRole(button) for button in box.buttons()}
-    assert texts == {"Delete session": QMessageBox.ButtonRole.DestructiveRole,
-                     "Cancel": QMessageBox.ButtonRole.RejectRole}
+    assert texts == {
+        "Delete session": QMessageBox.ButtonRole.DestructiveRole,
+        "Cancel": QMessageBox.ButtonRole.RejectRole,
+    }
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
     assert box.escapeButton() is box.button(QMessageBox.StandardButton.Cancel)
 
@@ -27,8 +29,9 @@ def _answer(click_delete: bool) -> None:
     if click_delete:
         box.delete_button.click()
     else:
-        QApplication.sendEvent(box, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape,
-                                              Qt.KeyboardModifier.NoModifier))
+        QApplication.sendEvent(
+            box, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+        )
 
 
 def test_confirm_delete_is_true_only_for_the_delete_button(qtbot):

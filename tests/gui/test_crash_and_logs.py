@@ -20,13 +20,20 @@ from tests.gui.conftest import KEY, run_prompt
 
 
 def _action(window, text):
-    return next(a for menu in window.menuBar().findChildren(QMenu) for a in menu.actions() if a.text() == text)
+    return next(
+        a
+        for menu in window.menuBar().findChildren(QMenu)
+        for a in menu.actions()
+        if a.text() == text
+    )
 
 
 @pytest.fixture
 def opened_urls(monkeypatch):
     opened = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True)
+    )
     return opened
 
 
@@ -46,12 +53,15 @@ def reporter_for():
 
 
 def _visible_crash_dialogs():
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    return [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    ]
 
 
 @pytest.mark.qt_no_exception_capture
 def test_an_exception_in_a_slot_is_logged_and_shown_once_and_the_window_keeps_working(
-        qtbot, open_window, reporter_for, monkeypatch, opened_urls):
+    qtbot, open_window, reporter_for, monkeypatch, opened_urls
+):
     window = open_window()
     reporter = reporter_for(window)
 
@@ -76,8 +86,10 @@ def test_an_exception_in_a_slot_is_logged_and_shown_once_and_the_window_keeps_wo
     assert reporter.shown == [reporter.shown[0]]  # one dialog for the three failures
 
     log = log_file.read_text()
-    assert log.count("RuntimeError: the comparison broke") == 2  # each one logged, with its traceback
-    assert "Traceback (most recent call last)" in log and 'in broken\n    raise RuntimeError' in log
+    assert (
+        log.count("RuntimeError: the comparison broke") == 2
+    )  # each one logged, with its traceback
+    assert "Traceback (most recent call last)" in log and "in broken\n    raise RuntimeError" in log
     assert "in the thread worker-x" in log
 
     open_log = next(b for b in dialogs[0].buttons() if b.text() == "Open log folder")
@@ -102,28 +114,38 @@ def test_a_secret_is_hidden_in_every_log_line(tmp_path):
     log_file = setup_logging(tmp_path, "fal-desktop.log")
     try:
         hide_secret(KEY)
-        logging.getLogger("fal_desktop.test").warning("a careless line with %s and %s", KEY, KEY.split(":")[1])
+        logging.getLogger("fal_desktop.test").warning(
+            "a careless line with %s and %s", KEY, KEY.split(":")[1]
+        )
     finally:
         close_logging()
     text = log_file.read_text()
     assert "a careless line with [hidden] and [hidden]" in text and KEY.split(":")[1] not in text
 
 
-def test_an_exception_in_the_engine_is_logged_to_its_log_and_the_engine_restarted(qtbot, emulator, tmp_path):
+def test_an_exception_in_the_engine_is_logged_to_its_log_and_the_engine_restarted(
+    qtbot, emulator, tmp_path
+):
     logs = tmp_path / "logs"
     store = JobStore(tmp_path / "jobs.sqlite3")
-    manager = ProcessJobManager(store, emulator.hosts, tmp_path / "outputs", key=lambda: KEY, log_dir=logs)
+    manager = ProcessJobManager(
+        store, emulator.hosts, tmp_path / "outputs", key=lambda: KEY, log_dir=logs
+    )
     problems = []
     manager.problem.connect(problems.append)
     try:
         qtbot.waitUntil(lambda: manager.pid is not None, timeout=20000)
         first = manager.pid
-        manager._write(wire.encode("start", jobs=[{"endpoint": "fal-ai/flux/schnell"}]))  # no job id: a bug
+        manager._write(
+            wire.encode("start", jobs=[{"endpoint": "fal-ai/flux/schnell"}])
+        )  # no job id: a bug
         qtbot.waitUntil(lambda: manager.pid not in (None, first), timeout=20000)  # restarted
         log = (logs / "jobs-engine.log").read_text()
         assert "Unhandled exception in the jobs engine" in log
         assert "Traceback (most recent call last)" in log and "KeyError: 'id'" in log
-        assert any("failed with an error" in p and str(logs / "jobs-engine.log") in p for p in problems)
+        assert any(
+            "failed with an error" in p and str(logs / "jobs-engine.log") in p for p in problems
+        )
         job = manager.submit("fal-ai/flux/schnell", {"prompt": "after the engine failed"})
         qtbot.waitUntil(lambda: manager.store.get(job.id).state.finished, timeout=20000)
         assert manager.store.get(job.id).state is JobState.COMPLETED

@@ -23,19 +23,34 @@ def drill_emulator():
 
 def test_twenty_percent_faults_two_hundred_jobs_all_complete_once(qtbot, drill_emulator, tmp_path):
     emu = drill_emulator
-    emu.set_faults({429: 0.05, 502: 0.05, 503: 0.03, "reset": 0.04, "slow": 0.03},
-                   roles={"queue", "rest", "cdn"}, seed=7, safe_posts=True)
+    emu.set_faults(
+        {429: 0.05, 502: 0.05, 503: 0.03, "reset": 0.04, "slow": 0.03},
+        roles={"queue", "rest", "cdn"},
+        seed=7,
+        safe_posts=True,
+    )
     emu.faults.slow_seconds = 0.3
     store = JobStore(tmp_path / "jobs.sqlite3")
-    manager = ProcessJobManager(store, emu.hosts, tmp_path / "out", key=lambda: KEY, max_in_flight=32,
-                                retry=RetryPolicy(max_attempts=10, base_delay=0.02, max_delay=0.2), poll_interval=0.05)
+    manager = ProcessJobManager(
+        store,
+        emu.hosts,
+        tmp_path / "out",
+        key=lambda: KEY,
+        max_in_flight=32,
+        retry=RetryPolicy(max_attempts=10, base_delay=0.02, max_delay=0.2),
+        poll_interval=0.05,
+    )
     finished: dict[str, JobState] = {}
-    manager.job_updated.connect(lambda u: finished.__setitem__(u.job_id, u.state) if u.state.finished else None)
+    manager.job_updated.connect(
+        lambda u: finished.__setitem__(u.job_id, u.state) if u.state.finished else None
+    )
     # The window's frame times under this load are measured by bench/gui_responsiveness.py, not
     # here: on 2 shared cores a duration proves nothing. What this drill checks is the outcome.
     try:
-        jobs = manager.submit_many("fal-ai/flux/schnell",
-                                   [({"prompt": f"drill {i}", "image_size": "square"}, "") for i in range(200)])
+        jobs = manager.submit_many(
+            "fal-ai/flux/schnell",
+            [({"prompt": f"drill {i}", "image_size": "square"}, "") for i in range(200)],
+        )
         qtbot.waitUntil(lambda: len(finished) == 200, timeout=240000)
     finally:
         manager.shutdown()
@@ -45,7 +60,13 @@ def test_twenty_percent_faults_two_hundred_jobs_all_complete_once(qtbot, drill_e
     assert sum(emu.submissions.values()) == 200  # none submitted twice
     exposed = [r for r in emu.requests if r.role in ("queue", "rest", "cdn")]
     injected = sum(emu.faults.injected.values())
-    assert injected >= 0.12 * len(exposed) and set(emu.faults.injected) == {429, 502, 503, "reset", "slow"}
+    assert injected >= 0.12 * len(exposed) and set(emu.faults.injected) == {
+        429,
+        502,
+        503,
+        "reset",
+        "slow",
+    }
 
 
 def _bad(kind: str, emu: Emulator):
@@ -74,27 +95,37 @@ def _bad(kind: str, emu: Emulator):
     return tamper
 
 
-@pytest.mark.parametrize("kind, outcome", [
-    ("not json", "not JSON"),
-    ("dotdot name", None),
-    ("absolute name", None),
-    ("file url", "does not open"),
-    ("other host", "could not be downloaded"),
-    ("huge json", "50 MB"),
-    ("not an image", "not a valid image"),
-])
+@pytest.mark.parametrize(
+    "kind, outcome",
+    [
+        ("not json", "not JSON"),
+        ("dotdot name", None),
+        ("absolute name", None),
+        ("file url", "does not open"),
+        ("other host", "could not be downloaded"),
+        ("huge json", "50 MB"),
+        ("not an image", "not a valid image"),
+    ],
+)
 def test_bad_server_answers_become_clear_errors(qtbot, drill_emulator, tmp_path, kind, outcome):
     emu = drill_emulator
     emu.service.tamper = _bad(kind, emu)
     store = JobStore(tmp_path / "data" / "jobs.sqlite3")
     outputs = tmp_path / "data" / "outputs"
-    manager = ProcessJobManager(store, emu.hosts, outputs, key=lambda: KEY,
-                                retry=RetryPolicy(max_attempts=2, base_delay=0.01))
+    manager = ProcessJobManager(
+        store,
+        emu.hosts,
+        outputs,
+        key=lambda: KEY,
+        retry=RetryPolicy(max_attempts=2, base_delay=0.01),
+    )
     updates = []
     manager.job_updated.connect(updates.append)
     try:
         job = manager.submit("fal-ai/flux/schnell", {"prompt": kind})
-        qtbot.waitUntil(lambda: any(u.job_id == job.id and u.state.finished for u in updates), timeout=30000)
+        qtbot.waitUntil(
+            lambda: any(u.job_id == job.id and u.state.finished for u in updates), timeout=30000
+        )
     finally:
         manager.shutdown()
         store.close()

@@ -38,8 +38,14 @@ def make_manager(qtbot, emulator, tmp_path):
 
     def make(key=lambda: KEY, wait=True, **options):
         store = JobStore(tmp_path / "jobs.sqlite3")
-        manager = ProcessJobManager(store, emulator.hosts, tmp_path / "outputs", key=key,
-                                    retry=RetryPolicy(base_delay=0.01), **options)
+        manager = ProcessJobManager(
+            store,
+            emulator.hosts,
+            tmp_path / "outputs",
+            key=key,
+            retry=RetryPolicy(base_delay=0.01),
+            **options,
+        )
         manager.updates, manager.problems = [], []
         manager.job_updated.connect(manager.updates.append)
         manager.problem.connect(manager.problems.append)
@@ -82,8 +88,10 @@ def gone(pid: int, seconds: float = 15.0) -> bool:
 def test_jobs_run_in_the_engine_process_and_results_land(qtbot, make_manager, emulator):
     manager = make_manager()
     assert manager.pid != os.getpid()
-    jobs = manager.submit_many("fal-ai/flux/schnell", [({"prompt": f"door {i}", "image_size": "square"}, "")
-                                                       for i in range(4)])
+    jobs = manager.submit_many(
+        "fal-ai/flux/schnell",
+        [({"prompt": f"door {i}", "image_size": "square"}, "") for i in range(4)],
+    )
     qtbot.waitUntil(lambda: finished(manager, jobs), timeout=20000)
     for job in jobs:
         done = last(manager, job.id)
@@ -103,7 +111,10 @@ def test_the_key_is_data_never_on_the_command_line_and_follows_the_key_store(qtb
     cmdline = Path(f"/proc/{manager.pid}/cmdline").read_bytes()
     assert b"wrong:key" not in cmdline and b"--jobs-engine" in cmdline
     job = manager.submit("fal-ai/flux/schnell", {"prompt": "x"})
-    qtbot.waitUntil(lambda: last(manager, job.id) is not None and last(manager, job.id).auth_failed, timeout=15000)
+    qtbot.waitUntil(
+        lambda: last(manager, job.id) is not None and last(manager, job.id).auth_failed,
+        timeout=15000,
+    )
     assert "API key" in last(manager, job.id).new_logs[-1].message and not finished(manager, [job])
 
     key["value"] = KEY  # the user fixed the key in the key dialog: the same job goes on
@@ -115,10 +126,15 @@ def test_the_key_is_data_never_on_the_command_line_and_follows_the_key_store(qtb
 def test_an_input_limit_from_the_schema_reaches_the_engine(qtbot, make_manager, emulator, tmp_path):
     big = tmp_path / "big.png"
     Image.effect_noise((300, 300), 90).convert("RGB").save(big)
-    manager = make_manager(max_input_bytes=lambda endpoint: 10_000 if endpoint == "fal-ai/esrgan" else None)
+    manager = make_manager(
+        max_input_bytes=lambda endpoint: 10_000 if endpoint == "fal-ai/esrgan" else None
+    )
     job = manager.submit("fal-ai/esrgan", {"image_url": str(big)})
     qtbot.waitUntil(lambda: finished(manager, [job]), timeout=15000)
-    assert last(manager, job.id).state is JobState.FAILED and "takes at most" in last(manager, job.id).error
+    assert (
+        last(manager, job.id).state is JobState.FAILED
+        and "takes at most" in last(manager, job.id).error
+    )
     assert not any(r.role == "cdn" and r.method == "POST" for r in emulator.requests)
 
 
@@ -147,26 +163,41 @@ def test_a_killed_engine_is_restarted_and_nothing_is_sent_twice(qtbot, make_mana
     manager = make_manager()
     first_pid = manager.pid
     jobs = manager.submit_many("fal-ai/flux/schnell", [({"prompt": f"p{i}"}, "") for i in range(6)])
+
     def some_logged() -> bool:  # some jobs are part way through their steps
         return any(line.message == "Step 2/5" for u in manager.updates for line in u.new_logs)
 
-    qtbot.waitUntil(lambda: all(manager.store.get(j.id).request_id for j in jobs) and some_logged(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: all(manager.store.get(j.id).request_id for j in jobs) and some_logged(),
+        timeout=20000,
+    )
     assert not finished(manager, jobs)
     os.kill(first_pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: manager.pid not in (None, first_pid), timeout=20000)
     qtbot.waitUntil(lambda: finished(manager, jobs), timeout=30000)
     assert all(last(manager, j.id).state is JobState.COMPLETED for j in jobs)
     assert emulator.submissions["fal-ai/flux/schnell"] == 6  # followed again, never resubmitted
-    warned = {u.job_id for u in manager.updates for line in u.new_logs if "restarted" in line.message}
+    warned = {
+        u.job_id for u in manager.updates for line in u.new_logs if "restarted" in line.message
+    }
     assert warned == {j.id for j in jobs}
     assert manager.problems == []  # one death is told on the rows, not in a banner
-    for job in jobs:  # the new engine follows each job from fal's first log line again: not shown twice
-        steps = [line.message for u in manager.updates if u.job_id == job.id for line in u.new_logs
-                 if line.message.startswith("Step ")]
+    for (
+        job
+    ) in jobs:  # the new engine follows each job from fal's first log line again: not shown twice
+        steps = [
+            line.message
+            for u in manager.updates
+            if u.job_id == job.id
+            for line in u.new_logs
+            if line.message.startswith("Step ")
+        ]
         assert steps == [f"Step {i}/5" for i in range(1, 6)], steps
 
 
-def test_an_engine_that_keeps_dying_is_told_in_the_banner_and_its_recovery_too(qtbot, make_manager, emulator):
+def test_an_engine_that_keeps_dying_is_told_in_the_banner_and_its_recovery_too(
+    qtbot, make_manager, emulator
+):
     emulator.job_duration = 3.0
     manager = make_manager()
     recovered = []
@@ -176,7 +207,7 @@ def test_an_engine_that_keeps_dying_is_told_in_the_banner_and_its_recovery_too(q
     for _ in range(2):
         pid = manager.pid
         os.kill(pid, signal.SIGKILL)
-        qtbot.waitUntil(lambda: manager.pid not in (None, pid), timeout=20000)
+        qtbot.waitUntil(lambda: manager.pid not in (None, pid), timeout=20000)  # noqa: B023 - called at once
     assert len(manager.problems) == 1 and "keeps stopping (it crashed)" in manager.problems[0]
     assert recovered == ["The jobs engine is running again; your jobs carry on."]
     qtbot.waitUntil(lambda: finished(manager, [job]), timeout=20000)
@@ -212,7 +243,7 @@ def test_an_engine_that_cannot_start_is_a_sentence_not_a_crash(qtbot, make_manag
 
 
 def test_an_engine_of_another_protocol_is_refused(qtbot, make_manager):
-    fake = "import sys, time; print('{\"type\": \"hello\", \"protocol\": 99, \"pid\": 1}', flush=True); time.sleep(30)"
+    fake = 'import sys, time; print(\'{"type": "hello", "protocol": 99, "pid": 1}\', flush=True); time.sleep(30)'
     manager = make_manager(command=[sys.executable, "-c", fake], wait=False)
     qtbot.waitUntil(lambda: bool(manager.problems), timeout=10000)
     assert "protocol 99" in manager.problems[0] and "reinstall" in manager.problems[0]
@@ -235,13 +266,17 @@ def test_the_engine_ends_when_the_window_process_is_killed(tmp_path, emulator):
         from fal_desktop.core.jobstore import JobStore
         from fal_desktop.jobs.process_manager import ProcessJobManager
         app = QCoreApplication([])
-        manager = ProcessJobManager(JobStore({str(tmp_path / 'jobs.sqlite3')!r}), FalHosts(**{emulator.hosts.__dict__!r}),
-                                    Path({str(tmp_path / 'out')!r}), key=lambda: {KEY!r})
+        manager = ProcessJobManager(JobStore({str(tmp_path / "jobs.sqlite3")!r}), FalHosts(**{emulator.hosts.__dict__!r}),
+                                    Path({str(tmp_path / "out")!r}), key=lambda: {KEY!r})
         manager.engine_started.connect(lambda pid: print(pid, flush=True))
         app.exec()
     """)
-    window = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    window = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     try:
         engine_pid = int(window.stdout.readline())
         assert not gone(engine_pid, 0.5)
@@ -253,7 +288,9 @@ def test_the_engine_ends_when_the_window_process_is_killed(tmp_path, emulator):
         window.stdout.close()
 
 
-def test_without_a_stderr_of_its_own_the_window_gives_the_engine_a_log_file(qtbot, make_manager, tmp_path):
+def test_without_a_stderr_of_its_own_the_window_gives_the_engine_a_log_file(
+    qtbot, make_manager, tmp_path
+):
     """A windowed build on Windows has no stderr; the engine's problems still leave a trace."""
     fake = "import sys, time; sys.stderr.write('engine trouble\\n'); sys.stderr.flush(); sys.stdin.read()"
     saved, sys.stderr = sys.stderr, None
@@ -265,14 +302,18 @@ def test_without_a_stderr_of_its_own_the_window_gives_the_engine_a_log_file(qtbo
     qtbot.waitUntil(lambda: log.is_file() and "engine trouble" in log.read_text(), timeout=10000)
 
 
-def test_a_final_state_the_dead_engine_stored_but_never_sent_reaches_the_rows(qtbot, make_manager, emulator):
+def test_a_final_state_the_dead_engine_stored_but_never_sent_reaches_the_rows(
+    qtbot, make_manager, emulator
+):
     emulator.job_duration = 3.0
     manager = make_manager()
     job = manager.submit("fal-ai/flux/schnell", {"prompt": "landed"})
     qtbot.waitUntil(lambda: bool(job.request_id), timeout=15000)
     pid = manager.pid
     os.kill(pid, signal.SIGSTOP)  # it wrote the result, then died before its frame was sent
-    manager.store.update(job.id, state=JobState.COMPLETED, files=["/tmp/landed.png"], finished_at=time.time())
+    manager.store.update(
+        job.id, state=JobState.COMPLETED, files=["/tmp/landed.png"], finished_at=time.time()
+    )
     os.kill(pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: last(manager, job.id).state.finished, timeout=15000)
     assert last(manager, job.id).state is JobState.COMPLETED
@@ -287,7 +328,7 @@ def test_a_cancel_while_the_engine_is_down_is_never_sent_later(qtbot, make_manag
     for _ in range(2):  # two deaths: the next start waits a second
         pid = manager.pid
         os.kill(pid, signal.SIGKILL)
-        qtbot.waitUntil(lambda: manager.pid not in (None, pid), timeout=15000)
+        qtbot.waitUntil(lambda: manager.pid not in (None, pid), timeout=15000)  # noqa: B023 - called at once
     os.kill(manager.pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: manager._proc is None, timeout=15000)  # noqa: SLF001
     manager.cancel(job.id)
@@ -305,14 +346,18 @@ def test_held_jobs_go_out_with_the_key_the_store_has_when_resumed(qtbot, make_ma
     job = manager.submit("fal-ai/flux/schnell", {"prompt": "held"})
     key["value"] = "removed:key"  # the user replaced (or removed) the key while paused
     manager.resume()
-    qtbot.waitUntil(lambda: last(manager, job.id) is not None and last(manager, job.id).auth_failed,
-                    timeout=15000)
+    qtbot.waitUntil(
+        lambda: last(manager, job.id) is not None and last(manager, job.id).auth_failed,
+        timeout=15000,
+    )
 
 
 def test_an_engine_that_goes_silent_is_taken_for_stuck_and_restarted(qtbot, make_manager, emulator):
     """Says hello, then nothing (a loop stuck in a C call, say): killed and replaced."""
-    fake = ("import json, os, sys; sys.stdin.readline(); "
-            "print(json.dumps({'type': 'hello', 'protocol': 1, 'pid': os.getpid()}), flush=True); sys.stdin.read()")
+    fake = (
+        "import json, os, sys; sys.stdin.readline(); "
+        "print(json.dumps({'type': 'hello', 'protocol': 1, 'pid': os.getpid()}), flush=True); sys.stdin.read()"
+    )
     manager = make_manager(command=[sys.executable, "-c", fake], wait=False, alive_seconds=0.2)
     qtbot.waitUntil(lambda: manager.pid is not None, timeout=10000)
     stuck = manager.pid

@@ -31,14 +31,19 @@ def _set_something(field) -> None:
     kind = spec.kind
     if kind in ("enum", "image_size"):
         combo = field.combo
-        index = next(i for i in range(combo.count())
-                     if combo.itemData(i) not in (spec.default, "\x00unset", "custom"))
+        index = next(
+            i
+            for i in range(combo.count())
+            if combo.itemData(i) not in (spec.default, "\x00unset", "custom")
+        )
         combo.setCurrentIndex(index)
     elif kind == "bool":
         field.check.setChecked(not bool(spec.default))
     elif kind in ("slider", "number", "number_or_object"):
         spin = field.spin
-        spin.setValue(spin.maximum() if not same_value(spin.maximum(), spec.default) else spin.minimum())
+        spin.setValue(
+            spin.maximum() if not same_value(spin.maximum(), spec.default) else spin.minimum()
+        )
     elif kind == "seed":
         field.set_value(12345)
     elif kind in ("text", "prompt"):
@@ -67,7 +72,10 @@ def test_untouched_form_sends_only_required_and_default_values(qtbot, path):
     specs = {s.name: s for s in form.specs}
     for name, value in payload.items():
         spec = specs[name]
-        assert spec.required or (spec.has_default and same_value(value, spec.default)), (name, value)
+        assert spec.required or (spec.has_default and same_value(value, spec.default)), (
+            name,
+            value,
+        )
     for name, spec in specs.items():
         if spec.required and spec.kind not in ("object",):
             assert name in payload, name
@@ -111,7 +119,9 @@ def test_the_cases_the_issue_lists(qtbot):
     ideogram = _spec_form(qtbot, "fal-ai__ideogram__v3.json")
     assert "color_palette" not in ideogram.value() and "style_preset" not in ideogram.value()
     general = _spec_form(qtbot, "fal-ai__flux-general.json")
-    loras = general.fields["control_loras"]  # ControlLoraWeight.scale: anyOf [object, number], default 1
+    loras = general.fields[
+        "control_loras"
+    ]  # ControlLoraWeight.scale: anyOf [object, number], default 1
     loras.add_button.click()
     scale = loras.items[0].fields["scale"]
     assert scale.spec.kind == "number_or_object" and scale.value() == 1
@@ -120,7 +130,8 @@ def test_the_cases_the_issue_lists(qtbot):
     loras.items[0].fields["path"].set_value("https://x/l.safetensors")
     loras.items[0].fields["control_image_url"].set_value("/tmp/control.png")
     assert general.value()["control_loras"] == [
-        {"path": "https://x/l.safetensors", "control_image_url": "/tmp/control.png", "scale": 0.7}]
+        {"path": "https://x/l.safetensors", "control_image_url": "/tmp/control.png", "scale": 0.7}
+    ]
     scale.object_switch.setChecked(True)
     scale.object_editor.setPlainText('{"double_blocks": 0.5}')
     assert general.value()["control_loras"][0]["scale"] == {"double_blocks": 0.5}
@@ -131,10 +142,15 @@ def test_the_cases_the_issue_lists(qtbot):
 def test_a_restored_null_stays_null_and_a_restored_absence_stays_not_set(qtbot):
     from tests.unit.test_form_spec import make_schema
 
-    schema = make_schema({"strength": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
-                                                 {"type": "null"}], "default": 0.5},
-                          "detail": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
-                                               {"type": "null"}]}})
+    schema = make_schema(
+        {
+            "strength": {
+                "anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "null"}],
+                "default": 0.5,
+            },
+            "detail": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "null"}]},
+        }
+    )
     form = ParamsForm(schema)
     qtbot.addWidget(form)
     assert form.value() == {}

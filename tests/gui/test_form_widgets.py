@@ -47,7 +47,10 @@ def test_a_large_enum_filters_as_you_type_and_sends_the_raw_value(qtbot):
     combo.lineEdit().selectAll()
     qtbot.keyClicks(combo.lineEdit(), "nostal")
     completer = combo.completer()
-    shown = [completer.completionModel().index(row, 0).data() for row in range(completer.completionCount())]
+    shown = [
+        completer.completionModel().index(row, 0).data()
+        for row in range(completer.completionCount())
+    ]
     assert shown and all("nostal" in text.lower() for text in shown)
     assert len(shown) < 10  # filtered from 62
     qtbot.waitUntil(completer.popup().isVisible)
@@ -69,8 +72,15 @@ def test_images_in_a_list_are_added_reordered_and_removed(qtbot, tmp_path):
     one, two = _picture(tmp_path / "one.png", "red"), _picture(tmp_path / "two.png", "blue")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(one), QUrl.fromLocalFile(two)])
-    field.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
-                               Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    field.dropEvent(
+        QDropEvent(
+            QPointF(5, 5),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+    )
     assert form.value()["image_urls"] == [one, two]
     assert not field.list.item(0).icon().isNull()
     field.url_edit.setText("file://" + one)  # a file:// URL is never sent: its path is
@@ -137,14 +147,17 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def test_an_image_url_gets_a_thumbnail_fetched_off_the_gui_thread(qtbot, tmp_path):
     _picture(tmp_path / "remote.png", "orange")
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), lambda *a: _Quiet(*a, directory=str(tmp_path)))
+        ("127.0.0.1", 0), lambda *a: _Quiet(*a, directory=str(tmp_path))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         form = _form(qtbot, "fal-ai__topaz__upscale__image.json")
         url = f"http://127.0.0.1:{server.server_address[1]}/remote.png"
         form.fields["image_url"].set_value(url)
         thumb = form.fields["image_url"].thumb
-        qtbot.waitUntil(lambda: thumb.pixmap() is not None and not thumb.pixmap().isNull(), timeout=10000)
+        qtbot.waitUntil(
+            lambda: thumb.pixmap() is not None and not thumb.pixmap().isNull(), timeout=10000
+        )
         assert thumb.pixmap().width() <= 56
         assert url_thumbnails.thumbnails().request(url, 56) is not None  # cached now
     finally:

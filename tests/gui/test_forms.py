@@ -51,15 +51,24 @@ def test_every_bundled_form_renders_validates_and_is_accepted(qtbot, path, emula
         if isinstance(field, JsonField):  # only free-form objects may fall back to JSON
             assert not field.spec.schema.get("properties"), field.spec.name
         assert field.isEnabled()
-    _fill_required(form, "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC")
+    _fill_required(
+        form,
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC",
+    )
     assert form.validate() == []
-    response = httpx.post(f"{emulator.urls['run']}/{schema.endpoint_id}", json=form.value(),
-                          headers={"Authorization": f"Key {KEY}"}, timeout=60)
+    response = httpx.post(
+        f"{emulator.urls['run']}/{schema.endpoint_id}",
+        json=form.value(),
+        headers={"Authorization": f"Key {KEY}"},
+        timeout=60,
+    )
     assert response.status_code == 200, response.text
 
 
 def _flux_form(qtbot) -> ParamsForm:
-    form = ParamsForm(EndpointSchema.from_file(next(p for p in FILES if p.name == "fal-ai__flux__dev.json")))
+    form = ParamsForm(
+        EndpointSchema.from_file(next(p for p in FILES if p.name == "fal-ai__flux__dev.json"))
+    )
     qtbot.addWidget(form)
     form.show()
     return form
@@ -78,8 +87,13 @@ def test_type_pick_slide_and_custom_size(qtbot):
     size.width_spin.setValue(640)
     size.height_spin.setValue(480)
     form.fields["seed"].set_value(42)
-    assert form.value() == {"prompt": "a blue bird", "output_format": "png", "num_inference_steps": 50,
-                            "image_size": {"width": 640, "height": 480}, "seed": 42}
+    assert form.value() == {
+        "prompt": "a blue bird",
+        "output_format": "png",
+        "num_inference_steps": 50,
+        "image_size": {"width": 640, "height": 480},
+        "seed": 42,
+    }
     assert form.validate() == []
     form.reset_button.click()
     assert form.value() == {"prompt": ""}
@@ -94,15 +108,22 @@ def test_drop_an_image_file_on_the_image_field(qtbot, tmp_path):
     field = form.fields["image_url"]
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(picture))])
-    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     field.dropEvent(event)
     assert form.value()["image_url"] == str(picture)
     assert not field.thumb.pixmap().isNull() and field.thumb.pixmap().width() <= 56
 
 
 def test_lora_rows_add_remove_and_nested_errors(qtbot):
-    form = ParamsForm(EndpointSchema.from_file(next(p for p in FILES if p.name == "fal-ai__lora.json")))
+    form = ParamsForm(
+        EndpointSchema.from_file(next(p for p in FILES if p.name == "fal-ai__lora.json"))
+    )
     qtbot.addWidget(form)
     form.fields["model_name"].set_value("sdxl")
     form.fields["prompt"].set_value("cat")
@@ -112,8 +133,10 @@ def test_lora_rows_add_remove_and_nested_errors(qtbot):
     loras.items[0].fields["path"].set_value("https://x/one.safetensors")
     loras.items[1].fields["path"].set_value("https://x/two.safetensors")
     loras.items[1].fields["scale"].set_value(2.5)
-    assert form.value()["loras"] == [{"path": "https://x/one.safetensors"},
-                                     {"path": "https://x/two.safetensors", "scale": 2.5}]
+    assert form.value()["loras"] == [
+        {"path": "https://x/one.safetensors"},
+        {"path": "https://x/two.safetensors", "scale": 2.5},
+    ]
     loras.remove_row(loras.items[0])
     assert [r["path"] for r in form.value()["loras"]] == ["https://x/two.safetensors"]
     from fal_desktop.api.openapi import FieldError
@@ -130,7 +153,9 @@ def test_validate_shows_errors_and_set_value_drops_what_no_longer_fits(qtbot):
     assert form.fields["prompt"].error_label.isVisibleTo(form)
     notes = form.set_value({"prompt": "kept", "num_inference_steps": 900, "retired_field": 1})
     assert form.value() == {"prompt": "kept"}
-    assert any("retired_field" in n for n in notes) and any("Inference" in n or "steps" in n.lower() for n in notes)
+    assert any("retired_field" in n for n in notes) and any(
+        "Inference" in n or "steps" in n.lower() for n in notes
+    )
 
 
 def test_typed_endpoint_loads_from_schema_host_and_then_from_cache(qtbot, tmp_path):
@@ -186,8 +211,13 @@ def test_labels_numbers_and_placeholder_read_well(qtbot):
     form = _flux_form(qtbot)
     form.advanced_toggle.setChecked(True)
     labels = {label.text() for label in form.findChildren(QLabel)}
-    assert {"Image size", "Number of images", "Number of inference steps", "Enable safety checker",
-            "Prompt *"} <= labels
+    assert {
+        "Image size",
+        "Number of images",
+        "Number of inference steps",
+        "Enable safety checker",
+        "Prompt *",
+    } <= labels
     assert "Sync mode" not in labels and "sync_mode" not in form.fields  # transport, not a choice
     guidance = form.fields["guidance_scale"].spin
     assert guidance.text() == "3.5"  # not 3.500
@@ -212,8 +242,12 @@ def test_labels_numbers_and_placeholder_read_well(qtbot):
 @pytest.mark.parametrize("odd", ["inf", float("nan"), "1e400", None, "abc"])
 def test_a_number_field_given_something_that_is_no_number_keeps_a_valid_one(qtbot, odd):
     """A dropped PNG's metadata, say, can hold NaN (Python's json reads it)."""
-    schema = make_schema({"steps": {"type": "integer", "minimum": 1, "maximum": 50, "default": 4},
-                          "scale": {"type": "number", "minimum": 0.5, "maximum": 10, "default": 3.5}})
+    schema = make_schema(
+        {
+            "steps": {"type": "integer", "minimum": 1, "maximum": 50, "default": 4},
+            "scale": {"type": "number", "minimum": 0.5, "maximum": 10, "default": 3.5},
+        }
+    )
     form = ParamsForm(schema)
     qtbot.addWidget(form)
     for name in ("steps", "scale"):

@@ -19,7 +19,9 @@ def test_files_replaced_before_their_turn_are_not_decoded(qtbot, tmp_path, monke
     qtbot.addWidget(view)
     decoded = []
     decode = image_view.decode_fitted
-    monkeypatch.setattr(image_view, "decode_fitted", lambda path, box: decoded.append(path) or decode(path, box))
+    monkeypatch.setattr(
+        image_view, "decode_fitted", lambda path, box: decoded.append(path) or decode(path, box)
+    )
     gate = threading.Event()
     view.work.run(gate.wait, 10)  # the decode thread is busy: the three wait their turn
     for path in paths:
@@ -53,7 +55,9 @@ def _edges_on_screen(view: ImageView):
     shot = view.grab().toImage()
     scale = shot.width() / view.width()
     # Where the picture lands: centred in the label's content area (frame and margin inside).
-    rect = view.contentsRect().adjusted(view.margin(), view.margin(), -view.margin(), -view.margin())
+    rect = view.contentsRect().adjusted(
+        view.margin(), view.margin(), -view.margin(), -view.margin()
+    )
     w, h = view.image.width() / scale, view.image.height() / scale
     left = rect.x() + (rect.width() - w) / 2
     top = rect.y() + (rect.height() - h) / 2
@@ -62,8 +66,12 @@ def _edges_on_screen(view: ImageView):
         return shot.pixelColor(int(x * scale), int(y * scale)).getRgb()[:3]
 
     middle_x, middle_y = left + w / 2, top + h / 2
-    return {"left": at(left + 1, middle_y), "right": at(left + w - 2, middle_y),
-            "top": at(middle_x, top + 1), "bottom": at(middle_x, top + h - 2)}
+    return {
+        "left": at(left + 1, middle_y),
+        "right": at(left + w - 2, middle_y),
+        "top": at(middle_x, top + 1),
+        "bottom": at(middle_x, top + h - 2),
+    }
 
 
 def test_the_whole_picture_is_shown_edges_included(qtbot, tmp_path):
@@ -72,8 +80,12 @@ def test_the_whole_picture_is_shown_edges_included(qtbot, tmp_path):
     picture = Image.new("RGB", (800, 600), (128, 128, 128))
     bands = {"left": (255, 0, 0), "right": (0, 0, 255), "top": (0, 200, 0), "bottom": (255, 255, 0)}
     for name, colour in bands.items():
-        box = {"left": (0, 40, 24, 560), "right": (776, 40, 800, 560),
-               "top": (40, 0, 760, 24), "bottom": (40, 576, 760, 600)}[name]
+        box = {
+            "left": (0, 40, 24, 560),
+            "right": (776, 40, 800, 560),
+            "top": (40, 0, 760, 24),
+            "bottom": (40, 576, 760, 600),
+        }[name]
         picture.paste(colour, box)
     picture.save(path)
     for width, height in ((400, 400), (300, 500), (700, 260)):  # taller, wider, and tiny boxes
@@ -86,11 +98,18 @@ def test_the_whole_picture_is_shown_edges_included(qtbot, tmp_path):
         view.wait_idle()
         qtbot.wait(100)  # the refit after show settles
         view.wait_idle()
-        qtbot.waitUntil(lambda v=view: v.image.width() <= v.contentsRect().width() - 2 * v.margin(),
-                        timeout=5000)
+        qtbot.waitUntil(
+            lambda v=view: v.image.width() <= v.contentsRect().width() - 2 * v.margin(),
+            timeout=5000,
+        )
         ratio = view.image.width() / view.image.height()
         assert abs(ratio - 800 / 600) < 0.02, (width, height, ratio)
         edges = _edges_on_screen(view)
         for name, colour in bands.items():
             got = edges[name]
-            assert all(abs(a - b) <= 40 for a, b in zip(got, colour)), (width, height, name, got)
+            assert all(abs(a - b) <= 40 for a, b in zip(got, colour, strict=False)), (
+                width,
+                height,
+                name,
+                got,
+            )

@@ -11,8 +11,8 @@ from fal_desktop.api import FalClient
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.manager import JobManager
-from fal_desktop.ui.jobs.table import COLUMNS, JobsModel
 from fal_desktop.ui.jobs.panel import JobsPanel
+from fal_desktop.ui.jobs.table import COLUMNS, JobsModel
 
 
 @pytest.fixture
@@ -75,13 +75,19 @@ def test_model_applies_a_batch_in_order_with_one_change_signal(qtbot):
     jobs = [JobRecord("fal-ai/flux/schnell", {"prompt": f"p{i}"}) for i in range(4)]
     model = _model_with(jobs)
     changes = []
-    model.dataChanged.connect(lambda a, b: changes.append((a.row(), a.column(), b.row(), b.column())))
-    rows = model.apply_many([
-        JobUpdate(jobs[1].id, JobState.QUEUED, queue_position=3),
-        _log(jobs[1].id, 1), _log(jobs[2].id, 1), _log(jobs[1].id, 2),
-        JobUpdate("not-a-row", JobState.RUNNING),
-        JobUpdate(jobs[1].id, JobState.COMPLETED, files=("a.png",), progress=1.0),
-    ])
+    model.dataChanged.connect(
+        lambda a, b: changes.append((a.row(), a.column(), b.row(), b.column()))
+    )
+    rows = model.apply_many(
+        [
+            JobUpdate(jobs[1].id, JobState.QUEUED, queue_position=3),
+            _log(jobs[1].id, 1),
+            _log(jobs[2].id, 1),
+            _log(jobs[1].id, 2),
+            JobUpdate("not-a-row", JobState.RUNNING),
+            JobUpdate(jobs[1].id, JobState.COMPLETED, files=("a.png",), progress=1.0),
+        ]
+    )
     assert len(rows) == 5
     assert changes == [(1, 0, 2, len(COLUMNS) - 1)]
     one, two = model.row_for(jobs[1].id), model.row_for(jobs[2].id)
@@ -104,7 +110,10 @@ def test_panel_shows_every_log_line_of_a_batch_in_order(qtbot):
     text = panel.log_view.toPlainText().splitlines()
     assert text[1:] == [f"{mine} line 1", f"{mine} line 2", f"{mine} line 3"]
     assert panel.cancel_button.isEnabled()
-    second = [_log(mine, 4), JobUpdate(mine, JobState.FAILED, error="It broke.", error_detail="why")]
+    second = [
+        _log(mine, 4),
+        JobUpdate(mine, JobState.FAILED, error="It broke.", error_detail="why"),
+    ]
     model.apply_many(second)
     panel.on_updates(second)
     text = panel.log_view.toPlainText().splitlines()

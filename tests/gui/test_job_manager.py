@@ -27,7 +27,9 @@ def make_manager(emulator, tmp_path):
         store = store or JobStore(tmp_path / "jobs.sqlite3")
         manager = JobManager(
             store,
-            lambda: FalClient(KEY, emulator.hosts, retry=RetryPolicy(base_delay=0.01), poll_interval=0.05),
+            lambda: FalClient(
+                KEY, emulator.hosts, retry=RetryPolicy(base_delay=0.01), poll_interval=0.05
+            ),
             tmp_path / "outputs",
         )
         updates = []
@@ -58,15 +60,20 @@ def test_text_to_image_job_downloads_its_image(qtbot, make_manager):
     logs = [line.message for u in manager.updates if u.job_id == job.id for line in u.new_logs]
     assert "Step 1/5" in logs
     stored = manager.store.get(job.id)
-    assert stored.state is JobState.COMPLETED and stored.request_id and stored.files == list(done.files)
+    assert (
+        stored.state is JobState.COMPLETED
+        and stored.request_id
+        and stored.files == list(done.files)
+    )
 
 
 def test_three_jobs_at_once_report_positions(qtbot, make_manager, emulator):
     emulator.job_duration = 0.6
     manager = make_manager()
     jobs = [manager.submit("fal-ai/flux/schnell", {"prompt": f"job {i}"}) for i in range(3)]
-    qtbot.waitUntil(lambda: all(final_state(manager, j.id) == JobState.COMPLETED for j in jobs),
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: all(final_state(manager, j.id) == JobState.COMPLETED for j in jobs), timeout=30000
+    )
     positions = {u.queue_position for u in manager.updates if u.queue_position is not None}
     assert {0, 1} <= positions  # a real queue: someone waited behind someone else
     assert emulator.submissions["fal-ai/flux/schnell"] == 3
@@ -81,8 +88,13 @@ def test_cancel_queued_and_running(qtbot, make_manager, emulator):
     qtbot.waitUntil(lambda: manager.store.get(queued.id).request_id is not None, timeout=10000)
     manager.cancel(queued.id)
     manager.cancel(running.id)
-    qtbot.waitUntil(lambda: final_state(manager, running.id) == JobState.CANCELLED
-                    and final_state(manager, queued.id) == JobState.CANCELLED, timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            final_state(manager, running.id) == JobState.CANCELLED
+            and final_state(manager, queued.id) == JobState.CANCELLED
+        ),
+        timeout=10000,
+    )
     assert manager.store.get(running.id).state is JobState.CANCELLED
     cancels = [r for r in emulator.requests if r.method == "PUT" and r.path.endswith("/cancel")]
     assert len(cancels) == 2
@@ -93,8 +105,9 @@ def test_upscale_uploads_a_local_file(qtbot, make_manager, tmp_path):
     Image.new("RGB", (120, 80), (200, 30, 30)).save(source)
     manager = make_manager()
     job = manager.submit("fal-ai/esrgan", {"image_url": str(source), "scale": 2})
-    qtbot.waitUntil(lambda: final_state(manager, job.id) in (JobState.COMPLETED, JobState.FAILED),
-                    timeout=15000)
+    qtbot.waitUntil(
+        lambda: final_state(manager, job.id) in (JobState.COMPLETED, JobState.FAILED), timeout=15000
+    )
     done = [u for u in manager.updates if u.job_id == job.id][-1]
     assert done.state is JobState.COMPLETED, done.error_detail
     with Image.open(done.files[0]) as image:
@@ -155,13 +168,19 @@ def test_file_too_large_for_the_endpoint_is_refused_before_upload(qtbot, emulato
     big = tmp_path / "big.png"
     Image.effect_noise((300, 300), 90).convert("RGB").save(big)
     store = JobStore(tmp_path / "jobs.sqlite3")
-    manager = JobManager(store, lambda: FalClient(KEY, emulator.hosts), tmp_path / "out",
-                         max_input_bytes=lambda endpoint_id: 10_000 if endpoint_id == "fal-ai/esrgan" else None)
+    manager = JobManager(
+        store,
+        lambda: FalClient(KEY, emulator.hosts),
+        tmp_path / "out",
+        max_input_bytes=lambda endpoint_id: 10_000 if endpoint_id == "fal-ai/esrgan" else None,
+    )
     updates = []
     manager.job_updated.connect(updates.append)
     try:
         job = manager.submit("fal-ai/esrgan", {"image_url": str(big)})
-        qtbot.waitUntil(lambda: any(u.job_id == job.id and u.state.finished for u in updates), timeout=10000)
+        qtbot.waitUntil(
+            lambda: any(u.job_id == job.id and u.state.finished for u in updates), timeout=10000
+        )
     finally:
         manager.shutdown()
         store.close()

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from fal_desktop.api.openapi import FieldError
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.ui.jobs.table import COLUMNS, JobsModel
 from fal_desktop.ui.jobs.panel import RETRY_REJECTED_TIP, JobsPanel
+from fal_desktop.ui.jobs.table import COLUMNS, JobsModel
 from tests.gui.conftest import rows
 
 
@@ -56,8 +56,11 @@ def test_the_batch_bar_counts_failures_apart_and_turns_red(qtbot, tmp_path):
     panel, model, jobs = _panel(qtbot, 3)
     panel.start_batch([job.id for job in jobs])
     assert _plain(panel.batch_label.text()) == "0 of 3 finished"
-    _send(panel, JobUpdate(jobs[1].id, JobState.FAILED, error="photo1.png was not found."),
-          JobUpdate(jobs[2].id, JobState.FAILED, error="photo2.png is not an image."))
+    _send(
+        panel,
+        JobUpdate(jobs[1].id, JobState.FAILED, error="photo1.png was not found."),
+        JobUpdate(jobs[2].id, JobState.FAILED, error="photo2.png is not an image."),
+    )
     assert _plain(panel.batch_label.text()) == "0 of 3 finished · 2 failed"  # not "2 of 3 done"
     assert panel.pause_button.isVisible()
     _send(panel, JobUpdate(jobs[0].id, JobState.COMPLETED, files=("a.png",)))
@@ -84,11 +87,22 @@ def test_a_batch_without_failures_is_not_red(qtbot):
 
 def test_retry_is_off_when_fal_rejected_a_value(qtbot):
     panel, model, (rejected, broken) = _panel(qtbot, 2)
-    _send(panel, JobUpdate(rejected.id, JobState.FAILED, error="fal rejected the input: scale: too big.",
-                           error_detail="HTTP 422 · validation_error",
-                           field_errors=(FieldError(("body", "scale"), "too big", "value_error"),)),
-          JobUpdate(broken.id, JobState.FAILED, error="fal or the model's server had a problem.",
-                    error_detail="HTTP 500"))
+    _send(
+        panel,
+        JobUpdate(
+            rejected.id,
+            JobState.FAILED,
+            error="fal rejected the input: scale: too big.",
+            error_detail="HTTP 422 · validation_error",
+            field_errors=(FieldError(("body", "scale"), "too big", "value_error"),),
+        ),
+        JobUpdate(
+            broken.id,
+            JobState.FAILED,
+            error="fal or the model's server had a problem.",
+            error_detail="HTTP 500",
+        ),
+    )
     panel.select_job(rejected.id)
     assert not panel.retry_button.isEnabled() and panel.retry_button.toolTip() == RETRY_REJECTED_TIP
     panel.select_job(broken.id)
@@ -97,8 +111,13 @@ def test_retry_is_off_when_fal_rejected_a_value(qtbot):
 
 def test_a_stored_422_turns_retry_off_too(qtbot):
     """After a restart the row comes from the store: no field errors, only the 422 in the detail."""
-    job = JobRecord("fal-ai/recraft-v3", {"prompt": "x"}, state=JobState.FAILED,
-                    error="fal rejected the input: prompt: too long.", error_detail="HTTP 422 · [...]")
+    job = JobRecord(
+        "fal-ai/recraft-v3",
+        {"prompt": "x"},
+        state=JobState.FAILED,
+        error="fal rejected the input: prompt: too long.",
+        error_detail="HTTP 422 · [...]",
+    )
     model = JobsModel()
     model.add_job(job)
     panel = JobsPanel(model)
@@ -109,9 +128,12 @@ def test_a_stored_422_turns_retry_off_too(qtbot):
 
 def test_the_log_ends_with_how_the_job_ended(qtbot):
     panel, model, (cancelled, failed, done) = _panel(qtbot, 3)
-    _send(panel, JobUpdate(cancelled.id, JobState.CANCELLED, message="Cancelled"),
-          JobUpdate(failed.id, JobState.FAILED, error="It broke.", error_detail="why"),
-          JobUpdate(done.id, JobState.COMPLETED, files=("a.png", "b.png")))
+    _send(
+        panel,
+        JobUpdate(cancelled.id, JobState.CANCELLED, message="Cancelled"),
+        JobUpdate(failed.id, JobState.FAILED, error="It broke.", error_detail="why"),
+        JobUpdate(done.id, JobState.COMPLETED, files=("a.png", "b.png")),
+    )
     panel.select_job(cancelled.id)
     lines = panel.log_view.toPlainText().splitlines()
     assert len(lines) > 1 and lines[-1] == "Cancelled"
@@ -125,7 +147,9 @@ def test_a_real_422_from_fal_turns_retry_off_in_the_window(qtbot, open_window):
     window = open_window()
     window.model_panel.select_model("fal-ai/recraft-v3")
     window.manager.submit("fal-ai/recraft-v3", {"prompt": "z" * 1100})  # longer than recraft allows
-    qtbot.waitUntil(lambda: bool(rows(window)) and rows(window)[0].state is JobState.FAILED, timeout=20000)
+    qtbot.waitUntil(
+        lambda: bool(rows(window)) and rows(window)[0].state is JobState.FAILED, timeout=20000
+    )
     row = rows(window)[0]
     assert row.field_errors and "422" in (row.error_detail or "")
     window.jobs_panel.select_job(row.job.id)

@@ -53,7 +53,10 @@ def test_without_keyring_offers_session_only(qtbot):
         assert dialog.keyring_label.isVisible() and "until you quit" in dialog.keyring_label.text()
         assert not dialog.save_button.isVisible()
         # The intro does not promise a keyring that is not there.
-        assert "keyring" not in dialog.intro_label.text() and "until you quit" in dialog.intro_label.text()
+        assert (
+            "keyring" not in dialog.intro_label.text()
+            and "until you quit" in dialog.intro_label.text()
+        )
         assert dialog.session_button.text() == "Use until I quit"
         qtbot.keyClicks(dialog.key_edit, KEY)
         dialog.session_button.click()
@@ -91,5 +94,7 @@ def test_remove_key(qtbot, memory_keyring):
     qtbot.addWidget(dialog)
     assert dialog.remove_button.isEnabled()
     dialog.remove_button.click()
-    qtbot.waitUntil(lambda: "No key" in dialog.current_label.text(), timeout=5000)  # off the GUI thread
+    qtbot.waitUntil(
+        lambda: "No key" in dialog.current_label.text(), timeout=5000
+    )  # off the GUI thread
     assert store.get() is None and dialog.status_label.text() == "The key was removed."

@@ -48,11 +48,17 @@ def test_three_jobs_at_once_with_positions_and_logs(qtbot, open_window, emulator
         window.model_panel.run_button.click()
     qtbot.waitUntil(lambda: len(_rows(window)) == 3, timeout=5000)
     seen_queue = []
-    qtbot.waitUntil(lambda: seen_queue.append(
-        [window.jobs_model.data(window.jobs_model.index(i, 3)) for i in range(3)]) or
-        all(r.state is JobState.COMPLETED for r in _rows(window)), timeout=30000)
+    qtbot.waitUntil(
+        lambda: (
+            seen_queue.append(
+                [window.jobs_model.data(window.jobs_model.index(i, 3)) for i in range(3)]
+            )
+            or all(r.state is JobState.COMPLETED for r in _rows(window))
+        ),
+        timeout=30000,
+    )
     assert any("#1" in cells for cells in seen_queue)  # the third job waited in the queue
-    assert all(any(l.message == "Step 5/5" for l in r.logs) for r in _rows(window))
+    assert all(any(line.message == "Step 5/5" for line in r.logs) for r in _rows(window))
 
 
 def test_cancel_queued_and_running_through_the_panel(qtbot, open_window, emulator):
@@ -64,16 +70,22 @@ def test_cancel_queued_and_running_through_the_panel(qtbot, open_window, emulato
         window.model_panel.run_button.click()
     # Two run at once (the emulator's two workers), the third waits in fal's queue: which one
     # waits depends on which submission reached the emulator last.
-    qtbot.waitUntil(lambda: len(_rows(window)) == 3
-                    and sorted(r.state.value for r in _rows(window)) == ["queued", "running", "running"],
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            len(_rows(window)) == 3
+            and sorted(r.state.value for r in _rows(window)) == ["queued", "running", "running"]
+        ),
+        timeout=10000,
+    )
     states = [r.state for r in _rows(window)]
     picked = (states.index(JobState.QUEUED), states.index(JobState.RUNNING))
     for index in picked:
         window.jobs_panel.table.selectRow(index)
         assert window.jobs_panel.cancel_button.isEnabled()
         window.jobs_panel.cancel_button.click()
-    qtbot.waitUntil(lambda: all(_rows(window)[i].state is JobState.CANCELLED for i in picked), timeout=10000)
+    qtbot.waitUntil(
+        lambda: all(_rows(window)[i].state is JobState.CANCELLED for i in picked), timeout=10000
+    )
     window.jobs_panel.table.selectRow(picked[1])
     assert window.jobs_panel.log_view.toPlainText().splitlines()[-1] == "Cancelled"
     # fal had it: Retry has nothing to fetch, and only Run again sends it (a new paid job).
@@ -92,8 +104,9 @@ def test_invalid_value_lands_on_its_field(qtbot, open_window):
     assert window.jobs_model.rowCount() == 0
     # A 422 from the server lands on the same field.
     window.manager.submit("fal-ai/recraft-v3", {"prompt": "x" * 1200})
-    qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.FAILED,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.FAILED, timeout=10000
+    )
     qtbot.waitUntil(lambda: "at most 1000 characters" in field.error_label.text(), timeout=5000)
     assert "rejected" in _rows(window)[0].error
 
@@ -103,8 +116,13 @@ def test_wrong_key_opens_the_key_dialog(qtbot, open_window):
     window.model_panel.select_model("fal-ai/flux/schnell")
     window.model_panel.form.fields["prompt"].set_value("x")
     window.model_panel.run_button.click()
-    qtbot.waitUntil(lambda: window.findChild(ApiKeyDialog) is not None
-                    and window.findChild(ApiKeyDialog).isVisible(), timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            window.findChild(ApiKeyDialog) is not None
+            and window.findChild(ApiKeyDialog).isVisible()
+        ),
+        timeout=10000,
+    )
     dialog = window.findChild(ApiKeyDialog)
     assert "API key" in dialog.reason_label.text()
     assert "right-key" not in dialog.current_label.text()
@@ -133,13 +151,19 @@ def test_restart_resumes_and_remembers_form_and_layout(qtbot, open_window, emula
     first.model_panel.select_model("fal-ai/flux/schnell")
     first.model_panel.form.fields["prompt"].set_value("remember me")
     first.model_panel.run_button.click()
-    qtbot.waitUntil(lambda: bool(_rows(first))
-                    and first.manager.store.get(_rows(first)[0].job.id).request_id is not None,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            bool(_rows(first))
+            and first.manager.store.get(_rows(first)[0].job.id).request_id is not None
+        ),
+        timeout=10000,
+    )
     first.resize(780, 600)  # fits the (small) offscreen screen, so geometry restores exactly
     qtbot.waitUntil(lambda: first.width() == 780, timeout=3000)
     # Narrow: the sessions panel folds away and the form and result share the width.
-    qtbot.waitUntil(lambda: first.session_ui.panel.isHidden() and sum(first.top.sizes()) > 700, timeout=3000)
+    qtbot.waitUntil(
+        lambda: first.session_ui.panel.isHidden() and sum(first.top.sizes()) > 700, timeout=3000
+    )
     first.top.setSizes([480, 300])
     wanted = first.top.sizes()
     first.close()
@@ -150,25 +174,34 @@ def test_restart_resumes_and_remembers_form_and_layout(qtbot, open_window, emula
     assert second.model_panel.form.value()["prompt"] == "remember me"
     qtbot.waitUntil(lambda: second.top.sizes() == wanted, timeout=3000)
     assert second.size() == first.size() and wanted[0] == 480
-    qtbot.waitUntil(lambda: bool(_rows(second)) and _rows(second)[0].state is JobState.COMPLETED,
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: bool(_rows(second)) and _rows(second)[0].state is JobState.COMPLETED, timeout=20000
+    )
     assert emulator.submissions["fal-ai/flux/schnell"] == 1
 
 
-def test_the_key_is_never_written_anywhere(qtbot, open_window, tmp_path, caplog, capfd, monkeypatch):
-    monkeypatch.setenv("FAL_DESKTOP_LOG_LEVEL", "DEBUG")  # the most the logs ever say, in both processes
+def test_the_key_is_never_written_anywhere(
+    qtbot, open_window, tmp_path, caplog, capfd, monkeypatch
+):
+    monkeypatch.setenv(
+        "FAL_DESKTOP_LOG_LEVEL", "DEBUG"
+    )  # the most the logs ever say, in both processes
     window = open_window(logs=True)
     window.model_panel.select_model("fal-ai/flux/schnell")
     for i in range(2):
         window.model_panel.form.fields["prompt"].set_value(f"scan {i}")
         window.model_panel.run_button.click()
-    qtbot.waitUntil(lambda: len(_rows(window)) == 2 and all(r.state.finished for r in _rows(window)),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: len(_rows(window)) == 2 and all(r.state.finished for r in _rows(window)),
+        timeout=20000,
+    )
     window.close()
     secret_parts = [KEY, KEY.split(":")[1]]
     window.manager.shutdown()  # the engine's last lines are in its log
     logs = window.paths.logs
-    assert (logs / "fal-desktop.log").stat().st_size > 0 and (logs / "jobs-engine.log").stat().st_size > 0
+    assert (logs / "fal-desktop.log").stat().st_size > 0 and (
+        logs / "jobs-engine.log"
+    ).stat().st_size > 0
     assert "HTTP Request" in (logs / "jobs-engine.log").read_text()  # the engine's requests, logged
     for root, _dirs, files in os.walk(tmp_path / "app"):  # the logs folder included
         for name in files:

@@ -22,7 +22,12 @@ def _browser(qtbot, window, *, fetched=True):
 
 
 def _menu_action(window, text):
-    [action] = [a for menu in window.menuBar().findChildren(QMenu) for a in menu.actions() if a.text() == text]
+    [action] = [
+        a
+        for menu in window.menuBar().findChildren(QMenu)
+        for a in menu.actions()
+        if a.text() == text
+    ]
     return action
 
 
@@ -40,25 +45,36 @@ def test_type_to_search_filter_and_pick_loads_the_form(qtbot, open_window, emula
     browser.search.clear()
     browser.category.setCurrentIndex(browser.category.findText("Upscaling"))
     upscalers = browser.shown_ids()
-    assert {"fal-ai/aura-sr", "fal-ai/ccsr", "fal-ai/clarity-upscaler", "fal-ai/esrgan"} <= set(upscalers)
+    assert {"fal-ai/aura-sr", "fal-ai/ccsr", "fal-ai/clarity-upscaler", "fal-ai/esrgan"} <= set(
+        upscalers
+    )
     assert "fal-ai/flux/dev" not in upscalers
     browser.category.setCurrentIndex(browser.category.findText("Inpainting"))
-    assert browser.shown_ids() and all("inpainting" in browser.model.models[browser.model.row_of(e)].tags
-                                       for e in browser.shown_ids())
+    assert browser.shown_ids() and all(
+        "inpainting" in browser.model.models[browser.model.row_of(e)].tags
+        for e in browser.shown_ids()
+    )
     browser.category.setCurrentIndex(0)
     qtbot.keyClicks(browser.search, "clarity")
     qtbot.keyClick(browser.search, Qt.Key.Key_Return)
     assert not browser.isVisible()
-    qtbot.waitUntil(lambda: window.model_panel.endpoint_id == "fal-ai/clarity-upscaler", timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.model_panel.endpoint_id == "fal-ai/clarity-upscaler", timeout=5000
+    )
     assert "image_url" in window.model_panel.form.fields
     assert window.model_panel.picker.currentText().strip() == "Clarity Upscaler"  # display names
 
 
-def test_ctrl_l_opens_it_and_a_loaded_model_is_picked_through_fal(qtbot, open_window, emulator, tmp_path):
+def test_ctrl_l_opens_it_and_a_loaded_model_is_picked_through_fal(
+    qtbot, open_window, emulator, tmp_path
+):
     window = open_window()
     _menu_action(window, "&Browse models…").trigger()
     browser = window.platform_ui.browser
-    assert browser.isVisible() and _menu_action(window, "&Browse models…").shortcut().toString() == "Ctrl+L"
+    assert (
+        browser.isVisible()
+        and _menu_action(window, "&Browse models…").shortcut().toString() == "Ctrl+L"
+    )
     qtbot.waitUntil(lambda: not browser.fetching, timeout=15000)
     browser.deprecated.setChecked(False)
     assert "fal-ai/creative-upscaler" not in browser.shown_ids()
@@ -66,8 +82,13 @@ def test_ctrl_l_opens_it_and_a_loaded_model_is_picked_through_fal(qtbot, open_wi
     qtbot.keyClicks(browser.search, "creative")
     assert browser.shown_ids() == ["fal-ai/creative-upscaler"]
     browser.use_button.click()
-    qtbot.waitUntil(lambda: window.model_panel.endpoint_id == "fal-ai/creative-upscaler", timeout=5000)
-    qtbot.waitUntil(lambda: "deprecated" in window.notice.label.text() and window.notice.isVisible(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.model_panel.endpoint_id == "fal-ai/creative-upscaler", timeout=5000
+    )
+    qtbot.waitUntil(
+        lambda: "deprecated" in window.notice.label.text() and window.notice.isVisible(),
+        timeout=5000,
+    )
 
 
 def test_favourites_and_recent_come_first_and_survive_a_restart(qtbot, open_window):
@@ -95,7 +116,9 @@ def test_offline_it_shows_the_saved_catalog(qtbot, open_window, emulator):
     assert len(browser.shown_ids()) == 40 + len(load_schemas())
     window.close()
     saved = json.loads(catalog_file.read_text())
-    catalog_file.write_text(json.dumps({**saved, "saved_at": saved["saved_at"] - 3600}))  # an hour old
+    catalog_file.write_text(
+        json.dumps({**saved, "saved_at": saved["saved_at"] - 3600})
+    )  # an hour old
     emulator.set_faults({503: 1.0}, roles=("platform",))  # fal's Platform API is unreachable
     again = open_window()
     browser = _browser(qtbot, again)
@@ -111,12 +134,19 @@ def test_price_beside_run_follows_the_form(qtbot, open_window):
     panel.select_model("fal-ai/flux/dev")
     qtbot.waitUntil(lambda: panel.price_label.text() != "", timeout=10000)
     panel.form.fields["num_images"].set_value(4)
-    qtbot.waitUntil(lambda: panel.price_label.text() == "≈ $0.025 per image · 4 images ≈ $0.10", timeout=5000)
+    qtbot.waitUntil(
+        lambda: panel.price_label.text() == "≈ $0.025 per image · 4 images ≈ $0.10", timeout=5000
+    )
     panel.select_model("fal-ai/flux/schnell")
     panel.form.fields["image_size"].set_value("square_hd")
     panel.form.fields["num_images"].set_value(2)
-    qtbot.waitUntil(lambda: panel.price_label.text()
-                    == "≈ $0.0031 per image (1024×1024 at $0.003/MP) · 2 images ≈ $0.0063", timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            panel.price_label.text()
+            == "≈ $0.0031 per image (1024×1024 at $0.003/MP) · 2 images ≈ $0.0063"
+        ),
+        timeout=5000,
+    )
     panel.select_model("fal-ai/aura-sr")  # per compute second: varies, and the typical cost
     qtbot.waitUntil(lambda: "typically ≈ $0.0059 a run" in panel.price_label.text(), timeout=10000)
     assert panel.price_label.text().startswith("$0.00111 per compute second · varies")
@@ -127,7 +157,9 @@ def test_every_bundled_model_shows_a_price_in_the_sandbox(qtbot, open_window):
     panel = window.model_panel
     for endpoint_id in sorted(load_schemas()):
         panel.select_model(endpoint_id)
-        qtbot.waitUntil(lambda: panel.price_label.isVisible() and "$" in panel.price_label.text(), timeout=10000)
+        qtbot.waitUntil(
+            lambda: panel.price_label.isVisible() and "$" in panel.price_label.text(), timeout=10000
+        )
 
 
 def test_a_batch_of_drops_shows_its_estimated_total_first(qtbot, open_window, tmp_path, emulator):
@@ -135,7 +167,9 @@ def test_a_batch_of_drops_shows_its_estimated_total_first(qtbot, open_window, tm
 
     window = open_window()
     window.model_panel.select_model("fal-ai/flux/dev")
-    qtbot.waitUntil(lambda: window.platform_ui.prices.price("fal-ai/esrgan") is not None, timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.platform_ui.prices.price("fal-ai/esrgan") is not None, timeout=10000
+    )
     window.platform_ui.prices._typical["fal-ai/esrgan"] = (__import__("time").time(), 0.0024)
     files = []
     for n in range(3):
@@ -164,13 +198,20 @@ def test_admin_key_shows_the_balance_and_a_normal_key_shows_none(qtbot, open_win
 
 def test_a_saved_form_on_a_deprecated_model_warns_at_start(qtbot, open_window):
     window = open_window()
-    qtbot.waitUntil(lambda: window.platform_ui.directory.saved_at is not None, timeout=10000)  # fetched at start
+    qtbot.waitUntil(
+        lambda: window.platform_ui.directory.saved_at is not None, timeout=10000
+    )  # fetched at start
     window.model_panel.select_model("fal-ai/creative-upscaler")
     window.close()
     again = open_window()
     assert again.model_panel.endpoint_id == "fal-ai/creative-upscaler"  # the saved form is back
-    qtbot.waitUntil(lambda: "Creative Upscaler (fal-ai/creative-upscaler) is deprecated at fal"
-                    in again.notice.label.text(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            "Creative Upscaler (fal-ai/creative-upscaler) is deprecated at fal"
+            in again.notice.label.text()
+        ),
+        timeout=5000,
+    )
     assert again.model_panel.picker.currentText().strip() == "Creative Upscaler"
 
 
@@ -192,7 +233,9 @@ def test_a_rate_limited_estimate_is_asked_again_after_retry_after(qtbot, open_wi
     panel = window.model_panel
     panel.select_model("fal-ai/aura-sr")
     qtbot.waitUntil(lambda: "typically ≈ $0.0059 a run" in panel.price_label.text(), timeout=10000)
-    panel.select_model("fal-ai/esrgan")  # fal answers 429 with Retry-After: the unit price meanwhile
+    panel.select_model(
+        "fal-ai/esrgan"
+    )  # fal answers 429 with Retry-After: the unit price meanwhile
     qtbot.waitUntil(lambda: window.platform_ui.prices.estimates_paused_until > 0, timeout=10000)
     assert panel.price_label.text() == "$0.00111 per compute second · varies"
     qtbot.waitUntil(lambda: "typically ≈ $0.0024 a run" in panel.price_label.text(), timeout=15000)
@@ -214,8 +257,11 @@ def test_a_model_only_fal_has_is_loaded_through_the_schema_cache(qtbot, open_win
 
     from fal_desktop.api.openapi import EndpointSchema
 
-    document = _json.loads(_json.dumps(emulator.service.schemas["fal-ai/esrgan"].document)
-                           .replace("fal-ai/esrgan", "acme/sharpen"))
+    document = _json.loads(
+        _json.dumps(emulator.service.schemas["fal-ai/esrgan"].document).replace(
+            "fal-ai/esrgan", "acme/sharpen"
+        )
+    )
     emulator.service.schemas["acme/sharpen"] = EndpointSchema.from_document(document)
     emulator.platform.set_catalog_size(0)  # the catalog is built again, with it
     window = open_window()
@@ -224,4 +270,6 @@ def test_a_model_only_fal_has_is_loaded_through_the_schema_cache(qtbot, open_win
     assert browser.shown_ids() == ["acme/sharpen"]
     qtbot.keyClick(browser.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.model_panel.endpoint_id == "acme/sharpen", timeout=10000)
-    assert (window.paths.schema_cache / "acme__sharpen.json").is_file()  # the same cache as a typed id
+    assert (
+        window.paths.schema_cache / "acme__sharpen.json"
+    ).is_file()  # the same cache as a typed id

@@ -48,17 +48,23 @@ def row_of_job(window, job_id):
 
 def messages_of(window, job_id):
     seen = []
-    window.manager.job_updated.connect(lambda u: seen.append(u.message) if u.job_id == job_id and u.message else None)
+    window.manager.job_updated.connect(
+        lambda u: seen.append(u.message) if u.job_id == job_id and u.message else None
+    )
     return seen
 
 
-def test_cancel_while_the_submit_answer_is_slow_cancels_the_job_at_fal(qtbot, open_window, emulator):
+def test_cancel_while_the_submit_answer_is_slow_cancels_the_job_at_fal(
+    qtbot, open_window, emulator
+):
     emulator.job_duration = 8.0
     emulator.submit_delay = 4.0  # fal has the job; its answer (the request id) comes later
     window = open_window()
     row = click_run(qtbot, window, "cancel me while sending")
     seen = messages_of(window, row.job.id)
-    qtbot.waitUntil(lambda: submits(emulator) == 1 and row.state is JobState.SUBMITTING, timeout=10000)
+    qtbot.waitUntil(
+        lambda: submits(emulator) == 1 and row.state is JobState.SUBMITTING, timeout=10000
+    )
     window.jobs_panel.select_job(row.job.id)
     assert window.jobs_panel.cancel_button.isEnabled()
     window.jobs_panel.cancel_button.click()
@@ -70,16 +76,21 @@ def test_cancel_while_the_submit_answer_is_slow_cancels_the_job_at_fal(qtbot, op
     at_fal = emulator.service.queue.jobs[stored.request_id]
     assert at_fal.error_type == "request_cancelled"  # cancelled at fal, not only here
     assert [r.path for r in emulator.requests if r.method == "PUT"] == [
-        f"/fal-ai/flux/requests/{stored.request_id}/cancel"]
+        f"/fal-ai/flux/requests/{stored.request_id}/cancel"
+    ]
     assert submits(emulator) == 1
 
 
-def test_cancel_while_the_submit_answer_is_slow_keeps_a_result_fal_already_made(qtbot, open_window, emulator):
+def test_cancel_while_the_submit_answer_is_slow_keeps_a_result_fal_already_made(
+    qtbot, open_window, emulator
+):
     emulator.job_duration = 0.2
     emulator.submit_delay = 3.0
     window = open_window()
     row = click_run(qtbot, window, "done before the answer")
-    qtbot.waitUntil(lambda: submits(emulator) == 1 and row.state is JobState.SUBMITTING, timeout=10000)
+    qtbot.waitUntil(
+        lambda: submits(emulator) == 1 and row.state is JobState.SUBMITTING, timeout=10000
+    )
     qtbot.waitUntil(lambda: len(emulator.completed_at) == 1, timeout=10000)  # fal finished it
     window.jobs_panel.select_job(row.job.id)
     window.jobs_panel.cancel_button.click()
@@ -123,8 +134,13 @@ def test_restart_without_a_key_waits_then_goes_on_by_request_id(qtbot, open_wind
     assert window.manager.store.get(not_sent).state is JobState.PENDING
     for _ in range(2):  # no keyring and no FAL_KEY, twice: they stay waiting
         window = restart(open_window, window, key=None)
-        qtbot.waitUntil(lambda: all(row_of_job(window, j) is not None and row_of_job(window, j).waiting_for_key
-                                    for j in (at_fal, not_sent)), timeout=10000)
+        qtbot.waitUntil(
+            lambda: all(
+                row_of_job(window, j) is not None and row_of_job(window, j).waiting_for_key  # noqa: B023 - called at once
+                for j in (at_fal, not_sent)
+            ),
+            timeout=10000,
+        )
         assert window.notice.label.text() == "2 jobs are waiting for your fal key."
         assert state_text(window, row_of_job(window, at_fal)) == "Waiting for key"
         assert not any(window.manager.store.get(j).state.finished for j in (at_fal, not_sent))
@@ -141,7 +157,9 @@ def test_restart_without_a_key_waits_then_goes_on_by_request_id(qtbot, open_wind
     assert submits(emulator) == 2  # each once: the first by its request id, the second sent now
 
 
-def test_restart_after_fal_forgot_the_request_ends_expired_and_offers_run_again(qtbot, open_window, emulator):
+def test_restart_after_fal_forgot_the_request_ends_expired_and_offers_run_again(
+    qtbot, open_window, emulator
+):
     emulator.job_duration = 1.0
     window = open_window()
     row = click_run(qtbot, window, "kept too long")
@@ -165,14 +183,17 @@ def test_restart_after_fal_forgot_the_request_ends_expired_and_offers_run_again(
 
     emulator.retention_scale = 1.0
     panel.run_again_button.click()  # the user's explicit choice: a new paid job
-    qtbot.waitUntil(lambda: len(rows(window)) == 2 and rows(window)[-1].state.finished, timeout=20000)
+    qtbot.waitUntil(
+        lambda: len(rows(window)) == 2 and rows(window)[-1].state.finished, timeout=20000
+    )
     assert rows(window)[-1].state is JobState.COMPLETED
     assert "new paid job" in window.notice.label.text()
     assert submits(emulator) == 2
 
 
-def test_out_of_credit_holds_jobs_without_the_key_dialog_and_retry_sends_them(qtbot, open_window, emulator,
-                                                                               tmp_path):
+def test_out_of_credit_holds_jobs_without_the_key_dialog_and_retry_sends_them(
+    qtbot, open_window, emulator, tmp_path
+):
     emulator.out_of_credit = True
     window = open_window()
     row = click_run(qtbot, window, "no credit")
@@ -187,7 +208,9 @@ def test_out_of_credit_holds_jobs_without_the_key_dialog_and_retry_sends_them(qt
     window.open_key_dialog()
     dialog = window.findChild(ApiKeyDialog)
     dialog.test_button.click()
-    qtbot.waitUntil(lambda: "The key works" in dialog.status_label.text(), timeout=10000)  # a free call
+    qtbot.waitUntil(
+        lambda: "The key works" in dialog.status_label.text(), timeout=10000
+    )  # a free call
     dialog.reject()
 
     # An upscale's upload asks for a storage token first: the same 403 holds it too.
@@ -207,14 +230,18 @@ def test_out_of_credit_holds_jobs_without_the_key_dialog_and_retry_sends_them(qt
         window.jobs_panel.select_job(held.job.id)
         assert window.jobs_panel.retry_button.isEnabled()
         window.jobs_panel.retry_button.click()
-    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED and upscale.state is JobState.COMPLETED,
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: row.state is JobState.COMPLETED and upscale.state is JobState.COMPLETED,
+        timeout=30000,
+    )
     assert len(rows(window)) == 2
     assert "balance" not in window.notice.label.text()  # topped up: the bar went with the held jobs
     assert sum(emulator.submissions.values()) == 2  # one per job the user started
 
 
-def test_quitting_with_jobs_at_fal_says_they_are_picked_up_next_start(qtbot, open_window, emulator, capfd):
+def test_quitting_with_jobs_at_fal_says_they_are_picked_up_next_start(
+    qtbot, open_window, emulator, capfd
+):
     emulator.job_duration = 5.0
     window = open_window()
     row = click_run(qtbot, window, "still running at quit")
@@ -248,5 +275,8 @@ def test_the_row_menu_offers_retry_run_again_and_cancel(qtbot, open_window, emul
     menu.close()
     emulator.fail_downloads(0)
     actions["Run again (new paid job)"].trigger()
-    qtbot.waitUntil(lambda: len(rows(window)) == 2 and rows(window)[-1].state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(
+        lambda: len(rows(window)) == 2 and rows(window)[-1].state is JobState.COMPLETED,
+        timeout=20000,
+    )
     assert submits(emulator) == 2  # the user's explicit Run again, nothing more

@@ -9,11 +9,18 @@ from PySide6.QtWidgets import QDialogButtonBox
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.resources import bundled_schema_files
 from fal_desktop.forms.spec import field_specs
-from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog, VaryDialog, parse_values, suggested_values
+from fal_desktop.ui.sessions.run_dialogs import (
+    CompareModelsDialog,
+    VaryDialog,
+    parse_values,
+    suggested_values,
+)
 
 
 def _schema(endpoint_id):
-    path = next(p for p in bundled_schema_files() if p.name == endpoint_id.replace("/", "__") + ".json")
+    path = next(
+        p for p in bundled_schema_files() if p.name == endpoint_id.replace("/", "__") + ".json"
+    )
     return EndpointSchema.from_file(path)
 
 
@@ -24,7 +31,10 @@ def _spec(schema, name):
 def test_suggestions_are_round_and_inside_the_limits():
     schema = _schema("fal-ai/flux/dev")
     assert suggested_values(_spec(schema, "guidance_scale"), 3.5) == [1.5, 3.5, 5.5]
-    assert suggested_values(_spec(schema, "num_inference_steps"), 1) == [1, 6]  # clamped at the minimum
+    assert suggested_values(_spec(schema, "num_inference_steps"), 1) == [
+        1,
+        6,
+    ]  # clamped at the minimum
     sizes = suggested_values(_spec(schema, "image_size"), None)
     assert len(sizes) == 3 and all(isinstance(s, str) for s in sizes)
     seeds = suggested_values(_spec(schema, "seed"), None)
@@ -35,7 +45,10 @@ def test_values_are_typed_like_the_field_and_bad_ones_named():
     schema = _schema("fal-ai/flux/dev")
     assert parse_values(_spec(schema, "num_inference_steps"), "10, 20 ,30,") == [10, 20, 30]
     assert parse_values(_spec(schema, "enable_safety_checker"), "yes, off") == [True, False]
-    assert parse_values(_spec(schema, "seed"), "18446744073709551615, 7") == [18446744073709551615, 7]
+    assert parse_values(_spec(schema, "seed"), "18446744073709551615, 7") == [
+        18446744073709551615,
+        7,
+    ]
     with pytest.raises(ValueError, match="“ten” is not a number"):
         parse_values(_spec(schema, "num_inference_steps"), "ten")
     with pytest.raises(ValueError, match="not true or false"):
@@ -73,7 +86,12 @@ def test_vary_opens_on_a_parameter_it_can_suggest_values_for_and_blames_nothing_
     dialog = VaryDialog(_schema("fal-ai/fast-lightning-sdxl"), {"prompt": "x"})
     qtbot.addWidget(dialog)
     assert dialog.problem.text() == ""  # nothing typed yet: nothing is wrong yet
-    assert dialog.spec().kind in ("slider", "number")  # no guidance scale here: a number, not the prompt
-    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()  # suggested values run
+    assert dialog.spec().kind in (
+        "slider",
+        "number",
+    )  # no guidance scale here: a number, not the prompt
+    assert dialog.buttons.button(
+        QDialogButtonBox.StandardButton.Ok
+    ).isEnabled()  # suggested values run
     dialog.values.setPlainText("1")
     assert "at least two" in dialog.problem.text()

@@ -12,20 +12,27 @@ from fal_desktop.core.saving import read_metadata
 from tests.gui.conftest import rows, run_prompt
 
 
-def test_save_as_writes_the_image_on_screen_under_the_chosen_name(qtbot, open_window, tmp_path,
-                                                                   monkeypatch):
+def test_save_as_writes_the_image_on_screen_under_the_chosen_name(
+    qtbot, open_window, tmp_path, monkeypatch
+):
     window = open_window()
     row = run_prompt(qtbot, window, "two red foxes", image_size="square", num_images=2)
     job = window.manager.store.get(row.job.id)
     assert len(job.files) == 2
-    second = next(i for i in window.session_ui.panel.gallery_model.items()
-                  if i.job.id == job.id and i.index == 1)
+    second = next(
+        i
+        for i in window.session_ui.panel.gallery_model.items()
+        if i.job.id == job.id and i.index == 1
+    )
     window.session_ui.show_item(second)  # the second image of the run is on screen
     offered = []
     target = tmp_path / "picked" / "my fox"  # no suffix typed: the result's is added
     target.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda parent, title, suggested, filters: (offered.append(suggested) or str(target), ""))
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda parent, title, suggested, filters: (offered.append(suggested) or str(target), ""),
+    )
     with qtbot.waitSignal(window.saver.finished, timeout=20000) as signal:
         window.save_selected()  # Ctrl+S
     seed = job.output["seed"]
@@ -48,8 +55,13 @@ def test_vary_results_are_named_by_their_varied_value(qtbot, open_window, tmp_pa
     job = window.manager.store.get(row.job.id)
     runs = [{**job.inputs, "seed": job.output["seed"], "num_inference_steps": n} for n in (2, 3)]
     assert len(window.session_ui.vary(job, runs)) == 2
-    qtbot.waitUntil(lambda: len(rows(window)) == 3 and
-                    all(r.state is JobState.COMPLETED and r.files for r in rows(window)), timeout=30000)
+    qtbot.waitUntil(
+        lambda: (
+            len(rows(window)) == 3
+            and all(r.state is JobState.COMPLETED and r.files for r in rows(window))
+        ),
+        timeout=30000,
+    )
     out = tmp_path / "out"
     out.mkdir()
     window.settings.setValue("save/folder", str(out))

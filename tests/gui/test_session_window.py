@@ -19,7 +19,11 @@ from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog
 from tests.gui.conftest import rows as _rows
 from tests.gui.conftest import run_prompt as _run
 
-SCREENSHOTS = Path(os.environ.get("FAL_DESKTOP_SCREENSHOTS", "")) if os.environ.get("FAL_DESKTOP_SCREENSHOTS") else None
+SCREENSHOTS = (
+    Path(os.environ.get("FAL_DESKTOP_SCREENSHOTS", ""))
+    if os.environ.get("FAL_DESKTOP_SCREENSHOTS")
+    else None
+)
 
 
 def _gallery(window):
@@ -44,14 +48,18 @@ def test_a_session_of_several_runs_survives_closing_and_reopening(qtbot, open_wi
     for prompt in ("a lighthouse at dawn", "a lighthouse in fog", "a lighthouse at night"):
         _run(qtbot, window, prompt)
     qtbot.waitUntil(lambda: len(_gallery(window)) == 3, timeout=5000)
-    assert [i.job.inputs["prompt"] for i in _gallery(window)][0] == "a lighthouse at night"  # newest first
+    assert [i.job.inputs["prompt"] for i in _gallery(window)][
+        0
+    ] == "a lighthouse at night"  # newest first
     window.session_ui.new_session("Forests")
     _run(qtbot, window, "pine trees")
     assert [i.job.inputs["prompt"] for i in _gallery(window)] == ["pine trees"]
     _close(window)
 
     again = open_window()
-    again.resize(1360, 860)  # its geometry was restored onto the 800 px offscreen screen: widen it again
+    again.resize(
+        1360, 860
+    )  # its geometry was restored onto the 800 px offscreen screen: widen it again
     panel = again.session_ui.panel
     assert again.session_ui.session.name == "Forests"  # continues where it left off
     names = [panel.list.item(i).text().splitlines()[0] for i in range(panel.list.count())]
@@ -60,25 +68,36 @@ def test_a_session_of_several_runs_survives_closing_and_reopening(qtbot, open_wi
     again.session_ui.switch_to(lighthouses.id)
     items = _gallery(again)
     assert sorted(i.job.inputs["prompt"] for i in items) == [
-        "a lighthouse at dawn", "a lighthouse at night", "a lighthouse in fog"]
+        "a lighthouse at dawn",
+        "a lighthouse at night",
+        "a lighthouse in fog",
+    ]
     assert all(i.job.request_id and i.job.finished_at and Path(i.path).is_file() for i in items)
     # Thumbnails are made off the GUI thread and cached on disk, small.
     for item in items:
         again.session_ui.thumbnails.get(item.path)
-    qtbot.waitUntil(lambda: all(again.session_ui.thumbnails.get(i.path) is not None for i in items), timeout=10000)
+    qtbot.waitUntil(
+        lambda: all(again.session_ui.thumbnails.get(i.path) is not None for i in items),
+        timeout=10000,
+    )
     cached = list((again.paths.cache / "thumbnails").rglob("*.png"))
     assert len(cached) >= 3
     with Image.open(cached[0]) as thumb:
         assert max(thumb.size) <= 120
     # Searching by prompt text finds the session; clicking a result shows it large.
     panel.search.setText("fog")
-    assert [panel.list.item(i).text().splitlines()[0] for i in range(panel.list.count())] == ["Lighthouses"]
+    assert [panel.list.item(i).text().splitlines()[0] for i in range(panel.list.count())] == [
+        "Lighthouses"
+    ]
     assert not panel.list_hint.isVisible()
     panel.search.setText("no such prompt")
     # No hits: said inside the (empty) list, at its top, just under the search box.
     assert panel.list.count() == 0 and "No session" in panel.list_hint.text()
     assert panel.list_hint.isVisible() and panel.list_hint.geometry().top() < 20
-    assert panel.list_hint.mapTo(panel, panel.list_hint.rect().topLeft()).y() < panel.search.geometry().bottom() + 30
+    assert (
+        panel.list_hint.mapTo(panel, panel.list_hint.rect().topLeft()).y()
+        < panel.search.geometry().bottom() + 30
+    )
     panel.search.clear()
     assert not panel.list_hint.isVisible() and panel.list.count() > 0
     view = panel.gallery
@@ -101,8 +120,11 @@ def test_reuse_with_a_new_seed_changes_only_the_seed(qtbot, open_window):
     # Click the result in the gallery, then the buttons under the large view.
     gallery = window.session_ui.panel.gallery
     qtbot.waitUntil(lambda: gallery.model().rowCount() == 1, timeout=5000)
-    qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton,
-                     pos=gallery.visualRect(gallery.model().index(0)).center())
+    qtbot.mouseClick(
+        gallery.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=gallery.visualRect(gallery.model().index(0)).center(),
+    )
     assert window.session_ui.current.id == job.id
     window.session_ui.bar.button("reuse").click()
     assert window.model_panel.endpoint_id == "fal-ai/flux/schnell"
@@ -131,18 +153,27 @@ def test_compare_models_runs_three_models_on_one_prompt_side_by_side(qtbot, open
 
     QTimer.singleShot(200, answer_the_dialog)
     window.model_panel.compare_button.click()  # opens the dialog; returns once it is answered
-    qtbot.waitUntil(lambda: window.manager.store.query("SELECT COUNT(*) FROM jobs")[0][0] == 3, timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.manager.store.query("SELECT COUNT(*) FROM jobs")[0][0] == 3, timeout=5000
+    )
     jobs = sorted(window.manager.store.all(), key=lambda j: models.index(j.endpoint_id))
     assert [j.endpoint_id for j in jobs] == models
     assert len({j.group_id for j in jobs}) == 1 and jobs[0].group_id
     assert all(j.inputs["prompt"] == "a glass teapot on a wooden table" for j in jobs)
     row = window.session_ui.row
     assert window.results.currentWidget() is row
-    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state is JobState.COMPLETED for j in jobs),
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: all(window.manager.store.get(j.id).state is JobState.COMPLETED for j in jobs),
+        timeout=30000,
+    )
     assert all(emulator.submissions[m] == 1 for m in models)
-    qtbot.waitUntil(lambda: all(not c.image.image.isNull() for c in row.cells.values()), timeout=10000)
-    qtbot.waitUntil(lambda: all(window.session_ui.thumbnails.get(i.path) for i in _gallery(window)), timeout=10000)
+    qtbot.waitUntil(
+        lambda: all(not c.image.image.isNull() for c in row.cells.values()), timeout=10000
+    )
+    qtbot.waitUntil(
+        lambda: all(window.session_ui.thumbnails.get(i.path) for i in _gallery(window)),
+        timeout=10000,
+    )
     headings = [row.cells[j.id].heading.text() for j in jobs]
     assert headings == ["fast-lightning-sdxl", "fast-sdxl", "flux/schnell"]
     assert all("seed" in row.cells[j.id].caption.text() for j in jobs)
@@ -175,9 +206,14 @@ def test_vary_one_parameter_keeps_everything_else(qtbot, open_window):
     assert [j.inputs["num_inference_steps"] for j in with_values] == [1, 2, 3]
     for varied in with_values:
         others = {k: v for k, v in varied.inputs.items() if k != "num_inference_steps"}
-        assert others == {**{k: v for k, v in job.inputs.items() if k != "num_inference_steps"},
-                          "seed": job.output["seed"]}
-    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in with_values), timeout=30000)
+        assert others == {
+            **{k: v for k, v in job.inputs.items() if k != "num_inference_steps"},
+            "seed": job.output["seed"],
+        }
+    qtbot.waitUntil(
+        lambda: all(window.manager.store.get(j.id).state.finished for j in with_values),
+        timeout=30000,
+    )
     headings = [window.session_ui.row.cells[j.id].heading.text() for j in with_values]
     assert headings == [f"num_inference_steps = {n}" for n in (1, 2, 3)]
     assert parse_values(dialog.spec(), "2,  4") == [2, 4]
@@ -208,7 +244,10 @@ def test_upscale_a_result_hands_it_to_the_upscale_flow(qtbot, open_window):
     window.session_ui.act("upscale", job)
     qtbot.waitUntil(lambda: len(_rows(window)) == 2, timeout=5000)
     upscale = _rows(window)[-1]
-    assert upscale.job.endpoint_id == "fal-ai/aura-sr" and upscale.job.inputs["image_url"] == job.files[0]
+    assert (
+        upscale.job.endpoint_id == "fal-ai/aura-sr"
+        and upscale.job.inputs["image_url"] == job.files[0]
+    )
     assert upscale.job.session_id == job.session_id
     qtbot.waitUntil(lambda: upscale.state is JobState.COMPLETED, timeout=20000)
 
@@ -220,15 +259,21 @@ def test_export_a_session(qtbot, open_window, tmp_path):
         _run(qtbot, window, prompt)
     with qtbot.waitSignal(window.session_ui.exported, timeout=20000) as signal:
         window.session_ui.export(window.session_ui.session_id, tmp_path / "exports")
-    assert "Exported 2 images" in signal.args[0] and "Exported 2 images" in window.notice.label.text()
+    assert (
+        "Exported 2 images" in signal.args[0] and "Exported 2 images" in window.notice.label.text()
+    )
     folder = tmp_path / "exports" / "Boats"
     document = json.loads((folder / "session.json").read_text())
     assert [r["input"]["prompt"] for r in document["runs"]] == ["a red boat", "a blue boat"]
     pngs = sorted(folder.glob("*.png"))
-    assert len(pngs) == 2 and read_metadata(pngs[0])["request_id"] == document["runs"][0]["request_id"]
+    assert (
+        len(pngs) == 2 and read_metadata(pngs[0])["request_id"] == document["runs"][0]["request_id"]
+    )
 
 
-def test_auto_save_embeds_parameters_and_dropping_the_file_restores_the_form(qtbot, open_window, tmp_path):
+def test_auto_save_embeds_parameters_and_dropping_the_file_restores_the_form(
+    qtbot, open_window, tmp_path
+):
     window = open_window()
     window.session_ui.rename_session(window.session_ui.session_id, "Autos")
     folder = tmp_path / "auto"
@@ -239,9 +284,14 @@ def test_auto_save_embeds_parameters_and_dropping_the_file_restores_the_form(qtb
     job = window.manager.store.get(row.job.id)
     [saved] = [Path(p) for p in signal.args[0]]
     seed = job.output["seed"]
-    assert saved.relative_to(folder).parts[1] == f"Autos_{seed}_0.png"  # {date}/{session}_{seed}_{index}
+    assert (
+        saved.relative_to(folder).parts[1] == f"Autos_{seed}_0.png"
+    )  # {date}/{session}_{seed}_{index}
     with Image.open(saved) as image:  # read back with Pillow, as another tool would
-        assert "a yellow tram" in image.info["parameters"] and f"Seed: {seed}" in image.info["parameters"]
+        assert (
+            "a yellow tram" in image.info["parameters"]
+            and f"Seed: {seed}" in image.info["parameters"]
+        )
         meta = json.loads(image.info["fal"])
     assert meta["endpoint_id"] == "fal-ai/flux/schnell" and meta["request_id"] == job.request_id
     assert meta["input"]["num_inference_steps"] == 3
@@ -256,15 +306,22 @@ def test_auto_save_embeds_parameters_and_dropping_the_file_restores_the_form(qtb
         window.model_panel.select_model("fal-ai/esrgan")
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(dropped))])
-        event = QDropEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                           Qt.KeyboardModifier.NoModifier)
+        event = QDropEvent(
+            QPoint(5, 5),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
         window.dropEvent(event)
         assert window.model_panel.endpoint_id == "fal-ai/flux/schnell"
         assert window.model_panel.form.value() == meta["input"]
     assert len(_rows(window)) == 1  # nothing was sent for upscaling
 
 
-def test_auto_save_to_an_unwritable_folder_keeps_the_output_and_says_so(qtbot, open_window, tmp_path):
+def test_auto_save_to_an_unwritable_folder_keeps_the_output_and_says_so(
+    qtbot, open_window, tmp_path
+):
     window = open_window()
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")  # fails for root too, unlike chmod
@@ -290,7 +347,9 @@ def test_delete_a_result_and_a_session(qtbot, open_window, monkeypatch):
     gallery.select(gone.job.id)
     qtbot.keyClick(gallery, Qt.Key.Key_Delete)  # the Delete key on the selected tile
     assert [i.job.id for i in _gallery(window)] == [keep.job.id]
-    qtbot.waitUntil(lambda: not any(Path(f).exists() for f in gone.files), timeout=5000)  # off the GUI thread
+    qtbot.waitUntil(
+        lambda: not any(Path(f).exists() for f in gone.files), timeout=5000
+    )  # off the GUI thread
     assert window.jobs_model.row_for(gone.job.id) is None
     first = window.session_ui.session_id
     window.session_ui.delete_session(first)
@@ -300,12 +359,16 @@ def test_delete_a_result_and_a_session(qtbot, open_window, monkeypatch):
     QApplication.processEvents()
 
 
-def test_deleting_a_result_that_was_upscaled_keeps_the_upscale_before_image(qtbot, open_window, monkeypatch):
+def test_deleting_a_result_that_was_upscaled_keeps_the_upscale_before_image(
+    qtbot, open_window, monkeypatch
+):
     window = open_window()
     made = _run(qtbot, window, "a lighthouse")
     source = made.files[0]
     [upscale_id] = window.upscale([source])  # the result, upscaled: its before image is that file
-    qtbot.waitUntil(lambda: window.manager.store.get(upscale_id).state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(
+        lambda: window.manager.store.get(upscale_id).state is JobState.COMPLETED, timeout=20000
+    )
     monkeypatch.setattr(confirm, "confirm_delete", lambda *a, **k: True)
     window.session_ui.act("delete", window.manager.store.get(made.job.id))
     window.close()  # waits for the removal under way
@@ -347,7 +410,9 @@ def test_after_a_side_by_side_row_a_new_run_shows_its_own_result(qtbot, open_win
     jobs = window.session_ui.compare_models(["fal-ai/flux/schnell", "fal-ai/fast-sdxl"])
     assert window.results.currentWidget() is window.session_ui.row
     assert not window.session_ui.bar.buttons["compare"].isVisible()  # the row is already there
-    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in jobs), timeout=30000)
+    qtbot.waitUntil(
+        lambda: all(window.manager.store.get(j.id).state.finished for j in jobs), timeout=30000
+    )
     row = _run(qtbot, window, "a plain run afterwards")
     qtbot.waitUntil(lambda: window.result_view.path == row.files[0], timeout=10000)
     assert window.results.currentWidget() is window.result_view
@@ -365,11 +430,15 @@ def test_counts_of_other_sessions_follow_their_runs(qtbot, open_window, emulator
     panel = window.session_ui.panel
 
     def listed():
-        return {panel.list.item(i).text().splitlines()[0]: panel.list.item(i).text().splitlines()[1]
-                for i in range(panel.list.count())}
+        return {
+            panel.list.item(i).text().splitlines()[0]: panel.list.item(i).text().splitlines()[1]
+            for i in range(panel.list.count())
+        }
 
-    qtbot.waitUntil(lambda: listed().get(window.sessions.get(first).name, "").startswith("1 result"),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: listed().get(window.sessions.get(first).name, "").startswith("1 result"),
+        timeout=20000,
+    )
 
 
 def test_deleting_a_result_removes_its_cached_thumbnail(qtbot, open_window, monkeypatch):
@@ -386,7 +455,9 @@ def test_deleting_a_result_removes_its_cached_thumbnail(qtbot, open_window, monk
     monkeypatch.setattr(confirm, "confirm_delete", lambda *a, **k: True)
     window.session_ui.act("delete", window.manager.store.get(row.job.id))
     assert not cached.exists()
-    qtbot.waitUntil(lambda: not Path(row.files[0]).exists(), timeout=5000)  # removed off the GUI thread
+    qtbot.waitUntil(
+        lambda: not Path(row.files[0]).exists(), timeout=5000
+    )  # removed off the GUI thread
 
 
 def test_vary_the_prompt_one_per_line(qtbot, open_window):
@@ -403,9 +474,13 @@ def test_vary_the_prompt_one_per_line(qtbot, open_window):
     runs = dialog.runs()
     assert [r["prompt"] for r in runs] == ["a cat, sitting", "a dog, running"]
     jobs = window.session_ui.vary(job, runs)
-    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in jobs), timeout=30000)
+    qtbot.waitUntil(
+        lambda: all(window.manager.store.get(j.id).state.finished for j in jobs), timeout=30000
+    )
     assert [window.session_ui.row.cells[j.id].heading.text() for j in jobs] == [
-        "prompt = a cat, sitting", "prompt = a dog, running"]
+        "prompt = a cat, sitting",
+        "prompt = a dog, running",
+    ]
 
 
 def test_a_retried_run_takes_its_place_in_the_row(qtbot, open_window, emulator):
@@ -413,8 +488,10 @@ def test_a_retried_run_takes_its_place_in_the_row(qtbot, open_window, emulator):
     window.model_panel.select_model("fal-ai/flux/schnell")
     window.model_panel.form.fields["prompt"].set_value("retry me")
     first, second = window.session_ui.compare_models(["fal-ai/flux/schnell", "fal-ai/fast-sdxl"])
-    qtbot.waitUntil(lambda: all(window.manager.store.get(j.id).state.finished for j in (first, second)),
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: all(window.manager.store.get(j.id).state.finished for j in (first, second)),
+        timeout=30000,
+    )
     again = window.manager.run_again(first.id)  # as the jobs panel's Run again does
     qtbot.waitUntil(lambda: window.manager.store.get(again.id).state.finished, timeout=20000)
     window.session_ui.show_group(first.group_id)

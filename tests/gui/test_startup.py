@@ -56,11 +56,18 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
             store = ApiKeyStore(environ={"FAL_KEY": KEY})
             jobs = JobStore(paths.data / "jobs.sqlite3")
             startup.closers.append(jobs.close)
-            manager = JobManager(jobs, lambda: FalClient(store.get, emulator.hosts,
-                                                         retry=RetryPolicy(base_delay=0.01)), paths.outputs)
+            manager = JobManager(
+                jobs,
+                lambda: FalClient(store.get, emulator.hosts, retry=RetryPolicy(base_delay=0.01)),
+                paths.outputs,
+            )
             startup.closers.append(manager.shutdown)
-            window.finish_setup(catalog=Catalog(paths.schema_cache, emulator.hosts), manager=manager,
-                                key_store=store, key_tester=key_tester(emulator.hosts))
+            window.finish_setup(
+                catalog=Catalog(paths.schema_cache, emulator.hosts),
+                manager=manager,
+                key_store=store,
+                key_tester=key_tester(emulator.hosts),
+            )
 
         startup = Startup(QApplication.instance(), window, build)
         made.append((window, startup))
@@ -72,19 +79,31 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
         startup.close()
 
 
-RESULT_ITEMS = ("&Save result as…", "Save &all finished results", "&Copy result image", "Result in &full window")
+RESULT_ITEMS = (
+    "&Save result as…",
+    "Save &all finished results",
+    "&Copy result image",
+    "Result in &full window",
+)
 
 
 def _items(window):
-    return [a for menu in window.menuBar().findChildren(QMenu) for a in menu.actions()
-            if a.menu() is None and not a.isSeparator()]
+    return [
+        a
+        for menu in window.menuBar().findChildren(QMenu)
+        for a in menu.actions()
+        if a.menu() is None and not a.isSeparator()
+    ]
 
 
 def _held(window):
     """The menu items that wait for the window to be ready (all but Quit, About and the log folder, and those
     that also wait for a finished result)."""
-    return [a for a in _items(window)
-            if a.text() not in ("&Quit", "&About fal desktop", "Open the &log folder", *RESULT_ITEMS)]
+    return [
+        a
+        for a in _items(window)
+        if a.text() not in ("&Quit", "&About fal desktop", "Open the &log folder", *RESULT_ITEMS)
+    ]
 
 
 def _result_items(window):
@@ -114,7 +133,9 @@ def test_the_frame_is_painted_first_then_the_window_becomes_usable(qtbot, deferr
     window.model_panel.select_model("fal-ai/flux/schnell")
     window.model_panel.form.fields["prompt"].set_value("a deferred lighthouse")
     window.model_panel.run_button.click()
-    qtbot.waitUntil(lambda: len(_rows(window)) == 1 and _rows(window)[0].state.finished, timeout=20000)
+    qtbot.waitUntil(
+        lambda: len(_rows(window)) == 1 and _rows(window)[0].state.finished, timeout=20000
+    )
     assert _rows(window)[0].state is JobState.COMPLETED
     assert _rows(window)[0].files
     assert all(a.isEnabled() for a in _result_items(window))
@@ -131,19 +152,30 @@ def test_what_the_user_does_before_ready_is_queued_or_refused(qtbot, deferred_st
     assert "Still starting up" in window.notice.label.text()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(_image(tmp_path, "dropped.png")))])
-    window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                                Qt.KeyboardModifier.NoModifier))
+    window.dropEvent(
+        QDropEvent(
+            QPointF(10, 10),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+    )
     assert not window.ready
 
     qtbot.waitUntil(lambda: window.ready, timeout=10000)
-    qtbot.waitUntil(lambda: len(_rows(window)) == 2 and all(r.state.finished for r in _rows(window)),
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: len(_rows(window)) == 2 and all(r.state.finished for r in _rows(window)),
+        timeout=30000,
+    )
     assert sorted(r.job.label for r in _rows(window)) == ["dropped.png", "pasted.png"]
     assert all(r.state is JobState.COMPLETED for r in _rows(window))
     assert window.model_panel.endpoint_id == "fal-ai/aura-sr"
 
 
-def test_closing_before_ready_saves_the_geometry_and_builds_nothing(qtbot, deferred_start, tmp_path):
+def test_closing_before_ready_saves_the_geometry_and_builds_nothing(
+    qtbot, deferred_start, tmp_path
+):
     window, startup, calls = deferred_start()
     startup.quit_after_ms = 0  # quit right after the first paint, before the rest is built
     window.show()
@@ -177,9 +209,19 @@ def test_a_failing_build_ends_the_loop_and_is_raised(qtbot, tmp_path):
 
 
 def _start(tmp_path, *flags):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FAL_KEY": KEY, "FAL_DESKTOP_STARTUP_TRACE": "1"}
-    done = subprocess.run([sys.executable, "-m", "fal_desktop", "--basedir", str(tmp_path / "app"), *flags],
-                          env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "FAL_KEY": KEY,
+        "FAL_DESKTOP_STARTUP_TRACE": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "fal_desktop", "--basedir", str(tmp_path / "app"), *flags],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     moments = {}
     for line in done.stderr.splitlines():
         if line.startswith("startup "):
@@ -193,7 +235,9 @@ def test_the_command_line_quits_when_shown_or_when_ready(tmp_path):
     assert status == 0 and list(moments) == ["shown"]  # quit before the rest was built
     shot = tmp_path / "ready.png"
     status, moments = _start(tmp_path, "--quit-when-ready", "--screenshot", str(shot))
-    assert status == 0 and list(moments) == ["shown", "ready"] and moments["shown"] < moments["ready"]
+    assert (
+        status == 0 and list(moments) == ["shown", "ready"] and moments["shown"] < moments["ready"]
+    )
     assert QImage(str(shot)).width() > 0  # taken on the way out, once the window was ready
 
 

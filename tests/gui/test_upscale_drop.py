@@ -13,8 +13,13 @@ from tests.gui.conftest import rows as _rows
 
 
 def _drop(window, mime):
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(event)
 
 
@@ -31,8 +36,10 @@ def test_drop_one_file_switches_to_an_upscaler(qtbot, open_window, tmp_path):
     Image.new("RGB", (64, 48), (30, 140, 220)).save(picture)
     _drop(window, _urls(picture))
     assert window.model_panel.endpoint_id == "fal-ai/aura-sr"
-    qtbot.waitUntil(lambda: len(_rows(window)) == 1 and _rows(window)[0].state is JobState.COMPLETED,
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: len(_rows(window)) == 1 and _rows(window)[0].state is JobState.COMPLETED,
+        timeout=20000,
+    )
     row = _rows(window)[0]
     with Image.open(row.files[0]) as out:
         assert out.size == (256, 192)  # aura-sr is ×4
@@ -51,10 +58,15 @@ def test_drop_a_folder_of_good_and_bad_files(qtbot, open_window, tmp_path, emula
     window = open_window()
     window.model_panel.select_model("fal-ai/esrgan")
     _drop(window, _urls(folder))
-    qtbot.waitUntil(lambda: len(_rows(window)) == 4 and all(r.state.finished for r in _rows(window)),
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: len(_rows(window)) == 4 and all(r.state.finished for r in _rows(window)),
+        timeout=30000,
+    )
     states = {r.job.label: (r.state, r.error) for r in _rows(window)}
-    assert states["good1.png"][0] is JobState.COMPLETED and states["good2.jpg"][0] is JobState.COMPLETED
+    assert (
+        states["good1.png"][0] is JobState.COMPLETED
+        and states["good2.jpg"][0] is JobState.COMPLETED
+    )
     assert states["empty.png"] == (JobState.FAILED, "empty.png is empty (0 bytes).")
     assert "not an image" in states["fake.jpg"][1]
     assert window.jobs_panel.batch_bar.value() == 4 and window.jobs_panel.batch_bar.maximum() == 4
@@ -70,8 +82,10 @@ def test_paste_an_image_from_the_clipboard(qtbot, open_window):
     QGuiApplication.clipboard().setImage(image)
     window.jobs_panel.table.setFocus()  # not a text field
     qtbot.keyClick(window.jobs_panel.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: len(_rows(window)) == 1 and _rows(window)[0].state is JobState.COMPLETED,
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: len(_rows(window)) == 1 and _rows(window)[0].state is JobState.COMPLETED,
+        timeout=20000,
+    )
     with Image.open(_rows(window)[0].files[0]) as out:
         assert out.size == (64, 32)
 
@@ -89,12 +103,15 @@ def test_pause_and_cancel_the_rest_of_a_batch(qtbot, open_window, tmp_path, emul
     qtbot.wait(500)
     assert emulator.submissions["fal-ai/esrgan"] == 0
     window.jobs_panel.cancel_rest_button.click()
-    qtbot.waitUntil(lambda: all(r.state is JobState.CANCELLED for r in _rows(window)), timeout=10000)
+    qtbot.waitUntil(
+        lambda: all(r.state is JobState.CANCELLED for r in _rows(window)), timeout=10000
+    )
     assert emulator.submissions["fal-ai/esrgan"] == 0
 
 
-def test_save_all_asks_first_skips_what_was_saved_and_embeds_parameters(qtbot, open_window, tmp_path,
-                                                                         monkeypatch):
+def test_save_all_asks_first_skips_what_was_saved_and_embeds_parameters(
+    qtbot, open_window, tmp_path, monkeypatch
+):
     from fal_desktop.core.saving import read_metadata
     from fal_desktop.ui.dialogs import confirm
 
@@ -105,8 +122,12 @@ def test_save_all_asks_first_skips_what_was_saved_and_embeds_parameters(qtbot, o
     window = open_window()
     window.model_panel.select_model("fal-ai/esrgan")
     window.upscale([str(p) for p in sources])
-    qtbot.waitUntil(lambda: len(_rows(window)) == 2 and all(r.state is JobState.COMPLETED for r in _rows(window)),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: (
+            len(_rows(window)) == 2 and all(r.state is JobState.COMPLETED for r in _rows(window))
+        ),
+        timeout=20000,
+    )
     out = tmp_path / "saved"
     out.mkdir()
     window.settings.setValue("save/folder", str(out))  # picked once, remembered
@@ -145,7 +166,9 @@ def test_unwritable_folder_keeps_the_result_and_says_so(qtbot, open_window, tmp_
     window = open_window()
     window.model_panel.select_model("fal-ai/esrgan")
     window.upscale([str(picture)])
-    qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(
+        lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000
+    )
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")
     with qtbot.waitSignal(window.saver.finished, timeout=20000) as signal:
@@ -160,7 +183,9 @@ def test_copy_the_result_to_the_clipboard(qtbot, open_window, tmp_path):
     window = open_window()
     window.model_panel.select_model("fal-ai/esrgan")
     window.upscale([str(picture)])
-    qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(
+        lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000
+    )
     assert window.saver.copy(_rows(window)[0])
     assert QGuiApplication.clipboard().image().size().width() == 24
 
@@ -173,7 +198,9 @@ def test_drop_an_image_url(qtbot, open_window, emulator, tmp_path):
     mime = QMimeData()
     mime.setUrls([QUrl(url)])
     _drop(window, mime)
-    qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(
+        lambda: bool(_rows(window)) and _rows(window)[0].state is JobState.COMPLETED, timeout=20000
+    )
     assert _rows(window)[0].job.inputs["image_url"] == url
     with Image.open(_rows(window)[0].files[0]) as out:
         assert out.size == (32, 32)
@@ -184,9 +211,17 @@ def test_dropping_a_saved_output_restores_its_model_and_parameters(qtbot, open_w
 
     source = tmp_path / "out.png"
     Image.new("RGB", (20, 20)).save(source)
-    params = {"endpoint_id": "fal-ai/flux/dev", "request_id": "r-9", "seed": 1234,
-              "input": {"prompt": "an old lighthouse", "seed": 1234, "num_inference_steps": 40,
-                        "image_size": "portrait_4_3"}}
+    params = {
+        "endpoint_id": "fal-ai/flux/dev",
+        "request_id": "r-9",
+        "seed": 1234,
+        "input": {
+            "prompt": "an old lighthouse",
+            "seed": 1234,
+            "num_inference_steps": 40,
+            "image_size": "portrait_4_3",
+        },
+    }
     for suffix in (".png", ".jpg"):
         saved = save_with_metadata(source, tmp_path / f"saved{suffix}", params)
         window = open_window()

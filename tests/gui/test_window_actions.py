@@ -13,7 +13,12 @@ from tests.gui.conftest import rows as _rows
 
 
 def _action(window, text):
-    [action] = [a for menu in window.menuBar().findChildren(QMenu) for a in menu.actions() if a.text() == text]
+    [action] = [
+        a
+        for menu in window.menuBar().findChildren(QMenu)
+        for a in menu.actions()
+        if a.text() == text
+    ]
     return action
 
 
@@ -21,29 +26,40 @@ def _run(qtbot, window, prompt="a lighthouse"):
     window.model_panel.select_model("fal-ai/flux/schnell")
     window.model_panel.form.fields["prompt"].set_value(prompt)
     window.model_panel.run_button.click()
-    qtbot.waitUntil(lambda: bool(_rows(window)) and _rows(window)[-1].state is JobState.COMPLETED, timeout=20000)
+    qtbot.waitUntil(
+        lambda: bool(_rows(window)) and _rows(window)[-1].state is JobState.COMPLETED, timeout=20000
+    )
     return _rows(window)[-1]
 
 
 def test_save_and_copy_wait_for_a_finished_result(qtbot, open_window):
     window = open_window()
-    save, save_all, copy = (_action(window, t) for t in
-                            ("&Save result as…", "Save &all finished results", "&Copy result image"))
+    save, save_all, copy = (
+        _action(window, t)
+        for t in ("&Save result as…", "Save &all finished results", "&Copy result image")
+    )
     assert not save.isEnabled() and not save_all.isEnabled() and not copy.isEnabled()
     window.copy_selected()  # e.g. from a shortcut that raced the state: calm, and says "copy"
     assert window.notice.label.text() == "There is no finished result to copy yet."
     assert window.notice.info and window.notice.isVisible()
     window.save_all()
-    assert window.notice.label.text() == "There is no finished result to save yet." and window.notice.info
+    assert (
+        window.notice.label.text() == "There is no finished result to save yet."
+        and window.notice.info
+    )
     row = _run(qtbot, window)
-    qtbot.waitUntil(lambda: save.isEnabled() and save_all.isEnabled() and copy.isEnabled(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: save.isEnabled() and save_all.isEnabled() and copy.isEnabled(), timeout=5000
+    )
     QGuiApplication.clipboard().clear()
     copy.trigger()
     assert window.notice.info and "Copied" in window.notice.label.text()
     assert QGuiApplication.clipboard().image().width() == QImage(row.files[0]).width()
     window.jobs_panel.clear_requested.emit()  # Clear finished: nothing left to save
-    qtbot.waitUntil(lambda: not save.isEnabled() and not save_all.isEnabled() and not copy.isEnabled(),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: not save.isEnabled() and not save_all.isEnabled() and not copy.isEnabled(),
+        timeout=5000,
+    )
 
 
 def test_menu_shortcuts_show_and_paste_leaves_text_fields_alone(qtbot, open_window):
@@ -84,4 +100,10 @@ def test_result_bar_buttons_keep_the_dots_of_actions_that_ask(qtbot, open_window
     bar = window.session_ui.bar
     qtbot.waitUntil(bar.isVisible, timeout=5000)
     texts = {name: bar.button(name).text() for name in ("vary", "save", "delete", "copy", "reuse")}
-    assert texts == {"vary": "Vary…", "save": "Save…", "delete": "Delete…", "copy": "Copy", "reuse": "Reuse"}
+    assert texts == {
+        "vary": "Vary…",
+        "save": "Save…",
+        "delete": "Delete…",
+        "copy": "Copy",
+        "reuse": "Reuse",
+    }

@@ -30,8 +30,11 @@ def test_each_tile_of_a_run_of_several_shows_its_own_image(qtbot, open_window):
     gallery = panel.gallery
     for tile in (1, 0):
         item = panel.gallery_model.items()[tile]
-        qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton,
-                         pos=gallery.visualRect(panel.gallery_model.index(tile)).center())
+        qtbot.mouseClick(
+            gallery.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=gallery.visualRect(panel.gallery_model.index(tile)).center(),
+        )
         qtbot.waitUntil(lambda item=item: window.result_view.path == item.path, timeout=5000)
 
 
@@ -62,15 +65,21 @@ def test_a_run_held_back_by_a_missing_key_goes_out_once_it_is_set(qtbot, open_wi
     qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
 
 
-def test_a_narrow_window_folds_the_sessions_away_and_a_wide_one_brings_them_back(qtbot, open_window):
+def test_a_narrow_window_folds_the_sessions_away_and_a_wide_one_brings_them_back(
+    qtbot, open_window
+):
     window = open_window()
     window.resize(800, 600)
     qtbot.waitUntil(lambda: window.width() <= 800, timeout=3000)
     assert not window.session_ui.panel.isVisible()  # the Session menu still has New, Rename…
     panel = window.model_panel
-    assert panel.width() >= 440 and not panel.scroll.horizontalScrollBar().isVisible()  # the form fits
+    assert (
+        panel.width() >= 440 and not panel.scroll.horizontalScrollBar().isVisible()
+    )  # the form fits
     window.resize(1360, 860)
-    qtbot.waitUntil(lambda: window.session_ui.panel.isVisible() and window.main.sizes()[1] >= 200, timeout=3000)
+    qtbot.waitUntil(
+        lambda: window.session_ui.panel.isVisible() and window.main.sizes()[1] >= 200, timeout=3000
+    )
 
 
 def test_the_tiles_of_a_run_of_several_are_captioned_apart(qtbot, open_window):
@@ -88,12 +97,17 @@ def test_a_gallery_image_clicked_stays_while_the_selected_job_runs_on(qtbot, ope
     emulator.job_duration = 4.0
     window.model_panel.form.fields["prompt"].set_value("second")
     window.model_panel.run_button.click()  # selected; its progress shows in the middle
-    qtbot.waitUntil(lambda: window.result_view.text().startswith(("Running", "Sending", "Waiting", "Not sent")),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.result_view.text().startswith(("Running", "Sending", "Waiting", "Not sent")),
+        timeout=5000,
+    )
     panel = window.session_ui.panel
     tile = next(n for n, i in enumerate(panel.gallery_model.items()) if i.job.id == done.job.id)
-    qtbot.mouseClick(panel.gallery.viewport(), Qt.MouseButton.LeftButton,
-                     pos=panel.gallery.visualRect(panel.gallery_model.index(tile)).center())
+    qtbot.mouseClick(
+        panel.gallery.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=panel.gallery.visualRect(panel.gallery_model.index(tile)).center(),
+    )
     qtbot.waitUntil(lambda: window.result_view.path == done.files[0], timeout=5000)
     qtbot.wait(1200)  # several updates of the running job arrive meanwhile
     assert window.result_view.path == done.files[0]

@@ -31,18 +31,37 @@ def _xvfb_run() -> str:
 def _under_xvfb(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
     wm = next((w for w in WINDOW_MANAGERS if shutil.which(w)), None)
     script = tmp_path / "session.sh"
-    script.write_text(("(\"$WM\" >/dev/null 2>&1 &) ; sleep 0.5\n" if wm else "") + 'exec "$@"\n')
+    script.write_text(('("$WM" >/dev/null 2>&1 &) ; sleep 0.5\n' if wm else "") + 'exec "$@"\n')
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "WM": wm or ""}
     env.pop("WAYLAND_DISPLAY", None)
-    return subprocess.run([_xvfb_run(), "-a", "-s", "-screen 0 1440x900x24", "sh", str(script), *command],
-                          env=env, capture_output=True, text=True, timeout=180, check=False)
+    return subprocess.run(
+        [_xvfb_run(), "-a", "-s", "-screen 0 1440x900x24", "sh", str(script), *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 @pytest.mark.timeout(240)
 def test_the_app_starts_on_x11_and_paints_its_window(tmp_path):
     png = tmp_path / "window.png"
-    started = _under_xvfb([sys.executable, "-m", "fal_desktop", "--sandbox", "--basedir", str(tmp_path / "app"),
-                           "--quit-after", "2500", "--screenshot", str(png)], tmp_path)
+    started = _under_xvfb(
+        [
+            sys.executable,
+            "-m",
+            "fal_desktop",
+            "--sandbox",
+            "--basedir",
+            str(tmp_path / "app"),
+            "--quit-after",
+            "2500",
+            "--screenshot",
+            str(png),
+        ],
+        tmp_path,
+    )
     assert started.returncode == 0, started.stderr[-3000:]
     assert "cannot open its window" not in started.stderr
     image = Image.open(png).convert("RGB")
@@ -51,13 +70,17 @@ def test_the_app_starts_on_x11_and_paints_its_window(tmp_path):
     assert len(colours) > 50  # text, frames, buttons: not a blank or single-colour rectangle
     # the yellow sandbox strip across the top, as the window painted it on the X server
     strip = [image.getpixel((x, y)) for x in range(10, 300, 7) for y in range(0, 60, 3)]
-    assert any(abs(r - 0xf6) < 12 and abs(g - 0xc3) < 12 and abs(b - 0x43) < 12 for r, g, b in strip)
+    assert any(
+        abs(r - 0xF6) < 12 and abs(g - 0xC3) < 12 and abs(b - 0x43) < 12 for r, g, b in strip
+    )
 
 
 @pytest.mark.timeout(240)
 def test_diagnose_on_x11_says_the_platform_plugin_starts(tmp_path):
-    ran = _under_xvfb([sys.executable, "-m", "fal_desktop", "--diagnose", "--basedir", str(tmp_path / "app")],
-                      tmp_path)
+    ran = _under_xvfb(
+        [sys.executable, "-m", "fal_desktop", "--diagnose", "--basedir", str(tmp_path / "app")],
+        tmp_path,
+    )
     assert ran.returncode == 0, ran.stderr[-3000:]
     report = json.loads(ran.stdout)
     assert report["qt_platform"] == "xcb"
@@ -70,11 +93,19 @@ def test_a_platform_plugin_that_cannot_start_ends_with_a_sentence_not_an_abort(t
     134) with a message that names no package; the app says what is wrong and exits with 1."""
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": ":4242"}
     env.pop("WAYLAND_DISPLAY", None)
-    ran = subprocess.run([sys.executable, "-m", "fal_desktop", "--basedir", str(tmp_path / "app")],
-                         env=env, capture_output=True, text=True, timeout=120, check=False)
+    ran = subprocess.run(
+        [sys.executable, "-m", "fal_desktop", "--basedir", str(tmp_path / "app")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert ran.returncode == 1, ran.stderr
     assert ran.stderr.startswith("fal-desktop cannot open its window:")
     assert "display" in ran.stderr or "sudo apt install" in ran.stderr
-    assert "Reinstalling the application" not in ran.stderr  # Qt's misleading advice is only in the log
+    assert (
+        "Reinstalling the application" not in ran.stderr
+    )  # Qt's misleading advice is only in the log
     log = (tmp_path / "app" / "data" / "logs" / "fal-desktop.log").read_text()
     assert "cannot open its window" in log and "Reinstalling the application" in log

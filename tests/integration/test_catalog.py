@@ -29,8 +29,10 @@ def test_bundled_models_grouped_and_searchable(tmp_path):
     assert len(entries) == 12
     groups = {e.group for e in entries}
     assert groups <= set(GROUPS) and GROUPS[0] in groups and GROUPS[1] in groups
-    assert [e.endpoint_id for e in catalog.search("upscaler")] == ["fal-ai/clarity-upscaler",
-                                                                   "fal-ai/creative-upscaler"]
+    assert [e.endpoint_id for e in catalog.search("upscaler")] == [
+        "fal-ai/clarity-upscaler",
+        "fal-ai/creative-upscaler",
+    ]
     assert catalog.search("flux dev")[0].endpoint_id == "fal-ai/flux/dev"
 
 
@@ -39,7 +41,10 @@ def test_typed_id_loads_from_schema_host_then_from_cache(tmp_path, extra_schema_
     with Emulator(schema_dirs=[extra_schema_dir]) as emu:
         catalog = Catalog(cache, emu.hosts)
         schema = catalog.load("acme/sharpen")
-        assert schema.endpoint_id == "acme/sharpen" and "image_url" in schema.input_schema["properties"]
+        assert (
+            schema.endpoint_id == "acme/sharpen"
+            and "image_url" in schema.input_schema["properties"]
+        )
         hosts = emu.hosts
     offline = Catalog(cache, hosts)  # the emulator is gone: the cache answers
     assert offline.load("acme/sharpen").input_name == schema.input_name
@@ -53,7 +58,9 @@ def test_unknown_id_network_failure_and_broken_document(tmp_path):
         hosts = emu.hosts
     with pytest.raises(CatalogError, match="could not be reached"):
         Catalog(tmp_path, hosts).load("nobody/nothing")
-    broken = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, text="<html>")))
+    broken = httpx.Client(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, text="<html>"))
+    )
     with pytest.raises(CatalogError, match="broken"):
         Catalog(tmp_path, FalHosts(), broken).load("acme/x")
     with pytest.raises(CatalogError, match="endpoint id"):

@@ -12,8 +12,18 @@ import httpx
 import pytest
 
 from fal_desktop.api import (
-    AuthError, Completed, FalClient, FalTimeoutError, FileReadError, InProgress, NetworkError,
-    Queued, RetryPolicy, ServerError, ValidationError, encode_data_uri,
+    AuthError,
+    Completed,
+    FalClient,
+    FalTimeoutError,
+    FileReadError,
+    InProgress,
+    NetworkError,
+    Queued,
+    RetryPolicy,
+    ServerError,
+    ValidationError,
+    encode_data_uri,
 )
 from tests.integration.conftest import KEY
 
@@ -31,8 +41,9 @@ def run(coro):
 def test_subscribe_text_to_image_with_logs_and_download(emulator):
     async def go():
         async with client_for(emulator) as client:
-            handle = await client.submit("fal-ai/flux/dev", {"prompt": "a lighthouse", "seed": 5,
-                                                             "image_size": "square"})
+            handle = await client.submit(
+                "fal-ai/flux/dev", {"prompt": "a lighthouse", "seed": 5, "image_size": "square"}
+            )
             statuses = [s async for s in client.watch(handle)]
             output = await client.result(handle)
             data = await client.download(output["images"][0]["url"])
@@ -40,7 +51,7 @@ def test_subscribe_text_to_image_with_logs_and_download(emulator):
 
     statuses, output, data = run(go())
     assert isinstance(statuses[-1], Completed) and statuses[-1].error is None
-    logs = [l.message for s in statuses for l in s.new_logs]
+    logs = [line.message for s in statuses for line in s.new_logs]
     assert logs[:5] == [f"Step {i}/5" for i in range(1, 6)]
     assert len(logs) == len(set(logs))  # every line once
     assert output["seed"] == 5 and output["images"][0]["width"] == 512
@@ -54,7 +65,9 @@ def test_polling_gives_the_same_logs(emulator):
             return [s async for s in client.watch(handle, stream=False)]
 
     statuses = run(go())
-    assert [l.message for s in statuses for l in s.new_logs][:5] == [f"Step {i}/5" for i in range(1, 6)]
+    assert [line.message for s in statuses for line in s.new_logs][:5] == [
+        f"Step {i}/5" for i in range(1, 6)
+    ]
 
 
 def test_queue_positions_are_real(emulator):
@@ -62,7 +75,9 @@ def test_queue_positions_are_real(emulator):
 
     async def go():
         async with client_for(emulator) as client:
-            handles = [await client.submit("fal-ai/flux/schnell", {"prompt": f"p{i}"}) for i in range(5)]
+            handles = [
+                await client.submit("fal-ai/flux/schnell", {"prompt": f"p{i}"}) for i in range(5)
+            ]
             positions = [(await client.status(h)) for h in handles]
             for h in handles:
                 await client.cancel(h)
@@ -79,7 +94,9 @@ def test_cancel_in_queue_and_in_progress(emulator):
 
     async def go():
         async with client_for(emulator) as client:
-            handles = [await client.submit("fal-ai/flux/schnell", {"prompt": f"c{i}"}) for i in range(3)]
+            handles = [
+                await client.submit("fal-ai/flux/schnell", {"prompt": f"c{i}"}) for i in range(3)
+            ]
             while not isinstance(await client.status(handles[0]), InProgress):
                 await asyncio.sleep(0.02)
             answers = [await client.cancel(h) for h in handles]
@@ -108,8 +125,10 @@ def test_wrong_key_is_an_auth_error(emulator):
 def test_invalid_input_gives_field_locations(emulator):
     async def go():
         async with client_for(emulator) as client:
-            handle = await client.submit("fal-ai/flux/dev", {"prompt": "x", "num_inference_steps": 500,
-                                                             "image_size": {"width": "big"}})
+            handle = await client.submit(
+                "fal-ai/flux/dev",
+                {"prompt": "x", "num_inference_steps": 500, "image_size": {"width": "big"}},
+            )
             final = [s async for s in client.watch(handle)][-1]
             with pytest.raises(ValidationError) as info:
                 await client.result(handle)
@@ -146,7 +165,9 @@ def test_multipart_upload_and_upscale(emulator, tmp_path):
     noise.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
 
     async def go():
-        async with client_for(emulator, multipart_threshold=1024 * 1024, part_size=1024 * 1024) as client:
+        async with client_for(
+            emulator, multipart_threshold=1024 * 1024, part_size=1024 * 1024
+        ) as client:
             big_url = await client.upload_file(noise)
             image_url = await client.upload_file(picture)
             output = await client.subscribe("fal-ai/esrgan", {"image_url": image_url, "scale": 2})
@@ -159,14 +180,18 @@ def test_multipart_upload_and_upscale(emulator, tmp_path):
 
 
 def test_injected_faults_are_recovered(emulator):
-    emulator.set_faults({429: 0.2, 502: 0.15, 503: 0.15, "slow": 0.1}, roles={"queue", "cdn"}, seed=3)
+    emulator.set_faults(
+        {429: 0.2, 502: 0.15, 503: 0.15, "slow": 0.1}, roles={"queue", "cdn"}, seed=3
+    )
 
     async def go():
         async with client_for(emulator) as client:
             outputs = []
             for i in range(4):
                 try:
-                    outputs.append(await client.subscribe("fal-ai/flux/schnell", {"prompt": f"f{i}"}))
+                    outputs.append(
+                        await client.subscribe("fal-ai/flux/schnell", {"prompt": f"f{i}"})
+                    )
                 except Exception as exc:  # a 503 on submit is fal's answer and not retried
                     outputs.append(exc)
             return outputs
@@ -233,9 +258,14 @@ def test_the_key_never_reaches_cdn_or_schema_hosts(emulator, tmp_path):
 def test_submit_options_reach_the_queue_and_a_rebuilt_handle_resumes_the_job(emulator):
     async def go():
         async with client_for(emulator) as client:
-            handle = await client.submit("fal-ai/flux/schnell", {"prompt": "resume me"}, priority="low",
-                                         hint="lora:a", start_timeout=30,
-                                         webhook_url="http://127.0.0.1:9/hook")
+            handle = await client.submit(
+                "fal-ai/flux/schnell",
+                {"prompt": "resume me"},
+                priority="low",
+                hint="lora:a",
+                start_timeout=30,
+                webhook_url="http://127.0.0.1:9/hook",
+            )
         # a new client, as after a restart, knowing only the endpoint and request ids
         async with client_for(emulator) as later:
             again = later.handle_for(handle.endpoint_id, handle.request_id)
@@ -243,13 +273,21 @@ def test_submit_options_reach_the_queue_and_a_rebuilt_handle_resumes_the_job(emu
             return handle, again, statuses, await later.result(again)
 
     handle, again, statuses, output = run(go())
-    assert again == handle.__class__(handle.endpoint_id, handle.request_id, handle.status_url,
-                                     handle.response_url, handle.cancel_url)
+    assert again == handle.__class__(
+        handle.endpoint_id,
+        handle.request_id,
+        handle.status_url,
+        handle.response_url,
+        handle.cancel_url,
+    )
     assert isinstance(statuses[-1], Completed) and output["images"][0]["url"]
     submit = [r for r in emulator.requests if r.role == "queue" and r.method == "POST"][-1]
     headers = {k.lower(): v for k, v in submit.headers.items()}
-    assert (headers["x-fal-queue-priority"], headers["x-fal-runner-hint"],
-            headers["x-fal-request-timeout"]) == ("low", "lora:a", "30.0")
+    assert (
+        headers["x-fal-queue-priority"],
+        headers["x-fal-runner-hint"],
+        headers["x-fal-request-timeout"],
+    ) == ("low", "lora:a", "30.0")
     assert parse_qs(submit.query)["fal_webhook"] == ["http://127.0.0.1:9/hook"]
 
 
@@ -266,7 +304,7 @@ def test_status_stream_survives_resets_without_losing_or_repeating_logs(emulator
                 emulator.clear_faults()
 
     statuses = run(go())
-    logs = [l.message for s in statuses for l in s.new_logs]
+    logs = [line.message for s in statuses for line in s.new_logs]
     steps = [m for m in logs if m.startswith("Step ")]
     assert steps == [f"Step {i}/5" for i in range(1, 6)]
     assert len(logs) == len(set(logs)) and isinstance(statuses[-1], Completed)
@@ -277,7 +315,9 @@ def test_submit_under_429_and_ingress_502_is_retried_and_never_doubled(emulator)
 
     async def go():
         async with client_for(emulator) as client:
-            return [await client.submit("fal-ai/flux/schnell", {"prompt": f"n{i}"}) for i in range(6)]
+            return [
+                await client.submit("fal-ai/flux/schnell", {"prompt": f"n{i}"}) for i in range(6)
+            ]
 
     before = emulator.submissions["fal-ai/flux/schnell"]
     handles = run(go())
@@ -298,17 +338,23 @@ def test_a_503_from_the_app_on_submit_is_not_retried(emulator):
     with pytest.raises(ServerError):
         run(go())
     emulator.clear_faults()
-    assert len([r for r in emulator.requests if r.role == "queue" and r.method == "POST"]) == count + 1
+    assert (
+        len([r for r in emulator.requests if r.role == "queue" and r.method == "POST"]) == count + 1
+    )
 
 
 def test_uploads_and_downloads_recover_from_cdn_faults(emulator, tmp_path):
     data = os.urandom(2 * 1024 * 1024 + 5)
     path = tmp_path / "faulty.bin"
     path.write_bytes(data)
-    emulator.set_faults({429: 0.15, 502: 0.1, 503: 0.1, "reset": 0.1}, roles={"cdn", "rest"}, seed=2)
+    emulator.set_faults(
+        {429: 0.15, 502: 0.1, 503: 0.1, "reset": 0.1}, roles={"cdn", "rest"}, seed=2
+    )
 
     async def go():
-        async with client_for(emulator, multipart_threshold=512 * 1024, part_size=256 * 1024) as client:
+        async with client_for(
+            emulator, multipart_threshold=512 * 1024, part_size=256 * 1024
+        ) as client:
             multipart = await client.upload_file(path)
             single = await client.upload_bytes(data[:1000], "application/octet-stream", "small.bin")
             return await client.download(multipart), await client.download(single)
@@ -336,13 +382,17 @@ def test_an_unreachable_cdn_is_the_error_shown_and_no_legacy_flow_is_tried(emula
 
 
 def test_the_legacy_upload_flow_answers_invalid_storage_type(emulator):
-    response = httpx.post(f"{emulator.urls['rest']}/storage/upload/initiate?storage_type=gcs",
-                          json={"file_name": "a.png", "content_type": "image/png"},
-                          headers={"Authorization": f"Key {KEY}"})
+    response = httpx.post(
+        f"{emulator.urls['rest']}/storage/upload/initiate?storage_type=gcs",
+        json={"file_name": "a.png", "content_type": "image/png"},
+        headers={"Authorization": f"Key {KEY}"},
+    )
     assert response.status_code == 400 and response.json() == {"detail": "Invalid storage type"}
 
 
-def test_a_read_error_mid_upload_is_a_plain_error_over_a_real_socket(emulator, tmp_path, monkeypatch):
+def test_a_read_error_mid_upload_is_a_plain_error_over_a_real_socket(
+    emulator, tmp_path, monkeypatch
+):
     from fal_desktop.api import uploads
 
     class FailingSecondRead:
@@ -361,8 +411,12 @@ def test_a_read_error_mid_upload_is_a_plain_error_over_a_real_socket(emulator, t
     path = tmp_path / "flaky.bin"
     path.write_bytes(os.urandom(3 * uploads.CHUNK + 5))
     before = len(emulator.requests)
-    monkeypatch.setattr(uploads, "open", lambda p, mode: FailingSecondRead(builtins.open(p, mode)),
-                        raising=False)
+    monkeypatch.setattr(
+        uploads,
+        "open",
+        lambda p, mode: FailingSecondRead(builtins.open(p, mode)),  # noqa: SIM115 - it closes it
+        raising=False,
+    )
 
     async def go():
         async with client_for(emulator) as client:
@@ -385,7 +439,9 @@ def test_data_uri_inputs_upload_bytes_and_download_to(emulator, tmp_path):
 
     async def go():
         async with client_for(emulator) as client:
-            inline = await client.subscribe("fal-ai/esrgan", {"image_url": encode_data_uri(picture), "scale": 2})
+            inline = await client.subscribe(
+                "fal-ai/esrgan", {"image_url": encode_data_uri(picture), "scale": 2}
+            )
             url = await client.upload_bytes(picture.read_bytes(), "image/png", "in.png")
             uploaded = await client.subscribe("fal-ai/esrgan", {"image_url": url, "scale": 2})
             target = await client.download_to(uploaded["image"]["url"], tmp_path / "out" / "up.png")
@@ -430,7 +486,9 @@ def test_a_start_timeout_ends_the_job_and_its_504_is_not_retried(emulator):
 
     async def go():
         async with client_for(emulator) as client:
-            busy = [await client.submit("fal-ai/flux/schnell", {"prompt": f"busy{i}"}) for i in range(2)]
+            busy = [
+                await client.submit("fal-ai/flux/schnell", {"prompt": f"busy{i}"}) for i in range(2)
+            ]
             late = await client.submit("fal-ai/flux/schnell", {"prompt": "late"}, start_timeout=1.2)
             final = [s async for s in client.watch(late)][-1]
             with pytest.raises(FalTimeoutError) as info:
@@ -448,17 +506,33 @@ def test_a_start_timeout_ends_the_job_and_its_504_is_not_retried(emulator):
 
 def test_the_emulator_refuses_to_complete_a_multipart_upload_with_a_part_missing(emulator):
     with httpx.Client(timeout=30) as http:
-        token = http.post(f"{emulator.urls['rest']}/storage/auth/token?storage_type=fal-cdn-v3",
-                          json={}, headers={"Authorization": f"Key {KEY}"}).json()
+        token = http.post(
+            f"{emulator.urls['rest']}/storage/auth/token?storage_type=fal-cdn-v3",
+            json={},
+            headers={"Authorization": f"Key {KEY}"},
+        ).json()
         auth = {"Authorization": f"Bearer {token['token']}"}
-        start = http.post(f"{token['base_url']}/files/upload/multipart",
-                          headers={**auth, "X-Fal-File-Name": "parts.bin"}).json()
+        start = http.post(
+            f"{token['base_url']}/files/upload/multipart",
+            headers={**auth, "X-Fal-File-Name": "parts.bin"},
+        ).json()
         base = f"{start['access_url']}/multipart/{start['uploadId']}"
         part = http.put(f"{base}/1", content=b"first part", headers=auth)
-        done = http.post(f"{base}/complete", headers=auth, json={"parts": [
-            {"partNumber": 1, "etag": part.headers["etag"]}, {"partNumber": 2, "etag": '"x"'}]})
+        done = http.post(
+            f"{base}/complete",
+            headers=auth,
+            json={
+                "parts": [
+                    {"partNumber": 1, "etag": part.headers["etag"]},
+                    {"partNumber": 2, "etag": '"x"'},
+                ]
+            },
+        )
         assert done.status_code == 400 and done.json() == {"detail": "Part 2 is missing"}
         assert http.get(start["access_url"]).status_code == 404  # nothing half-joined is served
-        done = http.post(f"{base}/complete", headers=auth,
-                         json={"parts": [{"partNumber": 1, "etag": part.headers["etag"]}]})
+        done = http.post(
+            f"{base}/complete",
+            headers=auth,
+            json={"parts": [{"partNumber": 1, "etag": part.headers["etag"]}]},
+        )
         assert done.status_code == 200 and http.get(start["access_url"]).content == b"first part"

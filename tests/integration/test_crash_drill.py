@@ -34,7 +34,7 @@ def _ends(pid, seconds=15.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]  # noqa: SIM115 - read at once
         except OSError:
             return True
         if state == "Z":
@@ -48,16 +48,40 @@ def test_sigkill_with_fifty_jobs_in_flight(tmp_path):
     images.mkdir()
     for i in range(50):
         Image.new("RGB", (16, 12), (i * 5, 100, 200)).save(images / f"img{i:02d}.png")
-    emulator = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", KEY,
-                                 "--job-duration", "2.0", "--workers", "8"], stdout=subprocess.PIPE, text=True)
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fal_desktop.emulator",
+            "--key",
+            KEY,
+            "--job-duration",
+            "2.0",
+            "--workers",
+            "8",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         urls = json.loads(emulator.stdout.readline())
         env = {**os.environ, "FAL_KEY": KEY, "QT_QPA_PLATFORM": "offscreen"}
-        base = [sys.executable, "-m", "fal_desktop", "--basedir", str(tmp_path / "app"),
-                "--fal-hosts", json.dumps(urls)]
+        base = [
+            sys.executable,
+            "-m",
+            "fal_desktop",
+            "--basedir",
+            str(tmp_path / "app"),
+            "--fal-hosts",
+            json.dumps(urls),
+        ]
         db = tmp_path / "app" / "data" / "jobs.sqlite3"
-        first = subprocess.Popen(base + ["--upscale", str(images)], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        first = subprocess.Popen(
+            base + ["--upscale", str(images)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 120
         while _count(db, "SELECT count(*) FROM jobs WHERE request_id IS NOT NULL") < 50:
             assert time.monotonic() < deadline, "the jobs were never all submitted"
@@ -71,8 +95,9 @@ def test_sigkill_with_fifty_jobs_in_flight(tmp_path):
         assert _ends(engines[0]), "the jobs engine outlived the killed app"
         assert done_before < 50, "the jobs finished before the crash; the drill proves nothing"
 
-        second = subprocess.run(base + ["--quit-when-done"], env=env, capture_output=True, text=True,
-                                timeout=300)
+        second = subprocess.run(
+            base + ["--quit-when-done"], env=env, capture_output=True, text=True, timeout=300
+        )
         assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
         assert _count(db, "SELECT count(*) FROM jobs WHERE state = 'completed'") == 50
         with sqlite3.connect(db) as conn:

@@ -40,10 +40,13 @@ def _output_validator(schema: EndpointSchema):
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
-    resource = Resource.from_contents(schema._validating_document, default_specification=DRAFT202012)
+    resource = Resource.from_contents(
+        schema._validating_document, default_specification=DRAFT202012
+    )
     registry = Registry().with_resource("urn:doc", resource)
-    return Draft202012Validator({"$ref": f"urn:doc#/components/schemas/{schema.output_name}"},
-                                registry=registry)
+    return Draft202012Validator(
+        {"$ref": f"urn:doc#/components/schemas/{schema.output_name}"}, registry=registry
+    )
 
 
 @pytest.mark.parametrize("endpoint_id", sorted(SCHEMAS))
@@ -82,7 +85,9 @@ def test_schema_host_serves_documents_and_404s(emulator):
 
 def test_status_accepts_every_logs_spelling_and_unknown_ids_404(emulator):
     with httpx.Client(headers=AUTH) as http:
-        body = http.post(f"{emulator.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "x"}).json()
+        body = http.post(
+            f"{emulator.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "x"}
+        ).json()
         for value in ("1", "0", "true", "false"):
             assert http.get(body["status_url"], params={"logs": value}).status_code in (200, 202)
         full = body["status_url"].replace("/fal-ai/flux/", "/fal-ai/flux/schnell/")
@@ -95,10 +100,15 @@ def test_status_accepts_every_logs_spelling_and_unknown_ids_404(emulator):
 def test_start_timeout_gives_user_timeout(emulator):
     emulator.job_duration = 2.0
     with httpx.Client(headers=AUTH) as http:
-        blockers = [http.post(f"{emulator.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "b"}).json()
-                    for _ in range(2)]
-        late = http.post(f"{emulator.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "l"},
-                         headers={"X-Fal-Request-Timeout": "1.5"}).json()
+        blockers = [
+            http.post(f"{emulator.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "b"}).json()
+            for _ in range(2)
+        ]
+        late = http.post(
+            f"{emulator.urls['queue']}/fal-ai/flux/schnell",
+            json={"prompt": "l"},
+            headers={"X-Fal-Request-Timeout": "1.5"},
+        ).json()
         for _ in range(200):
             status = http.get(late["status_url"]).json()
             if status["status"] == "COMPLETED":
@@ -127,9 +137,12 @@ def test_holds_a_thousand_concurrent_requests_and_streams(emulator):
     async def go():
         limits = httpx.Limits(max_connections=1200)
         async with httpx.AsyncClient(headers=AUTH, limits=limits, timeout=120) as http:
-            submits = await asyncio.gather(*(
-                http.post(f"{emulator.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "c"})
-                for _ in range(20)))
+            submits = await asyncio.gather(
+                *(
+                    http.post(f"{emulator.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "c"})
+                    for _ in range(20)
+                )
+            )
             urls = [s.json()["status_url"] for s in submits]
 
             async def poll(i):
@@ -154,17 +167,38 @@ def test_holds_a_thousand_concurrent_requests_and_streams(emulator):
 
 
 def test_cli_prints_urls_and_serves(tmp_path):
-    process = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", "cli-key",
-                                "--job-duration", "0.1", "--refuse", "nope"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fal_desktop.emulator",
+            "--key",
+            "cli-key",
+            "--job-duration",
+            "0.1",
+            "--refuse",
+            "nope",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         info = json.loads(process.stdout.readline())
         assert info["key"] == "cli-key"
         assert set(info) == {"queue", "run", "rest", "cdn", "schemas", "platform", "key"}
-        out = httpx.post(f"{info['run']}/fal-ai/flux/schnell", json={"prompt": "cli"},
-                         headers={"Authorization": "Key cli-key"}, timeout=60)
+        out = httpx.post(
+            f"{info['run']}/fal-ai/flux/schnell",
+            json={"prompt": "cli"},
+            headers={"Authorization": "Key cli-key"},
+            timeout=60,
+        )
         assert out.status_code == 200 and out.json()["images"]
-        refused = httpx.post(f"{info['run']}/fal-ai/flux/schnell", json={"prompt": "say nope"},
-                             headers={"Authorization": "Key cli-key"}, timeout=60)
+        refused = httpx.post(
+            f"{info['run']}/fal-ai/flux/schnell",
+            json={"prompt": "say nope"},
+            headers={"Authorization": "Key cli-key"},
+            timeout=60,
+        )
         assert refused.status_code == 422 and isinstance(refused.json()["detail"], str)
     finally:
         process.terminate()
@@ -179,12 +213,16 @@ def test_bundled_schema_files_all_load():
 def test_render_once_serves_copies_of_one_picture_per_size():
     from fal_desktop.emulator import Emulator
 
-    with Emulator(key=KEY, job_duration=0.01, render_once=True) as emu, \
-            httpx.Client(headers=AUTH, timeout=60) as http:
+    with (
+        Emulator(key=KEY, job_duration=0.01, render_once=True) as emu,
+        httpx.Client(headers=AUTH, timeout=60) as http,
+    ):
         bodies = []
         for size, prompt in (("square", "one"), ("square", "two"), ("portrait_4_3", "three")):
-            submit = http.post(f"{emu.urls['queue']}/fal-ai/flux/schnell",
-                               json={"prompt": prompt, "image_size": size}).json()
+            submit = http.post(
+                f"{emu.urls['queue']}/fal-ai/flux/schnell",
+                json={"prompt": prompt, "image_size": size},
+            ).json()
             for _ in range(500):
                 if http.get(submit["status_url"]).json()["status"] == "COMPLETED":
                     break
@@ -194,4 +232,6 @@ def test_render_once_serves_copies_of_one_picture_per_size():
     (first, a), (second, b), (third, c) = bodies
     assert a == b and first["url"] != second["url"]  # same bytes, each its own file
     with Image.open(io.BytesIO(c)) as picture:
-        assert picture.size == (third["width"], third["height"]) != (first["width"], first["height"])
+        assert (
+            picture.size == (third["width"], third["height"]) != (first["width"], first["height"])
+        )

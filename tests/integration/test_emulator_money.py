@@ -16,8 +16,9 @@ from fal_desktop.emulator.service import OUT_OF_CREDIT
 
 KEY = "money-key:secret"
 AUTH = {"Authorization": f"Key {KEY}"}
-LOCKED = ("User is locked. Reason: Exhausted balance. Top up your balance at "
-          "fal.ai/dashboard/billing.")
+LOCKED = (
+    "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."
+)
 
 
 @pytest.fixture
@@ -42,10 +43,17 @@ def test_out_of_credit_answers_fals_403_on_submit_and_storage_token(emu):
         assert [r.status_code for r in (submit, token, run)] == [403, 403, 403]
         assert submit.json() == token.json() == OUT_OF_CREDIT == {"detail": LOCKED}
         assert emu.submissions["fal-ai/flux/schnell"] == 0  # nothing was taken (or charged)
-        bad_key = httpx.post(f"{emu.urls['queue']}/fal-ai/flux/schnell", json={}, headers={"Authorization": "Key x:y"})
+        bad_key = httpx.post(
+            f"{emu.urls['queue']}/fal-ai/flux/schnell",
+            json={},
+            headers={"Authorization": "Key x:y"},
+        )
         assert bad_key.status_code == 401  # the key is checked first
         emu.out_of_credit = False
-        assert http.post(f"{emu.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "x"}).status_code == 200
+        assert (
+            http.post(f"{emu.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "x"}).status_code
+            == 200
+        )
 
 
 def test_a_finished_request_is_forgotten_past_fals_retention(emu):
@@ -79,7 +87,9 @@ def test_a_running_request_never_expires_and_expire_completed_forgets_finished_o
 def test_slow_submit_answer_takes_the_job_first_and_failing_downloads_answer_the_status(emu):
     emu.submit_delay = 1.0
     with httpx.Client(headers=AUTH, timeout=20) as http:
-        body = http.post(f"{emu.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "slow answer"}).json()
+        body = http.post(
+            f"{emu.urls['queue']}/fal-ai/flux/schnell", json={"prompt": "slow answer"}
+        ).json()
         assert body["request_id"] in emu.service.queue.jobs and len(emu.submit_requests) == 1
         emu.submit_delay = 0.0
         _done(http, emu, body)
@@ -89,12 +99,29 @@ def test_slow_submit_answer_takes_the_job_first_and_failing_downloads_answer_the
 
 
 def test_cli_flags_for_credit_retention_and_slow_submits():
-    process = subprocess.Popen([sys.executable, "-m", "fal_desktop.emulator", "--key", KEY, "--job-duration",
-                                "0.05", "--out-of-credit", "--retention-scale", "0.5", "--submit-delay", "0"],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fal_desktop.emulator",
+            "--key",
+            KEY,
+            "--job-duration",
+            "0.05",
+            "--out-of-credit",
+            "--retention-scale",
+            "0.5",
+            "--submit-delay",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         info = json.loads(process.stdout.readline())
-        answer = httpx.post(f"{info['queue']}/fal-ai/flux/schnell", json={"prompt": "x"}, headers=AUTH, timeout=20)
+        answer = httpx.post(
+            f"{info['queue']}/fal-ai/flux/schnell", json={"prompt": "x"}, headers=AUTH, timeout=20
+        )
         assert answer.status_code == 403 and answer.json() == {"detail": LOCKED}
     finally:
         process.terminate()

@@ -12,16 +12,31 @@ from fal_desktop.jobs import wire
 
 
 def start_engine():
-    return subprocess.Popen([sys.executable, "-m", "fal_desktop", "--jobs-engine"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "fal_desktop", "--jobs-engine"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def configure(tmp_path: Path, **changes) -> bytes:
     JobStore(tmp_path / "jobs.sqlite3").close()  # the window creates the store first
-    fields = {"protocol": wire.PROTOCOL, "key": "cli:key", "store": str(tmp_path / "jobs.sqlite3"),
-              "outputs": str(tmp_path / "out"), "max_in_flight": 4, "retry": None,
-              "hosts": {"queue": "http://127.0.0.1:9", "run": "http://127.0.0.1:9", "rest": "http://127.0.0.1:9",
-                        "cdn": "http://127.0.0.1:9", "schemas": "http://127.0.0.1:9"}}
+    fields = {
+        "protocol": wire.PROTOCOL,
+        "key": "cli:key",
+        "store": str(tmp_path / "jobs.sqlite3"),
+        "outputs": str(tmp_path / "out"),
+        "max_in_flight": 4,
+        "retry": None,
+        "hosts": {
+            "queue": "http://127.0.0.1:9",
+            "run": "http://127.0.0.1:9",
+            "rest": "http://127.0.0.1:9",
+            "cdn": "http://127.0.0.1:9",
+            "schemas": "http://127.0.0.1:9",
+        },
+    }
     return wire.encode("configure", **{**fields, **changes})
 
 
@@ -31,9 +46,15 @@ def test_hello_then_a_clean_stop_when_stdin_closes_and_no_qt_loaded(tmp_path):
         engine.stdin.write(configure(tmp_path))
         engine.stdin.flush()
         hello = json.loads(engine.stdout.readline())
-        assert hello["type"] == "hello" and hello["protocol"] == wire.PROTOCOL and hello["pid"] == engine.pid
+        assert (
+            hello["type"] == "hello"
+            and hello["protocol"] == wire.PROTOCOL
+            and hello["pid"] == engine.pid
+        )
         if sys.platform.startswith("linux"):
-            assert "libQt6" not in Path(f"/proc/{engine.pid}/maps").read_text()  # the engine stays small
+            assert (
+                "libQt6" not in Path(f"/proc/{engine.pid}/maps").read_text()
+            )  # the engine stays small
         engine.stdin.close()  # the window went away
         assert engine.wait(timeout=15) == 0
         rest = [json.loads(line) for line in engine.stdout.read().splitlines()]
@@ -58,8 +79,12 @@ def test_an_engine_without_stderr_still_speaks_only_messages_and_ignores_ctrl_c(
     import os
     import signal
 
-    engine = subprocess.Popen([sys.executable, "-m", "fal_desktop", "--jobs-engine"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    engine = subprocess.Popen(
+        [sys.executable, "-m", "fal_desktop", "--jobs-engine"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        preexec_fn=lambda: os.close(2),
+    )
     try:
         engine.stdin.write(configure(tmp_path))
         engine.stdin.flush()

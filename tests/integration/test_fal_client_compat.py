@@ -24,12 +24,21 @@ def official(emulator, monkeypatch):
 
 def test_subscribe_with_logs(official):
     updates = []
-    result = official.subscribe("fal-ai/flux/dev", arguments={"prompt": "a fox", "seed": 3},
-                                with_logs=True, on_queue_update=updates.append)
+    result = official.subscribe(
+        "fal-ai/flux/dev",
+        arguments={"prompt": "a fox", "seed": 3},
+        with_logs=True,
+        on_queue_update=updates.append,
+    )
     assert result["seed"] == 3 and result["images"][0]["url"].startswith("http://127.0.0.1")
     kinds = {type(u).__name__ for u in updates}
     assert "InProgress" in kinds
-    logs = [log["message"] for u in updates if isinstance(u, fal_client.InProgress) for log in (u.logs or [])]
+    logs = [
+        log["message"]
+        for u in updates
+        if isinstance(u, fal_client.InProgress)
+        for log in (u.logs or [])
+    ]
     assert "Step 1/5" in logs
 
 

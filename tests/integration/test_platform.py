@@ -35,7 +35,9 @@ def test_catalog_pages_by_cursor_and_holds_every_bundled_model(emulator):
     assert len(pages) == 5 and not pages[-1].has_more and pages[-1].next_cursor is None
     assert len(ids) == len(set(ids)) == 230 + len(load_schemas())
     assert set(load_schemas()) <= set(ids)
-    flux = next(m for p in pages for m in p.models if m["endpoint_id"] == "fal-ai/flux/dev")["metadata"]
+    flux = next(m for p in pages for m in p.models if m["endpoint_id"] == "fal-ai/flux/dev")[
+        "metadata"
+    ]
     assert flux["display_name"] == "FLUX.1 [dev]" and flux["category"] == "text-to-image"
     thumbnail = httpx.get(flux["thumbnail_url"])  # served by the emulator's CDN
     assert thumbnail.status_code == 200 and thumbnail.content.startswith(b"\x89PNG")
@@ -43,11 +45,15 @@ def test_catalog_pages_by_cursor_and_holds_every_bundled_model(emulator):
 
 def test_find_search_category_status_and_openapi(emulator):
     with PlatformClient(KEY, emulator.hosts) as client:
-        found = client.models_page(endpoint_ids=["fal-ai/esrgan", "fal-ai/flux/dev"], expand=["openapi-3.0"])
+        found = client.models_page(
+            endpoint_ids=["fal-ai/esrgan", "fal-ai/flux/dev"], expand=["openapi-3.0"]
+        )
         assert {m["endpoint_id"] for m in found.models} == {"fal-ai/esrgan", "fal-ai/flux/dev"}
         assert all(m["openapi"]["openapi"].startswith("3.") for m in found.models)
         upscalers = client.models_page(q="upscaling", category="image-to-image").models
-        assert {"fal-ai/aura-sr", "fal-ai/clarity-upscaler"} <= {m["endpoint_id"] for m in upscalers}
+        assert {"fal-ai/aura-sr", "fal-ai/clarity-upscaler"} <= {
+            m["endpoint_id"] for m in upscalers
+        }
         deprecated = client.models_page(status="deprecated", limit=100).models
         assert "fal-ai/creative-upscaler" in {m["endpoint_id"] for m in deprecated}
         assert all(m["metadata"]["status"] == "deprecated" for m in deprecated)
@@ -55,8 +61,10 @@ def test_find_search_category_status_and_openapi(emulator):
 
 def test_every_bundled_model_has_a_price_and_ids_go_50_at_a_time(emulator, tmp_path):
     bundled = sorted(load_schemas())
-    synthetic = [m["endpoint_id"] for m in PlatformClient(None, emulator.hosts).models_page(
-        q="synthetic", limit=100).models]
+    synthetic = [
+        m["endpoint_id"]
+        for m in PlatformClient(None, emulator.hosts).models_page(q="synthetic", limit=100).models
+    ]
     before = len(platform_requests(emulator, "/v1/models/pricing"))
     book = PriceBook(tmp_path / "prices.json", lambda: PlatformClient(KEY, emulator.hosts))
     prices = book.fetch_prices(bundled + synthetic + ["fal-ai/no-such-model"])
@@ -64,13 +72,18 @@ def test_every_bundled_model_has_a_price_and_ids_go_50_at_a_time(emulator, tmp_p
     calls = platform_requests(emulator, "/v1/models/pricing")[before:]
     assert len(calls) == 3 and all(r.query.count("endpoint_id=") <= 50 for r in calls)
     assert all(r.headers.get("Authorization") == f"Key {KEY}" for r in calls)
-    assert prices["fal-ai/flux/dev"].unit == "image" and prices["fal-ai/flux/dev"].unit_price == 0.025
+    assert (
+        prices["fal-ai/flux/dev"].unit == "image" and prices["fal-ai/flux/dev"].unit_price == 0.025
+    )
     # Cached for a day, on disk too: a new book asks nothing.
     again = PriceBook(tmp_path / "prices.json", lambda: PlatformClient(KEY, emulator.hosts))
     assert again.fetch_prices(bundled)["fal-ai/esrgan"].unit == "compute seconds"
     assert len(platform_requests(emulator, "/v1/models/pricing")) == before + 3
-    later = PriceBook(tmp_path / "prices.json", lambda: PlatformClient(KEY, emulator.hosts),
-                      clock=lambda: __import__("time").time() + DAY + 1)
+    later = PriceBook(
+        tmp_path / "prices.json",
+        lambda: PlatformClient(KEY, emulator.hosts),
+        clock=lambda: __import__("time").time() + DAY + 1,
+    )
     assert later.price("fal-ai/flux/dev") is None  # a day old: asked again next time
 
 
@@ -119,7 +132,9 @@ def test_the_catalog_is_saved_and_used_offline(emulator, tmp_path):
     assert esrgan.display_name == "ESRGAN Upscaler" and matches_filter(esrgan, "upscaling")
     assert not matches_filter(esrgan, "text-to-image")
     (tmp_path / "models.json").write_text("{broken")
-    assert [m.endpoint_id for m in ModelDirectory(tmp_path / "models.json", bundled).models] == ["fal-ai/flux/dev"]
+    assert [m.endpoint_id for m in ModelDirectory(tmp_path / "models.json", bundled).models] == [
+        "fal-ai/flux/dev"
+    ]
 
 
 def test_favourites_and_recent_survive_a_restart(tmp_path):
@@ -135,7 +150,9 @@ def test_favourites_and_recent_survive_a_restart(tmp_path):
 
 def test_the_platform_host_is_an_api_origin_and_thumbnails_get_no_key(emulator):
     hosts = emulator.hosts
-    assert hosts.is_api_url(f"{hosts.platform}/v1/models") and not hosts.is_api_url(f"{hosts.cdn}/thumbnails/x.png")
+    assert hosts.is_api_url(f"{hosts.platform}/v1/models") and not hosts.is_api_url(
+        f"{hosts.cdn}/thumbnails/x.png"
+    )
     assert "platform" in hosts.as_dict()
 
 
@@ -155,7 +172,9 @@ def test_a_schemas_document_is_in_the_catalog_with_its_metadata(tmp_path):
     folder = tmp_path / "extra"
     folder.mkdir()
     source = load_schemas()["fal-ai/esrgan"].document
-    (folder / "acme__sharpen.json").write_text(json.dumps(source).replace("fal-ai/esrgan", "acme/sharpen"))
+    (folder / "acme__sharpen.json").write_text(
+        json.dumps(source).replace("fal-ai/esrgan", "acme/sharpen")
+    )
     with Emulator(key=KEY, schema_dirs=[folder]) as emu, PlatformClient(None, emu.hosts) as client:
         [item] = client.models_page(endpoint_ids=["acme/sharpen"], expand=["openapi-3.0"]).models
     meta = item["metadata"]

@@ -24,10 +24,14 @@ def setup(emulator, tmp_path):
     store = JobStore(tmp_path / "jobs.sqlite3")
 
     def ctx(client):
-        return JobContext(client, store, tmp_path / "out", updates.append, keys=KeyGate(lambda: bool(key[0])))
+        return JobContext(
+            client, store, tmp_path / "out", updates.append, keys=KeyGate(lambda: bool(key[0]))
+        )
 
     def client():
-        return FalClient(lambda: key[0], emulator.hosts, retry=RetryPolicy(max_attempts=2, base_delay=0.01))
+        return FalClient(
+            lambda: key[0], emulator.hosts, retry=RetryPolicy(max_attempts=2, base_delay=0.01)
+        )
 
     yield key, updates, store, ctx, client
     store.close()
@@ -55,7 +59,9 @@ def test_a_refused_key_after_fal_accepted_the_job_is_a_wait_then_it_goes_on(setu
             scheduler.start(job)
             await until(lambda: store.get(job.id).request_id is not None)
             key[0] = "wrong:key"  # the key was replaced by one fal refuses
-            await until(lambda: any(u.auth_failed and u.extra.get("waiting") == "key" for u in updates))
+            await until(
+                lambda: any(u.auth_failed and u.extra.get("waiting") == "key" for u in updates)
+            )
             assert not store.get(job.id).state.finished  # fal has it: never a failure
             key[0] = KEY
             ctx.keys.changed()
@@ -86,8 +92,12 @@ def test_a_request_fal_forgot_ends_expired_and_a_failed_download_is_fetched_agai
             await run_job(ctx, stopped)
             emulator.retention_scale = 1.0
 
-            gone = JobRecord(MODEL, {"prompt": "forgotten"}, request_id="00000000-0000-0000-0000-000000000000",
-                             state=JobState.QUEUED)
+            gone = JobRecord(
+                MODEL,
+                {"prompt": "forgotten"},
+                request_id="00000000-0000-0000-0000-000000000000",
+                state=JobState.QUEUED,
+            )
             store.save(gone)
             await run_job(ctx, gone)
             return store.get(fetched.id), store.get(gone.id)

@@ -46,8 +46,11 @@ def test_ingress_errors_are_nginx_pages_and_a_submit_behind_them_is_retried(emul
 
     async def go():
         async with httpx.AsyncClient() as http:
-            page = await http.post(f"{emulator.urls['queue']}/{MODEL}", json={"prompt": "p"},
-                                   headers={"Authorization": f"Key {KEY}"})
+            page = await http.post(
+                f"{emulator.urls['queue']}/{MODEL}",
+                json={"prompt": "p"},
+                headers={"Authorization": f"Key {KEY}"},
+            )
         # seed 3: a 502, two 504s, then through
         emulator.set_faults({502: 0.3, 504: 0.3}, roles={"queue"}, seed=3)
         async with client_for(emulator) as client:

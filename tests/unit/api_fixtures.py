@@ -12,8 +12,13 @@ import httpx
 from fal_desktop.api import FalClient, FalHosts, RetryPolicy
 
 KEY = "kid:ksecret"
-HOSTS = FalHosts(queue="https://queue.test", run="https://run.test", rest="https://rest.test",
-                 cdn="https://cdn.test", schemas="https://schemas.test")
+HOSTS = FalHosts(
+    queue="https://queue.test",
+    run="https://run.test",
+    rest="https://rest.test",
+    cdn="https://cdn.test",
+    schemas="https://schemas.test",
+)
 FAST = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.002)
 FAR_FUTURE = "2999-01-01T00:00:00+00:00"
 
@@ -38,10 +43,21 @@ def sse_response(*events: Any) -> httpx.Response:
 
 
 def token_response(token: str = "tok", expires_at: str = FAR_FUTURE) -> httpx.Response:
-    return httpx.Response(200, json={"token": token, "token_type": "Bearer",
-                                     "base_url": "https://cdn.test", "expires_at": expires_at})
+    return httpx.Response(
+        200,
+        json={
+            "token": token,
+            "token_type": "Bearer",
+            "base_url": "https://cdn.test",
+            "expires_at": expires_at,
+        },
+    )
 
 
 def log(i: int, message: str | None = None) -> dict[str, str]:
-    return {"message": message or f"Step {i}/9", "level": "INFO", "source": "USER",
-            "timestamp": f"2026-11-24T10:00:{i:02d}.000000+00:00"}
+    return {
+        "message": message or f"Step {i}/9",
+        "level": "INFO",
+        "source": "USER",
+        "timestamp": f"2026-11-24T10:00:{i:02d}.000000+00:00",
+    }

@@ -12,8 +12,14 @@ from tests.unit.api_fixtures import HOSTS, KEY, log, make_client, run, sse_respo
 
 
 def submit_body(rid="r1", base="https://queue.test/fal-ai/flux/requests/r1"):
-    return {"request_id": rid, "status": "IN_QUEUE", "queue_position": 0, "status_url": base + "/status",
-            "response_url": base, "cancel_url": base + "/cancel"}
+    return {
+        "request_id": rid,
+        "status": "IN_QUEUE",
+        "queue_position": 0,
+        "status_url": base + "/status",
+        "response_url": base,
+        "cancel_url": base + "/cancel",
+    }
 
 
 def test_the_key_goes_to_queue_run_and_rest_and_nowhere_else():
@@ -25,9 +31,16 @@ def test_the_key_goes_to_queue_run_and_rest_and_nowhere_else():
 
     async def go():
         async with make_client(handler) as client:
-            for url in (HOSTS.queue + "/a", HOSTS.run + "/b", HOSTS.rest + "/c",
-                        HOSTS.cdn + "/d", HOSTS.schemas + "/e", "https://evil.test/f",
-                        "https://queue.test.evil.test/g", "http://queue.test/h"):
+            for url in (
+                HOSTS.queue + "/a",
+                HOSTS.run + "/b",
+                HOSTS.rest + "/c",
+                HOSTS.cdn + "/d",
+                HOSTS.schemas + "/e",
+                "https://evil.test/f",
+                "https://queue.test.evil.test/g",
+                "http://queue.test/h",
+            ):
                 await client.request("GET", url, idempotent=True)
 
     run(go())
@@ -82,8 +95,11 @@ def test_a_callers_authorization_header_is_dropped():
 
     async def go():
         async with make_client(handler) as client:
-            await client.submit("fal-ai/flux/dev", {}, headers={"authorization": "Key stolen",
-                                                                "X-Fal-Store-IO": "0"})
+            await client.submit(
+                "fal-ai/flux/dev",
+                {},
+                headers={"authorization": "Key stolen", "X-Fal-Store-IO": "0"},
+            )
 
     run(go())
     assert seen[0].headers.get_list("authorization") == [f"Key {KEY}"]
@@ -99,9 +115,14 @@ def test_submit_options_become_fals_headers_and_query():
 
     async def go():
         async with make_client(handler) as client:
-            handle = await client.submit("fal-ai/flux/dev", {"prompt": "x"}, priority="low",
-                                         hint="lora:a", start_timeout=30,
-                                         webhook_url="https://hook.example/a?b=c&d=e")
+            handle = await client.submit(
+                "fal-ai/flux/dev",
+                {"prompt": "x"},
+                priority="low",
+                hint="lora:a",
+                start_timeout=30,
+                webhook_url="https://hook.example/a?b=c&d=e",
+            )
             for bad in ({"priority": "high"}, {"start_timeout": 1}, {"start_timeout": 0.5}):
                 with pytest.raises(ValueError):
                     await client.submit("fal-ai/flux/dev", {}, **bad)
@@ -111,10 +132,17 @@ def test_submit_options_become_fals_headers_and_query():
     request = seen[0]
     assert len(seen) == 1 and request.method == "POST" and request.url.path == "/fal-ai/flux/dev"
     assert request.url.params["fal_webhook"] == "https://hook.example/a?b=c&d=e"
-    assert (request.headers["x-fal-queue-priority"], request.headers["x-fal-runner-hint"],
-            request.headers["x-fal-request-timeout"]) == ("low", "lora:a", "30.0")
+    assert (
+        request.headers["x-fal-queue-priority"],
+        request.headers["x-fal-runner-hint"],
+        request.headers["x-fal-request-timeout"],
+    ) == ("low", "lora:a", "30.0")
     assert json.loads(request.content) == {"prompt": "x"}
-    assert (handle.endpoint_id, handle.request_id, handle.queue_position) == ("fal-ai/flux/dev", "r1", 0)
+    assert (handle.endpoint_id, handle.request_id, handle.queue_position) == (
+        "fal-ai/flux/dev",
+        "r1",
+        0,
+    )
 
 
 def test_urls_from_fal_on_another_host_are_replaced_by_built_ones():
@@ -141,14 +169,19 @@ def test_run_posts_to_the_run_host_and_never_retries_a_503():
 
     async def go():
         async with make_client(handler) as client:
-            out = await client.run("fal-ai/flux/schnell", {"prompt": "p"}, hint="h", start_timeout=5)
+            out = await client.run(
+                "fal-ai/flux/schnell", {"prompt": "p"}, hint="h", start_timeout=5
+            )
             with pytest.raises(ServerError):
                 await client.run("fal-ai/flux/schnell", {"prompt": "p"})
             return out
 
     assert run(go()) == {"images": [{"url": "u"}]}
     assert seen[0].url == "https://run.test/fal-ai/flux/schnell"
-    assert seen[0].headers["x-fal-runner-hint"] == "h" and seen[0].headers["x-fal-request-timeout"] == "5.0"
+    assert (
+        seen[0].headers["x-fal-runner-hint"] == "h"
+        and seen[0].headers["x-fal-request-timeout"] == "5.0"
+    )
     assert len(seen) == 2
 
 
@@ -156,7 +189,9 @@ def test_stream_yields_partial_then_final_outputs():
     def handler(request):
         assert request.url == "https://run.test/fal-ai/any-llm/stream" and request.method == "POST"
         assert request.headers["authorization"] == f"Key {KEY}"
-        return sse_response({"output": "He", "partial": True}, {"output": "Hello", "partial": False})
+        return sse_response(
+            {"output": "He", "partial": True}, {"output": "Hello", "partial": False}
+        )
 
     async def go():
         async with make_client(handler) as client:
@@ -166,9 +201,13 @@ def test_stream_yields_partial_then_final_outputs():
 
 
 def test_cancel_answers():
-    answers = iter([httpx.Response(202, json={"status": "CANCELLATION_REQUESTED"}),
-                    httpx.Response(400, json={"status": "ALREADY_COMPLETED"}),
-                    httpx.Response(200)])
+    answers = iter(
+        [
+            httpx.Response(202, json={"status": "CANCELLATION_REQUESTED"}),
+            httpx.Response(400, json={"status": "ALREADY_COMPLETED"}),
+            httpx.Response(200),
+        ]
+    )
     seen = []
 
     def handler(request):
@@ -189,10 +228,20 @@ def test_subscribe_raises_the_stored_error_of_a_failed_job():
         if request.method == "POST":
             return httpx.Response(200, json=submit_body())
         if request.url.path.endswith("/stream"):
-            return sse_response({"status": "COMPLETED", "logs": [log(1)], "error": "Invalid status code: 422",
-                                 "error_type": "validation_error"})
-        return httpx.Response(422, json={"detail": [{"loc": ["body", "prompt"], "msg": "Field required",
-                                                     "type": "missing"}]})
+            return sse_response(
+                {
+                    "status": "COMPLETED",
+                    "logs": [log(1)],
+                    "error": "Invalid status code: 422",
+                    "error_type": "validation_error",
+                }
+            )
+        return httpx.Response(
+            422,
+            json={
+                "detail": [{"loc": ["body", "prompt"], "msg": "Field required", "type": "missing"}]
+            },
+        )
 
     async def go():
         async with make_client(handler) as client:
@@ -208,8 +257,14 @@ def test_subscribe_raises_request_failed_when_the_result_has_no_error_of_its_own
         if request.method == "POST":
             return httpx.Response(200, json=submit_body())
         if request.url.path.endswith("/stream"):
-            return sse_response({"status": "COMPLETED", "logs": [], "error": "Runner disconnected",
-                                 "error_type": "runner_disconnected"})
+            return sse_response(
+                {
+                    "status": "COMPLETED",
+                    "logs": [],
+                    "error": "Runner disconnected",
+                    "error_type": "runner_disconnected",
+                }
+            )
         return httpx.Response(200, json={})
 
     async def go():
@@ -227,6 +282,10 @@ def test_default_hosts_are_fals_real_ones():
             return client.hosts
 
     hosts = run(go())
-    assert hosts == FalHosts() and hosts.queue == "https://queue.fal.run" and hosts.cdn == "https://v3.fal.media"
+    assert (
+        hosts == FalHosts()
+        and hosts.queue == "https://queue.fal.run"
+        and hosts.cdn == "https://v3.fal.media"
+    )
     assert hosts.is_api_url("https://rest.fal.ai/storage/auth/token")
     assert not hosts.is_api_url("https://v3.fal.media/files/upload")

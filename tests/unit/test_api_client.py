@@ -9,12 +9,28 @@ import httpx
 import pytest
 
 from fal_desktop.api import (
-    AuthError, Completed, EndpointId, FalClient, FalHosts, InProgress, ProtocolError, Queued, RetryPolicy, ValidationError, progress_from_logs,
+    AuthError,
+    Completed,
+    EndpointId,
+    FalClient,
+    FalError,
+    FalHosts,
+    InProgress,
+    ProtocolError,
+    Queued,
+    RetryPolicy,
+    ValidationError,
+    progress_from_logs,
 )
 
 KEY = "kid:ksecret"
-HOSTS = FalHosts(queue="https://queue.test", run="https://run.test", rest="https://rest.test",
-                 cdn="https://cdn.test", schemas="https://schemas.test")
+HOSTS = FalHosts(
+    queue="https://queue.test",
+    run="https://run.test",
+    rest="https://rest.test",
+    cdn="https://cdn.test",
+    schemas="https://schemas.test",
+)
 FAST = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.002)
 
 
@@ -29,17 +45,26 @@ def run(coro):
 
 def submit_body(rid="r1"):
     base = f"https://queue.test/fal-ai/flux/requests/{rid}"
-    return {"request_id": rid, "status": "IN_QUEUE", "queue_position": 2, "status_url": base + "/status",
-            "response_url": base, "cancel_url": base + "/cancel"}
+    return {
+        "request_id": rid,
+        "status": "IN_QUEUE",
+        "queue_position": 2,
+        "status_url": base + "/status",
+        "response_url": base,
+        "cancel_url": base + "/cancel",
+    }
 
 
-@pytest.mark.parametrize("text, app, full", [
-    ("fal-ai/flux/dev", "fal-ai/flux", "fal-ai/flux/dev"),
-    ("fal-ai/esrgan", "fal-ai/esrgan", "fal-ai/esrgan"),
-    ("1714827-joke", "1714827/joke", "1714827/joke"),
-    ("workflows/acme/my-flow/sub", "workflows/acme/my-flow", "workflows/acme/my-flow/sub"),
-    ("comfy/me/graph", "comfy/me/graph", "comfy/me/graph"),
-])
+@pytest.mark.parametrize(
+    "text, app, full",
+    [
+        ("fal-ai/flux/dev", "fal-ai/flux", "fal-ai/flux/dev"),
+        ("fal-ai/esrgan", "fal-ai/esrgan", "fal-ai/esrgan"),
+        ("1714827-joke", "1714827/joke", "1714827/joke"),
+        ("workflows/acme/my-flow/sub", "workflows/acme/my-flow", "workflows/acme/my-flow/sub"),
+        ("comfy/me/graph", "comfy/me/graph", "comfy/me/graph"),
+    ],
+)
 def test_endpoint_ids(text, app, full):
     endpoint = EndpointId.parse(text)
     assert endpoint.app == app and str(endpoint) == full
@@ -49,7 +74,6 @@ def test_endpoint_ids(text, app, full):
 def test_bad_endpoint_ids_are_refused_with_a_sentence(bad):
     with pytest.raises(ValueError, match="endpoint id"):
         EndpointId.parse(bad)
-
 
 
 def test_status_url_on_another_host_is_not_trusted_with_the_key():
@@ -82,8 +106,10 @@ def test_downloads_never_carry_the_key_even_to_api_hosts():
 
     async def go():
         async with make_client(handler) as client:
-            return (await client.download("https://cdn.test/files/a.png"),
-                    await client.download("https://queue.test/files/b.png"))
+            return (
+                await client.download("https://cdn.test/files/a.png"),
+                await client.download("https://queue.test/files/b.png"),
+            )
 
     assert run(go()) == (b"png-bytes", b"png-bytes")
     assert all("authorization" not in r.headers for r in seen)
@@ -101,13 +127,20 @@ def test_download_refuses_other_schemes_and_reads_data_urls():
 
 
 def test_statuses_parse_and_unknown_status_is_a_protocol_error():
-    bodies = iter([
-        {"status": "IN_QUEUE", "queue_position": 3},
-        {"status": "IN_PROGRESS", "logs": [{"message": "Step 1/4", "timestamp": "t1"}]},
-        {"status": "COMPLETED", "logs": None, "metrics": {"inference_time": 1.5},
-         "error": "Runner disconnected", "error_type": "runner_disconnected"},
-        {"status": "FROBNICATING"},
-    ])
+    bodies = iter(
+        [
+            {"status": "IN_QUEUE", "queue_position": 3},
+            {"status": "IN_PROGRESS", "logs": [{"message": "Step 1/4", "timestamp": "t1"}]},
+            {
+                "status": "COMPLETED",
+                "logs": None,
+                "metrics": {"inference_time": 1.5},
+                "error": "Runner disconnected",
+                "error_type": "runner_disconnected",
+            },
+            {"status": "FROBNICATING"},
+        ]
+    )
 
     async def go():
         async with make_client(lambda r: httpx.Response(202, json=next(bodies))) as client:
@@ -139,22 +172,35 @@ def test_watch_gives_each_log_line_once_from_stream(cumulative):
 
     def handler(request):
         assert request.url.path.endswith("/status/stream")
-        return httpx.Response(200, content=_sse(*events), headers={"content-type": "text/event-stream"})
+        return httpx.Response(
+            200, content=_sse(*events), headers={"content-type": "text/event-stream"}
+        )
 
     async def go():
         async with make_client(handler) as client:
             return [s async for s in client.watch(client.handle_for("fal-ai/flux/dev", "r1"))]
 
     statuses = run(go())
-    assert [l.message for s in statuses for l in s.new_logs] == ["Step 1/3", "Step 2/3", "Step 3/3"]
+    assert [line.message for s in statuses for line in s.new_logs] == [
+        "Step 1/3",
+        "Step 2/3",
+        "Step 3/3",
+    ]
     assert isinstance(statuses[-1], Completed)
 
 
 def test_watch_falls_back_to_polling_when_stream_is_not_sse():
-    polls = iter([{"status": "IN_QUEUE", "queue_position": 0},
-                  {"status": "IN_PROGRESS", "logs": [{"message": "a", "timestamp": "1"}]},
-                  {"status": "COMPLETED", "logs": [{"message": "a", "timestamp": "1"},
-                                                   {"message": "b", "timestamp": "2"}]}] * 4)
+    polls = iter(
+        [
+            {"status": "IN_QUEUE", "queue_position": 0},
+            {"status": "IN_PROGRESS", "logs": [{"message": "a", "timestamp": "1"}]},
+            {
+                "status": "COMPLETED",
+                "logs": [{"message": "a", "timestamp": "1"}, {"message": "b", "timestamp": "2"}],
+            },
+        ]
+        * 4
+    )
 
     def handler(request):
         if request.url.path.endswith("/stream"):
@@ -167,15 +213,27 @@ def test_watch_falls_back_to_polling_when_stream_is_not_sse():
 
     statuses = run(go())
     assert isinstance(statuses[-1], Completed)
-    assert [l.message for s in statuses for l in s.new_logs] == ["a", "b"]
+    assert [line.message for s in statuses for line in s.new_logs] == ["a", "b"]
 
 
 def test_errors_are_typed_with_sentences():
-    responses = iter([
-        httpx.Response(401, json={"detail": "Unauthorized"}),
-        httpx.Response(422, json={"detail": [{"loc": ["body", "loras", 0, "scale"],
-                                              "msg": "too big", "type": "less_than_equal"}]}),
-    ])
+    responses = iter(
+        [
+            httpx.Response(401, json={"detail": "Unauthorized"}),
+            httpx.Response(
+                422,
+                json={
+                    "detail": [
+                        {
+                            "loc": ["body", "loras", 0, "scale"],
+                            "msg": "too big",
+                            "type": "less_than_equal",
+                        }
+                    ]
+                },
+            ),
+        ]
+    )
 
     async def go():
         async with make_client(lambda r: next(responses)) as client:
@@ -192,17 +250,20 @@ def test_errors_are_typed_with_sentences():
 
 
 def test_idempotent_calls_retry_and_recover():
-    answers = iter([httpx.Response(503, json={"detail": "GPU error"}, headers={"x-fal-request-id": "x"}),
-                    httpx.Response(429, json={"detail": "slow down"}),
-                    httpx.Response(502, text="<html>nginx</html>"),
-                    httpx.Response(200, json={"images": []})])
+    answers = iter(
+        [
+            httpx.Response(503, json={"detail": "GPU error"}, headers={"x-fal-request-id": "x"}),
+            httpx.Response(429, json={"detail": "slow down"}),
+            httpx.Response(502, text="<html>nginx</html>"),
+            httpx.Response(200, json={"images": []}),
+        ]
+    )
 
     async def go():
         async with make_client(lambda r: next(answers)) as client:
             return await client.result(client.handle_for("fal-ai/flux/dev", "r"))
 
     assert run(go()) == {"images": []}
-
 
 
 def test_submit_is_retried_when_it_never_reached_fal():
@@ -234,7 +295,7 @@ def test_submit_is_not_retried_on_a_503_from_the_app():
 
     async def go():
         async with make_client(handler) as client:
-            with pytest.raises(Exception):
+            with pytest.raises(FalError):
                 await client.submit("fal-ai/flux/dev", {})
 
     run(go())
@@ -247,9 +308,15 @@ def test_upload_uses_token_not_key_and_caches_it(tmp_path):
     def handler(request):
         seen.append(request)
         if request.url.path == "/storage/auth/token":
-            return httpx.Response(200, json={"token": "tok", "token_type": "Bearer",
-                                             "base_url": "https://cdn.test",
-                                             "expires_at": "2999-01-01T00:00:00+00:00"})
+            return httpx.Response(
+                200,
+                json={
+                    "token": "tok",
+                    "token_type": "Bearer",
+                    "base_url": "https://cdn.test",
+                    "expires_at": "2999-01-01T00:00:00+00:00",
+                },
+            )
         return httpx.Response(200, json={"access_url": "https://cdn.test/files/x.png"})
 
     image = tmp_path / "x.png"
@@ -268,21 +335,29 @@ def test_upload_uses_token_not_key_and_caches_it(tmp_path):
     assert uploads[0].headers["content-type"] == "image/png"
 
 
-
-
-@pytest.mark.parametrize("logs, expected", [
-    (["loading", "Step 3/10"], 0.3), (["42% done"], 0.42), (["12/12 tiles"], 1.0), (["hello"], None),
-])
+@pytest.mark.parametrize(
+    "logs, expected",
+    [
+        (["loading", "Step 3/10"], 0.3),
+        (["42% done"], 0.42),
+        (["12/12 tiles"], 1.0),
+        (["hello"], None),
+    ],
+)
 def test_progress_from_logs(logs, expected):
     assert progress_from_logs(logs) == expected
 
 
-@pytest.mark.parametrize("bad", ["kid:secret\nX-Injected: 1", "kid:sec ret", "kid:sécret", "kid:\tsecret"])
+@pytest.mark.parametrize(
+    "bad", ["kid:secret\nX-Injected: 1", "kid:sec ret", "kid:sécret", "kid:\tsecret"]
+)
 def test_a_key_no_header_can_carry_is_an_auth_error_that_does_not_quote_it(bad):
     seen = []
 
     async def go():
-        http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(200)))
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(200))
+        )
         async with FalClient(bad, HOSTS, http=http, retry=FAST) as client:
             await client.submit("fal-ai/flux/dev", {})
 

@@ -20,15 +20,23 @@ def test_no_download_carries_the_key_even_to_api_hosts_or_after_a_redirect():
 
     async def go():
         async with make_client(handler) as client:
-            return [await client.download(u) for u in ("https://cdn.test/a.png", "https://queue.test/b.png",
-                                                       "https://rest.test/moved")]
+            return [
+                await client.download(u)
+                for u in (
+                    "https://cdn.test/a.png",
+                    "https://queue.test/b.png",
+                    "https://rest.test/moved",
+                )
+            ]
 
     assert run(go()) == [b"png-bytes"] * 3
     assert len(seen) == 4 and all("authorization" not in r.headers for r in seen)
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x.test/a", "javascript:alert(1)", "/relative/path",
-                                 "gopher://x"])
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/passwd", "ftp://x.test/a", "javascript:alert(1)", "/relative/path", "gopher://x"],
+)
 def test_other_schemes_are_refused_with_a_sentence(url):
     async def go():
         async with make_client(lambda r: httpx.Response(200)) as client:
@@ -72,7 +80,7 @@ def test_the_size_cap_holds_with_and_without_content_length(declared, tmp_path):
 
         async def chunks():
             for i in range(0, len(body), 1000):
-                yield body[i:i + 1000]
+                yield body[i : i + 1000]
 
         return httpx.Response(200, content=chunks())
 
@@ -119,7 +127,7 @@ def test_a_big_download_is_written_exactly_even_when_a_first_try_broke_off_midwa
             for i in range(0, len(body), 65536):
                 if broken and i >= 1_300_000:  # after one whole write reached the file
                     raise httpx.ReadError("reset", request=request)
-                yield body[i:i + 65536]
+                yield body[i : i + 65536]
 
         return httpx.Response(200, content=chunks())
 

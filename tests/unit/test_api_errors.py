@@ -6,8 +6,15 @@ import httpx
 import pytest
 
 from fal_desktop.api import (
-    AuthError, FalError, FalTimeoutError, FieldError, ProtocolError, RateLimitError, RequestFailed,
-    ServerError, ValidationError,
+    AuthError,
+    FalError,
+    FalTimeoutError,
+    FieldError,
+    ProtocolError,
+    RateLimitError,
+    RequestFailed,
+    ServerError,
+    ValidationError,
 )
 from fal_desktop.api.errors import error_from_response, request_failed
 from tests.unit.api_fixtures import make_client, run
@@ -19,13 +26,25 @@ def error_for(status, **kw) -> FalError:
     return error_from_response(httpx.Response(status, request=REQ, **kw))
 
 
-@pytest.mark.parametrize("status, kind", [
-    (401, AuthError), (403, AuthError), (422, ValidationError), (429, RateLimitError),
-    (500, ServerError), (502, ServerError), (503, ServerError), (408, FalTimeoutError),
-    (404, FalError), (400, FalError),
-])
+@pytest.mark.parametrize(
+    "status, kind",
+    [
+        (401, AuthError),
+        (403, AuthError),
+        (422, ValidationError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (502, ServerError),
+        (503, ServerError),
+        (408, FalTimeoutError),
+        (404, FalError),
+        (400, FalError),
+    ],
+)
 def test_status_codes_map_to_types_with_a_sentence(status, kind):
-    error = error_for(status, json={"detail": "server words"}, headers={"x-fal-request-id": "rid-1"})
+    error = error_for(
+        status, json={"detail": "server words"}, headers={"x-fal-request-id": "rid-1"}
+    )
     assert type(error) is kind and isinstance(error, FalError)
     assert error.user_message.endswith(".")
     # Only a 422's plain-string detail is the reason itself (the model's own refusal, §17).
@@ -35,20 +54,33 @@ def test_status_codes_map_to_types_with_a_sentence(status, kind):
 
 
 def test_422_items_become_field_errors_without_the_body_prefix():
-    error = error_for(422, json={"detail": [
-        {"loc": ["body", "loras", 0, "scale"], "msg": "Input should be less than 4", "type": "less_than_equal"},
-        {"loc": ["body", "prompt"], "msg": "Field required", "type": "missing"},
-        "not an item",
-    ]})
+    error = error_for(
+        422,
+        json={
+            "detail": [
+                {
+                    "loc": ["body", "loras", 0, "scale"],
+                    "msg": "Input should be less than 4",
+                    "type": "less_than_equal",
+                },
+                {"loc": ["body", "prompt"], "msg": "Field required", "type": "missing"},
+                "not an item",
+            ]
+        },
+    )
     assert isinstance(error, ValidationError)
-    assert error.field_errors == [FieldError(("loras", 0, "scale"), "Input should be less than 4", "less_than_equal"),
-                                  FieldError(("prompt",), "Field required", "missing")]
+    assert error.field_errors == [
+        FieldError(("loras", 0, "scale"), "Input should be less than 4", "less_than_equal"),
+        FieldError(("prompt",), "Field required", "missing"),
+    ]
     assert "2 problems" in error.user_message
 
 
 def test_a_single_422_names_the_field_and_a_string_detail_has_no_location():
-    one = error_for(422, json={"detail": [{"loc": ["body", "image_size", "width"], "msg": "too big",
-                                           "type": "x"}]})
+    one = error_for(
+        422,
+        json={"detail": [{"loc": ["body", "image_size", "width"], "msg": "too big", "type": "x"}]},
+    )
     assert "image_size.width: too big" in one.user_message
     text = error_for(422, json={"detail": "prompt is unsafe"})
     assert text.field_errors == [FieldError((), "prompt is unsafe")]
@@ -56,8 +88,12 @@ def test_a_single_422_names_the_field_and_a_string_detail_has_no_location():
 
 
 def test_server_errors_carry_error_type_from_body_or_header():
-    body = error_for(503, json={"detail": "Runner disconnected", "error_type": "runner_disconnected"})
-    header = error_for(504, json={"detail": "timed out"}, headers={"x-fal-error-type": "request_timeout"})
+    body = error_for(
+        503, json={"detail": "Runner disconnected", "error_type": "runner_disconnected"}
+    )
+    header = error_for(
+        504, json={"detail": "timed out"}, headers={"x-fal-error-type": "request_timeout"}
+    )
     assert body.error_type == "runner_disconnected" and "runner_disconnected" in body.detail_text
     assert header.error_type == "request_timeout"
 
@@ -69,8 +105,11 @@ def test_non_json_error_bodies_keep_their_text():
 
 def test_a_non_json_success_is_a_protocol_error():
     async def go():
-        async with make_client(lambda r: httpx.Response(200, text="<html>hello</html>",
-                                                        headers={"x-fal-request-id": "q"})) as client:
+        async with make_client(
+            lambda r: httpx.Response(
+                200, text="<html>hello</html>", headers={"x-fal-request-id": "q"}
+            )
+        ) as client:
             with pytest.raises(ProtocolError) as info:
                 await client.result(client.handle_for("fal-ai/flux/dev", "r"))
             return info.value
@@ -95,21 +134,38 @@ def test_a_failed_job_is_request_failed_with_a_sentence_per_error_type():
     cancelled = request_failed("Request cancelled", "request_cancelled", "r1")
     runner = request_failed("Runner disconnected", "runner_disconnected")
     unknown = request_failed("boom", None)
-    assert isinstance(cancelled, RequestFailed) and cancelled.user_message == "The job was cancelled."
+    assert (
+        isinstance(cancelled, RequestFailed) and cancelled.user_message == "The job was cancelled."
+    )
     assert cancelled.request_id == "r1" and cancelled.detail == "Request cancelled"
     assert "not your input" in runner.user_message and unknown.user_message.endswith(".")
 
 
 def test_a_nested_location_in_older_pydantic_wording_names_the_field_it_is_in():
-    error = error_for(422, json={"detail": [{"loc": ["body", "loras", 0, "path"], "msg": "field required",
-                                             "type": "value_error.missing"}]})
-    assert error.field_errors == [FieldError(("loras", 0, "path"), "field required", "value_error.missing")]
+    error = error_for(
+        422,
+        json={
+            "detail": [
+                {
+                    "loc": ["body", "loras", 0, "path"],
+                    "msg": "field required",
+                    "type": "value_error.missing",
+                }
+            ]
+        },
+    )
+    assert error.field_errors == [
+        FieldError(("loras", 0, "path"), "field required", "value_error.missing")
+    ]
     assert error.user_message == "fal rejected the input: loras.0.path: field required."
     assert error.field_errors[0].loc[0] == "loras"  # the form puts it on the LoRA list field
 
 
 def test_a_plain_string_422_is_the_reason_and_one_problem_is_singular():
     refusal = error_for(422, json={"detail": "Prompt contains content that is not allowed"})
-    assert refusal.user_message == "fal rejected the input: Prompt contains content that is not allowed."
+    assert (
+        refusal.user_message
+        == "fal rejected the input: Prompt contains content that is not allowed."
+    )
     unplaced = error_for(422, json={"detail": [{"msg": "bad input", "type": "x"}]})
     assert unplaced.user_message == "fal rejected the input (1 problem)."

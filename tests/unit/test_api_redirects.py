@@ -43,10 +43,13 @@ def test_a_307_on_submit_is_followed_with_the_same_body_and_the_key_to_another_a
     assert all(r.headers["authorization"] == f"Key {KEY}" for r in seen)
 
 
-@pytest.mark.parametrize("target", ["https://cdn.test/x", "https://evil.test/x", "http://queue.test/x"])
+@pytest.mark.parametrize(
+    "target", ["https://cdn.test/x", "https://evil.test/x", "http://queue.test/x"]
+)
 def test_a_redirect_off_fal_api_origins_is_not_followed(target):
     """Neither the key nor the input goes to a host that is not one of fal's API hosts
     (http://queue.test is another origin too)."""
+
     def answer(request):
         if request.url.host == "queue.test" and request.url.scheme == "https":
             return moved(307, target)
@@ -130,12 +133,19 @@ def test_a_cdn_upload_token_stays_with_its_origin_across_a_redirect():
 
 
 def test_a_redirect_is_not_a_failed_try():
-    answers = iter([moved(307, "https://queue.test/a"), moved(307, "https://queue.test/b"),
-                    httpx.Response(500, json={"detail": "x"}, headers={"x-fal-request-id": "i"})]
-                   + [httpx.Response(200, json={"ok": 1})])
+    answers = iter(
+        [
+            moved(307, "https://queue.test/a"),
+            moved(307, "https://queue.test/b"),
+            httpx.Response(500, json={"detail": "x"}, headers={"x-fal-request-id": "i"}),
+        ]
+        + [httpx.Response(200, json={"ok": 1})]
+    )
 
     async def go():
-        async with make_client(lambda r: next(answers), retry=RetryPolicy(2, 0.001, 0.001)) as client:
+        async with make_client(
+            lambda r: next(answers), retry=RetryPolicy(2, 0.001, 0.001)
+        ) as client:
             return await client.result(client.handle_for("fal-ai/flux/dev", "r1"))
 
     assert run(go()) == {"ok": 1}  # two tries allowed: the redirects and the 500 used one

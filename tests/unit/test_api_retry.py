@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -24,26 +24,41 @@ def response(status, headers=None, text=""):
 NGINX = "<html><head><title>502 Bad Gateway</title></head><body><hr><center>nginx</center></body></html>"
 
 
-@pytest.mark.parametrize("status, headers, text, submit, idempotent", [
-    (408, FAL, "", True, True),
-    (409, FAL, "", True, True),
-    (429, FAL, "", True, True),
-    (502, {}, NGINX, True, True),          # ingress: fal's nginx page, never reached fal
-    (503, {}, NGINX, True, True),
-    (504, {}, NGINX, True, True),
-    (502, {}, "Bad Gateway", False, True),  # no request id but not nginx: may be after fal took it
-    (503, {}, "Service Unavailable", False, True),
-    (504, {}, "", False, True),
-    (503, FAL, NGINX, False, True),         # a request id: fal's own server answered
-    (500, FAL, "", False, True),            # the app failed: not for submit
-    (502, FAL, "", False, True),
-    (503, FAL, "", False, True),
-    (504, {"x-fal-request-timeout-type": "user"}, "", False, False),  # the caller's own deadline
-    (400, FAL, "", False, False),
-    (401, FAL, "", False, False),
-    (404, FAL, "", False, False),
-    (422, FAL, "", False, False),
-])
+@pytest.mark.parametrize(
+    "status, headers, text, submit, idempotent",
+    [
+        (408, FAL, "", True, True),
+        (409, FAL, "", True, True),
+        (429, FAL, "", True, True),
+        (502, {}, NGINX, True, True),  # ingress: fal's nginx page, never reached fal
+        (503, {}, NGINX, True, True),
+        (504, {}, NGINX, True, True),
+        (
+            502,
+            {},
+            "Bad Gateway",
+            False,
+            True,
+        ),  # no request id but not nginx: may be after fal took it
+        (503, {}, "Service Unavailable", False, True),
+        (504, {}, "", False, True),
+        (503, FAL, NGINX, False, True),  # a request id: fal's own server answered
+        (500, FAL, "", False, True),  # the app failed: not for submit
+        (502, FAL, "", False, True),
+        (503, FAL, "", False, True),
+        (
+            504,
+            {"x-fal-request-timeout-type": "user"},
+            "",
+            False,
+            False,
+        ),  # the caller's own deadline
+        (400, FAL, "", False, False),
+        (401, FAL, "", False, False),
+        (404, FAL, "", False, False),
+        (422, FAL, "", False, False),
+    ],
+)
 def test_which_responses_are_retried(status, headers, text, submit, idempotent):
     assert retry_response(response(status, headers, text), idempotent=False) is submit
     assert retry_response(response(status, headers, text), idempotent=True) is idempotent
@@ -69,16 +84,19 @@ def test_a_submit_answered_by_a_gateway_error_that_is_not_ingress_is_sent_once_a
     assert "may have received" not in never_sent.user_message  # nginx: it never got to fal
 
 
-@pytest.mark.parametrize("exc, submit, idempotent", [
-    (httpx.ConnectError("refused", request=REQ), True, True),
-    (httpx.ConnectTimeout("slow", request=REQ), True, True),
-    (httpx.PoolTimeout("busy", request=REQ), True, True),
-    (httpx.ReadError("reset", request=REQ), False, True),
-    (httpx.ReadTimeout("quiet", request=REQ), False, True),
-    (httpx.WriteError("broken", request=REQ), False, True),
-    (httpx.RemoteProtocolError("closed", request=REQ), False, True),
-    (httpx.UnsupportedProtocol("file://", request=REQ), False, False),
-])
+@pytest.mark.parametrize(
+    "exc, submit, idempotent",
+    [
+        (httpx.ConnectError("refused", request=REQ), True, True),
+        (httpx.ConnectTimeout("slow", request=REQ), True, True),
+        (httpx.PoolTimeout("busy", request=REQ), True, True),
+        (httpx.ReadError("reset", request=REQ), False, True),
+        (httpx.ReadTimeout("quiet", request=REQ), False, True),
+        (httpx.WriteError("broken", request=REQ), False, True),
+        (httpx.RemoteProtocolError("closed", request=REQ), False, True),
+        (httpx.UnsupportedProtocol("file://", request=REQ), False, False),
+    ],
+)
 def test_which_transport_errors_are_retried(exc, submit, idempotent):
     assert retry_exception(exc, idempotent=False) is submit
     assert retry_exception(exc, idempotent=True) is idempotent
@@ -95,7 +113,7 @@ def test_backoff_grows_with_jitter_and_is_capped():
 def test_retry_after_is_honoured_in_seconds_and_as_a_date():
     policy = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=30.0)
     assert policy.delay(1, "7") == 7.0
-    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=20), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
     assert 15 <= retry_after_seconds(when) <= 21
     assert policy.delay(1, "120") == 30.0  # capped
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
@@ -110,8 +128,12 @@ def test_the_client_waits_as_retry_after_says(monkeypatch):
         await real_sleep(0)
 
     monkeypatch.setattr("fal_desktop.api.client.asyncio.sleep", fake_sleep)
-    answers = iter([httpx.Response(429, headers={"retry-after": "0.75", **FAL}),
-                    httpx.Response(200, json={"ok": 1})])
+    answers = iter(
+        [
+            httpx.Response(429, headers={"retry-after": "0.75", **FAL}),
+            httpx.Response(200, json={"ok": 1}),
+        ]
+    )
 
     async def go():
         async with make_client(lambda r: next(answers), retry=RetryPolicy(3, 0.001, 5.0)) as client:
@@ -144,8 +166,10 @@ def test_submit_is_not_retried_after_a_read_error_and_says_it_may_have_gone():
 
     error = run(go())
     assert len(calls) == 1
-    assert error.user_message == ("The connection to fal broke after the job was sent: fal may have received "
-                                  "the job, so it was not sent again (you are not charged twice).")
+    assert error.user_message == (
+        "The connection to fal broke after the job was sent: fal may have received "
+        "the job, so it was not sent again (you are not charged twice)."
+    )
     assert "ReadError" in error.detail_text
 
 
@@ -183,8 +207,14 @@ def test_submit_that_never_connected_is_retried_and_then_says_so_plainly():
 
 
 def test_status_recovers_from_resets_and_5xx():
-    answers = iter(["reset", httpx.Response(500, json={"detail": "oops"}, headers=FAL),
-                    "reset", httpx.Response(202, json={"status": "IN_QUEUE", "queue_position": 1})])
+    answers = iter(
+        [
+            "reset",
+            httpx.Response(500, json={"detail": "oops"}, headers=FAL),
+            "reset",
+            httpx.Response(202, json={"status": "IN_QUEUE", "queue_position": 1}),
+        ]
+    )
 
     def handler(request):
         answer = next(answers)
@@ -200,8 +230,11 @@ def test_status_recovers_from_resets_and_5xx():
 
 
 def test_a_user_start_timeout_is_not_retried_even_for_status():
-    calls, handler = count_calls(lambda r: httpx.Response(
-        504, json={"detail": "did not start"}, headers={"x-fal-request-timeout-type": "user"}))
+    calls, handler = count_calls(
+        lambda r: httpx.Response(
+            504, json={"detail": "did not start"}, headers={"x-fal-request-timeout-type": "user"}
+        )
+    )
 
     async def go():
         async with make_client(handler) as client:
@@ -213,13 +246,17 @@ def test_a_user_start_timeout_is_not_retried_even_for_status():
 
 
 def test_retries_give_up_after_max_attempts_with_the_last_error():
-    calls, handler = count_calls(lambda r: httpx.Response(429, json={"detail": "slow down"}, headers=FAL))
+    calls, handler = count_calls(
+        lambda r: httpx.Response(429, json={"detail": "slow down"}, headers=FAL)
+    )
 
     async def go():
         async with make_client(handler, retry=RetryPolicy(3, 0.001, 0.001)) as client:
             with pytest.raises(RateLimitError):
                 await client.submit("fal-ai/flux/dev", {})
-        async with make_client(lambda r: httpx.Response(503, json={"detail": "GPU error"}, headers=FAL)) as c:
+        async with make_client(
+            lambda r: httpx.Response(503, json={"detail": "GPU error"}, headers=FAL)
+        ) as c:
             with pytest.raises(ServerError):
                 await c.status(c.handle_for("fal-ai/flux/dev", "r"))
 

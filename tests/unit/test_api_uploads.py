@@ -8,13 +8,12 @@ import builtins
 import json
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from fal_desktop.api import AuthError, FalError, FileReadError, encode_data_uri
-from fal_desktop.api import uploads
+from fal_desktop.api import AuthError, FalError, FileReadError, encode_data_uri, uploads
 from fal_desktop.api.uploads import part_ranges
 from tests.unit.api_fixtures import KEY, make_client, run, token_response
 
@@ -43,8 +42,11 @@ def test_token_is_fetched_with_the_key_cached_and_the_cdn_sees_only_the_token(tm
 
     async def go():
         async with make_client(handler) as client:
-            return [await client.upload_file(image), await client.upload_file(str(image)),
-                    await client.upload_bytes(b"abc", "text/plain", "a.txt")]
+            return [
+                await client.upload_file(image),
+                await client.upload_file(str(image)),
+                await client.upload_bytes(b"abc", "text/plain", "a.txt"),
+            ]
 
     assert run(go()) == ["https://cdn.test/files/x.png"] * 3
     tokens = [r for r in seen if r.url.path == "/storage/auth/token"]
@@ -57,7 +59,7 @@ def test_token_is_fetched_with_the_key_cached_and_the_cdn_sees_only_the_token(tm
 
 
 def test_a_token_near_its_expiry_is_replaced(tmp_path):
-    soon = (datetime.now(timezone.utc) + timedelta(seconds=5)).isoformat()
+    soon = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
     tokens = iter([token_response("old", soon), token_response("new")])
     auths = []
 
@@ -152,7 +154,9 @@ def test_multipart_streams_each_part_from_disk_with_bounded_concurrency(tmp_path
         if path == "/files/upload/multipart":
             assert request.headers["authorization"] == "Bearer tok"
             assert request.headers["x-fal-file-name"] == "big.bin"
-            return httpx.Response(200, json={"access_url": "https://cdn.test/files/big", "uploadId": "u1"})
+            return httpx.Response(
+                200, json={"access_url": "https://cdn.test/files/big", "uploadId": "u1"}
+            )
         if request.method == "PUT":
             in_flight[0] += 1
             peak[0] = max(peak[0], in_flight[0])
@@ -174,7 +178,9 @@ def test_multipart_streams_each_part_from_disk_with_bounded_concurrency(tmp_path
     big.write_bytes(data)
 
     async def go():
-        async with make_client(handler, multipart_threshold=10_000, part_size=3000, parts_at_once=3) as client:
+        async with make_client(
+            handler, multipart_threshold=10_000, part_size=3000, parts_at_once=3
+        ) as client:
             return await client.upload_file(big)
 
     assert run(go()) == "https://cdn.test/files/big"
@@ -259,9 +265,11 @@ def test_files_are_read_in_chunks_up_to_the_boundaries(tmp_path, monkeypatch, si
     path.write_bytes(data)
     chunks = run(_collect(path))
     assert b"".join(chunks) == data
-    assert [len(c) for c in chunks] == [1000] * (size // 1000) + ([size % 1000] if size % 1000 else [])
+    assert [len(c) for c in chunks] == [1000] * (size // 1000) + (
+        [size % 1000] if size % 1000 else []
+    )
     for start, length in [(0, size), (size // 2, size - size // 2), (min(1000, size), 0)]:
-        assert b"".join(run(_collect(path, start, length))) == data[start:start + length]
+        assert b"".join(run(_collect(path, start, length))) == data[start : start + length]
 
 
 def test_an_empty_file_is_uploaded_as_an_empty_body(tmp_path):
@@ -305,8 +313,12 @@ class _TamperedFile:
 
 def _tamper(monkeypatch, **kw):
     monkeypatch.setattr(uploads, "CHUNK", 1000)
-    monkeypatch.setattr(uploads, "open", lambda path, mode: _TamperedFile(builtins.open(path, mode), **kw),
-                        raising=False)
+    monkeypatch.setattr(
+        uploads,
+        "open",
+        lambda path, mode: _TamperedFile(builtins.open(path, mode), **kw),  # noqa: SIM115 - the wrapper closes it
+        raising=False,
+    )
 
 
 def _upload_seen(path, **client_kw):
@@ -317,8 +329,12 @@ def _upload_seen(path, **client_kw):
         if request.url.path == "/storage/auth/token":
             return token_response()
         if request.url.path == "/files/upload/multipart":
-            return httpx.Response(200, json={"access_url": "https://cdn.test/files/m", "uploadId": "u"})
-        return httpx.Response(200, json={"access_url": "https://cdn.test/f"}, headers={"ETag": '"e"'})
+            return httpx.Response(
+                200, json={"access_url": "https://cdn.test/files/m", "uploadId": "u"}
+            )
+        return httpx.Response(
+            200, json={"access_url": "https://cdn.test/f"}, headers={"ETag": '"e"'}
+        )
 
     async def go():
         async with make_client(handler, **client_kw) as client:
@@ -334,9 +350,14 @@ def test_a_read_error_mid_upload_is_a_plain_error_and_not_retried_elsewhere(tmp_
     path.write_bytes(os.urandom(5000))
     _tamper(monkeypatch, fail_at=3)
     error, seen = _upload_seen(path)
-    assert isinstance(error, FalError) and error.user_message == "The file photo.png could not be read."
+    assert (
+        isinstance(error, FalError)
+        and error.user_message == "The file photo.png could not be read."
+    )
     assert "Input/output error" in error.detail
-    assert seen == ["/storage/auth/token"]  # the broken body never reached a handler; no legacy flow
+    assert seen == [
+        "/storage/auth/token"
+    ]  # the broken body never reached a handler; no legacy flow
 
 
 def test_a_read_error_in_one_part_stops_a_multipart_upload(tmp_path, monkeypatch):

@@ -35,9 +35,16 @@ def status(kind, logs=None, **extra):
 def test_stream_statuses_carry_each_line_once(cumulative):
     events = [status("IN_QUEUE", queue_position=1)]
     for i in range(1, 4):
-        events.append(status("IN_PROGRESS", [log(j) for j in range(1, i + 1)] if cumulative else [log(i)]))
-    events.append(status("COMPLETED", [log(j) for j in range(1, 4)] if cumulative else [],
-                         metrics={"inference_time": 0.5}))
+        events.append(
+            status("IN_PROGRESS", [log(j) for j in range(1, i + 1)] if cumulative else [log(i)])
+        )
+    events.append(
+        status(
+            "COMPLETED",
+            [log(j) for j in range(1, 4)] if cumulative else [],
+            metrics={"inference_time": 0.5},
+        )
+    )
     seen = []
 
     def handler(request):
@@ -61,13 +68,20 @@ def test_a_stream_that_breaks_midway_is_reopened_without_losing_or_repeating_lin
         if request.url.path.endswith("/stream"):
             opened.append(1)
             if len(opened) == 1:
+
                 async def broken():
                     yield sse(status("IN_PROGRESS", [log(1)]), status("IN_PROGRESS", [log(2)]))
                     raise httpx.ReadError("connection reset", request=request)
-                return httpx.Response(200, content=broken(), headers={"content-type": "text/event-stream"})
+
+                return httpx.Response(
+                    200, content=broken(), headers={"content-type": "text/event-stream"}
+                )
             # reopened: the first event has every line so far, then deltas
-            return sse_response(status("IN_PROGRESS", [log(1), log(2), log(3), log(4)]),
-                                status("IN_PROGRESS", [log(5)]), status("COMPLETED", []))
+            return sse_response(
+                status("IN_PROGRESS", [log(1), log(2), log(3), log(4)]),
+                status("IN_PROGRESS", [log(5)]),
+                status("COMPLETED", []),
+            )
         # the catch-up poll between the two: cumulative
         return httpx.Response(202, json=status("IN_PROGRESS", [log(1), log(2), log(3)]))
 
@@ -86,14 +100,22 @@ def test_a_stream_that_ends_early_is_caught_up_by_a_poll():
     assert messages(statuses) == ["Step 1/9", "Step 2/9"] and isinstance(statuses[-1], Completed)
 
 
-@pytest.mark.parametrize("stream_answer", [
-    httpx.Response(200, text="not a stream", headers={"content-type": "text/plain"}),
-    httpx.Response(404, json={"detail": "Path not found"}),
-    httpx.Response(405, json={"detail": "Method not allowed"}),
-])
+@pytest.mark.parametrize(
+    "stream_answer",
+    [
+        httpx.Response(200, text="not a stream", headers={"content-type": "text/plain"}),
+        httpx.Response(404, json={"detail": "Path not found"}),
+        httpx.Response(405, json={"detail": "Method not allowed"}),
+    ],
+)
 def test_no_stream_means_polling_straight_away(stream_answer):
-    polls = iter([status("IN_QUEUE", queue_position=0), status("IN_PROGRESS", [log(1)]),
-                  status("COMPLETED", [log(1), log(2)])])
+    polls = iter(
+        [
+            status("IN_QUEUE", queue_position=0),
+            status("IN_PROGRESS", [log(1)]),
+            status("COMPLETED", [log(1), log(2)]),
+        ]
+    )
     streams = []
 
     def handler(request):
@@ -109,8 +131,10 @@ def test_no_stream_means_polling_straight_away(stream_answer):
 
 def test_a_failing_stream_is_given_up_after_three_tries():
     streams, polls = [], []
-    answers = iter([status("IN_PROGRESS", [log(1)])] * 3 + [status("IN_PROGRESS", [log(1), log(2)]),
-                                                            status("COMPLETED", [log(1), log(2)])])
+    answers = iter(
+        [status("IN_PROGRESS", [log(1)])] * 3
+        + [status("IN_PROGRESS", [log(1), log(2)]), status("COMPLETED", [log(1), log(2)])]
+    )
 
     def handler(request):
         if request.url.path.endswith("/stream"):
@@ -149,8 +173,13 @@ def test_polling_only_with_logs_off_and_its_own_interval(monkeypatch):
         waits.append(seconds)
 
     monkeypatch.setattr("fal_desktop.api.client.asyncio.sleep", no_wait)
-    polls = iter([status("IN_QUEUE", queue_position=2), status("IN_PROGRESS", None),
-                  {"status": "COMPLETED", "logs": None}])
+    polls = iter(
+        [
+            status("IN_QUEUE", queue_position=2),
+            status("IN_PROGRESS", None),
+            {"status": "COMPLETED", "logs": None},
+        ]
+    )
     seen = []
 
     def handler(request):
@@ -164,8 +193,13 @@ def test_polling_only_with_logs_off_and_its_own_interval(monkeypatch):
 
 
 def test_keepalive_comments_and_empty_events_are_skipped():
-    body = (b": keepalive\n\n" + b"data: \n\n" + b"data: " + json.dumps(status("COMPLETED", [log(1)])).encode()
-            + b"\n\n")
+    body = (
+        b": keepalive\n\n"
+        + b"data: \n\n"
+        + b"data: "
+        + json.dumps(status("COMPLETED", [log(1)])).encode()
+        + b"\n\n"
+    )
 
     def handler(request):
         return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
@@ -177,18 +211,39 @@ def test_keepalive_comments_and_empty_events_are_skipped():
 def test_fal_stream_form_ping_comments_and_labelled_naive_log_lines_are_read():
     """The stream as fal sends it (§17): `: ping` comments between events, log lines as
     {timestamp without zone, message, labels} with no level or source, sent incrementally."""
+
     def line(i):
-        return {"timestamp": f"2024-12-20T15:37:1{i}.120314", "message": f"Step {i}/3", "labels": {}}
+        return {
+            "timestamp": f"2024-12-20T15:37:1{i}.120314",
+            "message": f"Step {i}/3",
+            "labels": {},
+        }
 
-    queued = {"status": "IN_QUEUE", "request_id": "r1", "logs": None, "metrics": {}, "queue_position": 0}
-    body = (": ping\n\n" + sse(queued).decode() + ": ping\n\n"
-            + sse(status("IN_PROGRESS", [line(1)]), status("IN_PROGRESS", [line(2)])).decode()
-            + ": ping\n\n" + sse(status("COMPLETED", [line(3)], metrics={"inference_time": 1.23})).decode())
+    queued = {
+        "status": "IN_QUEUE",
+        "request_id": "r1",
+        "logs": None,
+        "metrics": {},
+        "queue_position": 0,
+    }
+    body = (
+        ": ping\n\n"
+        + sse(queued).decode()
+        + ": ping\n\n"
+        + sse(status("IN_PROGRESS", [line(1)]), status("IN_PROGRESS", [line(2)])).decode()
+        + ": ping\n\n"
+        + sse(status("COMPLETED", [line(3)], metrics={"inference_time": 1.23})).decode()
+    )
 
-    statuses = follow(lambda request: httpx.Response(200, content=body.encode(),
-                                                     headers={"content-type": "text/event-stream"}))
+    statuses = follow(
+        lambda request: httpx.Response(
+            200, content=body.encode(), headers={"content-type": "text/event-stream"}
+        )
+    )
     assert isinstance(statuses[0], Queued) and statuses[0].position == 0
     assert messages(statuses) == ["Step 1/3", "Step 2/3", "Step 3/3"]
-    lines = [l for s in statuses for l in getattr(s, "new_logs", ())]
-    assert {l.level for l in lines} == {"INFO"} and lines[0].timestamp == "2024-12-20T15:37:11.120314"
+    lines = [line for s in statuses for line in getattr(s, "new_logs", ())]
+    assert {line.level for line in lines} == {"INFO"} and lines[
+        0
+    ].timestamp == "2024-12-20T15:37:11.120314"
     assert isinstance(statuses[-1], Completed) and statuses[-1].metrics == {"inference_time": 1.23}

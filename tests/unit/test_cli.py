@@ -11,7 +11,10 @@ from fal_desktop.app import parse_args
 
 def test_version_from_module_entry_point():
     out = subprocess.run(
-        [sys.executable, "-m", "fal_desktop", "--version"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "fal_desktop", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 0
     assert out.stdout.strip() == f"fal-desktop {__version__}"

@@ -28,8 +28,13 @@ ASSERTED_ELSEWHERE = {"error_out_of_credit"}
 
 def client_answering(handler) -> FalClient:
     """A client for fal's real hosts whose every request goes to ``handler`` (never the network)."""
-    return FalClient(KEY, FalHosts(), http=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-                     retry=FAST, poll_interval=0.001)
+    return FalClient(
+        KEY,
+        FalHosts(),
+        http=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        retry=FAST,
+        poll_interval=0.001,
+    )
 
 
 def jpeg_bytes(size=(8, 6)) -> bytes:
@@ -67,7 +72,9 @@ def outcome_run_result(answer):
     output = run(go())
     assert output == answer["response"]["body"]
     expected = answer["response"]["body"].get("seed")
-    assert output.get("seed") == expected and type(output.get("seed")) is type(expected)  # exact, however big
+    assert output.get("seed") == expected and type(output.get("seed")) is type(
+        expected
+    )  # exact, however big
     files = find_output_files(output)
     assert [f.url for f in files] == [image["url"] for image in output["images"]]
     for index, file in enumerate(files):
@@ -85,7 +92,11 @@ def outcome_error_bad_key(answer):
     assert info.value.detail == answer["response"]["body"]["detail"]
 
 
-OUTCOMES = {name.removeprefix("outcome_"): fn for name, fn in globals().items() if name.startswith("outcome_")}
+OUTCOMES = {
+    name.removeprefix("outcome_"): fn
+    for name, fn in globals().items()
+    if name.startswith("outcome_")
+}
 
 
 @pytest.mark.parametrize("answer", ANSWERS, ids=[a["file"] for a in ANSWERS])
@@ -98,7 +109,11 @@ def test_each_real_answer_gives_the_right_outcome(answer):
 
 
 def _by_kind(kind, **where):
-    return next(a for a in ANSWERS if a["kind"] == kind and all(a.get(k, True) == v for k, v in where.items()))
+    return next(
+        a
+        for a in ANSWERS
+        if a["kind"] == kind and all(a.get(k, True) == v for k, v in where.items())
+    )
 
 
 def _run_through_runner(tmp_path, output, cdn):
@@ -139,15 +154,19 @@ def test_a_png_url_carrying_jpeg_bytes_is_saved_as_jpeg_with_its_metadata(tmp_pa
     output = json.loads(json.dumps(_by_kind("run_result", compare_shape=True)["response"]["body"]))
     data = jpeg_bytes()
     stored, _, _ = _run_through_runner(
-        tmp_path, output, lambda request: httpx.Response(200, content=data, headers={"content-type": "image/jpeg"}))
+        tmp_path,
+        output,
+        lambda request: httpx.Response(200, content=data, headers={"content-type": "image/jpeg"}),
+    )
     assert stored.state is JobState.COMPLETED, stored.error_detail
     saved = Path(stored.files[0])
     assert output["images"][0]["url"].endswith(".png") and saved.suffix == ".jpg"
     assert saved.read_bytes() == data
     with Image.open(saved) as image:
         assert image.format == "JPEG"
-    kept = save_with_metadata(saved, tmp_path / "export" / f"made.{saved.suffix.lstrip('.')}",
-                              job_parameters(stored))
+    kept = save_with_metadata(
+        saved, tmp_path / "export" / f"made.{saved.suffix.lstrip('.')}", job_parameters(stored)
+    )
     assert kept.suffix == ".jpg" and read_metadata(kept)["seed"] == output["seed"]
 
 

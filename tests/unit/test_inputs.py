@@ -16,13 +16,20 @@ def _save(path, image, **kw):
 def test_plain_png_is_uploaded_as_it_is(tmp_path):
     src = _save(tmp_path / "a.png", Image.new("RGB", (40, 30), "red"))
     prepared = prepare_image(src, tmp_path / "work")
-    assert prepared.path == src and (prepared.width, prepared.height) == (40, 30) and not prepared.notes
+    assert (
+        prepared.path == src
+        and (prepared.width, prepared.height) == (40, 30)
+        and not prepared.notes
+    )
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "is empty"),
-    (b"this is a text file, not an image", "not an image"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"this is a text file, not an image", "not an image"),
+    ],
+)
 def test_empty_and_not_images(tmp_path, content, message):
     path = tmp_path / "bad.png"
     path.write_bytes(content)
@@ -31,7 +38,9 @@ def test_empty_and_not_images(tmp_path, content, message):
 
 
 def test_truncated_and_missing(tmp_path):
-    full = _save(tmp_path / "full.jpg", Image.effect_noise((300, 300), 60).convert("RGB"), quality=95)
+    full = _save(
+        tmp_path / "full.jpg", Image.effect_noise((300, 300), 60).convert("RGB"), quality=95
+    )
     cut = tmp_path / "cut.jpg"
     cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
     with pytest.raises(InputProblem, match="damaged or truncated"):
@@ -62,8 +71,10 @@ def test_animated_gif_uses_the_first_frame(tmp_path):
         assert out.convert("RGB").getpixel((5, 5))[0] > 200  # red, the first frame
 
 
-@pytest.mark.parametrize("mode, expected", [("CMYK", "RGB"), ("I;16", "RGB"), ("P", "RGB"),
-                                            ("LA", "RGBA"), ("RGBA", "RGBA")])
+@pytest.mark.parametrize(
+    "mode, expected",
+    [("CMYK", "RGB"), ("I;16", "RGB"), ("P", "RGB"), ("LA", "RGBA"), ("RGBA", "RGBA")],
+)
 def test_modes_are_converted(tmp_path, mode, expected):
     image = Image.new(mode, (16, 16))
     suffix = ".tif" if mode in ("CMYK", "I;16") else ".png"
@@ -89,7 +100,11 @@ def test_folders_are_searched_for_images_only(tmp_path):
     for name in ("d/b.png", "d/a.JPG", "d/sub/c.webp", "d/notes.txt", "d/.hidden.png"):
         (tmp_path / name).write_bytes(b"x")
     found = image_files_in([tmp_path / "d"])
-    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["d/a.JPG", "d/b.png", "d/sub/c.webp"]
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        "d/a.JPG",
+        "d/b.png",
+        "d/sub/c.webp",
+    ]
 
 
 def _png_header(path, width, height):
@@ -98,11 +113,17 @@ def _png_header(path, width, height):
     import zlib
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b""))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -113,15 +134,30 @@ def test_every_image_over_the_pixel_limit_gets_the_same_sentence(tmp_path, width
     src = _png_header(tmp_path / "huge.png", width, height)
     with pytest.raises(InputProblem) as info:
         prepare_image(src, tmp_path / "work")
-    assert str(info.value) == (f"huge.png is {width}×{height} pixels, more than the 64 megapixels "
-                               "this app accepts.")
+    assert str(info.value) == (
+        f"huge.png is {width}×{height} pixels, more than the 64 megapixels this app accepts."
+    )
 
 
 def test_relative_inputs_resolve_against_the_callers_folder_and_never_stay_relative(tmp_path):
     from fal_desktop.core.inputs import resolve_inputs
 
-    items = ["photos", "./a/../b.png", "/abs/c.png", "https://x.test/d.png", "data:image/png;base64,AA"]
+    items = [
+        "photos",
+        "./a/../b.png",
+        "/abs/c.png",
+        "https://x.test/d.png",
+        "data:image/png;base64,AA",
+    ]
     assert resolve_inputs(items, tmp_path) == [
-        str(tmp_path / "photos"), str(tmp_path / "b.png"), "/abs/c.png", "https://x.test/d.png",
-        "data:image/png;base64,AA"]
-    assert resolve_inputs(items, None) == ["/abs/c.png", "https://x.test/d.png", "data:image/png;base64,AA"]
+        str(tmp_path / "photos"),
+        str(tmp_path / "b.png"),
+        "/abs/c.png",
+        "https://x.test/d.png",
+        "data:image/png;base64,AA",
+    ]
+    assert resolve_inputs(items, None) == [
+        "/abs/c.png",
+        "https://x.test/d.png",
+        "data:image/png;base64,AA",
+    ]

@@ -20,10 +20,20 @@ def store(tmp_path):
 def test_round_trip_keeps_every_field(store):
     job = JobRecord("fal-ai/flux/dev", {"prompt": "a red fox", "seed": 7}, label="a red fox")
     store.save(job)
-    store.update(job.id, state=JobState.QUEUED, request_id="req-1", payload={"prompt": "a red fox"},
-                 submitted_at=123.0)
-    store.update(job.id, state=JobState.COMPLETED, output={"images": []}, files=["/x/a.png"],
-                 finished_at=130.0)
+    store.update(
+        job.id,
+        state=JobState.QUEUED,
+        request_id="req-1",
+        payload={"prompt": "a red fox"},
+        submitted_at=123.0,
+    )
+    store.update(
+        job.id,
+        state=JobState.COMPLETED,
+        output={"images": []},
+        files=["/x/a.png"],
+        finished_at=130.0,
+    )
     got = store.get(job.id)
     assert got.state is JobState.COMPLETED and got.request_id == "req-1"
     assert got.inputs == {"prompt": "a red fox", "seed": 7}

@@ -10,14 +10,26 @@ from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 
 def test_states_that_wait_for_the_user_are_not_resumed_and_never_overwritten_by_a_cancel(tmp_path):
     with_store = JobStore(tmp_path / "jobs.sqlite3")
-    jobs = {state: JobRecord("fal-ai/flux/schnell", {"prompt": state.value}, state=state) for state in JobState}
+    jobs = {
+        state: JobRecord("fal-ai/flux/schnell", {"prompt": state.value}, state=state)
+        for state in JobState
+    }
     with_store.save_many(list(jobs.values()))
     unfinished = {job.state for job in with_store.unfinished()}
-    assert unfinished == {JobState.PENDING, JobState.SUBMITTING, JobState.QUEUED, JobState.RUNNING,
-                          JobState.DOWNLOADING}
+    assert unfinished == {
+        JobState.PENDING,
+        JobState.SUBMITTING,
+        JobState.QUEUED,
+        JobState.RUNNING,
+        JobState.DOWNLOADING,
+    }
     assert {s for s in JobState if s.resumable} == {JobState.NOT_FETCHED, JobState.HELD}
-    assert {s for s in JobState if s.final} == {JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED,
-                                                JobState.EXPIRED}
+    assert {s for s in JobState if s.final} == {
+        JobState.COMPLETED,
+        JobState.FAILED,
+        JobState.CANCELLED,
+        JobState.EXPIRED,
+    }
     for state, job in jobs.items():  # a cancel lands on anything that has not ended
         changed = with_store.finish_unless_finished(job.id, JobState.CANCELLED, 1.0)
         assert changed is (not state.final)
@@ -37,14 +49,22 @@ def test_an_older_file_opens_and_its_paid_failures_can_be_fetched_again(tmp_path
         ("never-sent", "failed", None, None, "fal did not accept the API key."),
         ("done", "completed", "r4", '{"images": []}', None),
     ]
-    db.executemany("INSERT INTO jobs (id, endpoint_id, state, request_id, inputs_json, output_json, error, "
-                   "created_at) VALUES (?, 'fal-ai/flux/schnell', ?, ?, '{}', ?, ?, 0)", rows)
+    db.executemany(
+        "INSERT INTO jobs (id, endpoint_id, state, request_id, inputs_json, output_json, error, "
+        "created_at) VALUES (?, 'fal-ai/flux/schnell', ?, ?, '{}', ?, ?, 0)",
+        rows,
+    )
     db.commit()
     db.close()
     store = JobStore(path)
     states = {job_id: store.get(job_id).state for job_id, *_ in rows}
-    assert states == {"download": JobState.NOT_FETCHED, "key": JobState.QUEUED, "at-fal": JobState.FAILED,
-                      "never-sent": JobState.FAILED, "done": JobState.COMPLETED}
+    assert states == {
+        "download": JobState.NOT_FETCHED,
+        "key": JobState.QUEUED,
+        "at-fal": JobState.FAILED,
+        "never-sent": JobState.FAILED,
+        "done": JobState.COMPLETED,
+    }
     assert [job.id for job in store.unfinished()] == ["key"]  # followed again by its request id
     assert store.schema_version == len(jobstore._MIGRATIONS)
     store.close()

@@ -36,7 +36,13 @@ def test_layer_source_never_imports_qt(layer):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in {"PySide6", "shiboken6"} or n.startswith("fal_desktop.ui") or n.startswith("fal_desktop.forms.widgets")]
+            offenders += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.split(".")[0] in {"PySide6", "shiboken6"}
+                or n.startswith("fal_desktop.ui")
+                or n.startswith("fal_desktop.forms.widgets")
+            ]
     assert offenders == []
 
 
@@ -55,8 +61,14 @@ def test_importing_layer_loads_no_qt(layer):
     assert out.stdout.strip() == ""
 
 
-ENGINE_MODULES = ["fal_desktop.jobs.engine_process", "fal_desktop.jobs.scheduler", "fal_desktop.jobs.wire",
-                  "fal_desktop.jobs.runner", "fal_desktop.jobs.events", "fal_desktop.jobs.engine"]
+ENGINE_MODULES = [
+    "fal_desktop.jobs.engine_process",
+    "fal_desktop.jobs.scheduler",
+    "fal_desktop.jobs.wire",
+    "fal_desktop.jobs.runner",
+    "fal_desktop.jobs.events",
+    "fal_desktop.jobs.engine",
+]
 
 
 def test_the_jobs_engine_process_loads_no_qt():

@@ -10,7 +10,9 @@ from fal_desktop.api.errors import error_from_response
 from fal_desktop.app import key_tester
 from tests.unit.api_fixtures import make_client, run
 
-LOCKED = {"detail": "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."}
+LOCKED = {
+    "detail": "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."
+}
 REQ = httpx.Request("POST", "https://queue.test/fal-ai/flux/schnell")
 
 

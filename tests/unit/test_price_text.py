@@ -25,8 +25,10 @@ def test_a_unit_the_form_does_not_settle_says_varies_and_the_typical_cost():
     assert price_line(upscaler, {"image_url": "x.png"}) == "$0.03 per megapixel · varies"
     compute = Price("fal-ai/aura-sr", 0.00111, "compute seconds")
     assert per_run_cost(compute, {}) is None
-    assert price_line(compute, {}, typical=0.0059) == \
-        "$0.00111 per compute second · varies · typically ≈ $0.0059 a run"
+    assert (
+        price_line(compute, {}, typical=0.0059)
+        == "$0.00111 per compute second · varies · typically ≈ $0.0059 a run"
+    )
 
 
 def test_an_unknown_price_shows_nothing():
@@ -34,6 +36,17 @@ def test_an_unknown_price_shows_nothing():
 
 
 def test_money():
-    assert [money(x) for x in (0, 0.025, 0.1, 0.0024, 12.5, 1234.5)] == \
-        ["$0", "$0.025", "$0.10", "$0.0024", "$12.50", "$1,234.50"]
-    assert [exact_money(x) for x in (0.04, 0.003, 0.00111, 1.0)] == ["$0.04", "$0.003", "$0.00111", "$1.00"]
+    assert [money(x) for x in (0, 0.025, 0.1, 0.0024, 12.5, 1234.5)] == [
+        "$0",
+        "$0.025",
+        "$0.10",
+        "$0.0024",
+        "$12.50",
+        "$1,234.50",
+    ]
+    assert [exact_money(x) for x in (0.04, 0.003, 0.00111, 1.0)] == [
+        "$0.04",
+        "$0.003",
+        "$0.00111",
+        "$1.00",
+    ]

@@ -76,15 +76,25 @@ def secret_service(tmp_path_factory):
     home = tmp_path_factory.mktemp("keyring-home")
     bus = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     address = bus.stdout.readline().strip()
-    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "HOME": str(home),
-           "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
+    env = {
+        **os.environ,
+        "DBUS_SESSION_BUS_ADDRESS": address,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_RUNTIME_DIR": str(home),
+    }
     # Daemonises once it owns the Secret Service name on our bus; exits when the bus goes.
     subprocess.run(
         ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
-        input=b"test-password", capture_output=True, env=env, timeout=30, check=True,
+        input=b"test-password",
+        capture_output=True,
+        env=env,
+        timeout=30,
+        check=True,
     )
     previous_backend = keyring.get_keyring()
     with pytest.MonkeyPatch.context() as mp:

@@ -23,8 +23,13 @@ def stores(tmp_path):
 
 
 def _run(jobs, session_id, prompt, tmp_path, *, state=JobState.COMPLETED, seed=7, group=None):
-    job = JobRecord("fal-ai/flux/schnell", {"prompt": prompt}, session_id=session_id, group_id=group,
-                    request_id=f"req-{prompt[:5]}")
+    job = JobRecord(
+        "fal-ai/flux/schnell",
+        {"prompt": prompt},
+        session_id=session_id,
+        group_id=group,
+        request_id=f"req-{prompt[:5]}",
+    )
     folder = tmp_path / "outputs" / job.id
     folder.mkdir(parents=True)
     image = folder / "00_out.png"
@@ -120,8 +125,12 @@ def test_latest_or_new(stores):
 
 def test_export_folder_names_are_safe_for_any_session_name(stores, tmp_path):
     jobs, sessions = stores
-    for name, folder in (("Ideas {v2", "Ideas {v2"), ("set {0}", "set {0}"), ("Boats: draft?", "Boats_ draft_"),
-                         ("x" * 300, "x" * 80)):
+    for name, folder in (
+        ("Ideas {v2", "Ideas {v2"),
+        ("set {0}", "set {0}"),
+        ("Boats: draft?", "Boats_ draft_"),
+        ("x" * 300, "x" * 80),
+    ):
         session = sessions.create(name)
         _run(jobs, session.id, "one", tmp_path)
         result = export_session(session, sessions.runs(session.id), tmp_path / "out")
@@ -137,10 +146,15 @@ def test_export_writes_images_with_metadata_and_a_json(stores, tmp_path):
     result = export_session(session, sessions.runs(session.id), tmp_path / "export")
     assert result.folder.name == "Sea - trip" and not result.problems
     assert sorted(p.name for p in result.folder.iterdir()) == [
-        "001_schnell_11_0.png", "002_schnell_12_0.png", "session.json"]
+        "001_schnell_11_0.png",
+        "002_schnell_12_0.png",
+        "session.json",
+    ]
     document = json.loads((result.folder / "session.json").read_text())
     assert [r["input"]["prompt"] for r in document["runs"]] == ["first", "second"]
-    assert document["runs"][0]["seconds"] == 2.5 and document["runs"][0]["request_id"] == "req-first"
+    assert (
+        document["runs"][0]["seconds"] == 2.5 and document["runs"][0]["request_id"] == "req-first"
+    )
     assert read_metadata(result.files[1])["seed"] == 12
     again = export_session(session, sessions.runs(session.id), tmp_path / "export")
     assert again.folder.name == "Sea - trip (2)"  # a second export never overwrites the first
@@ -152,12 +166,18 @@ def test_version_1_database_is_upgraded_in_place(tmp_path):
     from fal_desktop.core import jobstore
 
     db.executescript(jobstore._MIGRATIONS[0] + "; PRAGMA user_version = 1;")
-    db.execute("INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
-               "VALUES ('old', 'fal-ai/esrgan', 'completed', '{}', 1.0)")
-    db.execute("INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
-               "VALUES ('text', 'fal-ai/flux/dev', 'completed', '{\"prompt\": \" a fox \"}', 2.0)")
-    db.execute("INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
-               "VALUES ('bad', 'fal-ai/flux/dev', 'failed', 'not json', 3.0)")
+    db.execute(
+        "INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
+        "VALUES ('old', 'fal-ai/esrgan', 'completed', '{}', 1.0)"
+    )
+    db.execute(
+        "INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
+        "VALUES ('text', 'fal-ai/flux/dev', 'completed', '{\"prompt\": \" a fox \"}', 2.0)"
+    )
+    db.execute(
+        "INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
+        "VALUES ('bad', 'fal-ai/flux/dev', 'failed', 'not json', 3.0)"
+    )
     db.commit()
     db.close()
     jobs = JobStore(path)
@@ -181,7 +201,9 @@ def test_a_deleted_result_that_another_run_took_as_input_keeps_its_file(stores, 
     lone = _run(jobs, first.id, "fog_100%", tmp_path)  # % and _ are not wildcards here
     upscale = _run(jobs, second.id, "upscale", tmp_path)
     jobs.update(upscale.id, inputs={"image_url": made.files[0]})  # an upscale of that result
-    assert sessions.files_in_use(made.files + lone.files + ["/nowhere.png"]) == set(made.files + lone.files)
+    assert sessions.files_in_use(made.files + lone.files + ["/nowhere.png"]) == set(
+        made.files + lone.files
+    )
     sessions.delete(first.id)
     assert os.path.isfile(made.files[0])  # the upscale's before image
     assert not os.path.exists(lone.files[0])

@@ -26,14 +26,20 @@ def test_the_libraries_ldd_cannot_find_are_named_once_with_their_packages():
 
 def test_the_failure_sentence_names_the_packages_to_install(monkeypatch):
     monkeypatch.setattr(system_libs, "xcb_plugin", lambda: Path("libqxcb.so"))
-    monkeypatch.setattr(system_libs, "missing_libraries", lambda plugin: ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"])
+    monkeypatch.setattr(
+        system_libs,
+        "missing_libraries",
+        lambda plugin: ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"],
+    )
     sentence = system_libs.platform_failure_sentence(["could not load the xcb plugin"])
     assert "sudo apt install libxcb-icccm4 libxcb-keysyms1" in sentence
 
 
 def test_the_readme_lists_every_package_of_the_table():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    runtime = (Path(__file__).resolve().parents[2] / ".ci" / "apt-packages.txt").read_text(encoding="utf-8")
+    runtime = (Path(__file__).resolve().parents[2] / ".ci" / "apt-packages.txt").read_text(
+        encoding="utf-8"
+    )
     for package in set(DEBIAN_PACKAGES.values()):
         assert package in readme, package
         assert package in runtime, package

@@ -8,9 +8,13 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 __all__ = ["ask_save_all", "confirm_delete", "delete_box"]
 
 
-def delete_box(parent: QWidget | None, title: str, text: str, action: str = "Delete") -> QMessageBox:
+def delete_box(
+    parent: QWidget | None, title: str, text: str, action: str = "Delete"
+) -> QMessageBox:
     """The question, not yet shown; its destructive button is ``box.delete_button``."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
+    )
     box.delete_button = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
@@ -27,8 +31,13 @@ def confirm_delete(parent: QWidget | None, title: str, text: str, action: str = 
 
 def ask_save_all(parent: QWidget | None, text: str) -> str:
     """Save all: "save", "other" (pick another folder first) or "cancel"."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Save all results", text,
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Save all results",
+        text,
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
     save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
     other = box.addButton("Other folder…", QMessageBox.ButtonRole.ActionRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)

@@ -51,8 +51,10 @@ class ApiKeyDialog(QDialog):
         layout = QVBoxLayout(self)
         self.reason_label = QLabel(reason or "", self)
         self.reason_label.setWordWrap(True)
-        self.reason_label.setStyleSheet("color: palette(highlighted-text); background: #b3261e;"
-                                        " padding: 6px; border-radius: 4px;")
+        self.reason_label.setStyleSheet(
+            "color: palette(highlighted-text); background: #b3261e;"
+            " padding: 6px; border-radius: 4px;"
+        )
         self.reason_label.setVisible(bool(reason))
         layout.addWidget(self.reason_label)
 
@@ -65,7 +67,9 @@ class ApiKeyDialog(QDialog):
         self.current_label.setWordWrap(True)
         layout.addWidget(self.current_label)
 
-        self.entry = QWidget(self)  # hidden in the sandbox: there a real key could not even be tested
+        self.entry = QWidget(
+            self
+        )  # hidden in the sandbox: there a real key could not even be tested
         row = QHBoxLayout(self.entry)
         row.setContentsMargins(0, 0, 0, 0)
         self.key_edit = QLineEdit(self)
@@ -88,10 +92,18 @@ class ApiKeyDialog(QDialog):
         layout.addWidget(self.keyring_label)
 
         self.buttons = QDialogButtonBox(self)
-        self.save_button = self.buttons.addButton("Save to keyring", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.session_button = self.buttons.addButton("Use until I quit", QDialogButtonBox.ButtonRole.ApplyRole)
-        self.session_button.setToolTip("Keep the key in memory only: it is gone when fal desktop quits.")
-        self.remove_button = self.buttons.addButton("Remove key", QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.save_button = self.buttons.addButton(
+            "Save to keyring", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.session_button = self.buttons.addButton(
+            "Use until I quit", QDialogButtonBox.ButtonRole.ApplyRole
+        )
+        self.session_button.setToolTip(
+            "Keep the key in memory only: it is gone when fal desktop quits."
+        )
+        self.remove_button = self.buttons.addButton(
+            "Remove key", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.save_button.clicked.connect(self.save_key)
         self.session_button.clicked.connect(self.use_for_session)
@@ -107,8 +119,9 @@ class ApiKeyDialog(QDialog):
         problem = self._store.keyring_problem()
         self.intro_label.setText(self._intro(problem))
         if self._sandbox:
-            self.current_label.setText("Sandbox: no key is needed; the local emulator accepts the one "
-                                       "the app set for it.")
+            self.current_label.setText(
+                "Sandbox: no key is needed; the local emulator accepts the one the app set for it."
+            )
         elif source is KeySource.NONE:
             self.current_label.setText("No key is set.")
         else:
@@ -122,7 +135,9 @@ class ApiKeyDialog(QDialog):
             widget.setVisible(not self._sandbox)
         self.remove_button.setEnabled(source in (KeySource.KEYRING, KeySource.SESSION))
         if source is KeySource.ENVIRONMENT:
-            self.remove_button.setToolTip("The key comes from FAL_KEY; unset it in your environment.")
+            self.remove_button.setToolTip(
+                "The key comes from FAL_KEY; unset it in your environment."
+            )
         self._update_buttons()
 
     def _intro(self, keyring_problem: str | None) -> str:
@@ -132,8 +147,10 @@ class ApiKeyDialog(QDialog):
             return f"To set your own key (from {link}), start fal desktop without -\u2060-\u2060sandbox."
         if keyring_problem is None:
             return f"Paste the key from {link}. It is kept in your system keyring and only sent to fal's API."
-        return (f"Paste the key from {link}. It is only sent to fal's API, and kept in memory "
-                "until you quit.")
+        return (
+            f"Paste the key from {link}. It is only sent to fal's API, and kept in memory "
+            "until you quit."
+        )
 
     def _update_buttons(self) -> None:
         has_text = bool(self.key_edit.text().strip())
@@ -155,9 +172,13 @@ class ApiKeyDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self._show_status("Checking the key with fal…", True)
-        self.work.run(self._tester, key, done=self._on_tested,
-                      # the tester should not raise; never crash on it
-                      failed=lambda exc: self._on_tested(f"The key could not be checked: {exc}"))
+        self.work.run(
+            self._tester,
+            key,
+            done=self._on_tested,
+            # the tester should not raise; never crash on it
+            failed=lambda exc: self._on_tested(f"The key could not be checked: {exc}"),
+        )
 
     @Slot(object)
     def _on_tested(self, problem: str | None) -> None:
@@ -177,7 +198,9 @@ class ApiKeyDialog(QDialog):
     @Slot()
     def save_key(self) -> None:
         key, store = self.key_edit.text(), self._store  # the worker must not hold the dialog
-        self._in_keyring(lambda: store.save(key), self._saved, "Saving the key in the system keyring…")
+        self._in_keyring(
+            lambda: store.save(key), self._saved, "Saving the key in the system keyring…"
+        )
 
     def _saved(self, error: BaseException | None) -> None:
         if isinstance(error, (KeyStoreUnavailable, ValueError)):
@@ -204,7 +227,9 @@ class ApiKeyDialog(QDialog):
 
     @Slot()
     def remove_key(self) -> None:
-        self._in_keyring(self._store.remove, self._removed, "Removing the key from the system keyring…")
+        self._in_keyring(
+            self._store.remove, self._removed, "Removing the key from the system keyring…"
+        )
 
     def _removed(self, error: BaseException | None) -> None:
         if isinstance(error, KeyStoreUnavailable):

@@ -26,8 +26,10 @@ def waiting_sentence(count: int) -> str:
 
 
 def at_fal_sentence(count: int) -> str:
-    return (f"{_jobs(count)} {'are' if count != 1 else 'is'} still at fal: fal desktop picks "
-            f"{'them' if count != 1 else 'it'} up by request id at its next start (nothing is sent twice).")
+    return (
+        f"{_jobs(count)} {'are' if count != 1 else 'is'} still at fal: fal desktop picks "
+        f"{'them' if count != 1 else 'it'} up by request id at its next start (nothing is sent twice)."
+    )
 
 
 class JobNotices:
@@ -71,7 +73,8 @@ class JobNotices:
         if count and self._window.key_store.get() is not None:
             self._window.notice.show_message(
                 f"Picking up {_jobs(count)} that {'were' if count != 1 else 'was'} at fal when fal desktop closed.",
-                info=True)
+                info=True,
+            )
 
     def quitting(self) -> None:
         """The window closes with jobs at fal: say (without holding the quit) that they go on."""
@@ -79,4 +82,7 @@ class JobNotices:
         if count:
             sentence = at_fal_sentence(count)
             self._window.notice.show_message(sentence, info=True)
-            print(f"fal-desktop: {sentence}", file=sys.stderr if sys.stderr is not None else sys.stdout)
+            print(
+                f"fal-desktop: {sentence}",
+                file=sys.stderr if sys.stderr is not None else sys.stdout,
+            )

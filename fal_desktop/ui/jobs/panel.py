@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.ui.widgets.empty_hint import EmptyHint
 from fal_desktop.ui.jobs.table import JobRow, JobsModel
+from fal_desktop.ui.widgets.empty_hint import EmptyHint
 
 __all__ = ["JOBS_EMPTY", "JobsPanel", "RETRY_REJECTED_TIP", "RUN_AGAIN_TIP", "retry_tip"]
 
@@ -37,8 +37,12 @@ JOBS_EMPTY = "No jobs yet: run a model or drop images to upscale"
 RETRY_REJECTED_TIP = "fal rejected a value: fix it in the form and run again"
 RUN_AGAIN_TIP = "Start a new paid job at fal with the same input"
 FAILED_COLOUR = "#c62828"
-_ENDED = {JobState.FAILED: "Failed", JobState.NOT_FETCHED: "Not fetched", JobState.HELD: "Held",
-          JobState.EXPIRED: "Expired"}
+_ENDED = {
+    JobState.FAILED: "Failed",
+    JobState.NOT_FETCHED: "Not fetched",
+    JobState.HELD: "Held",
+    JobState.EXPIRED: "Expired",
+}
 
 
 def retry_tip(row: JobRow | None) -> str | None:
@@ -49,7 +53,11 @@ def retry_tip(row: JobRow | None) -> str | None:
         return "Fetch the result of this paid job again (no new job)"
     if row.state is JobState.HELD:
         return "Send it now (fal did not take it; nothing was charged)"
-    if row.state in (JobState.FAILED, JobState.CANCELLED) and not row.job.request_id and not row.input_rejected:
+    if (
+        row.state in (JobState.FAILED, JobState.CANCELLED)
+        and not row.job.request_id
+        and not row.input_rejected
+    ):
         return "Send this job (fal never had it)"
     return None
 
@@ -77,13 +85,20 @@ class JobsPanel(QWidget):
         self.batch_bar.setTextVisible(False)
         self.batch_bar.setFixedSize(120, 10)
         self.batch_label = QLabel(self)
-        self.batch_label.setToolTip("Finished: made a result. Select a failed job to see why in its log.")
+        self.batch_label.setToolTip(
+            "Finished: made a result. Select a failed job to see why in its log."
+        )
         self.pause_button = QPushButton("Pause", self)
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self._pause_toggled)
         self.cancel_rest_button = QPushButton("Cancel the rest", self)
         self.cancel_rest_button.clicked.connect(self.cancel_rest)
-        for widget in (self.batch_bar, self.batch_label, self.pause_button, self.cancel_rest_button):
+        for widget in (
+            self.batch_bar,
+            self.batch_label,
+            self.pause_button,
+            self.cancel_rest_button,
+        ):
             bar.addWidget(widget)
             widget.hide()
         bar.addStretch(1)
@@ -91,7 +106,12 @@ class JobsPanel(QWidget):
         self.retry_button = QPushButton("Retry", self)
         self.run_again_button = QPushButton("Run again", self)
         self.clear_button = QPushButton("Clear finished", self)
-        for button in (self.cancel_button, self.retry_button, self.run_again_button, self.clear_button):
+        for button in (
+            self.cancel_button,
+            self.retry_button,
+            self.run_again_button,
+            self.clear_button,
+        ):
             bar.addWidget(button)
         layout.addLayout(bar)
 
@@ -140,7 +160,12 @@ class JobsPanel(QWidget):
             return
         self._batch = list(job_ids)
         self._batch_ends = {}  # outcomes, kept when rows are cleared
-        for widget in (self.batch_bar, self.batch_label, self.pause_button, self.cancel_rest_button):
+        for widget in (
+            self.batch_bar,
+            self.batch_label,
+            self.pause_button,
+            self.cancel_rest_button,
+        ):
             widget.show()
         self._update_batch()
 
@@ -163,16 +188,21 @@ class JobsPanel(QWidget):
             parts.append(f"<span style='color:{FAILED_COLOUR}'>{failed} failed</span>")
         if cancelled:
             parts.append(f"{cancelled} cancelled")
-        for state, word in ((JobState.HELD, "held"), (JobState.NOT_FETCHED, "not fetched"),
-                            (JobState.EXPIRED, "expired")):
+        for state, word in (
+            (JobState.HELD, "held"),
+            (JobState.NOT_FETCHED, "not fetched"),
+            (JobState.EXPIRED, "expired"),
+        ):
             if ends.count(state):
                 parts.append(f"{ends.count(state)} {word}")
         self.batch_label.setText(" · ".join(parts))
         self.batch_bar.setRange(0, len(batch))
         self.batch_bar.setValue(len(ends))
         chunk = FAILED_COLOUR if failed else "palette(highlight)"
-        sheet = ("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; background: palette(base); }"
-                 f" QProgressBar::chunk {{ background: {chunk}; border-radius: 2px; }}")
+        sheet = (
+            "QProgressBar { border: 1px solid palette(mid); border-radius: 3px; background: palette(base); }"
+            f" QProgressBar::chunk {{ background: {chunk}; border-radius: 2px; }}"
+        )
         if self.batch_bar.styleSheet() != sheet:
             self.batch_bar.setStyleSheet(sheet)
         if len(ends) == len(batch):

@@ -35,7 +35,7 @@ _STATE_TEXT = {
 #: The State cell's tooltip: what the state means (two of them looked alike).
 _STATE_TIP = {
     JobState.PENDING: "Not sent to fal yet: fal desktop keeps a limited number of jobs at fal at once "
-                      "(16), so this one goes when another finishes, or when its paused batch resumes.",
+    "(16), so this one goes when another finishes, or when its paused batch resumes.",
     JobState.SUBMITTING: "Being sent to fal (with its input files).",
     JobState.QUEUED: "Sent: waiting in fal's queue for a free machine. The Queue column shows its place.",
     JobState.RUNNING: "Running at fal.",
@@ -44,9 +44,9 @@ _STATE_TIP = {
     JobState.CANCELLED: "Cancelled.",
     JobState.EXPIRED: "fal no longer keeps this request's result. Run again starts a new paid job.",
     JobState.NOT_FETCHED: "fal finished this paid job, but its result is not on disk yet: Retry fetches "
-                          "it again (no new job).",
+    "it again (no new job).",
     JobState.HELD: "fal did not take this job: your fal balance is used up. Nothing was charged; "
-                   "top up at fal.ai/dashboard/billing, then Retry.",
+    "top up at fal.ai/dashboard/billing, then Retry.",
 }
 
 
@@ -90,7 +90,9 @@ class JobRow:
     @property
     def input_rejected(self) -> bool:
         """Failed because fal rejected a value: the same input would fail again."""
-        return self.state is JobState.FAILED and (bool(self.field_errors) or is_rejected_input(self.error_detail))
+        return self.state is JobState.FAILED and (
+            bool(self.field_errors) or is_rejected_input(self.error_detail)
+        )
 
     def elapsed(self) -> float:
         return (self.ended or time.monotonic()) - self.started
@@ -128,12 +130,16 @@ class JobsModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         row = self._rows[index.row()]
@@ -151,8 +157,11 @@ class JobsModel(QAbstractTableModel):
             return row.message or None
         if role == Qt.ItemDataRole.UserRole:
             return row
-        if role == Qt.ItemDataRole.ForegroundRole and column == "State" and row.state in (
-                JobState.FAILED, JobState.NOT_FETCHED, JobState.HELD):
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and column == "State"
+            and row.state in (JobState.FAILED, JobState.NOT_FETCHED, JobState.HELD)
+        ):
             from PySide6.QtGui import QColor
 
             return QColor("#c62828")

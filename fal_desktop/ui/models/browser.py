@@ -14,13 +14,26 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton, QVBoxLayout,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from fal_desktop.core.model_directory import FILTERS, ModelDirectory, ModelInfo, ModelPicks
+from fal_desktop.ui.models.model_list import (
+    INFO_ROLE,
+    ModelFilter,
+    ModelListModel,
+    ModelRowDelegate,
+)
 from fal_desktop.ui.widgets.background import Background
-from fal_desktop.ui.models.model_list import INFO_ROLE, ModelFilter, ModelListModel, ModelRowDelegate
 
 __all__ = ["ModelBrowser"]
 
@@ -37,8 +50,14 @@ class ModelBrowser(QDialog):
     chosen = Signal(str)
     fetched = Signal()
 
-    def __init__(self, directory: ModelDirectory, picks: ModelPicks, client: Callable[[], object],
-                 thumbnails, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        directory: ModelDirectory,
+        picks: ModelPicks,
+        client: Callable[[], object],
+        thumbnails,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Browse fal models")
         self.directory, self.picks, self._client = directory, picks, client
@@ -55,7 +74,9 @@ class ModelBrowser(QDialog):
         self.category = QComboBox(self)
         for label, key in FILTERS:
             self.category.addItem(label, key)
-        self.category.currentIndexChanged.connect(lambda _: self._refilter(category=self.category.currentData()))
+        self.category.currentIndexChanged.connect(
+            lambda _: self._refilter(category=self.category.currentData())
+        )
         self.deprecated = QCheckBox("Show deprecated", self)
         self.deprecated.setChecked(True)
         self.deprecated.toggled.connect(lambda on: self._refilter(show_deprecated=on))
@@ -136,7 +157,10 @@ class ModelBrowser(QDialog):
 
     def shown_ids(self) -> list[str]:
         """The endpoint ids the list shows, top to bottom (tests, benchmarks)."""
-        return [self.filter.index(r, 0).data(INFO_ROLE).endpoint_id for r in range(self.filter.rowCount())]
+        return [
+            self.filter.index(r, 0).data(INFO_ROLE).endpoint_id
+            for r in range(self.filter.rowCount())
+        ]
 
     def _update_buttons(self) -> None:
         info = self.current()
@@ -161,8 +185,17 @@ class ModelBrowser(QDialog):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Up/Down/PageUp/PageDown in the search box move through the list; Enter picks."""
-        if watched is self.search and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+        ):
+            if event.key() in (
+                Qt.Key.Key_Up,
+                Qt.Key.Key_Down,
+                Qt.Key.Key_PageUp,
+                Qt.Key.Key_PageDown,
+            ):
                 self.list.keyPressEvent(event)
                 return True
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -196,8 +229,11 @@ class ModelBrowser(QDialog):
     def _fetch_failed(self, error: BaseException) -> None:
         self.fetching = False
         reason = getattr(error, "user_message", None) or str(error)
-        saved = (f"the catalog saved {_age(self.directory.saved_at)}" if self.directory.saved_at
-                 else "only the models that come with the app")
+        saved = (
+            f"the catalog saved {_age(self.directory.saved_at)}"
+            if self.directory.saved_at
+            else "only the models that come with the app"
+        )
         self.status.setText(f"Offline: showing {saved}. {reason}")
         self.status.setToolTip(getattr(error, "detail_text", "") or reason)
 

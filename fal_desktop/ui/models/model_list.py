@@ -13,7 +13,14 @@ from pathlib import Path
 
 import httpx
 from PySide6.QtCore import (
-    QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, QSortFilterProxyModel, Qt,
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
 )
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -43,8 +50,12 @@ def _load_thumbnail(url: str, folder: Path, http: httpx.Client) -> QImage:
     image = QImage.fromData(data)
     if image.isNull():
         raise ValueError("not an image")
-    return image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                        Qt.TransformationMode.SmoothTransformation)
+    return image.scaled(
+        THUMB,
+        THUMB,
+        Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+        Qt.TransformationMode.SmoothTransformation,
+    )
 
 
 class ModelListModel(QAbstractListModel):
@@ -83,21 +94,31 @@ class ModelListModel(QAbstractListModel):
         self._rows_of_url: dict[str, list[int]] = {}
         for row, info in enumerate(self.models):
             self._rows_of_url.setdefault(info.thumbnail_url, []).append(row)
-        self._marks = ["favourite" if m.endpoint_id in favourites else "recent" if m.endpoint_id in recent
-                       else "" for m in self.models]
+        self._marks = [
+            "favourite"
+            if m.endpoint_id in favourites
+            else "recent"
+            if m.endpoint_id in recent
+            else ""
+            for m in self.models
+        ]
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.models)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ):
         if not index.isValid():
             return None
         info = self.models[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return info.display_name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{info.endpoint_id}\n{info.description}" if info.description else info.endpoint_id
+            return (
+                f"{info.endpoint_id}\n{info.description}" if info.description else info.endpoint_id
+            )
         if role == INFO_ROLE:
             return info
         if role == MARK_ROLE:
@@ -111,9 +132,14 @@ class ModelListModel(QAbstractListModel):
             return None
         if url not in self._pixmaps:
             self._pixmaps[url] = None
-            self.work.run(_load_thumbnail, url, self._thumb_folder, self._http,
-                          done=lambda image, url=url: self._arrived(url, image),
-                          failed=lambda _exc: None)  # no picture: the row shows without one
+            self.work.run(
+                _load_thumbnail,
+                url,
+                self._thumb_folder,
+                self._http,
+                done=lambda image, url=url: self._arrived(url, image),
+                failed=lambda _exc: None,
+            )  # no picture: the row shows without one
         return self._pixmaps[url]
 
     def _arrived(self, url: str, image: QImage) -> None:
@@ -137,8 +163,12 @@ class ModelFilter(QSortFilterProxyModel):
         self.show_deprecated = True
         self._accepted: bytearray = bytearray()
 
-    def set_query(self, text: str | None = None, category: str | None | bool = False,
-                  show_deprecated: bool | None = None) -> None:
+    def set_query(
+        self,
+        text: str | None = None,
+        category: str | None | bool = False,
+        show_deprecated: bool | None = None,
+    ) -> None:
         """Change what is asked (arguments left out stay as they are) and filter again."""
         if text is not None:
             self.words = text.lower().split()
@@ -155,8 +185,11 @@ class ModelFilter(QSortFilterProxyModel):
         words, category, old = self.words, self.category, self.show_deprecated
         self.beginFilterChange()
         self._accepted = bytearray(
-            all(w in text for w in words) and (old or not info.deprecated) and matches_filter(info, category)
-            for info, text in zip(source.models, source.search_texts))
+            all(w in text for w in words)
+            and (old or not info.deprecated)
+            and matches_filter(info, category)
+            for info, text in zip(source.models, source.search_texts, strict=False)
+        )
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
@@ -175,7 +208,9 @@ class ModelRowDelegate(QStyledItemDelegate):
         painter.save()
         style = option.widget.style() if option.widget else None
         if style is not None:
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
+            style.drawPrimitive(
+                QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget
+            )
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         palette = option.palette
         text_color = palette.highlightedText().color() if selected else palette.text().color()
@@ -185,7 +220,9 @@ class ModelRowDelegate(QStyledItemDelegate):
         thumb = QRect(rect.left(), rect.top(), THUMB, THUMB)
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-            source = QRect((pixmap.width() - THUMB) // 2, (pixmap.height() - THUMB) // 2, THUMB, THUMB)
+            source = QRect(
+                (pixmap.width() - THUMB) // 2, (pixmap.height() - THUMB) // 2, THUMB, THUMB
+            )
             painter.drawPixmap(thumb, pixmap, source)
         else:
             painter.fillRect(thumb, palette.alternateBase())
@@ -196,20 +233,33 @@ class ModelRowDelegate(QStyledItemDelegate):
         painter.setPen(text_color)
         line = painter.fontMetrics().height()
         title = ("★ " if mark == "favourite" else "") + info.display_name
-        painter.drawText(QRect(text.left(), text.top(), text.width(), line),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, text.width() - 150))
-        badges = [b for b in ("DEPRECATED" if info.deprecated else "", "recent" if mark == "recent" else "") if b]
+        painter.drawText(
+            QRect(text.left(), text.top(), text.width(), line),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            painter.fontMetrics().elidedText(
+                title, Qt.TextElideMode.ElideRight, text.width() - 150
+            ),
+        )
+        badges = [
+            b
+            for b in ("DEPRECATED" if info.deprecated else "", "recent" if mark == "recent" else "")
+            if b
+        ]
         painter.setFont(option.font)
         if badges:
             painter.setPen(QColor("#c62828") if info.deprecated else dim)
-            painter.drawText(QRect(text.left(), text.top(), text.width(), line),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, " · ".join(badges))
+            painter.drawText(
+                QRect(text.left(), text.top(), text.width(), line),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                " · ".join(badges),
+            )
         painter.setPen(dim)
         metrics = painter.fontMetrics()
         tags = " ".join(f"#{t}" for t in info.tags[:5])
         for row, words in enumerate((f"{info.endpoint_id}   {tags}", info.description), start=1):
-            painter.drawText(QRect(text.left(), text.top() + row * (line + 1), text.width(), line),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             metrics.elidedText(words, Qt.TextElideMode.ElideRight, text.width()))
+            painter.drawText(
+                QRect(text.left(), text.top() + row * (line + 1), text.width(), line),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                metrics.elidedText(words, Qt.TextElideMode.ElideRight, text.width()),
+            )
         painter.restore()

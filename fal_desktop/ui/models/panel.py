@@ -12,7 +12,14 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -29,13 +36,21 @@ CARRIED_PROMPTS = ("prompt", "negative_prompt")  # follow the user between text-
 
 
 class ModelPanel(QWidget):
-    run_requested = Signal(str, object)  # object: a dict would pass through QVariantMap, where a 64-bit seed overflows
+    run_requested = Signal(
+        str, object
+    )  # object: a dict would pass through QVariantMap, where a 64-bit seed overflows
     model_changed = Signal(str)
     compare_requested = Signal()
     browse_requested = Signal()
 
-    def __init__(self, catalog: Catalog, memory: FormMemory, parent: QWidget | None = None, *,
-                 prompt_history: Callable[[], list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        memory: FormMemory,
+        parent: QWidget | None = None,
+        *,
+        prompt_history: Callable[[], list[str]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.catalog, self.memory = catalog, memory
         self.prompt_history = prompt_history
@@ -47,7 +62,9 @@ class ModelPanel(QWidget):
         self.picker.setMaxVisibleItems(24)
         self.picker.activated.connect(self._picked)
         self.browse_button = QPushButton("Browse models…", self)
-        self.browse_button.setToolTip("Search fal's whole catalog by name, category or tag (Ctrl+L)")
+        self.browse_button.setToolTip(
+            "Search fal's whole catalog by name, category or tag (Ctrl+L)"
+        )
         self.browse_button.clicked.connect(self.browse_requested)
         pick_row = QHBoxLayout()
         pick_row.addWidget(self.picker, 1)
@@ -79,8 +96,10 @@ class ModelPanel(QWidget):
         self.run_button.setEnabled(False)
         self.run_button.clicked.connect(self.run)
         self.compare_button = QPushButton("Compare models…", self)
-        self.compare_button.setToolTip("Send this prompt to several text-to-image models and see "
-                                       "the results side by side (Ctrl+Shift+M)")
+        self.compare_button.setToolTip(
+            "Send this prompt to several text-to-image models and see "
+            "the results side by side (Ctrl+Shift+M)"
+        )
         self.compare_button.setMinimumHeight(34)
         self.compare_button.clicked.connect(self.compare_requested)
         self.price_label = QLabel(self)  # filled by ui/models/platform_ui.py: the price of a run
@@ -161,11 +180,18 @@ class ModelPanel(QWidget):
     def _carried_prompts(self, schema: EndpointSchema) -> dict[str, str]:
         """The prompt and negative prompt typed in a text-to-image form, for the next one."""
         old = self.form
-        if old is None or old.schema.category != "text-to-image" or schema.category != "text-to-image":
+        if (
+            old is None
+            or old.schema.category != "text-to-image"
+            or schema.category != "text-to-image"
+        ):
             return {}
         values = old.value()
-        return {name: values[name] for name in CARRIED_PROMPTS
-                if isinstance(values.get(name), str) and values[name].strip()}
+        return {
+            name: values[name]
+            for name in CARRIED_PROMPTS
+            if isinstance(values.get(name), str) and values[name].strip()
+        }
 
     def _show_schema(self, schema: EndpointSchema) -> None:
         carried = self._carried_prompts(schema)
@@ -180,7 +206,9 @@ class ModelPanel(QWidget):
                 self.form.fields[name].set_value(text)
         self.scroll.setWidget(self.form)
         prompt = self.form.fields.get("prompt")
-        if self.prompt_history is not None and isinstance(getattr(prompt, "editor", None), QPlainTextEdit):
+        if self.prompt_history is not None and isinstance(
+            getattr(prompt, "editor", None), QPlainTextEdit
+        ):
             self.form.prompt_completer = PromptCompleter(prompt.editor, self.prompt_history)
         for index in range(self.picker.count()):
             if self.picker.itemData(index, Qt.ItemDataRole.UserRole) == schema.endpoint_id:
@@ -188,7 +216,9 @@ class ModelPanel(QWidget):
         self.run_button.setEnabled(True)
         self.memory.last_endpoint = schema.endpoint_id
         if self.image_field() is not None:
-            self.memory.remember("__app__", {**self.memory.get("__app__"), "upscaler": schema.endpoint_id})
+            self.memory.remember(
+                "__app__", {**self.memory.get("__app__"), "upscaler": schema.endpoint_id}
+            )
         self.model_changed.emit(schema.endpoint_id)
 
     def _remember(self) -> None:

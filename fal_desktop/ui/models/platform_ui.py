@@ -29,7 +29,11 @@ def bundled_infos(catalog: Catalog) -> list[ModelInfo]:
     """The bundled models as the browser lists them before fal's catalog has been fetched."""
     infos = []
     for entry in catalog.entries():
-        upscaler = "upscal" in entry.endpoint_id or entry.endpoint_id in ("fal-ai/esrgan", "fal-ai/aura-sr", "fal-ai/ccsr")
+        upscaler = "upscal" in entry.endpoint_id or entry.endpoint_id in (
+            "fal-ai/esrgan",
+            "fal-ai/aura-sr",
+            "fal-ai/ccsr",
+        )
         tags = ("upscaling",) if upscaler else ()
         infos.append(ModelInfo(entry.endpoint_id, entry.title, entry.category, tags=tags))
     return infos
@@ -48,18 +52,26 @@ class PlatformUI(QObject):
         self.thumbnails = cache / "thumbnails"
         self.browser: ModelBrowser | None = None
         self.work = Background(self, threads=1)  # prices and estimates: one call at a time
-        self.balance_label: QLabel | None = None  # a status bar only once there is a balance to show
+        self.balance_label: QLabel | None = (
+            None  # a status bar only once there is a balance to show
+        )
         panel = window.model_panel
         self.label = panel.price_label
         panel.browse_requested.connect(self.open_browser)
         panel.model_changed.connect(self._model_changed)
         self._asked_estimate: set[str] = set()
         self._retry_pending = False
-        self.work.run(self.prices.fetch_prices, [e.endpoint_id for e in catalog.entries()],
-                      done=lambda _: self.update_price(), failed=lambda _: None)
+        self.work.run(
+            self.prices.fetch_prices,
+            [e.endpoint_id for e in catalog.entries()],
+            done=lambda _: self.update_price(),
+            failed=lambda _: None,
+        )
         self.work.run(self._balance, done=self._show_balance, failed=lambda _: None)
         if not self.directory.saved_at or time.time() - self.directory.saved_at > DAY:
-            self.work.run(self._fetch_catalog, done=lambda _: self._catalog_arrived(), failed=lambda _: None)
+            self.work.run(
+                self._fetch_catalog, done=lambda _: self._catalog_arrived(), failed=lambda _: None
+            )
 
     def _fetch_catalog(self) -> list[ModelInfo]:
         with self.client() as client:
@@ -77,11 +89,13 @@ class PlatformUI(QObject):
 
     # -- the browser -------------------------------------------------------------------
 
-    def open_browser(self) -> "ModelBrowser":
+    def open_browser(self) -> ModelBrowser:
         from fal_desktop.ui.models.browser import ModelBrowser
 
         if self.browser is None:
-            self.browser = ModelBrowser(self.directory, self.picks, self.client, self.thumbnails, self.window)
+            self.browser = ModelBrowser(
+                self.directory, self.picks, self.client, self.thumbnails, self.window
+            )
             self.browser.chosen.connect(self.window.model_panel.select_model)
             self.browser.fetched.connect(self.name_picker)
         self.browser.show_models(self.directory.models)  # recent models changed meanwhile
@@ -120,8 +134,12 @@ class PlatformUI(QObject):
         QTimer.singleShot(0, self, lambda: self._warn_if_deprecated(endpoint_id))
         self.update_price()
         if not self.prices.known(endpoint_id):
-            self.work.run(self.prices.fetch_prices, [endpoint_id], done=lambda _: self.update_price(),
-                          failed=lambda _: None)
+            self.work.run(
+                self.prices.fetch_prices,
+                [endpoint_id],
+                done=lambda _: self.update_price(),
+                failed=lambda _: None,
+            )
 
     def _warn_if_deprecated(self, endpoint_id: str) -> None:
         if self.window.model_panel.endpoint_id != endpoint_id:
@@ -130,7 +148,8 @@ class PlatformUI(QObject):
         if info is not None and info.deprecated:
             self.window.notice.show_message(
                 f"{info.display_name} ({endpoint_id}) is deprecated at fal: it may stop working. "
-                "Browse models (Ctrl+L) for its successor.")
+                "Browse models (Ctrl+L) for its successor."
+            )
 
     def _values(self) -> tuple[str | None, dict[str, Any]]:
         form = self.window.model_panel.form
@@ -144,11 +163,16 @@ class PlatformUI(QObject):
         typical = self.prices.typical(endpoint_id) if endpoint_id else None
         text = price_line(price, values, typical)
         self.label.setText(text)
-        self.label.setToolTip(f"fal's price for {endpoint_id}: ${price.unit_price} per {price.unit}"
-                              if price else "")
+        self.label.setToolTip(
+            f"fal's price for {endpoint_id}: ${price.unit_price} per {price.unit}" if price else ""
+        )
         self.label.setVisible(bool(text))
-        if price is None or per_run_cost(price, values) is not None or typical is not None \
-                or endpoint_id in self._asked_estimate:
+        if (
+            price is None
+            or per_run_cost(price, values) is not None
+            or typical is not None
+            or endpoint_id in self._asked_estimate
+        ):
             return
         wait = self.prices.estimates_paused_until - time.time()
         if wait > 0:  # fal said 429: ask once its Retry-After has passed
@@ -157,8 +181,12 @@ class PlatformUI(QObject):
                 QTimer.singleShot(int(wait * 1000) + 100, self, self._retry_estimate)
             return
         self._asked_estimate.add(endpoint_id)  # once per model and start: fal rate-limits it hard
-        self.work.run(self.prices.fetch_typical, endpoint_id,
-                      done=lambda cost, e=endpoint_id: self._typical_arrived(e, cost), failed=lambda _: None)
+        self.work.run(
+            self.prices.fetch_typical,
+            endpoint_id,
+            done=lambda cost, e=endpoint_id: self._typical_arrived(e, cost),
+            failed=lambda _: None,
+        )
 
     def _retry_estimate(self) -> None:
         self._retry_pending = False
@@ -170,7 +198,7 @@ class PlatformUI(QObject):
         self.update_price()
 
     def batch_total(self, endpoint_id: str, items: list[dict[str, Any]]) -> str:
-        """"200 images ≈ $5.00" (or typically), "" when the price is unknown."""
+        """ "200 images ≈ $5.00" (or typically), "" when the price is unknown."""
         price = self.prices.price(endpoint_id)
         if price is None or not items:
             return ""
@@ -192,9 +220,14 @@ class PlatformUI(QObject):
         amount, currency = balance
         if self.balance_label is None:
             self.balance_label = QLabel(self.window)
-            self.balance_label.setToolTip("Your fal account's credit balance (shown with an ADMIN key)")
+            self.balance_label.setToolTip(
+                "Your fal account's credit balance (shown with an ADMIN key)"
+            )
             bar = self.window.statusBar()
             bar.addPermanentWidget(self.balance_label)
             bar.show()
-        self.balance_label.setText(f"Balance: {money(amount)}" if currency == "USD"
-                                   else f"Balance: {amount:.2f} {currency}")
+        self.balance_label.setText(
+            f"Balance: {money(amount)}"
+            if currency == "USD"
+            else f"Balance: {amount:.2f} {currency}"
+        )

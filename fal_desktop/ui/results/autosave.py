@@ -25,7 +25,9 @@ __all__ = ["AutoSaver"]
 class AutoSaver(QObject):
     enabled_changed = Signal(bool)
 
-    def __init__(self, settings: QSettings, saver: ResultSaver, parent: QObject | None = None) -> None:
+    def __init__(
+        self, settings: QSettings, saver: ResultSaver, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.settings, self.saver = settings, saver
 
@@ -42,12 +44,16 @@ class AutoSaver(QObject):
     def template(self) -> str:
         return str(self.settings.value("autosave/template") or DEFAULT_AUTOSAVE_TEMPLATE)
 
-    def set_enabled(self, on: bool, parent: QWidget | None = None, *, folder: Path | None = None) -> None:
+    def set_enabled(
+        self, on: bool, parent: QWidget | None = None, *, folder: Path | None = None
+    ) -> None:
         """Switch auto-save on (asking for the folder the first time) or off."""
         if folder is not None:
             self.settings.setValue("autosave/folder", str(folder))
         if on and self.folder is None:
-            chosen = QFileDialog.getExistingDirectory(parent, "Auto-save results to…", str(Path.home()))
+            chosen = QFileDialog.getExistingDirectory(
+                parent, "Auto-save results to…", str(Path.home())
+            )
             if not chosen:
                 on = False
             else:
@@ -57,12 +63,15 @@ class AutoSaver(QObject):
 
     def configure(self, parent: QWidget | None) -> None:
         """Pick the folder (which turns auto-save on: that is why one picks it) and the naming."""
-        chosen = QFileDialog.getExistingDirectory(parent, "Auto-save results to…",
-                                                  str(self.folder or Path.home()))
+        chosen = QFileDialog.getExistingDirectory(
+            parent, "Auto-save results to…", str(self.folder or Path.home())
+        )
         text, ok = QInputDialog.getText(
-            parent, "Auto-save naming",
+            parent,
+            "Auto-save naming",
             "How auto-saved files are named (folders allowed with /).\n" + fields_help(),
-            text=self.template)
+            text=self.template,
+        )
         if ok and text.strip():
             self.settings.setValue("autosave/template", text.strip())
         if chosen:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImageReader
 from PySide6.QtWidgets import (
-    QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from fal_desktop.ui.widgets.background import Background
 from fal_desktop.ui.results.compare_view import CompareView, MipImage
-from fal_desktop.ui.widgets.elided_label import ElidedLabel
 from fal_desktop.ui.results.image_view import read_image
+from fal_desktop.ui.widgets.background import Background
+from fal_desktop.ui.widgets.elided_label import ElidedLabel
 
 __all__ = ["ComparePane"]
 
@@ -62,7 +67,9 @@ class ComparePane(QWidget):
         bar.addWidget(self.zoom_label)
         bar.addStretch(1)
         self.drag_button = QPushButton("Drag out", self)
-        self.drag_button.setToolTip("Press and drag to put the result file into another app or folder")
+        self.drag_button.setToolTip(
+            "Press and drag to put the result file into another app or folder"
+        )
         self.drag_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.drag_button.pressed.connect(self.drag_requested)
         bar.addWidget(self.drag_button)
@@ -73,8 +80,10 @@ class ComparePane(QWidget):
         self.info_label.setContentsMargins(10, 0, 10, 4)
         layout.addWidget(self.info_label)
         self.view = CompareView(self)
-        self.view.setToolTip("Drag the line to compare, drag elsewhere to pan, wheel to zoom.\n"
-                             "Keys: ←/→ split, +/− zoom, F fit, 1 for 1:1, Space flips in Toggle mode.")
+        self.view.setToolTip(
+            "Drag the line to compare, drag elsewhere to pan, wheel to zoom.\n"
+            "Keys: ←/→ split, +/− zoom, F fit, 1 for 1:1, Space flips in Toggle mode."
+        )
         layout.addWidget(self.view, 1)
         self.fit_button.clicked.connect(self.view.fit)
         self.one_button.clicked.connect(lambda: self.view.set_zoom(1.0))
@@ -94,7 +103,9 @@ class ComparePane(QWidget):
         for button in self.mode_buttons.buttons():
             button.setChecked(button.property("mode") == mode)
 
-    def show_pair(self, before: str | None, after: str, model: str = "", seconds: float | None = None) -> None:
+    def show_pair(
+        self, before: str | None, after: str, model: str = "", seconds: float | None = None
+    ) -> None:
         """Load both images off the GUI thread, then show them."""
         self._token = object()
         self._info = (model, seconds)
@@ -108,11 +119,15 @@ class ComparePane(QWidget):
         self.view.set_mips(*mips)
         self.set_info(before, after, *self._info)
 
-    def set_info(self, before: QSize | None, after: QSize, model: str, seconds: float | None) -> None:
+    def set_info(
+        self, before: QSize | None, after: QSize, model: str, seconds: float | None
+    ) -> None:
         parts = []
         if before is not None and before.isValid():
             factor = after.width() / max(1, before.width())
-            parts.append(f"{before.width()}×{before.height()} → {after.width()}×{after.height()}  (×{factor:.1f})")
+            parts.append(
+                f"{before.width()}×{before.height()} → {after.width()}×{after.height()}  (×{factor:.1f})"
+            )
         elif after.isValid():
             parts.append(f"{after.width()}×{after.height()}")
         else:

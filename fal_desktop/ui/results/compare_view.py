@@ -29,12 +29,24 @@ class MipImage:
     """An image and its halvings, each level scaled to ``size / 2**level``."""
 
     def __init__(self, image: QImage, size: QSize) -> None:
-        base = image if image.size() == size else image.scaled(
-            size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        base = (
+            image
+            if image.size() == size
+            else image.scaled(
+                size,
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
         self.levels = [base]
         for level_size in self.level_sizes(size)[1:]:
-            self.levels.append(self.levels[-1].scaled(level_size, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                                      Qt.TransformationMode.SmoothTransformation))
+            self.levels.append(
+                self.levels[-1].scaled(
+                    level_size,
+                    Qt.AspectRatioMode.IgnoreAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
 
     @staticmethod
     def level_sizes(size: QSize) -> list[QSize]:
@@ -44,7 +56,7 @@ class MipImage:
         return sizes
 
     @classmethod
-    def from_file(cls, path: str, size: QSize, read) -> "MipImage":
+    def from_file(cls, path: str, size: QSize, read) -> MipImage:
         """Every level decoded from the file at its own size, off the GIL (``read`` is
         ``image_view.read_image``); for worker threads."""
         mip = cls.__new__(cls)
@@ -56,8 +68,12 @@ class MipImage:
         level = 0 if zoom >= 1 else min(int(math.log2(1 / zoom)), len(self.levels) - 1)
         factor = 2**level
         image = self.levels[level]
-        scaled = QRectF(source.x() / factor, source.y() / factor,
-                        source.width() / factor, source.height() / factor)
+        scaled = QRectF(
+            source.x() / factor,
+            source.y() / factor,
+            source.width() / factor,
+            source.height() / factor,
+        )
         painter.drawImage(target, image, scaled)
 
 
@@ -66,7 +82,9 @@ class CompareView(QWidget):
     zoom_changed = Signal(float)
     mode_changed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, empty_text: str = "Drop images here to upscale them") -> None:
+    def __init__(
+        self, parent: QWidget | None = None, empty_text: str = "Drop images here to upscale them"
+    ) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -87,12 +105,16 @@ class CompareView(QWidget):
     # -- content -----------------------------------------------------------------------
 
     @staticmethod
-    def build(before: QImage | None, after: QImage | None) -> tuple[MipImage | None, MipImage | None]:
+    def build(
+        before: QImage | None, after: QImage | None
+    ) -> tuple[MipImage | None, MipImage | None]:
         """The mip pyramids for a pair; slow for big images, so call it off the GUI thread."""
         if after is None or after.isNull():
             return None, None
         mip_after = MipImage(after, after.size())
-        mip_before = MipImage(before, after.size()) if before is not None and not before.isNull() else None
+        mip_before = (
+            MipImage(before, after.size()) if before is not None and not before.isNull() else None
+        )
         return mip_before, mip_after
 
     def set_images(self, before: QImage | None, after: QImage | None) -> None:
@@ -150,15 +172,20 @@ class CompareView(QWidget):
         if self._size.isEmpty():
             return
         zoom = min(max(zoom, 0.01), 32.0)
-        pane_anchor = anchor if anchor is not None else QPointF(self._pane_size().width() / 2,
-                                                                self.height() / 2)
+        pane_anchor = (
+            anchor
+            if anchor is not None
+            else QPointF(self._pane_size().width() / 2, self.height() / 2)
+        )
         if self.mode == "side" and pane_anchor.x() > self.width() / 2:
             pane_anchor = QPointF(pane_anchor.x() - self.width() / 2, pane_anchor.y())
         fixed = self.to_image(pane_anchor)
         self.zoom = zoom
         pane = self._pane_size()
-        self.center = QPointF(fixed.x() - (pane_anchor.x() - pane.width() / 2) / zoom,
-                              fixed.y() - (pane_anchor.y() - pane.height() / 2) / zoom)
+        self.center = QPointF(
+            fixed.x() - (pane_anchor.x() - pane.width() / 2) / zoom,
+            fixed.y() - (pane_anchor.y() - pane.height() / 2) / zoom,
+        )
         self._fit = False
         self.update()
         self.zoom_changed.emit(zoom)
@@ -166,8 +193,10 @@ class CompareView(QWidget):
     def to_image(self, point: QPointF) -> QPointF:
         """A point in pane coordinates → after-image pixels."""
         pane = self._pane_size()
-        return QPointF(self.center.x() + (point.x() - pane.width() / 2) / self.zoom,
-                       self.center.y() + (point.y() - pane.height() / 2) / self.zoom)
+        return QPointF(
+            self.center.x() + (point.x() - pane.width() / 2) / self.zoom,
+            self.center.y() + (point.y() - pane.height() / 2) / self.zoom,
+        )
 
     def pan(self, dx: float, dy: float) -> None:
         self.center = QPointF(self.center.x() - dx / self.zoom, self.center.y() - dy / self.zoom)
@@ -182,8 +211,12 @@ class CompareView(QWidget):
         top = self.center.y() - pane.height() / 2 / self.zoom
         source = QRectF(left, top, pane.width() / self.zoom, pane.height() / self.zoom)
         source = source.intersected(QRectF(0, 0, self._size.width(), self._size.height()))
-        target = QRectF(pane.x() + (source.x() - left) * self.zoom, pane.y() + (source.y() - top) * self.zoom,
-                        source.width() * self.zoom, source.height() * self.zoom)
+        target = QRectF(
+            pane.x() + (source.x() - left) * self.zoom,
+            pane.y() + (source.y() - top) * self.zoom,
+            source.width() * self.zoom,
+            source.height() * self.zoom,
+        )
         return source, target
 
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -213,7 +246,9 @@ class CompareView(QWidget):
             return
         source, target = self._visible(QRectF(self.rect()))
         if self.mode == "toggle":
-            (before if self.showing_before else self._after).draw(painter, target, source, self.zoom)
+            (before if self.showing_before else self._after).draw(
+                painter, target, source, self.zoom
+            )
             self._label(painter, "Before" if self.showing_before else "After", QPointF(10, 10))
             return
         x = self.split * self.width()

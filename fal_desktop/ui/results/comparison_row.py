@@ -21,10 +21,17 @@ from fal_desktop.ui.results.image_view import ImageView
 
 __all__ = ["ComparisonRow", "headings"]
 
-_STATE = {JobState.PENDING: "Waiting…", JobState.SUBMITTING: "Sending…", JobState.QUEUED: "In queue…",
-          JobState.RUNNING: "Running…", JobState.DOWNLOADING: "Downloading…",
-          JobState.CANCELLED: "Cancelled", JobState.EXPIRED: "Expired at fal",
-          JobState.NOT_FETCHED: "Not fetched (Retry)", JobState.HELD: "Held: out of credit"}
+_STATE = {
+    JobState.PENDING: "Waiting…",
+    JobState.SUBMITTING: "Sending…",
+    JobState.QUEUED: "In queue…",
+    JobState.RUNNING: "Running…",
+    JobState.DOWNLOADING: "Downloading…",
+    JobState.CANCELLED: "Cancelled",
+    JobState.EXPIRED: "Expired at fal",
+    JobState.NOT_FETCHED: "Not fetched (Retry)",
+    JobState.HELD: "Held: out of credit",
+}
 
 
 def _short(value: Any) -> str:
@@ -37,9 +44,14 @@ def headings(jobs: list[JobRecord]) -> list[str]:
     if len({job.endpoint_id for job in jobs}) == len(jobs):
         return [job.endpoint_id.removeprefix("fal-ai/") for job in jobs]
     keys = sorted({key for job in jobs for key in job.inputs})
-    differing = [k for k in keys if len({json.dumps(j.inputs.get(k), sort_keys=True) for j in jobs}) > 1]
-    return [", ".join(f"{k} = {_short(job.inputs.get(k, 'default'))}" for k in differing) or
-            job.endpoint_id.removeprefix("fal-ai/") for job in jobs]
+    differing = [
+        k for k in keys if len({json.dumps(j.inputs.get(k), sort_keys=True) for j in jobs}) > 1
+    ]
+    return [
+        ", ".join(f"{k} = {_short(job.inputs.get(k, 'default'))}" for k in differing)
+        or job.endpoint_id.removeprefix("fal-ai/")
+        for job in jobs
+    ]
 
 
 class _Cell(QFrame):
@@ -71,8 +83,11 @@ class _Cell(QFrame):
         return False
 
     def set_selected(self, selected: bool) -> None:
-        self.setStyleSheet("_Cell { border: 2px solid palette(highlight); border-radius: 4px; }"
-                           if selected else "")
+        self.setStyleSheet(
+            "_Cell { border: 2px solid palette(highlight); border-radius: 4px; }"
+            if selected
+            else ""
+        )
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         self.clicked.emit(self.job_id)
@@ -109,9 +124,10 @@ class ComparisonRow(QWidget):
                 self.row.addWidget(cell, 1)
             self.group_id = group_id
         prompt = next((prompt_of(j) for j in jobs if prompt_of(j)), "")
-        self.title.setText(f"<b>Side by side</b> — {len(jobs)} runs" +
-                           (f" of “{prompt[:120]}”" if prompt else ""))
-        for job, heading in zip(jobs, headings(jobs)):
+        self.title.setText(
+            f"<b>Side by side</b> — {len(jobs)} runs" + (f" of “{prompt[:120]}”" if prompt else "")
+        )
+        for job, heading in zip(jobs, headings(jobs), strict=False):
             cell = self.cells[job.id]
             cell.heading.setText(heading)
             cell.setToolTip(job.endpoint_id)
@@ -126,7 +142,9 @@ class ComparisonRow(QWidget):
             seed = seed_of(job.output, job.inputs)
             took = f"{job.finished_at - job.created_at:.1f} s" if job.finished_at else ""
             # Seed and time each on a line of their own: a narrow cell would break them anywhere.
-            cell.caption.setText("\n".join(p for p in (f"seed {seed}" if seed != "" else "", took) if p))
+            cell.caption.setText(
+                "\n".join(p for p in (f"seed {seed}" if seed != "" else "", took) if p)
+            )
         else:
             cell.image.show_file(None)
             if job.state is JobState.FAILED:

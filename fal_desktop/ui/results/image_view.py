@@ -32,8 +32,11 @@ def _fitted_size(reader: QImageReader, box: QSize) -> QSize:
         return QSize()
     if reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90:
         box = box.transposed()
-    return full.scaled(box, Qt.AspectRatioMode.KeepAspectRatio) if (
-        full.width() > box.width() or full.height() > box.height()) else full
+    return (
+        full.scaled(box, Qt.AspectRatioMode.KeepAspectRatio)
+        if (full.width() > box.width() or full.height() > box.height())
+        else full
+    )
 
 
 def decode_fitted(path: str, box: QSize) -> tuple[str, QImage, QSize, QSize]:
@@ -90,8 +93,11 @@ class ImageView(QLabel):
     def _box(self) -> QSize:
         """The device pixels a picture may fill: inside the frame and the label's margin, so
         it is never drawn larger than the space it has (and cropped at the edges)."""
-        inner = self.contentsRect().size().shrunkBy(
-            QMargins(self.margin(), self.margin(), self.margin(), self.margin()))
+        inner = (
+            self.contentsRect()
+            .size()
+            .shrunkBy(QMargins(self.margin(), self.margin(), self.margin(), self.margin()))
+        )
         return inner.expandedTo(QSize(1, 1)) * self.devicePixelRatioF()
 
     def show_file(self, path: str | None, placeholder: str | None = None) -> None:
@@ -144,8 +150,11 @@ class ImageView(QLabel):
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         start = getattr(self, "_press", None)
-        if start is not None and not self._image.isNull() and \
-                (event.position() - start).manhattanLength() >= QApplication.startDragDistance():
+        if (
+            start is not None
+            and not self._image.isNull()
+            and (event.position() - start).manhattanLength() >= QApplication.startDragDistance()
+        ):
             self._press = None
             self.drag_requested.emit()
 

@@ -15,8 +15,17 @@ from fal_desktop.ui.sessions.gallery import RESULT_ACTIONS
 
 __all__ = ["ResultBar"]
 
-_SHORT = {"view": "View", "reuse": "Reuse", "new_seed": "New seed", "vary": "Vary…", "upscale": "Upscale",
-          "compare": "Side by side", "copy": "Copy", "save": "Save…", "delete": "Delete…"}
+_SHORT = {
+    "view": "View",
+    "reuse": "Reuse",
+    "new_seed": "New seed",
+    "vary": "Vary…",
+    "upscale": "Upscale",
+    "compare": "Side by side",
+    "copy": "Copy",
+    "save": "Save…",
+    "delete": "Delete…",
+}
 
 
 class ResultBar(QWidget):
@@ -36,7 +45,8 @@ class ResultBar(QWidget):
             " background: palette(button); }"
             "QToolButton:hover { background: palette(light); }"
             "QToolButton:disabled { color: palette(mid); border-color: palette(midlight); }"
-            "QToolButton#qt_toolbar_ext_button { padding: 0px; min-width: 14px; }")
+            "QToolButton#qt_toolbar_ext_button { padding: 0px; min-width: 14px; }"
+        )
         layout.addWidget(self.toolbar)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.actions_by_name: dict[str, QAction] = {}
@@ -54,7 +64,9 @@ class ResultBar(QWidget):
     def button(self, name: str) -> QToolButton:
         return self.toolbar.widgetForAction(self.actions_by_name[name])
 
-    def set_result(self, has_result: bool, *, grouped: bool = False, upscaled: bool = False) -> None:
+    def set_result(
+        self, has_result: bool, *, grouped: bool = False, upscaled: bool = False
+    ) -> None:
         """Enable the actions that apply to the shown result (the bar shows only with one)."""
         self.setVisible(has_result)
         for action in self.actions_by_name.values():

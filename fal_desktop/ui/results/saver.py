@@ -16,18 +16,28 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from fal_desktop.core.paths import is_local_file
 from fal_desktop.core.saved_files import SavedFiles
 from fal_desktop.core.saving import (
-    DEFAULT_TEMPLATE, first_words, job_parameters, render_name, save_with_metadata,
+    DEFAULT_TEMPLATE,
+    first_words,
+    job_parameters,
+    render_name,
+    save_with_metadata,
 )
-from fal_desktop.ui.widgets.background import Background
-from fal_desktop.ui.results.image_view import read_image
 from fal_desktop.ui.jobs.table import JobRow
+from fal_desktop.ui.results.image_view import read_image
+from fal_desktop.ui.widgets.background import Background
 
 __all__ = ["ResultSaver", "plan_saves"]
 
+
 def _stem(row: JobRow) -> str:
     for key, value in row.job.inputs.items():
-        if "image" in key and isinstance(value, str) and value and not value.startswith("data:") and \
-                ("/" in value or "\\" in value):
+        if (
+            "image" in key
+            and isinstance(value, str)
+            and value
+            and not value.startswith("data:")
+            and ("/" in value or "\\" in value)
+        ):
             return Path(value.replace("\\", "/").rsplit("/", 1)[-1]).stem or "image"
     return first_words(row.job.inputs.get("prompt")) or "image"
 
@@ -48,26 +58,40 @@ def _factor(row: JobRow) -> str:
         return ""
 
 
-def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_TEMPLATE, *,
-               session_name: Callable[[str | None], str] = lambda session_id: "session",
-               varied: Callable[[JobRow], str] = lambda row: "",
-               only: int | None = None) -> list[tuple[Path, Path, dict]]:
+def plan_saves(
+    rows: list[JobRow],
+    folder: Path,
+    template: str = DEFAULT_TEMPLATE,
+    *,
+    session_name: Callable[[str | None], str] = lambda session_id: "session",
+    varied: Callable[[JobRow], str] = lambda row: "",
+    only: int | None = None,
+) -> list[tuple[Path, Path, dict]]:
     """(source, target, parameters) for every result file of the given rows (``only``: just
     that file of each row)."""
     plans = []
     for row in rows:
         params = job_parameters(row.job)
-        fields = {"stem": _stem(row), "prompt": first_words(row.job.inputs.get("prompt")),
-                  "model": row.job.endpoint_id.rsplit("/", 1)[-1], "factor": _factor(row),
-                  "seed": params["seed"], "varied": varied(row),
-                  "session": session_name(row.job.session_id)}
+        fields = {
+            "stem": _stem(row),
+            "prompt": first_words(row.job.inputs.get("prompt")),
+            "model": row.job.endpoint_id.rsplit("/", 1)[-1],
+            "factor": _factor(row),
+            "seed": params["seed"],
+            "varied": varied(row),
+            "session": session_name(row.job.session_id),
+        }
         for index, source in enumerate(row.files):
             if only is not None and index != only:
                 continue
             source = Path(source)
-            name = render_name(template, **fields, index=index,
-                               n=index + 1 if len(row.files) > 1 else "",
-                               ext=source.suffix.lstrip(".").lower() or "png")
+            name = render_name(
+                template,
+                **fields,
+                index=index,
+                n=index + 1 if len(row.files) > 1 else "",
+                ext=source.suffix.lstrip(".").lower() or "png",
+            )
             plans.append((source, folder / name, params))
     return plans
 
@@ -75,24 +99,38 @@ def plan_saves(rows: list[JobRow], folder: Path, template: str = DEFAULT_TEMPLAT
 Plan = tuple[Path, Path, dict]
 
 
-def write_plans(plans: list[Plan], *, quiet: bool, what: str, overwrite: bool = False,
-                ) -> tuple[list[tuple[str, str]], str, bool]:
+def write_plans(
+    plans: list[Plan],
+    *,
+    quiet: bool,
+    what: str,
+    overwrite: bool = False,
+) -> tuple[list[tuple[str, str]], str, bool]:
     """Write every planned file (a worker thread): ((result, copy) pairs written, sentence, all
     went well). The sentence is empty when all went well quietly."""
     saved, problems = [], []
     for source, target, params in plans:
         try:
-            saved.append((str(source), str(save_with_metadata(source, target, params, overwrite=overwrite))))
+            saved.append(
+                (str(source), str(save_with_metadata(source, target, params, overwrite=overwrite)))
+            )
         except (OSError, ValueError) as exc:
-            problems.append(f"{target.name}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
+            problems.append(
+                f"{target.name}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
+            )
     message = ""
     if problems:
-        message = (f"{what}: saved {len(saved)} of {len(plans)} files. {problems[0]}. "
-                   f"The results are still in the app's data folder ({plans[0][0].parent.parent}).")
+        message = (
+            f"{what}: saved {len(saved)} of {len(plans)} files. {problems[0]}. "
+            f"The results are still in the app's data folder ({plans[0][0].parent.parent})."
+        )
     elif not quiet:
         folder = plans[0][1].parent if plans else ""
-        message = (f"Saved {Path(saved[0][1]).name} to {folder}." if len(saved) == 1 else
-                   f"Saved {len(saved)} files to {folder}.")
+        message = (
+            f"Saved {Path(saved[0][1]).name} to {folder}."
+            if len(saved) == 1
+            else f"Saved {len(saved)} files to {folder}."
+        )
     return saved, message, not problems
 
 
@@ -104,8 +142,9 @@ class ResultSaver(QObject):
     finished = Signal(str, bool)
     wrote = Signal(list, str)
 
-    def __init__(self, settings: QSettings, parent: QObject | None = None, *,
-                 record: Path | None = None) -> None:
+    def __init__(
+        self, settings: QSettings, parent: QObject | None = None, *, record: Path | None = None
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.work = Background(self, threads=1)  # one at a time: names are picked as files land
@@ -114,16 +153,29 @@ class ResultSaver(QObject):
         self.session_name: Callable[[str | None], str] = lambda session_id: "session"
         self.varied: Callable[[JobRow], str] = lambda row: ""
 
-    def plan(self, rows: list[JobRow], folder: Path, template: str | None = None, *,
-             only: int | None = None) -> list[Plan]:
-        return plan_saves([r for r in rows if r.files], folder, template or self.template,
-                          session_name=self.session_name, varied=self.varied, only=only)
+    def plan(
+        self,
+        rows: list[JobRow],
+        folder: Path,
+        template: str | None = None,
+        *,
+        only: int | None = None,
+    ) -> list[Plan]:
+        return plan_saves(
+            [r for r in rows if r.files],
+            folder,
+            template or self.template,
+            session_name=self.session_name,
+            varied=self.varied,
+            only=only,
+        )
 
     def ask_file(self, parent: QWidget | None, suggested: Path) -> Path | None:
         """Save as…: the file name the user chose (starting from ``suggested``), or None. The
         folder is remembered for next time; a name without a suffix gets the result's."""
-        chosen, _ = QFileDialog.getSaveFileName(parent, "Save result as", str(suggested),
-                                                "Images (*.png *.jpg *.jpeg *.webp)")
+        chosen, _ = QFileDialog.getSaveFileName(
+            parent, "Save result as", str(suggested), "Images (*.png *.jpg *.jpeg *.webp)"
+        )
         if not chosen:
             return None
         path = Path(chosen)
@@ -134,8 +186,10 @@ class ResultSaver(QObject):
 
     def save_file(self, plan: Plan) -> None:
         """Write one file where the user chose it (Save as…: they agreed to replace it)."""
-        self.work.run(lambda: write_plans([plan], quiet=False, what="Saving", overwrite=True),
-                      done=self._saved)
+        self.work.run(
+            lambda: write_plans([plan], quiet=False, what="Saving", overwrite=True),
+            done=self._saved,
+        )
 
     def save_plans(self, plans: list[Plan], *, quiet: bool = False, what: str = "Saving") -> None:
         self.work.run(lambda: write_plans(plans, quiet=quiet, what=what), done=self._saved)
@@ -145,19 +199,30 @@ class ResultSaver(QObject):
         remembered = self.settings.value("save/folder")
         if remembered and not ask and Path(str(remembered)).is_dir():
             return Path(str(remembered))
-        chosen = QFileDialog.getExistingDirectory(parent, "Save results to…", str(remembered or Path.home()))
+        chosen = QFileDialog.getExistingDirectory(
+            parent, "Save results to…", str(remembered or Path.home())
+        )
         if not chosen:
             return None
         self.settings.setValue("save/folder", chosen)
         return Path(chosen)
 
-    def save(self, rows: list[JobRow], folder: Path, template: str | None = None, *,
-             quiet: bool = False, what: str = "Saving") -> int:
+    def save(
+        self,
+        rows: list[JobRow],
+        folder: Path,
+        template: str | None = None,
+        *,
+        quiet: bool = False,
+        what: str = "Saving",
+    ) -> int:
         """Save the rows' files in a worker thread; ``quiet`` reports only problems."""
         plans = self.plan(rows, folder, template)
         if not plans:
             if not quiet:
-                self.finished.emit("There is no finished result to save yet.", True)  # nothing wrong
+                self.finished.emit(
+                    "There is no finished result to save yet.", True
+                )  # nothing wrong
             return 0
         self.save_plans(plans, quiet=quiet, what=what)
         return len(plans)

@@ -17,10 +17,10 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImageReader, QKeyEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from fal_desktop.ui.widgets.background import Background
 from fal_desktop.ui.results.compare_view import CompareView, MipImage
-from fal_desktop.ui.widgets.elided_label import ElidedLabel
 from fal_desktop.ui.results.image_view import read_image
+from fal_desktop.ui.widgets.background import Background
+from fal_desktop.ui.widgets.elided_label import ElidedLabel
 
 __all__ = ["ResultViewer", "ViewerItem"]
 
@@ -33,8 +33,12 @@ class ViewerItem:
 
 def _dark(palette: QPalette) -> QPalette:
     palette = QPalette(palette)
-    for role, colour in ((QPalette.ColorRole.Window, "#1b1b1b"), (QPalette.ColorRole.WindowText, "#e8e8e8"),
-                         (QPalette.ColorRole.Text, "#e8e8e8"), (QPalette.ColorRole.PlaceholderText, "#9a9a9a")):
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#1b1b1b"),
+        (QPalette.ColorRole.WindowText, "#e8e8e8"),
+        (QPalette.ColorRole.Text, "#e8e8e8"),
+        (QPalette.ColorRole.PlaceholderText, "#9a9a9a"),
+    ):
         palette.setColor(role, QColor(colour))
     return palette
 
@@ -49,7 +53,9 @@ def _load(path: str) -> tuple[str, MipImage | None, QSize]:
 class ResultViewer(QWidget):
     current_changed = Signal(int)
 
-    def __init__(self, items: Sequence[ViewerItem], start: int = 0, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, items: Sequence[ViewerItem], start: int = 0, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("fal desktop — result")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -69,7 +75,12 @@ class ResultViewer(QWidget):
         self.zoom_label = QLabel(self)
         self.hint = QLabel("←/→ browse · wheel or +/− zoom · F fit · 1 for 1:1 · Esc close", self)
         self.hint.setStyleSheet("color: #9a9a9a;")
-        for widget, stretch in ((self.counter, 0), (self.caption, 1), (self.zoom_label, 0), (self.hint, 0)):
+        for widget, stretch in (
+            (self.counter, 0),
+            (self.caption, 1),
+            (self.zoom_label, 0),
+            (self.hint, 0),
+        ):
             bar.addWidget(widget, stretch)
         layout.addLayout(bar)
         self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
@@ -109,7 +120,9 @@ class ResultViewer(QWidget):
         if self.current is None or path != self.current.path:
             return
         if mip is None:
-            self.view.empty_text = "This result could not be shown: it is not an image this app can read."
+            self.view.empty_text = (
+                "This result could not be shown: it is not an image this app can read."
+            )
         self.view.set_mips(None, mip)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
@@ -124,8 +137,14 @@ class ResultViewer(QWidget):
             self.go(-len(self.items))
         elif key == Qt.Key.Key_End:
             self.go(len(self.items))
-        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus, Qt.Key.Key_0, Qt.Key.Key_F,
-                     Qt.Key.Key_1):
+        elif key in (
+            Qt.Key.Key_Plus,
+            Qt.Key.Key_Equal,
+            Qt.Key.Key_Minus,
+            Qt.Key.Key_0,
+            Qt.Key.Key_F,
+            Qt.Key.Key_1,
+        ):
             self.view.keyPressEvent(event)  # the view's own zoom keys
         else:
             super().keyPressEvent(event)

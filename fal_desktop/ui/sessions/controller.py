@@ -23,15 +23,15 @@ from fal_desktop.core.sessions import SessionBusy, SessionStore, prompt_of
 from fal_desktop.forms.fields import INT_LIMIT
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.dialogs import confirm as confirm_dialog  # tests replace confirm_delete there
-from fal_desktop.ui.widgets.background import Background
-from fal_desktop.ui.results.comparison_row import ComparisonRow
-from fal_desktop.ui.sessions.gallery import GalleryItem
 from fal_desktop.ui.jobs.table import JobRow, local_input_image, row_of
+from fal_desktop.ui.results.comparison_row import ComparisonRow
 from fal_desktop.ui.results.result_bar import ResultBar
-from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog, VaryDialog
-from fal_desktop.ui.sessions.panel import SessionPanel
-from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
 from fal_desktop.ui.results.viewer import ResultViewer, ViewerItem
+from fal_desktop.ui.sessions.gallery import GalleryItem
+from fal_desktop.ui.sessions.panel import SessionPanel
+from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog, VaryDialog
+from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
+from fal_desktop.ui.widgets.background import Background
 
 if TYPE_CHECKING:
     from fal_desktop.ui.window.main_window import MainWindow
@@ -56,7 +56,7 @@ def as_made(job: JobRecord, *, takes_seed: bool) -> dict[str, Any]:
 class SessionController(QObject):
     exported = Signal(str)
 
-    def __init__(self, window: "MainWindow", sessions: SessionStore) -> None:
+    def __init__(self, window: MainWindow, sessions: SessionStore) -> None:
         super().__init__(window)
         self.window, self.sessions = window, sessions
         self.thumbnails = ThumbnailCache(window.paths.cache / "thumbnails", parent=self)
@@ -74,7 +74,9 @@ class SessionController(QObject):
         self.panel.delete_requested.connect(self.delete_session)
         self.panel.export_requested.connect(self.ask_export)
         self.panel.gallery.result_activated.connect(self.show_item)
-        self.panel.gallery.action_requested.connect(lambda name, item: self.act(name, item.job, item.index))
+        self.panel.gallery.action_requested.connect(
+            lambda name, item: self.act(name, item.job, item.index)
+        )
         self.bar.action_requested.connect(lambda name: self.act(name, self.current))
         self.row.picked.connect(self._picked_in_row)
         self._list_refresh = QTimer(self)
@@ -112,7 +114,9 @@ class SessionController(QObject):
         if session is None:
             return
         if name is None:
-            name, ok = QInputDialog.getText(self.window, "Rename session", "Name:", text=session.name)
+            name, ok = QInputDialog.getText(
+                self.window, "Rename session", "Name:", text=session.name
+            )
             if not ok:
                 return
         try:
@@ -132,9 +136,12 @@ class SessionController(QObject):
             self.window.notice.show_message(str(busy))
             return
         if confirm and not confirm_dialog.confirm_delete(
-                self.window, "Delete session",
-                f"Delete “{session.name}” and its {session.results} results from this computer? "
-                "Files you saved elsewhere stay.", "Delete session"):
+            self.window,
+            "Delete session",
+            f"Delete “{session.name}” and its {session.results} results from this computer? "
+            "Files you saved elsewhere stay.",
+            "Delete session",
+        ):
             return
         self._forget_thumbnails(runs)  # the cache is named by the files, so before they go
         deleted = self.sessions.delete(session_id)
@@ -146,17 +153,25 @@ class SessionController(QObject):
         self.switch_to(self.session.id)
 
     def ask_export(self, session_id: str) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Export the session into…", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self.window, "Export the session into…", str(Path.home())
+        )
         if folder:
             self.export(session_id, Path(folder))
 
     def export(self, session_id: str, folder: Path) -> None:
         session = self.sessions.get(session_id)
         if session is not None:
-            self.work.run(export_session, session, self.sessions.runs(session_id), folder,
-                          done=lambda result: self._export_done(result.sentence(), not result.problems),
-                          failed=lambda exc: self._export_done(
-                              f"The session could not be exported: {exc}", False))
+            self.work.run(
+                export_session,
+                session,
+                self.sessions.runs(session_id),
+                folder,
+                done=lambda result: self._export_done(result.sentence(), not result.problems),
+                failed=lambda exc: self._export_done(
+                    f"The session could not be exported: {exc}", False
+                ),
+            )
 
     def _export_done(self, sentence: str, ok: bool) -> None:
         self.window.notice.show_message(sentence, info=ok)
@@ -177,8 +192,11 @@ class SessionController(QObject):
             return
         row_changed = False
         for update in updates:
-            if self.row.group_id and update.job_id in self.row.cells and \
-                    (update.message is not None or update.state.finished):
+            if (
+                self.row.group_id
+                and update.job_id in self.row.cells
+                and (update.message is not None or update.state.finished)
+            ):
                 row_changed = True
             if not update.state.finished:
                 continue
@@ -201,8 +219,11 @@ class SessionController(QObject):
         self.current = job
         upscaled = job is not None and local_input_image(job) is not None
         row_on_screen = self.window.results.currentWidget() is self.row
-        self.bar.set_result(job is not None and job.state is JobState.COMPLETED and bool(job.files),
-                            grouped=bool(job and job.group_id) and not row_on_screen, upscaled=upscaled)
+        self.bar.set_result(
+            job is not None and job.state is JobState.COMPLETED and bool(job.files),
+            grouped=bool(job and job.group_id) and not row_on_screen,
+            upscaled=upscaled,
+        )
 
     def leave_row(self) -> None:
         """A run outside the side-by-side row starts: the large view goes back to results."""
@@ -243,11 +264,22 @@ class SessionController(QObject):
     def open_viewer(self, job: JobRecord | None = None, index: int = 0) -> ResultViewer:
         """The full-window viewer on the session's results (newest first), at ``job``'s image."""
         items = self.panel.gallery_model.items()
-        start = next((n for n, item in enumerate(items)
-                      if job is not None and item.job.id == job.id and item.index == index), 0)
-        viewer = ResultViewer([ViewerItem(item.path, item.tooltip().replace("\n", "  ·  "))
-                               for item in items], start, self.window)
-        viewer.current_changed.connect(lambda n: self.panel.gallery.select(items[n].job.id, items[n].index))
+        start = next(
+            (
+                n
+                for n, item in enumerate(items)
+                if job is not None and item.job.id == job.id and item.index == index
+            ),
+            0,
+        )
+        viewer = ResultViewer(
+            [ViewerItem(item.path, item.tooltip().replace("\n", "  ·  ")) for item in items],
+            start,
+            self.window,
+        )
+        viewer.current_changed.connect(
+            lambda n: self.panel.gallery.select(items[n].job.id, items[n].index)
+        )
         viewer.showFullScreen()
         return viewer
 
@@ -283,8 +315,9 @@ class SessionController(QObject):
         """Put the run's model and parameters in the form, with its seed or a new one."""
         panel = self.window.model_panel
         if self.window.catalog.cached(job.endpoint_id) is None:
-            self.window.notice.show_message(f"{job.endpoint_id} is not loaded; type its id at the top "
-                                            "left first.")
+            self.window.notice.show_message(
+                f"{job.endpoint_id} is not loaded; type its id at the top left first."
+            )
             return False
         panel.select_model(job.endpoint_id)
         form = panel.form
@@ -296,8 +329,9 @@ class SessionController(QObject):
             values["seed"] = fresh
         notes = form.set_value(values)
         what = " with a new seed" if new_seed else " with its seed" if "seed" in values else ""
-        self.window.notice.show_message(" ".join([f"The parameters of that run are in the form{what}."] + notes),
-                                        info=not notes)
+        self.window.notice.show_message(
+            " ".join([f"The parameters of that run are in the form{what}."] + notes), info=not notes
+        )
         return True
 
     def vary(self, job: JobRecord, runs: list[dict[str, Any]] | None = None) -> list[JobRecord]:
@@ -313,19 +347,25 @@ class SessionController(QObject):
             runs = dialog.runs()
         return self.start_group([(job.endpoint_id, inputs) for inputs in runs])
 
-    def compare_models(self, endpoint_ids: list[str] | None = None, prompt: str | None = None) -> list[JobRecord]:
+    def compare_models(
+        self, endpoint_ids: list[str] | None = None, prompt: str | None = None
+    ) -> list[JobRecord]:
         """One prompt on several text-to-image models, shown side by side."""
         window = self.window
         form = window.model_panel.form
         current = form.value() if form is not None else {}
         if endpoint_ids is None:
-            models = [e.endpoint_id for e in window.catalog.entries() if e.category == "text-to-image"]
+            models = [
+                e.endpoint_id for e in window.catalog.entries() if e.category == "text-to-image"
+            ]
             last = window.memory.get("__app__").get("compare") or list(DEFAULT_COMPARE)
             dialog = CompareModelsDialog(models, str(current.get("prompt") or ""), last, window)
             if dialog.exec() != CompareModelsDialog.DialogCode.Accepted:
                 return []
             endpoint_ids, prompt = dialog.chosen(), dialog.prompt_text()
-            window.memory.remember("__app__", {**window.memory.get("__app__"), "compare": endpoint_ids})
+            window.memory.remember(
+                "__app__", {**window.memory.get("__app__"), "compare": endpoint_ids}
+            )
         shared = {k: v for k, v in current.items() if k in SHARED_INPUTS}
         if prompt is not None:
             shared["prompt"] = prompt
@@ -334,7 +374,11 @@ class SessionController(QObject):
             schema = window.catalog.cached(endpoint_id)
             if schema is None:
                 continue
-            own = current if form is not None and form.schema.endpoint_id == endpoint_id else window.memory.get(endpoint_id)
+            own = (
+                current
+                if form is not None and form.schema.endpoint_id == endpoint_id
+                else window.memory.get(endpoint_id)
+            )
             properties = schema.input_schema.get("properties") or {}
             inputs = {**own, **{k: v for k, v in shared.items() if k in properties}}
             for error in schema.validate_input(inputs):  # drop what this model does not take
@@ -347,19 +391,24 @@ class SessionController(QObject):
         if not runs or not self.window.has_key():
             return []
         group = uuid.uuid4().hex
-        jobs = self.window.manager.submit_runs([(e, inputs, "") for e, inputs in runs],
-                                               session_id=self.session.id, group_id=group)
+        jobs = self.window.manager.submit_runs(
+            [(e, inputs, "") for e, inputs in runs], session_id=self.session.id, group_id=group
+        )
         self.submitted(jobs)
         self.show_group(group, jobs[0].id)
         return jobs
 
     def delete_result(self, job: JobRecord, *, confirm: bool = True) -> bool:
         if confirm and not confirm_dialog.confirm_delete(
-                self.window, "Delete result",
-                "Delete this result from this computer? Files you saved elsewhere stay."):
+            self.window,
+            "Delete result",
+            "Delete this result from this computer? Files you saved elsewhere stay.",
+        ):
             return False
         if not job.state.finished:
-            self.window.notice.show_message("A run that has not finished cannot be deleted; cancel it first.")
+            self.window.notice.show_message(
+                "A run that has not finished cannot be deleted; cancel it first."
+            )
             return False
         self._forget_thumbnails([job])  # named by the files, so before they go
         self.sessions.delete_run(job.id)

@@ -49,7 +49,9 @@ class GalleryItem:
         seed = seed_of(job.output, job.inputs)
         lines.append(f"{job.endpoint_id}" + (f" · seed {seed}" if seed not in ("", None) else ""))
         if job.finished_at:
-            lines.append(f"{short_time(job.finished_at)} · took {job.finished_at - job.created_at:.1f} s")
+            lines.append(
+                f"{short_time(job.finished_at)} · took {job.finished_at - job.created_at:.1f} s"
+            )
         return "\n".join(lines)
 
 
@@ -71,12 +73,18 @@ class GalleryModel(QAbstractListModel):
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._items)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or index.row() >= len(self._items):
             return None
         item = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:  # the tiles of one run of several are told apart
-            text = item.job.label or describe_inputs(item.job.inputs) or item.job.endpoint_id.rsplit("/", 1)[-1]
+            text = (
+                item.job.label
+                or describe_inputs(item.job.inputs)
+                or item.job.endpoint_id.rsplit("/", 1)[-1]
+            )
             count = len(item.job.files)
             return f"{item.index + 1}/{count} · {text}" if count > 1 else text
         if role == Qt.ItemDataRole.DecorationRole:
@@ -187,5 +195,6 @@ class GalleryView(QListView):
             if name == "compare" and not item.job.group_id:
                 continue
             menu.addAction(text).triggered.connect(
-                lambda _checked=False, n=name: self.action_requested.emit(n, item))
+                lambda _checked=False, n=name: self.action_requested.emit(n, item)
+            )
         menu.exec(self.viewport().mapToGlobal(position))

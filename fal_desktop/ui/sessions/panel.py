@@ -13,14 +13,27 @@ import html
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QPushButton,
-    QSplitter, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolButton, QVBoxLayout, QWidget,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from fal_desktop.core.sessions import Session, SessionStore
-from fal_desktop.ui.widgets.empty_hint import EmptyHint
 from fal_desktop.ui.sessions.gallery import GalleryModel, GalleryView
 from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
+from fal_desktop.ui.widgets.empty_hint import EmptyHint
 
 __all__ = ["SessionPanel"]
 
@@ -39,12 +52,19 @@ class _SessionDelegate(QStyledItemDelegate):
         style = opt.widget.style() if opt.widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        quiet = QColor(opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        quiet = QColor(
+            opt.palette.color(
+                QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+            )
+        )
         quiet.setAlphaF(0.8 if selected else 0.55)
         painter.save()
         painter.setPen(quiet)
-        painter.drawText(opt.rect.adjusted(6, line + 5, -6, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop |
-                         Qt.TextFlag.TextDontClip, metrics.elidedText(summary, Qt.TextElideMode.ElideRight, opt.rect.width() - 12))
+        painter.drawText(
+            opt.rect.adjusted(6, line + 5, -6, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextDontClip,
+            metrics.elidedText(summary, Qt.TextElideMode.ElideRight, opt.rect.width() - 12),
+        )
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
@@ -58,8 +78,9 @@ class SessionPanel(QWidget):
     delete_requested = Signal(str)
     export_requested = Signal(str)
 
-    def __init__(self, sessions: SessionStore, thumbnails: ThumbnailCache,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, sessions: SessionStore, thumbnails: ThumbnailCache, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.sessions = sessions
         self.current_id: str | None = None
@@ -131,7 +152,9 @@ class SessionPanel(QWidget):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         searching = bool(self.search.text().strip())
-        self.list_hint.setText("No session has those words in its name or prompts." if searching else "")
+        self.list_hint.setText(
+            "No session has those words in its name or prompts." if searching else ""
+        )
         self._update_title()
 
     def show_session(self, session: Session) -> None:
@@ -158,6 +181,8 @@ class SessionPanel(QWidget):
         if count:
             text = f"<b>{html.escape(name)}</b> — {count} result{'s' if count != 1 else ''}"
         else:
-            text = (f"<b>{html.escape(name)}</b> — no results yet. Run a model and its images "
-                    "collect here.")
+            text = (
+                f"<b>{html.escape(name)}</b> — no results yet. Run a model and its images "
+                "collect here."
+            )
         self.gallery_title.setText(text)

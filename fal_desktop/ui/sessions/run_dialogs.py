@@ -8,26 +8,44 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QListWidget,
-    QListWidgetItem, QPlainTextEdit, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.forms.spec import IMAGE_SIZE_PRESETS, FieldSpec, field_specs
 
-__all__ = ["CompareModelsDialog", "VaryDialog", "parse_values", "suggested_values", "VARIABLE_KINDS"]
+__all__ = [
+    "CompareModelsDialog",
+    "VaryDialog",
+    "parse_values",
+    "suggested_values",
+    "VARIABLE_KINDS",
+]
 
 VARIABLE_KINDS = ("slider", "number", "enum", "bool", "seed", "image_size", "prompt", "text")
 MAX_RUNS = 8
 
 
-def _problem_and_buttons(dialog: QDialog, layout: QVBoxLayout, on_ok) -> tuple[QLabel, QDialogButtonBox]:
+def _problem_and_buttons(
+    dialog: QDialog, layout: QVBoxLayout, on_ok
+) -> tuple[QLabel, QDialogButtonBox]:
     """The line that says what is wrong, and OK/Cancel, at the bottom of a dialog."""
     problem = QLabel(dialog)
     problem.setWordWrap(True)
     problem.setStyleSheet("color: #c62828;")
     layout.addWidget(problem)
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
     buttons.accepted.connect(on_ok)
     buttons.rejected.connect(dialog.reject)
     layout.addWidget(buttons)
@@ -37,13 +55,17 @@ def _problem_and_buttons(dialog: QDialog, layout: QVBoxLayout, on_ok) -> tuple[Q
 class CompareModelsDialog(QDialog):
     """Pick the text-to-image models to run one prompt on (two to eight)."""
 
-    def __init__(self, models: list[str], prompt: str, checked: list[str],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, models: list[str], prompt: str, checked: list[str], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compare models")
         layout = QVBoxLayout(self)
-        intro = QLabel("One prompt, sent to each model you tick; the results appear side by side. "
-                       "Each model keeps its own last settings.", self)
+        intro = QLabel(
+            "One prompt, sent to each model you tick; the results appear side by side. "
+            "Each model keeps its own last settings.",
+            self,
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.prompt = QPlainTextEdit(prompt, self)
@@ -54,7 +76,9 @@ class CompareModelsDialog(QDialog):
         for endpoint_id in models:
             item = QListWidgetItem(endpoint_id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if endpoint_id in checked else Qt.CheckState.Unchecked)
+            item.setCheckState(
+                Qt.CheckState.Checked if endpoint_id in checked else Qt.CheckState.Unchecked
+            )
             self.models.addItem(item)
         self.models.itemChanged.connect(self._update)
         self.prompt.textChanged.connect(self._update)
@@ -64,8 +88,11 @@ class CompareModelsDialog(QDialog):
         self._update()
 
     def chosen(self) -> list[str]:
-        return [self.models.item(i).text() for i in range(self.models.count())
-                if self.models.item(i).checkState() == Qt.CheckState.Checked]
+        return [
+            self.models.item(i).text()
+            for i in range(self.models.count())
+            if self.models.item(i).checkState() == Qt.CheckState.Checked
+        ]
 
     def prompt_text(self) -> str:
         return self.prompt.toPlainText().strip()
@@ -127,7 +154,9 @@ def parse_values(spec: FieldSpec, text: str) -> list[Any]:
             values.append(part.lower() in ("true", "yes", "on"))
         elif spec.kind in ("slider", "number", "seed"):
             try:
-                number = int(part) if part.lstrip("-").isdigit() else float(part)  # 64-bit seeds exactly
+                number = (
+                    int(part) if part.lstrip("-").isdigit() else float(part)
+                )  # 64-bit seeds exactly
             except ValueError:
                 raise ValueError(f"“{part}” is not a number.") from None
             values.append(int(number) if spec.integer or spec.kind == "seed" else number)
@@ -139,14 +168,20 @@ def parse_values(spec: FieldSpec, text: str) -> list[Any]:
 class VaryDialog(QDialog):
     """Pick one parameter and the values to try; every other parameter stays as it was."""
 
-    def __init__(self, schema: EndpointSchema, inputs: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, schema: EndpointSchema, inputs: dict[str, Any], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Vary one parameter")
         self.schema, self.inputs = schema, dict(inputs)
-        self.specs = [s for s in field_specs(schema) if s.kind in VARIABLE_KINDS and not s.transport]
+        self.specs = [
+            s for s in field_specs(schema) if s.kind in VARIABLE_KINDS and not s.transport
+        ]
         layout = QVBoxLayout(self)
-        intro = QLabel("The same run again with one parameter changed: one run per value, shown "
-                       "side by side.", self)
+        intro = QLabel(
+            "The same run again with one parameter changed: one run per value, shown side by side.",
+            self,
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
@@ -154,7 +189,9 @@ class VaryDialog(QDialog):
         for spec in self.specs:
             self.parameter.addItem(spec.title, spec.name)
         self.values = QPlainTextEdit(self)
-        self.values.setPlaceholderText("Values, separated by commas or one per line (text: one per line)")
+        self.values.setPlaceholderText(
+            "Values, separated by commas or one per line (text: one per line)"
+        )
         self.values.setFixedHeight(64)
         self.values.setTabChangesFocus(True)
         form.addRow("Parameter", self.parameter)
@@ -185,7 +222,9 @@ class VaryDialog(QDialog):
         if spec is not None:
             values = [_format(v) for v in suggested_values(spec, self.inputs.get(spec.name))]
             self._suggesting = True  # not the user's typing: an empty suggestion is no mistake yet
-            self.values.setPlainText("\n".join(values) if spec.kind in ("prompt", "text") else ", ".join(values))
+            self.values.setPlainText(
+                "\n".join(values) if spec.kind in ("prompt", "text") else ", ".join(values)
+            )
             self._suggesting = False
         self._check(quiet=not self.values.toPlainText().strip())
 
@@ -196,8 +235,10 @@ class VaryDialog(QDialog):
             raise ValueError("This model has no parameter to vary.")
         values = parse_values(spec, self.values.toPlainText())
         if len(values) < 2:
-            raise ValueError("Give at least two values" + (", one per line." if spec.kind in ("prompt", "text")
-                                                            else "."))
+            raise ValueError(
+                "Give at least two values"
+                + (", one per line." if spec.kind in ("prompt", "text") else ".")
+            )
         if len(values) > MAX_RUNS:
             raise ValueError(f"At most {MAX_RUNS} values at once.")
         runs = []

@@ -18,8 +18,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPainter, QPixmap
 
-from fal_desktop.ui.widgets.background import Background
 from fal_desktop.ui.results.image_view import read_image
+from fal_desktop.ui.widgets.background import Background
 
 __all__ = ["ThumbnailCache", "THUMB_SIDE"]
 
@@ -46,7 +46,9 @@ def make_thumbnail(source: str, target: Path, side: int) -> QImage:
             return cached
     reader = QImageReader(source)
     full = reader.size()
-    size = full.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio) if full.isValid() else QSize()
+    size = (
+        full.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio) if full.isValid() else QSize()
+    )
     image = read_image(source, size if size.isValid() else None)
     if image.isNull():
         return image
@@ -78,9 +80,14 @@ class ThumbnailCache(QObject):
             return image
         if source not in self._pending:
             self._pending.add(source)
-            self.work.run(make_thumbnail, source, cache_file(self.folder, source, self.side),
-                          self.side, done=lambda image, s=source: self._done(s, image),
-                          failed=lambda _exc, s=source: self._done(s, QImage()))  # placeholder
+            self.work.run(
+                make_thumbnail,
+                source,
+                cache_file(self.folder, source, self.side),
+                self.side,
+                done=lambda image, s=source: self._done(s, image),
+                failed=lambda _exc, s=source: self._done(s, QImage()),
+            )  # placeholder
         return None
 
     def _done(self, source: str, image: QImage) -> None:
@@ -98,7 +105,9 @@ class ThumbnailCache(QObject):
         square = QPixmap(self.side, self.side)
         square.fill(Qt.GlobalColor.transparent)
         painter = QPainter(square)
-        painter.drawImage((self.side - image.width()) // 2, (self.side - image.height()) // 2, image)
+        painter.drawImage(
+            (self.side - image.width()) // 2, (self.side - image.height()) // 2, image
+        )
         painter.end()
         return square
 

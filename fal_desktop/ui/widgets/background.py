@@ -37,8 +37,13 @@ class _Relay(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, relay: _Relay, handlers: tuple[Done | None, Failed | None],
-                 fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def __init__(
+        self,
+        relay: _Relay,
+        handlers: tuple[Done | None, Failed | None],
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+    ) -> None:
         super().__init__()
         self.relay, self.handlers, self.fn, self.args = relay, handlers, fn, args
 
@@ -74,18 +79,26 @@ class Background(QObject):
         self._relay = _Relay(self)
         self._relay.answered.connect(self._answer)
 
-    def run(self, fn: Callable[..., Any], *args: Any, done: Done | None = None,
-            failed: Failed | None = None, detached: bool = False) -> None:
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Done | None = None,
+        failed: Failed | None = None,
+        detached: bool = False,
+    ) -> None:
         """Call ``fn(*args)`` on a worker; then ``done(result)`` or ``failed(exc)`` here."""
         task = _Task(self._relay, (done, failed), fn, args)
         if detached:
-            threading.Thread(target=task.run, name=getattr(fn, "__name__", "background"),
-                             daemon=True).start()
+            threading.Thread(
+                target=task.run, name=getattr(fn, "__name__", "background"), daemon=True
+            ).start()
         else:
             self._pool.start(task)
 
-    def _answer(self, handlers: tuple[Done | None, Failed | None], result: Any,
-                error: BaseException | None) -> None:
+    def _answer(
+        self, handlers: tuple[Done | None, Failed | None], result: Any, error: BaseException | None
+    ) -> None:
         done, failed = handlers
         if error is None:
             if done is not None:

@@ -27,10 +27,16 @@ from fal_desktop.core.logs import log_exception
 __all__ = ["CrashReporter", "install_qt_messages", "open_folder"]
 
 _qt_log = logging.getLogger("qt")
-_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
-           QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
-           QtMsgType.QtFatalMsg: logging.CRITICAL}
-_platform_messages: list[str] = []  # what Qt said about its platform plugin, for the failure sentence
+_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+_platform_messages: list[
+    str
+] = []  # what Qt said about its platform plugin, for the failure sentence
 
 
 def _qt_message(kind: QtMsgType, context, message: str) -> None:
@@ -46,12 +52,16 @@ def _qt_message(kind: QtMsgType, context, message: str) -> None:
         if root.handlers:
             _qt_log.info("Qt: %s", message.strip())
             _qt_log.critical("%s", sentence)
-        if sys.stderr is not None and not any(getattr(h, "stream", None) is sys.stderr for h in root.handlers):
+        if sys.stderr is not None and not any(
+            getattr(h, "stream", None) is sys.stderr for h in root.handlers
+        ):
             print(sentence, file=sys.stderr)
         logging.shutdown()
         os._exit(1)  # before Qt aborts: a sentence and status 1, not SIGABRT
     level = _LEVELS.get(kind, logging.WARNING)
-    if category.startswith("qt.qpa"):  # the platform's hints can mislead (naming installed packages): log only
+    if category.startswith(
+        "qt.qpa"
+    ):  # the platform's hints can mislead (naming installed packages): log only
         level = min(level, logging.INFO)
     source = "Qt" if category == "default" else f"Qt ({category})"
     _qt_log.log(level, "%s: %s", source, message)
@@ -123,15 +133,22 @@ class CrashReporter(QObject):
         self._seen.add(seen_key)
         if self.dialog is not None and self.dialog.isVisible():
             self._more += 1
-            self.dialog.setInformativeText(self._details(
-                f"{self._more} more problem{'s' if self._more > 1 else ''} since then, also in the log."))
+            self.dialog.setInformativeText(
+                self._details(
+                    f"{self._more} more problem{'s' if self._more > 1 else ''} since then, also in the log."
+                )
+            )
             return
         self._more = 0
         self.shown.append(what)
         summary, _, where = what.partition("\n")
-        dialog = QMessageBox(QMessageBox.Icon.Warning, "fal desktop: something went wrong",
-                             f"<b>Something failed inside fal desktop.</b><br><br>{html.escape(summary)}"
-                             f"<br>{html.escape(where)}", parent=self.window)
+        dialog = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "fal desktop: something went wrong",
+            f"<b>Something failed inside fal desktop.</b><br><br>{html.escape(summary)}"
+            f"<br>{html.escape(where)}",
+            parent=self.window,
+        )
         dialog.setTextFormat(Qt.TextFormat.RichText)
         dialog.setStyleSheet("#qt_msgbox_label, #qt_msgbox_informativelabel { min-width: 440px; }")
         dialog.setInformativeText(self._details())
@@ -145,8 +162,17 @@ class CrashReporter(QObject):
         dialog.show()
 
     def _details(self, extra: str = "") -> str:
-        where = (f"The details are in the log:<br><code>{html.escape(str(self.log_file))}</code>"
-                 if self.log_file is not None
-                 else "The details were written to the terminal (no log file could be opened).")
-        return "<br><br>".join(p for p in ("fal desktop keeps running; what you were doing may not have "
-                                           "finished.", where, extra) if p)
+        where = (
+            f"The details are in the log:<br><code>{html.escape(str(self.log_file))}</code>"
+            if self.log_file is not None
+            else "The details were written to the terminal (no log file could be opened)."
+        )
+        return "<br><br>".join(
+            p
+            for p in (
+                "fal desktop keeps running; what you were doing may not have finished.",
+                where,
+                extra,
+            )
+            if p
+        )

@@ -29,7 +29,9 @@ class WindowInputs:
 
     def take_inputs(self, inputs: list[str]) -> None:
         """Dropped inputs: a saved output restores its parameters, anything else is upscaled."""
-        if self._when_ready(lambda: self.take_inputs(inputs), f"the {len(inputs)} dropped item(s) will be used"):
+        if self._when_ready(
+            lambda: self.take_inputs(inputs), f"the {len(inputs)} dropped item(s) will be used"
+        ):
             return
         if len(inputs) == 1 and self.restore_from_file(inputs[0]):
             return
@@ -46,13 +48,18 @@ class WindowInputs:
             return False
         schema = self.catalog.cached(endpoint_id)
         if schema is None:
-            self.notice.show_message(f"{Path(path).name} was made with {endpoint_id}; load that model "
-                                     "first (type its id at the top left), then drop it again.")
+            self.notice.show_message(
+                f"{Path(path).name} was made with {endpoint_id}; load that model "
+                "first (type its id at the top left), then drop it again."
+            )
             return True
         self.model_panel.select_model(endpoint_id)
         notes = self.model_panel.form.set_value(inputs) if self.model_panel.form else []
-        self.notice.show_message(f"Parameters restored from {Path(path).name}."
-                                 + (" " + " ".join(notes) if notes else ""), info=not notes)
+        self.notice.show_message(
+            f"Parameters restored from {Path(path).name}."
+            + (" " + " ".join(notes) if notes else ""),
+            info=not notes,
+        )
         return True
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
@@ -65,4 +72,6 @@ class WindowInputs:
     def paste_inputs(self) -> None:
         from fal_desktop.ui.window.drop_inputs import inputs_from_mime
 
-        self.upscale(inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.cache / "pasted"))
+        self.upscale(
+            inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.cache / "pasted")
+        )

@@ -34,7 +34,9 @@ def take_lock(lock_path: Path) -> tuple[QLockFile, bool]:
 class SingleInstance(QObject):
     """``lock``: one :func:`take_lock` already took (app.py takes it before importing this)."""
 
-    def __init__(self, lock_path: Path, lock: QLockFile | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, lock_path: Path, lock: QLockFile | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.lock_path = Path(lock_path)
         self._lock = lock
@@ -46,7 +48,9 @@ class SingleInstance(QObject):
         """The local socket's name (imports kept off the way to the first window)."""
         import hashlib
 
-        return "fal-desktop-" + hashlib.sha256(str(self.lock_path.resolve()).encode()).hexdigest()[:24]
+        return (
+            "fal-desktop-" + hashlib.sha256(str(self.lock_path.resolve()).encode()).hexdigest()[:24]
+        )
 
     def acquire(self) -> bool:
         """True if this is the first start (see :func:`take_lock`)."""

@@ -12,10 +12,10 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from fal_desktop.ui.window.menus import build_menus
-from fal_desktop.ui.window.shell import ActionQueue, Banner, Placeholder, hold_actions
 from fal_desktop.ui.window.inputs import WindowInputs
+from fal_desktop.ui.window.menus import build_menus
 from fal_desktop.ui.window.saving import WindowSaving
+from fal_desktop.ui.window.shell import ActionQueue, Banner, Placeholder, hold_actions
 
 if TYPE_CHECKING:  # the rest is imported when the window is finished (see finish_setup)
     from collections.abc import Callable
@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # the rest is imported when the window is finished (see finis
     from fal_desktop.core.sessions import SessionStore
     from fal_desktop.jobs.events import JobUpdate
     from fal_desktop.jobs.manager import BaseJobManager
-    from fal_desktop.ui.jobs.table import JobRow
     from fal_desktop.ui.dialogs.key_dialog import ApiKeyDialog, KeyTester
+    from fal_desktop.ui.jobs.table import JobRow
 
 __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
@@ -57,7 +57,9 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
     ) -> None:
         super().__init__()
         self.paths, self.sandbox = paths, sandbox
-        self.settings = settings or QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
+        self.settings = settings or QSettings(
+            str(paths.config / "window.ini"), QSettings.Format.IniFormat
+        )
         self.setWindowTitle("fal desktop — sandbox" if sandbox else "fal desktop")
         self.resize(1360, 860)
         self._key_dialog: ApiKeyDialog | None = None
@@ -73,8 +75,10 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.sandbox_banner = Banner("#f6c343", "#3a2a00", central)
         if sandbox:
             self.sandbox_banner.show_message(SANDBOX_MESSAGE)
-            self.sandbox_banner.setToolTip("Started with --sandbox: a fal emulator on this computer "
-                                           "answers every request. Nothing is sent to fal.ai or billed.")
+            self.sandbox_banner.setToolTip(
+                "Started with --sandbox: a fal emulator on this computer "
+                "answers every request. Nothing is sent to fal.ai or billed."
+            )
         self.notice = Banner("#b3261e", "#ffffff", central)
         self.notice.button.clicked.connect(self.open_key_dialog)
         layout.addWidget(self.sandbox_banner)
@@ -103,21 +107,35 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self._restore_window("main", "outer", "top", geometry=True)
         if not deferred:
             if catalog is None or manager is None or key_store is None:
-                raise TypeError("MainWindow needs catalog, manager and key_store unless deferred=True")
-            self.finish_setup(catalog=catalog, manager=manager, key_store=key_store, key_tester=key_tester,
-                              sessions=sessions)
+                raise TypeError(
+                    "MainWindow needs catalog, manager and key_store unless deferred=True"
+                )
+            self.finish_setup(
+                catalog=catalog,
+                manager=manager,
+                key_store=key_store,
+                key_tester=key_tester,
+                sessions=sessions,
+            )
 
-    def finish_setup(self, *, catalog: Catalog, manager: BaseJobManager, key_store: ApiKeyStore,
-                     key_tester: KeyTester | None = None, sessions: SessionStore | None = None) -> None:
+    def finish_setup(
+        self,
+        *,
+        catalog: Catalog,
+        manager: BaseJobManager,
+        key_store: ApiKeyStore,
+        key_tester: KeyTester | None = None,
+        sessions: SessionStore | None = None,
+    ) -> None:
         """Build the panels, load the history, resume unfinished jobs, check the key."""
         from fal_desktop.core.form_memory import FormMemory
         from fal_desktop.core.sessions import SessionStore
+        from fal_desktop.ui.jobs.panel import JobsPanel
+        from fal_desktop.ui.jobs.table import JobsModel
+        from fal_desktop.ui.models.panel import ModelPanel
         from fal_desktop.ui.results.autosave import AutoSaver
         from fal_desktop.ui.results.compare_pane import ComparePane
         from fal_desktop.ui.results.image_view import ImageView
-        from fal_desktop.ui.jobs.table import JobsModel
-        from fal_desktop.ui.jobs.panel import JobsPanel
-        from fal_desktop.ui.models.panel import ModelPanel
         from fal_desktop.ui.results.saver import ResultSaver
         from fal_desktop.ui.sessions.controller import SessionController
 
@@ -127,11 +145,17 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         from concurrent.futures import ThreadPoolExecutor
 
         self._file_remover = ThreadPoolExecutor(1, thread_name_prefix="remove-files")  # deletes
-        self.sessions = sessions or SessionStore(manager.store, background=self._file_remover.submit)
+        self.sessions = sessions or SessionStore(
+            manager.store, background=self._file_remover.submit
+        )
         central = self.centralWidget()
-        self.model_panel = ModelPanel(catalog, self.memory, central, prompt_history=self.sessions.prompts)
+        self.model_panel = ModelPanel(
+            catalog, self.memory, central, prompt_history=self.sessions.prompts
+        )
         self.model_panel.setMinimumWidth(FORM_WIDTH)
-        self.result_view = ImageView(None, "Run a model to see its result here,\nor drop images anywhere to upscale them.")
+        self.result_view = ImageView(
+            None, "Run a model to see its result here,\nor drop images anywhere to upscale them."
+        )
         self.compare = ComparePane(None)
         self.results = QStackedWidget(central)
         self.results.addWidget(self.result_view)
@@ -156,10 +180,16 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         box_layout.setSpacing(0)
         box_layout.addWidget(self.results, 1)
         box_layout.addWidget(self.session_ui.bar)
-        for splitter, index, panel in ((self.top, 0, self.model_panel), (self.top, 1, results_box),
-                                       (self.outer, 1, self.jobs_panel), (self.main, 1, self.session_ui.panel)):
+        for splitter, index, panel in (
+            (self.top, 0, self.model_panel),
+            (self.top, 1, results_box),
+            (self.outer, 1, self.jobs_panel),
+            (self.main, 1, self.session_ui.panel),
+        ):
             splitter.replaceWidget(index, panel).deleteLater()
-        self.session_ui.panel.setMinimumWidth(1)  # so a window can narrow enough to fold it (resizeEvent)
+        self.session_ui.panel.setMinimumWidth(
+            1
+        )  # so a window can narrow enough to fold it (resizeEvent)
         for splitter in (self.top, self.outer):
             splitter.setStretchFactor(1, 1)
 
@@ -171,11 +201,14 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.jobs_panel.retry_requested.connect(self._retry)
         self.jobs_panel.run_again_requested.connect(self._run_again)
         self.jobs_panel.clear_requested.connect(self._clear_finished)
-        self.jobs_panel.pause_toggled.connect(lambda paused: manager.pause() if paused else manager.resume())
+        self.jobs_panel.pause_toggled.connect(
+            lambda paused: manager.pause() if paused else manager.resume()
+        )
         self.jobs_panel.job_selected.connect(self.show_result)
         for source in (self.compare, self.result_view):
             source.drag_requested.connect(
-                lambda: self.saver.drag(self, self.jobs_panel.selected_row() or self._last_done()))
+                lambda: self.saver.drag(self, self.jobs_panel.selected_row() or self._last_done())
+            )
         self._restore_window("main", "top", "outer", "jobs", "sessions")
         for job in manager.store.all(limit=HISTORY_ROWS):
             if job.state.finished:
@@ -207,7 +240,9 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
 
     def _check_key(self) -> None:
         if self.key_store.get() is None:
-            self.notice.show_message("No fal API key is set, so jobs cannot run yet.", "Set API key…")
+            self.notice.show_message(
+                "No fal API key is set, so jobs cannot run yet.", "Set API key…"
+            )
         else:
             self.notice.show_message("")
 
@@ -216,8 +251,9 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
 
         if self._key_dialog is not None and self._key_dialog.isVisible():
             return
-        self._key_dialog = ApiKeyDialog(self.key_store, self.key_tester, reason=reason,
-                                        sandbox=self.sandbox, parent=self)
+        self._key_dialog = ApiKeyDialog(
+            self.key_store, self.key_tester, reason=reason, sandbox=self.sandbox, parent=self
+        )
         self._key_dialog.finished.connect(lambda _r: self._key_dialog_closed())
         self._key_dialog.open()
 
@@ -290,9 +326,16 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             if row is None:
                 continue
             if update.auth_failed:  # the job waits for a key fal accepts (or failed, on a 403)
-                self.open_key_dialog(f"{update.error} {update.error_detail or ''}".strip() if update.error
-                                     else "\n".join(e.message for e in update.new_logs) or "fal refused the key.")
-            if update.field_errors and form is not None and form.schema.endpoint_id == row.job.endpoint_id:
+                self.open_key_dialog(
+                    f"{update.error} {update.error_detail or ''}".strip()
+                    if update.error
+                    else "\n".join(e.message for e in update.new_logs) or "fal refused the key."
+                )
+            if (
+                update.field_errors
+                and form is not None
+                and form.schema.endpoint_id == row.job.endpoint_id
+            ):
                 form.show_field_errors(list(update.field_errors))
             if update.state is JobState.COMPLETED:
                 completed.append(row)
@@ -307,10 +350,17 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         shown = [row for row in completed if selected is None or selected.job.id == row.job.id]
         if shown and self.results.currentWidget() is not self.session_ui.row:
             self.show_result(shown[-1])  # each would replace the one before: show the last
-        elif (selected is not None and not selected.files and self.results.currentWidget() is self.result_view
-              and self.session_ui.current is not None and self.session_ui.current.id == selected.job.id
-              and any(u.job_id == selected.job.id for u in updates)):
-            self.show_result(selected)  # on screen: its state, progress or error, in place of a picture
+        elif (
+            selected is not None
+            and not selected.files
+            and self.results.currentWidget() is self.result_view
+            and self.session_ui.current is not None
+            and self.session_ui.current.id == selected.job.id
+            and any(u.job_id == selected.job.id for u in updates)
+        ):
+            self.show_result(
+                selected
+            )  # on screen: its state, progress or error, in place of a picture
 
     def show_result(self, row: JobRow | None, index: int = 0) -> None:
         """Show a job's result large (its ``index``-th file): the compare view for an upscale,
@@ -333,10 +383,14 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
     def upscale(self, inputs: list[str]) -> list[str]:
         """One job per input with the chosen upscaler and the current form values."""
         if not inputs:
-            self.notice.show_message("Nothing to upscale there: drop or paste image files, a folder or an image URL.",
-                                     info=True)
+            self.notice.show_message(
+                "Nothing to upscale there: drop or paste image files, a folder or an image URL.",
+                info=True,
+            )
             return []
-        if self._when_ready(lambda: self.upscale(inputs), f"{len(inputs)} image(s) will be upscaled"):
+        if self._when_ready(
+            lambda: self.upscale(inputs), f"{len(inputs)} image(s) will be upscaled"
+        ):
             return []
         panel = self.model_panel
         if panel.image_field() is None:
@@ -349,12 +403,18 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             return []
         values = panel.form.value()
         self.session_ui.leave_row()
-        items = [({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs]
-        if len(items) > 1 and (total := self.platform_ui.batch_total(panel.form.schema.endpoint_id,
-                                                                         [v for v, _ in items])):
+        items = [
+            ({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs
+        ]
+        if len(items) > 1 and (
+            total := self.platform_ui.batch_total(
+                panel.form.schema.endpoint_id, [v for v, _ in items]
+            )
+        ):
             self.notice.show_message(f"Sending {total} (estimated).", info=True)
-        jobs = self.manager.submit_many(panel.form.schema.endpoint_id, items,
-                                        session_id=self.session_ui.session_id)
+        jobs = self.manager.submit_many(
+            panel.form.schema.endpoint_id, items, session_id=self.session_ui.session_id
+        )
         self.session_ui.submitted(jobs)
         ids = [job.id for job in jobs]
         self.jobs_panel.start_batch(ids)

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 __all__ = ["build_menus"]
 
 
-
 # Used where the platform has no standard key (Quit has none on Windows or without a desktop
 # theme), so the shortcut still works and shows in the menu.
 _FALLBACK_KEYS = {QKeySequence.StandardKey.Quit: "Ctrl+Q"}
@@ -26,7 +25,9 @@ def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
     action = QAction(text, menu)
     if isinstance(shortcut, QKeySequence.StandardKey):
         fallback = _FALLBACK_KEYS.get(shortcut)
-        action.setShortcuts(QKeySequence.keyBindings(shortcut) or ([QKeySequence(fallback)] if fallback else []))
+        action.setShortcuts(
+            QKeySequence.keyBindings(shortcut) or ([QKeySequence(fallback)] if fallback else [])
+        )
     elif shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
     if tip:
@@ -37,14 +38,14 @@ def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
     return action
 
 
-def _open_log_folder(window: "MainWindow") -> None:
+def _open_log_folder(window: MainWindow) -> None:
     from fal_desktop.ui.window.crash import open_folder
 
     if not open_folder(window.paths.logs):
         QMessageBox.information(window, "Log folder", f"The log files are in {window.paths.logs}")
 
 
-def build_menus(window: "MainWindow") -> None:
+def build_menus(window: MainWindow) -> None:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     _add(file_menu, "&Upscale files…", window.pick_files_to_upscale, QKeySequence.StandardKey.Open)
@@ -54,8 +55,12 @@ def build_menus(window: "MainWindow") -> None:
     _add(file_menu, "Choose the save &folder…", lambda: window.saver.folder(window, ask=True))
     _add(file_menu, "Naming &template…", window.edit_template)
     file_menu.addSeparator()
-    toggle = _add(file_menu, "Auto-save &every result", lambda on: window.autosaver.set_enabled(on, window),
-                  tip="Save every new result into a folder of your choice as soon as it arrives")
+    toggle = _add(
+        file_menu,
+        "Auto-save &every result",
+        lambda on: window.autosaver.set_enabled(on, window),
+        tip="Save every new result into a folder of your choice as soon as it arrives",
+    )
     toggle.setCheckable(True)
     window.autosave_action = toggle  # its check mark follows the setting once the window is ready
     _add(file_menu, "Auto-save folder and &naming…", lambda: window.autosaver.configure(window))
@@ -64,38 +69,73 @@ def build_menus(window: "MainWindow") -> None:
 
     edit_menu = bar.addMenu("&Edit")
     # Ctrl+V in a text field still pastes text there: text fields take their own shortcuts first.
-    _add(edit_menu, "&Paste images to upscale", window.paste_inputs, QKeySequence.StandardKey.Paste,
-         tip="Upscale the image, files or URL on the clipboard (Ctrl+V outside a text field)")
+    _add(
+        edit_menu,
+        "&Paste images to upscale",
+        window.paste_inputs,
+        QKeySequence.StandardKey.Paste,
+        tip="Upscale the image, files or URL on the clipboard (Ctrl+V outside a text field)",
+    )
     copy = _add(edit_menu, "&Copy result image", window.copy_selected, "Ctrl+Shift+C")
     view_menu = bar.addMenu("&View")
-    view = _add(view_menu, "Result in &full window", window.view_selected, "F11",
-                tip="The result as large as the screen; ←/→ go through the session, Esc closes")
+    view = _add(
+        view_menu,
+        "Result in &full window",
+        window.view_selected,
+        "F11",
+        tip="The result as large as the screen; ←/→ go through the session, Esc closes",
+    )
     for action in (save, save_all, copy):  # until there is a result; see watch_results
         action.setEnabled(False)
     view.setEnabled(False)
-    window.result_actions = {"one": [save, copy, view], "every": [save_all]}  # finish_setup: watch_results
+    window.result_actions = {
+        "one": [save, copy, view],
+        "every": [save_all],
+    }  # finish_setup: watch_results
 
     def sessions():  # built with the rest of the window, after the menus
         return window.session_ui
 
     session_menu = bar.addMenu("Sess&ion")
-    _add(session_menu, "&New session", lambda: sessions().new_session(), QKeySequence.StandardKey.New)
+    _add(
+        session_menu, "&New session", lambda: sessions().new_session(), QKeySequence.StandardKey.New
+    )
     _add(session_menu, "&Rename…", lambda: sessions().rename_session(sessions().session_id))
     _add(session_menu, "&Export…", lambda: sessions().ask_export(sessions().session_id))
     _add(session_menu, "&Delete…", lambda: sessions().delete_session(sessions().session_id))
     session_menu.addSeparator()
-    _add(session_menu, "&Compare models…", lambda: sessions().compare_models(), "Ctrl+Shift+M",
-         tip="Send one prompt to several text-to-image models and see the results side by side")
+    _add(
+        session_menu,
+        "&Compare models…",
+        lambda: sessions().compare_models(),
+        "Ctrl+Shift+M",
+        tip="Send one prompt to several text-to-image models and see the results side by side",
+    )
 
     models_menu = bar.addMenu("&Models")
-    _add(models_menu, "&Browse models…", lambda: window.platform_ui.open_browser(), "Ctrl+L",
-         tip="Search fal's whole catalog by name, category or tag; favourites and recent models first")
+    _add(
+        models_menu,
+        "&Browse models…",
+        lambda: window.platform_ui.open_browser(),
+        "Ctrl+L",
+        tip="Search fal's whole catalog by name, category or tag; favourites and recent models first",
+    )
 
     settings_menu = bar.addMenu("&Settings")
     _add(settings_menu, "fal &API key…", lambda: window.open_key_dialog())
     help_menu = bar.addMenu("&Help")
-    _add(help_menu, "Open the &log folder", lambda: _open_log_folder(window),
-         tip="The app's log files: what it did, and the details of anything that failed").setProperty(EARLY, True)
-    _add(help_menu, "&About fal desktop", lambda: QMessageBox.about(
-        window, "About fal desktop", f"fal desktop {__version__}\nImages with the models hosted on fal.ai."),
+    _add(
+        help_menu,
+        "Open the &log folder",
+        lambda: _open_log_folder(window),
+        tip="The app's log files: what it did, and the details of anything that failed",
+    ).setProperty(EARLY, True)
+    _add(
+        help_menu,
+        "&About fal desktop",
+        lambda: QMessageBox.about(
+            window,
+            "About fal desktop",
+            f"fal desktop {__version__}\nImages with the models hosted on fal.ai.",
+        ),
     ).setProperty(EARLY, True)

@@ -33,6 +33,7 @@ class WindowSaving:
     def watch_results(self, *, one: list[QAction], every: list[QAction]) -> None:
         """Keep ``one`` (act on the selected result) and ``every`` (act on all results) enabled
         only while they have a finished result to act on. Call once the panels exist."""
+
         def update(*_args) -> None:
             row = self._result_row()
             for action in one:
@@ -57,7 +58,9 @@ class WindowSaving:
 
         from fal_desktop.forms.fields import IMAGE_FILTER
 
-        files, _ = QFileDialog.getOpenFileNames(self, "Images to upscale", str(Path.home()), IMAGE_FILTER)
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Images to upscale", str(Path.home()), IMAGE_FILTER
+        )
         if files:
             self.upscale(files)
 
@@ -67,17 +70,22 @@ class WindowSaving:
         from fal_desktop.core.saving import fields_help
 
         text, ok = QInputDialog.getText(
-            self, "Naming template",
+            self,
+            "Naming template",
             "How saved files are named (every kind of result). A part between underscores whose "
             "fields are all empty is left out.\n" + fields_help(),
-            text=self.saver.template)
+            text=self.saver.template,
+        )
         if ok and text.strip():
             self.settings.setValue("save/template", text.strip())
 
     def _nothing_to(self, verb: str, row: JobRow | None) -> None:
         """A calm notice: there is no finished result for Save or Copy (not a problem)."""
-        text = (f"There is no finished result to {verb} yet." if row is None
-                else f"Select a finished job to {verb} its result.")
+        text = (
+            f"There is no finished result to {verb} yet."
+            if row is None
+            else f"Select a finished job to {verb} its result."
+        )
         self.notice.show_message(text, info=True)
 
     def shown_index(self, row: JobRow) -> int:
@@ -101,7 +109,9 @@ class WindowSaving:
 
     def save_as(self, row: JobRow, index: int = 0) -> None:
         remembered = self.settings.value("save/folder")
-        folder = Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else Path.home()
+        folder = (
+            Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else Path.home()
+        )
         plans = self.saver.plan([self._with_output(row)], folder, only=index)
         if not plans:
             return
@@ -117,7 +127,9 @@ class WindowSaving:
         elif self.saver.copy(row):
             self.notice.show_message("Copied the image to the clipboard.", info=True)
         else:
-            self.notice.show_message(f"{Path(row.files[0]).name} could not be read, so nothing was copied.")
+            self.notice.show_message(
+                f"{Path(row.files[0]).name} could not be read, so nothing was copied."
+            )
 
     def save_all(self) -> None:
         """Every finished result into the save folder, after saying how many and where; files
@@ -135,11 +147,17 @@ class WindowSaving:
             fresh = [plan for plan in plans if not self.saver.saved.saved_before(plan[0])]
             skipped = len(plans) - len(fresh)
             if not fresh:
-                self.notice.show_message(f"All {len(plans)} result files were saved before; "
-                                         "there is nothing new to save.", info=True)
+                self.notice.show_message(
+                    f"All {len(plans)} result files were saved before; "
+                    "there is nothing new to save.",
+                    info=True,
+                )
                 return
-            text = (f"Save {len(fresh)} file{'s' if len(fresh) != 1 else ''} to {folder}?" +
-                    (f"\n{skipped} saved before {'is' if skipped == 1 else 'are'} skipped." if skipped else ""))
+            text = f"Save {len(fresh)} file{'s' if len(fresh) != 1 else ''} to {folder}?" + (
+                f"\n{skipped} saved before {'is' if skipped == 1 else 'are'} skipped."
+                if skipped
+                else ""
+            )
             answer = confirm.ask_save_all(self, text)
             if answer == "save":
                 self.saver.save_plans(fresh)

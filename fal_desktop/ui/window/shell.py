@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 __all__ = ["EARLY", "ActionQueue", "Banner", "Placeholder", "after_first_paint", "hold_actions"]
 
-EARLY = "usable_before_ready"  # set this property on an action that works before the window is ready
+EARLY = (
+    "usable_before_ready"  # set this property on an action that works before the window is ready
+)
 FALLBACK_MS = 1000  # run the callbacks anyway if no paint arrives (e.g. started minimised)
 
 
@@ -48,8 +50,10 @@ class Banner(QWidget):
         self.hide()
 
     def _paint(self, colour: str, text_colour: str) -> None:
-        self.setStyleSheet(f"#banner {{ background: {colour}; }} QLabel {{ color: {text_colour};"
-                           " font-weight: 600; }")
+        self.setStyleSheet(
+            f"#banner {{ background: {colour}; }} QLabel {{ color: {text_colour};"
+            " font-weight: 600; }"
+        )
 
     def show_message(self, text: str, action: str | None = None, *, info: bool = False) -> None:
         self.info = info
@@ -100,8 +104,11 @@ def after_first_paint(widget: QWidget, callback: Callable[[], object]) -> None:
 
 def hold_actions(window: QWidget) -> Callable[[], None]:
     """Disable the window's actions, except those marked ``EARLY``; returns what re-enables them."""
-    held = [a for a in window.findChildren(QAction)
-            if a.isEnabled() and not a.isSeparator() and a.menu() is None and not a.property(EARLY)]
+    held = [
+        a
+        for a in window.findChildren(QAction)
+        if a.isEnabled() and not a.isSeparator() and a.menu() is None and not a.property(EARLY)
+    ]
     for action in held:
         action.setEnabled(False)
 
