@@ -216,7 +216,7 @@ class JobStore:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query (for the stores that share this database)."""
         with self._lock:
             return self._db.execute(sql, params).fetchall()
@@ -224,7 +224,8 @@ class JobStore:
     @property
     def schema_version(self) -> int:
         with self._lock:
-            return self._db.execute("PRAGMA user_version").fetchone()[0]
+            version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
+            return version
 
     # -- rows --------------------------------------------------------------------
 
@@ -241,7 +242,7 @@ class JobStore:
             )
 
     @staticmethod
-    def _row(job: JobRecord) -> tuple:
+    def _row(job: JobRecord) -> tuple[Any, ...]:
         return (
             job.id,
             job.endpoint_id,
@@ -299,7 +300,7 @@ class JobStore:
         return self._record(row) if row else None
 
     def where(
-        self, condition: str, params: tuple = (), order: str = "created_at"
+        self, condition: str, params: tuple[Any, ...] = (), order: str = "created_at"
     ) -> list[JobRecord]:
         """Jobs matching an SQL condition on the table's columns."""
         with self._lock:
@@ -334,7 +335,7 @@ class JobStore:
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     @staticmethod
-    def _record(row: tuple) -> JobRecord:
+    def _record(row: tuple[Any, ...]) -> JobRecord:
         values = dict(zip(_COLUMNS, row, strict=False))
 
         def loads(text: str | None, default: Any = None) -> Any:

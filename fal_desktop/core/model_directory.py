@@ -10,9 +10,12 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fal_desktop.core.atomic import write_text_atomic
+
+if TYPE_CHECKING:
+    from fal_desktop.api.platform import PlatformClient
 
 __all__ = ["FILTERS", "ModelDirectory", "ModelInfo", "ModelPicks", "matches_filter"]
 
@@ -39,13 +42,15 @@ class ModelInfo:
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ModelInfo:
         """A catalog item as fal sends it (``{"endpoint_id", "metadata": {...}}``)."""
-        meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+        raw_meta = item.get("metadata")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
 
         def text(name: str) -> str:
             value = meta.get(name)
             return value.strip() if isinstance(value, str) else ""
 
-        tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
+        raw_tags = meta.get("tags")
+        tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
         endpoint_id = str(item["endpoint_id"])
         return cls(
             endpoint_id,
@@ -124,7 +129,7 @@ class ModelDirectory:
         known = {m.endpoint_id for m in models}
         return models + [m for m in self._bundled if m.endpoint_id not in known]
 
-    def fetch(self, client) -> list[ModelInfo]:
+    def fetch(self, client: PlatformClient) -> list[ModelInfo]:
         """Every page of fal's catalog (a ``PlatformClient``), saved for offline use. Blocks on the
         network: call it off the GUI thread. Raises ``FalError`` and keeps the old list if it fails."""
         items: list[dict[str, Any]] = []

@@ -71,7 +71,7 @@ class PriceBook:
         """Whether fal answered for this id within the day (with a price or without one)."""
         with self._lock:
             entry = self._prices.get(endpoint_id)
-        return bool(entry) and self._fresh(entry[0])
+        return entry is not None and self._fresh(entry[0])
 
     def fetch_prices(self, endpoint_ids: Sequence[str]) -> dict[str, Price]:
         """Ask fal for the prices not cached today (50 ids per call); every cached price after."""

@@ -130,10 +130,8 @@ async def _serve(pipe: _Pipe) -> int:
     hide_secret(key[0])
     limits: dict[str, int | None] = {}
     retry = RetryPolicy(**config["retry"]) if config.get("retry") else RetryPolicy()
-    polling = (
-        {"poll_interval": float(config["poll_interval"])} if config.get("poll_interval") else {}
-    )
-    client = FalClient(lambda: key[0], FalHosts(**config["hosts"]), retry=retry, **polling)
+    poll = float(config["poll_interval"]) if config.get("poll_interval") else 0.5
+    client = FalClient(lambda: key[0], FalHosts(**config["hosts"]), retry=retry, poll_interval=poll)
     # The window created and migrated it. Waiting on its write lock blocks no window here, and a
     # write given up (the request id fal just returned!) would lose a paid result.
     store = JobStore(config["store"], timeout=120.0)
@@ -216,7 +214,7 @@ def main() -> int:
         return 70
 
 
-def _log_uncaught(exc_info, where: str) -> None:
+def _log_uncaught(exc_info: Any, where: str) -> None:
     """With its traceback: into the log (and stderr, the window's) if logging is set up, else
     stderr alone."""
     if logging.getLogger().handlers:
@@ -239,7 +237,7 @@ def _start_logging(folder: str | None) -> None:
         f"in the jobs engine's thread {args.thread.name if args.thread else ''}".strip(),
     )
 
-    def loop_exception(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    def loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
         where = f"in the jobs engine's event loop ({context.get('message', '')})"
         if exc is not None:

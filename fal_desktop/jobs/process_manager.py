@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QIODevice, QObject, QProcess, QTimer, Signal
 
@@ -123,7 +124,7 @@ class ProcessJobManager(BaseJobManager):
         log = (
             self.log_dir / "jobs-engine-stderr.log"
             if self.log_dir is not None
-            else Path(self._config["store"]).with_name("jobs-engine.log")
+            else Path(str(self._config["store"])).with_name("jobs-engine.log")
         )
         try:
             if log.stat().st_size > ENGINE_LOG_BYTES:
@@ -167,16 +168,21 @@ class ProcessJobManager(BaseJobManager):
             # The engine reads its stdin all the time, so this does not block.
             proc.waitForBytesWritten(WRITE_WAIT_MS)
 
+    def _sender(self) -> QProcess:
+        proc = self.sender()
+        assert isinstance(proc, QProcess)  # only engine processes are connected to these slots
+        return proc
+
     def _on_output(self) -> None:
-        self._read(self.sender())
+        self._read(self._sender())
 
     def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         crashed = status is QProcess.ExitStatus.CrashExit
-        self._finished(self.sender(), "it crashed" if crashed else f"it exited with code {code}")
+        self._finished(self._sender(), "it crashed" if crashed else f"it exited with code {code}")
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error is QProcess.ProcessError.FailedToStart:
-            proc = self.sender()
+            proc = self._sender()
             self._finished(proc, proc.errorString())
 
     def _read(self, proc: QProcess) -> None:
@@ -235,14 +241,15 @@ class ProcessJobManager(BaseJobManager):
             out.append(update)
         return out
 
-    def _hello(self, message: dict) -> None:
+    def _hello(self, message: dict[str, Any]) -> None:
         if message.get("protocol") != wire.PROTOCOL:
             self._broken = (
                 f"it speaks protocol {message.get('protocol')!r}, this window {wire.PROTOCOL} "
                 "(reinstall fal-desktop)"
             )
             self.problem.emit(f"The jobs engine could not start: {self._broken}.")
-            self._proc.kill()
+            if self._proc is not None:
+                self._proc.kill()
             return
         self.pid = int(message.get("pid", 0)) or None
         self.engine_started.emit(self.pid or 0)

@@ -220,7 +220,8 @@ async def _upload_inputs(ctx: JobContext, job: JobRecord) -> dict[str, Any]:
             )
         )
         urls[path] = await ctx.client.upload_file(prepared.path)
-    return _replace_strings(job.inputs, urls)
+    payload: dict[str, Any] = _replace_strings(job.inputs, urls)
+    return payload
 
 
 async def _submit(ctx: JobContext, job: JobRecord) -> RequestHandle:

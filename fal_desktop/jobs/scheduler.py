@@ -12,6 +12,7 @@ No Qt here: both the in-process manager and the engine process use these.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -79,7 +80,7 @@ class JobScheduler:
         self._jobs[job.id] = job
         task = asyncio.get_running_loop().create_task(guarded())
         self._tasks[job.id] = task
-        task.add_done_callback(lambda _t, jid=job.id: self._done(jid, _t))
+        task.add_done_callback(functools.partial(self._done, job.id))
 
     def _done(self, job_id: str, task: asyncio.Task[Any]) -> None:
         if self._tasks.get(job_id) is task:
