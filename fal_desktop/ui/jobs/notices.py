@@ -4,13 +4,14 @@ account is out of credit, jobs picked up again at start, and jobs left at fal on
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sized
 from typing import TYPE_CHECKING
 
 from fal_desktop.api.errors import BALANCE_SENTENCE
 
 if TYPE_CHECKING:
     from fal_desktop.jobs.events import JobUpdate
-    from fal_desktop.ui.window.main_window import MainWindow
+    from fal_desktop.ui.window.shell import Banner
 
 __all__ = ["JobNotices", "waiting_sentence", "at_fal_sentence"]
 
@@ -33,15 +34,25 @@ def at_fal_sentence(count: int) -> str:
 
 
 class JobNotices:
-    """Keeps the window's banner in step with what its jobs wait for."""
+    """Keeps the window's banner in step with what its jobs wait for.
 
-    def __init__(self, window: MainWindow) -> None:
-        self._window = window
+    ``has_key()``: whether a key is set; ``at_fal()``: the jobs fal has now; ``settled()`` puts
+    back the banner the window shows when no job waits (the key notice, or none)."""
+
+    def __init__(
+        self,
+        notice: Banner,
+        *,
+        has_key: Callable[[], bool],
+        at_fal: Callable[[], Sized],
+        settled: Callable[[], object],
+    ) -> None:
+        self._notice, self._has_key, self._at_fal, self._settled = notice, has_key, at_fal, settled
         self._waiting: set[str] = set()  # jobs waiting for a key (updated per update, not per row)
         self._held: set[str] = set()  # jobs held because the account is out of credit
 
     def on_updates(self, updates: list[JobUpdate]) -> None:
-        window = self._window
+        notice = self._notice
         held = len(self._held)
         for update in updates:
             if update.extra.get("held") == "balance":
@@ -49,9 +60,9 @@ class JobNotices:
             elif update.message is not None or update.state.finished:
                 self._held.discard(update.job_id)  # retried (or cancelled)
         if any(update.extra.get("held") == "balance" for update in updates):
-            window.notice.show_message(HELD_SENTENCE)
-        elif held and not self._held and window.notice.label.text() == HELD_SENTENCE:
-            window._check_key()  # noqa: SLF001 (every held job went out: the bar goes)
+            notice.show_message(HELD_SENTENCE)
+        elif held and not self._held and notice.label.text() == HELD_SENTENCE:
+            self._settled()  # every held job went out: the bar goes
         before = len(self._waiting)
         for update in updates:
             if update.message is None and not update.state.finished:
@@ -64,24 +75,24 @@ class JobNotices:
         if waiting == before:
             return
         if waiting:
-            window.notice.show_message(waiting_sentence(waiting), "Set API key…")
+            notice.show_message(waiting_sentence(waiting), "Set API key…")
         else:
-            window._check_key()  # noqa: SLF001 (the key notice, or none)
+            self._settled()
 
     def resumed(self, count: int) -> None:
         """At start: ``count`` jobs fal has were picked up again."""
-        if count and self._window.key_store.get() is not None:
-            self._window.notice.show_message(
+        if count and self._has_key():
+            self._notice.show_message(
                 f"Picking up {_jobs(count)} that {'were' if count != 1 else 'was'} at fal when fal desktop closed.",
                 info=True,
             )
 
     def quitting(self) -> None:
         """The window closes with jobs at fal: say (without holding the quit) that they go on."""
-        count = len(self._window.manager.at_fal())
+        count = len(self._at_fal())
         if count:
             sentence = at_fal_sentence(count)
-            self._window.notice.show_message(sentence, info=True)
+            self._notice.show_message(sentence, info=True)
             print(
                 f"fal-desktop: {sentence}",
                 file=sys.stderr if sys.stderr is not None else sys.stdout,

@@ -11,7 +11,7 @@ import json
 import random
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog
@@ -34,7 +34,38 @@ from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
 from fal_desktop.ui.widgets.background import Background
 
 if TYPE_CHECKING:
-    from fal_desktop.ui.window.main_window import MainWindow
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QStackedWidget, QWidget
+
+    from fal_desktop.core.catalog import Catalog
+    from fal_desktop.core.form_memory import FormMemory
+    from fal_desktop.core.paths import AppPaths
+    from fal_desktop.ui.window.shell import Banner
+
+
+class SessionHost(Protocol):
+    """What the sessions side needs of the window (named here, not imported: the window builds
+    the controller, so the two modules must not import each other)."""
+
+    paths: AppPaths
+    settings: QSettings
+    catalog: Catalog
+    memory: FormMemory
+    notice: Banner
+    results: QStackedWidget
+    result_view: QWidget
+    model_panel: Any
+    manager: Any
+    saver: Any
+    autosaver: Any
+
+    def show_result(self, row: JobRow | None, index: int = 0) -> None: ...
+    def shown_index(self, row: JobRow) -> int: ...
+    def save_as(self, row: JobRow, index: int = 0) -> None: ...
+    def upscale(self, inputs: list[str]) -> list[str]: ...
+    def has_key(self, then: Any = None) -> bool: ...
+    def forget_job(self, job_id: str) -> None: ...
+
 
 __all__ = ["SessionController", "SHARED_INPUTS"]
 
@@ -56,7 +87,7 @@ def as_made(job: JobRecord, *, takes_seed: bool) -> dict[str, Any]:
 class SessionController(QObject):
     exported = Signal(str)
 
-    def __init__(self, window: MainWindow, sessions: SessionStore) -> None:
+    def __init__(self, window: SessionHost, sessions: SessionStore) -> None:
         super().__init__(window)
         self.window, self.sessions = window, sessions
         self.thumbnails = ThumbnailCache(window.paths.cache / "thumbnails", parent=self)

@@ -221,7 +221,12 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self._check_key()
         from fal_desktop.ui.jobs.notices import JobNotices
 
-        self.job_notices = JobNotices(self)
+        self.job_notices = JobNotices(
+            self.notice,
+            has_key=lambda: self.key_store.get() is not None,
+            at_fal=manager.at_fal,
+            settled=self._check_key,
+        )
         self.job_notices.resumed(sum(1 for job in self.resumed if job.request_id))
         self.watch_results(**self.result_actions)  # Save/Copy: on once there is a result
         self.ready = True

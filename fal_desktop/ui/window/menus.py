@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox
 
 from fal_desktop import __version__
 from fal_desktop.ui.window.shell import EARLY
 
 if TYPE_CHECKING:
-    from fal_desktop.ui.window.main_window import MainWindow
+    from fal_desktop.core.paths import AppPaths
 
-__all__ = ["build_menus"]
+__all__ = ["MenuHost", "build_menus"]
+
+
+class MenuHost(Protocol):
+    """What the menus act on: the main window (named here, not imported, so the window can
+    build its menus without the two modules importing each other)."""
+
+    paths: AppPaths
+    saver: Any
+    autosaver: Any
+    session_ui: Any
+    platform_ui: Any
+    autosave_action: QAction
+    result_actions: dict[str, list[QAction]]
+
+    def menuBar(self) -> QMenuBar: ...  # noqa: N802 (Qt's name)
+    def close(self) -> bool: ...
+    def open_key_dialog(self, reason: str | None = None) -> None: ...
+    def pick_files_to_upscale(self) -> None: ...
+    def paste_inputs(self) -> None: ...
+    def save_selected(self) -> None: ...
+    def save_all(self) -> None: ...
+    def copy_selected(self) -> None: ...
+    def view_selected(self) -> None: ...
+    def edit_template(self) -> None: ...
 
 
 # Used where the platform has no standard key (Quit has none on Windows or without a desktop
@@ -38,14 +62,14 @@ def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
     return action
 
 
-def _open_log_folder(window: MainWindow) -> None:
+def _open_log_folder(window: MenuHost) -> None:
     from fal_desktop.ui.window.crash import open_folder
 
     if not open_folder(window.paths.logs):
         QMessageBox.information(window, "Log folder", f"The log files are in {window.paths.logs}")
 
 
-def build_menus(window: MainWindow) -> None:
+def build_menus(window: MenuHost) -> None:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     _add(file_menu, "&Upscale files…", window.pick_files_to_upscale, QKeySequence.StandardKey.Open)
