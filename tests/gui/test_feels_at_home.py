@@ -332,3 +332,38 @@ def test_the_sandbox_title_says_the_name_once(qtbot, open_window):
         assert qt_shown_title(window.windowTitle()) == "fal desktop — sandbox"
     finally:
         QGuiApplication.setApplicationDisplayName("")
+
+
+TITLE_ON_X11 = """
+import subprocess, sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from fal_desktop.core.paths import AppPaths
+from fal_desktop.ui.window.main_window import MainWindow
+from fal_desktop.ui.window.notify import app_title
+
+app = QApplication(sys.argv[:1])
+app.setApplicationDisplayName(app_title(True))  # as app.py does for --sandbox
+window = MainWindow(paths=AppPaths.under(Path(sys.argv[1])).ensure(), sandbox=True, deferred=True)
+window.show()
+for _ in range(20):
+    app.processEvents()
+print(subprocess.run(["xprop", "-id", str(int(window.winId())), "_NET_WM_NAME"],
+                     capture_output=True, text=True).stdout)
+"""
+
+
+@pytest.mark.timeout(240)
+def test_on_x11_the_sandbox_window_title_says_the_name_once(tmp_path):
+    import shutil
+    import sys
+
+    from tests.gui.test_x11_start import _under_xvfb
+
+    if shutil.which("xprop") is None:
+        pytest.skip("xprop is not installed")
+    script = tmp_path / "title.py"
+    script.write_text(TITLE_ON_X11)
+    ran = _under_xvfb([sys.executable, str(script), str(tmp_path / "app")], tmp_path)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert ran.stdout.strip().endswith('= "fal desktop — sandbox"'), ran.stdout
