@@ -54,14 +54,17 @@ class PreferencesDialog(QDialog):
         self.theme.setCurrentIndex(list(THEME_NAMES).index(prefs.theme(settings)))
         self.form.addRow("&Theme:", self.theme)
 
-        folder_row = QHBoxLayout()
+        folder_box = QWidget(self)  # a widget, so the row's label gets its Alt+S buddy
+        folder_row = QHBoxLayout(folder_box)
+        folder_row.setContentsMargins(0, 0, 0, 0)
         self.folder = QLineEdit(str(settings.value("save/folder") or ""), self)
         self.folder.setPlaceholderText("Asked the first time you save")
         browse = QPushButton("&Browse…", self)
         browse.clicked.connect(self._browse)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
-        self.form.addRow("&Save results to:", folder_row)
+        self.form.addRow("&Save results to:", folder_box)
+        self.form.labelForField(folder_box).setBuddy(self.folder)
 
         self.upscaler = QComboBox(self)
         for endpoint_id in dict.fromkeys([*upscalers, upscaler]):
