@@ -367,3 +367,28 @@ def test_on_x11_the_sandbox_window_title_says_the_name_once(tmp_path):
     ran = _under_xvfb([sys.executable, str(script), str(tmp_path / "app")], tmp_path)
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert ran.stdout.strip().endswith('= "fal desktop — sandbox"'), ran.stdout
+
+
+def test_jobs_in_flight_from_preferences_configure_the_engine_at_start(
+    qtbot, emulator, tmp_path, memory_keyring
+):
+    import json
+    from dataclasses import asdict
+
+    from fal_desktop.app import make_startup, parse_args
+    from fal_desktop.core.paths import AppPaths
+    from fal_desktop.ui.window.main_window import MainWindow
+
+    paths = AppPaths.under(tmp_path / "app").ensure()
+    window = MainWindow(paths=paths, deferred=True)
+    qtbot.addWidget(window)
+    prefs.set_jobs_in_flight(window.settings, 3)
+    window.show()
+    args = parse_args(["--fal-hosts", json.dumps(asdict(emulator.hosts))])
+    startup = make_startup(args, paths, QApplication.instance(), window)
+    try:
+        qtbot.waitUntil(lambda: window.ready, timeout=20000)
+        assert window.manager._config["max_in_flight"] == 3  # what the jobs engine is sent
+    finally:
+        window.close()
+        startup.close()
