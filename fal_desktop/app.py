@@ -123,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     crashes.install()
     app.setApplicationName("fal-desktop")
     app.setOrganizationName("fal-desktop")
-    app.setApplicationDisplayName("fal desktop")
+    from fal_desktop.ui.window.notify import app_title
+
+    app.setApplicationDisplayName(app_title(args.sandbox))  # Qt appends it to window titles
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("fal-desktop")
     app.setWindowIcon(QIcon.fromTheme("fal-desktop", QIcon(str(icon_file()))))
@@ -135,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return hand_over(args, SingleInstance(lock_path))
     window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
+    window.home.start_args = argv  # "Try the sandbox" starts again with them
+    from fal_desktop.ui.window.home import apply_start_preferences
+
+    apply_start_preferences(window)  # the theme, before the window is first painted
     crashes.window = window  # its dialogs open over the window
     window.show()
     startup = make_startup(args, paths, app, window, (lock_path, lock))
@@ -206,11 +212,14 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         schema = catalog.cached(endpoint_id)
         return schema.max_file_size() if schema is not None else None
 
+    from fal_desktop.ui.window.prefs import jobs_in_flight
+
     manager = ProcessJobManager(
         store,
         hosts,
         paths.outputs,
         key=key_store.get,
+        max_in_flight=jobs_in_flight(window.settings),
         max_input_bytes=max_input_bytes,
         log_dir=paths.logs,
     )

@@ -130,6 +130,8 @@ def test_wrong_key_opens_the_key_dialog(qtbot, open_window):
 
 def test_no_key_shows_a_banner_and_the_dialog_on_run(qtbot, open_window):
     window = open_window(key=None)
+    assert window.home.welcome.isVisible() and not window.notice.isVisible()  # a first start
+    window.home.welcome.close_button.click()  # "Not now": the plain notice from then on
     assert window.notice.isVisible() and "No fal API key" in window.notice.label.text()
     window.model_panel.select_model("fal-ai/flux/schnell")
     window.model_panel.form.fields["prompt"].set_value("x")

@@ -97,12 +97,19 @@ def _items(window):
 
 
 def _held(window):
-    """The menu items that wait for the window to be ready (all but Quit, About and the log folder, and those
+    """The menu items that wait for the window to be ready (all but Quit, About, the log folder and the shortcuts list, and those
     that also wait for a finished result)."""
     return [
         a
         for a in _items(window)
-        if a.text() not in ("&Quit", "&About fal desktop", "Open the &log folder", *RESULT_ITEMS)
+        if a.text()
+        not in (
+            "&Quit",
+            "&About fal desktop",
+            "Open the &log folder",
+            "&Keyboard shortcuts",
+            *RESULT_ITEMS,
+        )
     ]
 
 

@@ -53,7 +53,8 @@ def test_enter_on_a_tile_opens_the_viewer_and_arrows_go_through_the_session(qtbo
 def test_f11_opens_the_result_on_screen_and_a_single_picture_is_drawn_whole(qtbot, open_window):
     window = open_window()
     row = run_prompt(qtbot, window, "a lighthouse at dusk", image_size="square")
-    [view] = [a for a in window.menuBar().actions() if a.text() == "&View"][0].menu().actions()
+    view_menu = [a for a in window.menuBar().actions() if a.text() == "&View"][0].menu()
+    [view] = [a for a in view_menu.actions() if a.text() == "Result in &full window"]
     qtbot.waitUntil(view.isEnabled, timeout=5000)
     view.trigger()
     viewer = _viewer()

@@ -111,7 +111,9 @@ class ModelPanel(QWidget):
         buttons.addWidget(self.compare_button)
         layout.addLayout(buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.run, context=Qt.ShortcutContext.WindowShortcut)
+            QShortcut(
+                QKeySequence(keys), self, self.run, context=Qt.ShortcutContext.WindowShortcut
+            ).setWhatsThis("Run the model")
         self.refresh_models()
 
     # -- the model list ------------------------------------------------------------------

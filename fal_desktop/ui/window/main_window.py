@@ -12,8 +12,11 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from fal_desktop.ui.window.home import WindowHome
 from fal_desktop.ui.window.inputs import WindowInputs
 from fal_desktop.ui.window.menus import build_menus
+from fal_desktop.ui.window.notify import app_title
+from fal_desktop.ui.window.prefs import DEFAULT_UPSCALER
 from fal_desktop.ui.window.saving import WindowSaving
 from fal_desktop.ui.window.shell import ActionQueue, Banner, Placeholder, hold_actions
 
@@ -33,7 +36,6 @@ __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
 SANDBOX_MESSAGE = "Sandbox — images are made locally, not by fal's models"
 HISTORY_ROWS = 50
-DEFAULT_UPSCALER = "fal-ai/aura-sr"
 NARROW = 1000  # px: narrower windows give the sessions panel's width to the form and result
 FORM_WIDTH = 440  # px: the least the form needs without a sideways scroll bar
 
@@ -60,7 +62,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.settings = settings or QSettings(
             str(paths.config / "window.ini"), QSettings.Format.IniFormat
         )
-        self.setWindowTitle("fal desktop — sandbox" if sandbox else "fal desktop")
+        self.setWindowTitle(app_title(sandbox))  # Qt adds nothing: it ends with the display name
         self.resize(1360, 860)
         self._key_dialog: ApiKeyDialog | None = None
         self._after_key: Callable[[], object] | None = None
@@ -83,6 +85,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.notice.button.clicked.connect(self.open_key_dialog)
         layout.addWidget(self.sandbox_banner)
         layout.addWidget(self.notice)
+        self.home = WindowHome(self)  # welcome, preferences, progress, actions on every job
+        layout.addWidget(self.home.welcome)
 
         # The frame at its final size; finish_setup puts the panels where the placeholders are.
         self.main = QSplitter(Qt.Orientation.Horizontal, central)
@@ -228,6 +232,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             settled=self._check_key,
         )
         self.job_notices.resumed(sum(1 for job in self.resumed if job.request_id))
+        self.home.ready()
         self.watch_results(**self.result_actions)  # Save/Copy: on once there is a result
         self.ready = True
         self._release_actions()
@@ -244,11 +249,14 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
     # -- the key --------------------------------------------------------------------
 
     def _check_key(self) -> None:
-        if self.key_store.get() is None:
+        if self.key_store.get() is None and self.home.show_welcome():
+            self.notice.show_message("")  # the welcome says it, calmly
+        elif self.key_store.get() is None:
             self.notice.show_message(
                 "No fal API key is set, so jobs cannot run yet.", "Set API key…"
             )
         else:
+            self.home.key_set()
             self.notice.show_message("")
 
     def open_key_dialog(self, reason: str | None = None) -> None:
@@ -479,6 +487,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             self.compare.stop()  # a decode under way would signal a deleted window
             self.result_view.stop()
             self.platform_ui.shutdown()
+            self.home.stop()
         self.settings.sync()
         self._closed = True
         super().closeEvent(event)

@@ -1,4 +1,4 @@
-"""The main window's menu bar: File, Edit, Session, Models, Settings, Help."""
+"""The main window's menu bar: File, Edit, View, Session, Models, Jobs, Settings, Help."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ class MenuHost(Protocol):
     autosaver: Any
     session_ui: Any
     platform_ui: Any
+    home: Any
+    shortcuts_dialog: Any
     autosave_action: QAction
     result_actions: dict[str, list[QAction]]
 
@@ -42,7 +44,10 @@ class MenuHost(Protocol):
 
 # Used where the platform has no standard key (Quit has none on Windows or without a desktop
 # theme), so the shortcut still works and shows in the menu.
-_FALLBACK_KEYS = {QKeySequence.StandardKey.Quit: "Ctrl+Q"}
+_FALLBACK_KEYS = {
+    QKeySequence.StandardKey.Quit: "Ctrl+Q",
+    QKeySequence.StandardKey.Preferences: "Ctrl+,",
+}
 
 
 def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -67,6 +72,13 @@ def _open_log_folder(window: MenuHost) -> None:
 
     if not open_folder(window.paths.logs):
         QMessageBox.information(window, "Log folder", f"The log files are in {window.paths.logs}")
+
+
+def _show_shortcuts(window: MenuHost) -> None:
+    from fal_desktop.ui.window.keyboard import ShortcutsDialog
+
+    window.shortcuts_dialog = ShortcutsDialog(window)
+    window.shortcuts_dialog.open()
 
 
 def build_menus(window: MenuHost) -> None:
@@ -109,6 +121,9 @@ def build_menus(window: MenuHost) -> None:
         "F11",
         tip="The result as large as the screen; ←/→ go through the session, Esc closes",
     )
+    view_menu.addSeparator()
+    _add(view_menu, "Go to the &prompt", lambda: window.home.focus_prompt(), "Ctrl+P")
+    _add(view_menu, "Go to the &model picker", lambda: window.home.focus_model_picker(), "Ctrl+M")
     for action in (save, save_all, copy):  # until there is a result; see watch_results
         action.setEnabled(False)
     view.setEnabled(False)
@@ -145,9 +160,34 @@ def build_menus(window: MenuHost) -> None:
         tip="Search fal's whole catalog by name, category or tag; favourites and recent models first",
     )
 
+    jobs_menu = bar.addMenu("&Jobs")
+    _add(
+        jobs_menu,
+        "&Cancel all jobs",
+        lambda: window.home.cancel_all(),
+        "Ctrl+Shift+X",
+        tip="Cancel every job that is under way or waiting",
+    )
+    _add(
+        jobs_menu,
+        "&Retry failed jobs",
+        lambda: window.home.retry_failed(),
+        "Ctrl+Shift+R",
+        tip="Retry every stopped job Retry applies to: fetch paid results again, send held jobs",
+    )
+
     settings_menu = bar.addMenu("&Settings")
     _add(settings_menu, "fal &API key…", lambda: window.open_key_dialog())
+    _add(
+        settings_menu,
+        "&Preferences…",
+        lambda: window.home.open_preferences(),
+        QKeySequence.StandardKey.Preferences,
+    )
     help_menu = bar.addMenu("&Help")
+    _add(help_menu, "&Keyboard shortcuts", lambda: _show_shortcuts(window), "Ctrl+/").setProperty(
+        EARLY, True
+    )
     _add(
         help_menu,
         "Open the &log folder",
