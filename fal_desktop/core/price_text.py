@@ -9,18 +9,10 @@ import math
 from typing import Any
 
 from fal_desktop.api.platform import Price
+from fal_desktop.core.image_sizes import IMAGE_SIZES
 
 __all__ = ["IMAGE_SIZES", "exact_money", "megapixels", "money", "per_run_cost", "price_line"]
 
-# fal's named sizes (width, height), as its text-to-image models document them.
-IMAGE_SIZES = {
-    "square_hd": (1024, 1024),
-    "square": (512, 512),
-    "portrait_4_3": (768, 1024),
-    "portrait_16_9": (576, 1024),
-    "landscape_4_3": (1024, 768),
-    "landscape_16_9": (1024, 576),
-}
 _UNIT_NAMES = {
     "image": "image",
     "images": "image",

@@ -14,6 +14,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFilter
 
 from fal_desktop.api.openapi import EndpointSchema
+from fal_desktop.core.image_sizes import IMAGE_SIZES
 
 __all__ = [
     "PRESETS",
@@ -25,14 +26,7 @@ __all__ = [
     "encode_png",
 ]
 
-PRESETS = {
-    "square_hd": (1024, 1024),
-    "square": (512, 512),
-    "portrait_4_3": (768, 1024),
-    "portrait_16_9": (576, 1024),
-    "landscape_4_3": (1024, 768),
-    "landscape_16_9": (1024, 576),
-}
+PRESETS = IMAGE_SIZES
 MAX_SIDE = 14142
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fal_desktop.api.openapi import EndpointSchema
+from fal_desktop.core.image_sizes import IMAGE_SIZES
 
 __all__ = [
     "FieldSpec",
@@ -30,23 +31,9 @@ __all__ = [
     "MISSING",
 ]
 
-IMAGE_SIZE_PRESETS = (
-    "square_hd",
-    "square",
-    "portrait_4_3",
-    "portrait_16_9",
-    "landscape_4_3",
-    "landscape_16_9",
-)
+IMAGE_SIZE_PRESETS = tuple(IMAGE_SIZES)
 # Pixels of each preset as the fal toolkit defines them (schema-format.md §4.3.2).
-PRESET_PIXELS = {
-    "square_hd": (1024, 1024),
-    "square": (512, 512),
-    "portrait_4_3": (768, 1024),
-    "portrait_16_9": (576, 1024),
-    "landscape_4_3": (1024, 768),
-    "landscape_16_9": (1024, 576),
-}
+PRESET_PIXELS = IMAGE_SIZES
 LARGE_ENUM = 30  # from this many values an enum is a combo you can type into to filter
 # How the result travels, not what it is: not shown, never sent from the form.
 TRANSPORT_FIELDS = frozenset({"sync_mode"})
