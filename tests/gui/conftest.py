@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings
 
 from fal_desktop.api import RetryPolicy
@@ -70,7 +71,8 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
 
     yield make
     for window, manager, jobs in windows:
-        window.close()
+        if shiboken6.isValid(window):  # a test may have closed it, and Qt deleted it since
+            window.close()
         manager.stop_and_wait()
         jobs.close()
     close_logging()

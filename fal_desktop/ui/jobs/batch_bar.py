@@ -15,6 +15,7 @@ __all__ = ["BatchBar", "DONE_COLOUR", "FAILED_COLOUR", "batch_text"]
 
 DONE_COLOUR = "#2e7d32"
 FAILED_COLOUR = "#c62828"
+_ON_DARK = {DONE_COLOUR: "#66bb6a", FAILED_COLOUR: "#ef5350"}  # readable on a dark theme
 OTHER_COLOUR = "#8a8a8a"  # cancelled, held, not fetched, expired: stopped, not failed
 _WORDS = (
     (JobState.FAILED, "failed", FAILED_COLOUR),
@@ -25,13 +26,22 @@ _WORDS = (
 )
 
 
-def batch_text(total: int, ends: Counter[JobState]) -> str:
+def colour_for(colour: str, palette: QPalette | None = None) -> str:
+    """The colour as drawn on this palette (lighter on a dark theme)."""
+    dark = palette is not None and palette.color(QPalette.ColorRole.Window).lightness() < 128
+    return _ON_DARK.get(colour, colour) if dark else colour
+
+
+def batch_text(total: int, ends: Counter[JobState], palette: QPalette | None = None) -> str:
     """Rich text: "3 done · 1 failed" (each in its colour), and how many are still to go."""
-    parts = [f"<span style='color:{DONE_COLOUR}'>{ends[JobState.COMPLETED]} done</span>"]
+    done = colour_for(DONE_COLOUR, palette)
+    parts = [f"<span style='color:{done}'>{ends[JobState.COMPLETED]} done</span>"]
     for state, word, colour in _WORDS:
         if ends[state]:
             text = f"{ends[state]} {word}"
-            parts.append(f"<span style='color:{colour}'>{text}</span>" if colour else text)
+            if colour:
+                text = f"<span style='color:{colour_for(colour, palette)}'>{text}</span>"
+            parts.append(text)
     left = total - sum(ends.values())
     if left:
         parts.append(f"{left} to go")
@@ -74,6 +84,6 @@ class BatchBar(QWidget):
             if not count:
                 continue
             width = inner.width() * count / self.total
-            painter.setBrush(QColor(colour))
+            painter.setBrush(QColor(colour_for(colour, palette)))
             painter.drawRect(QRectF(x, inner.top(), width, inner.height()))
             x += width

@@ -237,7 +237,7 @@ class JobsPanel(QWidget):
         states = Counter(self.model.row_at(i).state for i in range(self.model.rowCount()))
         active = sum(n for state, n in states.items() if not state.finished)
         failed = states[JobState.FAILED]
-        parts = [f"{active} running" if active else "idle"]
+        parts = [f"{active} in progress" if active else "idle"]
         if failed:
             parts.append(f"{failed} failed")
         self.summary.setText(" · ".join(parts))
@@ -272,7 +272,7 @@ class JobsPanel(QWidget):
             else:  # retried: held or not fetched no more
                 self._batch_ends.pop(job_id, None)
         ends = Counter(self._batch_ends.values())
-        self.batch_label.setText(batch_text(len(batch), ends))
+        self.batch_label.setText(batch_text(len(batch), ends, self.palette()))
         self.batch_bar.set_counts(len(batch), ends)
         if sum(ends.values()) == len(batch):
             for widget in (self.pause_button, self.cancel_rest_button):
