@@ -316,8 +316,7 @@ class JobsPanel(QWidget):
         selection = self.table.selectionModel()
         current = self.selected_row()
         if current is not None and current.job.id == job_id:
-            self.table.scrollTo(self.model.index(number, 0))
-            return
+            return  # selected already (a result refreshed): the table stays where it is scrolled
         self._revealing = True
         try:
             if number < 0:
