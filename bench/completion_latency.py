@@ -89,7 +89,7 @@ def through_the_app(emu: Emulator) -> list[float]:
         while len(done) < JOBS and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.0005)
-        manager.shutdown()
+        manager.stop_and_wait()
         store.close()
     return [arrived[j.id] - emu.completed_at[j.request_id] for j in jobs if j.id in arrived]
 

@@ -3,15 +3,14 @@ jobs stream logs and 50 one-megapixel results plus one 8192×8192 result arrive.
 same window idle, in the same run. The emulator runs in its own process.
 Prints a table and writes ``bench/results/gui_responsiveness.json``.
 
-    python bench/gui_responsiveness.py [--engine-thread] [--server-nice] [--render-each]
+    python bench/gui_responsiveness.py [--server-nice] [--render-each]
 
 The emulator stands in for fal's servers, which do not share the user's cores. By default it
 draws and encodes each picture size once and serves copies (``--render-once``); with
 ``--render-each`` it draws every result, which on a 2-core machine takes most of a core from
 the GUI thread (about 6 s of CPU in an 8 s run). ``--server-nice`` runs it at the lowest CPU
-priority. The jobs engine is the app's (``ProcessJobManager``: a child process);
-``--engine-thread`` runs it on a thread of the GUI process instead (``JobManager``), the way
-the app did before, to compare.
+priority. The jobs engine is the app's (``ProcessJobManager``: a child process). (The thread
+engine it was once compared with is gone; RESULTS.md keeps that comparison.)
 """
 
 from __future__ import annotations
@@ -31,12 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from fal_desktop.api import FalClient, FalHosts  # noqa: E402
+from fal_desktop.api import FalHosts  # noqa: E402
 from fal_desktop.core.catalog import Catalog  # noqa: E402
 from fal_desktop.core.jobstore import JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
 from fal_desktop.core.secrets import ApiKeyStore  # noqa: E402
-from fal_desktop.jobs.manager import JobManager  # noqa: E402
 from fal_desktop.jobs.process_manager import ProcessJobManager  # noqa: E402
 from fal_desktop.startup import settle_memory  # noqa: E402
 from fal_desktop.ui.window.main_window import MainWindow  # noqa: E402
@@ -83,7 +81,6 @@ def main() -> int:
     # fal draws the pictures on its own servers; by default the emulator draws each size once
     # and serves copies, so its drawing does not take the 2 cores the client is measured on.
     render_each = "--render-each" in sys.argv[1:]
-    thread_engine = "--engine-thread" in sys.argv[1:]
     app = QApplication.instance() or QApplication(sys.argv[:1])
     emulator = subprocess.Popen(
         [
@@ -110,14 +107,9 @@ def main() -> int:
             paths = AppPaths.under(Path(tmp)).ensure()
             store = JobStore(paths.data / "jobs.sqlite3")
             keys = ApiKeyStore(environ={"FAL_KEY": KEY})
-            if thread_engine:
-                manager = JobManager(
-                    store, lambda: FalClient(keys.get, hosts), paths.outputs, max_in_flight=256
-                )
-            else:
-                manager = ProcessJobManager(
-                    store, hosts, paths.outputs, key=keys.get, max_in_flight=256
-                )
+            manager = ProcessJobManager(
+                store, hosts, paths.outputs, key=keys.get, max_in_flight=256
+            )
             window = MainWindow(
                 paths=paths,
                 catalog=Catalog(paths.schema_cache, hosts),
@@ -148,15 +140,13 @@ def main() -> int:
             )
             done = len(finished)
             window.close()
-            manager.shutdown()
+            manager.stop_and_wait()
             store.close()
     finally:
         emulator.terminate()
         emulator.wait(timeout=30)
         emulator.stdout.close()
-    engine = (
-        "a thread of the GUI process" if thread_engine else "a child process (as the app runs it)"
-    )
+    engine = "a child process (as the app runs it)"
     print(f"jobs engine in {engine}")
     print(
         f"GUI heartbeat every {INTERVAL_MS} ms; {done} of {len(jobs)} jobs finished "
@@ -170,7 +160,7 @@ def main() -> int:
             f"{name:<12} {r['beats']:>7} {r['median_ms']:>9.1f}ms {r['p99_ms']:>7.1f}ms {r['max_ms']:>7.1f}ms"
         )
     print("targets while busy: p99 ≤ 16 ms, max ≤ 50 ms")
-    name = "gui_responsiveness_thread.json" if thread_engine else "gui_responsiveness.json"
+    name = "gui_responsiveness.json"
     out = Path(__file__).resolve().parent / "results" / name
     out.parent.mkdir(exist_ok=True)
     out.write_text(
@@ -180,7 +170,7 @@ def main() -> int:
                 "finished": done,
                 "server_nice": server_nice,
                 "render_each": render_each,
-                "engine": "thread" if thread_engine else "process",
+                "engine": "process",
                 "idle": idle,
                 "busy": busy,
             },

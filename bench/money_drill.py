@@ -109,10 +109,10 @@ class Drill:
         old = self.manager
         old._closed = True  # noqa: SLF001 (a dead app restarts nothing)
         old._watch.stop()  # noqa: SLF001
-        engine = old._proc  # noqa: SLF001 (also one that has not said hello yet)
+        engine = old._link  # noqa: SLF001 (also one that has not said hello yet)
         if engine is not None:
             engine.kill()  # SIGKILL, as the kernel does when the app dies (PR_SET_PDEATHSIG)
-            engine.waitForFinished(5000)
+            old.wait_stopped(5)
         old.deleteLater()
         self.pump(0.05)
         if without_key:
@@ -274,7 +274,7 @@ def main() -> int:
         try:
             in_time = drill.run()
         finally:
-            drill.manager.shutdown()
+            drill.manager.stop_and_wait()
             report = check(drill, in_time)
             drill.store.close()
     report["seconds"] = round(time.monotonic() - began, 1)

@@ -1,11 +1,11 @@
 """Scale: 1,000 jobs in flight at once, followed on their status streams by the job manager.
 Reports resident memory above idle and CPU used while waiting, against the same processes idle
 (the baseline). The jobs engine is the app's (a child process); both it and the window's
-process are counted. ``--engine-thread`` runs the engine in this process instead.
+process are counted.
 The emulator runs in its own process so it is not counted.
 Prints a table and writes ``bench/results/scale.json``.
 
-    python bench/scale.py [--engine-thread]
+    python bench/scale.py
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
-from fal_desktop.api import FalClient, FalHosts  # noqa: E402
+from fal_desktop.api import FalHosts  # noqa: E402
 from fal_desktop.core.jobstore import JobStore  # noqa: E402
-from fal_desktop.jobs.manager import JobManager  # noqa: E402
 from fal_desktop.jobs.process_manager import ProcessJobManager  # noqa: E402
 
 JOBS = 1000
@@ -59,7 +58,6 @@ def pump(app: QCoreApplication, seconds: float) -> None:
 
 
 def main() -> int:
-    thread_engine = "--engine-thread" in sys.argv[1:]
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     emulator = subprocess.Popen(
         [
@@ -82,18 +80,13 @@ def main() -> int:
         )
         with tempfile.TemporaryDirectory() as tmp:
             store = JobStore(Path(tmp) / "jobs.sqlite3")
-            if thread_engine:
-                manager = JobManager(
-                    store, lambda: FalClient(KEY, hosts), Path(tmp) / "out", max_in_flight=JOBS
-                )
-            else:
-                manager = ProcessJobManager(
-                    store, hosts, Path(tmp) / "out", key=lambda: KEY, max_in_flight=JOBS
-                )
+            manager = ProcessJobManager(
+                store, hosts, Path(tmp) / "out", key=lambda: KEY, max_in_flight=JOBS
+            )
             seen: dict[str, str] = {}
             manager.job_updated.connect(lambda u: seen.__setitem__(u.job_id, u.state.value))
             pump(app, 2)
-            pids = [os.getpid()] + ([] if thread_engine else [manager.pid])
+            pids = [os.getpid()] + [manager.pid]
             idle_rss, idle_cpu0 = rss_mb(pids), cpu_seconds(pids)
             pump(app, 5)
             idle_cpu = (cpu_seconds(pids) - idle_cpu0) / 5
@@ -111,14 +104,14 @@ def main() -> int:
             busy_rss, cpu0 = rss_mb(pids), cpu_seconds(pids)
             pump(app, 10)
             busy_cpu = (cpu_seconds(pids) - cpu0) / 10
-            manager.shutdown()
+            manager.stop_and_wait()
             store.close()
     finally:
         emulator.terminate()
         emulator.wait(timeout=30)
         emulator.stdout.close()
     result = {
-        "engine": "thread" if thread_engine else "process",
+        "engine": "process",
         "jobs": JOBS,
         "tracked": tracked,
         "idle_rss_mb": idle_rss,
@@ -129,7 +122,7 @@ def main() -> int:
     }
     print(
         f"{JOBS} jobs in flight, followed on their status streams (emulator in another process); "
-        f"jobs engine {'in a thread' if thread_engine else 'in a child process, counted'}"
+        f"jobs engine {'in a child process, counted'}"
     )
     print(f"{'':<26} {'RSS':>8} {'CPU (% of a core)':>18}")
     print(f"{'idle (baseline)':<26} {idle_rss:>6.0f}MB {idle_cpu * 100:>17.1f}")
@@ -138,11 +131,7 @@ def main() -> int:
         f"RSS above idle: {busy_rss - idle_rss:.0f} MB (target ≤ 150); CPU while waiting: "
         f"{busy_cpu * 100:.1f} % (target ≤ 10)"
     )
-    out = (
-        Path(__file__).resolve().parent
-        / "results"
-        / ("scale_thread.json" if thread_engine else "scale.json")
-    )
+    out = Path(__file__).resolve().parent / "results" / ("scale.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), **result}, indent=2))
     return 0

@@ -223,7 +223,7 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         max_input_bytes=max_input_bytes,
         log_dir=paths.logs,
     )
-    startup.closers.append(manager.shutdown)
+    startup.closers.append(manager.stop_and_wait)
     window.finish_setup(
         catalog=catalog,
         manager=manager,

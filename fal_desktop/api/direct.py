@@ -12,7 +12,7 @@ import httpx
 import httpx_sse
 
 from fal_desktop.api.endpoint import run_url
-from fal_desktop.api.errors import FalTimeoutError, NetworkError, ProtocolError
+from fal_desktop.api.errors import ErrorKind, FalTimeoutError, NetworkError, ProtocolError
 from fal_desktop.api.headers import job_headers, without_auth
 from fal_desktop.api.retry import MAYBE_SENT, response_error
 
@@ -80,9 +80,13 @@ async def stream(
         raise ProtocolError("The model's stream sent a broken event.", detail=str(exc)) from None
     except httpx.TimeoutException as exc:
         raise FalTimeoutError(
-            f"The model's stream went quiet: {MAYBE_SENT}", detail=repr(exc)
+            f"The model's stream went quiet: {MAYBE_SENT}",
+            detail=repr(exc),
+            kind=ErrorKind.MAYBE_SENT,
         ) from None
     except httpx.TransportError as exc:
         raise NetworkError(
-            f"The model's stream broke off: {MAYBE_SENT}", detail=repr(exc)
+            f"The model's stream broke off: {MAYBE_SENT}",
+            detail=repr(exc),
+            kind=ErrorKind.MAYBE_SENT,
         ) from None

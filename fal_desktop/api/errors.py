@@ -7,9 +7,11 @@ from typing import Any
 
 import httpx
 
+from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.api.openapi import FieldError
 
 __all__ = [
+    "ErrorKind",
     "FalError",
     "AuthError",
     "BalanceExhaustedError",
@@ -23,13 +25,16 @@ __all__ = [
     "DownloadError",
     "FileReadError",
     "error_from_response",
-    "is_rejected_input",
     "request_failed",
 ]
 
 
 class FalError(Exception):
-    """Anything that went wrong talking to fal. ``user_message`` is one plain sentence."""
+    """Anything that went wrong talking to fal. ``user_message`` is one plain sentence;
+    ``kind`` (an :class:`ErrorKind`) is what the app decides on (each subclass has its own,
+    and ``kind=`` overrides it)."""
+
+    kind: ErrorKind = ErrorKind.OTHER
 
     def __init__(
         self,
@@ -39,9 +44,12 @@ class FalError(Exception):
         status_code: int | None = None,
         error_type: str | None = None,
         request_id: str | None = None,
+        kind: ErrorKind | None = None,
     ) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+        if kind is not None:
+            self.kind = kind
         self.detail = detail
         self.status_code = status_code
         self.error_type = error_type
@@ -63,19 +71,17 @@ class FalError(Exception):
         return " · ".join(parts)
 
 
-def is_rejected_input(detail_text: str | None) -> bool:
-    """Whether a stored :attr:`FalError.detail_text` is fal's 422: a value in the input is invalid,
-    so sending the same input again fails the same way."""
-    return detail_text is not None and detail_text.startswith("HTTP 422")
-
-
 class AuthError(FalError):
     """401/403: the key is missing, wrong or not allowed to use this model."""
+
+    kind = ErrorKind.AUTH
 
 
 class BalanceExhaustedError(FalError):
     """403 "User is locked. Reason: Exhausted balance": the key is fine, the account is out of
     credit. fal took no job (nothing was charged); top up, then send it again."""
+
+    kind = ErrorKind.OUT_OF_CREDIT
 
 
 BALANCE_SENTENCE = "Your fal balance is used up — top up at fal.ai/dashboard/billing."
@@ -91,6 +97,8 @@ def _is_exhausted_balance(detail: Any) -> bool:
 class ValidationError(FalError):
     """422: fal rejected the input; ``field_errors`` says which field and why."""
 
+    kind = ErrorKind.REJECTED_INPUT
+
     def __init__(self, user_message: str, field_errors: list[FieldError], **kw: Any) -> None:
         super().__init__(user_message, **kw)
         self.field_errors = field_errors
@@ -99,34 +107,57 @@ class ValidationError(FalError):
 class RateLimitError(FalError):
     """429: too many requests right now."""
 
+    kind = ErrorKind.RATE_LIMITED
+
 
 class ServerError(FalError):
     """5xx: fal or the model's runner failed."""
+
+    kind = ErrorKind.SERVER
 
 
 class NetworkError(FalError):
     """fal could not be reached, or the connection broke."""
 
+    kind = ErrorKind.NETWORK
+
 
 class FalTimeoutError(FalError):
     """fal did not answer in time."""
+
+    kind = ErrorKind.TIMEOUT
 
 
 class RequestFailed(FalError):
     """The job ran and finished with an error."""
 
+    kind = ErrorKind.SERVER
+
 
 class ProtocolError(FalError):
     """fal answered with something this app does not understand."""
+
+    kind = ErrorKind.PROTOCOL
 
 
 class DownloadError(FalError):
     """A result file could not be fetched (bad address, too large, broken data: URL)."""
 
+    kind = ErrorKind.PROTOCOL
+
 
 class FileReadError(FalError):
     """A local file to upload could not be read, or changed while it was being sent."""
 
+    kind = ErrorKind.LOCAL_INPUT
+
+
+_FAILURE_KINDS = {
+    "request_cancelled": ErrorKind.CANCELLED,
+    "request_timeout": ErrorKind.TIMEOUT,
+    "startup_timeout": ErrorKind.SERVER,
+    "validation_error": ErrorKind.REJECTED_INPUT,
+}
 
 _FAILURE_SENTENCES = {
     "request_cancelled": "The job was cancelled.",
@@ -146,7 +177,13 @@ def request_failed(
         sentence = "The model's server failed while running the job; it was not your input."
     else:
         sentence = "The job failed on fal's side."
-    return RequestFailed(sentence, detail=error, error_type=error_type, request_id=request_id)
+    return RequestFailed(
+        sentence,
+        detail=error,
+        error_type=error_type,
+        request_id=request_id,
+        kind=_FAILURE_KINDS.get(error_type or "", ErrorKind.SERVER),
+    )
 
 
 def _field_errors(detail: Any) -> list[FieldError]:
@@ -222,5 +259,5 @@ def error_from_response(response: httpx.Response) -> FalError:
     if status >= 500:
         return ServerError("fal or the model's server had a problem; this is not your input.", **kw)
     if status == 404:
-        return FalError("fal does not know this model or request.", **kw)
+        return FalError("fal does not know this model or request.", kind=ErrorKind.NOT_FOUND, **kw)
     return FalError(f"fal answered with an error (HTTP {status}).", **kw)

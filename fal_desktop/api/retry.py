@@ -16,7 +16,13 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from fal_desktop.api.errors import FalError, FalTimeoutError, NetworkError, error_from_response
+from fal_desktop.api.errors import (
+    ErrorKind,
+    FalError,
+    FalTimeoutError,
+    NetworkError,
+    error_from_response,
+)
 
 __all__ = [
     "RetryPolicy",
@@ -115,10 +121,11 @@ def transport_error(exc: httpx.TransportError, *, idempotent: bool) -> FalError:
     kind = FalTimeoutError if timed_out else NetworkError
     if idempotent or isinstance(exc, _NOT_SENT):
         sentence = "fal took too long to answer." if timed_out else "fal could not be reached."
-    else:
-        what = "fal did not answer in time" if timed_out else "The connection to fal broke"
-        sentence = f"{what} after the job was sent: {MAYBE_SENT}"
-    return kind(sentence, detail=repr(exc))
+        return kind(sentence, detail=repr(exc))
+    what = "fal did not answer in time" if timed_out else "The connection to fal broke"
+    return kind(
+        f"{what} after the job was sent: {MAYBE_SENT}", detail=repr(exc), kind=ErrorKind.MAYBE_SENT
+    )
 
 
 def response_error(response: httpx.Response, *, idempotent: bool) -> FalError:
@@ -138,4 +145,5 @@ def response_error(response: httpx.Response, *, idempotent: bool) -> FalError:
         return error
     error.user_message = f"fal answered with a server error after the job was sent: {MAYBE_SENT}"
     error.args = (error.user_message,)
+    error.kind = ErrorKind.MAYBE_SENT
     return error

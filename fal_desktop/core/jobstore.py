@@ -24,6 +24,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from fal_desktop.api.error_kind import ErrorKind
+
 __all__ = ["JobRecord", "JobState", "JobStore"]
 
 
@@ -84,6 +86,8 @@ class JobRecord:
     session_id: str | None = None
     #: Runs started together (one prompt on several models, one parameter varied).
     group_id: str | None = None
+    #: Why it failed or stopped (with ``error``): what Retry, Run again and the banners decide on.
+    error_kind: ErrorKind | None = None
 
 
 _MIGRATIONS = [
@@ -144,6 +148,15 @@ _MIGRATIONS = [
         WHERE state = 'failed' AND request_id IS NOT NULL AND output_json IS NULL
         AND error = 'fal did not accept the API key.';
     """,
+    # 4: why a job failed, as data (``ErrorKind``). Jobs stored before get theirs from what was
+    # recorded: fal's 422 led the stored detail, held and expired jobs say it by their state.
+    """
+    ALTER TABLE jobs ADD COLUMN error_kind TEXT;
+    UPDATE jobs SET error_kind = 'rejected_input'
+        WHERE state = 'failed' AND error_detail LIKE 'HTTP 422%';
+    UPDATE jobs SET error_kind = 'out_of_credit' WHERE state = 'held';
+    UPDATE jobs SET error_kind = 'expired' WHERE state = 'expired';
+    """,
 ]
 
 _COLUMNS = (
@@ -163,6 +176,7 @@ _COLUMNS = (
     "finished_at",
     "session_id",
     "group_id",
+    "error_kind",
 )
 
 
@@ -260,6 +274,7 @@ class JobStore:
             job.finished_at,
             job.session_id,
             job.group_id,
+            ErrorKind(job.error_kind).value if job.error_kind else None,
         )
 
     def update(self, job_id: str, **changes: Any) -> None:
@@ -272,6 +287,9 @@ class JobStore:
             elif name == "state":
                 columns.append("state = ?")
                 values.append(JobState(value).value)
+            elif name == "error_kind":
+                columns.append("error_kind = ?")
+                values.append(ErrorKind(value).value if value else None)
             elif name in _COLUMNS:
                 columns.append(f"{name} = ?")
                 values.append(value)
@@ -363,4 +381,5 @@ class JobStore:
             finished_at=values["finished_at"],
             session_id=values["session_id"],
             group_id=values["group_id"],
+            error_kind=ErrorKind.parse(values["error_kind"]),
         )

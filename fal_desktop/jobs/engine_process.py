@@ -1,8 +1,8 @@
 """The jobs engine as a process of its own: ``fal-desktop --jobs-engine`` (started by the window).
 
 It reads messages (``jobs/wire.py``) on stdin and writes them on stdout; stray prints go to
-stderr, so nothing but messages is ever on the wire. Jobs run exactly as in the window's
-thread engine (``JobScheduler`` + ``run_job``) against the same SQLite job store, which both
+stderr, so nothing but messages is ever on the wire. Jobs run on one asyncio loop
+(``JobScheduler`` + ``run_job``) against the window's SQLite job store, which both
 processes open in WAL mode. The window writes a job before asking for it to start; this
 process reads it from the store by id and writes every step.
 

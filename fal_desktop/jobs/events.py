@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.core.jobstore import JobState
 
 __all__ = ["JobUpdate", "LogEntry"]
@@ -29,7 +30,14 @@ class JobUpdate:
     new_logs: tuple[LogEntry, ...] = ()
     error: str | None = None
     error_detail: str | None = None
+    #: Why it failed, stopped or waits (with ``error``; or alone: a key fal refused while the
+    #: job waits). Everything the app decides about a failure reads this, never the sentence.
+    error_kind: ErrorKind | None = None
     field_errors: tuple[Any, ...] = ()
     files: tuple[str, ...] = ()
-    auth_failed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def auth_failed(self) -> bool:
+        """fal refused the key (the job waits for one it accepts, or failed on a 403)."""
+        return self.error_kind is ErrorKind.AUTH

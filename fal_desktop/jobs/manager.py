@@ -8,31 +8,22 @@ Signals (all delivered on the GUI thread):
     problem(str): the engine itself is in trouble (it stopped and is being restarted).
 
 Updates reach the GUI thread at most once per frame (``FRAME_SECONDS``, see
-``jobs/scheduler.py``). Two engines share this surface (:class:`BaseJobManager`):
-
-- :class:`JobManager` runs the jobs on an asyncio loop in a thread of this process (tests and
-  benchmarks build it with their own client);
-- ``jobs.process_manager.ProcessJobManager`` runs them in a child process, so the jobs' Python
-  work never holds this process's GIL while the window paints. The app uses that one.
+``jobs/scheduler.py``). :class:`BaseJobManager` keeps the jobs the window knows and records new
+ones; ``jobs.process_manager.ProcessJobManager`` runs them in the engine process. (An engine on
+a thread of this process, once kept for tests and benchmarks, is gone: they use the app's.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from fal_desktop.api import FalClient
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
-from fal_desktop.jobs.engine import LoopThread
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.jobs.runner import JobContext, KeyGate
-from fal_desktop.jobs.scheduler import FRAME_SECONDS, JobScheduler, UpdateBatcher
+from fal_desktop.jobs.scheduler import FRAME_SECONDS
 
-__all__ = ["BaseJobManager", "JobManager", "FRAME_SECONDS"]
+__all__ = ["BaseJobManager", "FRAME_SECONDS"]
 
 
 class BaseJobManager(QObject):
@@ -150,8 +141,16 @@ class BaseJobManager(QObject):
                 if stored.request_id
                 else JobState.PENDING
             )
-            self.store.update(job_id, state=state, error=None, error_detail=None, finished_at=None)
+            self.store.update(
+                job_id,
+                state=state,
+                error=None,
+                error_detail=None,
+                error_kind=None,
+                finished_at=None,
+            )
             stored.state, stored.error, stored.error_detail = state, None, None
+            stored.error_kind = None
             job = self._jobs.setdefault(job_id, stored)
             job.state = state
             self._deliver(
@@ -219,72 +218,3 @@ class BaseJobManager(QObject):
     def shutdown(self) -> None:
         """Stop following jobs; unfinished ones stay in the store and resume next start."""
         raise NotImplementedError
-
-
-class JobManager(BaseJobManager):
-    """Runs every job on one asyncio loop in a worker thread of this process."""
-
-    _batch_ready = Signal(object)  # loop thread → GUI thread (queued)
-
-    def __init__(
-        self,
-        store: JobStore,
-        client_factory: Callable[[], FalClient],
-        outputs_dir: Path,
-        *,
-        max_in_flight: int = 16,
-        max_input_bytes: Callable[[str], int | None] | None = None,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(store, parent)
-        self._loop = LoopThread().start()
-        self._batch_ready.connect(self._deliver)
-        self._batcher = UpdateBatcher(self._batch_ready.emit)  # queued to the GUI thread by Qt
-
-        async def make() -> JobScheduler:
-            client = client_factory()
-            ctx = JobContext(
-                client,
-                store,
-                Path(outputs_dir),
-                self._batcher.emit,
-                max_input_bytes or (lambda endpoint_id: None),
-                KeyGate(lambda: bool(client._api_key())),
-            )  # noqa: SLF001
-            return JobScheduler(ctx, max_in_flight)
-
-        self._scheduler: JobScheduler = self._loop.submit(make()).result()
-
-    def _launch(self, jobs: list[JobRecord]) -> None:
-        for job in jobs:  # the loop's own copy: this thread changes the state of its record
-            self._loop.call(self._scheduler.start, replace(job))
-
-    def cancel(self, job_id: str) -> None:
-        job = self._jobs.get(job_id)
-        if job is None or job.state.final:
-            return
-        self._loop.call(self._scheduler.cancel, job_id, None)
-
-    def key_changed(self) -> None:
-        self._loop.call(self._scheduler.ctx.keys.changed)
-
-    def pause(self) -> None:
-        self._loop.call(self._scheduler.pause)
-
-    def resume(self) -> None:
-        self._loop.call(self._scheduler.resume)
-
-    def shutdown(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._loop.submit(self._scheduler.stop_all()).result(10)
-        self._loop.submit(self._flush()).result(10)  # nothing pending is lost
-        try:
-            self._loop.submit(self._scheduler.ctx.client.aclose()).result(10)
-        except Exception:
-            pass
-        self._loop.stop()
-
-    async def _flush(self) -> None:
-        self._batcher.flush()

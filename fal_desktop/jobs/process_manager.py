@@ -3,7 +3,8 @@
 Why a process: the jobs' Python work (parsing status streams, TLS, writing files) holds the
 GIL, and a thread engine in the window's process made the window miss frames while 200 jobs
 streamed logs (``bench/gui_responsiveness.py``). Here the window reads one line of JSON per
-frame from a pipe that Qt watches in C++.
+frame from a pipe that Qt watches in C++, and never waits for the engine: lines to it are
+queued in order (``jobs/engine_link.py``), its answers come as signals.
 
 - The engine is ``fal-desktop --jobs-engine`` (``jobs/engine_process.py``), talking
   ``jobs/wire.py`` over its stdin/stdout; its stderr is the app's (in a windowed build, which
@@ -11,13 +12,15 @@ frame from a pipe that Qt watches in C++.
   there (``log_dir``; ``core/logs.py``).
 - The key and each model's input-size limit are sent as data; the key is re-sent when the
   key store's answer changes. It never appears on a command line.
-- If the engine dies, it is started again (at once, then after 1, 5 and 30 s if it keeps
-  dying) and follows every unfinished job from the store: nothing is sent twice. The rows
-  say so, and ``problem`` gives the banner a sentence when it happens more than once.
+- If the engine dies, it is started again (``jobs/restarts.py``: at once, then after 1, 5 and
+  30 s if it keeps dying) and follows every unfinished job from the store: nothing is sent
+  twice; cancels it may not have received are sent again. The rows say so, and ``problem``
+  gives the banner a sentence when it happens more than once.
 - An engine that goes silent (no "alive" for ``SILENT_BEATS`` beats: its loop is stuck) is
   killed and started again the same way.
-- The engine ends with the window: told to on ``shutdown``, and by its stdin closing if the
-  window is killed.
+- The engine ends with the window: ``shutdown`` tells it to and returns at once (``stopped``
+  follows; ``wait_stopped`` keeps the event loop running until then), and its stdin closing
+  ends it if the window is killed.
 """
 
 from __future__ import annotations
@@ -26,29 +29,28 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QIODevice, QObject, QProcess, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from fal_desktop import ENGINE_FLAG
 from fal_desktop.api import FalHosts, RetryPolicy
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs import wire
+from fal_desktop.jobs.engine_link import EngineLink
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.manager import BaseJobManager
+from fal_desktop.jobs.restarts import ReplayedLogs, RestartPolicy
 
 __all__ = ["ENGINE_FAILED", "ProcessJobManager", "engine_command"]
 
 log = logging.getLogger(__name__)
 ENGINE_FAILED = 70  # the engine's exit status after an exception nobody caught (it logged it)
-RESTART_DELAYS = (0.0, 1.0, 5.0, 30.0)  # seconds, by how many times it died in the last minute
 SILENT_BEATS = 6  # missed "alive" messages before a silent engine is taken for stuck
 SHUTDOWN_SECONDS = 8  # then it is killed: every step is in the store, so nothing is lost
 ENGINE_LOG_BYTES = 1 << 20  # the engine's stderr log (windowed builds only) starts over past this
-START_WAIT_MS = 5000
-WRITE_WAIT_MS = 50  # only reached if the engine stopped reading (Qt writes the rest later)
 
 
 def engine_command() -> list[str]:
@@ -60,6 +62,7 @@ def engine_command() -> list[str]:
 
 class ProcessJobManager(BaseJobManager):
     engine_started = Signal(int)  # the engine's process id, once it said hello
+    stopped = Signal()  # after shutdown: the engine has ended
 
     def __init__(
         self,
@@ -94,7 +97,6 @@ class ProcessJobManager(BaseJobManager):
             self._config["log_dir"] = str(log_dir)
         # An engine silent this long is stuck (its loop says "alive" every alive_seconds).
         self._silence_limit = SILENT_BEATS * alive_seconds
-        self._last_heard = time.monotonic()
         self._watch = QTimer(self)
         self._watch.setInterval(int(alive_seconds * 1000))
         self._watch.timeout.connect(self._check_alive)
@@ -103,22 +105,20 @@ class ProcessJobManager(BaseJobManager):
         self._key = key
         self._limit = max_input_bytes or (lambda endpoint_id: None)
         self._paused = False
-        self._deaths: list[float] = []
+        self.restarts = RestartPolicy()
+        self._replayed = ReplayedLogs()
         self._cancelled_while_down: set[str] = set()
         self._cancels_sent: set[str] = set()  # re-sent if that engine dies before they land
-        self._proc: QProcess | None = None
-        self._reader = wire.LineReader()
+        self._link: EngineLink | None = None
         self._sent_key: str | None = None
         self._broken: str | None = None  # an engine of another protocol: restarting cannot help
         self._problem_shown = False
-        self._log_counts: dict[str, int] = {}  # fal's log lines delivered, per job
-        self._replay_skip: dict[str, int] = {}  # of those, how many a restarted engine will repeat
         self.pid: int | None = None
         self._spawn()
 
     # -- the process ------------------------------------------------------------------
 
-    def _engine_log(self) -> str:
+    def _stderr_file(self) -> str:
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (
@@ -134,66 +134,28 @@ class ProcessJobManager(BaseJobManager):
         return str(log)
 
     def _spawn(self) -> None:
-        proc = QProcess(self)
-        if sys.stderr is not None:
-            proc.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
-        else:  # a windowed build has no stderr to share: the engine's goes to a small log file
-            proc.setStandardErrorFile(self._engine_log(), QIODevice.OpenModeFlag.Append)
-        # Bound methods, not lambdas holding ``proc``: a lambda freed inside the QProcess's own
-        # destructor would drop the last reference to its wrapper and delete it a second time.
-        proc.readyReadStandardOutput.connect(self._on_output)
-        proc.finished.connect(self._on_finished)
-        proc.errorOccurred.connect(self._on_error)
-        self._proc, self._reader, self.pid = proc, wire.LineReader(), None
+        link = EngineLink(
+            self._command, self._stderr_file() if sys.stderr is None else None, parent=self
+        )
+        link.messages.connect(self._on_messages)
+        link.ended.connect(self._on_ended)
+        self._link, self.pid = link, None
         log.info("starting the jobs engine")
-        self._last_heard = time.monotonic()
-        proc.start(self._command[0], self._command[1:])
-        proc.waitForStarted(
-            START_WAIT_MS
-        )  # exec has happened (a few ms): writes now go straight in
+        link.start()
         self._sent_key = self._key()
-        self._write(
+        self._send(
             wire.encode("configure", protocol=wire.PROTOCOL, key=self._sent_key, **self._config)
         )
         if self._paused:
-            self._write(wire.encode("pause"))
+            self._send(wire.encode("pause"))
 
-    def _write(self, data: bytes) -> None:
-        proc = self._proc
-        if proc is None:
-            return
-        proc.write(data)
-        if proc.state() is QProcess.ProcessState.Running:
-            # Now, not when the event loop next runs: a command must not wait for a busy frame.
-            # The engine reads its stdin all the time, so this does not block.
-            proc.waitForBytesWritten(WRITE_WAIT_MS)
+    def _send(self, data: bytes) -> None:
+        if self._link is not None:
+            self._link.send(data)
 
-    def _sender(self) -> QProcess:
-        proc = self.sender()
-        assert isinstance(proc, QProcess)  # only engine processes are connected to these slots
-        return proc
-
-    def _on_output(self) -> None:
-        self._read(self._sender())
-
-    def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
-        crashed = status is QProcess.ExitStatus.CrashExit
-        self._finished(self._sender(), "it crashed" if crashed else f"it exited with code {code}")
-
-    def _on_error(self, error: QProcess.ProcessError) -> None:
-        if error is QProcess.ProcessError.FailedToStart:
-            proc = self._sender()
-            self._finished(proc, proc.errorString())
-
-    def _read(self, proc: QProcess) -> None:
-        data = bytes(proc.readAllStandardOutput().data())
-        if proc is not self._proc or not data:
-            return
-        self._last_heard = time.monotonic()
-        try:
-            messages = self._reader.feed(data)
-        except wire.WireError as exc:
-            self._garbled(proc, str(exc))
+    def _on_messages(self, messages: list[dict[str, Any]]) -> None:
+        link = self.sender()
+        if link is not self._link:
             return
         batch: list[JobUpdate] = []
         for message in messages:
@@ -207,7 +169,7 @@ class ProcessJobManager(BaseJobManager):
                     self._broken = str(message.get("message", "the jobs engine stopped"))
                     self.problem.emit(f"The jobs engine could not start: {self._broken}")
             except (wire.WireError, KeyError, TypeError) as exc:
-                self._garbled(proc, str(exc))
+                link.garbled(str(exc))
                 return
         for update in batch:
             if update.state.finished:
@@ -220,26 +182,7 @@ class ProcessJobManager(BaseJobManager):
                     else "",
                 )
         if batch:
-            self._deliver(self._without_replayed_logs(batch))
-
-    def _without_replayed_logs(self, batch: list[JobUpdate]) -> list[JobUpdate]:
-        """A restarted engine follows a job again from fal's first log line; the rows already
-        have the lines the dead one delivered, so those are dropped, not shown twice."""
-        out = []
-        for update in batch:
-            if update.new_logs:
-                skip = min(self._replay_skip.get(update.job_id, 0), len(update.new_logs))
-                if skip:
-                    self._replay_skip[update.job_id] -= skip
-                    update = replace(update, new_logs=update.new_logs[skip:])
-                self._log_counts[update.job_id] = self._log_counts.get(update.job_id, 0) + len(
-                    update.new_logs
-                )
-            if update.state.finished:
-                self._log_counts.pop(update.job_id, None)
-                self._replay_skip.pop(update.job_id, None)
-            out.append(update)
-        return out
+            self._deliver(self._replayed.filter(batch))
 
     def _hello(self, message: dict[str, Any]) -> None:
         if message.get("protocol") != wire.PROTOCOL:
@@ -248,8 +191,8 @@ class ProcessJobManager(BaseJobManager):
                 "(reinstall fal-desktop)"
             )
             self.problem.emit(f"The jobs engine could not start: {self._broken}.")
-            if self._proc is not None:
-                self._proc.kill()
+            if self._link is not None:
+                self._link.kill()
             return
         self.pid = int(message.get("pid", 0)) or None
         self.engine_started.emit(self.pid or 0)
@@ -258,28 +201,25 @@ class ProcessJobManager(BaseJobManager):
             self.recovered.emit("The jobs engine is running again; your jobs carry on.")
 
     def _check_alive(self) -> None:
-        proc = self._proc
-        if proc is None or self._closed or proc.state() is not QProcess.ProcessState.Running:
+        link = self._link
+        if link is None or self._closed or not link.running:
             return
-        if time.monotonic() - self._last_heard > self._silence_limit and proc.waitForReadyRead(0):
-            self._read(proc)  # it did speak: this window was too busy to read it (not the engine)
-        if time.monotonic() - self._last_heard > self._silence_limit:
+        if time.monotonic() - link.last_heard > self._silence_limit:
+            link.read_waiting()  # it did speak: this window was too busy to read it
+        if time.monotonic() - link.last_heard > self._silence_limit:
             log.warning(
                 "the jobs engine said nothing for %.0f s; restarting it", self._silence_limit
             )
-            proc.kill()  # finished() follows, and with it the restart
+            link.kill()  # ended follows, and with it the restart
 
-    def _garbled(self, proc: QProcess, detail: str) -> None:
-        log.warning("the jobs engine sent something unreadable (%s); restarting it", detail)
-        proc.kill()  # finished() follows, and with it the restart
-
-    def _finished(self, proc: QProcess, how: str) -> None:
-        if proc is not self._proc:
+    def _on_ended(self, how: str) -> None:
+        link = self.sender()
+        if link is not self._link:
             return
-        self._read(proc)  # its last updates
-        self._proc = None
-        proc.deleteLater()
+        self._link = None
+        link.deleteLater()
         if self._closed:
+            self.stopped.emit()
             return
         self._catch_up()
         if self._broken:
@@ -288,9 +228,7 @@ class ProcessJobManager(BaseJobManager):
                 "when fal-desktop is started again."
             )
             return
-        now = time.monotonic()
-        self._deaths = [t for t in self._deaths if now - t < 60] + [now]
-        delay = RESTART_DELAYS[min(len(self._deaths), len(RESTART_DELAYS)) - 1]
+        delay = self.restarts.died()
         log.warning("the jobs engine stopped (%s); starting it again in %.0f s", how, delay)
         self._hold_jobs(
             "The jobs engine stopped unexpectedly and is being restarted; this job "
@@ -305,7 +243,7 @@ class ProcessJobManager(BaseJobManager):
                 f"The jobs engine failed with an error and is being restarted; your jobs "
                 f"are kept and carry on.{where}"
             )
-        elif len(self._deaths) > 1:
+        elif self.restarts.keeps_dying:
             self._problem_shown = True
             self.problem.emit(
                 f"The jobs engine keeps stopping ({how}). Starting it again in "
@@ -336,6 +274,7 @@ class ProcessJobManager(BaseJobManager):
                     progress=1.0 if done else None,
                     error=stored.error,
                     error_detail=stored.error_detail,
+                    error_kind=stored.error_kind,
                     files=tuple(stored.files),
                     extra={"request_id": stored.request_id} if stored.request_id else {},
                 )
@@ -344,22 +283,20 @@ class ProcessJobManager(BaseJobManager):
             self._deliver(updates)
 
     def _restart(self) -> None:
-        if self._closed or self._proc is not None:
+        if self._closed or self._link is not None:
             return
         self._spawn()
-        if self._proc is None:  # it failed at once: the next restart takes the cancels
-            return
         cancelled, self._cancelled_while_down = self._cancelled_while_down, set()
         cancelled |= {
             i for i in self._cancels_sent if i in self._jobs and not self._jobs[i].state.finished
         }
         self._cancels_sent = set(cancelled)
         jobs = [job for job in self.unfinished_jobs() if job.id not in cancelled]
-        self._replay_skip = {job.id: self._log_counts.get(job.id, 0) for job in jobs}
+        self._replayed.restarted([job.id for job in jobs])
         if jobs:
             self._launch(jobs)
         for job_id in cancelled:
-            self._write(wire.encode("cancel", id=job_id))
+            self._send(wire.encode("cancel", id=job_id))
 
     # -- BaseJobManager -----------------------------------------------------------------
 
@@ -367,13 +304,13 @@ class ProcessJobManager(BaseJobManager):
         key = self._key()
         if key != self._sent_key:
             self._sent_key = key
-            self._write(wire.encode("key", key=key))
+            self._send(wire.encode("key", key=key))
 
     def _launch(self, jobs: list[JobRecord]) -> None:
-        if self._proc is None:
+        if self._link is None:
             return  # the restart starts every unfinished job
         self._sync_key()
-        self._write(
+        self._send(
             wire.encode(
                 "start",
                 jobs=[
@@ -391,7 +328,7 @@ class ProcessJobManager(BaseJobManager):
         job = self._jobs.get(job_id)
         if job is None or job.state.final:
             return
-        if self._proc is None:
+        if self._link is None:
             stored = self.store.get(job_id)
             if (
                 stored is not None
@@ -406,34 +343,54 @@ class ProcessJobManager(BaseJobManager):
             return
         self._sync_key()
         self._cancels_sent.add(job_id)
-        self._write(wire.encode("cancel", id=job_id))
+        self._send(wire.encode("cancel", id=job_id))
 
     def key_changed(self) -> None:
         """The key store's answer may have changed (the key dialog closed)."""
-        if self._proc is not None:
+        if self._link is not None:
             self._sync_key()
 
     def pause(self) -> None:
         self._paused = True
-        self._write(wire.encode("pause"))
+        self._send(wire.encode("pause"))
 
     def resume(self) -> None:
         self._paused = False
-        if self._proc is not None:
+        if self._link is not None:
             self._sync_key()  # held jobs go out with the key the store has now
-        self._write(wire.encode("resume"))
+        self._send(wire.encode("resume"))
 
     def shutdown(self) -> None:
+        """Tell the engine to stop, and return at once: ``stopped`` follows once it has ended
+        (it is killed if it has not after ``SHUTDOWN_SECONDS``; every step is in the store)."""
         if self._closed:
             return
         self._closed = True
         self._watch.stop()
-        proc = self._proc
-        if proc is None:
+        if self._link is None:
+            QTimer.singleShot(0, self.stopped.emit)
             return
-        self._write(wire.encode("shutdown"))
-        proc.closeWriteChannel()
-        if not proc.waitForFinished(SHUTDOWN_SECONDS * 1000):
-            proc.kill()
-            proc.waitForFinished(2000)
-        self._finished(proc, "shut down")
+        self._send(wire.encode("shutdown"))
+        self._link.stop(SHUTDOWN_SECONDS * 1000)
+
+    @property
+    def running(self) -> bool:
+        """An engine process is there (starting, working, or stopping)."""
+        return self._link is not None
+
+    def stop_and_wait(self, seconds: float = SHUTDOWN_SECONDS + 2) -> bool:
+        """``shutdown`` then ``wait_stopped``: for the app's exit, once its window is closed."""
+        self.shutdown()
+        return self.wait_stopped(seconds)
+
+    def wait_stopped(self, seconds: float = SHUTDOWN_SECONDS + 2) -> bool:
+        """After ``shutdown``: run the event loop (the window keeps painting) until the engine
+        has ended, or ``seconds`` passed. For the app's exit and tests; True if it ended."""
+        if self._link is None:
+            return True
+        loop = QEventLoop()
+        self.stopped.connect(loop.quit)
+        QTimer.singleShot(int(seconds * 1000), loop, loop.quit)
+        loop.exec()
+        self.stopped.disconnect(loop.quit)
+        return self._link is None

@@ -25,6 +25,7 @@ from fal_desktop.api import (
     AuthError,
     BalanceExhaustedError,
     Completed,
+    ErrorKind,
     FalClient,
     FalError,
     InProgress,
@@ -33,6 +34,7 @@ from fal_desktop.api import (
     ValidationError,
     progress_from_logs,
 )
+from fal_desktop.api.errors import request_failed
 from fal_desktop.core.inputs import IMAGE_SUFFIXES, InputProblem, prepare_image
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.paths import is_local_file
@@ -157,9 +159,10 @@ def _fail(
     ctx: JobContext, job: JobRecord, error: FalError | Exception, state: JobState = JobState.FAILED
 ) -> None:
     if isinstance(error, FalError):
-        message, detail = error.user_message, error.detail_text
+        message, detail, kind = error.user_message, error.detail_text, error.kind
     else:
         message, detail = "Something went wrong inside fal-desktop.", repr(error)
+        kind = ErrorKind.INTERNAL
     if state is JobState.NOT_FETCHED:
         message = (
             f"The result of this paid job is not fetched yet: {message} "
@@ -172,7 +175,12 @@ def _fail(
             else f"{message} Nothing was charged; Retry sends it once you have topped up."
         )
     ctx.store.update(
-        job.id, state=state, error=message, error_detail=detail, finished_at=time.time()
+        job.id,
+        state=state,
+        error=message,
+        error_detail=detail,
+        error_kind=kind,
+        finished_at=time.time(),
     )
     job.state = state
     ctx.emit(
@@ -182,9 +190,8 @@ def _fail(
             message=message,
             error=message,
             error_detail=detail,
+            error_kind=kind,
             field_errors=tuple(error.field_errors) if isinstance(error, ValidationError) else (),
-            auth_failed=isinstance(error, AuthError) and state is JobState.FAILED,
-            extra={"held": "balance"} if state is JobState.HELD else {},
         )
     )
 
@@ -203,7 +210,7 @@ async def _upload_inputs(ctx: JobContext, job: JobRecord) -> dict[str, Any]:
                 max_bytes=ctx.max_input_bytes(job.endpoint_id),
             )
         except InputProblem as problem:
-            raise FalError(str(problem)) from None
+            raise FalError(str(problem), kind=ErrorKind.LOCAL_INPUT) from None
         if prepared.notes:
             ctx.emit(
                 JobUpdate(
@@ -277,7 +284,7 @@ async def _follow(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> Com
             if new:
                 ctx.emit(JobUpdate(job.id, JobState.RUNNING, new_logs=new, progress=progress))
             return status
-    raise FalError("fal stopped reporting on this job before it finished.")
+    raise FalError("fal stopped reporting on this job before it finished.", kind=ErrorKind.PROTOCOL)
 
 
 async def _download(ctx: JobContext, job: JobRecord, output: Any) -> list[str]:
@@ -311,6 +318,7 @@ async def _download(ctx: JobContext, job: JobRecord, output: Any) -> list[str]:
                 raise FalError(
                     f"fal sent a result that is not a valid image ({file.url[:80]}).",
                     detail=problem,
+                    kind=ErrorKind.PROTOCOL,
                 )
         saved.append(str(target))
         ctx.store.update(job.id, files=saved)
@@ -363,7 +371,9 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
                 await ctx.client.result(handle)
             except FalError as exc:
                 raise _Stopped(state, exc) from None
-            raise _Stopped(state, FalError(completed.error))
+            raise _Stopped(
+                state, request_failed(completed.error, completed.error_type, job.request_id)
+            )
         try:
             output = await ctx.client.result(handle)
         except FalError as exc:
@@ -378,6 +388,7 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
             FalError(
                 f"The result could not be written to disk ({exc.strerror or exc}).",
                 detail=repr(exc),
+                kind=ErrorKind.DISK,
             ),
         ) from None
 
@@ -388,11 +399,15 @@ def _following_error(exc: FalError) -> Exception:
         return _KeyRefused(exc)
     if isinstance(exc, BalanceExhaustedError):
         return _Stopped(JobState.HELD, exc)
-    if exc.status_code == 404:
+    if exc.kind is ErrorKind.NOT_FOUND:
         return _Stopped(
             JobState.EXPIRED,
             FalError(
-                EXPIRED_SENTENCE, detail=exc.detail, status_code=404, request_id=exc.request_id
+                EXPIRED_SENTENCE,
+                detail=exc.detail,
+                status_code=404,
+                request_id=exc.request_id,
+                kind=ErrorKind.EXPIRED,
             ),
         )
     return _Stopped(JobState.NOT_FETCHED, exc)
@@ -403,7 +418,8 @@ async def _run_once(ctx: JobContext, job: JobRecord) -> None:
         raise FalError(
             "fal-desktop stopped while sending this job, so it may or may not have "
             "reached fal. It was not sent again, so you are not charged twice; retry it "
-            "if no result appears."
+            "if no result appears.",
+            kind=ErrorKind.MAYBE_SENT,
         )
     if job.request_id:
         handle = ctx.client.handle_for(job.endpoint_id, job.request_id)
@@ -426,7 +442,12 @@ async def _run_once(ctx: JobContext, job: JobRecord) -> None:
             raise _Stopped(JobState.HELD, exc) from None
     files = await _fetch(ctx, job, handle)
     ctx.store.update(
-        job.id, state=JobState.COMPLETED, finished_at=time.time(), error=None, error_detail=None
+        job.id,
+        state=JobState.COMPLETED,
+        finished_at=time.time(),
+        error=None,
+        error_detail=None,
+        error_kind=None,
     )
     message = (
         "Done (fal finished it before the cancel arrived; the result is kept)"
@@ -457,7 +478,7 @@ async def _wait_for_key(ctx: JobContext, job: JobRecord, refused: FalError | Non
             job.state,
             message=WAITING_FOR_KEY,
             new_logs=logs,
-            auth_failed=refused is not None,
+            error_kind=refused.kind if refused is not None else None,
             extra={"waiting": "key"},
         )
     )

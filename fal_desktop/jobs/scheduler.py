@@ -1,4 +1,4 @@
-"""What runs jobs on an asyncio loop, wherever that loop lives (a thread or the engine process).
+"""What runs jobs on the engine process's asyncio loop (``jobs/engine_process.py``).
 
 - :class:`JobScheduler` starts, holds back (pause), cancels and waits for job tasks, at most
   ``max_in_flight`` at a time.
@@ -6,7 +6,10 @@
   frame: 200 jobs streaming logs would otherwise wake the GUI thousands of times a second.
   None is dropped, merged or reordered.
 
-No Qt here: both the in-process manager and the engine process use these.
+Why one loop rather than a pool of threads: a job spends nearly all its life waiting on the
+network (queue position, a status stream, a download). A thousand of them on one loop cost a
+thousand small tasks and sockets, where a thread each would cost a thousand stacks and blocking
+calls that cannot be cancelled; cancelling is ``task.cancel()``. No Qt here.
 """
 
 from __future__ import annotations

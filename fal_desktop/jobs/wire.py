@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.api.openapi import FieldError
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate, LogEntry
@@ -100,8 +101,8 @@ def update_to_wire(update: JobUpdate) -> dict[str, Any]:
         data["field_errors"] = [[list(e.loc), e.msg, e.type] for e in update.field_errors]
     if update.files:
         data["files"] = list(update.files)
-    if update.auth_failed:
-        data["auth_failed"] = True
+    if update.error_kind is not None:
+        data["error_kind"] = update.error_kind.value
     if update.extra:
         data["extra"] = update.extra
     return data
@@ -121,7 +122,7 @@ def update_from_wire(data: dict[str, Any]) -> JobUpdate:
                 for loc, msg, kind in data.get("field_errors", ())
             ),
             files=tuple(str(f) for f in data.get("files", ())),
-            auth_failed=bool(data.get("auth_failed", False)),
+            error_kind=ErrorKind.parse(data.get("error_kind")),
             extra=dict(data.get("extra", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:

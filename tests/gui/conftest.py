@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings
 
-from fal_desktop.api import FalClient, RetryPolicy
+from fal_desktop.api import RetryPolicy
 from fal_desktop.app import key_tester
 from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.jobstore import JobState, JobStore
@@ -13,7 +14,6 @@ from fal_desktop.core.logs import close_logging, setup_logging
 from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.emulator import Emulator
-from fal_desktop.jobs.manager import JobManager
 from fal_desktop.jobs.process_manager import ProcessJobManager
 from fal_desktop.ui.window.main_window import MainWindow
 
@@ -38,30 +38,23 @@ def emulator():
 def open_window(qtbot, emulator, tmp_path, memory_keyring):
     windows = []
 
-    def make(key=KEY, engine="process", sandbox=False, logs=False):
-        """A window as the app builds it: its jobs run in an engine process (``engine="thread"``
-        runs them in this process instead); ``sandbox`` as with --sandbox (give it the key too);
-        ``logs``: both log to files in ``paths.logs``, as the app does."""
+    def make(key=KEY, sandbox=False, logs=False):
+        """A window as the app builds it: its jobs run in an engine process; ``sandbox`` as
+        with --sandbox (give it the key too); ``logs``: both log to files in ``paths.logs``,
+        as the app does."""
         paths = AppPaths.under(tmp_path / "app").ensure()
         if logs:
             setup_logging(paths.logs, "fal-desktop.log")
         store = ApiKeyStore(environ={"FAL_KEY": key} if key else {})
         jobs = JobStore(paths.data / "jobs.sqlite3")
-        if engine == "process":
-            manager = ProcessJobManager(
-                jobs,
-                emulator.hosts,
-                paths.outputs,
-                key=store.get,
-                retry=RetryPolicy(base_delay=0.01),
-                log_dir=paths.logs if logs else None,
-            )
-        else:
-            manager = JobManager(
-                jobs,
-                lambda: FalClient(store.get, emulator.hosts, retry=RetryPolicy(base_delay=0.01)),
-                paths.outputs,
-            )
+        manager = ProcessJobManager(
+            jobs,
+            emulator.hosts,
+            paths.outputs,
+            key=store.get,
+            retry=RetryPolicy(base_delay=0.01),
+            log_dir=paths.logs if logs else None,
+        )
         window = MainWindow(
             paths=paths,
             catalog=Catalog(paths.schema_cache, emulator.hosts),
@@ -78,8 +71,9 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
 
     yield make
     for window, manager, jobs in windows:
-        window.close()
-        manager.shutdown()
+        if shiboken6.isValid(window):  # a test may have closed it, and Qt deleted it since
+            window.close()
+        manager.stop_and_wait()
         jobs.close()
     close_logging()
 

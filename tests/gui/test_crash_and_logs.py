@@ -136,7 +136,7 @@ def test_an_exception_in_the_engine_is_logged_to_its_log_and_the_engine_restarte
     try:
         qtbot.waitUntil(lambda: manager.pid is not None, timeout=20000)
         first = manager.pid
-        manager._write(
+        manager._send(
             wire.encode("start", jobs=[{"endpoint": "fal-ai/flux/schnell"}])
         )  # no job id: a bug
         qtbot.waitUntil(lambda: manager.pid not in (None, first), timeout=20000)  # restarted
@@ -150,7 +150,7 @@ def test_an_exception_in_the_engine_is_logged_to_its_log_and_the_engine_restarte
         qtbot.waitUntil(lambda: manager.store.get(job.id).state.finished, timeout=20000)
         assert manager.store.get(job.id).state is JobState.COMPLETED
     finally:
-        manager.shutdown()
+        manager.stop_and_wait()
         store.close()
 
 

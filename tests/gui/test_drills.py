@@ -53,7 +53,7 @@ def test_twenty_percent_faults_two_hundred_jobs_all_complete_once(qtbot, drill_e
         )
         qtbot.waitUntil(lambda: len(finished) == 200, timeout=240000)
     finally:
-        manager.shutdown()
+        manager.stop_and_wait()
         store.close()
     failed = {j.id: finished[j.id] for j in jobs if finished[j.id] is not JobState.COMPLETED}
     assert failed == {}
@@ -127,7 +127,7 @@ def test_bad_server_answers_become_clear_errors(qtbot, drill_emulator, tmp_path,
             lambda: any(u.job_id == job.id and u.state.finished for u in updates), timeout=30000
         )
     finally:
-        manager.shutdown()
+        manager.stop_and_wait()
         store.close()
     final = [u for u in updates if u.job_id == job.id][-1]
     if outcome is None:  # a hostile file name is made harmless, the result kept

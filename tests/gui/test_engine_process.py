@@ -56,7 +56,7 @@ def make_manager(qtbot, emulator, tmp_path):
 
     yield make
     for manager in managers:
-        manager.shutdown()
+        manager.stop_and_wait()
         manager.store.close()
 
 
@@ -221,7 +221,7 @@ def test_shutdown_stops_the_engine_and_a_new_one_resumes(qtbot, make_manager, em
     pid = manager.pid
     job = manager.submit("fal-ai/flux/schnell", {"prompt": "later"})
     qtbot.waitUntil(lambda: bool(job.request_id), timeout=15000)
-    manager.shutdown()
+    manager.stop_and_wait()
     assert gone(pid)
     assert manager.store.get(job.id).state in (JobState.QUEUED, JobState.RUNNING)
 
@@ -253,7 +253,7 @@ def test_an_engine_of_another_protocol_is_refused(qtbot, make_manager):
 def test_garbage_from_the_engine_restarts_it(qtbot, make_manager):
     fake = "import time; print('this is not JSON', flush=True); time.sleep(30)"
     manager = make_manager(command=[sys.executable, "-c", fake], wait=False)
-    qtbot.waitUntil(lambda: len(manager._deaths) >= 2, timeout=10000)  # noqa: SLF001
+    qtbot.waitUntil(lambda: len(manager.restarts.recent) >= 2, timeout=10000)  # noqa: SLF001
     assert manager.problems and "keeps stopping" in manager.problems[0]
 
 
@@ -330,10 +330,10 @@ def test_a_cancel_while_the_engine_is_down_is_never_sent_later(qtbot, make_manag
         os.kill(pid, signal.SIGKILL)
         qtbot.waitUntil(lambda: manager.pid not in (None, pid), timeout=15000)  # noqa: B023 - called at once
     os.kill(manager.pid, signal.SIGKILL)
-    qtbot.waitUntil(lambda: manager._proc is None, timeout=15000)  # noqa: SLF001
+    qtbot.waitUntil(lambda: not manager.running, timeout=15000)
     manager.cancel(job.id)
     assert last(manager, job.id).state is JobState.CANCELLED
-    manager.shutdown()  # the user quits before the restart
+    manager.stop_and_wait()  # the user quits before the restart
     again = make_manager()
     assert again.resume_unfinished() == []
     assert emulator.submissions["fal-ai/flux/schnell"] == 0
@@ -361,7 +361,7 @@ def test_an_engine_that_goes_silent_is_taken_for_stuck_and_restarted(qtbot, make
     manager = make_manager(command=[sys.executable, "-c", fake], wait=False, alive_seconds=0.2)
     qtbot.waitUntil(lambda: manager.pid is not None, timeout=10000)
     stuck = manager.pid
-    qtbot.waitUntil(lambda: len(manager._deaths) >= 1, timeout=10000)  # noqa: SLF001
+    qtbot.waitUntil(lambda: len(manager.restarts.recent) >= 1, timeout=10000)  # noqa: SLF001
     assert gone(stuck, 5)
 
 
@@ -369,4 +369,4 @@ def test_a_quiet_engine_is_not_mistaken_for_a_stuck_one(qtbot, make_manager):
     manager = make_manager(alive_seconds=0.2)
     pid = manager.pid
     qtbot.wait(2500)  # no jobs: only "alive" messages, and more than SILENT_BEATS beats pass
-    assert manager.pid == pid and manager._deaths == []  # noqa: SLF001
+    assert manager.pid == pid and manager.restarts.recent == []

@@ -203,7 +203,7 @@ def test_the_prompt_follows_between_text_to_image_models(qtbot, panel):
 def test_a_64_bit_seed_survives_run_result_reuse_run(qtbot, open_window):
     from tests.gui.conftest import rows, run_prompt
 
-    window = open_window(engine="thread")
+    window = open_window()
     row = run_prompt(qtbot, window, "a paper crane", num_inference_steps=1, seed=BIG_SEED)
     job = window.manager.store.get(row.job.id)
     assert job.inputs["seed"] == BIG_SEED

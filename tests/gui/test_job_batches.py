@@ -4,64 +4,53 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from PySide6.QtWidgets import QApplication
 
-from fal_desktop.api import FalClient
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs.events import JobUpdate, LogEntry
-from fal_desktop.jobs.manager import JobManager
+from fal_desktop.jobs.manager import BaseJobManager
+from fal_desktop.jobs.scheduler import UpdateBatcher
 from fal_desktop.ui.jobs.panel import JobsPanel
 from fal_desktop.ui.jobs.table import COLUMNS, JobsModel
-
-
-@pytest.fixture
-def manager(tmp_path):
-    store = JobStore(tmp_path / "jobs.sqlite3")
-    manager = JobManager(store, lambda: FalClient("unused:key"), tmp_path / "out")
-    yield manager
-    manager.shutdown()
-    store.close()
 
 
 def _log(job_id, n, state=JobState.RUNNING):
     return JobUpdate(job_id, state, new_logs=(LogEntry(f"{job_id} line {n}"),))
 
 
-def test_a_burst_of_updates_arrives_whole_in_order_and_batched(qtbot, manager):
+def test_a_burst_of_updates_is_handed_on_whole_in_order_and_batched():
+    """The engine's batcher: 600 updates with pauses come out in a few frames, none lost."""
     sent = [_log(f"job{i % 7}", i) for i in range(600)]
-    single, batches = [], []
-    manager.job_updated.connect(single.append)
-    manager.jobs_updated.connect(batches.append)
+    batches: list[list[JobUpdate]] = []
 
     async def burst():
+        batcher = UpdateBatcher(batches.append)
         for update in sent:
-            manager._scheduler.ctx.emit(update)
+            batcher.emit(update)
             if update.new_logs[0].message.endswith("00"):
                 await asyncio.sleep(0.03)  # a pause: a later batch
+        await asyncio.sleep(0.1)
+        batcher.emit(sent[0])
+        batcher.flush()  # what is pending at shutdown is handed on too
 
-    manager._loop.submit(burst()).result(10)
-    qtbot.waitUntil(lambda: len(single) == len(sent), timeout=5000)
-    assert single == sent
-    assert [u for batch in batches for u in batch] == sent
+    asyncio.run(burst())
+    assert [u for batch in batches for u in batch] == [*sent, sent[0]]
     assert 2 <= len(batches) < 60  # coalesced, yet not held back past a pause
 
 
-def test_updates_pending_at_shutdown_are_still_delivered(qtbot, manager):
-    single = []
+def test_a_delivered_batch_changes_the_jobs_state_on_the_gui_thread_in_order(qtbot, tmp_path):
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    manager = BaseJobManager(store)
+    single, batches = [], []
     manager.job_updated.connect(single.append)
+    manager.jobs_updated.connect(batches.append)
     job = JobRecord("fal-ai/flux/schnell", {"prompt": "x"})
-    manager._jobs[job.id] = job
-
-    async def two():
-        manager._scheduler.ctx.emit(JobUpdate(job.id, JobState.RUNNING))
-        manager._scheduler.ctx.emit(JobUpdate(job.id, JobState.CANCELLED, message="Cancelled"))
-
-    manager._loop.submit(two()).result(10)
-    manager.shutdown()
-    qtbot.waitUntil(lambda: len(single) == 2, timeout=5000)
-    assert [u.state for u in single] == [JobState.RUNNING, JobState.CANCELLED]
-    assert manager.job(job.id).state is JobState.CANCELLED  # changed with its update, on the GUI
+    manager._jobs[job.id] = job  # noqa: SLF001
+    two = [JobUpdate(job.id, JobState.RUNNING), JobUpdate(job.id, JobState.CANCELLED)]
+    manager._deliver(two)  # noqa: SLF001 (what an engine's frame of updates does)
+    assert single == two and batches == [two]
+    assert manager.job(job.id).state is JobState.CANCELLED
+    store.close()
 
 
 def _model_with(jobs):

@@ -1,14 +1,15 @@
-"""Jobs through the Qt job manager against the emulator: results, queues, cancel, resume."""
+"""Jobs through the app's job manager (the engine process) against the emulator: queues,
+cancel, uploads, a job that may have reached fal. (More in test_engine_process.py.)"""
 
 from __future__ import annotations
 
 import pytest
 from PIL import Image
 
-from fal_desktop.api import FalClient, RetryPolicy
+from fal_desktop.api import ErrorKind, RetryPolicy
 from fal_desktop.core.jobstore import JobState, JobStore
 from fal_desktop.emulator import Emulator
-from fal_desktop.jobs.manager import JobManager
+from fal_desktop.jobs.process_manager import ProcessJobManager
 
 KEY = "jobs-test:key"
 
@@ -25,12 +26,13 @@ def make_manager(emulator, tmp_path):
 
     def make(store=None):
         store = store or JobStore(tmp_path / "jobs.sqlite3")
-        manager = JobManager(
+        manager = ProcessJobManager(
             store,
-            lambda: FalClient(
-                KEY, emulator.hosts, retry=RetryPolicy(base_delay=0.01), poll_interval=0.05
-            ),
+            emulator.hosts,
             tmp_path / "outputs",
+            key=lambda: KEY,
+            retry=RetryPolicy(base_delay=0.01),
+            poll_interval=0.05,
         )
         updates = []
         manager.job_updated.connect(updates.append)
@@ -40,31 +42,13 @@ def make_manager(emulator, tmp_path):
 
     yield make
     for manager in managers:
-        manager.shutdown()
+        manager.stop_and_wait()
         manager.store.close()
 
 
 def final_state(manager, job_id):
     states = [u.state for u in manager.updates if u.job_id == job_id]
     return states[-1] if states else None
-
-
-def test_text_to_image_job_downloads_its_image(qtbot, make_manager):
-    manager = make_manager()
-    job = manager.submit("fal-ai/flux/schnell", {"prompt": "a green door", "image_size": "square"})
-    qtbot.waitUntil(lambda: final_state(manager, job.id) == JobState.COMPLETED, timeout=15000)
-    done = [u for u in manager.updates if u.job_id == job.id][-1]
-    assert len(done.files) == 1
-    with Image.open(done.files[0]) as image:
-        assert image.size == (512, 512)
-    logs = [line.message for u in manager.updates if u.job_id == job.id for line in u.new_logs]
-    assert "Step 1/5" in logs
-    stored = manager.store.get(job.id)
-    assert (
-        stored.state is JobState.COMPLETED
-        and stored.request_id
-        and stored.files == list(done.files)
-    )
 
 
 def test_three_jobs_at_once_report_positions(qtbot, make_manager, emulator):
@@ -115,23 +99,6 @@ def test_upscale_uploads_a_local_file(qtbot, make_manager, tmp_path):
     assert manager.store.get(job.id).payload["image_url"].startswith("http://127.0.0.1")
 
 
-def test_restart_resumes_jobs_without_resubmitting(qtbot, make_manager, emulator, tmp_path):
-    emulator.job_duration = 1.5
-    first = make_manager()
-    job = first.submit("fal-ai/flux/schnell", {"prompt": "survives a crash"})
-    qtbot.waitUntil(lambda: first.store.get(job.id).request_id is not None, timeout=10000)
-    first.shutdown()  # the app goes away with the job in flight
-    first.store.close()
-    store = JobStore(tmp_path / "jobs.sqlite3")
-    assert [j.id for j in store.unfinished()] == [job.id]
-    second = make_manager(store)
-    resumed = second.resume_unfinished()
-    assert [j.id for j in resumed] == [job.id]
-    qtbot.waitUntil(lambda: final_state(second, job.id) == JobState.COMPLETED, timeout=15000)
-    assert emulator.submissions["fal-ai/flux/schnell"] == 1
-    assert second.store.get(job.id).files
-
-
 def test_job_sent_but_unrecorded_is_not_sent_again(qtbot, make_manager, emulator, tmp_path):
     from fal_desktop.core.jobstore import JobRecord
 
@@ -142,48 +109,7 @@ def test_job_sent_but_unrecorded_is_not_sent_again(qtbot, make_manager, emulator
     manager.resume_unfinished()
     qtbot.waitUntil(lambda: final_state(manager, ghost.id) == JobState.FAILED, timeout=10000)
     assert "not charged twice" in manager.store.get(ghost.id).error
+    assert manager.store.get(ghost.id).error_kind is ErrorKind.MAYBE_SENT
+    assert final_state(manager, ghost.id) is JobState.FAILED
+    assert [u.error_kind for u in manager.updates if u.error][-1] is ErrorKind.MAYBE_SENT
     assert emulator.submissions["fal-ai/flux/schnell"] == 0
-
-
-def test_wrong_key_marks_auth_failure(qtbot, emulator, tmp_path):
-    store = JobStore(tmp_path / "jobs.sqlite3")
-    manager = JobManager(store, lambda: FalClient("bad:key", emulator.hosts), tmp_path / "out")
-    updates = []
-    manager.job_updated.connect(updates.append)
-    try:
-        job = manager.submit("fal-ai/flux/schnell", {"prompt": "x"})
-        qtbot.waitUntil(lambda: any(u.auth_failed for u in updates), timeout=10000)
-        refused = [u for u in updates if u.job_id == job.id][-1]
-        # A refused key is a wait, not a failure: fal took nothing, and the job goes once a key works.
-        assert refused.extra.get("waiting") == "key" and not refused.state.finished
-        assert "API key" in refused.new_logs[-1].message
-        assert manager.store.get(job.id).state is JobState.PENDING
-        assert emulator.submissions["fal-ai/flux/schnell"] == 0
-    finally:
-        manager.shutdown()
-        store.close()
-
-
-def test_file_too_large_for_the_endpoint_is_refused_before_upload(qtbot, emulator, tmp_path):
-    big = tmp_path / "big.png"
-    Image.effect_noise((300, 300), 90).convert("RGB").save(big)
-    store = JobStore(tmp_path / "jobs.sqlite3")
-    manager = JobManager(
-        store,
-        lambda: FalClient(KEY, emulator.hosts),
-        tmp_path / "out",
-        max_input_bytes=lambda endpoint_id: 10_000 if endpoint_id == "fal-ai/esrgan" else None,
-    )
-    updates = []
-    manager.job_updated.connect(updates.append)
-    try:
-        job = manager.submit("fal-ai/esrgan", {"image_url": str(big)})
-        qtbot.waitUntil(
-            lambda: any(u.job_id == job.id and u.state.finished for u in updates), timeout=10000
-        )
-    finally:
-        manager.shutdown()
-        store.close()
-    final = [u for u in updates if u.job_id == job.id][-1]
-    assert final.state is JobState.FAILED and "takes at most" in final.error
-    assert not any(r.role == "cdn" and r.method == "POST" for r in emulator.requests)

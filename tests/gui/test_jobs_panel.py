@@ -6,6 +6,7 @@ import re
 
 from PySide6.QtCore import Qt
 
+from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.api.openapi import FieldError
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.jobs.events import JobUpdate
@@ -52,37 +53,48 @@ def test_not_sent_yet_and_queued_read_differently_and_explain_themselves(qtbot):
     assert "fal's queue" in queued_tip and "Queue column" in queued_tip
 
 
-def test_the_batch_bar_counts_failures_apart_and_turns_red(qtbot, tmp_path):
-    panel, model, jobs = _panel(qtbot, 3)
+def _colour_at(bar, fraction):
+    image = bar.grab().toImage()
+    return image.pixelColor(int(image.width() * fraction), image.height() // 2)
+
+
+def _red(colour):
+    return colour.red() > 150 and colour.green() < 100 and colour.blue() < 100
+
+
+def _green(colour):
+    return colour.green() > 100 and colour.red() < 100 and colour.blue() < 100
+
+
+def test_the_batch_bar_shows_done_and_failed_parts_in_their_colours(qtbot, tmp_path):
+    panel, model, jobs = _panel(qtbot, 4)
     panel.start_batch([job.id for job in jobs])
-    assert _plain(panel.batch_label.text()) == "0 of 3 finished"
-    _send(
-        panel,
-        JobUpdate(jobs[1].id, JobState.FAILED, error="photo1.png was not found."),
-        JobUpdate(jobs[2].id, JobState.FAILED, error="photo2.png is not an image."),
-    )
-    assert _plain(panel.batch_label.text()) == "0 of 3 finished · 2 failed"  # not "2 of 3 done"
+    assert _plain(panel.batch_label.text()) == "0 done · 4 to go"
+    _send(panel, JobUpdate(jobs[1].id, JobState.FAILED, error="photo1.png was not found."))
+    assert _plain(panel.batch_label.text()) == "0 done · 1 failed · 3 to go"
     assert panel.pause_button.isVisible()
-    _send(panel, JobUpdate(jobs[0].id, JobState.COMPLETED, files=("a.png",)))
-    assert _plain(panel.batch_label.text()) == "1 of 3 finished · 2 failed"
-    assert panel.batch_bar.value() == 3 and not panel.pause_button.isVisible()
-    # The fill is red, and the count is beside the bar, not drawn over its fill.
+    _send(panel, *(JobUpdate(j.id, JobState.COMPLETED, files=("a.png",)) for j in jobs[::2]))
+    _send(panel, JobUpdate(jobs[3].id, JobState.COMPLETED, files=("a.png",)))
+    assert _plain(panel.batch_label.text()) == "3 done · 1 failed"  # all ended: nothing to go
+    assert not panel.pause_button.isVisible()
+    # Three quarters green, one quarter red: one failure does not paint the batch red.
     bar = panel.batch_bar
-    fill = bar.grab().toImage().pixelColor(bar.width() // 2, bar.height() // 2)
-    assert fill.red() > 150 and fill.green() < 100 and fill.blue() < 100
-    assert not bar.isTextVisible() and panel.batch_label.isVisible()
+    assert _green(_colour_at(bar, 0.1)) and _green(_colour_at(bar, 0.6))
+    assert _red(_colour_at(bar, 0.9))
+    assert "color:#2e7d32" in panel.batch_label.text().replace(" ", "")
+    assert "color:#c62828" in panel.batch_label.text().replace(" ", "")
+    assert panel.batch_label.isVisible()
     assert not panel.batch_label.geometry().intersects(bar.geometry())
     panel.grab().save(str(tmp_path / "batch_failed.png"))
 
 
-def test_a_batch_without_failures_is_not_red(qtbot):
+def test_a_batch_without_failures_is_all_green(qtbot):
     panel, model, jobs = _panel(qtbot, 2)
     panel.start_batch([job.id for job in jobs])
     _send(panel, *(JobUpdate(job.id, JobState.COMPLETED, files=("a.png",)) for job in jobs))
-    assert _plain(panel.batch_label.text()) == "2 of 2 finished"
+    assert _plain(panel.batch_label.text()) == "2 done"
     bar = panel.batch_bar
-    fill = bar.grab().toImage().pixelColor(bar.width() // 2, bar.height() // 2)
-    assert fill == bar.palette().highlight().color()
+    assert all(_green(_colour_at(bar, f)) for f in (0.1, 0.5, 0.9))
 
 
 def test_retry_is_off_when_fal_rejected_a_value(qtbot):
@@ -94,13 +106,15 @@ def test_retry_is_off_when_fal_rejected_a_value(qtbot):
             JobState.FAILED,
             error="fal rejected the input: scale: too big.",
             error_detail="HTTP 422 · validation_error",
+            error_kind=ErrorKind.REJECTED_INPUT,
             field_errors=(FieldError(("body", "scale"), "too big", "value_error"),),
         ),
         JobUpdate(
             broken.id,
             JobState.FAILED,
             error="fal or the model's server had a problem.",
-            error_detail="HTTP 500",
+            error_detail="HTTP 422 in the server's words: not a rejection",  # never parsed
+            error_kind=ErrorKind.SERVER,
         ),
     )
     panel.select_job(rejected.id)
@@ -109,14 +123,15 @@ def test_retry_is_off_when_fal_rejected_a_value(qtbot):
     assert panel.retry_button.isEnabled() and panel.retry_button.toolTip() != RETRY_REJECTED_TIP
 
 
-def test_a_stored_422_turns_retry_off_too(qtbot):
-    """After a restart the row comes from the store: no field errors, only the 422 in the detail."""
+def test_a_stored_rejection_turns_retry_off_too(qtbot):
+    """After a restart the row comes from the store: no field errors, only the stored kind."""
     job = JobRecord(
         "fal-ai/recraft-v3",
         {"prompt": "x"},
         state=JobState.FAILED,
         error="fal rejected the input: prompt: too long.",
-        error_detail="HTTP 422 · [...]",
+        error_detail="[...]",
+        error_kind=ErrorKind.REJECTED_INPUT,
     )
     model = JobsModel()
     model.add_job(job)

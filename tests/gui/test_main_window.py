@@ -169,7 +169,7 @@ def test_restart_resumes_and_remembers_form_and_layout(qtbot, open_window, emula
     first.top.setSizes([480, 300])
     wanted = first.top.sizes()
     first.close()
-    first.manager.shutdown()  # as if the app had been killed with the job in flight
+    first.manager.stop_and_wait()  # as if the app had been killed with the job in flight
     first.manager.store.close()
     second = open_window()
     assert second.model_panel.endpoint_id == "fal-ai/flux/schnell"
@@ -199,7 +199,7 @@ def test_the_key_is_never_written_anywhere(
     )
     window.close()
     secret_parts = [KEY, KEY.split(":")[1]]
-    window.manager.shutdown()  # the engine's last lines are in its log
+    window.manager.stop_and_wait()  # the engine's last lines are in its log
     logs = window.paths.logs
     assert (logs / "fal-desktop.log").stat().st_size > 0 and (
         logs / "jobs-engine.log"
@@ -210,7 +210,7 @@ def test_the_key_is_never_written_anywhere(
             data = (Path(root) / name).read_bytes()
             assert not any(part.encode() in data for part in secret_parts), name
     assert not any(part in caplog.text for part in secret_parts)
-    window.manager.shutdown()  # the engine process's stderr is this process's: read it all
+    window.manager.stop_and_wait()  # the engine process's stderr is this process's: read it all
     out, err = capfd.readouterr()
     assert not any(part in out + err for part in secret_parts)
 
@@ -221,7 +221,8 @@ def test_cancel_that_arrives_just_after_the_result_keeps_the_result(qtbot, open_
     window = open_window()
     manager = window.manager
     job = manager.submit("fal-ai/flux/schnell", {"prompt": "a cat", "image_size": "square"})
-    # The GUI thread is busy (no events): the job completes on the loop thread meanwhile, and
+    qtbot.waitUntil(lambda: manager.store.get(job.id).request_id is not None, timeout=20000)
+    # Then the GUI thread is busy (no events): the job completes in the engine meanwhile, and
     # the window still shows it running when the user clicks Cancel.
     deadline = time.time() + 20
     while time.time() < deadline and manager.store.get(job.id).state is not JobState.COMPLETED:

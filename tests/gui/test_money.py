@@ -32,7 +32,7 @@ def click_run(qtbot, window, prompt: str):
 def restart(open_window, window, **kw):
     """Quit the window (its engine stops; jobs stay in the store) and start a new one."""
     window.close()
-    window.manager.shutdown()
+    window.manager.stop_and_wait()
     window.manager.store.close()
     return open_window(**kw)
 
@@ -166,7 +166,7 @@ def test_restart_after_fal_forgot_the_request_ends_expired_and_offers_run_again(
     job_id = row.job.id
     qtbot.waitUntil(lambda: bool(window.manager.store.get(job_id).request_id), timeout=10000)
     window.close()
-    window.manager.shutdown()
+    window.manager.stop_and_wait()
     window.manager.store.close()
     qtbot.waitUntil(lambda: len(emulator.completed_at) == 1, timeout=10000)
     emulator.retention_scale = 0.0  # fal's retention has passed: it forgot the request
@@ -250,7 +250,7 @@ def test_quitting_with_jobs_at_fal_says_they_are_picked_up_next_start(
     assert not window.isVisible()
     assert "1 job is still at fal" in window.notice.label.text()
     assert "picks it up by request id at its next start" in capfd.readouterr().err
-    window.manager.shutdown()
+    window.manager.stop_and_wait()
     window.manager.store.close()
     window = open_window()
     assert "Picking up 1 job" in window.notice.label.text()

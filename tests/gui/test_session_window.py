@@ -32,7 +32,7 @@ def _gallery(window):
 
 def _close(window):
     window.close()
-    window.manager.shutdown()
+    window.manager.stop_and_wait()
     window.manager.store.close()
 
 

@@ -13,13 +13,13 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMenu
 
-from fal_desktop.api import FalClient, RetryPolicy
+from fal_desktop.api import RetryPolicy
 from fal_desktop.app import key_tester
 from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.jobstore import JobState, JobStore
 from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
-from fal_desktop.jobs.manager import JobManager
+from fal_desktop.jobs.process_manager import ProcessJobManager
 from fal_desktop.startup import Startup
 from fal_desktop.ui.window.main_window import MainWindow
 from fal_desktop.ui.window.shell import FALLBACK_MS, Placeholder
@@ -56,12 +56,14 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
             store = ApiKeyStore(environ={"FAL_KEY": KEY})
             jobs = JobStore(paths.data / "jobs.sqlite3")
             startup.closers.append(jobs.close)
-            manager = JobManager(
+            manager = ProcessJobManager(
                 jobs,
-                lambda: FalClient(store.get, emulator.hosts, retry=RetryPolicy(base_delay=0.01)),
+                emulator.hosts,
                 paths.outputs,
+                key=store.get,
+                retry=RetryPolicy(base_delay=0.01),
             )
-            startup.closers.append(manager.shutdown)
+            startup.closers.append(manager.stop_and_wait)
             window.finish_setup(
                 catalog=Catalog(paths.schema_cache, emulator.hosts),
                 manager=manager,

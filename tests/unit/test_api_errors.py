@@ -7,6 +7,7 @@ import pytest
 
 from fal_desktop.api import (
     AuthError,
+    ErrorKind,
     FalError,
     FalTimeoutError,
     FieldError,
@@ -27,25 +28,26 @@ def error_for(status, **kw) -> FalError:
 
 
 @pytest.mark.parametrize(
-    "status, kind",
+    "status, kind, error_kind",
     [
-        (401, AuthError),
-        (403, AuthError),
-        (422, ValidationError),
-        (429, RateLimitError),
-        (500, ServerError),
-        (502, ServerError),
-        (503, ServerError),
-        (408, FalTimeoutError),
-        (404, FalError),
-        (400, FalError),
+        (401, AuthError, ErrorKind.AUTH),
+        (403, AuthError, ErrorKind.AUTH),
+        (422, ValidationError, ErrorKind.REJECTED_INPUT),
+        (429, RateLimitError, ErrorKind.RATE_LIMITED),
+        (500, ServerError, ErrorKind.SERVER),
+        (502, ServerError, ErrorKind.SERVER),
+        (503, ServerError, ErrorKind.SERVER),
+        (408, FalTimeoutError, ErrorKind.TIMEOUT),
+        (404, FalError, ErrorKind.NOT_FOUND),
+        (400, FalError, ErrorKind.OTHER),
     ],
 )
-def test_status_codes_map_to_types_with_a_sentence(status, kind):
+def test_status_codes_map_to_types_with_a_sentence(status, kind, error_kind):
     error = error_for(
         status, json={"detail": "server words"}, headers={"x-fal-request-id": "rid-1"}
     )
     assert type(error) is kind and isinstance(error, FalError)
+    assert error.kind is error_kind  # what the app decides on, never the sentence
     assert error.user_message.endswith(".")
     # Only a 422's plain-string detail is the reason itself (the model's own refusal, §17).
     assert ("server words" in error.user_message) == (status == 422)
@@ -139,6 +141,25 @@ def test_a_failed_job_is_request_failed_with_a_sentence_per_error_type():
     )
     assert cancelled.request_id == "r1" and cancelled.detail == "Request cancelled"
     assert "not your input" in runner.user_message and unknown.user_message.endswith(".")
+    assert cancelled.kind is ErrorKind.CANCELLED and runner.kind is ErrorKind.SERVER
+    assert request_failed("bad", "validation_error").kind is ErrorKind.REJECTED_INPUT
+
+
+def test_an_exhausted_balance_is_out_of_credit_not_a_refused_key():
+    error = error_for(403, json={"detail": "User is locked. Reason: Exhausted balance"})
+    assert error.kind is ErrorKind.OUT_OF_CREDIT
+
+
+def test_a_submit_that_may_have_reached_fal_says_so_in_its_kind():
+    from fal_desktop.api.retry import response_error, transport_error
+
+    broke = httpx.ReadError("connection reset")
+    assert transport_error(broke, idempotent=False).kind is ErrorKind.MAYBE_SENT
+    assert transport_error(broke, idempotent=True).kind is ErrorKind.NETWORK
+    assert transport_error(httpx.ConnectError("no"), idempotent=False).kind is ErrorKind.NETWORK
+    answer = httpx.Response(500, request=REQ, headers={"x-fal-request-id": "r"}, text="oops")
+    assert response_error(answer, idempotent=False).kind is ErrorKind.MAYBE_SENT
+    assert response_error(answer, idempotent=True).kind is ErrorKind.SERVER
 
 
 def test_a_nested_location_in_older_pydantic_wording_names_the_field_it_is_in():

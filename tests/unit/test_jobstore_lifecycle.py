@@ -68,3 +68,40 @@ def test_an_older_file_opens_and_its_paid_failures_can_be_fetched_again(tmp_path
     assert [job.id for job in store.unfinished()] == ["key"]  # followed again by its request id
     assert store.schema_version == len(jobstore._MIGRATIONS)
     store.close()
+
+
+def test_a_file_from_before_error_kinds_gets_them_from_what_it_recorded(tmp_path):
+    """The 422 that once led the stored detail, and held or expired states, become kinds."""
+    from fal_desktop.api.error_kind import ErrorKind
+
+    path = tmp_path / "jobs.sqlite3"
+    db = sqlite3.connect(path)
+    for script in jobstore._MIGRATIONS[:3]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 3")
+    rows = [  # id, state, error_detail
+        ("rejected", "failed", "HTTP 422 · [...]"),
+        ("server", "failed", "HTTP 500 · HTTP 422 quoted by the server"),
+        ("held", "held", "HTTP 403 · User is locked. Reason: Exhausted balance"),
+        ("expired", "expired", "HTTP 404"),
+        ("done", "completed", None),
+    ]
+    db.executemany(
+        "INSERT INTO jobs (id, endpoint_id, state, inputs_json, error_detail, created_at) "
+        "VALUES (?, 'fal-ai/flux/schnell', ?, '{}', ?, 0)",
+        rows,
+    )
+    db.commit()
+    db.close()
+    store = JobStore(path)
+    kinds = {job_id: store.get(job_id).error_kind for job_id, *_ in rows}
+    assert kinds == {
+        "rejected": ErrorKind.REJECTED_INPUT,
+        "server": None,
+        "held": ErrorKind.OUT_OF_CREDIT,
+        "expired": ErrorKind.EXPIRED,
+        "done": None,
+    }
+    store.update("server", error_kind=ErrorKind.SERVER)
+    assert store.get("server").error_kind is ErrorKind.SERVER
+    store.close()

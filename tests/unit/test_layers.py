@@ -67,7 +67,7 @@ ENGINE_MODULES = [
     "fal_desktop.jobs.wire",
     "fal_desktop.jobs.runner",
     "fal_desktop.jobs.events",
-    "fal_desktop.jobs.engine",
+    "fal_desktop.jobs.restarts",
 ]
 
 

@@ -104,9 +104,10 @@ def secret_service(tmp_path_factory):
         backend = SecretServiceKeyring()
         keyring.set_keyring(backend)
         deadline = time.monotonic() + 20
-        while True:  # wait for the daemon to own its bus name
-            try:
-                keyring.get_password("fal-desktop-probe", "probe")
+        while True:  # wait for the daemon to own its bus name and to have made its login
+            try:  # collection (a read can succeed before a write can)
+                keyring.set_password("fal-desktop-probe", "probe", "ready")
+                keyring.delete_password("fal-desktop-probe", "probe")
                 break
             except Exception:
                 if time.monotonic() > deadline:

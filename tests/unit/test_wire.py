@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.api.openapi import FieldError
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs import wire
@@ -24,7 +25,7 @@ def test_an_update_with_every_field_crosses_unchanged():
         error_detail='{"detail": []}',
         field_errors=(FieldError(("image_size", "width"), "must be ≤ 14142", "less_than_equal"),),
         files=("/out/a.png", "/out/b.png"),
-        auth_failed=True,
+        error_kind=ErrorKind.REJECTED_INPUT,
         extra={"request_id": "r-1"},
     )
     [message] = wire.LineReader().feed(
@@ -32,6 +33,17 @@ def test_an_update_with_every_field_crosses_unchanged():
     )
     assert message["type"] == "updates"
     assert wire.update_from_wire(message["updates"][0]) == update
+
+
+def test_an_error_kind_this_version_does_not_know_is_read_as_other():
+    data = {"job": "job-1", "state": "failed", "error": "x", "error_kind": "from_the_future"}
+    assert wire.update_from_wire(data).error_kind is ErrorKind.OTHER
+    assert (
+        wire.update_to_wire(JobUpdate("j", JobState.RUNNING, error_kind=ErrorKind.AUTH))[
+            "error_kind"
+        ]
+        == "auth"
+    )
 
 
 def test_fields_left_at_their_defaults_are_not_sent():

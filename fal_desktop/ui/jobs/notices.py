@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sized
 from typing import TYPE_CHECKING
 
-from fal_desktop.api.errors import BALANCE_SENTENCE
+from fal_desktop.api.errors import BALANCE_SENTENCE, ErrorKind
 
 if TYPE_CHECKING:
     from fal_desktop.jobs.events import JobUpdate
@@ -33,6 +33,10 @@ def at_fal_sentence(count: int) -> str:
     )
 
 
+def _out_of_credit(update: JobUpdate) -> bool:
+    return update.error_kind is ErrorKind.OUT_OF_CREDIT
+
+
 class JobNotices:
     """Keeps the window's banner in step with what its jobs wait for.
 
@@ -55,11 +59,11 @@ class JobNotices:
         notice = self._notice
         held = len(self._held)
         for update in updates:
-            if update.extra.get("held") == "balance":
+            if _out_of_credit(update):
                 self._held.add(update.job_id)
             elif update.message is not None or update.state.finished:
                 self._held.discard(update.job_id)  # retried (or cancelled)
-        if any(update.extra.get("held") == "balance" for update in updates):
+        if any(_out_of_credit(update) for update in updates):
             notice.show_message(HELD_SENTENCE)
         elif held and not self._held and notice.label.text() == HELD_SENTENCE:
             self._settled()  # every held job went out: the bar goes

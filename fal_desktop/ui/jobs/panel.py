@@ -4,12 +4,16 @@ Signals:
     cancel_requested(str), retry_requested(str), run_again_requested(str), clear_requested():
         the user asked for it. Retry carries on with the same job (fetches a paid result again,
         sends a held job); Run again starts a new paid job with the same input.
-    job_selected(object): the selected :class:`JobRow`, or None.
+    job_selected(object): the selected :class:`JobRow`, or None (when the user selects one,
+        not when the window ``reveal_job``s the job it shows).
+    folded_changed(bool): the panel was folded to its title line, or unfolded.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
+from collections import Counter
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,26 +21,38 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.ui.jobs.batch_bar import BatchBar, batch_text
 from fal_desktop.ui.jobs.table import JobRow, JobsModel
 from fal_desktop.ui.widgets.empty_hint import EmptyHint
 
-__all__ = ["JOBS_EMPTY", "JobsPanel", "RETRY_REJECTED_TIP", "RUN_AGAIN_TIP", "retry_tip"]
+__all__ = [
+    "JOBS_EMPTY",
+    "JobsPanel",
+    "MAYBE_AT_FAL_TIP",
+    "RETRY_REJECTED_TIP",
+    "RUN_AGAIN_TIP",
+    "retry_tip",
+]
 
 JOBS_EMPTY = "No jobs yet: run a model or drop images to upscale"
 
 RETRY_REJECTED_TIP = "fal rejected a value: fix it in the form and run again"
 RUN_AGAIN_TIP = "Start a new paid job at fal with the same input"
-FAILED_COLOUR = "#c62828"
+MAYBE_AT_FAL_TIP = (
+    "fal may already have this job (the app stopped while sending it): Retry sends it again, "
+    "which may be charged twice. Wait a little for its result first."
+)
+FOLDED_KEY = "jobs/folded"
 _ENDED = {
     JobState.FAILED: "Failed",
     JobState.NOT_FETCHED: "Not fetched",
@@ -58,7 +74,7 @@ def retry_tip(row: JobRow | None) -> str | None:
         and not row.job.request_id
         and not row.input_rejected
     ):
-        return "Send this job (fal never had it)"
+        return MAYBE_AT_FAL_TIP if row.maybe_at_fal else "Send this job (fal never had it)"
     return None
 
 
@@ -69,21 +85,40 @@ class JobsPanel(QWidget):
     run_again_requested = Signal(str)
     clear_requested = Signal()
     job_selected = Signal(object)
+    folded_changed = Signal(bool)
 
-    def __init__(self, model: JobsModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, model: JobsModel, parent: QWidget | None = None, settings: QSettings | None = None
+    ) -> None:
+        """``settings``: where the folded state is remembered (none: not remembered)."""
         super().__init__(parent)
         self.model = model
+        self._settings = settings
         self._batch_ends: dict[str, JobState] = {}
+        self._revealing = False  # selecting the shown job's row: not the user's choice
+        self._unfolded_height = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
 
         bar = QHBoxLayout()
-        title = QLabel("<b>Jobs</b>", self)
-        bar.addWidget(title)
+        # The title folds the panel to this one line (the table and log go) and back.
+        self.fold_button = QToolButton(self)
+        self.fold_button.setCheckable(True)
+        self.fold_button.setAutoRaise(True)
+        self.fold_button.setText("Jobs")
+        self.fold_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.fold_button.setArrowType(Qt.ArrowType.DownArrow)
+        self.fold_button.setToolTip("Fold the jobs panel to one line (click again to unfold)")
+        font = self.fold_button.font()
+        font.setBold(True)
+        self.fold_button.setFont(font)
+        self.fold_button.toggled.connect(self.set_folded)
+        bar.addWidget(self.fold_button)
+        self.summary = QLabel(self)  # what the folded panel says about its jobs
+        self.summary.hide()
+        bar.addWidget(self.summary)
         # The count is a label beside a thin bar: drawn on the bar, the fill ran through it.
-        self.batch_bar = QProgressBar(self)
-        self.batch_bar.setTextVisible(False)
-        self.batch_bar.setFixedSize(120, 10)
+        self.batch_bar = BatchBar(self)
         self.batch_label = QLabel(self)
         self.batch_label.setToolTip(
             "Finished: made a result. Select a failed job to see why in its log."
@@ -151,6 +186,61 @@ class JobsPanel(QWidget):
         model.rowsInserted.connect(lambda *_: self._update_buttons())
         model.modelReset.connect(self._update_buttons)
         self._update_buttons()
+        if settings is not None and settings.value(FOLDED_KEY, False, type=bool):
+            self.fold_button.setChecked(True)
+
+    # -- folding ----------------------------------------------------------------------
+
+    @property
+    def folded(self) -> bool:
+        return self.fold_button.isChecked()
+
+    def set_folded(self, folded: bool) -> None:
+        """Fold the panel to its title line (the batch bar and buttons stay), or unfold it."""
+        if self.fold_button.isChecked() != folded:
+            self.fold_button.setChecked(folded)  # comes back here through toggled
+            return
+        if folded == self.splitter.isHidden():
+            return
+        outer = self.parentWidget()
+        if folded:
+            self._unfolded_height = self.height()
+        self.splitter.setVisible(not folded)
+        self.fold_button.setArrowType(Qt.ArrowType.RightArrow if folded else Qt.ArrowType.DownArrow)
+        self._update_summary()
+        self.summary.setVisible(folded)
+        layout = self.layout()
+        if folded:  # no taller than its line: the splitter above gets the rest
+            line = layout.sizeHint().height()
+            self.setMaximumHeight(line)
+            if isinstance(outer, QSplitter) and (mine := outer.indexOf(self)) >= 0:
+                sizes = outer.sizes()
+                other = mine - 1 if mine else mine + 1
+                sizes[other] += sizes[mine] - line
+                sizes[mine] = line
+                outer.setSizes(sizes)
+        else:
+            self.setMaximumHeight(16777215)
+            if isinstance(outer, QSplitter):  # back to the height it had (or a sensible one)
+                sizes = outer.sizes()
+                mine = outer.indexOf(self)
+                want = max(self._unfolded_height, 160)
+                if mine >= 0 and sizes[mine] < want:
+                    sizes[mine - 1 if mine else mine + 1] -= want - sizes[mine]
+                    sizes[mine] = want
+                    outer.setSizes(sizes)
+        if self._settings is not None:
+            self._settings.setValue(FOLDED_KEY, folded)
+        self.folded_changed.emit(folded)
+
+    def _update_summary(self) -> None:
+        states = Counter(self.model.row_at(i).state for i in range(self.model.rowCount()))
+        active = sum(n for state, n in states.items() if not state.finished)
+        failed = states[JobState.FAILED]
+        parts = [f"{active} in progress" if active else "idle"]
+        if failed:
+            parts.append(f"{failed} failed")
+        self.summary.setText(" · ".join(parts))
 
     # -- batches ----------------------------------------------------------------------
 
@@ -181,31 +271,10 @@ class JobsPanel(QWidget):
                 self._batch_ends.setdefault(job_id, JobState.COMPLETED)
             else:  # retried: held or not fetched no more
                 self._batch_ends.pop(job_id, None)
-        ends = list(self._batch_ends.values())
-        failed, cancelled = ends.count(JobState.FAILED), ends.count(JobState.CANCELLED)
-        parts = [f"{ends.count(JobState.COMPLETED)} of {len(batch)} finished"]
-        if failed:
-            parts.append(f"<span style='color:{FAILED_COLOUR}'>{failed} failed</span>")
-        if cancelled:
-            parts.append(f"{cancelled} cancelled")
-        for state, word in (
-            (JobState.HELD, "held"),
-            (JobState.NOT_FETCHED, "not fetched"),
-            (JobState.EXPIRED, "expired"),
-        ):
-            if ends.count(state):
-                parts.append(f"{ends.count(state)} {word}")
-        self.batch_label.setText(" · ".join(parts))
-        self.batch_bar.setRange(0, len(batch))
-        self.batch_bar.setValue(len(ends))
-        chunk = FAILED_COLOUR if failed else "palette(highlight)"
-        sheet = (
-            "QProgressBar { border: 1px solid palette(mid); border-radius: 3px; background: palette(base); }"
-            f" QProgressBar::chunk {{ background: {chunk}; border-radius: 2px; }}"
-        )
-        if self.batch_bar.styleSheet() != sheet:
-            self.batch_bar.setStyleSheet(sheet)
-        if len(ends) == len(batch):
+        ends = Counter(self._batch_ends.values())
+        self.batch_label.setText(batch_text(len(batch), ends, self.palette()))
+        self.batch_bar.set_counts(len(batch), ends)
+        if sum(ends.values()) == len(batch):
             for widget in (self.pause_button, self.cancel_rest_button):
                 widget.hide()
             self.pause_button.setChecked(False)
@@ -226,19 +295,49 @@ class JobsPanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None
 
-    def select_job(self, job_id: str) -> None:
+    def _row_number(self, job_id: str) -> int:
         for i in range(self.model.rowCount()):
             row = self.model.row_at(i)
             if row is not None and row.job.id == job_id:
-                self.table.selectRow(i)
-                return
+                return i
+        return -1
+
+    def select_job(self, job_id: str) -> None:
+        """Select a job's row (the window shows it) and scroll to it."""
+        number = self._row_number(job_id)
+        if number >= 0:
+            self.table.selectRow(number)
+            self.table.scrollTo(self.model.index(number, 0))
+
+    def reveal_job(self, job_id: str | None) -> None:
+        """The window shows this job (a gallery tile, a result): select its row and scroll to it
+        without announcing it back; a job the table does not list leaves no row selected."""
+        number = -1 if job_id is None else self._row_number(job_id)
+        selection = self.table.selectionModel()
+        current = self.selected_row()
+        if current is not None and current.job.id == job_id:
+            return  # selected already (a result refreshed): the table stays where it is scrolled
+        self._revealing = True
+        try:
+            if number < 0:
+                selection.clearSelection()
+            else:
+                selection.setCurrentIndex(
+                    self.model.index(number, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.scrollTo(self.model.index(number, 0))
+        finally:
+            self._revealing = False
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection(self, *_: object) -> None:
         row = self.selected_row()
         self.log_view.setPlainText(self._log_text(row) if row else "")
         self._update_buttons()
-        self.job_selected.emit(row)
+        if not self._revealing:
+            self.job_selected.emit(row)
 
     @staticmethod
     def _log_text(row: JobRow) -> str:
@@ -267,6 +366,8 @@ class JobsPanel(QWidget):
         """Called with a batch of updates, in order, after the model has applied them all."""
         if any(update.state.finished or update.job_id in self._batch_ends for update in updates):
             self._update_batch()
+        if self.folded:
+            self._update_summary()
         row = self.selected_row()
         if row is None:
             return

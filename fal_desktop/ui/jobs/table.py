@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
-from fal_desktop.api.errors import is_rejected_input
+from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.paths import is_local_file
 from fal_desktop.jobs.events import JobUpdate, LogEntry
@@ -72,10 +72,12 @@ class JobRow:
     progress: float | None = None
     logs: list[LogEntry] = field(default_factory=list)
     files: tuple[str, ...] = ()
-    started: float = field(default_factory=time.monotonic)
+    #: Wall-clock times (``time.time()``), from the store: elapsed times survive a restart.
+    started: float = field(default_factory=time.time)
     ended: float | None = None
     error: str | None = None
     error_detail: str | None = None
+    error_kind: ErrorKind | None = None  # why it failed or stopped: what every decision reads
     field_errors: tuple[Any, ...] = ()  # fal said these input values are invalid (a 422)
     waiting: str | None = None  # what the job waits for ("key"), if anything
 
@@ -91,11 +93,18 @@ class JobRow:
     def input_rejected(self) -> bool:
         """Failed because fal rejected a value: the same input would fail again."""
         return self.state is JobState.FAILED and (
-            bool(self.field_errors) or is_rejected_input(self.error_detail)
+            bool(self.field_errors)
+            or (self.error_kind is not None and self.error_kind.same_input_fails)
         )
 
+    @property
+    def maybe_at_fal(self) -> bool:
+        """It failed while being sent: fal may have it (sending it again may charge twice)."""
+        return self.state is JobState.FAILED and self.error_kind is ErrorKind.MAYBE_SENT
+
     def elapsed(self) -> float:
-        return (self.ended or time.monotonic()) - self.started
+        """Seconds from when the job was made to when it ended (or now)."""
+        return max(0.0, (self.ended or time.time()) - self.started)
 
 
 def local_input_image(job: JobRecord) -> str | None:
@@ -105,8 +114,16 @@ def local_input_image(job: JobRecord) -> str | None:
 
 def row_of(job: JobRecord) -> JobRow:
     """A job from the store as a row (for showing, saving, copying), its times as recorded."""
-    row = JobRow(job, files=tuple(job.files), error=job.error, error_detail=job.error_detail)
-    row.ended = row.started + ((job.finished_at or job.created_at) - job.created_at)
+    row = JobRow(
+        job,
+        files=tuple(job.files),
+        error=job.error,
+        error_detail=job.error_detail,
+        error_kind=job.error_kind,
+        started=job.created_at,
+    )
+    if job.state.finished:
+        row.ended = job.finished_at or job.created_at
     return row
 
 
@@ -186,10 +203,12 @@ class JobsModel(QAbstractTableModel):
         if column == "Elapsed":
             seconds = int(row.elapsed())
             return f"{seconds // 60}:{seconds % 60:02d}"
-        if column == "Progress":
+        if column == "Progress":  # a figure only while it runs, and once it is done
             if row.state is JobState.COMPLETED:
                 return "100%"
-            return f"{row.progress * 100:.0f}%" if row.progress is not None else ""
+            if row.state.finished or row.progress is None:
+                return ""
+            return f"{row.progress * 100:.0f}%"
         return ""
 
     # -- updates ---------------------------------------------------------------------
@@ -205,11 +224,7 @@ class JobsModel(QAbstractTableModel):
         if job.id in self._index:
             return
         self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-        row = JobRow(job)
-        if job.state.finished:
-            row.ended = row.started
-        row.error, row.error_detail = job.error, job.error_detail
-        row.files = tuple(job.files)
+        row = row_of(job)
         self._index[job.id] = len(self._rows)
         self._rows.append(row)
         self.endInsertRows()
@@ -251,12 +266,17 @@ class JobsModel(QAbstractTableModel):
             row.logs.extend(update.new_logs)
         if update.files:
             row.files = update.files
-        if update.error is not None:
+        if update.error is not None:  # "" clears (a retry)
             row.error, row.error_detail = update.error or None, update.error_detail or None
+            row.error_kind = update.error_kind
+            if not update.error:
+                row.field_errors = ()
         if update.field_errors:
             row.field_errors = tuple(update.field_errors)
         if update.state.finished and row.ended is None:
-            row.ended = time.monotonic()
+            row.ended = time.time()
+        elif not update.state.finished:
+            row.ended = None  # retried: it runs again
         return row
 
     def remove_job(self, job_id: str) -> None:

@@ -99,7 +99,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.outer.addWidget(Placeholder(""))
         self.outer.setStretchFactor(0, 3)
         self.outer.setStretchFactor(1, 1)
-        self.outer.setSizes([580, 260])
+        self.outer.setSizes([640, 200])
         self.main.addWidget(Placeholder(""))
         self.main.setStretchFactor(0, 1)
         self.main.setSizes([1040, 320])
@@ -166,7 +166,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.results.addWidget(self.compare)
         self.results.setMinimumSize(240, 240)  # the compare bar may be clipped, the form never
         self.jobs_model = JobsModel(self)
-        self.jobs_panel = JobsPanel(self.jobs_model, central)
+        self.jobs_panel = JobsPanel(self.jobs_model, central, settings=self.settings)
         self.saver = ResultSaver(self.settings, self, record=self.paths.data / "saved-files.json")
         self.saver.session_name = self._session_name
         self.saver.finished.connect(lambda text, ok: self.notice.show_message(text, info=ok))
@@ -194,8 +194,9 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.session_ui.panel.setMinimumWidth(
             1
         )  # so a window can narrow enough to fold it (resizeEvent)
-        for splitter in (self.top, self.outer):
-            splitter.setStretchFactor(1, 1)
+        self.top.setStretchFactor(1, 1)
+        self.outer.setStretchFactor(0, 1)  # a taller window grows the result, not the jobs table
+        self.outer.setStretchFactor(1, 0)
 
         self.model_panel.run_requested.connect(self.submit)
         self.model_panel.compare_requested.connect(lambda: self.session_ui.compare_models())
@@ -391,6 +392,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         else:
             self.results.setCurrentWidget(self.result_view)
             self.result_view.show_file(after, waiting_text(row) if row else None)
+        self.jobs_panel.reveal_job(row.job.id if row else None)  # the table follows the result
         self.session_ui.shown(row.job if row else None)
 
     def upscale(self, inputs: list[str]) -> list[str]:
