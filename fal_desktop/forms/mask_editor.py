@@ -128,7 +128,8 @@ class MaskEditor(QDialog):
         self._size_shown(self.canvas.brush_size)
         self._history_shown()
         self._zoom_shown()
-        self.resize(960, 720)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        self.resize(min(960, int(screen.width() * 0.9)), min(720, int(screen.height() * 0.9)))
         self.canvas.setFocus()
 
     def _button(self, text: str, tip: str, row: QHBoxLayout) -> QToolButton:
