@@ -212,7 +212,8 @@ def _base_image(field: FieldWidget) -> tuple[str, FieldWidget | None] | None:
     if is_local_file(value):
         return str(value), base
     shown = getattr(field.window(), "shown_file", None)
-    if is_local_file(shown):
+    typed = isinstance(value, str) and value.strip()  # a URL there is not replaced unasked
+    if is_local_file(shown) and not typed:
         return str(shown), base
     path, _ = QFileDialog.getOpenFileName(
         field, "Choose the image to draw a mask on", "", IMAGE_FILTER
