@@ -84,7 +84,9 @@ class ImageField(FieldWidget):
         for widget in (self.thumb, self.edit, self.browse):
             self.row.addWidget(widget)
         self.draw_button: QPushButton | None = None
-        if is_mask_field(spec.name):  # inpainting, fill, eraser models: paint the mask here
+        if is_mask_field(
+            spec.name, spec.schema
+        ):  # inpainting, fill, eraser models: paint the mask here
             self.draw_button = QPushButton("Draw mask…", self)
             self.draw_button.setToolTip("Paint the mask over the image (white = change)")
             self.draw_button.clicked.connect(self._draw_mask)

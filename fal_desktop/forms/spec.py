@@ -276,8 +276,12 @@ def _is_image_input(name: str, option: dict[str, Any], prop: dict[str, Any]) -> 
     )
 
 
-def is_mask_field(name: str) -> bool:
-    """Whether an image input is a mask: ``mask_url``, ``mask_image_url``, ``*_mask_url``."""
+def is_mask_field(name: str, prop: dict[str, Any] | None = None) -> bool:
+    """Whether an image input is a mask: fal's ``ui: {"field": "image_mask"}`` hint, or the name
+    ``mask_url``, ``mask_image_url``, ``*_mask_url``."""
+    ui = (prop or {}).get("ui")
+    if isinstance(ui, dict) and ui.get("field") == "image_mask":
+        return True
     return bool(_MASK_NAME.search(name))
 
 

@@ -66,6 +66,7 @@ def test_mask_fields_and_the_image_they_are_drawn_over():
     assert is_mask_field("mask_url") and is_mask_field("mask_image_url")
     assert is_mask_field("ip_adapter_mask_url")
     assert not is_mask_field("image_url") and not is_mask_field("mask_threshold")
+    assert is_mask_field("area", {"type": "string", "ui": {"field": "image_mask"}})  # fal's hint
     assert mask_base_image("mask_url", ["image_url", "mask_url"]) == "image_url"
     assert (
         mask_base_image("ip_adapter_mask_url", ["ip_adapter_image_url", "ip_adapter_mask_url"])
