@@ -22,6 +22,8 @@ __all__ = [
     "upscale_factor_of",
     "draw_picture",
     "upscale",
+    "mask_field_of",
+    "inpaint",
     "build_output",
     "encode_png",
 ]
@@ -82,6 +84,23 @@ def upscale(source: Image.Image, factor: float) -> Image.Image:
     height = max(1, min(round(source.height * factor), MAX_SIDE))
     bigger = source.resize((width, height), Image.Resampling.BICUBIC)
     return bigger.filter(ImageFilter.UnsharpMask(radius=2, percent=60, threshold=2))
+
+
+def mask_field_of(schema: EndpointSchema) -> str | None:
+    """The top-level mask input of an inpainting endpoint (``mask_url``, ``mask_image_url``)."""
+    names = schema.input_schema.get("properties", {})
+    return next((n for n in ("mask_url", "mask_image_url") if n in names), None)
+
+
+def inpaint(source: Image.Image, mask: Image.Image, prompt: str, seed: int) -> Image.Image:
+    """The source with its mask's white part painted anew and its black part kept, as fal's
+    inpainting models do; a mask of another size is stretched to the image's."""
+    source = source.convert("RGB")
+    mask = mask.convert("L")
+    if mask.size != source.size:
+        mask = mask.resize(source.size, Image.Resampling.NEAREST)
+    fresh = draw_picture(prompt, seed, source.width, source.height)
+    return Image.composite(fresh, source, mask)
 
 
 def encode_png(image: Image.Image) -> bytes:

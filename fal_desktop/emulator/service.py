@@ -359,8 +359,25 @@ class Service:
                         {"loc": ["body", "image_url"], "msg": str(exc), "type": "image_load_error"}
                     ]
                 }
-            factor = outputs.upscale_factor_of(schema, payload)
-            picture = await asyncio.to_thread(outputs.upscale, source, factor)
+            mask_field = outputs.mask_field_of(schema)
+            if mask_field is not None:  # inpainting: the white of the mask is painted anew
+                try:
+                    mask = await self._load_image(payload.get(mask_field))
+                except Exception as exc:
+                    return 422, {
+                        "detail": [
+                            {
+                                "loc": ["body", mask_field],
+                                "msg": str(exc),
+                                "type": "image_load_error",
+                            }
+                        ]
+                    }
+                prompt = str(payload.get("prompt") or "")
+                picture = await asyncio.to_thread(outputs.inpaint, source, mask, prompt, seed)
+            else:
+                factor = outputs.upscale_factor_of(schema, payload)
+                picture = await asyncio.to_thread(outputs.upscale, source, factor)
             data = await asyncio.to_thread(outputs.encode_png, picture)
             images.append(await self._store_png(job, data, picture.width, picture.height))
         elif (refusal := self._refusal(payload)) is not None:

@@ -13,10 +13,18 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPixmap
-from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fal_desktop.forms.fields import IMAGE_FILTER, FieldWidget, field_kind
-from fal_desktop.forms.spec import FieldSpec
+from fal_desktop.forms.spec import FieldSpec, is_mask_field
 from fal_desktop.forms.url_thumbnails import local_thumbnail, thumbnails
 
 __all__ = ["ImageField", "as_input", "images_from_mime", "save_pasted"]
@@ -75,6 +83,14 @@ class ImageField(FieldWidget):
         self.edit.editingFinished.connect(self._typed)
         for widget in (self.thumb, self.edit, self.browse):
             self.row.addWidget(widget)
+        self.draw_button: QPushButton | None = None
+        if is_mask_field(
+            spec.name, spec.schema
+        ):  # inpainting, fill, eraser models: paint the mask here
+            self.draw_button = QPushButton("Draw mask…", self)
+            self.draw_button.setToolTip("Paint the mask over the image (white = change)")
+            self.draw_button.clicked.connect(self._draw_mask)
+            self._stack_buttons_under_the_edit()
         self.row.setStretchFactor(self.edit, 1)
         thumbnails().ready.connect(self._url_thumbnail)
 
@@ -82,6 +98,26 @@ class ImageField(FieldWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Choose an image", "", IMAGE_FILTER)
         if path:
             self.set_value(path)
+
+    def _stack_buttons_under_the_edit(self) -> None:
+        """Browse… and Draw mask… below the location, beside the thumbnail: the edit keeps its
+        width in a narrow form column."""
+        self.row.removeWidget(self.edit)
+        self.row.removeWidget(self.browse)
+        column = QVBoxLayout()
+        column.setSpacing(4)
+        column.addWidget(self.edit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.browse)
+        buttons.addWidget(self.draw_button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        self.row.addLayout(column, 1)
+
+    def _draw_mask(self) -> None:
+        from fal_desktop.forms.mask_editor import open_mask_editor  # its window, on first use
+
+        open_mask_editor(self)
 
     def _typed(self) -> None:
         if self.edit.text().strip().lower().startswith("file:"):

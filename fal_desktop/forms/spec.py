@@ -19,6 +19,8 @@ __all__ = [
     "field_specs",
     "object_specs",
     "widget_kind",
+    "is_mask_field",
+    "mask_base_image",
     "IMAGE_SIZE_PRESETS",
     "decimals_of",
     "display_title",
@@ -40,6 +42,8 @@ TRANSPORT_FIELDS = frozenset({"sync_mode"})
 _IMAGE_NAME = re.compile(
     r"(^|_)(image|mask)(_url|_urls)?$|^(image|mask)_url|_image_url$|_mask_url$"
 )
+# Mask inputs of inpainting, fill and eraser models (white = change): get "Draw mask…".
+_MASK_NAME = re.compile(r"(^|_)mask(_image)?_url$")
 SLIDER_MAX_STEPS = 200
 PLACEHOLDER_LIMIT = 100
 # Words that schema titles write as "Url", "Vae", "Lora"…, spelled the way people write them.
@@ -257,6 +261,31 @@ def _is_image_input(name: str, option: dict[str, Any], prop: dict[str, Any]) -> 
     return (
         option.get("type") == "string" and not option.get("enum") and bool(_IMAGE_NAME.search(name))
     )
+
+
+def is_mask_field(name: str, prop: dict[str, Any] | None = None) -> bool:
+    """Whether an image input is a mask: fal's ``ui: {"field": "image_mask"}`` hint, or the name
+    ``mask_url``, ``mask_image_url``, ``*_mask_url``."""
+    ui = (prop or {}).get("ui")
+    if isinstance(ui, dict) and ui.get("field") == "image_mask":
+        return True
+    return bool(_MASK_NAME.search(name))
+
+
+def mask_base_image(mask_name: str, image_fields: list[str]) -> str | None:
+    """Of the image inputs beside a mask, the one the mask is painted over: ``image_url`` for
+    ``mask_url`` and ``mask_image_url``, ``ip_adapter_image_url`` for ``ip_adapter_mask_url``,
+    else ``image_url``, else the only other image that is not a mask."""
+    candidates = [
+        mask_name.replace("mask_image_url", "image_url"),
+        mask_name.replace("mask_url", "image_url"),
+        "image_url",
+    ]
+    for name in candidates:
+        if name != mask_name and name in image_fields:
+            return name
+    others = [n for n in image_fields if n != mask_name and not is_mask_field(n)]
+    return others[0] if len(others) == 1 else None
 
 
 def _is_image_list(schema: EndpointSchema, name: str, option: dict[str, Any]) -> bool:
