@@ -3,11 +3,13 @@
 Signals (GalleryView):
     result_activated(GalleryItem): the user clicked a result (show it large).
     action_requested(str, GalleryItem): one of :data:`RESULT_ACTIONS` was picked (Delete key:
-        delete; Enter or a double-click: view, the full-window viewer).
+        delete; Enter or a double-click: view, the full-window viewer); ``upscale:<model id>``
+        for an upscaler picked in the Upscale with submenu.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +31,8 @@ RESULT_ACTIONS = (
     ("reuse", "Reuse all parameters"),
     ("new_seed", "Reuse with a new seed"),
     ("vary", "Vary one parameter…"),
-    ("upscale", "Upscale it"),
+    ("use_input", "Use as input"),
+    ("upscale", "Upscale with"),
     ("compare", "Show its row side by side"),
     ("copy", "Copy image"),
     ("save", "Save…"),
@@ -157,6 +160,7 @@ class GalleryView(QListView):
         self.customContextMenuRequested.connect(self._menu)
         self.clicked.connect(self._clicked)
         self.activated.connect(self._view)  # Enter or a double-click: the full-window viewer
+        self.upscalers: Callable[[], list[str]] = list  # the Upscale with submenu's models
 
     def current_item(self) -> GalleryItem | None:
         index = self.currentIndex()
@@ -194,7 +198,25 @@ class GalleryView(QListView):
         for name, text in RESULT_ACTIONS:
             if name == "compare" and not item.job.group_id:
                 continue
+            if name == "upscale":
+                upscale_menu(menu.addMenu(text), self.upscalers(), item, self.action_requested)
+                continue
             menu.addAction(text).triggered.connect(
                 lambda _checked=False, n=name: self.action_requested.emit(n, item)
             )
         menu.exec(self.viewport().mapToGlobal(position))
+
+
+def upscale_menu(menu: QMenu, upscalers: list[str], item: object, signal: Signal) -> None:
+    """One entry per upscaler; picking one emits ``upscale:<model id>`` (and ``item``)."""
+    menu.clear()
+    for endpoint_id in upscalers:
+        menu.addAction(endpoint_id.removeprefix("fal-ai/")).triggered.connect(
+            lambda _checked=False, e=endpoint_id: (
+                signal.emit(f"upscale:{e}", item)
+                if item is not None
+                else signal.emit(f"upscale:{e}")
+            )
+        )
+    if not upscalers:
+        menu.addAction("No upscaler is loaded").setEnabled(False)

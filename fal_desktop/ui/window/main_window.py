@@ -136,6 +136,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         from fal_desktop.ui.results.autosave import AutoSaver
         from fal_desktop.ui.results.compare_pane import ComparePane
         from fal_desktop.ui.results.image_view import ImageView
+        from fal_desktop.ui.results.run_grid import RunGrid
         from fal_desktop.ui.results.saver import ResultSaver
         from fal_desktop.ui.sessions.controller import SessionController
 
@@ -157,9 +158,12 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             None, "Run a model to see its result here,\nor drop images anywhere to upscale them."
         )
         self.compare = ComparePane(None)
+        self.run_grid = RunGrid(None)  # every image of a run of several
+        self.run_grid.picked.connect(self._enlarge)
         self.results = QStackedWidget(central)
         self.results.addWidget(self.result_view)
         self.results.addWidget(self.compare)
+        self.results.addWidget(self.run_grid)
         self.results.setMinimumSize(240, 240)  # the compare bar may be clipped, the form never
         self.jobs_model = JobsModel(self)
         self.jobs_panel = JobsPanel(self.jobs_model, central)
@@ -180,6 +184,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         box_layout.setSpacing(0)
         box_layout.addWidget(self.results, 1)
         box_layout.addWidget(self.session_ui.bar)
+        box_layout.addWidget(self.session_ui.details)
+        self.result_view.clicked.connect(self._back_to_grid)
         for splitter, index, panel in (
             (self.top, 0, self.model_panel),
             (self.top, 1, results_box),
@@ -362,16 +368,21 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
                 selected
             )  # on screen: its state, progress or error, in place of a picture
 
-    def show_result(self, row: JobRow | None, index: int = 0) -> None:
+    def show_result(self, row: JobRow | None, index: int | None = None) -> None:
         """Show a job's result large (its ``index``-th file): the compare view for an upscale,
-        else the image; a job with no result yet says what it is doing."""
+        else the image; a run of several images without ``index`` shows them all as a grid;
+        a job with no result yet says what it is doing."""
         from fal_desktop.ui.jobs.table import local_input_image
         from fal_desktop.ui.jobs.waiting import waiting_text
 
-        after = row.files[min(index, len(row.files) - 1)] if row and row.files else None
+        after = row.files[min(index or 0, len(row.files) - 1)] if row and row.files else None
         self.shown_file = after
+        self._shown_row = row
         before = local_input_image(row.job) if after else None
-        if after and before:
+        if index is None and row is not None and len(row.files) > 1 and not before:
+            self.results.setCurrentWidget(self.run_grid)
+            self.run_grid.show_files(row.files)
+        elif after and before:
             self.results.setCurrentWidget(self.compare)
             seconds = row.elapsed() if row.ended else None
             self.compare.show_pair(before, after, row.job.endpoint_id, seconds)
@@ -380,8 +391,25 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             self.result_view.show_file(after, waiting_text(row) if row else None)
         self.session_ui.shown(row.job if row else None)
 
-    def upscale(self, inputs: list[str]) -> list[str]:
-        """One job per input with the chosen upscaler and the current form values."""
+    def _enlarge(self, index: int) -> None:
+        """A click on one image of the grid: that image large (the viewer and Save as… act on it)."""
+        row = getattr(self, "_shown_row", None)
+        if row is not None:
+            self.show_result(row, index)
+
+    def _back_to_grid(self) -> None:
+        """A click on an enlarged image of a run of several: all of them again."""
+        row = getattr(self, "_shown_row", None)
+        if (
+            row is not None
+            and len(row.files) > 1
+            and self.results.currentWidget() is self.result_view
+        ):
+            self.show_result(row)
+
+    def upscale(self, inputs: list[str], upscaler: str | None = None) -> list[str]:
+        """One job per input with the chosen upscaler (``upscaler``, else the current model if
+        it takes an image, else the last-used upscaler) and the current form values."""
         if not inputs:
             self.notice.show_message(
                 "Nothing to upscale there: drop or paste image files, a folder or an image URL.",
@@ -389,17 +417,19 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             )
             return []
         if self._when_ready(
-            lambda: self.upscale(inputs), f"{len(inputs)} image(s) will be upscaled"
+            lambda: self.upscale(inputs, upscaler), f"{len(inputs)} image(s) will be upscaled"
         ):
             return []
         panel = self.model_panel
+        if upscaler is not None and panel.endpoint_id != upscaler:
+            panel.select_model(upscaler)
         if panel.image_field() is None:
             panel.select_model(self.memory.get("__app__").get("upscaler") or DEFAULT_UPSCALER)
         field = panel.image_field()
         if field is None or panel.form is None:
             self.notice.show_message("Pick an upscaler first: this model takes no image.")
             return []
-        if not self.has_key(lambda: self.upscale(inputs)):
+        if not self.has_key(lambda: self.upscale(inputs, upscaler)):
             return []
         values = panel.form.value()
         self.session_ui.leave_row()
@@ -473,6 +503,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             self._file_remover.shutdown(wait=True)  # a delete under way removes all its files
             self.compare.stop()  # a decode under way would signal a deleted window
             self.result_view.stop()
+            self.run_grid.stop()
             self.platform_ui.shutdown()
         self.settings.sync()
         self._closed = True
