@@ -28,6 +28,16 @@ def _thumbnails_from_loopback_only(monkeypatch):
     monkeypatch.setattr(url_thumbnails, "ALLOWED_HOSTS", {"127.0.0.1", "localhost"})
 
 
+@pytest.fixture(autouse=True)
+def _a_large_screen(monkeypatch):
+    """The offscreen platform's screen is 800×800; windows in tests open as on a large one."""
+    from PySide6.QtCore import QRect
+
+    from fal_desktop.ui.window import geometry
+
+    monkeypatch.setattr(geometry, "available_screen", lambda _window: QRect(0, 0, 1920, 1200))
+
+
 @pytest.fixture
 def emulator():
     with Emulator(key=KEY, job_duration=0.4, workers=2) as emu:

@@ -29,7 +29,7 @@ from fal_desktop.ui.results.details import ResultDetails
 from fal_desktop.ui.results.result_bar import ResultBar
 from fal_desktop.ui.results.reuse import use_as_input
 from fal_desktop.ui.results.viewer import ResultViewer, ViewerItem
-from fal_desktop.ui.sessions.gallery import GalleryItem
+from fal_desktop.ui.sessions.gallery import GalleryItem, GalleryView
 from fal_desktop.ui.sessions.panel import SessionPanel
 from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog, VaryDialog
 from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
@@ -66,7 +66,11 @@ class SessionController(QObject):
         self.row = ComparisonRow()
         self.bar = ResultBar()
         self.details = ResultDetails()
-        self.bar.upscalers = self.panel.gallery.upscalers = window.catalog.upscalers
+        # The gallery as one row under the result, while a narrow window folds the panel away.
+        self.strip = GalleryView(self.panel.gallery_model).as_strip()
+        self.strip.setToolTip("This session's results; widen the window for the sessions panel")
+        self.strip.hide()
+        self.bar.upscalers = window.catalog.upscalers
         self.current: JobRecord | None = None
         self._closed = False
         self.work = Background(self)
@@ -77,10 +81,12 @@ class SessionController(QObject):
         self.panel.rename_requested.connect(self.rename_session)
         self.panel.delete_requested.connect(self.delete_session)
         self.panel.export_requested.connect(self.ask_export)
-        self.panel.gallery.result_activated.connect(self.show_item)
-        self.panel.gallery.action_requested.connect(
-            lambda name, item: self.act(name, item.job, item.index)
-        )
+        for gallery in (self.panel.gallery, self.strip):
+            gallery.upscalers = window.catalog.upscalers
+            gallery.result_activated.connect(self.show_item)
+            gallery.action_requested.connect(
+                lambda name, item: self.act(name, item.job, item.index)
+            )
         self.bar.action_requested.connect(lambda name: self.act(name, self.current))
         self.row.picked.connect(self._picked_in_row)
         self._list_refresh = QTimer(self)

@@ -162,6 +162,16 @@ class GalleryView(QListView):
         self.activated.connect(self._view)  # Enter or a double-click: the full-window viewer
         self.upscalers: Callable[[], list[str]] = list  # the Upscale with submenu's models
 
+    def as_strip(self) -> GalleryView:
+        """One row of tiles that scrolls sideways (under the result on a narrow window)."""
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        self.setFixedHeight(self.gridSize().height() + bar + 2 * self.frameWidth() + 2)
+        return self
+
     def current_item(self) -> GalleryItem | None:
         index = self.currentIndex()
         return index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from fal_desktop.ui.window import geometry
 from fal_desktop.ui.window.inputs import WindowInputs
 from fal_desktop.ui.window.menus import build_menus
 from fal_desktop.ui.window.saving import WindowSaving
@@ -36,6 +37,7 @@ HISTORY_ROWS = 50
 DEFAULT_UPSCALER = "fal-ai/aura-sr"
 NARROW = 1000  # px: narrower windows give the sessions panel's width to the form and result
 FORM_WIDTH = 440  # px: the least the form needs without a sideways scroll bar
+WANTED_SIZE = QSize(1360, 860)  # the first window's size where the screen has room for it
 
 
 class MainWindow(WindowInputs, QMainWindow, WindowSaving):
@@ -61,7 +63,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             str(paths.config / "window.ini"), QSettings.Format.IniFormat
         )
         self.setWindowTitle("fal desktop — sandbox" if sandbox else "fal desktop")
-        self.resize(1360, 860)
+        self.resize(WANTED_SIZE)
         self._key_dialog: ApiKeyDialog | None = None
         self._after_key: Callable[[], object] | None = None
         self._sessions_folded = False  # by a narrow window (resizeEvent), not by the user
@@ -104,7 +106,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.setAcceptDrops(True)
         build_menus(self)
         self._release_actions = hold_actions(self)
-        self._restore_window("main", "outer", "top", geometry=True)
+        restored = self._restore_window("main", "outer", "top", geometry=True)
+        geometry.fit_to_screen(self, WANTED_SIZE, restored=restored)
         if not deferred:
             if catalog is None or manager is None or key_store is None:
                 raise TypeError(
@@ -185,6 +188,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         box_layout.addWidget(self.results, 1)
         box_layout.addWidget(self.session_ui.bar)
         box_layout.addWidget(self.session_ui.details)
+        box_layout.addWidget(self.session_ui.strip)
         self.result_view.clicked.connect(self._back_to_grid)
         for splitter, index, panel in (
             (self.top, 0, self.model_panel),
@@ -199,6 +203,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         for splitter in (self.top, self.outer):
             splitter.setStretchFactor(1, 1)
 
+        self.model_panel.scroll.horizontalScrollBar().rangeChanged.connect(self._fit_form_column)
         self.model_panel.run_requested.connect(self.submit)
         self.model_panel.compare_requested.connect(lambda: self.session_ui.compare_models())
         manager.job_added.connect(self.jobs_model.add_job)
@@ -459,21 +464,23 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             found.update(jobs=self.jobs_panel.splitter, sessions=self.session_ui.panel.splitter)
         return found
 
-    def _restore_window(self, *names: str, geometry: bool = False) -> None:
-        """The named splitters' saved states, and the window's saved geometry if asked."""
+    def _restore_window(self, *names: str, geometry: bool = False) -> bool:
+        """The named splitters' saved states, and the window's saved geometry if asked (True
+        if it was restored)."""
         saved = self.settings.value("geometry") if geometry else None
-        if saved is not None:
-            self.restoreGeometry(saved)
+        restored = saved is not None and self.restoreGeometry(saved)
         splitters = self._splitters()
         for name in names:
             state = self.settings.value(f"splitter/{name}")
             if state is not None and name in splitters:
                 splitters[name].restoreState(state)
+        return restored
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         """A narrower window takes width from the sessions panel too, not only from the form;
-        below ``NARROW`` px it folds the sessions panel away (the Session menu still works) and
-        brings it back once the window is wide again."""
+        below ``NARROW`` px it folds the sessions panel away (the Session menu still works; the
+        gallery stays as a strip under the result) and brings it back once the window is wide
+        again."""
         super().resizeEvent(event)
         side = self.main.widget(1)
         if side is None:
@@ -484,12 +491,26 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             if not side.isHidden():  # hidden, not squeezed: its width is not needed then either
                 self._sessions_folded = True
                 side.hide()
+                self._show_strip(True)
         elif self._sessions_folded:  # wide again: the panel it folded comes back
             self._sessions_folded = False
             side.show()
+            self._show_strip(False)
             self.main.setSizes([total - min(most, 320), min(most, 320)])
         elif right > most:
             self.main.setSizes([total - most, most])
+
+    def _fit_form_column(self, _least: int, overflow: int) -> None:
+        """The form grew wider than its column: the column takes the room from the result
+        (which keeps its least width), so nothing scrolls sideways."""
+        form, result = self.top.sizes()
+        grow = min(overflow + 2, result - self.results.minimumWidth())
+        if overflow > 0 and grow > 0:
+            self.top.setSizes([form + grow, result - grow])
+
+    def _show_strip(self, visible: bool) -> None:
+        if hasattr(self, "session_ui"):  # built by finish_setup
+            self.session_ui.strip.setVisible(visible)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
