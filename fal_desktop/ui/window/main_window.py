@@ -206,7 +206,12 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.model_panel.scroll.horizontalScrollBar().rangeChanged.connect(self._fit_form_column)
         self.model_panel.run_requested.connect(self.submit)
         self.model_panel.compare_requested.connect(lambda: self.session_ui.compare_models())
-        manager.job_added.connect(self.jobs_model.add_job)
+        self._adding: list | None = None  # jobs of a batch being submitted, added at once
+        manager.job_added.connect(
+            lambda job: (
+                self.jobs_model.add_job(job) if self._adding is None else self._adding.append(job)
+            )
+        )
         manager.jobs_updated.connect(self._on_updates)
         self.jobs_panel.cancel_requested.connect(manager.cancel)
         self.jobs_panel.retry_requested.connect(self._retry)
@@ -447,9 +452,14 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             )
         ):
             self.notice.show_message(f"Sending {total} (estimated).", info=True)
-        jobs = self.manager.submit_many(
-            panel.form.schema.endpoint_id, items, session_id=self.session_ui.session_id
-        )
+        self._adding = []  # thousands of rows: one insert into the jobs table, not one each
+        try:
+            jobs = self.manager.submit_many(
+                panel.form.schema.endpoint_id, items, session_id=self.session_ui.session_id
+            )
+        finally:
+            added, self._adding = self._adding, None
+            self.jobs_model.add_jobs(added)
         self.session_ui.submitted(jobs)
         ids = [job.id for job in jobs]
         self.jobs_panel.start_batch(ids)
