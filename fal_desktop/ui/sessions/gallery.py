@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyledItemDelegate, QWidget
 
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.saving import seed_of
@@ -149,6 +149,15 @@ class GalleryModel(QAbstractListModel):
             self.dataChanged.emit(at, at, [Qt.ItemDataRole.DecorationRole])
 
 
+class _PictureOnly(QStyledItemDelegate):
+    """A tile without its caption (the strip's)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.text = ""
+        option.features &= ~option.ViewItemFeature.HasDisplay
+
+
 class GalleryView(QListView):
     result_activated = Signal(object)
     action_requested = Signal(str, object)
@@ -179,6 +188,9 @@ class GalleryView(QListView):
         self.setWrapping(False)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Pictures only (captions are in the tooltips): the strip takes little of the height.
+        self.setItemDelegate(_PictureOnly(self))
+        self.setGridSize(QSize(THUMB_SIDE + 8, THUMB_SIDE + 6))
         bar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
         self.setFixedHeight(self.gridSize().height() + bar + 2 * self.frameWidth() + 2)
         return self
