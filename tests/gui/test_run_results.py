@@ -8,10 +8,13 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication
 
+from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.ui.results import details as details_module
 from fal_desktop.ui.results.viewer import ResultViewer
 from tests.gui.conftest import rows, run_prompt
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "schemas"
 
 
 def _settled(qtbot, view):
@@ -134,3 +137,18 @@ def test_the_upscale_button_menu_lists_every_upscaler(qtbot, open_window):
     picked.trigger()
     qtbot.waitUntil(lambda: len(rows(window)) == 2, timeout=5000)
     assert rows(window)[-1].job.endpoint_id == "fal-ai/ccsr"
+
+
+def test_use_as_input_adds_to_an_image_list(qtbot, open_window):
+    window = open_window()
+    first = run_prompt(qtbot, window, "a cat")
+    second = run_prompt(qtbot, window, "a hat")
+    schema = EndpointSchema.from_file(DATA / "fal-ai__nano-banana__edit.json")
+    window.catalog._schemas[schema.endpoint_id] = schema  # as if loaded from fal
+    window.model_panel.select_model(schema.endpoint_id)
+    gallery = window.session_ui.panel.gallery
+    items = {item.job.id: item for item in gallery.model().items()}
+    for row in (first, second):
+        gallery.action_requested.emit("use_input", items[row.job.id])
+    field = window.model_panel.form.fields["image_urls"]
+    assert field.values() == [first.files[0], second.files[0]]
