@@ -17,7 +17,7 @@ from fal_desktop.api.openapi import EndpointSchema, SchemaError, schema_file_nam
 from fal_desktop.core.atomic import write_text_atomic
 from fal_desktop.core.resources import bundled_schema_files
 
-__all__ = ["Catalog", "CatalogEntry", "CatalogError", "GROUPS", "group_of"]
+__all__ = ["Catalog", "CatalogEntry", "CatalogError", "GROUPS", "group_of", "is_upscaler"]
 
 GROUPS = ("Text to image", "Upscale & image to image", "Other")
 
@@ -28,6 +28,19 @@ def group_of(category: str) -> str:
     if category in ("image-to-image", "upscale", "image-upscaling"):
         return GROUPS[1]
     return GROUPS[2]
+
+
+#: Upscalers whose id does not say so.
+_KNOWN_UPSCALERS = frozenset({"fal-ai/aura-sr", "fal-ai/esrgan", "fal-ai/ccsr"})
+
+
+def is_upscaler(endpoint_id: str, category: str) -> bool:
+    """Whether a model upscales images (its category, or its id in the upscaling group)."""
+    if category in ("upscale", "image-upscaling"):
+        return True
+    return group_of(category) == GROUPS[1] and (
+        "upscal" in endpoint_id or endpoint_id in _KNOWN_UPSCALERS
+    )
 
 
 class CatalogError(Exception):
@@ -69,6 +82,10 @@ class Catalog:
             CatalogEntry(e, s.category, e in self._bundled) for e, s in self._schemas.items()
         ]
         return sorted(entries, key=lambda e: (not e.bundled, GROUPS.index(e.group), e.endpoint_id))
+
+    def upscalers(self) -> list[str]:
+        """Every upscaling model the catalog has (bundled and loaded), by id."""
+        return [e.endpoint_id for e in self.entries() if is_upscaler(e.endpoint_id, e.category)]
 
     def search(self, text: str) -> list[CatalogEntry]:
         words = text.lower().split()

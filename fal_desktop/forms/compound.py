@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -31,6 +32,8 @@ class SubForm(QWidget):
         self.fields: dict[str, FieldWidget] = {}
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # A field too wide beside its label goes under it: nested rows stack, not scroll sideways.
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for spec in specs:
             field = make_field(spec, self)
             self.fields[spec.name] = field
@@ -174,14 +177,14 @@ class ObjectListField(FieldWidget):
     def add_row(self, value: Any = None) -> SubForm:
         frame = QFrame(self)
         frame.setFrameShape(QFrame.Shape.StyledPanel)
-        line = QHBoxLayout(frame)
+        line = QVBoxLayout(frame)  # Remove under the row's fields: never pushed out of sight
         line.setContentsMargins(6, 6, 6, 6)
         sub = SubForm(self.spec.children, frame)
         sub.set_value(value or {})
         remove = QPushButton("Remove", frame)
         remove.clicked.connect(lambda: self.remove_row(sub))
         line.addWidget(sub, 1)
-        line.addWidget(remove)
+        line.addWidget(remove, 0, Qt.AlignmentFlag.AlignRight)
         for field in sub.fields.values():
             field.value_changed.connect(self.value_changed)
         self.rows_box.addWidget(frame)

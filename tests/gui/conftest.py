@@ -20,12 +20,33 @@ from fal_desktop.ui.window.main_window import MainWindow
 KEY = "window-test-0123:secret-4567-abcdef"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collect_on_the_gui_thread(qapp):
+    """As the app does: a Qt object that only a reference cycle kept (a closed test's window)
+    is freed on this thread, never on a worker that happened to allocate (a crash)."""
+    from fal_desktop.ui.widgets.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector(qapp)
+    yield
+    collector.stop()
+
+
 @pytest.fixture(autouse=True)
 def _thumbnails_from_loopback_only(monkeypatch):
     """Image fields fetch URL thumbnails; in tests only from loopback servers, never fal's."""
     from fal_desktop.forms import url_thumbnails
 
     monkeypatch.setattr(url_thumbnails, "ALLOWED_HOSTS", {"127.0.0.1", "localhost"})
+
+
+@pytest.fixture(autouse=True)
+def _a_large_screen(monkeypatch):
+    """The offscreen platform's screen is 800×800; windows in tests open as on a large one."""
+    from PySide6.QtCore import QRect
+
+    from fal_desktop.ui.window import geometry
+
+    monkeypatch.setattr(geometry, "available_screen", lambda _window: QRect(0, 0, 1920, 1200))
 
 
 @pytest.fixture

@@ -76,3 +76,32 @@ def _alive(obj: QObject) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
+    """A worker allocating past the thresholds no longer collects (it would free a Qt object
+    on the wrong thread); the GUI thread's timer does, and finds what was unreachable."""
+    import gc
+
+    from fal_desktop.ui.widgets.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector(interval_ms=10)
+    try:
+        assert not gc.isenabled()
+        freed = threading.Event()
+
+        class Cycle:
+            def __del__(self):
+                freed.set()
+
+        def make_cycle() -> None:
+            a, b = Cycle(), Cycle()
+            a.other, b.other = b, a
+
+        work = Background()
+        work.run(lambda: [make_cycle() for _ in range(20000)] and None)  # far past threshold 0
+        assert work.wait(10000)
+        assert not freed.is_set()  # the worker did not collect
+        qtbot.waitUntil(freed.is_set, timeout=5000)  # the GUI thread's timer did
+    finally:
+        collector.stop()

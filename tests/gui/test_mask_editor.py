@@ -267,7 +267,7 @@ def test_draw_mask_run_inpainting_upload_and_reuse(qtbot, open_window, emulator,
 
 
 def test_draw_mask_without_an_image_uses_the_result_on_screen(qtbot, open_window, tmp_path):
-    window = open_window(engine="thread")
+    window = open_window()
     run_prompt(qtbot, window, "a blue house", image_size="square")
     qtbot.waitUntil(lambda: bool(window.shown_file), timeout=10000)
     shown = window.shown_file

@@ -221,12 +221,17 @@ class JobsModel(QAbstractTableModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def add_job(self, job: JobRecord) -> None:
-        if job.id in self._index:
+        self.add_jobs([job])
+
+    def add_jobs(self, jobs: list[JobRecord]) -> None:
+        """New rows at the end, announced once (a batch of thousands redraws once)."""
+        jobs = [job for job in dict((j.id, j) for j in jobs).values() if job.id not in self._index]
+        if not jobs:
             return
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-        row = row_of(job)
-        self._index[job.id] = len(self._rows)
-        self._rows.append(row)
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(jobs) - 1)
+        for job in jobs:
+            self._index[job.id] = len(self._rows)
+            self._rows.append(row_of(job))  # its times as recorded (kept across restarts)
         self.endInsertRows()
 
     def apply(self, update: JobUpdate) -> JobRow | None:

@@ -53,9 +53,11 @@ def decode_fitted(path: str, box: QSize) -> tuple[str, QImage, QSize, QSize]:
 
 
 class ImageView(QLabel):
-    """Signals: drag_requested() when the user starts dragging the shown picture."""
+    """Signals: drag_requested() when the user starts dragging the shown picture; clicked()
+    on a click that did not start a drag."""
 
     drag_requested = Signal()
+    clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None, placeholder: str = "") -> None:
         super().__init__(parent)
@@ -157,6 +159,14 @@ class ImageView(QLabel):
         ):
             self._press = None
             self.drag_requested.emit()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if (
+            getattr(self, "_press", None) is not None
+            and event.button() == Qt.MouseButton.LeftButton
+        ):
+            self._press = None
+            self.clicked.emit()
 
     def wait_idle(self, ms: int = 10000) -> None:
         self.work.wait(ms)

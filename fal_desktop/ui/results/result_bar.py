@@ -2,16 +2,17 @@
 ones that do not fit move into the toolbar's » menu instead of being squeezed.
 
 Signals:
-    action_requested(str): the name of one of ``gallery.RESULT_ACTIONS``.
+    action_requested(str): the name of one of ``gallery.RESULT_ACTIONS``; ``upscale:<model id>``
+        from the Upscale button's menu; ``all`` to see every image of the run again.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget
 
-from fal_desktop.ui.sessions.gallery import RESULT_ACTIONS
+from fal_desktop.ui.sessions.gallery import RESULT_ACTIONS, upscale_menu
 
 __all__ = ["ResultBar"]
 
@@ -20,6 +21,7 @@ _SHORT = {
     "reuse": "Reuse",
     "new_seed": "New seed",
     "vary": "Vary…",
+    "use_input": "Use as input",
     "upscale": "Upscale",
     "compare": "Side by side",
     "copy": "Copy",
@@ -50,6 +52,11 @@ class ResultBar(QWidget):
         layout.addWidget(self.toolbar)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.actions_by_name: dict[str, QAction] = {}
+        self.upscalers = list  # a callable: the models the Upscale button's menu offers
+        self.all_action = QAction("◫ All images", self)
+        self.all_action.setToolTip("Back to every image of this run")
+        self.all_action.triggered.connect(lambda: self.action_requested.emit("all"))
+        self.toolbar.addAction(self.all_action)
         for name, text in RESULT_ACTIONS:
             if name == "copy":
                 self.toolbar.addSeparator()
@@ -59,6 +66,14 @@ class ResultBar(QWidget):
             action.triggered.connect(lambda _checked=False, n=name: self.action_requested.emit(n))
             self.toolbar.addAction(action)
             self.actions_by_name[name] = action
+        self.upscale_menu = QMenu(self)
+        self.upscale_menu.aboutToShow.connect(
+            lambda: upscale_menu(self.upscale_menu, self.upscalers(), None, self.action_requested)
+        )
+        upscale = self.actions_by_name["upscale"]
+        upscale.setToolTip("Upscale it with the last-used upscaler; the arrow offers every one")
+        upscale.setMenu(self.upscale_menu)
+        self.button("upscale").setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.set_result(False)
 
     def button(self, name: str) -> QToolButton:
@@ -73,6 +88,11 @@ class ResultBar(QWidget):
             action.setEnabled(has_result)
         self.actions_by_name["compare"].setVisible(grouped)
         self.actions_by_name["new_seed"].setEnabled(has_result and not upscaled)
+
+    def set_run_size(self, count: int, enlarged: bool) -> None:
+        """``◫ All N`` shows while one image of a run of several is enlarged."""
+        self.all_action.setText(f"◫ All {count}")
+        self.all_action.setVisible(count > 1 and enlarged)
 
     # The tests and the window read buttons by name.
     @property

@@ -25,9 +25,11 @@ from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.dialogs import confirm as confirm_dialog  # tests replace confirm_delete there
 from fal_desktop.ui.jobs.table import JobRow, local_input_image, row_of
 from fal_desktop.ui.results.comparison_row import ComparisonRow
+from fal_desktop.ui.results.details import ResultDetails
 from fal_desktop.ui.results.result_bar import ResultBar
+from fal_desktop.ui.results.reuse import use_as_input
 from fal_desktop.ui.results.viewer import ResultViewer, ViewerItem
-from fal_desktop.ui.sessions.gallery import GalleryItem
+from fal_desktop.ui.sessions.gallery import GalleryItem, GalleryView
 from fal_desktop.ui.sessions.panel import SessionPanel
 from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog, VaryDialog
 from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
@@ -94,6 +96,12 @@ class SessionController(QObject):
         self.panel = SessionPanel(sessions, self.thumbnails)
         self.row = ComparisonRow()
         self.bar = ResultBar()
+        self.details = ResultDetails()
+        # The gallery as one row under the result, while a narrow window folds the panel away.
+        self.strip = GalleryView(self.panel.gallery_model).as_strip()
+        self.strip.setToolTip("This session's results; widen the window for the sessions panel")
+        self.strip.hide()
+        self.bar.upscalers = window.catalog.upscalers
         self.current: JobRecord | None = None
         self._closed = False
         self.work = Background(self)
@@ -104,10 +112,12 @@ class SessionController(QObject):
         self.panel.rename_requested.connect(self.rename_session)
         self.panel.delete_requested.connect(self.delete_session)
         self.panel.export_requested.connect(self.ask_export)
-        self.panel.gallery.result_activated.connect(self.show_item)
-        self.panel.gallery.action_requested.connect(
-            lambda name, item: self.act(name, item.job, item.index)
-        )
+        for gallery in (self.panel.gallery, self.strip):
+            gallery.upscalers = window.catalog.upscalers
+            gallery.result_activated.connect(self.show_item)
+            gallery.action_requested.connect(
+                lambda name, item: self.act(name, item.job, item.index)
+            )
         self.bar.action_requested.connect(lambda name: self.act(name, self.current))
         self.row.picked.connect(self._picked_in_row)
         self._list_refresh = QTimer(self)
@@ -250,11 +260,15 @@ class SessionController(QObject):
         self.current = job
         upscaled = job is not None and local_input_image(job) is not None
         row_on_screen = self.window.results.currentWidget() is self.row
+        has_result = job is not None and job.state is JobState.COMPLETED and bool(job.files)
         self.bar.set_result(
-            job is not None and job.state is JobState.COMPLETED and bool(job.files),
-            grouped=bool(job and job.group_id) and not row_on_screen,
-            upscaled=upscaled,
+            has_result, grouped=bool(job and job.group_id) and not row_on_screen, upscaled=upscaled
         )
+        shown = getattr(self.window, "shown_file", None)
+        index = job.files.index(shown) if job is not None and shown in job.files else 0
+        on_grid = self.window.results.currentWidget() is self.window.run_grid
+        self.bar.set_run_size(len(job.files) if has_result else 0, not on_grid)
+        self.details.show_job(job if has_result else None, index)
 
     def leave_row(self) -> None:
         """A run outside the side-by-side row starts: the large view goes back to results."""
@@ -330,8 +344,15 @@ class SessionController(QObject):
             self.reuse(job, new_seed=name == "new_seed")
         elif name == "vary":
             self.vary(job)
-        elif name == "upscale" and job.files:
-            self.window.upscale([job.files[0]])
+        elif name.startswith("upscale") and job.files:
+            chosen = name.partition(":")[2] or None  # upscale:<model id> from its menu
+            self.window.upscale([self._file(job, index)], upscaler=chosen)
+        elif name == "use_input" and job.files:
+            use_as_input(
+                self.window.model_panel, self._file(job, index), self.window.notice.show_message
+            )
+        elif name == "all":
+            self.window.show_result(row_of(job))
         elif name == "compare" and job.group_id:
             self.show_group(job.group_id, job.id)
         elif name == "copy":
@@ -341,6 +362,12 @@ class SessionController(QObject):
             self.window.save_as(row, self.window.shown_index(row) if index is None else index)
         elif name == "delete":
             self.delete_result(job)
+
+    def _file(self, job: JobRecord, index: int | None) -> str:
+        """The run's ``index``-th file; with none, the one on screen."""
+        if index is None:
+            index = self.window.shown_index(row_of(job))
+        return job.files[min(index, len(job.files) - 1)]
 
     def reuse(self, job: JobRecord, *, new_seed: bool = False) -> bool:
         """Put the run's model and parameters in the form, with its seed or a new one."""

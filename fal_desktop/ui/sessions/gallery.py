@@ -3,17 +3,19 @@
 Signals (GalleryView):
     result_activated(GalleryItem): the user clicked a result (show it large).
     action_requested(str, GalleryItem): one of :data:`RESULT_ACTIONS` was picked (Delete key:
-        delete; Enter or a double-click: view, the full-window viewer).
+        delete; Enter or a double-click: view, the full-window viewer); ``upscale:<model id>``
+        for an upscaler picked in the Upscale with submenu.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyledItemDelegate, QWidget
 
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.saving import seed_of
@@ -29,7 +31,8 @@ RESULT_ACTIONS = (
     ("reuse", "Reuse all parameters"),
     ("new_seed", "Reuse with a new seed"),
     ("vary", "Vary one parameter…"),
-    ("upscale", "Upscale it"),
+    ("use_input", "Use as input"),
+    ("upscale", "Upscale with"),
     ("compare", "Show its row side by side"),
     ("copy", "Copy image"),
     ("save", "Save…"),
@@ -66,7 +69,10 @@ class GalleryModel(QAbstractListModel):
         super().__init__(parent)
         self.thumbnails = thumbnails
         self._items: list[GalleryItem] = []
+        self._rows_by_path: dict[str, list[int]] | None = None  # built when needed, per change
         thumbnails.ready.connect(self._thumbnail_ready)
+        for change in (self.modelReset, self.rowsInserted, self.rowsRemoved):
+            change.connect(self._forget_rows)
         self._placeholder = QPixmap(THUMB_SIDE, THUMB_SIDE)
         self._placeholder.fill(QColor(128, 128, 128, 40))
 
@@ -128,11 +134,28 @@ class GalleryModel(QAbstractListModel):
                 return row
         return -1
 
+    def _forget_rows(self, *_: object) -> None:
+        self._rows_by_path = None
+
     def _thumbnail_ready(self, source: str) -> None:
-        for row, item in enumerate(self._items):
-            if item.path == source:
-                at = self.index(row)
-                self.dataChanged.emit(at, at, [Qt.ItemDataRole.DecorationRole])
+        """Repaint the tiles of ``source``: found by a lookup, not a walk through every tile
+        (a session of 10,000 results gets dozens of thumbnails per scrolled frame)."""
+        if self._rows_by_path is None:
+            self._rows_by_path = {}
+            for row, item in enumerate(self._items):
+                self._rows_by_path.setdefault(item.path, []).append(row)
+        for row in self._rows_by_path.get(source, ()):
+            at = self.index(row)
+            self.dataChanged.emit(at, at, [Qt.ItemDataRole.DecorationRole])
+
+
+class _PictureOnly(QStyledItemDelegate):
+    """A tile without its caption (the strip's)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.text = ""
+        option.features &= ~option.ViewItemFeature.HasDisplay
 
 
 class GalleryView(QListView):
@@ -157,6 +180,20 @@ class GalleryView(QListView):
         self.customContextMenuRequested.connect(self._menu)
         self.clicked.connect(self._clicked)
         self.activated.connect(self._view)  # Enter or a double-click: the full-window viewer
+        self.upscalers: Callable[[], list[str]] = list  # the Upscale with submenu's models
+
+    def as_strip(self) -> GalleryView:
+        """One row of tiles that scrolls sideways (under the result on a narrow window)."""
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Pictures only (captions are in the tooltips): the strip takes little of the height.
+        self.setItemDelegate(_PictureOnly(self))
+        self.setGridSize(QSize(THUMB_SIDE + 8, THUMB_SIDE + 6))
+        bar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        self.setFixedHeight(self.gridSize().height() + bar + 2 * self.frameWidth() + 2)
+        return self
 
     def current_item(self) -> GalleryItem | None:
         index = self.currentIndex()
@@ -194,7 +231,25 @@ class GalleryView(QListView):
         for name, text in RESULT_ACTIONS:
             if name == "compare" and not item.job.group_id:
                 continue
+            if name == "upscale":
+                upscale_menu(menu.addMenu(text), self.upscalers(), item, self.action_requested)
+                continue
             menu.addAction(text).triggered.connect(
                 lambda _checked=False, n=name: self.action_requested.emit(n, item)
             )
         menu.exec(self.viewport().mapToGlobal(position))
+
+
+def upscale_menu(menu: QMenu, upscalers: list[str], item: object, signal: Signal) -> None:
+    """One entry per upscaler; picking one emits ``upscale:<model id>`` (and ``item``)."""
+    menu.clear()
+    for endpoint_id in upscalers:
+        menu.addAction(endpoint_id.removeprefix("fal-ai/")).triggered.connect(
+            lambda _checked=False, e=endpoint_id: (
+                signal.emit(f"upscale:{e}", item)
+                if item is not None
+                else signal.emit(f"upscale:{e}")
+            )
+        )
+    if not upscalers:
+        menu.addAction("No upscaler is loaded").setEnabled(False)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage
 
 from fal_desktop.core.inputs import image_files_in
 
-__all__ = ["inputs_from_mime", "has_inputs"]
+__all__ = ["dropped_folders", "inputs_from_mime", "has_inputs"]
 
 
 def has_inputs(mime: QMimeData | None) -> bool:
@@ -21,6 +21,16 @@ def has_inputs(mime: QMimeData | None) -> bool:
 def _text_url(mime: QMimeData) -> str | None:
     text = mime.text().strip() if mime.hasText() else ""
     return text if text.startswith(("http://", "https://")) and "\n" not in text else None
+
+
+def dropped_folders(mime: QMimeData | None) -> tuple[list[Path], list[str]] | None:
+    """(local paths, URLs) if the drop holds a folder (searched off the GUI thread), else None."""
+    if mime is None or not mime.hasUrls():
+        return None
+    local = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+    if not any(path.is_dir() for path in local):
+        return None
+    return local, [u.toString() for u in mime.urls() if u.scheme() in ("http", "https")]
 
 
 def inputs_from_mime(mime: QMimeData | None, paste_dir: Path | None = None) -> list[str]:

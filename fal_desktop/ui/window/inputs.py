@@ -21,11 +21,30 @@ class WindowInputs:
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        from fal_desktop.ui.window.drop_inputs import inputs_from_mime
+        from fal_desktop.ui.window.drop_inputs import dropped_folders, inputs_from_mime
 
-        inputs = inputs_from_mime(event.mimeData(), self.paths.cache / "pasted")
         event.acceptProposedAction()
-        self.take_inputs(inputs)
+        folders = dropped_folders(event.mimeData())
+        if folders is not None:  # folders are searched on a worker: the window stays live
+            self.scan_dropped(*folders)
+            return
+        self.take_inputs(inputs_from_mime(event.mimeData(), self.paths.cache / "pasted"))
+
+    def scan_dropped(self, local: list[Path], remote: list[str]) -> None:
+        """Search dropped files and folders for images off the GUI thread, then use them."""
+        from fal_desktop.core.inputs import image_files_in
+        from fal_desktop.ui.widgets.background import Background
+
+        if getattr(self, "_scanner", None) is None:
+            self._scanner = Background(self, threads=1)  # drops are used in the order made
+        self.notice.show_message("Looking for images in the dropped folder…", info=True)
+        self._scanner.run(
+            lambda: [str(p) for p in image_files_in(local)] + remote,
+            done=self.take_inputs,
+            failed=lambda exc: self.notice.show_message(
+                f"The dropped folder could not be read: {exc}"
+            ),
+        )
 
     def take_inputs(self, inputs: list[str]) -> None:
         """Dropped inputs: a saved output restores its parameters, anything else is upscaled."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from fal_desktop.ui.window import geometry
 from fal_desktop.ui.window.home import WindowHome
 from fal_desktop.ui.window.inputs import WindowInputs
 from fal_desktop.ui.window.menus import build_menus
@@ -38,6 +39,7 @@ SANDBOX_MESSAGE = "Sandbox — images are made locally, not by fal's models"
 HISTORY_ROWS = 50
 NARROW = 1000  # px: narrower windows give the sessions panel's width to the form and result
 FORM_WIDTH = 440  # px: the least the form needs without a sideways scroll bar
+WANTED_SIZE = QSize(1360, 860)  # the first window's size where the screen has room for it
 
 
 class MainWindow(WindowInputs, QMainWindow, WindowSaving):
@@ -63,7 +65,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             str(paths.config / "window.ini"), QSettings.Format.IniFormat
         )
         self.setWindowTitle(app_title(sandbox))  # Qt adds nothing: it ends with the display name
-        self.resize(1360, 860)
+        self.resize(WANTED_SIZE)
         self._key_dialog: ApiKeyDialog | None = None
         self._after_key: Callable[[], object] | None = None
         self._sessions_folded = False  # by a narrow window (resizeEvent), not by the user
@@ -108,7 +110,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.setAcceptDrops(True)
         build_menus(self)
         self._release_actions = hold_actions(self)
-        self._restore_window("main", "outer", "top", geometry=True)
+        restored = self._restore_window("main", "outer", "top", geometry=True)
+        geometry.fit_to_screen(self, WANTED_SIZE, restored=restored)
         if not deferred:
             if catalog is None or manager is None or key_store is None:
                 raise TypeError(
@@ -140,6 +143,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         from fal_desktop.ui.results.autosave import AutoSaver
         from fal_desktop.ui.results.compare_pane import ComparePane
         from fal_desktop.ui.results.image_view import ImageView
+        from fal_desktop.ui.results.run_grid import RunGrid
         from fal_desktop.ui.results.saver import ResultSaver
         from fal_desktop.ui.sessions.controller import SessionController
 
@@ -161,9 +165,12 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             None, "Run a model to see its result here,\nor drop images anywhere to upscale them."
         )
         self.compare = ComparePane(None)
+        self.run_grid = RunGrid(None)  # every image of a run of several
+        self.run_grid.picked.connect(self._enlarge)
         self.results = QStackedWidget(central)
         self.results.addWidget(self.result_view)
         self.results.addWidget(self.compare)
+        self.results.addWidget(self.run_grid)
         self.results.setMinimumSize(240, 240)  # the compare bar may be clipped, the form never
         self.jobs_model = JobsModel(self)
         self.jobs_panel = JobsPanel(self.jobs_model, central, settings=self.settings)
@@ -184,6 +191,9 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         box_layout.setSpacing(0)
         box_layout.addWidget(self.results, 1)
         box_layout.addWidget(self.session_ui.bar)
+        box_layout.addWidget(self.session_ui.details)
+        box_layout.addWidget(self.session_ui.strip)
+        self.result_view.clicked.connect(self._back_to_grid)
         for splitter, index, panel in (
             (self.top, 0, self.model_panel),
             (self.top, 1, results_box),
@@ -198,9 +208,15 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.outer.setStretchFactor(0, 1)  # a taller window grows the result, not the jobs table
         self.outer.setStretchFactor(1, 0)
 
+        self.model_panel.scroll.horizontalScrollBar().rangeChanged.connect(self._fit_form_column)
         self.model_panel.run_requested.connect(self.submit)
         self.model_panel.compare_requested.connect(lambda: self.session_ui.compare_models())
-        manager.job_added.connect(self.jobs_model.add_job)
+        self._adding: list | None = None  # jobs of a batch being submitted, added at once
+        manager.job_added.connect(
+            lambda job: (
+                self.jobs_model.add_job(job) if self._adding is None else self._adding.append(job)
+            )
+        )
         manager.jobs_updated.connect(self._on_updates)
         self.jobs_panel.cancel_requested.connect(manager.cancel)
         self.jobs_panel.retry_requested.connect(self._retry)
@@ -376,16 +392,21 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
                 selected
             )  # on screen: its state, progress or error, in place of a picture
 
-    def show_result(self, row: JobRow | None, index: int = 0) -> None:
+    def show_result(self, row: JobRow | None, index: int | None = None) -> None:
         """Show a job's result large (its ``index``-th file): the compare view for an upscale,
-        else the image; a job with no result yet says what it is doing."""
+        else the image; a run of several images without ``index`` shows them all as a grid;
+        a job with no result yet says what it is doing."""
         from fal_desktop.ui.jobs.table import local_input_image
         from fal_desktop.ui.jobs.waiting import waiting_text
 
-        after = row.files[min(index, len(row.files) - 1)] if row and row.files else None
+        after = row.files[min(index or 0, len(row.files) - 1)] if row and row.files else None
         self.shown_file = after
+        self._shown_row = row
         before = local_input_image(row.job) if after else None
-        if after and before:
+        if index is None and row is not None and len(row.files) > 1 and not before:
+            self.results.setCurrentWidget(self.run_grid)
+            self.run_grid.show_files(row.files)
+        elif after and before:
             self.results.setCurrentWidget(self.compare)
             seconds = row.elapsed() if row.ended else None
             self.compare.show_pair(before, after, row.job.endpoint_id, seconds)
@@ -395,8 +416,25 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.jobs_panel.reveal_job(row.job.id if row else None)  # the table follows the result
         self.session_ui.shown(row.job if row else None)
 
-    def upscale(self, inputs: list[str]) -> list[str]:
-        """One job per input with the chosen upscaler and the current form values."""
+    def _enlarge(self, index: int) -> None:
+        """A click on one image of the grid: that image large (the viewer and Save as… act on it)."""
+        row = getattr(self, "_shown_row", None)
+        if row is not None:
+            self.show_result(row, index)
+
+    def _back_to_grid(self) -> None:
+        """A click on an enlarged image of a run of several: all of them again."""
+        row = getattr(self, "_shown_row", None)
+        if (
+            row is not None
+            and len(row.files) > 1
+            and self.results.currentWidget() is self.result_view
+        ):
+            self.show_result(row)
+
+    def upscale(self, inputs: list[str], upscaler: str | None = None) -> list[str]:
+        """One job per input with the chosen upscaler (``upscaler``, else the current model if
+        it takes an image, else the last-used upscaler) and the current form values."""
         if not inputs:
             self.notice.show_message(
                 "Nothing to upscale there: drop or paste image files, a folder or an image URL.",
@@ -404,17 +442,19 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             )
             return []
         if self._when_ready(
-            lambda: self.upscale(inputs), f"{len(inputs)} image(s) will be upscaled"
+            lambda: self.upscale(inputs, upscaler), f"{len(inputs)} image(s) will be upscaled"
         ):
             return []
         panel = self.model_panel
+        if upscaler is not None and panel.endpoint_id != upscaler:
+            panel.select_model(upscaler)
         if panel.image_field() is None:
             panel.select_model(self.memory.get("__app__").get("upscaler") or DEFAULT_UPSCALER)
         field = panel.image_field()
         if field is None or panel.form is None:
             self.notice.show_message("Pick an upscaler first: this model takes no image.")
             return []
-        if not self.has_key(lambda: self.upscale(inputs)):
+        if not self.has_key(lambda: self.upscale(inputs, upscaler)):
             return []
         values = panel.form.value()
         self.session_ui.leave_row()
@@ -427,9 +467,14 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             )
         ):
             self.notice.show_message(f"Sending {total} (estimated).", info=True)
-        jobs = self.manager.submit_many(
-            panel.form.schema.endpoint_id, items, session_id=self.session_ui.session_id
-        )
+        self._adding = []  # thousands of rows: one insert into the jobs table, not one each
+        try:
+            jobs = self.manager.submit_many(
+                panel.form.schema.endpoint_id, items, session_id=self.session_ui.session_id
+            )
+        finally:
+            added, self._adding = self._adding, None
+            self.jobs_model.add_jobs(added)
         self.session_ui.submitted(jobs)
         ids = [job.id for job in jobs]
         self.jobs_panel.start_batch(ids)
@@ -444,21 +489,23 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             found.update(jobs=self.jobs_panel.splitter, sessions=self.session_ui.panel.splitter)
         return found
 
-    def _restore_window(self, *names: str, geometry: bool = False) -> None:
-        """The named splitters' saved states, and the window's saved geometry if asked."""
+    def _restore_window(self, *names: str, geometry: bool = False) -> bool:
+        """The named splitters' saved states, and the window's saved geometry if asked (True
+        if it was restored)."""
         saved = self.settings.value("geometry") if geometry else None
-        if saved is not None:
-            self.restoreGeometry(saved)
+        restored = saved is not None and self.restoreGeometry(saved)
         splitters = self._splitters()
         for name in names:
             state = self.settings.value(f"splitter/{name}")
             if state is not None and name in splitters:
                 splitters[name].restoreState(state)
+        return restored
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         """A narrower window takes width from the sessions panel too, not only from the form;
-        below ``NARROW`` px it folds the sessions panel away (the Session menu still works) and
-        brings it back once the window is wide again."""
+        below ``NARROW`` px it folds the sessions panel away (the Session menu still works; the
+        gallery stays as a strip under the result) and brings it back once the window is wide
+        again."""
         super().resizeEvent(event)
         side = self.main.widget(1)
         if side is None:
@@ -469,12 +516,26 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             if not side.isHidden():  # hidden, not squeezed: its width is not needed then either
                 self._sessions_folded = True
                 side.hide()
+                self._show_strip(True)
         elif self._sessions_folded:  # wide again: the panel it folded comes back
             self._sessions_folded = False
             side.show()
+            self._show_strip(False)
             self.main.setSizes([total - min(most, 320), min(most, 320)])
         elif right > most:
             self.main.setSizes([total - most, most])
+
+    def _fit_form_column(self, _least: int, overflow: int) -> None:
+        """The form grew wider than its column: the column takes the room from the result
+        (which keeps its least width), so nothing scrolls sideways."""
+        form, result = self.top.sizes()
+        grow = min(overflow + 2, result - self.results.minimumWidth())
+        if overflow > 0 and grow > 0:
+            self.top.setSizes([form + grow, result - grow])
+
+    def _show_strip(self, visible: bool) -> None:
+        if hasattr(self, "session_ui"):  # built by finish_setup
+            self.session_ui.strip.setVisible(visible)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
@@ -488,6 +549,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             self._file_remover.shutdown(wait=True)  # a delete under way removes all its files
             self.compare.stop()  # a decode under way would signal a deleted window
             self.result_view.stop()
+            self.run_grid.stop()
             self.platform_ui.shutdown()
             self.home.stop()
         self.settings.sync()
