@@ -84,6 +84,10 @@ class JobRecord:
     session_id: str | None = None
     #: Runs started together (one prompt on several models, one parameter varied).
     group_id: str | None = None
+    #: fal's ``x-fal-billable-units`` for the result (a decimal string), when fal sent it.
+    billable_units: str | None = None
+    #: What the job cost in USD (billable units × unit price), when both are known.
+    cost: float | None = None
 
 
 _MIGRATIONS = [
@@ -144,6 +148,11 @@ _MIGRATIONS = [
         WHERE state = 'failed' AND request_id IS NOT NULL AND output_json IS NULL
         AND error = 'fal did not accept the API key.';
     """,
+    # 4: what a job cost: fal's billable units for its result, and units × unit price.
+    """
+    ALTER TABLE jobs ADD COLUMN billable_units TEXT;
+    ALTER TABLE jobs ADD COLUMN cost REAL;
+    """,
 ]
 
 _COLUMNS = (
@@ -163,6 +172,8 @@ _COLUMNS = (
     "finished_at",
     "session_id",
     "group_id",
+    "billable_units",
+    "cost",
 )
 
 
@@ -259,6 +270,8 @@ class JobStore:
             job.finished_at,
             job.session_id,
             job.group_id,
+            job.billable_units,
+            job.cost,
         )
 
     def update(self, job_id: str, **changes: Any) -> None:
@@ -362,4 +375,6 @@ class JobStore:
             finished_at=values["finished_at"],
             session_id=values["session_id"],
             group_id=values["group_id"],
+            billable_units=values["billable_units"],
+            cost=values["cost"],
         )

@@ -9,6 +9,8 @@ Signals:
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
@@ -195,6 +197,8 @@ class JobsPanel(QWidget):
         ):
             if ends.count(state):
                 parts.append(f"{ends.count(state)} {word}")
+        if getattr(self, "_batch_cost", ""):
+            parts.append(f"cost {html.escape(self._batch_cost)}")
         self.batch_label.setText(" · ".join(parts))
         self.batch_bar.setRange(0, len(batch))
         self.batch_bar.setValue(len(ends))
@@ -209,6 +213,15 @@ class JobsPanel(QWidget):
             for widget in (self.pause_button, self.cancel_rest_button):
                 widget.hide()
             self.pause_button.setChecked(False)
+
+    def batch_ids(self) -> list[str]:
+        return list(getattr(self, "_batch", []))
+
+    def set_batch_cost(self, text: str) -> None:
+        """What the batch's finished jobs cost so far (ui/jobs/spending.py)."""
+        if text != getattr(self, "_batch_cost", ""):
+            self._batch_cost = text
+            self._update_batch()
 
     def _pause_toggled(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")

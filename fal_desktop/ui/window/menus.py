@@ -123,6 +123,7 @@ def build_menus(window: MainWindow) -> None:
 
     settings_menu = bar.addMenu("&Settings")
     _add(settings_menu, "fal &API key…", lambda: window.open_key_dialog())
+    _add(settings_menu, "&Spend limit…", lambda: window.spending.edit_limit())
     help_menu = bar.addMenu("&Help")
     _add(
         help_menu,
