@@ -36,7 +36,7 @@ def cost_of(units: str | None, price: Price | None) -> float | None:
         return None
     if not amount.is_finite() or amount < 0:
         return None
-    return round(float(amount), 8)
+    return round(float(amount), 10)  # to a tenth of fal's nano-dollar
 
 
 def cost_text(cost: float | None) -> str:

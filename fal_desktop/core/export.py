@@ -75,7 +75,7 @@ def export_session(session: Session, runs: list[JobRecord], parent: Path) -> Exp
         "session": session.name,
         "exported_at": _iso(datetime.now().timestamp()),
         #: The known costs summed; runs whose cost fal did not give are counted apart.
-        "total_cost_usd": round(sum(c for c in costs if c is not None), 8),
+        "total_cost_usd": round(sum(c for c in costs if c is not None), 10),
         "runs_with_unknown_cost": sum(1 for c in costs if c is None),
         "runs": entries,
     }

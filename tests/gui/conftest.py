@@ -36,6 +36,7 @@ class MoneyQuestions:
         self.send_batch = True
         self.over_limit = "stop"
         self.show_same_call = False
+        self.when_paused = "stop"
 
     def install(self, monkeypatch) -> None:
         from fal_desktop.ui.jobs import spending
@@ -50,6 +51,7 @@ class MoneyQuestions:
         monkeypatch.setattr(spending, "ask_batch", answer("batch", lambda: self.send_batch))
         monkeypatch.setattr(spending, "ask_over_limit", answer("limit", lambda: self.over_limit))
         monkeypatch.setattr(spending, "ask_same_call", answer("same", lambda: self.show_same_call))
+        monkeypatch.setattr(spending, "ask_paused", answer("paused", lambda: self.when_paused))
 
     def of(self, kind: str) -> list[str]:
         return [text for k, text in self.asked if k == kind]

@@ -138,3 +138,38 @@ def test_the_same_call_offers_the_finished_result_before_a_new_paid_job(
     window.model_panel.run_button.click()
     qtbot.waitUntil(lambda: len(rows(window)) == 3, timeout=5000)
     assert len(money_questions.of("same")) == 2
+
+
+def test_recorded_costs_above_the_estimates_pause_sending_at_the_limit(
+    qtbot, open_window, emulator, tmp_path, money_questions
+):
+    from fal_desktop.core.costs import SpendLimit
+    from tests.gui.test_upscale_drop import _drop, _urls
+
+    window = open_window()
+    _price_known(qtbot, window, "fal-ai/esrgan")  # billed per compute second
+    window.platform_ui.prices._typical["fal-ai/esrgan"] = (time.time(), 0.00001)  # too low
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.spending.set_limit(SpendLimit(per_day=0.003))
+    added = []
+    window.manager.job_added.connect(lambda job: added.append(job.id))
+
+    _drop(window, _urls(_folder_of(tmp_path, 40)))
+
+    assert len(added) == 40 and not money_questions.of("limit")  # the estimates fit
+    qtbot.waitUntil(lambda: bool(money_questions.of("paused")), timeout=60000)
+    assert "Sending is paused" in money_questions.of("paused")[0]
+    store = window.manager.store
+    at_fal = lambda: [j for j in map(store.get, added) if j.request_id]  # noqa: E731
+    qtbot.waitUntil(
+        lambda: all(j.state is JobState.COMPLETED for j in at_fal()), timeout=60000
+    )  # what fal has goes on to its result
+    waiting = [j for j in map(store.get, added) if not j.request_id]
+    assert waiting and all(j.state is JobState.PENDING for j in waiting)  # not sent
+    assert window.jobs_panel.pause_button.isChecked()
+
+    window.spending.set_limit(SpendLimit())
+    window.jobs_panel.pause_button.click()  # Resume: the rest is sent
+    qtbot.waitUntil(
+        lambda: all(store.get(i).state is JobState.COMPLETED for i in added), timeout=60000
+    )

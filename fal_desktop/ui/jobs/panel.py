@@ -214,6 +214,11 @@ class JobsPanel(QWidget):
                 widget.hide()
             self.pause_button.setChecked(False)
 
+    def show_paused(self, paused: bool) -> None:
+        """Paused from outside (the spend limit): the Pause button shows it and can resume."""
+        self.pause_button.show()
+        self.pause_button.setChecked(paused)
+
     def batch_ids(self) -> list[str]:
         return list(getattr(self, "_batch", []))
 

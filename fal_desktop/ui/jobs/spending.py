@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -70,6 +70,12 @@ def ask_over_limit(parent: QWidget | None, text: str) -> str:
     return ("raise", "stop", "cancel")[answer]
 
 
+def ask_paused(parent: QWidget | None, text: str) -> str:
+    """Sending paused at the limit: "raise" (then resume) or "stop" (stay paused)."""
+    answer = _question(parent, "Spend limit reached", text, ["Raise the limit…", "Stay paused"])
+    return ("raise", "stop")[answer]
+
+
 def ask_same_call(parent: QWidget | None, text: str) -> bool:
     """True: show the finished job's result; False: run again (a new paid job)."""
     return (
@@ -119,6 +125,12 @@ class Spending(QObject):
         super().__init__(window)
         self.window = window
         self.store = window.manager.store
+        self.paused_by_limit = False
+        window.jobs_panel.pause_toggled.connect(self._pause_toggled)
+
+    def _pause_toggled(self, paused: bool) -> None:
+        if not paused:  # the user resumed: the limit is looked at again with the next cost
+            self.paused_by_limit = False
 
     # -- the setting -------------------------------------------------------------------
 
@@ -291,6 +303,54 @@ class Spending(QObject):
             changed = True
         if changed or any(u.state.finished for u in updates):
             self.show_totals()
+            if not self.paused_by_limit:
+                self.check_limit()
+
+    def waiting_jobs(self) -> list[JobRecord]:
+        """Jobs recorded but not sent yet (they wait for a slot, or for Resume)."""
+        return [
+            job
+            for job in self.window.manager.unfinished_jobs()
+            if job.state is JobState.PENDING and not job.request_id
+        ]
+
+    def check_limit(self) -> bool:
+        """Pause sending when the next waiting job would pass the limit (recorded costs can
+        come out above the estimates); True when it paused. Jobs fal has go on."""
+        limit = self.limit
+        waiting = self.waiting_jobs() if limit.active else []
+        if not waiting:
+            return False
+        session, day = self.spent()
+        following = self.estimate(waiting[0].endpoint_id, waiting[0].inputs)
+        if limit.jobs_that_fit(session, day, [following]) == 1:
+            return False
+        self.paused_by_limit = True
+        self.window.manager.pause()
+        self.window.jobs_panel.show_paused(True)
+        message = (
+            f"Your spend limit is {limit.describe()}. Spent so far: {money(session)} in this "
+            f"session, {money(day)} today.\n{COUNTED}\n\nSending is paused: {len(waiting)} "
+            "job(s) wait, not sent and not charged. Jobs fal already has go on and their "
+            "results are kept."
+        )
+        QTimer.singleShot(0, self, lambda: self._ask_when_paused(message, len(waiting)))
+        return True
+
+    def _ask_when_paused(self, message: str, waiting: int) -> None:
+        """After the updates were handled (not in the middle of them): raise, or stay paused."""
+        if not self.paused_by_limit:
+            return  # resumed meanwhile
+        if ask_paused(self.window, message) == "raise" and self.edit_limit():
+            self.paused_by_limit = False
+            if not self.check_limit():
+                self.window.jobs_panel.show_paused(False)
+            return
+        self.window.notice.show_message(
+            f"Sending paused by your spend limit: {waiting} job(s) wait, not sent. "
+            "Resume (jobs panel) sends them; Settings ▸ Spend limit… raises the limit.",
+            info=True,
+        )
 
     def show_totals(self) -> None:
         session = self.window.session_ui.session_id
