@@ -92,7 +92,7 @@ def test_a_200_image_drop_shows_its_total_first_and_the_spend_limit_holds_the_re
 
     assert sent_when_asked == [0]  # asked before anything was sent
     assert "200 jobs will be sent" in money_questions.of("batch")[0]
-    assert "Estimated total: ≈ $0.48" in money_questions.of("batch")[0]
+    assert "Estimated total: ≈\u00a0$0.48" in money_questions.of("batch")[0]
     assert "Only 20 of these 200 jobs fit" in money_questions.of("limit")[0]
     assert len(ids) == 200  # every one recorded: nothing is lost
     store = window.manager.store

@@ -186,7 +186,7 @@ def test_a_batch_of_drops_shows_its_estimated_total_first(
     money_questions.send_batch = True
     ids = window.upscale(files)
     assert len(ids) == 3
-    assert "Estimated total: ≈ $0.0072" in money_questions.of("batch")[1]
+    assert "Estimated total: ≈\u00a0$0.0072" in money_questions.of("batch")[1]
     assert len(seen[0]) == 2  # asked before the first job was added
 
 

@@ -94,6 +94,7 @@ def ask_limit(parent: QWidget | None, limit: SpendLimit) -> SpendLimit | None:
         dialog,
     )
     note.setWordWrap(True)
+    note.setMinimumWidth(420)
     layout.addWidget(note)
     form = QFormLayout()
     boxes = []
@@ -112,7 +113,6 @@ def ask_limit(parent: QWidget | None, limit: SpendLimit) -> SpendLimit | None:
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     layout.addWidget(buttons)
-    dialog.resize(420, dialog.sizeHint().height())
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return SpendLimit(parse_limit(boxes[0].value()), parse_limit(boxes[1].value()))
@@ -199,12 +199,12 @@ class Spending(QObject):
         known = [c for c in estimates if c is not None]
         unknown = len(estimates) - len(known)
         if len(runs) > 1:
-            total = f"≈ {money(sum(known))}" if known else "unknown"
+            total = f"≈\u00a0{money(sum(known))}" if known else "unknown"
             if unknown and known:
                 total += f" (+ {unknown} job{'s' * (unknown != 1)} without a known price)"
             if (folder or sum(known) > CONFIRM_ABOVE) and not ask_batch(
                 self.window,
-                f"{len(runs)} jobs will be sent to fal. Estimated total: {total}.\n"
+                f"{len(runs)} jobs will be sent to fal.\n\nEstimated total: {total}\n\n"
                 "Nothing is sent until you choose Send.",
             ):
                 return None
