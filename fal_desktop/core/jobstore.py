@@ -38,7 +38,7 @@ class JobState(str, Enum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # fal no longer keeps the request or its result
     NOT_FETCHED = "not_fetched"  # fal finished it; fetching the result failed (Retry fetches again)
-    HELD = "held"  # fal did not take it (out of credit); Retry sends it
+    HELD = "held"  # not sent (out of credit, or held by the spend limit); Retry sends it
 
     @property
     def finished(self) -> bool:
