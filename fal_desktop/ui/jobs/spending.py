@@ -192,13 +192,16 @@ class Spending(QObject):
 
     # -- before sending ------------------------------------------------------------------
 
-    def plan(self, runs: list[tuple[str, dict[str, Any]]], *, folder: bool = False) -> int | None:
+    def plan(
+        self, runs: list[tuple[str, dict[str, Any]]], *, folder: bool = False, ask: bool = True
+    ) -> int | None:
         """How many of ``runs`` to send now (the rest are held by the spend limit), after
-        asking about the estimated total of a batch; None: the user cancelled."""
+        asking about the estimated total of a batch (unless ``ask`` is False); None: the user
+        cancelled."""
         estimates = [self.estimate(e, inputs) for e, inputs in runs]
         known = [c for c in estimates if c is not None]
         unknown = len(estimates) - len(known)
-        if len(runs) > 1:
+        if len(runs) > 1 and ask:
             total = f"≈\u00a0{money(sum(known))}" if known else "unknown"
             if unknown and known:
                 total += f" (+ {unknown} job{'s' * (unknown != 1)} without a known price)"
@@ -235,11 +238,12 @@ class Spending(QObject):
         runs: list[tuple[str, dict[str, Any], str]],
         *,
         folder: bool = False,
+        ask: bool = True,
         session_id: str | None = None,
         group_id: str | None = None,
     ) -> list[JobRecord]:
         """Submit ``runs`` after :meth:`plan`; [] when the user cancelled."""
-        fit = self.plan([(e, inputs) for e, inputs, _ in runs], folder=folder)
+        fit = self.plan([(e, inputs) for e, inputs, _ in runs], folder=folder, ask=ask)
         if fit is None:
             return []
         held = len(runs) - fit

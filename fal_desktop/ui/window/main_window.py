@@ -395,8 +395,10 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             self.result_view.show_file(after, waiting_text(row) if row else None)
         self.session_ui.shown(row.job if row else None)
 
-    def upscale(self, inputs: list[str]) -> list[str]:
-        """One job per input with the chosen upscaler and the current form values."""
+    def upscale(self, inputs: list[str], *, ask: bool = True) -> list[str]:
+        """One job per input with the chosen upscaler and the current form values. Several
+        ask first with their estimated total, unless ``ask`` is False (files named on a command
+        line); the spend limit applies to all."""
         if not inputs:
             self.notice.show_message(
                 "Nothing to upscale there: drop or paste image files, a folder or an image URL.",
@@ -404,7 +406,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             )
             return []
         if self._when_ready(
-            lambda: self.upscale(inputs), f"{len(inputs)} image(s) will be upscaled"
+            lambda: self.upscale(inputs, ask=ask), f"{len(inputs)} image(s) will be upscaled"
         ):
             return []
         panel = self.model_panel
@@ -414,7 +416,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         if field is None or panel.form is None:
             self.notice.show_message("Pick an upscaler first: this model takes no image.")
             return []
-        if not self.has_key(lambda: self.upscale(inputs)):
+        if not self.has_key(lambda: self.upscale(inputs, ask=ask)):
             return []
         values = panel.form.value()
         self.session_ui.leave_row()
@@ -425,6 +427,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         jobs = self.spending.send(  # many images: the estimated total is asked about first
             [(endpoint_id, v, label) for v, label in items],
             folder=len(items) > 1,
+            ask=ask,
             session_id=self.session_ui.session_id,
         )
         if not jobs:
