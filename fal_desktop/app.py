@@ -234,7 +234,7 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         key_tester=key_tester(hosts),
     )
     started = (
-        set(window.upscale(upscale_inputs(args.upscale, working_directory())))
+        set(window.upscale(upscale_inputs(args.upscale, working_directory()), ask=False))
         if args.upscale
         else set()
     )
@@ -295,7 +295,8 @@ def take_request(window, request: dict) -> None:
     if isinstance(items, list) and items:
         cwd = request.get("cwd")  # the later start's working directory, not this window's
         window.upscale(
-            upscale_inputs([str(item) for item in items], cwd if isinstance(cwd, str) else None)
+            upscale_inputs([str(item) for item in items], cwd if isinstance(cwd, str) else None),
+            ask=False,  # named on a command line: no question about the batch's total
         )
 
 

@@ -378,6 +378,10 @@ class FalClient:
 
     async def result(self, handle: RequestHandle) -> Any:
         """The job's output; a failed job raises the error fal stored for it."""
+        return (await self.result_and_units(handle))[0]
+
+    async def result_and_units(self, handle: RequestHandle) -> tuple[Any, str | None]:
+        """The job's output and fal's ``x-fal-billable-units`` for it (None when not sent)."""
         response = await self.request("GET", handle.response_url, idempotent=True)
         if len(response.content) > MAX_RESULT_BYTES:
             raise ProtocolError(
@@ -385,7 +389,7 @@ class FalClient:
                 "result description should be; it was not read.",
                 request_id=handle.request_id,
             )
-        return self.json_of(response)
+        return self.json_of(response), response.headers.get("x-fal-billable-units")
 
     async def cancel(self, handle: RequestHandle) -> str:
         """Ask fal to cancel; returns fal's answer (e.g. ``CANCELLATION_REQUESTED``)."""

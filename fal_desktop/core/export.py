@@ -70,9 +70,13 @@ def export_session(session: Session, runs: list[JobRecord], parent: Path) -> Exp
                 "seconds": round(job.finished_at - job.created_at, 3) if job.finished_at else None,
             }
         )
+    costs = [entry["cost_usd"] for entry in entries]
     document = {
         "session": session.name,
         "exported_at": _iso(datetime.now().timestamp()),
+        #: The known costs summed; runs whose cost fal did not give are counted apart.
+        "total_cost_usd": round(sum(c for c in costs if c is not None), 10),
+        "runs_with_unknown_cost": sum(1 for c in costs if c is None),
         "runs": entries,
     }
     write_text_atomic(folder / "session.json", json.dumps(document, indent=1, ensure_ascii=False))

@@ -40,7 +40,7 @@ class JobState(str, Enum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # fal no longer keeps the request or its result
     NOT_FETCHED = "not_fetched"  # fal finished it; fetching the result failed (Retry fetches again)
-    HELD = "held"  # fal did not take it (out of credit); Retry sends it
+    HELD = "held"  # not sent (out of credit, or held by the spend limit); Retry sends it
 
     @property
     def finished(self) -> bool:
@@ -88,6 +88,10 @@ class JobRecord:
     group_id: str | None = None
     #: Why it failed or stopped (with ``error``): what Retry, Run again and the banners decide on.
     error_kind: ErrorKind | None = None
+    #: fal's ``x-fal-billable-units`` for the result (a decimal string), when fal sent it.
+    billable_units: str | None = None
+    #: What the job cost in USD (billable units × unit price), when both are known.
+    cost: float | None = None
 
 
 _MIGRATIONS = [
@@ -157,6 +161,11 @@ _MIGRATIONS = [
     UPDATE jobs SET error_kind = 'out_of_credit' WHERE state = 'held';
     UPDATE jobs SET error_kind = 'expired' WHERE state = 'expired';
     """,
+    # 5: what a job cost: fal's billable units for its result, and units × unit price.
+    """
+    ALTER TABLE jobs ADD COLUMN billable_units TEXT;
+    ALTER TABLE jobs ADD COLUMN cost REAL;
+    """,
 ]
 
 _COLUMNS = (
@@ -177,6 +186,8 @@ _COLUMNS = (
     "session_id",
     "group_id",
     "error_kind",
+    "billable_units",
+    "cost",
 )
 
 
@@ -275,6 +286,8 @@ class JobStore:
             job.session_id,
             job.group_id,
             ErrorKind(job.error_kind).value if job.error_kind else None,
+            job.billable_units,
+            job.cost,
         )
 
     def update(self, job_id: str, **changes: Any) -> None:
@@ -382,4 +395,6 @@ class JobStore:
             session_id=values["session_id"],
             group_id=values["group_id"],
             error_kind=ErrorKind.parse(values["error_kind"]),
+            billable_units=values["billable_units"],
+            cost=values["cost"],
         )

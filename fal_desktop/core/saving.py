@@ -145,12 +145,15 @@ def seed_of(output: Any, inputs: dict[str, Any]) -> Any:
 
 
 def job_parameters(job: Any) -> dict[str, Any]:
-    """What is embedded in a saved file: endpoint, request id, the input as sent, and the seed."""
+    """What is embedded in a saved file: endpoint, request id, the input as sent, the seed, and
+    what the job cost (USD, None when unknown) with fal's billable units."""
     return {
         "endpoint_id": job.endpoint_id,
         "request_id": job.request_id,
         "input": job.payload or job.inputs,
         "seed": seed_of(job.output, job.inputs),
+        "cost_usd": getattr(job, "cost", None),
+        "billable_units": getattr(job, "billable_units", None),
     }
 
 

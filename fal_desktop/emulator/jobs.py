@@ -41,6 +41,8 @@ class EmulatedJob:
     result_headers: dict[str, str] = field(default_factory=dict)
     cancel_requested: bool = False
     inference_time: float = 0.0
+    #: ``x-fal-billable-units`` sent with a successful result (None: not sent).
+    billable_units: str | None = None
     version: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -191,7 +193,10 @@ class JobQueue:
                 status, body = await self._work(job)
                 if status == 200:
                     job.log("Done")
-                    job.finish(200, body)
+                    units = job.billable_units
+                    job.finish(
+                        200, body, headers={"x-fal-billable-units": units} if units else None
+                    )
                 else:
                     detail = body.get("detail") if isinstance(body, dict) else str(body)
                     job.finish(

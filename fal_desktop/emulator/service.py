@@ -19,7 +19,7 @@ from aiohttp import web
 from PIL import Image
 
 from fal_desktop.api.openapi import EndpointSchema
-from fal_desktop.emulator import outputs
+from fal_desktop.emulator import outputs, platform_data
 from fal_desktop.emulator.faults import REQUEST_ID
 from fal_desktop.emulator.jobs import EmulatedJob, JobQueue
 from fal_desktop.emulator.storage import Storage
@@ -61,6 +61,21 @@ class RawBody:
     content_type: str = "text/html"
 
 
+def billable_units(endpoint_id: str, images: list[dict[str, Any]], seconds: float) -> str:
+    """What fal would bill for a result, in the endpoint's own unit (reference §4)."""
+    price = platform_data.price_for(endpoint_id)
+    unit = price[1] if price else "image"
+    if unit == "megapixels":
+        amount = sum(i["width"] * i["height"] for i in images) / 1e6
+    elif unit in ("compute seconds", "seconds"):
+        amount = max(seconds, 0.001)
+    elif unit in ("image", "images"):
+        amount = len(images)
+    else:
+        amount = 1
+    return f"{amount:.6g}"
+
+
 class Service:
     def __init__(
         self, schemas: dict[str, EndpointSchema], storage: Storage, key: str, workers: int
@@ -83,6 +98,9 @@ class Service:
         self._session: aiohttp.ClientSession | None = None
         #: The account ran out of credit: submits (and storage tokens) answer fal's 403.
         self.out_of_credit = False
+        #: Whether results carry ``x-fal-billable-units`` (fal's SDK sends it; tests turn it
+        #: off to see a cost stay "unknown").
+        self.send_billable_units = True
         #: Seconds a submit's answer is held back after the job was accepted (a slow answer).
         self.submit_delay = 0.0
         #: fal's retention times are multiplied by this (tests make it short).
@@ -396,6 +414,8 @@ class Service:
                     )
                     data = await asyncio.to_thread(outputs.encode_png, picture)
                 images.append(await self._store_png(job, data, width, height))
+        if self.send_billable_units:
+            job.billable_units = billable_units(job.endpoint_id, images, job.inference_time)
         result = 200, outputs.build_output(schema, payload, images, seed, job.inference_time)
         return self.tamper(job, *result) if self.tamper else result
 

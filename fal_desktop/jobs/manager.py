@@ -15,6 +15,7 @@ a thread of this process, once kept for tests and benchmarks, is gone: they use 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -96,14 +97,24 @@ class BaseJobManager(QObject):
         *,
         session_id: str | None = None,
         group_id: str | None = None,
+        hold_from: int | None = None,
+        hold_reason: str = "",
     ) -> list[JobRecord]:
-        """Several (endpoint, inputs, label) jobs, possibly on different models, in one write."""
+        """Several (endpoint, inputs, label) jobs, possibly on different models, in one write.
+        Jobs from index ``hold_from`` on are recorded ``held`` (not sent; Retry sends them),
+        saying ``hold_reason`` — the spend limit holds back what it would pass."""
         jobs = [
             JobRecord(endpoint_id, inputs, label=label, session_id=session_id, group_id=group_id)
             for endpoint_id, inputs, label in runs
         ]
+        held = jobs[hold_from:] if hold_from is not None else []
+        for job in held:
+            job.state, job.error, job.finished_at = JobState.HELD, hold_reason, time.time()
         self.store.save_many(jobs)
-        self._start(jobs)
+        self._start(jobs[: len(jobs) - len(held)])
+        for job in held:
+            self._jobs[job.id] = job
+            self.job_added.emit(job)
         return jobs
 
     def resume_unfinished(self) -> list[JobRecord]:

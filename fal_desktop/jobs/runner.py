@@ -375,9 +375,12 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
                 state, request_failed(completed.error, completed.error_type, job.request_id)
             )
         try:
-            output = await ctx.client.result(handle)
+            output, units = await ctx.client.result_and_units(handle)
         except FalError as exc:
             raise _following_error(exc) from None
+        if units is not None:  # what fal bills for it: the cost is worked out from this
+            ctx.store.update(job.id, billable_units=units)
+            job.billable_units = units
     try:
         return await _download(ctx, job, output)
     except FalError as exc:
@@ -455,7 +458,14 @@ async def _run_once(ctx: JobContext, job: JobRecord) -> None:
         else "Done"
     )
     ctx.emit(
-        JobUpdate(job.id, JobState.COMPLETED, message=message, progress=1.0, files=tuple(files))
+        JobUpdate(
+            job.id,
+            JobState.COMPLETED,
+            message=message,
+            progress=1.0,
+            files=tuple(files),
+            extra={"billable_units": job.billable_units} if job.billable_units else {},
+        )
     )
 
 

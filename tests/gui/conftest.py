@@ -49,6 +49,43 @@ def _a_large_screen(monkeypatch):
     monkeypatch.setattr(geometry, "available_screen", lambda _window: QRect(0, 0, 1920, 1200))
 
 
+class MoneyQuestions:
+    """What the window asked about money, and the answers tests give (a modal box would hang)."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+        self.send_batch = True
+        self.over_limit = "stop"
+        self.show_same_call = False
+        self.when_paused = "stop"
+
+    def install(self, monkeypatch) -> None:
+        from fal_desktop.ui.jobs import spending
+
+        def answer(kind, value):
+            def ask(_parent, text):
+                self.asked.append((kind, text))
+                return value() if callable(value) else value
+
+            return ask
+
+        monkeypatch.setattr(spending, "ask_batch", answer("batch", lambda: self.send_batch))
+        monkeypatch.setattr(spending, "ask_over_limit", answer("limit", lambda: self.over_limit))
+        monkeypatch.setattr(spending, "ask_same_call", answer("same", lambda: self.show_same_call))
+        monkeypatch.setattr(spending, "ask_paused", answer("paused", lambda: self.when_paused))
+
+    def of(self, kind: str) -> list[str]:
+        return [text for k, text in self.asked if k == kind]
+
+
+@pytest.fixture(autouse=True)
+def money_questions(monkeypatch):
+    """The batch total, spend limit and same-call questions, answered (see MoneyQuestions)."""
+    questions = MoneyQuestions()
+    questions.install(monkeypatch)
+    return questions
+
+
 @pytest.fixture
 def emulator():
     with Emulator(key=KEY, job_duration=0.4, workers=2) as emu:

@@ -162,7 +162,9 @@ def test_every_bundled_model_shows_a_price_in_the_sandbox(qtbot, open_window):
         )
 
 
-def test_a_batch_of_drops_shows_its_estimated_total_first(qtbot, open_window, tmp_path, emulator):
+def test_a_batch_of_drops_shows_its_estimated_total_first(
+    qtbot, open_window, tmp_path, emulator, money_questions
+):
     from PIL import Image
 
     window = open_window()
@@ -177,10 +179,15 @@ def test_a_batch_of_drops_shows_its_estimated_total_first(qtbot, open_window, tm
         files.append(str(tmp_path / f"in{n}.png"))
     window.model_panel.select_model("fal-ai/esrgan")
     seen = []
-    window.manager.job_added.connect(lambda *_: seen.append(window.notice.label.text()))
+    window.manager.job_added.connect(lambda *_: seen.append(list(money_questions.asked)))
+    money_questions.send_batch = False  # Cancel: nothing is sent
+    assert window.upscale(files) == []
+    assert not seen and len(money_questions.of("batch")) == 1
+    money_questions.send_batch = True
     ids = window.upscale(files)
     assert len(ids) == 3
-    assert seen and seen[0] == "Sending 3 jobs, typically ≈ $0.0072 (estimated)."
+    assert "Estimated total: ≈\u00a0$0.0072" in money_questions.of("batch")[1]
+    assert len(seen[0]) == 2  # asked before the first job was added
 
 
 def test_admin_key_shows_the_balance_and_a_normal_key_shows_none(qtbot, open_window, emulator):

@@ -87,7 +87,9 @@ def test_the_details_panel_tells_what_made_the_result(qtbot, open_window, monkey
     width, height = values["size"].split(" × ")
     assert int(width) > 0 and int(height) > 0
     assert values["time"].endswith(" s")
-    assert not details.values["cost"].isVisible()  # no cost recorded for this job
+    # fal's billable units × the model's price, recorded with the job: shown as it was stored.
+    assert job.cost is not None and details.values["cost"].isVisible()
+    assert "$" in details.values["cost"].text()
     details.seed_button.click()
     assert QGuiApplication.clipboard().text() == str(job.output["seed"])
     details.folder_button.click()

@@ -240,7 +240,7 @@ def test_a_hand_over_request_is_resolved_against_the_senders_folder_never_the_wi
         def activateWindow(self):
             pass
 
-        def upscale(self, inputs):
+        def upscale(self, inputs, ask=True):
             self.got.append(inputs)
 
     sender = _photos(tmp_path / "sender", 2)

@@ -73,7 +73,7 @@ def test_drop_a_folder_of_good_and_bad_files(qtbot, open_window, tmp_path, emula
     bar = window.jobs_panel.batch_bar
     assert bar.total == 4 and sum(bar.ends.values()) == 4
     text = re.sub(r"<[^>]+>", "", window.jobs_panel.batch_label.text())
-    assert text == "2 done · 2 failed"
+    assert text.startswith("2 done · 2 failed")  # then what the batch cost
 
 
 def test_paste_an_image_from_the_clipboard(qtbot, open_window):

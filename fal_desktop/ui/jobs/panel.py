@@ -11,6 +11,7 @@ Signals:
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, Signal, Slot
@@ -272,12 +273,29 @@ class JobsPanel(QWidget):
             else:  # retried: held or not fetched no more
                 self._batch_ends.pop(job_id, None)
         ends = Counter(self._batch_ends.values())
-        self.batch_label.setText(batch_text(len(batch), ends, self.palette()))
+        text = batch_text(len(batch), ends, self.palette())
+        if getattr(self, "_batch_cost", ""):
+            text += f" · cost {html.escape(self._batch_cost)}"
+        self.batch_label.setText(text)
         self.batch_bar.set_counts(len(batch), ends)
         if sum(ends.values()) == len(batch):
             for widget in (self.pause_button, self.cancel_rest_button):
                 widget.hide()
             self.pause_button.setChecked(False)
+
+    def show_paused(self, paused: bool) -> None:
+        """Paused from outside (the spend limit): the Pause button shows it and can resume."""
+        self.pause_button.show()
+        self.pause_button.setChecked(paused)
+
+    def batch_ids(self) -> list[str]:
+        return list(getattr(self, "_batch", []))
+
+    def set_batch_cost(self, text: str) -> None:
+        """What the batch's finished jobs cost so far (ui/jobs/spending.py)."""
+        if text != getattr(self, "_batch_cost", ""):
+            self._batch_cost = text
+            self._update_batch()
 
     def _pause_toggled(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")

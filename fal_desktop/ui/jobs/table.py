@@ -9,13 +9,14 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from fal_desktop.api.error_kind import ErrorKind
+from fal_desktop.core.costs import cost_text
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.core.paths import is_local_file
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 
 __all__ = ["JobRow", "JobsModel", "COLUMNS", "local_input_image", "row_of"]
 
-COLUMNS = ("Model", "Input", "State", "Queue", "Elapsed", "Progress")
+COLUMNS = ("Model", "Input", "State", "Queue", "Elapsed", "Progress", "Cost")
 
 _STATE_TEXT = {
     JobState.PENDING: "Not sent yet",
@@ -106,6 +107,24 @@ class JobRow:
         """Seconds from when the job was made to when it ended (or now)."""
         return max(0.0, (self.ended or time.time()) - self.started)
 
+    @property
+    def cost(self) -> float | None:
+        """What the job cost in USD (fal's billable units × unit price), None when unknown."""
+        return self.job.cost
+
+
+def cost_tip(job: JobRecord) -> str:
+    if job.cost is not None:
+        return (
+            f"fal billed {job.billable_units} unit(s) of {job.endpoint_id}: {cost_text(job.cost)}"
+        )
+    if job.billable_units:
+        return (
+            f"fal billed {job.billable_units} unit(s); the unit price is not known, "
+            "so the cost is unknown"
+        )
+    return "fal did not say what this job cost (no billable units in its answer)"
+
 
 def local_input_image(job: JobRecord) -> str | None:
     """The local input image of an upscale job (its "before"), if it had one."""
@@ -166,6 +185,8 @@ class JobsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if row.error:
                 return f"{row.error}\n\n{row.error_detail or ''}".strip()
+            if column == "Cost" and row.state is JobState.COMPLETED:
+                return cost_tip(row.job)
             if column == "State":
                 tip = _STATE_TIP.get(row.state, "")
                 if row.message and row.message.rstrip(".").lower() not in tip.lower():
@@ -209,6 +230,8 @@ class JobsModel(QAbstractTableModel):
             if row.state.finished or row.progress is None:
                 return ""
             return f"{row.progress * 100:.0f}%"
+        if column == "Cost":
+            return cost_text(row.cost) if row.state is JobState.COMPLETED else ""
         return ""
 
     # -- updates ---------------------------------------------------------------------
@@ -261,6 +284,8 @@ class JobsModel(QAbstractTableModel):
         request_id = update.extra.get("request_id")
         if request_id:
             row.job.request_id = request_id
+        if update.extra.get("billable_units"):
+            row.job.billable_units = str(update.extra["billable_units"])
         if update.message is not None:
             row.message = update.message
         if update.queue_position is not None:

@@ -1,5 +1,5 @@
 """What the window shows from fal's Platform API: the model browser, the price beside Run,
-a deprecated model's warning, the estimated total before a batch, and (ADMIN key) the account
+a deprecated model's warning, and (ADMIN key) the account
 balance in the status bar. Nothing here may stop a job: without prices or a catalog, the app
 works as before.
 """
@@ -196,17 +196,6 @@ class PlatformUI(QObject):
         if cost is None and self.prices.estimates_paused_until > time.time():
             self._asked_estimate.discard(endpoint_id)  # refused for now, not for good
         self.update_price()
-
-    def batch_total(self, endpoint_id: str, items: list[dict[str, Any]]) -> str:
-        """ "200 images ≈ $5.00" (or typically), "" when the price is unknown."""
-        price = self.prices.price(endpoint_id)
-        if price is None or not items:
-            return ""
-        costs = [per_run_cost(price, values) for values in items]
-        if all(c is not None for c in costs):
-            return f"{len(items)} jobs ≈ {money(sum(costs))}"  # type: ignore[arg-type]
-        typical = self.prices.typical(endpoint_id)
-        return f"{len(items)} jobs, typically ≈ {money(typical * len(items))}" if typical else ""
 
     # -- ADMIN balance -------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QImageIOHandler, QI
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 from superqt import QCollapsible
 
+from fal_desktop.core.costs import cost_text
 from fal_desktop.core.jobstore import JobRecord
 from fal_desktop.core.saving import seed_of
 from fal_desktop.core.sessions import prompt_of
@@ -93,7 +94,7 @@ class ResultDetails(QCollapsible):
             "size": image_size(self.path) if self.path else "",
             "time": took,
             "request": (job.request_id or "") if job else "",
-            "cost": str(cost) if cost not in (None, "") else "",
+            "cost": cost_text(cost) if isinstance(cost, (int, float)) else "",
         }
         for key, label in self.values.items():
             label.setText(texts[key])

@@ -449,9 +449,11 @@ class SessionController(QObject):
         if not runs or not self.window.has_key():
             return []
         group = uuid.uuid4().hex
-        jobs = self.window.manager.submit_runs(
+        jobs = self.window.spending.send(  # the estimated total first, and the spend limit
             [(e, inputs, "") for e, inputs in runs], session_id=self.session.id, group_id=group
         )
+        if not jobs:
+            return []
         self.submitted(jobs)
         self.show_group(group, jobs[0].id)
         return jobs

@@ -171,6 +171,11 @@ class SessionPanel(QWidget):
         if self.current_id:
             signal.emit(self.current_id)
 
+    def set_spent(self, text: str) -> None:
+        """What this session's finished jobs cost ("" when none finished)."""
+        self.spent = text
+        self._update_title()
+
     def _update_title(self, *_: object) -> None:
         session = self.sessions.get(self.current_id)
         if session is None:
@@ -180,6 +185,8 @@ class SessionPanel(QWidget):
         name = session.name if len(session.name) <= 60 else session.name[:59] + "…"
         if count:
             text = f"<b>{html.escape(name)}</b> — {count} result{'s' if count != 1 else ''}"
+            if getattr(self, "spent", ""):
+                text += f" · cost {html.escape(self.spent)}"
         else:
             text = (
                 f"<b>{html.escape(name)}</b> — no results yet. Run a model and its images "

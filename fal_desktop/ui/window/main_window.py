@@ -238,6 +238,10 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         from fal_desktop.ui.models.platform_ui import PlatformUI
 
         self.platform_ui = PlatformUI(self, catalog, key_store.get)  # browser, prices, balance
+        from fal_desktop.ui.jobs.spending import Spending
+
+        self.spending = Spending(self)  # costs, totals, the batch question, the spend limit
+        self.spending.show_totals()
         self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
         self._check_key()
         from fal_desktop.ui.jobs.notices import JobNotices
@@ -308,10 +312,20 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
     def submit(self, endpoint_id: str, inputs: dict) -> None:
         if not self.has_key(lambda: self.submit(endpoint_id, inputs)):
             return
+        earlier = self.spending.same_call(endpoint_id, inputs)
+        if earlier is not None:  # the very same call finished before: its result, for free
+            self.jobs_model.add_job(earlier)
+            self.jobs_panel.select_job(earlier.id)
+            self.show_result(self.jobs_model.row_for(earlier.id))
+            return
         self.session_ui.leave_row()  # a new run: its result is shown, not the last row's
-        job = self.manager.submit(endpoint_id, inputs, session_id=self.session_ui.session_id)
-        self.session_ui.submitted([job])
-        self.jobs_panel.select_job(job.id)
+        jobs = self.spending.send(
+            [(endpoint_id, inputs, "")], session_id=self.session_ui.session_id
+        )
+        if not jobs:
+            return
+        self.session_ui.submitted(jobs)
+        self.jobs_panel.select_job(jobs[0].id)
 
     def _session_name(self, session_id: str | None) -> str:
         session = self.sessions.get(session_id)
@@ -349,6 +363,7 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         self.jobs_panel.on_updates(updates)
         self.job_notices.on_updates(updates)
         self.session_ui.on_updates(updates)
+        self.spending.on_updates(updates)
         form = self.model_panel.form
         completed: list[JobRow] = []
         for update in updates:
@@ -432,9 +447,13 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         ):
             self.show_result(row)
 
-    def upscale(self, inputs: list[str], upscaler: str | None = None) -> list[str]:
+    def upscale(
+        self, inputs: list[str], upscaler: str | None = None, *, ask: bool = True
+    ) -> list[str]:
         """One job per input with the chosen upscaler (``upscaler``, else the current model if
-        it takes an image, else the last-used upscaler) and the current form values."""
+        it takes an image, else the last-used upscaler) and the current form values. Several
+        ask first with their estimated total, unless ``ask`` is False (files named on a command
+        line); the spend limit applies to all."""
         if not inputs:
             self.notice.show_message(
                 "Nothing to upscale there: drop or paste image files, a folder or an image URL.",
@@ -442,7 +461,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             )
             return []
         if self._when_ready(
-            lambda: self.upscale(inputs, upscaler), f"{len(inputs)} image(s) will be upscaled"
+            lambda: self.upscale(inputs, upscaler, ask=ask),
+            f"{len(inputs)} image(s) will be upscaled",
         ):
             return []
         panel = self.model_panel
@@ -454,27 +474,27 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         if field is None or panel.form is None:
             self.notice.show_message("Pick an upscaler first: this model takes no image.")
             return []
-        if not self.has_key(lambda: self.upscale(inputs, upscaler)):
+        if not self.has_key(lambda: self.upscale(inputs, upscaler, ask=ask)):
             return []
         values = panel.form.value()
         self.session_ui.leave_row()
         items = [
             ({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs
         ]
-        if len(items) > 1 and (
-            total := self.platform_ui.batch_total(
-                panel.form.schema.endpoint_id, [v for v, _ in items]
-            )
-        ):
-            self.notice.show_message(f"Sending {total} (estimated).", info=True)
+        endpoint_id = panel.form.schema.endpoint_id
         self._adding = []  # thousands of rows: one insert into the jobs table, not one each
         try:
-            jobs = self.manager.submit_many(
-                panel.form.schema.endpoint_id, items, session_id=self.session_ui.session_id
+            jobs = self.spending.send(  # many images: the estimated total is asked about first
+                [(endpoint_id, v, label) for v, label in items],
+                folder=len(items) > 1,
+                ask=ask,
+                session_id=self.session_ui.session_id,
             )
         finally:
             added, self._adding = self._adding, None
             self.jobs_model.add_jobs(added)
+        if not jobs:
+            return []
         self.session_ui.submitted(jobs)
         ids = [job.id for job in jobs]
         self.jobs_panel.start_batch(ids)

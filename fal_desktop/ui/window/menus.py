@@ -27,6 +27,7 @@ class MenuHost(Protocol):
     platform_ui: Any
     home: Any
     shortcuts_dialog: Any
+    spending: Any
     autosave_action: QAction
     result_actions: dict[str, list[QAction]]
 
@@ -184,6 +185,7 @@ def build_menus(window: MenuHost) -> None:
         lambda: window.home.open_preferences(),
         QKeySequence.StandardKey.Preferences,
     )
+    _add(settings_menu, "&Spend limit…", lambda: window.spending.edit_limit())
     help_menu = bar.addMenu("&Help")
     _add(help_menu, "&Keyboard shortcuts", lambda: _show_shortcuts(window), "Ctrl+/").setProperty(
         EARLY, True

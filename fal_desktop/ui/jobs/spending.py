@@ -1,0 +1,368 @@
+"""Money in the window: what each job cost (recorded when its result arrives), the session's
+and the batch's totals, the estimated total asked about before a batch is sent, the spend
+limit (per session and per day), and the offer of a finished job's result instead of paying
+again for the very same call.
+
+The questions are module functions (``ask_batch``, ``ask_over_limit``, ``ask_same_call``,
+``ask_limit``) so tests can answer them.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fal_desktop.core.costs import SpendLimit, cost_of, parse_limit, start_of_day, total_text
+from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.core.price_text import money, per_run_cost
+
+if TYPE_CHECKING:
+    from fal_desktop.jobs.events import JobUpdate
+
+__all__ = ["CONFIRM_ABOVE", "Spending", "ask_batch", "ask_limit", "ask_over_limit"]
+
+#: A batch whose estimated total is above this asks before it is sent (a folder drop always).
+CONFIRM_ABOVE = 1.0
+COUNTED = (
+    "Counted: the recorded cost of each finished job, and the estimate of each job sent but "
+    "not finished. Jobs without a known price are not counted."
+)
+
+
+def _question(parent: QWidget | None, title: str, text: str, buttons: list[str]) -> int:
+    """The index of the button chosen; the last one is Cancel/Escape."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
+    )
+    made = [box.addButton(b, QMessageBox.ButtonRole.AcceptRole) for b in buttons[:-1]]
+    made.append(box.addButton(buttons[-1], QMessageBox.ButtonRole.RejectRole))
+    box.setDefaultButton(made[0])
+    box.setEscapeButton(made[-1])
+    box.exec()
+    return made.index(box.clickedButton()) if box.clickedButton() in made else len(made) - 1
+
+
+def ask_batch(parent: QWidget | None, text: str) -> bool:
+    """Send the batch? (its estimated total in ``text``)"""
+    return _question(parent, "Send these jobs?", text, ["Send", "Cancel"]) == 0
+
+
+def ask_over_limit(parent: QWidget | None, text: str) -> str:
+    """The limit would be passed: "raise", "stop" (send what fits, hold the rest) or "cancel"."""
+    answer = _question(
+        parent,
+        "Spend limit",
+        text,
+        ["Raise the limit…", "Stop at the limit (hold the rest)", "Cancel"],
+    )
+    return ("raise", "stop", "cancel")[answer]
+
+
+def ask_paused(parent: QWidget | None, text: str) -> str:
+    """Sending paused at the limit: "raise" (then resume) or "stop" (stay paused)."""
+    answer = _question(parent, "Spend limit reached", text, ["Raise the limit…", "Stay paused"])
+    return ("raise", "stop")[answer]
+
+
+def ask_same_call(parent: QWidget | None, text: str) -> bool:
+    """True: show the finished job's result; False: run again (a new paid job)."""
+    return (
+        _question(parent, "Same call", text, ["Show that result", "Run again (new paid job)"]) == 0
+    )
+
+
+def ask_limit(parent: QWidget | None, limit: SpendLimit) -> SpendLimit | None:
+    """The spend limit dialog: per session and per day (0 = no limit). None when cancelled."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Spend limit")
+    layout = QVBoxLayout(dialog)
+    note = QLabel(
+        "Sending stops before a job would pass a limit; the jobs not sent wait (held), and "
+        f"Retry sends them. 0 means no limit.\n{COUNTED}",
+        dialog,
+    )
+    note.setWordWrap(True)
+    note.setMinimumWidth(420)
+    layout.addWidget(note)
+    form = QFormLayout()
+    boxes = []
+    for label, value in (("Per session", limit.per_session), ("Per day", limit.per_day)):
+        box = QDoubleSpinBox(dialog)
+        box.setRange(0, 100000)
+        box.setDecimals(2)
+        box.setPrefix("$ ")
+        box.setValue(value or 0)
+        form.addRow(label, box)
+        boxes.append(box)
+    layout.addLayout(form)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return SpendLimit(parse_limit(boxes[0].value()), parse_limit(boxes[1].value()))
+
+
+class Spending(QObject):
+    def __init__(self, window: Any) -> None:
+        """``window``: the main window (its store, prices, panels, settings and banner); not
+        imported here, so no import cycle."""
+        super().__init__(window)
+        self.window = window
+        self.store = window.manager.store
+        self.paused_by_limit = False
+        window.jobs_panel.pause_toggled.connect(self._pause_toggled)
+
+    def _pause_toggled(self, paused: bool) -> None:
+        if not paused:  # the user resumed: the limit is looked at again with the next cost
+            self.paused_by_limit = False
+
+    # -- the setting -------------------------------------------------------------------
+
+    @property
+    def limit(self) -> SpendLimit:
+        settings = self.window.settings
+        return SpendLimit(
+            parse_limit(settings.value("spend/session")), parse_limit(settings.value("spend/day"))
+        )
+
+    def set_limit(self, limit: SpendLimit) -> None:
+        self.window.settings.setValue("spend/session", limit.per_session or 0)
+        self.window.settings.setValue("spend/day", limit.per_day or 0)
+        self.window.settings.sync()
+
+    def edit_limit(self) -> bool:
+        """Settings ▸ Spend limit…: True when a new limit was set."""
+        chosen = ask_limit(self.window, self.limit)
+        if chosen is None:
+            return False
+        self.set_limit(chosen)
+        self.window.notice.show_message(f"Spend limit: {chosen.describe()}.", info=True)
+        return True
+
+    # -- estimates and totals ------------------------------------------------------------
+
+    def estimate(self, endpoint_id: str, inputs: dict[str, Any]) -> float | None:
+        """What a run should cost (an honest figure from the unit price, else the typical cost
+        of a call), or None when nothing is known."""
+        prices = self.window.platform_ui.prices
+        price = prices.price(endpoint_id)
+        if price is None or price.currency.upper() != "USD":
+            return None
+        cost = per_run_cost(price, inputs)
+        return cost if cost is not None else prices.typical(endpoint_id)
+
+    def _counted(self, job: JobRecord) -> float:
+        if job.cost is not None:
+            return job.cost
+        if job.state.finished or job.state is JobState.PENDING:
+            return 0.0  # ended without a known cost, or not sent yet
+        return self.estimate(job.endpoint_id, job.inputs) or 0.0
+
+    def spent(self) -> tuple[float, float]:
+        """(this session, today): recorded costs, and estimates of jobs under way."""
+        session = self.window.session_ui.session_id
+        rows = self.store.where(
+            "(created_at >= ? OR session_id = ?) AND state NOT IN ('pending', 'held')",
+            (start_of_day(), session),
+        )
+        day_start = start_of_day()
+        in_session = sum(self._counted(j) for j in rows if j.session_id == session)
+        today = sum(self._counted(j) for j in rows if j.created_at >= day_start)
+        return in_session, today
+
+    def session_total(self, session_id: str) -> str:
+        jobs = self.store.where("session_id = ? AND state = 'completed'", (session_id,))
+        return total_text(job.cost for job in jobs) if jobs else ""
+
+    # -- before sending ------------------------------------------------------------------
+
+    def plan(
+        self, runs: list[tuple[str, dict[str, Any]]], *, folder: bool = False, ask: bool = True
+    ) -> int | None:
+        """How many of ``runs`` to send now (the rest are held by the spend limit), after
+        asking about the estimated total of a batch (unless ``ask`` is False); None: the user
+        cancelled."""
+        estimates = [self.estimate(e, inputs) for e, inputs in runs]
+        known = [c for c in estimates if c is not None]
+        unknown = len(estimates) - len(known)
+        if len(runs) > 1 and ask:
+            total = f"≈\u00a0{money(sum(known))}" if known else "unknown"
+            if unknown and known:
+                total += f" (+ {unknown} job{'s' * (unknown != 1)} without a known price)"
+            if (folder or sum(known) > CONFIRM_ABOVE) and not ask_batch(
+                self.window,
+                f"{len(runs)} jobs will be sent to fal.\n\nEstimated total: {total}\n\n"
+                "Nothing is sent until you choose Send.",
+            ):
+                return None
+        while True:
+            limit = self.limit
+            if not limit.active:
+                return len(runs)
+            session, day = self.spent()
+            fit = limit.jobs_that_fit(session, day, estimates)
+            if fit == len(runs):
+                return fit
+            answer = ask_over_limit(
+                self.window,
+                f"Your spend limit is {limit.describe()}. Spent so far: {money(session)} in "
+                f"this session, {money(day)} today.\n{COUNTED}\n\n"
+                f"Only {fit} of these {len(runs)} jobs fit. Stop at the limit sends those and "
+                "holds the rest (not sent, nothing charged; Retry sends them).",
+            )
+            if answer == "cancel":
+                return None
+            if answer == "stop":
+                return fit
+            if not self.edit_limit():
+                return None
+
+    def send(
+        self,
+        runs: list[tuple[str, dict[str, Any], str]],
+        *,
+        folder: bool = False,
+        ask: bool = True,
+        session_id: str | None = None,
+        group_id: str | None = None,
+    ) -> list[JobRecord]:
+        """Submit ``runs`` after :meth:`plan`; [] when the user cancelled."""
+        fit = self.plan([(e, inputs) for e, inputs, _ in runs], folder=folder, ask=ask)
+        if fit is None:
+            return []
+        held = len(runs) - fit
+        jobs = self.window.manager.submit_runs(
+            runs,
+            session_id=session_id,
+            group_id=group_id,
+            hold_from=fit if held else None,
+            hold_reason="Held by your spend limit: not sent, nothing charged. "
+            "Retry sends it (a paid job); Settings ▸ Spend limit… raises the limit.",
+        )
+        if held:
+            self.window.notice.show_message(
+                f"Spend limit reached: {held} job{'s' * (held != 1)} held, not sent. Raise the "
+                "limit (Settings ▸ Spend limit…) and Retry them, or leave them.",
+                info=True,
+            )
+        return jobs
+
+    def same_call(self, endpoint_id: str, inputs: dict[str, Any]) -> JobRecord | None:
+        """A finished job with exactly this model and these inputs and a fixed seed, whose
+        result is on disk; the user chooses whether to see it instead of paying again."""
+        if not isinstance(inputs.get("seed"), int):
+            return None
+        for job in reversed(
+            self.store.where(
+                "endpoint_id = ? AND state = 'completed'", (endpoint_id,), order="created_at"
+            )[-500:]
+        ):
+            if job.inputs == inputs and job.files:
+                when = job.finished_at or job.created_at
+                stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(when))
+                if ask_same_call(
+                    self.window,
+                    f"You ran exactly this ({endpoint_id}, the same inputs and seed "
+                    f"{inputs['seed']}) on {stamp}. Its result is kept: showing it is free.\n"
+                    "Run again sends a new paid job.",
+                ):
+                    return job
+                return None
+        return None
+
+    # -- after -------------------------------------------------------------------------
+
+    def on_updates(self, updates: list[JobUpdate]) -> None:
+        """Record each finished job's cost (units × unit price) and refresh the totals."""
+        changed = False
+        for update in updates:
+            if update.state is not JobState.COMPLETED:
+                continue
+            row = self.window.jobs_model.row_for(update.job_id)
+            units = update.extra.get("billable_units")
+            if row is None or not units:
+                continue
+            price = self.window.platform_ui.prices.price(row.job.endpoint_id)
+            cost = cost_of(str(units), price)
+            row.job.billable_units = str(units)
+            if cost is not None:
+                row.job.cost = cost
+                self.store.update(update.job_id, billable_units=str(units), cost=cost)
+            changed = True
+        if changed or any(u.state.finished for u in updates):
+            self.show_totals()
+            if not self.paused_by_limit:
+                self.check_limit()
+
+    def waiting_jobs(self) -> list[JobRecord]:
+        """Jobs recorded but not sent yet (they wait for a slot, or for Resume)."""
+        return [
+            job
+            for job in self.window.manager.unfinished_jobs()
+            if job.state is JobState.PENDING and not job.request_id
+        ]
+
+    def check_limit(self) -> bool:
+        """Pause sending when the next waiting job would pass the limit (recorded costs can
+        come out above the estimates); True when it paused. Jobs fal has go on."""
+        limit = self.limit
+        waiting = self.waiting_jobs() if limit.active else []
+        if not waiting:
+            return False
+        session, day = self.spent()
+        following = self.estimate(waiting[0].endpoint_id, waiting[0].inputs)
+        if limit.jobs_that_fit(session, day, [following]) == 1:
+            return False
+        self.paused_by_limit = True
+        self.window.manager.pause()
+        self.window.jobs_panel.show_paused(True)
+        message = (
+            f"Your spend limit is {limit.describe()}. Spent so far: {money(session)} in this "
+            f"session, {money(day)} today.\n{COUNTED}\n\nSending is paused: {len(waiting)} "
+            "job(s) wait, not sent and not charged. Jobs fal already has go on and their "
+            "results are kept."
+        )
+        QTimer.singleShot(0, self, lambda: self._ask_when_paused(message, len(waiting)))
+        return True
+
+    def _ask_when_paused(self, message: str, waiting: int) -> None:
+        """After the updates were handled (not in the middle of them): raise, or stay paused."""
+        if not self.paused_by_limit:
+            return  # resumed meanwhile
+        if ask_paused(self.window, message) == "raise" and self.edit_limit():
+            self.paused_by_limit = False
+            if not self.check_limit():
+                self.window.jobs_panel.show_paused(False)
+            return
+        self.window.notice.show_message(
+            f"Sending paused by your spend limit: {waiting} job(s) wait, not sent. "
+            "Resume (jobs panel) sends them; Settings ▸ Spend limit… raises the limit.",
+            info=True,
+        )
+
+    def show_totals(self) -> None:
+        session = self.window.session_ui.session_id
+        self.window.session_ui.panel.set_spent(self.session_total(session))
+        self.window.jobs_panel.set_batch_cost(self.batch_total())
+
+    def batch_total(self) -> str:
+        ids = self.window.jobs_panel.batch_ids()
+        rows = [self.window.jobs_model.row_for(i) for i in ids]
+        done = [r for r in rows if r is not None and r.state is JobState.COMPLETED]
+        return total_text(r.job.cost for r in done) if done else ""

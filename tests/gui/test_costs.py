@@ -1,0 +1,176 @@
+"""Money through the window against the emulator: what each job cost (fal's billable units ×
+the unit price), summed per session and per batch; a 200-image folder drop's total asked about
+before anything is sent; the spend limit holding the rest of it; the same call offered free."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from PIL import Image
+
+from fal_desktop.core.export import export_session
+from fal_desktop.core.jobstore import JobState
+from fal_desktop.ui.jobs.table import COLUMNS
+from tests.gui.conftest import rows, run_prompt
+
+
+def _cell(window, row, column):
+    model = window.jobs_model
+    index = model.index(rows(window).index(row), COLUMNS.index(column))
+    return model.data(index), model.data(index, 3)  # display, tooltip
+
+
+def _price_known(qtbot, window, endpoint_id):
+    qtbot.waitUntil(lambda: window.platform_ui.prices.price(endpoint_id) is not None, timeout=10000)
+
+
+def test_a_jobs_cost_is_recorded_shown_and_summed_per_session(
+    qtbot, open_window, emulator, tmp_path
+):
+    window = open_window()
+    _price_known(qtbot, window, "fal-ai/flux/dev")  # $0.025 per image at the emulated fal
+    first = run_prompt(qtbot, window, "a red fox", endpoint="fal-ai/flux/dev")
+    second = run_prompt(qtbot, window, "two foxes", endpoint="fal-ai/flux/dev", num_images=2)
+    qtbot.waitUntil(lambda: second.job.cost is not None, timeout=5000)
+
+    assert (first.job.billable_units, first.job.cost) == ("1", 0.025)
+    assert (second.job.billable_units, second.job.cost) == ("2", 0.05)
+    stored = window.manager.store.get(second.job.id)
+    assert (stored.billable_units, stored.cost) == ("2", 0.05)  # recorded with the job
+    shown, tip = _cell(window, second, "Cost")
+    assert shown == "$0.050" and "fal billed 2 unit(s)" in tip
+    title = window.session_ui.panel.gallery_title
+    qtbot.waitUntil(lambda: "cost $0.075" in title.text(), timeout=5000)
+
+    emulator.service.send_billable_units = False  # fal said nothing: the cost stays unknown
+    third = run_prompt(qtbot, window, "three foxes", endpoint="fal-ai/flux/dev")
+    assert third.job.cost is None and _cell(window, third, "Cost")[0] == "unknown"
+    qtbot.waitUntil(lambda: "cost $0.075 · 1 unknown" in title.text(), timeout=5000)
+
+    session = window.sessions.get(window.session_ui.session_id)
+    runs = window.manager.store.where("session_id = ?", (session.id,))
+    exported = export_session(session, runs, tmp_path / "export")
+    document = json.loads((exported.folder / "session.json").read_text())
+    assert [r["cost_usd"] for r in document["runs"]] == [0.025, 0.05, None]
+    assert document["total_cost_usd"] == 0.075 and document["runs_with_unknown_cost"] == 1
+
+
+def _folder_of(tmp_path, count):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for n in range(count):
+        Image.new("RGB", (16, 16), (n % 256, 0, 0)).save(folder / f"p{n:03d}.png")
+    return folder
+
+
+def test_a_200_image_drop_shows_its_total_first_and_the_spend_limit_holds_the_rest(
+    qtbot, open_window, emulator, tmp_path, money_questions, monkeypatch
+):
+    from fal_desktop.core.costs import SpendLimit
+    from fal_desktop.ui.jobs import spending
+    from tests.gui.test_upscale_drop import _drop, _urls
+
+    window = open_window()
+    _price_known(qtbot, window, "fal-ai/esrgan")
+    window.platform_ui.prices._typical["fal-ai/esrgan"] = (time.time(), 0.0024)  # per call
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.spending.set_limit(SpendLimit(per_session=0.05))
+    sent_when_asked = []
+    real_ask = spending.ask_batch
+
+    def ask(parent, text):
+        sent_when_asked.append(sum(emulator.submissions.values()))
+        return real_ask(parent, text)
+
+    monkeypatch.setattr(spending, "ask_batch", ask)
+    added = []
+    window.manager.job_added.connect(lambda job: added.append(job.id))
+
+    _drop(window, _urls(_folder_of(tmp_path, 200)))  # a folder of 200 images
+    qtbot.waitUntil(lambda: bool(sent_when_asked), timeout=20000)  # scanned in the background
+    ids = added
+
+    assert sent_when_asked == [0]  # asked before anything was sent
+    assert "200 jobs will be sent" in money_questions.of("batch")[0]
+    assert "Estimated total: ≈\u00a0$0.48" in money_questions.of("batch")[0]
+    assert "Only 20 of these 200 jobs fit" in money_questions.of("limit")[0]
+    assert len(ids) == 200  # every one recorded: nothing is lost
+    store = window.manager.store
+    qtbot.waitUntil(
+        lambda: all(store.get(i).state is JobState.COMPLETED for i in ids[:20]), timeout=60000
+    )
+    held = [store.get(i) for i in ids[20:]]
+    assert all(j.state is JobState.HELD and j.request_id is None for j in held)
+    assert sum(emulator.submissions.values()) == 20  # the rest never went out
+    assert "180 held" in window.jobs_panel.batch_label.text()
+
+    window.spending.set_limit(SpendLimit())  # raised: the rest is resumable with Retry
+    for job in held[:2]:
+        window._retry(job.id)
+    qtbot.waitUntil(
+        lambda: all(store.get(j.id).state is JobState.COMPLETED for j in held[:2]), timeout=30000
+    )
+    assert store.get(held[2].id).state is JobState.HELD
+
+
+def test_the_same_call_offers_the_finished_result_before_a_new_paid_job(
+    qtbot, open_window, emulator, money_questions
+):
+    window = open_window()
+    first = run_prompt(qtbot, window, "a lighthouse", seed=1234)
+    submitted = sum(emulator.submissions.values())
+
+    money_questions.show_same_call = True
+    window.model_panel.run_button.click()
+    assert "the same inputs and seed 1234" in money_questions.of("same")[0]
+    assert len(rows(window)) == 1  # no new job: the earlier result is shown, free
+    assert window.jobs_panel.selected_row().job.id == first.job.id
+    assert window.shown_file == first.files[0]
+    assert sum(emulator.submissions.values()) == submitted
+
+    money_questions.show_same_call = False  # Run again (new paid job)
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(rows(window)) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: rows(window)[-1].state is JobState.COMPLETED, timeout=20000)
+    assert len(money_questions.of("same")) == 2
+
+    window.model_panel.form.fields["seed"].set_value(None)  # a random seed: never offered
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(rows(window)) == 3, timeout=5000)
+    assert len(money_questions.of("same")) == 2
+
+
+def test_recorded_costs_above_the_estimates_pause_sending_at_the_limit(
+    qtbot, open_window, emulator, tmp_path, money_questions
+):
+    from fal_desktop.core.costs import SpendLimit
+    from tests.gui.test_upscale_drop import _drop, _urls
+
+    window = open_window()
+    _price_known(qtbot, window, "fal-ai/esrgan")  # billed per compute second
+    window.platform_ui.prices._typical["fal-ai/esrgan"] = (time.time(), 0.00001)  # too low
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.spending.set_limit(SpendLimit(per_day=0.003))
+    added = []
+    window.manager.job_added.connect(lambda job: added.append(job.id))
+
+    _drop(window, _urls(_folder_of(tmp_path, 40)))
+    qtbot.waitUntil(lambda: len(added) == 40, timeout=20000)  # scanned in the background
+    assert not money_questions.of("limit")  # the estimates fit
+    qtbot.waitUntil(lambda: bool(money_questions.of("paused")), timeout=60000)
+    assert "Sending is paused" in money_questions.of("paused")[0]
+    store = window.manager.store
+    at_fal = lambda: [j for j in map(store.get, added) if j.request_id]  # noqa: E731
+    qtbot.waitUntil(
+        lambda: all(j.state is JobState.COMPLETED for j in at_fal()), timeout=60000
+    )  # what fal has goes on to its result
+    waiting = [j for j in map(store.get, added) if not j.request_id]
+    assert waiting and all(j.state is JobState.PENDING for j in waiting)  # not sent
+    assert window.jobs_panel.pause_button.isChecked()
+
+    window.spending.set_limit(SpendLimit())
+    window.jobs_panel.pause_button.click()  # Resume: the rest is sent
+    qtbot.waitUntil(
+        lambda: all(store.get(i).state is JobState.COMPLETED for i in added), timeout=60000
+    )
