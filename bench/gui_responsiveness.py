@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,11 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from fal_desktop.api import FalHosts  # noqa: E402
 from fal_desktop.core.catalog import Catalog  # noqa: E402
 from fal_desktop.core.jobstore import JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
 from fal_desktop.core.secrets import ApiKeyStore  # noqa: E402
+from fal_desktop.emulator.process import (  # noqa: E402
+    start_emulator_process,
+    stop_emulator_process,
+)
 from fal_desktop.jobs.process_manager import ProcessJobManager  # noqa: E402
 from fal_desktop.startup import settle_memory  # noqa: E402
 from fal_desktop.ui.window.main_window import MainWindow  # noqa: E402
@@ -82,27 +84,12 @@ def main() -> int:
     # and serves copies, so its drawing does not take the 2 cores the client is measured on.
     render_each = "--render-each" in sys.argv[1:]
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fal_desktop.emulator",
-            "--key",
-            KEY,
-            "--job-duration",
-            "4",
-            "--workers",
-            "256",
-            *([] if render_each else ["--render-once"]),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+    emulator, hosts, _info = start_emulator_process(
+        *("--key", KEY, "--job-duration", "4", "--workers", "256"),
+        *([] if render_each else ["--render-once"]),
         preexec_fn=(lambda: os.nice(19)) if server_nice else None,
     )
     try:
-        hosts = FalHosts(
-            **{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"}
-        )
         with tempfile.TemporaryDirectory() as tmp:
             paths = AppPaths.under(Path(tmp)).ensure()
             store = JobStore(paths.data / "jobs.sqlite3")
@@ -143,9 +130,7 @@ def main() -> int:
             manager.stop_and_wait()
             store.close()
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=30)
-        emulator.stdout.close()
+        stop_emulator_process(emulator)
     engine = "a child process (as the app runs it)"
     print(f"jobs engine in {engine}")
     print(

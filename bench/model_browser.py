@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,9 +27,9 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLineEdit, QListWidget, QVBoxLayout, QWidget  # noqa: E402
 
-from fal_desktop.api import FalHosts  # noqa: E402
 from fal_desktop.api.platform import PlatformClient  # noqa: E402
 from fal_desktop.core.model_directory import ModelDirectory, ModelPicks  # noqa: E402
+from fal_desktop.emulator.process import start_emulator_process, stop_emulator_process  # noqa: E402
 from fal_desktop.ui.models.browser import ModelBrowser  # noqa: E402
 
 QUERIES = [
@@ -121,14 +120,8 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=1500)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "fal_desktop.emulator", "--catalog-size", str(args.size)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    emulator, hosts, info = start_emulator_process("--catalog-size", str(args.size))
     try:
-        info = json.loads(emulator.stdout.readline())
-        hosts = FalHosts(**{k: v for k, v in info.items() if k not in ("key", "admin_key")})
         folder = Path(tempfile.mkdtemp(prefix="bench-browser-"))
         directory = ModelDirectory(folder / "models.json", [])
         with PlatformClient(None, hosts) as client:
@@ -154,8 +147,7 @@ def main() -> int:
         thumbnails = sum(1 for p in browser.model._pixmaps.values() if p is not None)
         browser.shutdown()
     finally:
-        emulator.terminate()
-        emulator.wait(10)
+        stop_emulator_process(emulator)
 
     def row(name: str, values: list[float]) -> dict:
         return {

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
-from fal_desktop.api import FalHosts  # noqa: E402
 from fal_desktop.core.jobstore import JobStore  # noqa: E402
+from fal_desktop.emulator.process import start_emulator_process, stop_emulator_process  # noqa: E402
 from fal_desktop.jobs.process_manager import ProcessJobManager  # noqa: E402
 
 JOBS = 1000
@@ -59,25 +58,10 @@ def pump(app: QCoreApplication, seconds: float) -> None:
 
 def main() -> int:
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fal_desktop.emulator",
-            "--key",
-            KEY,
-            "--job-duration",
-            "40",
-            "--workers",
-            str(JOBS),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+    emulator, hosts, _info = start_emulator_process(
+        "--key", KEY, "--job-duration", "40", "--workers", str(JOBS)
     )
     try:
-        hosts = FalHosts(
-            **{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"}
-        )
         with tempfile.TemporaryDirectory() as tmp:
             store = JobStore(Path(tmp) / "jobs.sqlite3")
             manager = ProcessJobManager(
@@ -107,9 +91,7 @@ def main() -> int:
             manager.stop_and_wait()
             store.close()
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=30)
-        emulator.stdout.close()
+        stop_emulator_process(emulator)
     result = {
         "engine": "process",
         "jobs": JOBS,

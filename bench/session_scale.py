@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,12 +32,12 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl  # no
 from PySide6.QtGui import QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from fal_desktop.api import FalHosts  # noqa: E402
 from fal_desktop.core.catalog import Catalog  # noqa: E402
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
 from fal_desktop.core.secrets import ApiKeyStore  # noqa: E402
 from fal_desktop.core.sessions import SessionStore  # noqa: E402
+from fal_desktop.emulator.process import start_emulator_process, stop_emulator_process  # noqa: E402
 from fal_desktop.jobs.process_manager import ProcessJobManager  # noqa: E402
 from fal_desktop.ui.window.main_window import MainWindow  # noqa: E402
 
@@ -141,17 +140,11 @@ def drop(window: MainWindow, folder: Path, on_gui_thread: bool) -> None:
 
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "fal_desktop.emulator", "--key", KEY, "--job-duration", "30"]
-        + ["--workers", "64", "--render-once"],
-        stdout=subprocess.PIPE,
-        text=True,
+    emulator, hosts, _info = start_emulator_process(
+        *("--key", KEY, "--job-duration", "30", "--workers", "64", "--render-once")
     )
     report: dict[str, object] = {}
     try:
-        hosts = FalHosts(
-            **{k: v for k, v in json.loads(emulator.stdout.readline()).items() if k != "key"}
-        )
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             made = time.perf_counter()
@@ -278,8 +271,7 @@ def main() -> int:
             manager.shutdown()
             store.close()
     finally:
-        emulator.terminate()
-        emulator.wait(10)
+        stop_emulator_process(emulator)
     out = Path(__file__).resolve().parent / "results" / "session_scale.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

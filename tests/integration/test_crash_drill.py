@@ -15,6 +15,8 @@ import time
 import httpx
 from PIL import Image
 
+from fal_desktop.emulator.process import start_emulator_process, stop_emulator_process
+
 KEY = "crash-drill:key"
 
 
@@ -48,23 +50,10 @@ def test_sigkill_with_fifty_jobs_in_flight(tmp_path):
     images.mkdir()
     for i in range(50):
         Image.new("RGB", (16, 12), (i * 5, 100, 200)).save(images / f"img{i:02d}.png")
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fal_desktop.emulator",
-            "--key",
-            KEY,
-            "--job-duration",
-            "2.0",
-            "--workers",
-            "8",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+    emulator, _hosts, urls = start_emulator_process(
+        "--key", KEY, "--job-duration", "2.0", "--workers", "8"
     )
     try:
-        urls = json.loads(emulator.stdout.readline())
         env = {**os.environ, "FAL_KEY": KEY, "QT_QPA_PLATFORM": "offscreen"}
         base = [
             sys.executable,
@@ -106,6 +95,4 @@ def test_sigkill_with_fifty_jobs_in_flight(tmp_path):
         stats = httpx.get(f"{urls['schemas']}/_emulator/stats").json()
         assert stats["submissions"] == {"fal-ai/aura-sr": 50}  # none sent twice
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=30)
-        emulator.stdout.close()
+        stop_emulator_process(emulator)
