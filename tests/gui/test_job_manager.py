@@ -84,7 +84,12 @@ def test_cancel_queued_and_running(qtbot, make_manager, emulator):
             ended.state is JobState.COMPLETED and ended.files
         )
     cancels = [r for r in emulator.requests if r.method == "PUT" and r.path.endswith("/cancel")]
-    assert len(cancels) == 2
+    cancelled = [
+        j for j in (running, queued) if manager.store.get(j.id).state is JobState.CANCELLED
+    ]
+    # Every job that ended cancelled was cancelled at fal (one PUT each); one fal had already
+    # finished when the cancel came may need none.
+    assert len(cancelled) <= len(cancels) <= 2
 
 
 def test_upscale_uploads_a_local_file(qtbot, make_manager, tmp_path):
