@@ -26,6 +26,7 @@ import httpx
 
 from fal_desktop.api import Completed, FalClient, FalError, FalHosts, RequestHandle
 from fal_desktop.api.openapi import EndpointSchema
+from fal_desktop.api.tls import system_trust
 
 __all__ = ["main", "Check", "run_checks"]
 
@@ -75,7 +76,10 @@ class _Checks:
 async def run_checks(key: str, hosts: FalHosts, endpoint: str = ENDPOINT) -> list[Check]:
     """Every check, in order; what a failed step needs is reported as not run."""
     checks = _Checks()
-    async with FalClient(key, hosts) as client, httpx.AsyncClient(timeout=30.0) as http:
+    async with (
+        FalClient(key, hosts) as client,
+        httpx.AsyncClient(timeout=30.0, verify=system_trust()) as http,
+    ):
 
         async def schema() -> str:
             response = await http.get(

@@ -40,6 +40,7 @@ from fal_desktop.api.retry import (
     retry_response,
     transport_error,
 )
+from fal_desktop.api.tls import system_trust
 
 __all__ = ["FalClient"]
 
@@ -93,6 +94,7 @@ class FalClient:
             timeout=_POLL_TIMEOUT,
             limits=httpx.Limits(max_connections=4096, max_keepalive_connections=64),
             headers={"User-Agent": f"fal-desktop/{__version__}"},
+            verify=system_trust(),
         )
         self._cdn_token: uploads.CdnToken | None = None
         self._token_lock = asyncio.Lock()

@@ -14,6 +14,7 @@ import httpx
 
 from fal_desktop.api.errors import AuthError, FalError, RateLimitError
 from fal_desktop.api.hosts import FalHosts
+from fal_desktop.api.tls import UNTRUSTED, is_untrusted_certificate, system_trust
 
 __all__ = ["ModelPage", "PlatformClient", "PlatformRateLimited", "Price", "MAX_PRICE_IDS"]
 
@@ -57,7 +58,9 @@ class PlatformClient:
     ) -> None:
         self._key = key
         self.base = f"{hosts.platform}/v1"
-        self._http = http or httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
+        self._http = http or httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=10.0), verify=system_trust()
+        )
         self._owns_http = http is None
 
     def close(self) -> None:
@@ -86,6 +89,8 @@ class PlatformClient:
                 method, self.base + path, params=params, json=json, headers=self._headers(required)
             )
         except httpx.HTTPError as exc:
+            if is_untrusted_certificate(exc):
+                raise FalError(UNTRUSTED, detail=repr(exc)) from None
             raise FalError(
                 f"fal's Platform API could not be reached ({type(exc).__name__})."
             ) from None

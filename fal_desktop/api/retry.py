@@ -23,6 +23,7 @@ from fal_desktop.api.errors import (
     NetworkError,
     error_from_response,
 )
+from fal_desktop.api.tls import UNTRUSTED, is_untrusted_certificate
 
 __all__ = [
     "RetryPolicy",
@@ -104,8 +105,10 @@ def retry_response(response: httpx.Response, *, idempotent: bool) -> bool:
 
 def retry_exception(exc: Exception, *, idempotent: bool) -> bool:
     """Whether a transport failure is worth another try."""
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return False  # e.g. a redirect to file:// – trying again changes nothing
+    if isinstance(exc, httpx.UnsupportedProtocol) or is_untrusted_certificate(exc):
+        return (
+            False  # a redirect to file://, a certificate not trusted: trying again changes nothing
+        )
     if isinstance(exc, _NOT_SENT):
         return True
     return idempotent and isinstance(exc, httpx.TransportError)
@@ -117,6 +120,8 @@ def transport_error(exc: httpx.TransportError, *, idempotent: bool) -> FalError:
     For submit and run, a failure after the request went out means fal may have the job:
     the sentence says so, and that it was not sent again.
     """
+    if is_untrusted_certificate(exc):
+        return NetworkError(UNTRUSTED, detail=repr(exc))
     timed_out = isinstance(exc, httpx.TimeoutException)
     kind = FalTimeoutError if timed_out else NetworkError
     if idempotent or isinstance(exc, _NOT_SENT):

@@ -14,6 +14,7 @@ import httpx
 from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.models import EndpointId
 from fal_desktop.api.openapi import EndpointSchema, SchemaError, schema_file_name
+from fal_desktop.api.tls import UNTRUSTED, is_untrusted_certificate, system_trust
 from fal_desktop.core.atomic import write_text_atomic
 from fal_desktop.core.resources import bundled_schema_files
 
@@ -135,10 +136,14 @@ class Catalog:
 
     def _fetch(self, endpoint_id: str) -> EndpointSchema:
         url = f"{self.hosts.schemas}/api/openapi/queue/openapi.json"
-        http = self._http or httpx.Client(timeout=httpx.Timeout(20.0, connect=10.0))
+        http = self._http or httpx.Client(
+            timeout=httpx.Timeout(20.0, connect=10.0), verify=system_trust()
+        )
         try:
             response = http.get(url, params={"endpoint_id": endpoint_id})
         except httpx.HTTPError as exc:
+            if is_untrusted_certificate(exc):
+                raise CatalogError(UNTRUSTED) from None
             raise CatalogError(
                 f"fal's model list could not be reached to load {endpoint_id} ({type(exc).__name__})."
             ) from None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+import ssl
 import tempfile
 import threading
 from collections import Counter
@@ -70,18 +71,21 @@ class Emulator:
         retention_scale: float = 1.0,
         out_of_credit: bool = False,
         submit_delay: float = 0.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         """``retention_scale`` multiplies fal's retention times (1 hour after completion, 6
         minutes for results of 10 KB or more): past them a request answers 404 NOT_FOUND.
         ``out_of_credit``: submits and storage tokens answer fal's 403 "Exhausted balance".
         ``submit_delay``: a submit's answer comes this many seconds after fal took the job.
         ``admin_key``: also accepted, with ADMIN scope (the Platform API's billing);
-        ``catalog_size``: synthetic models added to the catalog (benchmarks)."""
+        ``catalog_size``: synthetic models added to the catalog (benchmarks);
+        ``tls``: a server context: every role answers HTTPS with its certificate, as fal does."""
         self.key = key or f"emu-{secrets.token_hex(8)}:{secrets.token_hex(16)}"
         self.admin_key = admin_key  # an ADMIN-scope key: the Platform API's billing answers it
         self._catalog_size = catalog_size  # synthetic models added to the catalog (benchmarks)
         self.platform: Platform | None = None
         self.host = host
+        self._tls = tls
         self._schema_dirs = list(schema_dirs)
         self._workers = workers
         self._job_duration = job_duration
@@ -171,11 +175,12 @@ class Emulator:
             app.add_routes(routes[role])
             runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await runner.setup()
-            site = web.TCPSite(runner, self.host, 0, backlog=2048)
+            site = web.TCPSite(runner, self.host, 0, backlog=2048, ssl_context=self._tls)
             await site.start()
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             host = f"[{self.host}]" if ":" in self.host else self.host
-            self.urls[role] = f"http://{host}:{port}"
+            scheme = "https" if self._tls else "http"
+            self.urls[role] = f"{scheme}://{host}:{port}"
             self._runners.append(runner)
         storage.cdn_url = self.urls["cdn"]
         self.platform.set_cdn(self.urls["cdn"])

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from fal_desktop.api.tls import system_trust
 from fal_desktop.core.atomic import write_bytes_atomic
 from fal_desktop.core.model_directory import ModelInfo, ModelPicks, matches_filter
 from fal_desktop.ui.widgets.background import Background
@@ -70,7 +71,9 @@ class ModelListModel(QAbstractListModel):
         self._thumb_folder = thumbnails
         self._pixmaps: dict[str, QPixmap | None] = {}  # None: asked for, not here (yet)
         self._rows_of_url: dict[str, list[int]] = {}
-        self._http = httpx.Client(timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=True)
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=True, verify=system_trust()
+        )
         self.work = Background(self, threads=4)
 
     def close(self) -> None:
