@@ -188,6 +188,18 @@ class EndpointSchema:
                     limits.append(int(xfal["max_file_size"]))
         return min(limits) if limits else None
 
+    def input_defaults(self) -> dict[str, Any]:
+        """The schema's top-level defaults: what fal runs with for a field the form leaves out
+        (so prices and estimates are of the run fal will make, not of a sparser payload)."""
+        defaults: dict[str, Any] = {}
+        for name, prop in self.input_schema.get("properties", {}).items():
+            resolved = self.resolve(prop) if isinstance(prop, dict) else None
+            for candidate in (prop, resolved):
+                if isinstance(candidate, dict) and "default" in candidate:
+                    defaults[name] = candidate["default"]
+                    break
+        return defaults
+
     @property
     def title(self) -> str:
         return self.endpoint_id

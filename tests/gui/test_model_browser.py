@@ -138,6 +138,11 @@ def test_price_beside_run_follows_the_form(qtbot, open_window):
         lambda: panel.price_label.text() == "≈ $0.025 per image · 4 images ≈ $0.10", timeout=5000
     )
     panel.select_model("fal-ai/flux/schnell")
+    qtbot.waitUntil(  # nothing set: priced at the size fal will use, the schema's default
+        lambda: panel.price_label.text() == "≈ $0.0024 per image (1024×768 at $0.003/MP)",
+        timeout=5000,
+    )
+    assert "image_size" not in panel.form.value()  # and still not sent
     panel.form.fields["image_size"].set_value("square_hd")
     panel.form.fields["num_images"].set_value(2)
     qtbot.waitUntil(

@@ -50,3 +50,16 @@ def test_money():
         "$0.00111",
         "$1.00",
     ]
+
+
+def test_a_run_is_priced_with_the_defaults_fal_applies_to_what_the_form_leaves_out():
+    from fal_desktop.emulator import load_schemas
+
+    schnell = load_schemas()["fal-ai/flux/schnell"]
+    defaults = schnell.input_defaults()
+    assert defaults["image_size"] == "landscape_4_3" and defaults["num_images"] == 1
+    assert "prompt" not in defaults  # required: no default to invent
+    price = Price("fal-ai/flux/schnell", 0.003, "megapixels", "USD")
+    sent = {"prompt": "a lighthouse", "num_images": 2}
+    assert per_run_cost(price, sent) is None  # the payload alone does not settle the size
+    assert per_run_cost(price, {**defaults, **sent}) == 0.003 * 1024 * 768 / 1e6 * 2

@@ -164,6 +164,9 @@ class Spending(QObject):
         price = prices.price(endpoint_id)
         if price is None or price.currency.upper() != "USD":
             return None
+        schema = self.window.catalog.cached(endpoint_id)
+        if schema is not None:  # what fal runs with: the defaults of what the form left out
+            inputs = {**schema.input_defaults(), **inputs}
         cost = per_run_cost(price, inputs)
         return cost if cost is not None else prices.typical(endpoint_id)
 

@@ -155,7 +155,7 @@ class PlatformUI(QObject):
         form = self.window.model_panel.form
         if form is None:
             return None, {}
-        return form.schema.endpoint_id, form.value()
+        return form.schema.endpoint_id, {**form.schema.input_defaults(), **form.value()}
 
     def update_price(self) -> None:
         endpoint_id, values = self._values()
