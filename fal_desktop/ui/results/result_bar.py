@@ -47,7 +47,11 @@ class ResultBar(QWidget):
             " background: palette(button); }"
             "QToolButton:hover { background: palette(light); }"
             "QToolButton:disabled { color: palette(mid); border-color: palette(midlight); }"
-            "QToolButton#qt_toolbar_ext_button { padding: 0px; min-width: 14px; }"
+            # the Upscale button's arrow gets its own part, so the text is never under it
+            'QToolButton[popupMode="1"] { padding-right: 16px; }'
+            "QToolButton::menu-button { border-left: 1px solid palette(mid); width: 14px; }"
+            "QToolButton#qt_toolbar_ext_button { padding: 0px; border: none;"
+            " background: transparent; }"
         )
         layout.addWidget(self.toolbar)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -73,7 +77,10 @@ class ResultBar(QWidget):
         upscale = self.actions_by_name["upscale"]
         upscale.setToolTip("Upscale it with the last-used upscaler; the arrow offers every one")
         upscale.setMenu(self.upscale_menu)
-        self.button("upscale").setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        button = self.button("upscale")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        button.style().unpolish(button)  # the style sheet's [popupMode="1"] rule, now it applies
+        button.style().polish(button)
         self.set_result(False)
 
     def button(self, name: str) -> QToolButton:
