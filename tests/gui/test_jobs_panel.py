@@ -50,7 +50,7 @@ def test_not_sent_yet_and_queued_read_differently_and_explain_themselves(qtbot):
     waiting_tip = _cell(model, waiting, "State", Qt.ItemDataRole.ToolTipRole)
     queued_tip = _cell(model, queued, "State", Qt.ItemDataRole.ToolTipRole)
     assert waiting_tip.startswith("Not sent to fal yet") and "at once" in waiting_tip
-    assert "fal's queue" in queued_tip and "Queue column" in queued_tip
+    assert "fal's queue" in queued_tip and "place in the queue" in queued_tip
 
 
 def _colour_at(bar, fraction):
@@ -170,3 +170,22 @@ def test_a_real_422_from_fal_turns_retry_off_in_the_window(qtbot, open_window):
     window.jobs_panel.select_job(row.job.id)
     assert not window.jobs_panel.retry_button.isEnabled()
     assert window.jobs_panel.retry_button.toolTip() == RETRY_REJECTED_TIP
+
+
+def test_a_narrow_table_folds_queue_and_progress_into_the_state(qtbot):
+    panel, model, (queued, running) = _panel(qtbot, 2)
+    _send(
+        panel,
+        JobUpdate(queued.id, JobState.QUEUED, queue_position=1),
+        JobUpdate(running.id, JobState.RUNNING, progress=0.4),
+    )
+    hidden = {COLUMNS.index("Queue"), COLUMNS.index("Progress")}
+    assert not any(panel.table.isColumnHidden(c) for c in hidden)
+    assert _cell(model, queued, "State") == "Queued" and _cell(model, queued, "Queue") == "#2"
+    panel.resize(520, 300)  # a 1024-px screen gives the table about this much
+    qtbot.waitUntil(lambda: all(panel.table.isColumnHidden(c) for c in hidden))
+    assert _cell(model, queued, "State") == "Queued #2"
+    assert _cell(model, running, "State") == "Running 40%"
+    panel.resize(1200, 300)
+    qtbot.waitUntil(lambda: not any(panel.table.isColumnHidden(c) for c in hidden))
+    assert _cell(model, running, "State") == "Running"

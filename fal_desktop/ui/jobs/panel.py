@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.jobs.batch_bar import BatchBar, batch_text
+from fal_desktop.ui.jobs.columns import ColumnFitter
 from fal_desktop.ui.jobs.table import JobRow, JobsModel
 from fal_desktop.ui.widgets.empty_hint import EmptyHint
 
@@ -164,8 +165,9 @@ class JobsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 140), (3, 60), (4, 60), (5, 70)):
+        for column, width in ((0, 120), (3, 56), (4, 56), (5, 66), (6, 70)):
             self.table.setColumnWidth(column, width)
+        self.columns = ColumnFitter(self.table, model)
         self.log_view = QPlainTextEdit(self.splitter)
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(5000)

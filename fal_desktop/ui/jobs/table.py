@@ -38,7 +38,7 @@ _STATE_TIP = {
     JobState.PENDING: "Not sent to fal yet: fal desktop keeps a limited number of jobs at fal at once "
     "(16), so this one goes when another finishes, or when its paused batch resumes.",
     JobState.SUBMITTING: "Being sent to fal (with its input files).",
-    JobState.QUEUED: "Sent: waiting in fal's queue for a free machine. The Queue column shows its place.",
+    JobState.QUEUED: "Sent: waiting in fal's queue for a free machine. Its place in the queue is shown as #1, #2…",
     JobState.RUNNING: "Running at fal.",
     JobState.DOWNLOADING: "Finished at fal; the result is being downloaded.",
     JobState.COMPLETED: "Done: the result is saved in the app's data folder.",
@@ -153,6 +153,8 @@ class JobsModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[JobRow] = []
         self._index: dict[str, int] = {}
+        #: A narrow table hides the Queue and Progress columns; the State column says them.
+        self.compact = False
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
@@ -216,6 +218,8 @@ class JobsModel(QAbstractTableModel):
                 return f"Failed: {row.error}"
             if row.waiting_for_key:
                 return "Waiting for key"
+            if self.compact and (more := self._display(row, "Queue") or self._progress(row)):
+                return f"{text} {more}"
             return text
         if column == "Queue":
             if row.state is JobState.QUEUED and row.queue_position is not None:
@@ -225,14 +229,23 @@ class JobsModel(QAbstractTableModel):
             seconds = int(row.elapsed())
             return f"{seconds // 60}:{seconds % 60:02d}"
         if column == "Progress":  # a figure only while it runs, and once it is done
-            if row.state is JobState.COMPLETED:
-                return "100%"
-            if row.state.finished or row.progress is None:
-                return ""
-            return f"{row.progress * 100:.0f}%"
+            return "100%" if row.state is JobState.COMPLETED else self._progress(row)
         if column == "Cost":
             return cost_text(row.cost) if row.state is JobState.COMPLETED else ""
         return ""
+
+    @staticmethod
+    def _progress(row: JobRow) -> str:
+        if row.state.finished or row.progress is None:
+            return ""
+        return f"{row.progress * 100:.0f}%"
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            if self._rows:
+                state = COLUMNS.index("State")
+                self.dataChanged.emit(self.index(0, state), self.index(len(self._rows) - 1, state))
 
     # -- updates ---------------------------------------------------------------------
 
