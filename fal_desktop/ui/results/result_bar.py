@@ -54,6 +54,11 @@ class ResultBar(QWidget):
             " background: transparent; }"
         )
         layout.addWidget(self.toolbar)
+        more = self.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if more is not None:  # Qt's » is a fixed dark pixmap, faint on a dark theme: text instead
+            more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            more.setText("»")
+            more.setToolTip("More actions")
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.actions_by_name: dict[str, QAction] = {}
         self.upscalers = list  # a callable: the models the Upscale button's menu offers
