@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_qt_messages()  # before the QApplication: a platform plugin that fails says what to install
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from fal_desktop.ui.widgets.collector import GuiThreadCollector
+    from fal_desktop.widgets.collector import GuiThreadCollector
 
     GuiThreadCollector(app)  # Qt objects in cycles are freed on this thread, never a worker's
     crashes = CrashReporter(

@@ -34,7 +34,7 @@ from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.jobs.batch_bar import BatchBar, batch_text
 from fal_desktop.ui.jobs.table import JobRow, JobsModel
-from fal_desktop.ui.widgets.empty_hint import EmptyHint
+from fal_desktop.widgets.empty_hint import EmptyHint
 
 __all__ = [
     "JOBS_EMPTY",

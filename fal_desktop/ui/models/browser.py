@@ -33,7 +33,7 @@ from fal_desktop.ui.models.model_list import (
     ModelListModel,
     ModelRowDelegate,
 )
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ModelBrowser"]
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from fal_desktop.core.atomic import write_bytes_atomic
 from fal_desktop.core.model_directory import ModelInfo, ModelPicks, matches_filter
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ModelFilter", "ModelListModel", "ModelRowDelegate", "INFO_ROLE"]
 

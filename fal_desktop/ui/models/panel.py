@@ -28,7 +28,7 @@ from fal_desktop.core.catalog import GROUPS, Catalog
 from fal_desktop.core.form_memory import FormMemory
 from fal_desktop.forms.form import ParamsForm
 from fal_desktop.forms.prompt_completer import PromptCompleter
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ModelPanel"]
 

@@ -17,7 +17,7 @@ from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.model_directory import ModelDirectory, ModelInfo, ModelPicks
 from fal_desktop.core.price_text import money, per_run_cost, price_line
 from fal_desktop.core.prices import DAY, PriceBook
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 if TYPE_CHECKING:
     from fal_desktop.ui.models.browser import ModelBrowser

@@ -24,7 +24,7 @@ from fal_desktop.core.saving import (
 )
 from fal_desktop.ui.jobs.table import JobRow
 from fal_desktop.ui.results.image_view import read_image
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ResultSaver", "plan_saves"]
 
