@@ -62,7 +62,7 @@ class NaiveCanvas(MaskCanvas):
             self.offset, self.image.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio, mode)
         )
         painter.setOpacity(OVERLAY_OPACITY)
-        painter.drawImage(self.offset, self.mask.scaled(w, h))
+        painter.drawImage(self.offset, self.overlay.scaled(w, h))
         painter.end()
 
 

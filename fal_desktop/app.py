@@ -10,8 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fal_desktop import ENGINE_FLAG, __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QLockFile
+
+    from fal_desktop.startup import Startup
 
 __all__ = ["main", "parse_args"]
 
@@ -117,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_qt_messages()  # before the QApplication: a platform plugin that fails says what to install
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from fal_desktop.ui.widgets.collector import GuiThreadCollector
+    assert isinstance(app, QApplication)  # the window needs a widgets application
+    from fal_desktop.widgets.collector import GuiThreadCollector
 
     GuiThreadCollector(app)  # Qt objects in cycles are freed on this thread, never a worker's
     crashes = CrashReporter(
@@ -164,7 +171,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def make_startup(args: argparse.Namespace, paths, app, window, held_lock=None):
+def make_startup(
+    args: argparse.Namespace,
+    paths,
+    app,
+    window,
+    held_lock: tuple[Path, QLockFile] | None = None,
+) -> Startup:
     """The second step of the start (``startup.py``): the key store is loaded on a worker thread
     meanwhile (a locked keyring waits for its unlock prompt; the window says so), then
     ``finish_startup`` builds the rest."""
@@ -182,7 +195,14 @@ def make_startup(args: argparse.Namespace, paths, app, window, held_lock=None):
     return startup
 
 
-def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_lock=None) -> None:
+def finish_startup(
+    args: argparse.Namespace,
+    paths,
+    app,
+    window,
+    startup,
+    held_lock: tuple[Path, QLockFile] | None = None,
+) -> None:
     """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs,
     and listening for later starts' requests."""
     from fal_desktop.api.hosts import ROLES as HOST_ROLES
@@ -285,7 +305,7 @@ def upscale_inputs(items: Sequence[str], cwd: str | Path | None = None) -> list[
     return local + [a for a in items if is_url(a)]
 
 
-def take_request(window, request: dict) -> None:
+def take_request(window, request: dict[str, Any]) -> None:
     """A later start's request (``SingleInstance``): show the window, upscale what it brought."""
     if window.isMinimized():
         window.showNormal()  # a maximized window stays maximized
@@ -309,7 +329,7 @@ def hand_over(args: argparse.Namespace, instance) -> int:
             file=sys.stderr,
         )
         return 1
-    request: dict = {"show": True, "cwd": working_directory()}
+    request: dict[str, Any] = {"show": True, "cwd": working_directory()}
     if args.upscale:
         request["upscale"] = list(args.upscale)  # made absolute in main(), against our cwd
     answer = instance.send(request)
@@ -383,7 +403,7 @@ def diagnose(args: argparse.Namespace | None = None) -> str:
     )
 
 
-def platform_report() -> dict:
+def platform_report() -> dict[str, Any]:
     """Qt's platform plugin started in a child process (a failure there ends only the child),
     and on Linux the system libraries its X11 plugin lacks, with the packages that bring them."""
     import os
@@ -406,7 +426,7 @@ def platform_report() -> dict:
         )
     except (OSError, subprocess.SubprocessError) as exc:
         started, problem = None, str(exc)
-    report: dict = {
+    report: dict[str, Any] = {
         "qt_platform": started or "failed",
         "qt_platform_requested": os.environ.get("QT_QPA_PLATFORM", ""),
     }

@@ -17,8 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from fal_desktop.ui.widgets.background import Background
 from fal_desktop.ui.window.shell import after_first_paint
+from fal_desktop.widgets.background import Background
 
 __all__ = ["TRACE_ENV", "Startup", "settle_memory"]
 

@@ -43,9 +43,10 @@ class EnumField(FieldWidget):
             self.combo.setItemData(
                 self.combo.count() - 1, f"Sent as: {option}", Qt.ItemDataRole.ToolTipRole
             )
-        if self.searchable:
-            self.combo.lineEdit().setPlaceholderText("Type to filter")
-            self.combo.lineEdit().editingFinished.connect(self._snap_back)
+        line = self.combo.lineEdit() if self.searchable else None
+        if line is not None:
+            line.setPlaceholderText("Type to filter")
+            line.editingFinished.connect(self._snap_back)
         self.combo.currentIndexChanged.connect(self._index_changed)
         self.row.addWidget(self.combo, 1)
 

@@ -17,7 +17,14 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.forms import choice_fields, image_field, image_list, number_fields  # noqa: F401 - their kinds register
-from fal_desktop.forms.fields import MISSING, FieldWidget, changed_values, field_kind, make_field
+from fal_desktop.forms.fields import (
+    MISSING,
+    ErrorAt,
+    FieldWidget,
+    changed_values,
+    field_kind,
+    make_field,
+)
 from fal_desktop.forms.spec import FieldSpec, plain_tooltip
 
 __all__ = ["ListField", "ObjectField", "ObjectListField", "SubForm"]
@@ -51,7 +58,7 @@ class SubForm(QWidget):
             else:
                 field.reset()
 
-    def show_errors(self, errors: list[tuple[tuple, str]]) -> None:
+    def show_errors(self, errors: list[ErrorAt]) -> None:
         for field in self.fields.values():
             field.set_error(None)
         for loc, message in errors:
@@ -71,7 +78,9 @@ class ListField(FieldWidget):
         self.editor.setPlaceholderText("One per line")
         self.editor.textChanged.connect(self.value_changed)
         self.row.addWidget(self.editor)
-        items = spec.schema.get("items") if isinstance(spec.schema.get("items"), dict) else {}
+        items = spec.schema.get("items")
+        if not isinstance(items, dict):
+            items = {}
         self._item_type = items.get("type", "string")
 
     def value(self) -> Any:
@@ -141,7 +150,7 @@ class ObjectField(FieldWidget):
         default = self.spec.default if self.spec.has_default else None
         self.set_value(default if isinstance(default, dict) and not self.spec.unsettable else None)
 
-    def set_error(self, text: str | None, errors: list[tuple[tuple, str]] | None = None) -> None:
+    def set_error(self, text: str | None, errors: list[ErrorAt] | None = None) -> None:
         super().set_error(text if not errors else None)
         self.sub.show_errors(errors or [])
 
@@ -195,7 +204,8 @@ class ObjectListField(FieldWidget):
     def remove_row(self, sub: SubForm) -> None:
         if sub in self.items:
             self.items.remove(sub)
-            sub.parentWidget().deleteLater()
+            row = sub.parentWidget()
+            (row or sub).deleteLater()
             self.value_changed.emit()
 
     def value(self) -> Any:
@@ -211,7 +221,7 @@ class ObjectListField(FieldWidget):
         for item in value if isinstance(value, list) else []:
             self.add_row(item if isinstance(item, dict) else {})
 
-    def set_error(self, text: str | None, errors: list[tuple[tuple, str]] | None = None) -> None:
+    def set_error(self, text: str | None, errors: list[ErrorAt] | None = None) -> None:
         placed = []
         for loc, message in errors or []:
             if loc and isinstance(loc[0], int) and loc[0] < len(self.items):

@@ -44,6 +44,8 @@ __all__ = [
 INT_LIMIT = 2**31 - 1
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
 NOT_SET = "Not set"
+#: An error inside a field made of others: where (its path, e.g. ``(0, "scale")``) and what.
+ErrorAt = tuple[tuple[str | int, ...], str]
 
 
 def same_value(value: Any, default: Any) -> bool:
@@ -57,7 +59,7 @@ def same_value(value: Any, default: Any) -> bool:
     if value is None or default is None:
         return value is default
     if isinstance(value, (dict, list)) or isinstance(default, (dict, list)):
-        return value == default
+        return bool(value == default)
     return str(value) == str(default)
 
 
@@ -138,7 +140,7 @@ class FieldWidget(QWidget):
         self.row.addWidget(self.unset_button)
 
     def set_unset(self, unset: bool) -> None:
-        if self.set_button is None:
+        if self.set_button is None or self.unset_button is None:
             return
         self._unset = unset
         for widget in self._editors:
@@ -150,7 +152,9 @@ class FieldWidget(QWidget):
     def is_unset(self) -> bool:
         return self._unset
 
-    def set_error(self, text: str | None) -> None:
+    def set_error(self, text: str | None, errors: list[ErrorAt] | None = None) -> None:
+        """Show ``text`` under the field (``None`` hides it); ``errors`` (each at a path inside
+        the field) are for the fields made of others."""
         self.error_label.setText(text or "")
         self.error_label.setVisible(bool(text))
 
@@ -175,12 +179,14 @@ class TextField(FieldWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         multiline = spec.kind == "prompt"
-        self.editor = QPlainTextEdit(self) if multiline else QLineEdit(self)
+        self.editor: QPlainTextEdit | QLineEdit
         if multiline:
-            self.editor.setFixedHeight(90 if spec.name == "prompt" else 56)
-            self.editor.setTabChangesFocus(True)
+            self.editor = lines = QPlainTextEdit(self)
+            lines.setFixedHeight(90 if spec.name == "prompt" else 56)
+            lines.setTabChangesFocus(True)
         else:
-            self.editor.setClearButtonEnabled(not spec.required)
+            self.editor = line = QLineEdit(self)
+            line.setClearButtonEnabled(not spec.required)
         self.editor.setPlaceholderText(spec.placeholder or ("" if spec.required else NOT_SET))
         self.editor.textChanged.connect(self.value_changed)
         self.row.addWidget(self.editor)

@@ -9,7 +9,7 @@ not shown and never sent.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +26,9 @@ from fal_desktop.api.openapi import EndpointSchema, FieldError
 from fal_desktop.forms import compound  # noqa: F401 - registers every kind of field
 from fal_desktop.forms.fields import FieldWidget, changed_values, make_field
 from fal_desktop.forms.spec import FieldSpec, field_specs, plain_tooltip
+
+if TYPE_CHECKING:
+    from fal_desktop.forms.prompt_completer import PromptCompleter
 
 __all__ = ["ParamsForm"]
 
@@ -49,6 +52,7 @@ class ParamsForm(QWidget):
         self.schema = schema
         self.specs = field_specs(schema)
         self.fields: dict[str, FieldWidget] = {}
+        self.prompt_completer: PromptCompleter | None = None  # set by the panel with a history
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         main = QFormLayout()

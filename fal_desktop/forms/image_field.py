@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPixmap
@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
 from fal_desktop.forms.fields import IMAGE_FILTER, FieldWidget, field_kind
 from fal_desktop.forms.spec import FieldSpec, is_mask_field
 from fal_desktop.forms.url_thumbnails import local_thumbnail, thumbnails
+
+if TYPE_CHECKING:
+    from fal_desktop.forms.mask_editor import MaskEditor
 
 __all__ = ["ImageField", "as_input", "images_from_mime", "save_pasted"]
 
@@ -44,7 +47,7 @@ def save_pasted(image: QImage) -> str:
     folder = Path(tempfile.gettempdir()) / "fal-desktop-pasted"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"pasted-{uuid.uuid4().hex[:12]}.png"
-    image.save(str(path), "PNG")
+    image.save(str(path))  # PNG, by its name
     return str(path)
 
 
@@ -84,13 +87,14 @@ class ImageField(FieldWidget):
         for widget in (self.thumb, self.edit, self.browse):
             self.row.addWidget(widget)
         self.draw_button: QPushButton | None = None
+        self.mask_editor: MaskEditor | None = None  # the mask painter last opened
         if is_mask_field(
             spec.name, spec.schema
         ):  # inpainting, fill, eraser models: paint the mask here
             self.draw_button = QPushButton("Draw mask…", self)
             self.draw_button.setToolTip("Paint the mask over the image (white = change)")
             self.draw_button.clicked.connect(self._draw_mask)
-            self._stack_buttons_under_the_edit()
+            self._stack_buttons_under_the_edit(self.draw_button)
         self.row.setStretchFactor(self.edit, 1)
         thumbnails().ready.connect(self._url_thumbnail)
 
@@ -99,7 +103,7 @@ class ImageField(FieldWidget):
         if path:
             self.set_value(path)
 
-    def _stack_buttons_under_the_edit(self) -> None:
+    def _stack_buttons_under_the_edit(self, draw_button: QPushButton) -> None:
         """Browse… and Draw mask… below the location, beside the thumbnail: the edit keeps its
         width in a narrow form column."""
         self.row.removeWidget(self.edit)
@@ -109,7 +113,7 @@ class ImageField(FieldWidget):
         column.addWidget(self.edit)
         buttons = QHBoxLayout()
         buttons.addWidget(self.browse)
-        buttons.addWidget(self.draw_button)
+        buttons.addWidget(draw_button)
         buttons.addStretch(1)
         column.addLayout(buttons)
         self.row.addLayout(column, 1)
@@ -117,7 +121,9 @@ class ImageField(FieldWidget):
     def _draw_mask(self) -> None:
         from fal_desktop.forms.mask_editor import open_mask_editor  # its window, on first use
 
-        open_mask_editor(self)
+        editor = open_mask_editor(self)
+        if editor is not None:
+            self.mask_editor = editor
 
     def _typed(self) -> None:
         if self.edit.text().strip().lower().startswith("file:"):

@@ -1,10 +1,10 @@
 """The mask painter's canvas: an image with a mask painted over it at the image's resolution.
 
-The mask is a QImage of the image's size (painted = opaque overlay colour, kept = clear); a
-brush or eraser stroke paints into it with QPainter and repaints only the stroke's rectangle
-of the view, which draws both images scaled by its transform. Undo keeps the 256-pixel tiles a
-stroke touched, not copies of the whole mask. ``mask_image()`` is what fal's inpainting models
-take: white where painted (change), black elsewhere (keep).
+The mask (``overlay``) is a QImage of the image's size (painted = opaque overlay colour, kept
+= clear); a brush or eraser stroke paints into it with QPainter and repaints only the stroke's
+rectangle of the view, which draws both images scaled by its transform. Undo keeps the
+256-pixel tiles a stroke touched, not copies of the whole mask. ``mask_image()`` is what fal's
+inpainting models take: white where painted (change), black elsewhere (keep).
 """
 
 from __future__ import annotations
@@ -82,10 +82,10 @@ class MaskCanvas(QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
         if mask is not None and mask.size() == image.size():
-            self.mask = mask.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+            self.overlay = mask.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
         else:
-            self.mask = QImage(image.size(), QImage.Format.Format_ARGB32_Premultiplied)
-            self.mask.fill(Qt.GlobalColor.transparent)
+            self.overlay = QImage(image.size(), QImage.Format.Format_ARGB32_Premultiplied)
+            self.overlay.fill(Qt.GlobalColor.transparent)
         self.eraser = False
         self.brush_size = max(4, min(image.width(), image.height()) // 20)
         self.zoom, self.offset, self._fitted = 1.0, QPointF(0, 0), True
@@ -148,7 +148,7 @@ class MaskCanvas(QWidget):
         painter.drawImage(0, 0, self.image)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.setOpacity(OVERLAY_OPACITY)
-        painter.drawImage(0, 0, self.mask)
+        painter.drawImage(0, 0, self.overlay)
         painter.resetTransform()
         painter.setOpacity(1.0)
         if self._pointer is not None and self._pan_from is None:
@@ -185,7 +185,7 @@ class MaskCanvas(QWidget):
         for ty in range(rect.top() // TILE, rect.bottom() // TILE + 1):
             for tx in range(rect.left() // TILE, rect.right() // TILE + 1):
                 if (tx, ty) not in self._stroke:
-                    self._stroke[(tx, ty)] = self.mask.copy(tx * TILE, ty * TILE, TILE, TILE)
+                    self._stroke[(tx, ty)] = self.overlay.copy(tx * TILE, ty * TILE, TILE, TILE)
 
     def paint_segment(self, start: QPointF, end: QPointF) -> QRect:
         """Paint (or erase) from ``start`` to ``end`` in image pixels; the rectangle changed."""
@@ -195,13 +195,13 @@ class MaskCanvas(QWidget):
             .normalized()
             .adjusted(-radius, -radius, radius, radius)
             .toAlignedRect()
-            & self.mask.rect()
+            & self.overlay.rect()
         )
         if rect.isEmpty():
             return rect
         if self._stroke is not None:
             self._save_tiles(rect)
-        painter = QPainter(self.mask)
+        painter = QPainter(self.overlay)
         painter.setCompositionMode(
             QPainter.CompositionMode.CompositionMode_Clear
             if self.eraser
@@ -234,7 +234,7 @@ class MaskCanvas(QWidget):
         edit = _Edit()
         for (tx, ty), before in self._stroke.items():
             origin = QPoint(tx * TILE, ty * TILE)
-            edit.patches.append((origin, before, self.mask.copy(QRect(origin, before.size()))))
+            edit.patches.append((origin, before, self.overlay.copy(QRect(origin, before.size()))))
         self._stroke, self._last = None, None
         self._push(edit)
 
@@ -249,7 +249,7 @@ class MaskCanvas(QWidget):
         if edit.invert:
             self._invert_pixels()
         else:
-            painter = QPainter(self.mask)
+            painter = QPainter(self.overlay)
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
             for origin, before, after in edit.patches:
                 painter.drawImage(origin, after if forward else before)
@@ -277,9 +277,11 @@ class MaskCanvas(QWidget):
         return bool(self._redo)
 
     def _invert_pixels(self) -> None:
-        painter = QPainter(self.mask)  # XOR with opaque colour: clear ↔ painted, alpha → 1 - alpha
+        painter = QPainter(
+            self.overlay
+        )  # XOR with opaque colour: clear ↔ painted, alpha → 1 - alpha
         painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Xor)
-        painter.fillRect(self.mask.rect(), OVERLAY)
+        painter.fillRect(self.overlay.rect(), OVERLAY)
         painter.end()
 
     def invert(self) -> None:
@@ -290,19 +292,19 @@ class MaskCanvas(QWidget):
 
     def clear(self) -> None:
         """Nothing painted (undoable)."""
-        before = self.mask.copy()
-        self.mask.fill(Qt.GlobalColor.transparent)
-        self._push(_Edit(patches=[(QPoint(0, 0), before, self.mask.copy())]))
+        before = self.overlay.copy()
+        self.overlay.fill(Qt.GlobalColor.transparent)
+        self._push(_Edit(patches=[(QPoint(0, 0), before, self.overlay.copy())]))
         self.update()
 
     def is_empty(self) -> bool:
         """Whether nothing is painted."""
-        alpha = self.mask.convertToFormat(QImage.Format.Format_Alpha8)
+        alpha = self.overlay.convertToFormat(QImage.Format.Format_Alpha8)
         return not any(bytes(alpha.constBits()))
 
     def mask_image(self) -> QImage:
         """The mask as fal takes it: RGB of the image's size, white = change, black = keep."""
-        alpha = self.mask.convertToFormat(QImage.Format.Format_Alpha8)
+        alpha = self.overlay.convertToFormat(QImage.Format.Format_Alpha8)
         grey = QImage(
             alpha.constBits(),
             alpha.width(),

@@ -240,7 +240,7 @@ def open_mask_editor(field: FieldWidget) -> MaskEditor | None:
 
     def use() -> None:
         target = masks_folder(field) / f"mask-{Path(path).stem[:40]}-{uuid.uuid4().hex[:8]}.png"
-        if not editor.canvas.mask_image().save(str(target), "PNG"):
+        if not editor.canvas.mask_image().save(str(target)):  # PNG, by its name
             QMessageBox.warning(field, "Draw mask", f"The mask could not be written to {target}.")
             return
         if base is not None and base.value() != path:
@@ -248,6 +248,5 @@ def open_mask_editor(field: FieldWidget) -> MaskEditor | None:
         field.set_value(str(target))
 
     editor.accepted.connect(use)
-    field.mask_editor = editor
     editor.open()
     return editor

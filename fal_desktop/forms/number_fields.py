@@ -37,14 +37,15 @@ class NumberField(FieldWidget):
         super().__init__(spec, parent)
         low = spec.minimum if spec.minimum is not None else -INT_LIMIT
         high = spec.maximum if spec.maximum is not None else INT_LIMIT
+        self.spin: QSpinBox | QDoubleSpinBox
         if spec.integer:
             self.spin = QSpinBox(self)
             self.spin.setRange(int(max(low, -INT_LIMIT)), int(min(high, INT_LIMIT)))
         else:
-            self.spin = QDoubleSpinBox(self)
-            self.spin.setDecimals(spec.decimals)
-            self.spin.setSingleStep(spec.step)
-            self.spin.setRange(low, high)
+            self.spin = decimal = QDoubleSpinBox(self)
+            decimal.setDecimals(spec.decimals)
+            decimal.setSingleStep(spec.step)
+            decimal.setRange(low, high)
         self.spin.setPrefix(spec.prefix)
         self.slider = None
         if spec.kind == "slider":
@@ -68,9 +69,15 @@ class NumberField(FieldWidget):
         low, high = self.spin.minimum(), self.spin.maximum()
         value = low + (high - low) * position / self._steps
         self.spin.blockSignals(True)
-        self.spin.setValue(round(value) if self.spec.integer else value)
+        self._set_spin(value)
         self.spin.blockSignals(False)
         self.value_changed.emit()
+
+    def _set_spin(self, value: float) -> None:
+        if isinstance(self.spin, QDoubleSpinBox):
+            self.spin.setValue(value)
+        else:
+            self.spin.setValue(round(value))
 
     def _spin_changed(self, value: float) -> None:
         if self.slider is not None:
@@ -96,9 +103,12 @@ class NumberField(FieldWidget):
                 raise ValueError(value)
         except (TypeError, ValueError, OverflowError):
             number = self.spin.minimum() if self.spin.minimum() > -INT_LIMIT else 0
-        if not self.spec.integer:  # a restored value keeps its precision (0.125 stays 0.125)
+        if isinstance(self.spin, QDoubleSpinBox):
+            # a restored value keeps its precision (0.125 stays 0.125)
             self.spin.setDecimals(max(self.spec.decimals, min(decimals_of(number), 6)))
-        self.spin.setValue(int(number) if self.spec.integer else number)
+            self.spin.setValue(number)
+        else:
+            self.spin.setValue(int(number))
         self._spin_changed(self.spin.value())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCompleter, QPlainTextEdit
 
 __all__ = ["PromptCompleter", "MIN_CHARS"]
@@ -28,7 +29,8 @@ class PromptCompleter(QObject):
         self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.completer.setMaxVisibleItems(8)
-        self.completer.activated[str].connect(self.insert)
+        # The text overload of the signal; PySide6's stubs do not model indexing a signal.
+        self.completer.activated[str].connect(self.insert)  # type: ignore[index]
         editor.installEventFilter(self)
         editor.textChanged.connect(self._typed)
         self._inserting = False
@@ -42,7 +44,7 @@ class PromptCompleter(QObject):
             self.editor.setTextCursor(cursor)
         finally:
             self._inserting = False
-        self.completer.popup().hide()
+        self._hide_popup()
 
     def show_all(self) -> None:
         self._popup("")
@@ -52,7 +54,7 @@ class PromptCompleter(QObject):
             return
         text = self.editor.toPlainText().strip()
         if len(text) < MIN_CHARS:
-            self.completer.popup().hide()
+            self._hide_popup()
             return
         self._popup(text)
 
@@ -61,22 +63,36 @@ class PromptCompleter(QObject):
         self.model.setStringList([p for p in self.history() if p != current])
         self.completer.setCompletionPrefix(prefix)
         if self.completer.completionCount() == 0:
-            self.completer.popup().hide()
+            self._hide_popup()
             return
         rect = self.editor.cursorRect()
         rect.setWidth(max(260, self.editor.width() - rect.x()))
         self.completer.complete(rect)
 
+    def _hide_popup(self) -> None:
+        popup = self.completer.popup()
+        if popup is not None:
+            popup.hide()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.editor and event.type() == QEvent.Type.KeyPress:
+        if (
+            watched is self.editor
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+        ):
             key = event
             popup = self.completer.popup()
-            if popup.isVisible() and key.key() in (
-                Qt.Key.Key_Return,
-                Qt.Key.Key_Enter,
-                Qt.Key.Key_Escape,
-                Qt.Key.Key_Tab,
-                Qt.Key.Key_Backtab,
+            if (
+                popup is not None
+                and popup.isVisible()
+                and key.key()
+                in (
+                    Qt.Key.Key_Return,
+                    Qt.Key.Key_Enter,
+                    Qt.Key.Key_Escape,
+                    Qt.Key.Key_Tab,
+                    Qt.Key.Key_Backtab,
+                )
             ):
                 event.ignore()
                 return True  # the popup handles them

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.image_sizes import IMAGE_SIZES
@@ -183,7 +183,7 @@ def short_placeholder(text: str, limit: int = PLACEHOLDER_LIMIT) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -252,10 +252,14 @@ def _bounds(
 
 
 def _is_image_input(name: str, option: dict[str, Any], prop: dict[str, Any]) -> bool:
-    ui = prop.get("ui") if isinstance(prop.get("ui"), dict) else {}
+    ui = prop.get("ui")
+    if not isinstance(ui, dict):
+        ui = {}
     if ui.get("field") in ("image", "image_mask") or prop.get("_fal_ui_field") == "image":
         return True
-    xfal = prop.get("x-fal") if isinstance(prop.get("x-fal"), dict) else {}
+    xfal = prop.get("x-fal")
+    if not isinstance(xfal, dict):
+        xfal = {}
     if option.get("type") == "string" and ({"max_file_size", "max_width", "min_width"} & set(xfal)):
         return True
     return (

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader
+
+from fal_desktop.widgets.background import Background
 
 __all__ = ["UrlThumbnails", "thumbnails", "local_thumbnail", "MAX_BYTES"]
 
@@ -55,26 +57,14 @@ def _fetch(url: str, size: int) -> QImage:
     )
 
 
-class _Task(QRunnable):
-    def __init__(self, owner: UrlThumbnails, url: str, size: int) -> None:
-        super().__init__()
-        self.owner, self.url, self.size = owner, url, size
-
-    def run(self) -> None:
-        self.owner._done.emit(self.url, _fetch(self.url, self.size))
-
-
 class UrlThumbnails(QObject):
     ready = Signal(str, QImage)
-    _done = Signal(str, QImage)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cache: dict[str, QImage] = {}
         self._pending: set[str] = set()
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
-        self._done.connect(self._arrived, Qt.ConnectionType.QueuedConnection)
+        self._work = Background(self, threads=2)
 
     def request(self, url: str, size: int) -> QImage | None:
         if url in self._cache:
@@ -83,7 +73,13 @@ class UrlThumbnails(QObject):
             return QImage()
         if url not in self._pending:
             self._pending.add(url)
-            self._pool.start(_Task(self, url, size))
+            self._work.run(
+                _fetch,
+                url,
+                size,
+                done=lambda image: self._arrived(url, image),
+                failed=lambda _exc: self._arrived(url, QImage()),
+            )
         return None
 
     def _arrived(self, url: str, image: QImage) -> None:
@@ -92,7 +88,7 @@ class UrlThumbnails(QObject):
         self.ready.emit(url, image)
 
     def wait(self, msecs: int = 20000) -> None:
-        self._pool.waitForDone(msecs)
+        self._work.wait(msecs)
 
 
 def _allowed(url: str) -> bool:

@@ -24,7 +24,7 @@ KEY = "window-test-0123:secret-4567-abcdef"
 def collect_on_the_gui_thread(qapp):
     """As the app does: a Qt object that only a reference cycle kept (a closed test's window)
     is freed on this thread, never on a worker that happened to allocate (a crash)."""
-    from fal_desktop.ui.widgets.collector import GuiThreadCollector
+    from fal_desktop.widgets.collector import GuiThreadCollector
 
     collector = GuiThreadCollector(qapp)
     yield

@@ -7,7 +7,7 @@ import threading
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread
 
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 
 def test_work_runs_on_a_worker_and_answers_on_the_gui_thread(qtbot):
@@ -83,7 +83,7 @@ def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
     on the wrong thread); the GUI thread's timer does, and finds what was unreachable."""
     import gc
 
-    from fal_desktop.ui.widgets.collector import GuiThreadCollector
+    from fal_desktop.widgets.collector import GuiThreadCollector
 
     collector = GuiThreadCollector(interval_ms=10)
     try:

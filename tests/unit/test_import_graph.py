@@ -1,4 +1,5 @@
-"""The import graph: no cycles, and layers point one way (ui → forms/jobs → api/core).
+"""The import graph: no cycles, and layers point one way (ui → forms/jobs → api/core, with
+``widgets`` — Qt pieces with no app knowledge, such as ``Background`` — under both ui and forms).
 
 Every import counts, also those inside functions and under ``TYPE_CHECKING``: a module that
 needs another only for its types still depends on it.
@@ -18,8 +19,9 @@ ALLOWED = {
     "core": {"core", "api"},
     "emulator": {"emulator", "api", "core"},
     "jobs": {"jobs", "api", "core"},
-    "forms": {"forms", "api", "core"},
-    "ui": {"ui", "forms", "jobs", "api", "core"},
+    "widgets": {"widgets", "api", "core"},
+    "forms": {"forms", "widgets", "api", "core"},
+    "ui": {"ui", "forms", "jobs", "widgets", "api", "core"},
 }
 
 

@@ -41,7 +41,7 @@ def test_layer_source_never_imports_qt(layer):
                 for n in names
                 if n.split(".")[0] in {"PySide6", "shiboken6"}
                 or n.startswith("fal_desktop.ui")
-                or n.startswith("fal_desktop.forms.widgets")
+                or n.startswith("fal_desktop.widgets")
             ]
     assert offenders == []
 

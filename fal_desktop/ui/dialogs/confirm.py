@@ -5,21 +5,25 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-__all__ = ["ask_save_all", "confirm_delete", "delete_box"]
+__all__ = ["DeleteBox", "ask_save_all", "confirm_delete", "delete_box"]
 
 
-def delete_box(
-    parent: QWidget | None, title: str, text: str, action: str = "Delete"
-) -> QMessageBox:
+class DeleteBox(QMessageBox):
+    """The question, with its destructive button as ``delete_button``."""
+
+    def __init__(self, parent: QWidget | None, title: str, text: str, action: str) -> None:
+        super().__init__(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
+        )
+        self.delete_button = self.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+        cancel = self.addButton(QMessageBox.StandardButton.Cancel)
+        self.setDefaultButton(cancel)
+        self.setEscapeButton(cancel)
+
+
+def delete_box(parent: QWidget | None, title: str, text: str, action: str = "Delete") -> DeleteBox:
     """The question, not yet shown; its destructive button is ``box.delete_button``."""
-    box = QMessageBox(
-        QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
-    )
-    box.delete_button = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
-    return box
+    return DeleteBox(parent, title, text, action)
 
 
 def confirm_delete(parent: QWidget | None, title: str, text: str, action: str = "Delete") -> bool:
@@ -44,4 +48,5 @@ def ask_save_all(parent: QWidget | None, text: str) -> str:
     box.setDefaultButton(save)
     box.setEscapeButton(cancel)
     box.exec()
-    return {save: "save", other: "other"}.get(box.clickedButton(), "cancel")
+    clicked = box.clickedButton()
+    return "save" if clicked is save else "other" if clicked is other else "cancel"

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.core.secrets import ApiKeyStore, KeySource, KeyStoreUnavailable, mask_key
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ApiKeyDialog", "KeyTester"]
 

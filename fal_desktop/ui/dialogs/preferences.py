@@ -63,8 +63,9 @@ class PreferencesDialog(QDialog):
         browse.clicked.connect(self._browse)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
-        self.form.addRow("&Save results to:", folder_box)
-        self.form.labelForField(folder_box).setBuddy(self.folder)
+        folder_label = QLabel("&Save results to:", self)
+        folder_label.setBuddy(self.folder)
+        self.form.addRow(folder_label, folder_box)
 
         self.upscaler = QComboBox(self)
         for endpoint_id in dict.fromkeys([*upscalers, upscaler]):

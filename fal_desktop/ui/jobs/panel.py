@@ -35,7 +35,7 @@ from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.jobs.batch_bar import BatchBar, batch_text
 from fal_desktop.ui.jobs.columns import ColumnFitter
 from fal_desktop.ui.jobs.table import JobRow, JobsModel
-from fal_desktop.ui.widgets.empty_hint import EmptyHint
+from fal_desktop.widgets.empty_hint import EmptyHint
 
 __all__ = [
     "JOBS_EMPTY",
@@ -99,7 +99,7 @@ class JobsPanel(QWidget):
         self._batch_ends: dict[str, JobState] = {}
         self._revealing = False  # selecting the shown job's row: not the user's choice
         self._unfolded_height = 0
-        layout = QVBoxLayout(self)
+        layout = self._column = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
 
         bar = QHBoxLayout()
@@ -212,9 +212,8 @@ class JobsPanel(QWidget):
         self.fold_button.setArrowType(Qt.ArrowType.RightArrow if folded else Qt.ArrowType.DownArrow)
         self._update_summary()
         self.summary.setVisible(folded)
-        layout = self.layout()
         if folded:  # no taller than its line: the splitter above gets the rest
-            line = layout.sizeHint().height()
+            line = self._column.sizeHint().height()
             self.setMaximumHeight(line)
             if isinstance(outer, QSplitter) and (mine := outer.indexOf(self)) >= 0:
                 sizes = outer.sizes()
@@ -237,7 +236,8 @@ class JobsPanel(QWidget):
         self.folded_changed.emit(folded)
 
     def _update_summary(self) -> None:
-        states = Counter(self.model.row_at(i).state for i in range(self.model.rowCount()))
+        rows = (self.model.row_at(i) for i in range(self.model.rowCount()))
+        states = Counter(row.state for row in rows if row is not None)
         active = sum(n for state, n in states.items() if not state.finished)
         failed = states[JobState.FAILED]
         parts = [f"{active} in progress" if active else "idle"]

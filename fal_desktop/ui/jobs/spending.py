@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.core.costs import SpendLimit, cost_of, parse_limit, start_of_day, total_text
-from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.price_text import money, per_run_cost
+from fal_desktop.jobs.manager import BaseJobManager
 
 if TYPE_CHECKING:
     from fal_desktop.jobs.events import JobUpdate
@@ -51,7 +52,8 @@ def _question(parent: QWidget | None, title: str, text: str, buttons: list[str])
     box.setDefaultButton(made[0])
     box.setEscapeButton(made[-1])
     box.exec()
-    return made.index(box.clickedButton()) if box.clickedButton() in made else len(made) - 1
+    clicked = box.clickedButton()
+    return next((i for i, button in enumerate(made) if button is clicked), len(made) - 1)
 
 
 def ask_batch(parent: QWidget | None, text: str) -> bool:
@@ -124,7 +126,8 @@ class Spending(QObject):
         imported here, so no import cycle."""
         super().__init__(window)
         self.window = window
-        self.store = window.manager.store
+        self.manager: BaseJobManager = window.manager
+        self.store: JobStore = self.manager.store
         self.paused_by_limit = False
         window.jobs_panel.pause_toggled.connect(self._pause_toggled)
 
@@ -250,7 +253,7 @@ class Spending(QObject):
         if fit is None:
             return []
         held = len(runs) - fit
-        jobs = self.window.manager.submit_runs(
+        jobs = self.manager.submit_runs(
             runs,
             session_id=session_id,
             group_id=group_id,
@@ -317,7 +320,7 @@ class Spending(QObject):
         """Jobs recorded but not sent yet (they wait for a slot, or for Resume)."""
         return [
             job
-            for job in self.window.manager.unfinished_jobs()
+            for job in self.manager.unfinished_jobs()
             if job.state is JobState.PENDING and not job.request_id
         ]
 
@@ -333,7 +336,7 @@ class Spending(QObject):
         if limit.jobs_that_fit(session, day, [following]) == 1:
             return False
         self.paused_by_limit = True
-        self.window.manager.pause()
+        self.manager.pause()
         self.window.jobs_panel.show_paused(True)
         message = (
             f"Your spend limit is {limit.describe()}. Spent so far: {money(session)} in this "

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fal_desktop.api.platform import PlatformClient
 from fal_desktop.core.model_directory import FILTERS, ModelDirectory, ModelInfo, ModelPicks
 from fal_desktop.ui.models.model_list import (
     INFO_ROLE,
@@ -33,7 +34,7 @@ from fal_desktop.ui.models.model_list import (
     ModelListModel,
     ModelRowDelegate,
 )
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ModelBrowser"]
 
@@ -54,7 +55,7 @@ class ModelBrowser(QDialog):
         self,
         directory: ModelDirectory,
         picks: ModelPicks,
-        client: Callable[[], object],
+        client: Callable[[], PlatformClient],
         thumbnails,
         parent: QWidget | None = None,
     ) -> None:

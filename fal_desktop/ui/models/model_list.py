@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from fal_desktop.api.tls import system_trust
 from fal_desktop.core.atomic import write_bytes_atomic
 from fal_desktop.core.model_directory import ModelInfo, ModelPicks, matches_filter
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ModelFilter", "ModelListModel", "ModelRowDelegate", "INFO_ROLE"]
 
@@ -84,7 +84,7 @@ class ModelListModel(QAbstractListModel):
         favourites = {e: n for n, e in enumerate(self.picks.favourites)}
         recent = {e: n for n, e in enumerate(self.picks.recent)}
 
-        def rank(info: ModelInfo) -> tuple:
+        def rank(info: ModelInfo) -> tuple[int, int, str]:
             if info.endpoint_id in favourites:
                 return (0, favourites[info.endpoint_id], "")
             if info.endpoint_id in recent:
@@ -94,7 +94,7 @@ class ModelListModel(QAbstractListModel):
         self.beginResetModel()
         self.models = sorted(models, key=rank)
         self.search_texts = [m.search_text for m in self.models]
-        self._rows_of_url: dict[str, list[int]] = {}
+        self._rows_of_url = {}
         for row, info in enumerate(self.models):
             self._rows_of_url.setdefault(info.thumbnail_url, []).append(row)
         self._marks = [
@@ -140,7 +140,7 @@ class ModelListModel(QAbstractListModel):
                 url,
                 self._thumb_folder,
                 self._http,
-                done=lambda image, url=url: self._arrived(url, image),
+                done=lambda image: self._arrived(url, image),
                 failed=lambda _exc: None,
             )  # no picture: the row shows without one
         return self._pixmaps[url]

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.catalog import GROUPS, Catalog
 from fal_desktop.core.form_memory import FormMemory
+from fal_desktop.forms.fields import TextField
 from fal_desktop.forms.form import ParamsForm
 from fal_desktop.forms.prompt_completer import PromptCompleter
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ModelPanel"]
 
@@ -42,6 +43,9 @@ class ModelPanel(QWidget):
     model_changed = Signal(str)
     compare_requested = Signal()
     browse_requested = Signal()
+    # The form's scroll area. The name hides QWidget.scroll(dx, dy), which nothing here calls;
+    # ui/window uses it, so it is renamed with that group's restructuring.
+    scroll: QScrollArea  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -208,10 +212,9 @@ class ModelPanel(QWidget):
                 self.form.fields[name].set_value(text)
         self.scroll.setWidget(self.form)
         prompt = self.form.fields.get("prompt")
-        if self.prompt_history is not None and isinstance(
-            getattr(prompt, "editor", None), QPlainTextEdit
-        ):
-            self.form.prompt_completer = PromptCompleter(prompt.editor, self.prompt_history)
+        editor = prompt.editor if isinstance(prompt, TextField) else None
+        if self.prompt_history is not None and isinstance(editor, QPlainTextEdit):
+            self.form.prompt_completer = PromptCompleter(editor, self.prompt_history)
         for index in range(self.picker.count()):
             if self.picker.itemData(index, Qt.ItemDataRole.UserRole) == schema.endpoint_id:
                 self.picker.setCurrentIndex(index)

@@ -7,7 +7,7 @@ works as before.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow
@@ -15,14 +15,34 @@ from PySide6.QtWidgets import QLabel, QMainWindow
 from fal_desktop.api.platform import PlatformClient
 from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.model_directory import ModelDirectory, ModelInfo, ModelPicks
+from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.price_text import money, per_run_cost, price_line
 from fal_desktop.core.prices import DAY, PriceBook
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 if TYPE_CHECKING:
     from fal_desktop.ui.models.browser import ModelBrowser
+    from fal_desktop.ui.models.panel import ModelPanel
 
-__all__ = ["PlatformUI"]
+__all__ = ["PlatformUI", "PlatformWindow"]
+
+
+class _Notice(Protocol):
+    def show_message(self, text: str, action: str | None = None, *, info: bool = False) -> None: ...
+
+
+class PlatformWindow(Protocol):
+    """What :class:`PlatformUI` uses of the main window besides its being a QMainWindow (the
+    window is not imported here: it imports this)."""
+
+    @property
+    def paths(self) -> AppPaths: ...
+
+    @property
+    def model_panel(self) -> ModelPanel: ...
+
+    @property
+    def notice(self) -> _Notice: ...
 
 
 def bundled_infos(catalog: Catalog) -> list[ModelInfo]:
@@ -41,13 +61,15 @@ def bundled_infos(catalog: Catalog) -> list[ModelInfo]:
 
 class PlatformUI(QObject):
     def __init__(self, window: QMainWindow, catalog: Catalog, key) -> None:
-        """``window``: the main window (its model panel, notice banner, paths and status bar)."""
+        """``window``: the main window (its model panel, notice banner, paths and status bar:
+        a :class:`PlatformWindow`)."""
         super().__init__(window)
         self.window, self.catalog = window, catalog
-        cache = window.paths.cache / "platform"
+        self.host = cast(PlatformWindow, window)
+        cache = self.host.paths.cache / "platform"
         self.client = lambda: PlatformClient(key, catalog.hosts)
         self.directory = ModelDirectory(cache / "models.json", bundled_infos(catalog))
-        self.picks = ModelPicks(window.paths.config / "model-picks.json")
+        self.picks = ModelPicks(self.host.paths.config / "model-picks.json")
         self.prices = PriceBook(cache / "prices.json", self.client)
         self.thumbnails = cache / "thumbnails"
         self.browser: ModelBrowser | None = None
@@ -55,7 +77,7 @@ class PlatformUI(QObject):
         self.balance_label: QLabel | None = (
             None  # a status bar only once there is a balance to show
         )
-        panel = window.model_panel
+        panel = self.host.model_panel
         self.label = panel.price_label
         panel.browse_requested.connect(self.open_browser)
         panel.model_changed.connect(self._model_changed)
@@ -80,7 +102,7 @@ class PlatformUI(QObject):
     def _catalog_arrived(self) -> None:
         """Display names for the picker, and the deprecated warning for the model on screen."""
         self.name_picker()
-        endpoint_id = self.window.model_panel.endpoint_id
+        endpoint_id = self.host.model_panel.endpoint_id
         if endpoint_id:
             self._warn_if_deprecated(endpoint_id)
         if self.browser is not None:
@@ -96,7 +118,7 @@ class PlatformUI(QObject):
             self.browser = ModelBrowser(
                 self.directory, self.picks, self.client, self.thumbnails, self.window
             )
-            self.browser.chosen.connect(self.window.model_panel.select_model)
+            self.browser.chosen.connect(self.host.model_panel.select_model)
             self.browser.fetched.connect(self.name_picker)
         self.browser.show_models(self.directory.models)  # recent models changed meanwhile
         self.browser.show()
@@ -116,7 +138,7 @@ class PlatformUI(QObject):
 
     def name_picker(self) -> None:
         """The model picker shows fal's display names (the id in the tooltip)."""
-        picker = self.window.model_panel.picker
+        picker = self.host.model_panel.picker
         for row in range(picker.count()):
             endpoint_id = picker.itemData(row, Qt.ItemDataRole.UserRole)
             info = self.directory.find(endpoint_id) if endpoint_id else None
@@ -127,7 +149,7 @@ class PlatformUI(QObject):
     def _model_changed(self, endpoint_id: str) -> None:
         self.picks.used(endpoint_id)
         self.name_picker()
-        form = self.window.model_panel.form
+        form = self.host.model_panel.form
         if form is not None:
             form.value_changed.connect(self.update_price)
         # After the window's own start-up messages (the key check clears the banner).
@@ -142,17 +164,17 @@ class PlatformUI(QObject):
             )
 
     def _warn_if_deprecated(self, endpoint_id: str) -> None:
-        if self.window.model_panel.endpoint_id != endpoint_id:
+        if self.host.model_panel.endpoint_id != endpoint_id:
             return  # another model is on screen by now
         info = self.directory.find(endpoint_id)
         if info is not None and info.deprecated:
-            self.window.notice.show_message(
+            self.host.notice.show_message(
                 f"{info.display_name} ({endpoint_id}) is deprecated at fal: it may stop working. "
                 "Browse models (Ctrl+L) for its successor."
             )
 
     def _values(self) -> tuple[str | None, dict[str, Any]]:
-        form = self.window.model_panel.form
+        form = self.host.model_panel.form
         if form is None:
             return None, {}
         return form.schema.endpoint_id, {**form.schema.input_defaults(), **form.value()}
@@ -168,7 +190,8 @@ class PlatformUI(QObject):
         )
         self.label.setVisible(bool(text))
         if (
-            price is None
+            endpoint_id is None
+            or price is None
             or per_run_cost(price, values) is not None
             or typical is not None
             or endpoint_id in self._asked_estimate
@@ -184,7 +207,7 @@ class PlatformUI(QObject):
         self.work.run(
             self.prices.fetch_typical,
             endpoint_id,
-            done=lambda cost, e=endpoint_id: self._typical_arrived(e, cost),
+            done=lambda cost: self._typical_arrived(endpoint_id, cost),
             failed=lambda _: None,
         )
 

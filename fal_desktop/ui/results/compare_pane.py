@@ -15,13 +15,17 @@ from PySide6.QtWidgets import (
 
 from fal_desktop.ui.results.compare_view import CompareView, MipImage
 from fal_desktop.ui.results.image_view import read_image
-from fal_desktop.ui.widgets.background import Background
-from fal_desktop.ui.widgets.elided_label import ElidedLabel
+from fal_desktop.widgets.background import Background
+from fal_desktop.widgets.elided_label import ElidedLabel
 
 __all__ = ["ComparePane"]
 
 
-def load_pair(before: str | None, after: str) -> tuple[QSize | None, QSize, tuple]:
+#: The before and after images as mip pyramids (``None``: no such image).
+Mips = tuple[MipImage | None, MipImage | None]
+
+
+def load_pair(before: str | None, after: str) -> tuple[QSize | None, QSize, Mips]:
     """(before's own size, after's size, (before, after) mip pyramids) for a worker thread;
     the before image is decoded at the after image's size so their pixels line up."""
     size = QImageReader(after).size()
@@ -93,7 +97,7 @@ class ComparePane(QWidget):
         self.view.mode_changed.connect(self._mode_shown)
         self.work = Background(self)
         self._token: object = None
-        self._info = ("", None)
+        self._info: tuple[str, float | None] = ("", None)
 
     def _mode_clicked(self, button: QPushButton) -> None:
         self.view.set_mode(button.property("mode"))
@@ -113,7 +117,7 @@ class ComparePane(QWidget):
         token = self._token
         self.work.run(load_pair, before, after, done=lambda loaded: self._on_loaded(token, *loaded))
 
-    def _on_loaded(self, token: object, before: QSize | None, after: QSize, mips: tuple) -> None:
+    def _on_loaded(self, token: object, before: QSize | None, after: QSize, mips: Mips) -> None:
         if token is not self._token:
             return  # another pair was asked for since
         self.view.set_mips(*mips)

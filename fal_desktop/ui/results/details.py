@@ -42,7 +42,9 @@ class ResultDetails(QCollapsible):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Details", parent, expandedIcon="▾", collapsedIcon="▸")
         self.setDuration(0)  # no animation: it would resize the picture above on every frame
-        self.layout().setContentsMargins(6, 0, 6, 2)
+        layout = self.layout()
+        if layout is not None:
+            layout.setContentsMargins(6, 0, 6, 2)
         body = QWidget(self)
         form = QFormLayout(body)
         form.setContentsMargins(8, 0, 4, 4)

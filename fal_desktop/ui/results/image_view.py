@@ -6,7 +6,7 @@ from PySide6.QtCore import QMargins, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QImageIOHandler, QImageReader, QPixmap
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ImageView", "read_image"]
 

@@ -77,7 +77,14 @@ class ResultBar(QWidget):
             self.actions_by_name[name] = action
         self.upscale_menu = QMenu(self)
         self.upscale_menu.aboutToShow.connect(
-            lambda: upscale_menu(self.upscale_menu, self.upscalers(), None, self.action_requested)
+            lambda: upscale_menu(
+                self.upscale_menu,
+                self.upscalers(),
+                None,
+                # upscale_menu's annotation says Signal; it takes this SignalInstance (the ui/sessions
+                # typing fixes the annotation, and then this ignore goes)
+                self.action_requested,  # type: ignore[arg-type]
+            )
         )
         upscale = self.actions_by_name["upscale"]
         upscale.setToolTip("Upscale it with the last-used upscaler; the arrow offers every one")
@@ -89,7 +96,9 @@ class ResultBar(QWidget):
         self.set_result(False)
 
     def button(self, name: str) -> QToolButton:
-        return self.toolbar.widgetForAction(self.actions_by_name[name])
+        button = self.toolbar.widgetForAction(self.actions_by_name[name])
+        assert isinstance(button, QToolButton)  # what a toolbar makes for an action
+        return button
 
     def set_result(
         self, has_result: bool, *, grouped: bool = False, upscaled: bool = False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fal_desktop.forms.image_list import ImageListField
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -42,7 +44,7 @@ def use_as_input(panel: ModelPanel, path: str, say: Callable[..., object]) -> bo
         return False
     name, kind = found
     field = form.fields[name]
-    if kind == "image_list":
+    if kind == "image_list" and isinstance(field, ImageListField):
         field.add_images([path])
     else:
         field.set_value(path)

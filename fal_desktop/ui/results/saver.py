@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QMimeData, QObject, QSettings, QUrl, Signal
 from PySide6.QtGui import QDrag, QGuiApplication
@@ -24,7 +25,7 @@ from fal_desktop.core.saving import (
 )
 from fal_desktop.ui.jobs.table import JobRow
 from fal_desktop.ui.results.image_view import read_image
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ResultSaver", "plan_saves"]
 
@@ -47,7 +48,7 @@ def _factor(row: JobRow) -> str:
     output = row.job.output if isinstance(row.job.output, dict) else {}
     image_size = output.get("image") if isinstance(output.get("image"), dict) else None
     before = row.job.inputs.get("image_url")
-    if not image_size or not is_local_file(before):
+    if not image_size or not isinstance(before, str) or not is_local_file(before):
         return ""
     from PIL import Image
 
@@ -58,6 +59,9 @@ def _factor(row: JobRow) -> str:
         return ""
 
 
+Plan = tuple[Path, Path, dict[str, Any]]  # source, target, the parameters written with it
+
+
 def plan_saves(
     rows: list[JobRow],
     folder: Path,
@@ -66,10 +70,10 @@ def plan_saves(
     session_name: Callable[[str | None], str] = lambda session_id: "session",
     varied: Callable[[JobRow], str] = lambda row: "",
     only: int | None = None,
-) -> list[tuple[Path, Path, dict]]:
+) -> list[Plan]:
     """(source, target, parameters) for every result file of the given rows (``only``: just
     that file of each row)."""
-    plans = []
+    plans: list[Plan] = []
     for row in rows:
         params = job_parameters(row.job)
         fields = {
@@ -81,10 +85,10 @@ def plan_saves(
             "varied": varied(row),
             "session": session_name(row.job.session_id),
         }
-        for index, source in enumerate(row.files):
+        for index, file in enumerate(row.files):
             if only is not None and index != only:
                 continue
-            source = Path(source)
+            source = Path(file)
             name = render_name(
                 template,
                 **fields,
@@ -94,9 +98,6 @@ def plan_saves(
             )
             plans.append((source, folder / name, params))
     return plans
-
-
-Plan = tuple[Path, Path, dict]
 
 
 def write_plans(

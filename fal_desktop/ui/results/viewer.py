@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from fal_desktop.ui.results.compare_view import CompareView, MipImage
 from fal_desktop.ui.results.image_view import read_image
-from fal_desktop.ui.widgets.background import Background
-from fal_desktop.ui.widgets.elided_label import ElidedLabel
+from fal_desktop.widgets.background import Background
+from fal_desktop.widgets.elided_label import ElidedLabel
 
 __all__ = ["ResultViewer", "ViewerItem"]
 

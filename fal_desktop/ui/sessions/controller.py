@@ -33,7 +33,7 @@ from fal_desktop.ui.sessions.gallery import GalleryItem, GalleryView
 from fal_desktop.ui.sessions.panel import SessionPanel
 from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog, VaryDialog
 from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings

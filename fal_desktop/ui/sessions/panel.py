@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from fal_desktop.core.sessions import Session, SessionStore
 from fal_desktop.ui.sessions.gallery import GalleryModel, GalleryView
 from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
-from fal_desktop.ui.widgets.empty_hint import EmptyHint
+from fal_desktop.widgets.empty_hint import EmptyHint
 
 __all__ = ["SessionPanel"]
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPainter, QPixmap
 
 from fal_desktop.ui.results.image_view import read_image
-from fal_desktop.ui.widgets.background import Background
+from fal_desktop.widgets.background import Background
 
 __all__ = ["ThumbnailCache", "THUMB_SIDE"]
 

@@ -33,7 +33,7 @@ class WindowInputs:
     def scan_dropped(self, local: list[Path], remote: list[str]) -> None:
         """Search dropped files and folders for images off the GUI thread, then use them."""
         from fal_desktop.core.inputs import image_files_in
-        from fal_desktop.ui.widgets.background import Background
+        from fal_desktop.widgets.background import Background
 
         if getattr(self, "_scanner", None) is None:
             self._scanner = Background(self, threads=1)  # drops are used in the order made

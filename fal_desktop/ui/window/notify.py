@@ -58,7 +58,7 @@ class Notifier(QObject):
 
     def __init__(self, parent: QObject, send: Callable[[str, str], bool] | None = None) -> None:
         super().__init__(parent)
-        from fal_desktop.ui.widgets.background import Background
+        from fal_desktop.widgets.background import Background
 
         self.send_desktop = send or send_desktop_notification
         self.work = Background(self, threads=1)

@@ -1,1 +1,0 @@
-"""Small pieces every part uses: background work (Background), an eliding label, an empty-list hint."""
