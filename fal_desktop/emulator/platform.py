@@ -45,6 +45,8 @@ class Platform:
         self.schemas, self.key, self.admin_key = schemas, key, admin_key
         self.catalog_size = catalog_size
         self.balance = 24.5
+        #: The pricing call answers 503 (fal's Platform API down or slow): costs wait for it.
+        self.pricing_down = False
         # At most ``estimate_limit`` estimates per ``estimate_window`` seconds, then 429 with
         # Retry-After, as fal (a 429 after the third call 800 ms apart). None: no limit.
         self.estimate_limit: int | None = 3
@@ -157,6 +159,8 @@ class Platform:
 
     async def pricing(self, request: web.Request) -> web.Response:
         self._scope(request, required=True)
+        if self.pricing_down:
+            raise _error(web.HTTPServiceUnavailable, "Service temporarily unavailable")
         ids = [
             i for value in request.query.getall("endpoint_id", []) for i in value.split(",") if i
         ]

@@ -174,3 +174,52 @@ def test_recorded_costs_above_the_estimates_pause_sending_at_the_limit(
     qtbot.waitUntil(
         lambda: all(store.get(i).state is JobState.COMPLETED for i in added), timeout=60000
     )
+
+
+def test_a_cost_whose_price_comes_after_the_result_is_filled_in_and_counted_once(
+    qtbot, open_window, emulator, monkeypatch
+):
+    from fal_desktop.core.costs import SpendLimit
+    from fal_desktop.ui.jobs import spending
+
+    monkeypatch.setattr(spending, "PRICE_RETRY_MS", 200)  # ask fal again soon, not in a minute
+    emulator.platform.pricing_down = True  # fal's pricing call fails: the price comes later
+    window = open_window()
+    window.spending.set_limit(SpendLimit(per_session=1.0))
+    row = run_prompt(qtbot, window, "a red fox", endpoint="fal-ai/flux/dev", num_images=2)
+    assert (row.job.billable_units, row.job.cost) == ("2", None)
+    assert _cell(window, row, "Cost")[0] == "unknown"
+    title = window.session_ui.panel.gallery_title
+    qtbot.waitUntil(lambda: "cost unknown" in title.text(), timeout=5000)
+
+    emulator.platform.pricing_down = False  # the price arrives (asked again after the failure)
+    qtbot.waitUntil(lambda: row.job.cost is not None, timeout=10000)
+    assert row.job.cost == 0.05 and window.manager.store.get(row.job.id).cost == 0.05
+    shown, tip = _cell(window, row, "Cost")
+    assert shown == "$0.050" and "fal billed 2 unit(s)" in tip
+    qtbot.waitUntil(lambda: "cost $0.050" in title.text(), timeout=5000)
+    assert window.session_ui.details.values["cost"].text() == "$0.050"  # the Details panel
+    assert window.spending.spent()[0] == 0.05
+
+    window.platform_ui.prices_arrived.emit(["fal-ai/flux/dev"])  # prices again: counted once
+    window.spending.on_updates([])
+    assert window.spending.spent()[0] == 0.05
+
+
+def test_a_cost_left_unknown_by_a_run_offline_is_filled_in_at_the_next_start(
+    qtbot, open_window, emulator
+):
+    emulator.platform.pricing_down = True
+    first = open_window()
+    row = run_prompt(qtbot, first, "a red fox", endpoint="fal-ai/flux/dev")
+    assert (row.job.billable_units, row.job.cost) == ("1", None)
+    job_id = row.job.id
+    first.close()
+    first.manager.stop_and_wait()
+
+    emulator.platform.pricing_down = False  # the next start is online
+    window = open_window()
+    again = window.jobs_model.row_for(job_id)
+    qtbot.waitUntil(lambda: again.job.cost is not None, timeout=10000)
+    assert again.job.cost == 0.025 and window.manager.store.get(job_id).cost == 0.025
+    assert _cell(window, again, "Cost")[0] == "$0.025"
