@@ -327,9 +327,10 @@ class Spending(QObject):
 
     def _costs_missing(self) -> list[JobRecord]:
         """Finished jobs fal billed units for whose cost waits for the unit price."""
-        return self.store.where(
+        jobs: list[JobRecord] = self.store.where(
             "state = 'completed' AND billable_units IS NOT NULL AND cost IS NULL"
         )
+        return jobs
 
     def fill_missing_costs(self) -> bool:
         """Work out the costs that waited for a unit price now known (each job once: only
