@@ -443,8 +443,17 @@ def quit_when_finished(app, manager, job_ids: set[str]) -> None:
     manager.job_updated.connect(seen)
 
 
+#: The key test's answer when the key works but the account cannot pay for jobs.
+NO_CREDIT = (
+    "The key works, but your fal account has no credit left — jobs will be refused until you "
+    "top up."
+)
+
+
 def key_tester(hosts):
-    """A function that checks a key with fal's free catalog call (run off the GUI thread)."""
+    """A function that checks a key with fal's free catalog call, then (an ADMIN key only; any
+    other gets 401/403 and nothing is said) whether the account has credit left. Run it off the
+    GUI thread."""
     from fal_desktop.api import AuthError, BalanceExhaustedError, FalError
     from fal_desktop.api.platform import PlatformClient
 
@@ -452,12 +461,20 @@ def key_tester(hosts):
         try:
             with PlatformClient(key, hosts) as client:
                 client.check_key()  # GET /v1/models?limit=1: no job, nothing paid
-        except BalanceExhaustedError as exc:  # fal knows the key: the account is out of credit
-            return f"fal accepted this key. {exc.user_message}"
+                try:
+                    balance = client.balance()  # None for a key that is not ADMIN
+                except BalanceExhaustedError:
+                    return NO_CREDIT  # fal says the account is locked
+                except FalError:
+                    balance = None  # the balance is a bonus: never a reason to doubt the key
+        except BalanceExhaustedError:  # fal knows the key: the account is out of credit
+            return NO_CREDIT
         except AuthError:
             return "fal did not accept this key."
         except FalError as exc:
             return f"The key could not be checked: {exc.user_message}"
+        if balance is not None and balance[0] <= 0:
+            return NO_CREDIT
         return None
 
     return test
