@@ -223,3 +223,58 @@ def test_a_cost_left_unknown_by_a_run_offline_is_filled_in_at_the_next_start(
     qtbot.waitUntil(lambda: again.job.cost is not None, timeout=10000)
     assert again.job.cost == 0.025 and window.manager.store.get(job_id).cost == 0.025
     assert _cell(window, again, "Cost")[0] == "$0.03"
+
+
+def test_command_line_and_hand_over_upscales_ask_about_their_total_like_a_drop(
+    qtbot, open_window, emulator, tmp_path, money_questions
+):
+    import argparse
+
+    from fal_desktop.app import command_line_upscale, take_request
+
+    class App:
+        codes: list[int] = []
+
+        def exit(self, code):
+            self.codes.append(code)
+
+    window = open_window()
+    _price_known(qtbot, window, "fal-ai/esrgan")
+    window.platform_ui.prices._typical["fal-ai/esrgan"] = (time.time(), 0.0024)
+    window.model_panel.select_model("fal-ai/esrgan")
+    folder = _folder_of(tmp_path, 3)
+    args = argparse.Namespace(upscale=[str(folder)], quit_when_done=False)
+
+    money_questions.send_batch = False  # --upscale: asked, and the user cancels
+    command_line_upscale(App(), window, window.manager, args)
+    assert not money_questions.asked  # start-up goes on first: the question comes after
+    qtbot.waitUntil(lambda: bool(money_questions.of("batch")), timeout=5000)
+    assert "3 jobs will be sent" in money_questions.of("batch")[0]
+    assert "Estimated total: ≈\u00a0$0.0072" in money_questions.of("batch")[0]
+    assert not rows(window) and sum(emulator.submissions.values()) == 0
+
+    money_questions.send_batch = True  # a second start hands the folder over: asked, sent
+    take_request(window, {"upscale": ["drop"], "cwd": str(tmp_path)})
+    assert len(money_questions.of("batch")) == 1  # the hand-over is taken before asking
+    qtbot.waitUntil(lambda: len(money_questions.of("batch")) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(rows(window)) == 3, timeout=5000)
+    qtbot.waitUntil(lambda: all(r.state is JobState.COMPLETED for r in rows(window)), timeout=30000)
+
+    scripted = argparse.Namespace(upscale=[str(folder)], quit_when_done=True)
+    app = App()
+    command_line_upscale(app, window, window.manager, scripted)  # scripted: nothing asked
+    assert len(money_questions.of("batch")) == 2 and len(rows(window)) == 6
+    qtbot.waitUntil(lambda: app.codes == [0], timeout=30000)  # quits once they are done
+
+    from fal_desktop.core.costs import SpendLimit
+
+    session = window.spending.spent()[0]
+    window.spending.set_limit(SpendLimit(per_session=session + 0.003))  # one more job fits
+    app = App()
+    app.codes = []
+    sent = sum(emulator.submissions.values())
+    command_line_upscale(app, window, window.manager, scripted)
+    assert not money_questions.of("limit")  # scripted: the limit holds the rest, no question
+    qtbot.waitUntil(lambda: app.codes == [1], timeout=30000)  # not all done: status 1
+    assert sum(emulator.submissions.values()) == sent + 1
+    assert [r.state for r in rows(window)[-3:]] == [JobState.COMPLETED] + [JobState.HELD] * 2

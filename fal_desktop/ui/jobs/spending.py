@@ -206,7 +206,8 @@ class Spending(QObject):
         self, runs: list[tuple[str, dict[str, Any]]], *, folder: bool = False, ask: bool = True
     ) -> int | None:
         """How many of ``runs`` to send now (the rest are held by the spend limit), after
-        asking about the estimated total of a batch (unless ``ask`` is False); None: the user
+        asking about the estimated total of a batch and what passes the limit (unless ``ask``
+        is False: then what passes the limit is held without a question); None: the user
         cancelled."""
         estimates = [self.estimate(e, inputs) for e, inputs in runs]
         known = [c for c in estimates if c is not None]
@@ -227,7 +228,7 @@ class Spending(QObject):
                 return len(runs)
             session, day = self.spent()
             fit = limit.jobs_that_fit(session, day, estimates)
-            if fit == len(runs):
+            if fit == len(runs) or not ask:  # not asked (scripted use): hold what passes it
                 return fit
             answer = ask_over_limit(
                 self.window,
