@@ -253,13 +253,7 @@ def finish_startup(
         key_store=key_store,
         key_tester=key_tester(hosts),
     )
-    started = (
-        set(window.upscale(upscale_inputs(args.upscale, working_directory()), ask=False))
-        if args.upscale
-        else set()
-    )
-    if args.quit_when_done:
-        quit_when_finished(app, manager, started | {job.id for job in window.resumed})
+    command_line_upscale(app, window, manager, args)
     if held_lock is not None:
         from fal_desktop.ui.window.instance import SingleInstance
 
@@ -305,6 +299,20 @@ def upscale_inputs(items: Sequence[str], cwd: str | Path | None = None) -> list[
     return local + [a for a in items if is_url(a)]
 
 
+def command_line_upscale(app, window, manager, args: argparse.Namespace) -> None:
+    """``--upscale``'s images: asked about like a drop (several images: their estimated total
+    first), once start-up is done. With ``--quit-when-done`` (scripted use) nothing is asked —
+    the spend limit still applies — and the app quits when those jobs (and any resumed) end."""
+    inputs = upscale_inputs(args.upscale, working_directory()) if args.upscale else []
+    if args.quit_when_done:
+        started = set(window.upscale(inputs, ask=False)) if args.upscale else set()
+        quit_when_finished(app, manager, started | {job.id for job in window.resumed})
+    elif args.upscale:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, window, lambda: window.upscale(inputs))
+
+
 def take_request(window, request: dict[str, Any]) -> None:
     """A later start's request (``SingleInstance``): show the window, upscale what it brought."""
     if window.isMinimized():
@@ -314,10 +322,14 @@ def take_request(window, request: dict[str, Any]) -> None:
     items = request.get("upscale")
     if isinstance(items, list) and items:
         cwd = request.get("cwd")  # the later start's working directory, not this window's
-        window.upscale(
-            upscale_inputs([str(item) for item in items], cwd if isinstance(cwd, str) else None),
-            ask=False,  # named on a command line: no question about the batch's total
+        inputs = upscale_inputs(
+            [str(item) for item in items], cwd if isinstance(cwd, str) else None
         )
+        from PySide6.QtCore import QTimer
+
+        # Asked about like a drop (several images: their estimated total first), once this
+        # request has been taken: the question never holds up the hand-over.
+        QTimer.singleShot(0, window, lambda: window.upscale(inputs))
 
 
 def hand_over(args: argparse.Namespace, instance) -> int:
@@ -450,21 +462,34 @@ def quit_when_finished(app, manager, job_ids: set[str]) -> None:
         return
     states: dict[str, JobState] = {}
 
+    def ended(job_id: str, state: JobState, text: str) -> None:
+        states[job_id] = state
+        print(f"{job_id[:8]} {state.value}: {text}", flush=True)
+        if len(states) == len(job_ids):
+            app.exit(0 if all(s is JobState.COMPLETED for s in states.values()) else 1)
+
     def seen(update) -> None:
-        if update.job_id in job_ids and update.state.finished:
-            states[update.job_id] = update.state
-            print(
-                f"{update.job_id[:8]} {update.state.value}: {update.message or update.error or ''}",
-                flush=True,
-            )
-            if len(states) == len(job_ids):
-                app.exit(0 if all(s is JobState.COMPLETED for s in states.values()) else 1)
+        if update.job_id in job_ids and update.state.finished and update.job_id not in states:
+            ended(update.job_id, update.state, update.message or update.error or "")
 
     manager.job_updated.connect(seen)
+    for job_id in sorted(job_ids):  # already stopped: held by the spend limit, not sent
+        job = manager.store.get(job_id)
+        if job is not None and job.state.finished and job_id not in states:
+            ended(job_id, job.state, job.error or "")
+
+
+#: The key test's answer when the key works but the account cannot pay for jobs.
+NO_CREDIT = (
+    "The key works, but your fal account has no credit left — jobs will be refused until you "
+    "top up."
+)
 
 
 def key_tester(hosts):
-    """A function that checks a key with fal's free catalog call (run off the GUI thread)."""
+    """A function that checks a key with fal's free catalog call, then (an ADMIN key only; any
+    other gets 401/403 and nothing is said) whether the account has credit left. Run it off the
+    GUI thread."""
     from fal_desktop.api import AuthError, BalanceExhaustedError, FalError
     from fal_desktop.api.platform import PlatformClient
 
@@ -472,12 +497,20 @@ def key_tester(hosts):
         try:
             with PlatformClient(key, hosts) as client:
                 client.check_key()  # GET /v1/models?limit=1: no job, nothing paid
-        except BalanceExhaustedError as exc:  # fal knows the key: the account is out of credit
-            return f"fal accepted this key. {exc.user_message}"
+                try:
+                    balance = client.balance()  # None for a key that is not ADMIN
+                except BalanceExhaustedError:
+                    return NO_CREDIT  # fal says the account is locked
+                except FalError:
+                    balance = None  # the balance is a bonus: never a reason to doubt the key
+        except BalanceExhaustedError:  # fal knows the key: the account is out of credit
+            return NO_CREDIT
         except AuthError:
             return "fal did not accept this key."
         except FalError as exc:
             return f"The key could not be checked: {exc.user_message}"
+        if balance is not None and balance[0] <= 0:
+            return NO_CREDIT
         return None
 
     return test

@@ -40,7 +40,7 @@ def cost_of(units: str | None, price: Price | None) -> float | None:
 
 
 def cost_text(cost: float | None) -> str:
-    """``$0.025``, ``$0`` for a free result, ``unknown`` when fal's figure is missing."""
+    """``$0.03``, ``$0.0025``, ``$0`` for a free result, ``unknown`` when fal's figure is missing."""
     return "unknown" if cost is None else money(cost)
 
 

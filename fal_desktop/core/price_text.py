@@ -6,6 +6,7 @@ price, "varies", and the typical cost of a call when fal gave one. Unknown: noth
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from fal_desktop.api.platform import Price
@@ -27,13 +28,19 @@ _UNIT_NAMES = {
 
 
 def money(amount: float) -> str:
-    """``$0.025``, ``$0.10``, ``$0.0024``, ``$12.50``: two significant digits below a dime."""
-    if amount <= 0:
+    """``$0.05``, ``$1.20``, ``$12.50`` from a cent up; below a cent two significant digits,
+    without trailing zeros: ``$0.003``, ``$0.0025``. Halves round up (``$0.075`` → ``$0.08``)."""
+    if not amount > 0:  # zero, negative or NaN
         return "$0"
-    if amount >= 0.1:
+    if not math.isfinite(amount):
         return f"${amount:,.2f}"
-    decimals = min(6, 1 - math.floor(math.log10(amount)))
-    return f"${amount:.{decimals}f}"
+    exact = Decimal(repr(amount))  # the figure as written (0.075, not 0.07499…)
+    if amount < 0.01:
+        step = Decimal(1).scaleb(math.floor(math.log10(amount)) - 1)  # two significant digits
+        small = exact.quantize(step, ROUND_HALF_UP)
+        if small < Decimal("0.01"):
+            return f"${format(small.normalize(), 'f')}"
+    return f"${exact.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
 
 
 def exact_money(amount: float) -> str:
@@ -71,7 +78,7 @@ def per_run_cost(price: Price, values: dict[str, Any]) -> float | None:
 
 
 def price_line(price: Price | None, values: dict[str, Any], typical: float | None = None) -> str:
-    """``≈ $0.025 per image · 4 images ≈ $0.10`` and the like; "" when the price is unknown."""
+    """``≈ $0.03 per image · 4 images ≈ $0.10`` and the like; "" when the price is unknown."""
     if price is None:
         return ""
     unit = price.unit.lower()

@@ -75,7 +75,8 @@ class Emulator:
     ) -> None:
         """``retention_scale`` multiplies fal's retention times (1 hour after completion, 6
         minutes for results of 10 KB or more): past them a request answers 404 NOT_FOUND.
-        ``out_of_credit``: submits and storage tokens answer fal's 403 "Exhausted balance".
+        ``out_of_credit``: submits and storage tokens answer fal's 403 "Exhausted balance"
+        (and the ADMIN balance is 0).
         ``submit_delay``: a submit's answer comes this many seconds after fal took the job.
         ``admin_key``: also accepted, with ADMIN scope (the Platform API's billing);
         ``catalog_size``: synthetic models added to the catalog (benchmarks);
@@ -148,6 +149,7 @@ class Emulator:
         self.service.queue.job_duration = self._job_duration
         await self.service.start()
         self.platform = Platform(self.service.schemas, self.key, self.admin_key, self._catalog_size)
+        self.platform.out_of_credit = bool(self._settings["out_of_credit"])
         routes = {
             "queue": [web.route("*", "/{tail:.*}", self.service.queue_dispatch)],
             "run": [web.route("*", "/{tail:.*}", self.service.run_dispatch)],
@@ -301,6 +303,8 @@ class Emulator:
     @out_of_credit.setter
     def out_of_credit(self, value: bool) -> None:
         self._setting("out_of_credit", bool(value))
+        if self.platform is not None:  # the ADMIN balance says so too
+            self.platform.out_of_credit = bool(value)
 
     @property
     def submit_delay(self) -> float:

@@ -45,6 +45,11 @@ class Platform:
         self.schemas, self.key, self.admin_key = schemas, key, admin_key
         self.catalog_size = catalog_size
         self.balance = 24.5
+        #: The account ran out of credit (the Emulator's ``out_of_credit``): the balance
+        #: answered is 0 at most, as fal's lock for an exhausted balance.
+        self.out_of_credit = False
+        #: The pricing call answers 503 (fal's Platform API down or slow): costs wait for it.
+        self.pricing_down = False
         # At most ``estimate_limit`` estimates per ``estimate_window`` seconds, then 429 with
         # Retry-After, as fal (a 429 after the third call 800 ms apart). None: no limit.
         self.estimate_limit: int | None = 3
@@ -157,6 +162,8 @@ class Platform:
 
     async def pricing(self, request: web.Request) -> web.Response:
         self._scope(request, required=True)
+        if self.pricing_down:
+            raise _error(web.HTTPServiceUnavailable, "Service temporarily unavailable")
         ids = [
             i for value in request.query.getall("endpoint_id", []) for i in value.split(",") if i
         ]
@@ -219,7 +226,8 @@ class Platform:
             raise _error(web.HTTPForbidden, "This resource needs an ADMIN key.")
         answer: dict[str, Any] = {"username": "emulated-user"}
         if "credits" in request.query.getall("expand", []):
-            answer["credits"] = {"current_balance": self.balance, "currency": "USD"}
+            balance = min(self.balance, 0.0) if self.out_of_credit else self.balance
+            answer["credits"] = {"current_balance": balance, "currency": "USD"}
         return web.json_response(answer)
 
     # -- thumbnails on the CDN ---------------------------------------------------------

@@ -7,11 +7,12 @@ A ``file://`` URL becomes its local path (the runner uploads local files; fal ne
 from __future__ import annotations
 
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QUrl
+from PySide6.QtCore import QBuffer, QEvent, QSize, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -30,7 +31,7 @@ from fal_desktop.forms.url_thumbnails import local_thumbnail, thumbnails
 if TYPE_CHECKING:
     from fal_desktop.forms.mask_editor import MaskEditor
 
-__all__ = ["ImageField", "as_input", "images_from_mime", "save_pasted"]
+__all__ = ["ImageField", "as_input", "images_from_mime", "pasted_folder", "save_pasted"]
 
 THUMB = 56
 
@@ -43,23 +44,44 @@ def as_input(text: str) -> str:
     return text
 
 
-def save_pasted(image: QImage) -> str:
-    folder = Path(tempfile.gettempdir()) / "fal-desktop-pasted"
+def pasted_folder(widget: QWidget | None) -> Path:
+    """Where pasted pictures are kept: ``pasted`` in the app's data folder (the window's
+    ``paths``), like masks, so a job's input is still there for Reuse after a restart."""
+    paths = getattr(widget.window(), "paths", None) if widget is not None else None
+    data = getattr(paths, "data", None)
+    base = Path(data) if data is not None else Path(tempfile.gettempdir()) / "fal-desktop"
+    return base / "pasted"
+
+
+def save_pasted(image: QImage, folder: Path) -> str:
+    """The picture as a PNG in ``folder``, under a new name (never one already there)."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"pasted-{uuid.uuid4().hex[:12]}.png"
-    image.save(str(path))  # PNG, by its name
-    return str(path)
+    buffer = QBuffer()
+    buffer.open(QBuffer.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # PySide6 wants str; stubs say bytes
+    data = bytes(buffer.data().data())
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    while True:
+        path = folder / f"pasted-{stamp}-{uuid.uuid4().hex}.png"
+        try:
+            with open(path, "xb") as file:  # exclusive: a name in use is never overwritten
+                file.write(data)
+        except FileExistsError:
+            continue
+        return str(path)
 
 
-def images_from_mime(mime) -> list[str]:
-    """The files, URLs or picture (saved as a PNG) in drag or clipboard data."""
+def images_from_mime(mime, folder: Path | None = None) -> list[str]:
+    """The files, URLs or picture (saved as a PNG in ``folder``) in drag or clipboard data."""
     if mime is None:
         return []
     if mime.hasUrls() and mime.urls():
         return [as_input(u.toLocalFile() if u.isLocalFile() else u.toString()) for u in mime.urls()]
     if mime.hasImage():
         image = QImage(mime.imageData())
-        return [save_pasted(image)] if not image.isNull() else []
+        if image.isNull():
+            return []
+        return [save_pasted(image, folder or pasted_folder(None))]
     if mime.hasText() and mime.text().strip():
         return [as_input(line) for line in mime.text().splitlines() if line.strip()]
     return []
@@ -161,7 +183,7 @@ class ImageField(FieldWidget):
         """Take an image, a file or a URL from clipboard data; ``False`` if there is none."""
         if mime is None or not (mime.hasUrls() or mime.hasImage()):
             return False
-        found = images_from_mime(mime)
+        found = images_from_mime(mime, pasted_folder(self))
         if found:
             self.set_value(found[0])
         return bool(found)
@@ -171,7 +193,7 @@ class ImageField(FieldWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        found = images_from_mime(event.mimeData())
+        found = images_from_mime(event.mimeData(), pasted_folder(self))
         if found:
             self.set_value(found[0])
         event.acceptProposedAction()

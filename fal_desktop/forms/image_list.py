@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.forms.fields import IMAGE_FILTER, FieldWidget, field_kind
-from fal_desktop.forms.image_field import as_input, images_from_mime
+from fal_desktop.forms.image_field import as_input, images_from_mime, pasted_folder
 from fal_desktop.forms.spec import FieldSpec
 from fal_desktop.forms.url_thumbnails import local_thumbnail, thumbnails
 
@@ -152,7 +152,7 @@ class ImageListField(FieldWidget):
         self.url_edit.clear()
 
     def paste(self) -> bool:
-        found = images_from_mime(QGuiApplication.clipboard().mimeData())
+        found = images_from_mime(QGuiApplication.clipboard().mimeData(), pasted_folder(self))
         self.add_images(found)
         return bool(found)
 
@@ -187,7 +187,7 @@ class ImageListField(FieldWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        self.add_images(images_from_mime(event.mimeData()))
+        self.add_images(images_from_mime(event.mimeData(), pasted_folder(self)))
         event.acceptProposedAction()
 
     # -- value -----------------------------------------------------------------------------

@@ -39,14 +39,14 @@ def test_a_jobs_cost_is_recorded_shown_and_summed_per_session(
     stored = window.manager.store.get(second.job.id)
     assert (stored.billable_units, stored.cost) == ("2", 0.05)  # recorded with the job
     shown, tip = _cell(window, second, "Cost")
-    assert shown == "$0.050" and "fal billed 2 unit(s)" in tip
+    assert shown == "$0.05" and "fal billed 2 unit(s)" in tip
     title = window.session_ui.panel.gallery_title
-    qtbot.waitUntil(lambda: "cost $0.075" in title.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "cost $0.08" in title.text(), timeout=5000)
 
     emulator.service.send_billable_units = False  # fal said nothing: the cost stays unknown
     third = run_prompt(qtbot, window, "three foxes", endpoint="fal-ai/flux/dev")
     assert third.job.cost is None and _cell(window, third, "Cost")[0] == "unknown"
-    qtbot.waitUntil(lambda: "cost $0.075 · 1 unknown" in title.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "cost $0.08 · 1 unknown" in title.text(), timeout=5000)
 
     session = window.sessions.get(window.session_ui.session_id)
     runs = window.manager.store.where("session_id = ?", (session.id,))
@@ -174,3 +174,107 @@ def test_recorded_costs_above_the_estimates_pause_sending_at_the_limit(
     qtbot.waitUntil(
         lambda: all(store.get(i).state is JobState.COMPLETED for i in added), timeout=60000
     )
+
+
+def test_a_cost_whose_price_comes_after_the_result_is_filled_in_and_counted_once(
+    qtbot, open_window, emulator, monkeypatch
+):
+    from fal_desktop.core.costs import SpendLimit
+    from fal_desktop.ui.jobs import spending
+
+    monkeypatch.setattr(spending, "PRICE_RETRY_MS", 200)  # ask fal again soon, not in a minute
+    emulator.platform.pricing_down = True  # fal's pricing call fails: the price comes later
+    window = open_window()
+    window.spending.set_limit(SpendLimit(per_session=1.0))
+    row = run_prompt(qtbot, window, "a red fox", endpoint="fal-ai/flux/dev", num_images=2)
+    assert (row.job.billable_units, row.job.cost) == ("2", None)
+    assert _cell(window, row, "Cost")[0] == "unknown"
+    title = window.session_ui.panel.gallery_title
+    qtbot.waitUntil(lambda: "cost unknown" in title.text(), timeout=5000)
+
+    emulator.platform.pricing_down = False  # the price arrives (asked again after the failure)
+    qtbot.waitUntil(lambda: row.job.cost is not None, timeout=10000)
+    assert row.job.cost == 0.05 and window.manager.store.get(row.job.id).cost == 0.05
+    shown, tip = _cell(window, row, "Cost")
+    assert shown == "$0.05" and "fal billed 2 unit(s)" in tip
+    qtbot.waitUntil(lambda: "cost $0.05" in title.text(), timeout=5000)
+    assert window.session_ui.details.values["cost"].text() == "$0.05"  # the Details panel
+    assert window.spending.spent()[0] == 0.05
+
+    window.platform_ui.prices_arrived.emit(["fal-ai/flux/dev"])  # prices again: counted once
+    window.spending.on_updates([])
+    assert window.spending.spent()[0] == 0.05
+
+
+def test_a_cost_left_unknown_by_a_run_offline_is_filled_in_at_the_next_start(
+    qtbot, open_window, emulator
+):
+    emulator.platform.pricing_down = True
+    first = open_window()
+    row = run_prompt(qtbot, first, "a red fox", endpoint="fal-ai/flux/dev")
+    assert (row.job.billable_units, row.job.cost) == ("1", None)
+    job_id = row.job.id
+    first.close()
+    first.manager.stop_and_wait()
+
+    emulator.platform.pricing_down = False  # the next start is online
+    window = open_window()
+    again = window.jobs_model.row_for(job_id)
+    qtbot.waitUntil(lambda: again.job.cost is not None, timeout=10000)
+    assert again.job.cost == 0.025 and window.manager.store.get(job_id).cost == 0.025
+    assert _cell(window, again, "Cost")[0] == "$0.03"
+
+
+def test_command_line_and_hand_over_upscales_ask_about_their_total_like_a_drop(
+    qtbot, open_window, emulator, tmp_path, money_questions
+):
+    import argparse
+
+    from fal_desktop.app import command_line_upscale, take_request
+
+    class App:
+        codes: list[int] = []
+
+        def exit(self, code):
+            self.codes.append(code)
+
+    window = open_window()
+    _price_known(qtbot, window, "fal-ai/esrgan")
+    window.platform_ui.prices._typical["fal-ai/esrgan"] = (time.time(), 0.0024)
+    window.model_panel.select_model("fal-ai/esrgan")
+    folder = _folder_of(tmp_path, 3)
+    args = argparse.Namespace(upscale=[str(folder)], quit_when_done=False)
+
+    money_questions.send_batch = False  # --upscale: asked, and the user cancels
+    command_line_upscale(App(), window, window.manager, args)
+    assert not money_questions.asked  # start-up goes on first: the question comes after
+    qtbot.waitUntil(lambda: bool(money_questions.of("batch")), timeout=5000)
+    assert "3 jobs will be sent" in money_questions.of("batch")[0]
+    assert "Estimated total: ≈\u00a0$0.0072" in money_questions.of("batch")[0]
+    assert not rows(window) and sum(emulator.submissions.values()) == 0
+
+    money_questions.send_batch = True  # a second start hands the folder over: asked, sent
+    take_request(window, {"upscale": ["drop"], "cwd": str(tmp_path)})
+    assert len(money_questions.of("batch")) == 1  # the hand-over is taken before asking
+    qtbot.waitUntil(lambda: len(money_questions.of("batch")) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(rows(window)) == 3, timeout=5000)
+    qtbot.waitUntil(lambda: all(r.state is JobState.COMPLETED for r in rows(window)), timeout=30000)
+
+    scripted = argparse.Namespace(upscale=[str(folder)], quit_when_done=True)
+    app = App()
+    command_line_upscale(app, window, window.manager, scripted)  # scripted: nothing asked
+    assert len(money_questions.of("batch")) == 2 and len(rows(window)) == 6
+    qtbot.waitUntil(lambda: app.codes == [0], timeout=30000)  # quits once they are done
+
+    from fal_desktop.core.costs import SpendLimit
+
+    session = window.spending.spent()[0]
+    window.spending.set_limit(SpendLimit(per_session=session + 0.003))  # one more job fits
+    app = App()
+    app.codes = []
+    sent = sum(emulator.submissions.values())
+    command_line_upscale(app, window, window.manager, scripted)
+    assert not money_questions.of("limit")  # scripted: the limit holds the rest, no question
+    qtbot.waitUntil(lambda: app.codes == [1], timeout=30000)  # not all done: status 1
+    assert sum(emulator.submissions.values()) == sent + 1
+    assert [r.state for r in rows(window)[-3:]] == [JobState.COMPLETED] + [JobState.HELD] * 2

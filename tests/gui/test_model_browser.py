@@ -135,7 +135,7 @@ def test_price_beside_run_follows_the_form(qtbot, open_window):
     qtbot.waitUntil(lambda: panel.price_label.text() != "", timeout=10000)
     panel.form.fields["num_images"].set_value(4)
     qtbot.waitUntil(
-        lambda: panel.price_label.text() == "≈ $0.025 per image · 4 images ≈ $0.10", timeout=5000
+        lambda: panel.price_label.text() == "≈ $0.03 per image · 4 images ≈ $0.10", timeout=5000
     )
     panel.select_model("fal-ai/flux/schnell")
     qtbot.waitUntil(  # nothing set: priced at the size fal will use, the schema's default

@@ -280,3 +280,23 @@ def test_the_row_menu_offers_retry_run_again_and_cancel(qtbot, open_window, emul
         timeout=20000,
     )
     assert submits(emulator) == 2  # the user's explicit Run again, nothing more
+
+
+def test_the_key_test_says_when_the_account_has_no_credit_left(qtbot, open_window, emulator):
+    emulator.platform.admin_key = "admin-key:secret"  # an ADMIN key can read the balance
+    emulator.out_of_credit = True
+    window = open_window(key="admin-key:secret")
+    window.open_key_dialog()
+    dialog = window.findChild(ApiKeyDialog)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=10000)
+    assert dialog.status_label.text() == (
+        "The key works, but your fal account has no credit left — jobs will be refused until "
+        "you top up."
+    )
+    dialog.grab().save("/tmp/fixes_key_no_credit.png")
+
+    emulator.out_of_credit = False  # topped up
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.status_label.text() == "The key works.", timeout=10000)
+    dialog.reject()

@@ -92,6 +92,49 @@ def test_paste_an_image_from_the_clipboard(qtbot, open_window):
         assert out.size == (64, 32)
 
 
+def test_a_pasted_image_is_kept_so_reuse_brings_it_back_after_the_temp_folder_is_cleared(
+    qtbot, open_window, tmp_path, monkeypatch
+):
+    import shutil
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # this test's temp folder
+    (tmp_path / "tmp").mkdir()
+    window = open_window()
+    window.model_panel.select_model("fal-ai/esrgan")
+    field = window.model_panel.form.fields["image_url"]
+    image = QImage(40, 20, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.darkCyan)
+    QGuiApplication.clipboard().setImage(image)
+    field.edit.setFocus()
+    qtbot.keyClick(field.edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    pasted = Path(field.value())
+    assert pasted.parent == window.paths.data / "pasted"  # kept with the app's data
+    window.model_panel.run_button.click()
+    qtbot.waitUntil(lambda: len(_rows(window)) == 1, timeout=5000)
+    row = _rows(window)[0]
+    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
+
+    shutil.rmtree(tmp_path / "tmp")  # a reboot clears the temp folder (and caches may go)
+    shutil.rmtree(window.paths.cache, ignore_errors=True)
+    field.set_value("")  # the user moved on
+    window.model_panel.select_model("fal-ai/flux/schnell")
+    assert window.session_ui.reuse(window.manager.store.get(row.job.id))
+    again = window.model_panel.form.fields["image_url"].value()
+    assert again == str(pasted)
+    with Image.open(again) as back:  # the image is back, not a path to nothing
+        assert back.size == (40, 20)
+
+    second = QImage(12, 6, QImage.Format.Format_RGB32)  # pasted on the window: kept too
+    second.fill(Qt.GlobalColor.magenta)
+    QGuiApplication.clipboard().setImage(second)
+    window.jobs_panel.table.setFocus()
+    qtbot.keyClick(window.jobs_panel.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(_rows(window)) == 2, timeout=5000)
+    sent = _rows(window)[1].job.inputs["image_url"]
+    assert Path(sent).parent == window.paths.data / "pasted" and sent != str(pasted)
+
+
 def test_pause_and_cancel_the_rest_of_a_batch(qtbot, open_window, tmp_path, emulator):
     emulator.job_duration = 0.3
     paths = []

@@ -66,7 +66,7 @@ def test_sigkill_with_fifty_jobs_in_flight(tmp_path):
         ]
         db = tmp_path / "app" / "data" / "jobs.sqlite3"
         first = subprocess.Popen(
-            base + ["--upscale", str(images)],
+            base + ["--upscale", str(images), "--quit-when-done"],  # scripted: nothing asked
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -48,3 +48,20 @@ def test_the_key_test_does_not_call_the_key_wrong():
         # the key works, and it is not called wrong.
         assert key_tester(emulator.hosts)("k:s") is None
         assert "did not accept" in key_tester(emulator.hosts)("wrong:key")
+
+
+def test_the_key_test_says_an_admin_keys_account_has_no_credit_left():
+    from fal_desktop.app import NO_CREDIT
+    from fal_desktop.emulator import Emulator
+
+    with Emulator(key="k:s", admin_key="adm:s") as emulator:
+        test = key_tester(emulator.hosts)
+        assert test("adm:s") is None  # credit left: the key works
+        emulator.out_of_credit = True
+        assert test("adm:s") == NO_CREDIT  # the balance is read: jobs would be refused
+        assert test("k:s") is None  # an API key cannot read it: nothing is said
+        emulator.out_of_credit = False
+        emulator.platform.balance = -0.5  # below zero: fal locks the account
+        assert test("adm:s") == NO_CREDIT
+        billing = [r for r in emulator.requests if r.path.startswith("/v1/account/billing")]
+        assert billing and all("expand=credits" in r.query for r in billing)

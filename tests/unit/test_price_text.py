@@ -6,9 +6,9 @@ from fal_desktop.core.price_text import exact_money, money, per_run_cost, price_
 
 def test_per_image_price_and_the_total_for_several():
     price = Price("fal-ai/flux/dev", 0.025, "image")
-    assert price_line(price, {"num_images": 4}) == "≈ $0.025 per image · 4 images ≈ $0.10"
-    assert price_line(price, {"num_images": 1}) == "≈ $0.025 per image"
-    assert price_line(price, {}) == "≈ $0.025 per image"  # no num_images field: one image
+    assert price_line(price, {"num_images": 4}) == "≈ $0.03 per image · 4 images ≈ $0.10"
+    assert price_line(price, {"num_images": 1}) == "≈ $0.03 per image"
+    assert price_line(price, {}) == "≈ $0.03 per image"  # no num_images field: one image
 
 
 def test_per_megapixel_price_from_the_chosen_size():
@@ -17,7 +17,7 @@ def test_per_megapixel_price_from_the_chosen_size():
     assert named == "≈ $0.0024 per image (1024×768 at $0.003/MP) · 2 images ≈ $0.0047"
     custom = {"image_size": {"width": 2000, "height": 1000}}
     assert per_run_cost(price, custom) == 0.006
-    assert price_line(price, custom) == "≈ $0.0060 per image (2000×1000 at $0.003/MP)"
+    assert price_line(price, custom) == "≈ $0.006 per image (2000×1000 at $0.003/MP)"
 
 
 def test_a_unit_the_form_does_not_settle_says_varies_and_the_typical_cost():
@@ -36,14 +36,22 @@ def test_an_unknown_price_shows_nothing():
 
 
 def test_money():
-    assert [money(x) for x in (0, 0.025, 0.1, 0.0024, 12.5, 1234.5)] == [
+    amounts = (0, 0.025, 0.05, 0.1, 1.2, 0.0024, 0.0025, 0.003, 0.006, 12.5, 1234.5)
+    assert [money(x) for x in amounts] == [
         "$0",
-        "$0.025",
+        "$0.03",  # a cent or more: two decimals, halves up
+        "$0.05",
         "$0.10",
-        "$0.0024",
+        "$1.20",
+        "$0.0024",  # below a cent: two significant digits, no trailing zero
+        "$0.0025",
+        "$0.003",
+        "$0.006",
         "$12.50",
         "$1,234.50",
     ]
+    assert money(0.025 + 0.05) == "$0.08" and money(0.00999) == "$0.01"
+    assert money(-1) == money(float("nan")) == "$0"
     assert [exact_money(x) for x in (0.04, 0.003, 0.00111, 1.0)] == [
         "$0.04",
         "$0.003",

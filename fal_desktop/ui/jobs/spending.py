@@ -36,6 +36,8 @@ __all__ = ["CONFIRM_ABOVE", "Spending", "ask_batch", "ask_limit", "ask_over_limi
 
 #: A batch whose estimated total is above this asks before it is sent (a folder drop always).
 CONFIRM_ABOVE = 1.0
+#: After fal's pricing call failed, ask again this much later while a job's cost waits for it.
+PRICE_RETRY_MS = 60_000
 COUNTED = (
     "Counted: the recorded cost of each finished job, and the estimate of each job sent but "
     "not finished. Jobs without a known price are not counted."
@@ -130,6 +132,14 @@ class Spending(QObject):
         self.store: JobStore = self.manager.store
         self.paused_by_limit = False
         window.jobs_panel.pause_toggled.connect(self._pause_toggled)
+        platform_ui = window.platform_ui
+        platform_ui.prices_arrived.connect(lambda _ids: self.fill_missing_costs())
+        platform_ui.prices_failed.connect(lambda _ids: self._retry_prices_later())
+        self._price_retry = QTimer(self)
+        self._price_retry.setSingleShot(True)
+        self._price_retry.timeout.connect(self.ask_missing_prices)
+        if not self.fill_missing_costs():  # costs that waited for a price (last run offline)
+            self.ask_missing_prices()
 
     def _pause_toggled(self, paused: bool) -> None:
         if not paused:  # the user resumed: the limit is looked at again with the next cost
@@ -202,7 +212,8 @@ class Spending(QObject):
         self, runs: list[tuple[str, dict[str, Any]]], *, folder: bool = False, ask: bool = True
     ) -> int | None:
         """How many of ``runs`` to send now (the rest are held by the spend limit), after
-        asking about the estimated total of a batch (unless ``ask`` is False); None: the user
+        asking about the estimated total of a batch and what passes the limit (unless ``ask``
+        is False: then what passes the limit is held without a question); None: the user
         cancelled."""
         estimates = [self.estimate(e, inputs) for e, inputs in runs]
         known = [c for c in estimates if c is not None]
@@ -223,7 +234,7 @@ class Spending(QObject):
                 return len(runs)
             session, day = self.spent()
             fit = limit.jobs_that_fit(session, day, estimates)
-            if fit == len(runs):
+            if fit == len(runs) or not ask:  # not asked (scripted use): hold what passes it
                 return fit
             answer = ask_over_limit(
                 self.window,
@@ -297,6 +308,7 @@ class Spending(QObject):
     def on_updates(self, updates: list[JobUpdate]) -> None:
         """Record each finished job's cost (units × unit price) and refresh the totals."""
         changed = False
+        waiting_price: list[str] = []
         for update in updates:
             if update.state is not JobState.COMPLETED:
                 continue
@@ -310,11 +322,58 @@ class Spending(QObject):
             if cost is not None:
                 row.job.cost = cost
                 self.store.update(update.job_id, billable_units=str(units), cost=cost)
+            elif row.job.cost is None:
+                waiting_price.append(row.job.endpoint_id)
             changed = True
+        if waiting_price:  # filled in when fal's price comes (fill_missing_costs)
+            self.window.platform_ui.want_prices(waiting_price)
         if changed or any(u.state.finished for u in updates):
             self.show_totals()
             if not self.paused_by_limit:
                 self.check_limit()
+
+    def _costs_missing(self) -> list[JobRecord]:
+        """Finished jobs fal billed units for whose cost waits for the unit price."""
+        jobs: list[JobRecord] = self.store.where(
+            "state = 'completed' AND billable_units IS NOT NULL AND cost IS NULL"
+        )
+        return jobs
+
+    def fill_missing_costs(self) -> bool:
+        """Work out the costs that waited for a unit price now known (each job once: only
+        jobs without a recorded cost), show them and count them toward the spend limit;
+        True when every waiting cost is filled in."""
+        prices = self.window.platform_ui.prices
+        filled: list[str] = []
+        missing = self._costs_missing()
+        for job in missing:
+            cost = cost_of(job.billable_units, prices.price(job.endpoint_id))
+            if cost is None:
+                continue
+            self.store.update(job.id, cost=cost)
+            row = self.window.jobs_model.row_for(job.id)
+            if row is not None:
+                row.job.cost = cost
+            filled.append(job.id)
+        if filled:
+            self.window.jobs_model.rows_changed(filled)
+            current = self.window.session_ui.current
+            if current is not None and current.id in filled:
+                self.window.session_ui.shown(current)  # the Details panel shows the cost
+            self.show_totals()
+            if not self.paused_by_limit:
+                self.check_limit()
+        return len(filled) == len(missing)
+
+    def ask_missing_prices(self) -> None:
+        """Ask fal for the unit prices the waiting costs need."""
+        endpoints = [job.endpoint_id for job in self._costs_missing()]
+        if endpoints:
+            self.window.platform_ui.want_prices(endpoints)
+
+    def _retry_prices_later(self) -> None:
+        if self._costs_missing() and not self._price_retry.isActive():
+            self._price_retry.start(PRICE_RETRY_MS)
 
     def waiting_jobs(self) -> list[JobRecord]:
         """Jobs recorded but not sent yet (they wait for a slot, or for Resume)."""

@@ -322,6 +322,13 @@ class JobsModel(QAbstractTableModel):
             row.ended = None  # retried: it runs again
         return row
 
+    def rows_changed(self, job_ids: list[str]) -> None:
+        """These jobs' rows changed outside an update (a cost filled in): redraw them."""
+        indexes = [i for job_id in job_ids if (i := self._index.get(job_id)) is not None]
+        if indexes:
+            last = len(COLUMNS) - 1
+            self.dataChanged.emit(self.index(min(indexes), 0), self.index(max(indexes), last))
+
     def remove_job(self, job_id: str) -> None:
         index = self._index.get(job_id)
         if index is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from fal_desktop.api.platform import PlatformClient
@@ -60,6 +60,11 @@ def bundled_infos(catalog: Catalog) -> list[ModelInfo]:
 
 
 class PlatformUI(QObject):
+    #: Unit prices came from fal (the ids asked for): costs waiting for them can be filled in.
+    prices_arrived = Signal(list)
+    #: Asking fal for these ids' prices failed (offline, fal down).
+    prices_failed = Signal(list)
+
     def __init__(self, window: QMainWindow, catalog: Catalog, key) -> None:
         """``window``: the main window (its model panel, notice banner, paths and status bar:
         a :class:`PlatformWindow`)."""
@@ -83,12 +88,8 @@ class PlatformUI(QObject):
         panel.model_changed.connect(self._model_changed)
         self._asked_estimate: set[str] = set()
         self._retry_pending = False
-        self.work.run(
-            self.prices.fetch_prices,
-            [e.endpoint_id for e in catalog.entries()],
-            done=lambda _: self.update_price(),
-            failed=lambda _: None,
-        )
+        self._asking_prices: set[str] = set()
+        self.want_prices([e.endpoint_id for e in catalog.entries()])
         self.work.run(self._balance, done=self._show_balance, failed=lambda _: None)
         if not self.directory.saved_at or time.time() - self.directory.saved_at > DAY:
             self.work.run(
@@ -155,13 +156,30 @@ class PlatformUI(QObject):
         # After the window's own start-up messages (the key check clears the banner).
         QTimer.singleShot(0, self, lambda: self._warn_if_deprecated(endpoint_id))
         self.update_price()
-        if not self.prices.known(endpoint_id):
-            self.work.run(
-                self.prices.fetch_prices,
-                [endpoint_id],
-                done=lambda _: self.update_price(),
-                failed=lambda _: None,
-            )
+        self.want_prices([endpoint_id])
+
+    def want_prices(self, endpoint_ids: list[str]) -> None:
+        """Ask fal for the unit prices not known today (not those already being asked for);
+        ``prices_arrived`` or ``prices_failed`` says how it went."""
+        wanted = [
+            e
+            for e in dict.fromkeys(endpoint_ids)
+            if not self.prices.known(e) and e not in self._asking_prices
+        ]
+        if not wanted:
+            return
+        self._asking_prices.update(wanted)
+
+        def arrived(_prices: object) -> None:
+            self._asking_prices.difference_update(wanted)
+            self.update_price()
+            self.prices_arrived.emit(wanted)
+
+        def failed(_error: object) -> None:
+            self._asking_prices.difference_update(wanted)
+            self.prices_failed.emit(wanted)
+
+        self.work.run(self.prices.fetch_prices, wanted, done=arrived, failed=failed)
 
     def _warn_if_deprecated(self, endpoint_id: str) -> None:
         if self.host.model_panel.endpoint_id != endpoint_id:

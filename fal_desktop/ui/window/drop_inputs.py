@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
-import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QImage
 
 from fal_desktop.core.inputs import image_files_in
+from fal_desktop.forms.image_field import pasted_folder, save_pasted
 
 __all__ = ["dropped_folders", "inputs_from_mime", "has_inputs"]
 
@@ -44,10 +43,6 @@ def inputs_from_mime(mime: QMimeData | None, paste_dir: Path | None = None) -> l
     if mime.hasImage():
         image = QImage(mime.imageData())
         if not image.isNull():
-            folder = paste_dir or Path(tempfile.gettempdir()) / "fal-desktop-pasted"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"pasted-{uuid.uuid4().hex[:12]}.png"
-            image.save(str(path), "PNG")
-            return [str(path)]
+            return [save_pasted(image, paste_dir or pasted_folder(None))]
     url = _text_url(mime)
     return [url] if url else []

@@ -28,7 +28,7 @@ class WindowInputs:
         if folders is not None:  # folders are searched on a worker: the window stays live
             self.scan_dropped(*folders)
             return
-        self.take_inputs(inputs_from_mime(event.mimeData(), self.paths.cache / "pasted"))
+        self.take_inputs(inputs_from_mime(event.mimeData(), self.paths.data / "pasted"))
 
     def scan_dropped(self, local: list[Path], remote: list[str]) -> None:
         """Search dropped files and folders for images off the GUI thread, then use them."""
@@ -92,5 +92,5 @@ class WindowInputs:
         from fal_desktop.ui.window.drop_inputs import inputs_from_mime
 
         self.upscale(
-            inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.cache / "pasted")
+            inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.data / "pasted")
         )

@@ -3,6 +3,7 @@ shortcuts themselves, so the list is always true."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,19 +18,30 @@ from PySide6.QtWidgets import (
 __all__ = ["ShortcutsDialog", "shortcut_list"]
 
 
-def _keys(sequences: list[QKeySequence]) -> str:
-    return ", ".join(
-        s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences if not s.isEmpty()
-    )
+def _on_a_keyboard(sequence: QKeySequence) -> bool:
+    """Not one of the dedicated application keys few keyboards have (the "Paste", "New" or
+    "Open" key that the platform binds beside Ctrl+V, Ctrl+N, Ctrl+O)."""
+    combinations = [sequence[i] for i in range(sequence.count())]  # type: ignore[index]  # PySide6's stubs lack QKeySequence.__getitem__
+    return not any(Qt.Key.Key_Back.value <= c.key().value < 0x01010000 for c in combinations)
+
+
+def _keys(sequences: list[QKeySequence]) -> list[str]:
+    """Each key as the platform writes it (``Ctrl+V``; ``⌘V`` on macOS)."""
+    return [
+        s.toString(QKeySequence.SequenceFormat.NativeText)
+        for s in sequences
+        if not s.isEmpty() and _on_a_keyboard(s)
+    ]
 
 
 def shortcut_list(window: QWidget) -> list[tuple[str, str]]:
-    """(what it does, its keys) for every action and shortcut under ``window`` with a key."""
+    """(what it does, its keys) for every action and shortcut under ``window`` with a key;
+    several keys for one thing read ``Ctrl+V or Shift+Ins``."""
     found: dict[str, list[str]] = {}
 
-    def add(what: str, keys: str) -> None:
-        if keys and keys not in found.setdefault(what, []):
-            found[what].append(keys)
+    def add(what: str, keys: list[str]) -> None:
+        listed = found.setdefault(what, [])
+        listed.extend(k for k in keys if k not in listed)
 
     for action in window.findChildren(QAction):
         if not action.isSeparator():
@@ -38,7 +50,7 @@ def shortcut_list(window: QWidget) -> list[tuple[str, str]]:
     for shortcut in window.findChildren(QShortcut):
         add(shortcut.whatsThis() or "Shortcut", _keys(shortcut.keys()))
     return sorted(
-        ((what, ", ".join(keys)) for what, keys in found.items() if keys),
+        ((what, " or ".join(keys)) for what, keys in found.items() if keys),
         key=lambda item: item[0].lower(),
     )
 
