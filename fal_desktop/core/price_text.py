@@ -28,18 +28,21 @@ _UNIT_NAMES = {
 
 
 def money(amount: float) -> str:
-    """``$0.05``, ``$1.20``, ``$12.50`` from a cent up; below a cent two significant digits,
-    without trailing zeros: ``$0.003``, ``$0.0025``. Halves round up (``$0.075`` → ``$0.08``)."""
+    """``$0.025``, ``$0.05``, ``$0.0024`` below a dime (two significant digits, no trailing zero
+    past the cents: a 2.5¢ price is never shown as 3¢); ``$0.10``, ``$1.20``, ``$12.50`` from a
+    dime up. Halves round up, from the figure as written (``$0.0755`` → ``$0.076``)."""
     if not amount > 0:  # zero, negative or NaN
         return "$0"
     if not math.isfinite(amount):
         return f"${amount:,.2f}"
     exact = Decimal(repr(amount))  # the figure as written (0.075, not 0.07499…)
-    if amount < 0.01:
+    if amount < 0.1:
         step = Decimal(1).scaleb(math.floor(math.log10(amount)) - 1)  # two significant digits
         small = exact.quantize(step, ROUND_HALF_UP)
-        if small < Decimal("0.01"):
-            return f"${format(small.normalize(), 'f')}"
+        if small < Decimal("0.1"):
+            text = format(small, "f").rstrip("0")
+            whole, _, cents = text.partition(".")
+            return f"${whole}.{cents.ljust(2, '0')}"
     return f"${exact.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
 
 

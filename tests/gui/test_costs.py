@@ -41,12 +41,12 @@ def test_a_jobs_cost_is_recorded_shown_and_summed_per_session(
     shown, tip = _cell(window, second, "Cost")
     assert shown == "$0.05" and "fal billed 2 unit(s)" in tip
     title = window.session_ui.panel.gallery_title
-    qtbot.waitUntil(lambda: "cost $0.08" in title.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "cost $0.075" in title.text(), timeout=5000)
 
     emulator.service.send_billable_units = False  # fal said nothing: the cost stays unknown
     third = run_prompt(qtbot, window, "three foxes", endpoint="fal-ai/flux/dev")
     assert third.job.cost is None and _cell(window, third, "Cost")[0] == "unknown"
-    qtbot.waitUntil(lambda: "cost $0.08 · 1 unknown" in title.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "cost $0.075 · 1 unknown" in title.text(), timeout=5000)
 
     session = window.sessions.get(window.session_ui.session_id)
     runs = window.manager.store.where("session_id = ?", (session.id,))
@@ -222,7 +222,7 @@ def test_a_cost_left_unknown_by_a_run_offline_is_filled_in_at_the_next_start(
     again = window.jobs_model.row_for(job_id)
     qtbot.waitUntil(lambda: again.job.cost is not None, timeout=10000)
     assert again.job.cost == 0.025 and window.manager.store.get(job_id).cost == 0.025
-    assert _cell(window, again, "Cost")[0] == "$0.03"
+    assert _cell(window, again, "Cost")[0] == "$0.025"
 
 
 def test_command_line_and_hand_over_upscales_ask_about_their_total_like_a_drop(

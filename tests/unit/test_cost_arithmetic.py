@@ -56,11 +56,11 @@ def test_the_decimal_arithmetic_does_not_drift():
 
 def test_texts_say_unknown_and_count_it_apart():
     assert cost_text(None) == "unknown"
-    assert cost_text(0.025) == "$0.03"
+    assert cost_text(0.025) == "$0.025"
     assert cost_text(0.0025) == "$0.0025"
     assert cost_text(0.0) == "$0"
-    assert total_text([0.025, 0.05]) == "$0.08"
-    assert total_text([0.025, None, 0.05, None]) == "$0.08 · 2 unknown"
+    assert total_text([0.025, 0.05]) == "$0.075"
+    assert total_text([0.025, None, 0.05, None]) == "$0.075 · 2 unknown"
     assert total_text([None]) == "unknown (1 job)"
     assert total_text([]) == "$0"
 

@@ -6,9 +6,9 @@ from fal_desktop.core.price_text import exact_money, money, per_run_cost, price_
 
 def test_per_image_price_and_the_total_for_several():
     price = Price("fal-ai/flux/dev", 0.025, "image")
-    assert price_line(price, {"num_images": 4}) == "≈ $0.03 per image · 4 images ≈ $0.10"
-    assert price_line(price, {"num_images": 1}) == "≈ $0.03 per image"
-    assert price_line(price, {}) == "≈ $0.03 per image"  # no num_images field: one image
+    assert price_line(price, {"num_images": 4}) == "≈ $0.025 per image · 4 images ≈ $0.10"
+    assert price_line(price, {"num_images": 1}) == "≈ $0.025 per image"
+    assert price_line(price, {}) == "≈ $0.025 per image"  # no num_images field: one image
 
 
 def test_per_megapixel_price_from_the_chosen_size():
@@ -39,18 +39,19 @@ def test_money():
     amounts = (0, 0.025, 0.05, 0.1, 1.2, 0.0024, 0.0025, 0.003, 0.006, 12.5, 1234.5)
     assert [money(x) for x in amounts] == [
         "$0",
-        "$0.03",  # a cent or more: two decimals, halves up
-        "$0.05",
+        "$0.025",  # below a dime: two significant digits (a 2.5¢ price is not 3¢)
+        "$0.05",  # …with no trailing zero past the cents
         "$0.10",
         "$1.20",
-        "$0.0024",  # below a cent: two significant digits, no trailing zero
+        "$0.0024",
         "$0.0025",
         "$0.003",
         "$0.006",
         "$12.50",
         "$1,234.50",
     ]
-    assert money(0.025 + 0.05) == "$0.08" and money(0.00999) == "$0.01"
+    assert money(0.025 + 0.05) == "$0.075" and money(0.00999) == "$0.01"
+    assert money(0.0755) == "$0.076" and money(0.0996) == "$0.10" and money(0.105) == "$0.11"
     assert money(-1) == money(float("nan")) == "$0"
     assert [exact_money(x) for x in (0.04, 0.003, 0.00111, 1.0)] == [
         "$0.04",
