@@ -10,8 +10,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fal_desktop import ENGINE_FLAG, __version__
+
+if TYPE_CHECKING:
+    from fal_desktop.ui.window.services import WindowServices
 
 __all__ = ["main", "parse_args"]
 
@@ -116,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     install_qt_messages()  # before the QApplication: a platform plugin that fails says what to install
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication(sys.argv[:1])
     from fal_desktop.ui.widgets.collector import GuiThreadCollector
 
     GuiThreadCollector(app)  # Qt objects in cycles are freed on this thread, never a worker's
@@ -139,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from fal_desktop.ui.window.instance import SingleInstance
 
         return hand_over(args, SingleInstance(lock_path))
-    window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
+    window = MainWindow(paths=paths, sandbox=args.sandbox)
     window.home.start_args = argv  # "Try the sandbox" starts again with them
     from fal_desktop.ui.window.home import apply_start_preferences
 
@@ -154,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max(300, (args.quit_after or 900) - 600),
         )
     try:
-        return startup.exec()
+        return int(startup.exec())
     finally:
         window.close()
         startup.close()
@@ -228,10 +233,13 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
     )
     startup.closers.append(manager.stop_and_wait)
     window.finish_setup(
-        catalog=catalog,
-        manager=manager,
-        key_store=key_store,
-        key_tester=key_tester(hosts),
+        window_services(
+            window,
+            catalog=catalog,
+            manager=manager,
+            key_store=key_store,
+            key_tester=key_tester(hosts),
+        )
     )
     started = (
         set(window.upscale(upscale_inputs(args.upscale, working_directory()), ask=False))
@@ -243,7 +251,8 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
     if held_lock is not None:
         from fal_desktop.ui.window.instance import SingleInstance
 
-        instance = SingleInstance(*held_lock, parent=window)
+        lock_path, lock = held_lock
+        instance = SingleInstance(lock_path, lock, parent=window)
         if not instance.listen(lambda request: take_request(window, request)):
             import logging
 
@@ -254,6 +263,36 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         startup.closers.insert(
             0, instance.release
         )  # closers run last first: this one at the very end
+
+
+def window_services(
+    window, *, catalog, manager, key_store, key_tester=None, sessions=None
+) -> WindowServices:
+    """The window's services that are not widgets, built here once (tests build theirs with
+    this too): the form's memory, the sessions (deleting files on a worker), saving. The Qt ones
+    belong to ``window`` and use its settings."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fal_desktop.core.form_memory import FormMemory
+    from fal_desktop.core.sessions import SessionStore
+    from fal_desktop.ui.results.autosave import AutoSaver
+    from fal_desktop.ui.results.saver import ResultSaver
+    from fal_desktop.ui.window.services import WindowServices
+
+    paths = window.paths
+    file_remover = ThreadPoolExecutor(1, thread_name_prefix="remove-files")
+    saver = ResultSaver(window.settings, window, record=paths.data / "saved-files.json")
+    return WindowServices(
+        catalog=catalog,
+        manager=manager,
+        key_store=key_store,
+        key_tester=key_tester,
+        memory=FormMemory(paths.config / "last-values.json"),
+        sessions=sessions or SessionStore(manager.store, background=file_remover.submit),
+        saver=saver,
+        autosaver=AutoSaver(window.settings, saver, window),
+        file_remover=file_remover,
+    )
 
 
 def load_key_store(sandbox: bool):
@@ -285,7 +324,7 @@ def upscale_inputs(items: Sequence[str], cwd: str | Path | None = None) -> list[
     return local + [a for a in items if is_url(a)]
 
 
-def take_request(window, request: dict) -> None:
+def take_request(window, request: dict[str, object]) -> None:
     """A later start's request (``SingleInstance``): show the window, upscale what it brought."""
     if window.isMinimized():
         window.showNormal()  # a maximized window stays maximized
@@ -309,7 +348,7 @@ def hand_over(args: argparse.Namespace, instance) -> int:
             file=sys.stderr,
         )
         return 1
-    request: dict = {"show": True, "cwd": working_directory()}
+    request: dict[str, object] = {"show": True, "cwd": working_directory()}
     if args.upscale:
         request["upscale"] = list(args.upscale)  # made absolute in main(), against our cwd
     answer = instance.send(request)
@@ -383,7 +422,7 @@ def diagnose(args: argparse.Namespace | None = None) -> str:
     )
 
 
-def platform_report() -> dict:
+def platform_report() -> dict[str, object]:
     """Qt's platform plugin started in a child process (a failure there ends only the child),
     and on Linux the system libraries its X11 plugin lacks, with the packages that bring them."""
     import os
@@ -406,7 +445,7 @@ def platform_report() -> dict:
         )
     except (OSError, subprocess.SubprocessError) as exc:
         started, problem = None, str(exc)
-    report: dict = {
+    report: dict[str, object] = {
         "qt_platform": started or "failed",
         "qt_platform_requested": os.environ.get("QT_QPA_PLATFORM", ""),
     }
