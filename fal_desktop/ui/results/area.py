@@ -47,7 +47,7 @@ class ResultsArea(QStackedWidget):
         before = local_input_image(row.job) if row is not None and after else None
         if index is None and row is not None and len(row.files) > 1 and not before:
             self.setCurrentWidget(self.run_grid)
-            self.run_grid.show_files(row.files)
+            self.run_grid.show_files(list(row.files))
         elif row is not None and after and before:
             self.setCurrentWidget(self.compare)
             seconds = row.elapsed() if row.ended else None
