@@ -47,7 +47,7 @@ def inputs_from_mime(mime: QMimeData | None, paste_dir: Path | None = None) -> l
             folder = paste_dir or Path(tempfile.gettempdir()) / "fal-desktop-pasted"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"pasted-{uuid.uuid4().hex[:12]}.png"
-            image.save(str(path), b"PNG")
+            image.save(str(path))  # PNG, from the suffix
             return [str(path)]
     url = _text_url(mime)
     return [url] if url else []
