@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from fal_desktop.app import window_services  # noqa: E402
 from fal_desktop.core.catalog import Catalog  # noqa: E402
 from fal_desktop.core.jobstore import JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
@@ -99,10 +100,15 @@ def main() -> int:
             )
             window = MainWindow(
                 paths=paths,
-                catalog=Catalog(paths.schema_cache, hosts),
-                manager=manager,
-                key_store=keys,
                 settings=QSettings(str(paths.config / "w.ini"), QSettings.Format.IniFormat),
+            )
+            window.finish_setup(
+                window_services(
+                    window,
+                    catalog=Catalog(paths.schema_cache, hosts),
+                    manager=manager,
+                    key_store=keys,
+                )
             )
             window.show()
             settle_memory()  # as the app does once its window is ready

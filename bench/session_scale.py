@@ -32,6 +32,7 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl  # no
 from PySide6.QtGui import QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from fal_desktop.app import window_services  # noqa: E402
 from fal_desktop.core.catalog import Catalog  # noqa: E402
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
@@ -126,7 +127,7 @@ def drop(window: MainWindow, folder: Path, on_gui_thread: bool) -> None:
     if on_gui_thread:  # the way drops were handled before: scanned where the drop arrives
         from fal_desktop.ui.window.drop_inputs import inputs_from_mime
 
-        window.take_inputs(inputs_from_mime(mime))
+        window.inputs.take_inputs(inputs_from_mime(mime))
         return
     event = QDropEvent(
         QPointF(5, 5),
@@ -161,11 +162,16 @@ def main() -> int:
             manager = ProcessJobManager(store, hosts, paths.outputs, key=keys.get)
             window = MainWindow(
                 paths=paths,
-                catalog=Catalog(paths.schema_cache, hosts),
-                manager=manager,
-                key_store=keys,
-                sessions=sessions,
                 settings=QSettings(str(paths.config / "w.ini"), QSettings.Format.IniFormat),
+            )
+            window.finish_setup(
+                window_services(
+                    window,
+                    catalog=Catalog(paths.schema_cache, hosts),
+                    manager=manager,
+                    key_store=keys,
+                    sessions=sessions,
+                )
             )
             window.resize(1600, 1000)
             window.show()

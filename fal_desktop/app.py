@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QLockFile
 
     from fal_desktop.startup import Startup
+    from fal_desktop.ui.window.services import WindowServices
 
 __all__ = ["main", "parse_args"]
 
@@ -146,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from fal_desktop.ui.window.instance import SingleInstance
 
         return hand_over(args, SingleInstance(lock_path))
-    window = MainWindow(paths=paths, sandbox=args.sandbox, deferred=True)
+    window = MainWindow(paths=paths, sandbox=args.sandbox)
     window.home.start_args = argv  # "Try the sandbox" starts again with them
     from fal_desktop.ui.window.home import apply_start_preferences
 
@@ -161,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max(300, (args.quit_after or 900) - 600),
         )
     try:
-        return startup.exec()
+        return int(startup.exec())
     finally:
         window.close()
         startup.close()
@@ -248,16 +249,20 @@ def finish_startup(
     )
     startup.closers.append(manager.stop_and_wait)
     window.finish_setup(
-        catalog=catalog,
-        manager=manager,
-        key_store=key_store,
-        key_tester=key_tester(hosts),
+        window_services(
+            window,
+            catalog=catalog,
+            manager=manager,
+            key_store=key_store,
+            key_tester=key_tester(hosts),
+        )
     )
     command_line_upscale(app, window, manager, args)
     if held_lock is not None:
         from fal_desktop.ui.window.instance import SingleInstance
 
-        instance = SingleInstance(*held_lock, parent=window)
+        lock_path, lock = held_lock
+        instance = SingleInstance(lock_path, lock, parent=window)
         if not instance.listen(lambda request: take_request(window, request)):
             import logging
 
@@ -268,6 +273,36 @@ def finish_startup(
         startup.closers.insert(
             0, instance.release
         )  # closers run last first: this one at the very end
+
+
+def window_services(
+    window, *, catalog, manager, key_store, key_tester=None, sessions=None
+) -> WindowServices:
+    """The window's services that are not widgets, built here once (tests build theirs with
+    this too): the form's memory, the sessions (deleting files on a worker), saving. The Qt ones
+    belong to ``window`` and use its settings."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fal_desktop.core.form_memory import FormMemory
+    from fal_desktop.core.sessions import SessionStore
+    from fal_desktop.ui.results.autosave import AutoSaver
+    from fal_desktop.ui.results.saver import ResultSaver
+    from fal_desktop.ui.window.services import WindowServices
+
+    paths = window.paths
+    file_remover = ThreadPoolExecutor(1, thread_name_prefix="remove-files")
+    saver = ResultSaver(window.settings, window, record=paths.data / "saved-files.json")
+    return WindowServices(
+        catalog=catalog,
+        manager=manager,
+        key_store=key_store,
+        key_tester=key_tester,
+        memory=FormMemory(paths.config / "last-values.json"),
+        sessions=sessions or SessionStore(manager.store, background=file_remover.submit),
+        saver=saver,
+        autosaver=AutoSaver(window.settings, saver, window),
+        file_remover=file_remover,
+    )
 
 
 def load_key_store(sandbox: bool):

@@ -7,7 +7,7 @@ import shiboken6
 from PySide6.QtCore import QSettings
 
 from fal_desktop.api import RetryPolicy
-from fal_desktop.app import key_tester
+from fal_desktop.app import key_tester, window_services
 from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.jobstore import JobState, JobStore
 from fal_desktop.core.logs import close_logging, setup_logging
@@ -115,12 +115,17 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
         )
         window = MainWindow(
             paths=paths,
-            catalog=Catalog(paths.schema_cache, emulator.hosts),
-            manager=manager,
-            key_store=store,
-            key_tester=key_tester(emulator.hosts),
             sandbox=sandbox,
             settings=QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat),
+        )
+        window.finish_setup(  # the services as the app builds them
+            window_services(
+                window,
+                catalog=Catalog(paths.schema_cache, emulator.hosts),
+                manager=manager,
+                key_store=store,
+                key_tester=key_tester(emulator.hosts),
+            )
         )
         qtbot.addWidget(window)
         window.show()

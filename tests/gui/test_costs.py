@@ -107,7 +107,7 @@ def test_a_200_image_drop_shows_its_total_first_and_the_spend_limit_holds_the_re
 
     window.spending.set_limit(SpendLimit())  # raised: the rest is resumable with Retry
     for job in held[:2]:
-        window._retry(job.id)
+        window.retry(job.id)
     qtbot.waitUntil(
         lambda: all(store.get(j.id).state is JobState.COMPLETED for j in held[:2]), timeout=30000
     )

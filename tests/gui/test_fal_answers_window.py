@@ -76,7 +76,7 @@ def test_a_64_bit_seed_from_fal_survives_the_store_saved_metadata_and_restoring(
         saved = save_with_metadata(Path(stored.files[0]), tmp_path / f"saved.{suffix}", params)
         restored = read_metadata(saved)
         assert restored["seed"] == BIG_SEED and type(restored["seed"]) is int, suffix
-        assert window.restore_from_file(
+        assert window.inputs.restore_from_file(
             str(saved)
         )  # dropped back on the window: parameters restored
         assert window.model_panel.form.fields["prompt"].value() == "a lighthouse at dusk"

@@ -66,7 +66,7 @@ def test_a_dismissed_welcome_stays_away_and_a_job_history_means_no_welcome(
     click_run(qtbot, window, "a job in the history")
     window = restart(open_window, window, key=None)
     window.settings.remove("welcome/dismissed")
-    window._check_key()
+    window.key_gate.check_key()
     assert not window.home.welcome.isVisible() and window.notice.isVisible()
 
 
@@ -349,7 +349,7 @@ from fal_desktop.ui.window.notify import app_title
 
 app = QApplication(sys.argv[:1])
 app.setApplicationDisplayName(app_title(True))  # as app.py does for --sandbox
-window = MainWindow(paths=AppPaths.under(Path(sys.argv[1])).ensure(), sandbox=True, deferred=True)
+window = MainWindow(paths=AppPaths.under(Path(sys.argv[1])).ensure(), sandbox=True)
 window.show()
 for _ in range(20):
     app.processEvents()
@@ -385,7 +385,7 @@ def test_jobs_in_flight_from_preferences_configure_the_engine_at_start(
     from fal_desktop.ui.window.main_window import MainWindow
 
     paths = AppPaths.under(tmp_path / "app").ensure()
-    window = MainWindow(paths=paths, deferred=True)
+    window = MainWindow(paths=paths)
     qtbot.addWidget(window)
     prefs.set_jobs_in_flight(window.settings, 3)
     window.show()

@@ -56,7 +56,7 @@ def locked_keyring():
 def test_a_locked_keyring_never_freezes_the_window(qtbot, emulator, tmp_path, locked_keyring):
     paths = AppPaths.under(tmp_path / "app").ensure()
     args = parse_args(["--fal-hosts", json.dumps(asdict(emulator.hosts))])
-    window = MainWindow(paths=paths, deferred=True)
+    window = MainWindow(paths=paths)
     qtbot.addWidget(window)
     ticks = []
     timer = QTimer(window)
@@ -80,8 +80,8 @@ def test_a_locked_keyring_never_freezes_the_window(qtbot, emulator, tmp_path, lo
         assert window.key_store.get() == KEY
         assert "No fal API key" not in window.notice.label.text()
         window.open_key_dialog()  # answered from memory: no second read
-        assert "Current key" in window._key_dialog.current_label.text()
-        window._key_dialog.close()
+        assert "Current key" in window.key_gate.dialog.current_label.text()
+        window.key_gate.dialog.close()
         row = run_prompt(qtbot, window, "the key reached the engine")
         assert row.files
         assert len(locked_keyring.read_threads) == 1

@@ -56,7 +56,7 @@ def test_a_run_of_four_shows_all_four_whole_and_a_click_enlarges_one(qtbot, open
     assert window.shown_index(row) == 2  # the viewer and Save as… act on this one
     bar = window.session_ui.bar
     assert bar.all_action.isVisible() and bar.all_action.text() == "◫ All 4"
-    window.view_selected()  # F11
+    window.saving.view_selected()  # F11
     viewer = window.findChild(ResultViewer)
     assert viewer.current.path == row.files[2]
     viewer.close()

@@ -34,7 +34,7 @@ def test_save_as_writes_the_image_on_screen_under_the_chosen_name(
         lambda parent, title, suggested, filters: (offered.append(suggested) or str(target), ""),
     )
     with qtbot.waitSignal(window.saver.finished, timeout=20000) as signal:
-        window.save_selected()  # Ctrl+S
+        window.saving.save_selected()  # Ctrl+S
     seed = job.output["seed"]
     assert Path(offered[0]).name == f"two-red-foxes_schnell_{seed}_2.png"  # the template, filled in
     saved = target.with_suffix(".png")
@@ -43,7 +43,7 @@ def test_save_as_writes_the_image_on_screen_under_the_chosen_name(
     assert window.settings.value("save/folder") == str(target.parent)  # offered first next time
 
     with qtbot.waitSignal(window.saver.finished, timeout=20000):  # the user agreed to replace it
-        window.save_as(window._result_row(), 0)
+        window.save_as(window.saving.result_row(), 0)
     assert sorted(p.name for p in target.parent.iterdir()) == ["my fox.png"]
 
 
@@ -67,7 +67,7 @@ def test_vary_results_are_named_by_their_varied_value(qtbot, open_window, tmp_pa
     window.settings.setValue("save/folder", str(out))
     monkeypatch.setattr(confirm, "ask_save_all", lambda parent, text: "save")
     with qtbot.waitSignal(window.saver.finished, timeout=20000):
-        window.save_all()
+        window.saving.save_all()
     seed = job.output["seed"]
     assert sorted(p.name for p in out.iterdir()) == [
         f"a-paper-boat_schnell_{seed}.png",

@@ -14,7 +14,7 @@ from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMenu
 
 from fal_desktop.api import RetryPolicy
-from fal_desktop.app import key_tester
+from fal_desktop.app import key_tester, window_services
 from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.jobstore import JobState, JobStore
 from fal_desktop.core.paths import AppPaths
@@ -46,7 +46,7 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
 
     def make():
         paths = AppPaths.under(tmp_path / "app").ensure()
-        window = MainWindow(paths=paths, deferred=True)
+        window = MainWindow(paths=paths)
         qtbot.addWidget(window)
         log = PaintLog(window)
         calls = []
@@ -65,10 +65,13 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
             )
             startup.closers.append(manager.stop_and_wait)
             window.finish_setup(
-                catalog=Catalog(paths.schema_cache, emulator.hosts),
-                manager=manager,
-                key_store=store,
-                key_tester=key_tester(emulator.hosts),
+                window_services(
+                    window,
+                    catalog=Catalog(paths.schema_cache, emulator.hosts),
+                    manager=manager,
+                    key_store=store,
+                    key_tester=key_tester(emulator.hosts),
+                )
             )
 
         startup = Startup(QApplication.instance(), window, build)
@@ -204,7 +207,7 @@ def test_a_window_closed_before_ready_is_never_built(qtbot, deferred_start):
 
 
 def test_a_failing_build_ends_the_loop_and_is_raised(qtbot, tmp_path):
-    window = MainWindow(paths=AppPaths.under(tmp_path / "app").ensure(), deferred=True)
+    window = MainWindow(paths=AppPaths.under(tmp_path / "app").ensure())
     qtbot.addWidget(window)
 
     def build(_startup):

@@ -179,7 +179,7 @@ def test_save_all_asks_first_skips_what_was_saved_and_embeds_parameters(
     asked = []
     monkeypatch.setattr(confirm, "ask_save_all", lambda parent, text: asked.append(text) or "save")
     with qtbot.waitSignal(window.saver.finished, timeout=20000):
-        window.save_all()
+        window.saving.save_all()
     assert asked == [f"Save 2 files to {out}?"]
     names = sorted(p.name for p in out.iterdir())
     assert names == ["beach_esrgan_x2.png", "forest_esrgan_x2.png"]
@@ -188,19 +188,19 @@ def test_save_all_asks_first_skips_what_was_saved_and_embeds_parameters(
     assert meta["input"]["image_url"].startswith("http://127.0.0.1")
     assert "Saved 2 files" in window.notice.label.text()
 
-    window.save_all()  # nothing new: said calmly, nothing asked, nothing written
+    window.saving.save_all()  # nothing new: said calmly, nothing asked, nothing written
     assert len(asked) == 1 and "nothing new to save" in window.notice.label.text()
     assert sorted(p.name for p in out.iterdir()) == names
 
     (out / "forest_esrgan_x2.png").unlink()  # a copy the user removed is saved again
     with qtbot.waitSignal(window.saver.finished, timeout=20000):
-        window.save_all()
+        window.saving.save_all()
     assert asked[-1] == f"Save 1 file to {out}?\n1 saved before is skipped."
     assert sorted(p.name for p in out.iterdir()) == names
 
     monkeypatch.setattr(confirm, "ask_save_all", lambda parent, text: "cancel")
     (out / "beach_esrgan_x2.png").unlink()
-    window.save_all()
+    window.saving.save_all()
     window.saver.wait_idle()
     assert sorted(p.name for p in out.iterdir()) == ["forest_esrgan_x2.png"]  # Cancel wrote nothing
 
@@ -217,7 +217,7 @@ def test_unwritable_folder_keeps_the_result_and_says_so(qtbot, open_window, tmp_
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")
     with qtbot.waitSignal(window.saver.finished, timeout=20000) as signal:
-        window.saver.save([window._with_output(_rows(window)[0])], blocker / "inside")
+        window.saver.save([window.saving.with_output(_rows(window)[0])], blocker / "inside")
     assert "still in the app's data folder" in signal.args[0]
     assert all(Path(f).is_file() for f in _rows(window)[0].files)
 

@@ -39,10 +39,10 @@ def test_save_and_copy_wait_for_a_finished_result(qtbot, open_window):
         for t in ("&Save result as…", "Save &all finished results", "&Copy result image")
     )
     assert not save.isEnabled() and not save_all.isEnabled() and not copy.isEnabled()
-    window.copy_selected()  # e.g. from a shortcut that raced the state: calm, and says "copy"
+    window.saving.copy_selected()  # e.g. from a shortcut that raced the state: calm, and says "copy"
     assert window.notice.label.text() == "There is no finished result to copy yet."
     assert window.notice.info and window.notice.isVisible()
-    window.save_all()
+    window.saving.save_all()
     assert (
         window.notice.label.text() == "There is no finished result to save yet."
         and window.notice.info

@@ -54,8 +54,12 @@ class SessionHost(Protocol):
     catalog: Catalog
     memory: FormMemory
     notice: Banner
-    results: QStackedWidget
-    result_view: QWidget
+
+    @property
+    def results(self) -> QStackedWidget: ...
+    @property
+    def result_view(self) -> QWidget: ...
+
     model_panel: Any
     manager: Any
     saver: Any

@@ -3,24 +3,52 @@ parameters, other images (files, folders, URLs, clipboard pictures) are upscaled
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent, QKeySequence
 
-__all__ = ["WindowInputs"]
+if TYPE_CHECKING:
+    from fal_desktop.core.catalog import Catalog
+    from fal_desktop.ui.models.panel import ModelPanel
+    from fal_desktop.ui.window.shell import Banner
+    from fal_desktop.widgets.background import Background
+
+__all__ = ["InputsHost", "WindowInputs"]
 
 
-class WindowInputs:
-    """Needs ``paths``, ``catalog``, ``model_panel``, ``notice``, ``upscale`` and ``_when_ready``
-    on the window it is mixed into (before ``QMainWindow`` in the bases, for its events)."""
+class InputsHost(Protocol):
+    """What dropped and pasted inputs need of the window (``catalog`` and ``model_panel`` only
+    once it is ready: until then ``when_ready`` queues what was dropped)."""
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    notice: Banner
+    catalog: Catalog
+    model_panel: ModelPanel
+
+    def when_ready(self, action: Callable[[], object], what: str) -> bool: ...
+    def upscale(
+        self, inputs: list[str], upscaler: str | None = None, *, ask: bool = True
+    ) -> list[str]: ...
+
+
+class WindowInputs(QObject):
+    """The window hands it its drag, drop and key events (``drag_enter``, ``drop``,
+    ``key_press``); pasted pictures are written under ``paste_dir``."""
+
+    def __init__(self, window: InputsHost, paste_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window, self.paste_dir = window, paste_dir
+        self._scanner: Background | None = None
+
+    def drag_enter(self, event: QDragEnterEvent) -> None:
         from fal_desktop.ui.window.drop_inputs import has_inputs
 
         if has_inputs(event.mimeData()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def drop(self, event: QDropEvent) -> None:
         from fal_desktop.ui.window.drop_inputs import dropped_folders, inputs_from_mime
 
         event.acceptProposedAction()
@@ -28,33 +56,33 @@ class WindowInputs:
         if folders is not None:  # folders are searched on a worker: the window stays live
             self.scan_dropped(*folders)
             return
-        self.take_inputs(inputs_from_mime(event.mimeData(), self.paths.data / "pasted"))
+        self.take_inputs(inputs_from_mime(event.mimeData(), self.paste_dir))
 
     def scan_dropped(self, local: list[Path], remote: list[str]) -> None:
         """Search dropped files and folders for images off the GUI thread, then use them."""
         from fal_desktop.core.inputs import image_files_in
         from fal_desktop.widgets.background import Background
 
-        if getattr(self, "_scanner", None) is None:
+        if self._scanner is None:
             self._scanner = Background(self, threads=1)  # drops are used in the order made
-        self.notice.show_message("Looking for images in the dropped folder…", info=True)
+        self.window.notice.show_message("Looking for images in the dropped folder…", info=True)
         self._scanner.run(
             lambda: [str(p) for p in image_files_in(local)] + remote,
             done=self.take_inputs,
-            failed=lambda exc: self.notice.show_message(
+            failed=lambda exc: self.window.notice.show_message(
                 f"The dropped folder could not be read: {exc}"
             ),
         )
 
     def take_inputs(self, inputs: list[str]) -> None:
         """Dropped inputs: a saved output restores its parameters, anything else is upscaled."""
-        if self._when_ready(
+        if self.window.when_ready(
             lambda: self.take_inputs(inputs), f"the {len(inputs)} dropped item(s) will be used"
         ):
             return
         if len(inputs) == 1 and self.restore_from_file(inputs[0]):
             return
-        self.upscale(inputs)
+        self.window.upscale(inputs)
 
     def restore_from_file(self, path: str) -> bool:
         """A saved output dropped back: its model and parameters go into the form."""
@@ -65,32 +93,35 @@ class WindowInputs:
         inputs = params.get("input") if params else None
         if not isinstance(endpoint_id, str) or not isinstance(inputs, dict):
             return False
-        schema = self.catalog.cached(endpoint_id)
+        window = self.window
+        schema = window.catalog.cached(endpoint_id)
         if schema is None:
-            self.notice.show_message(
+            window.notice.show_message(
                 f"{Path(path).name} was made with {endpoint_id}; load that model "
                 "first (type its id at the top left), then drop it again."
             )
             return True
-        self.model_panel.select_model(endpoint_id)
-        notes = self.model_panel.form.set_value(inputs) if self.model_panel.form else []
-        self.notice.show_message(
+        window.model_panel.select_model(endpoint_id)
+        form = window.model_panel.form
+        notes = form.set_value(inputs) if form is not None else []
+        window.notice.show_message(
             f"Parameters restored from {Path(path).name}."
             + (" " + " ".join(notes) if notes else ""),
             info=not notes,
         )
         return True
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
-        # Reaches the window only when no text field took it, so pasting text still works.
+    def key_press(self, event: QKeyEvent) -> bool:
+        """Whether it took the key (Paste). The window gets a key only when no text field took
+        it, so pasting text still works."""
         if event.matches(QKeySequence.StandardKey.Paste):
             self.paste_inputs()
-            return
-        super().keyPressEvent(event)
+            return True
+        return False
 
     def paste_inputs(self) -> None:
         from fal_desktop.ui.window.drop_inputs import inputs_from_mime
 
-        self.upscale(
-            inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paths.data / "pasted")
+        self.window.upscale(
+            inputs_from_mime(QGuiApplication.clipboard().mimeData(), self.paste_dir)
         )

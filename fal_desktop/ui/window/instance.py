@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLockFile, QObject
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer
 
 __all__ = ["SingleInstance", "take_lock"]
 
@@ -40,7 +43,7 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self.lock_path = Path(lock_path)
         self._lock = lock
-        self._server = None
+        self._server: QLocalServer | None = None
         self._clients: list[Any] = []
 
     @property
@@ -79,8 +82,9 @@ class SingleInstance(QObject):
     def _accept(self, handle: Callable[[dict[str, Any]], None]) -> None:
         import json
 
-        while self._server.hasPendingConnections():
-            socket = self._server.nextPendingConnection()
+        server = self._server
+        while server is not None and server.hasPendingConnections():
+            socket = server.nextPendingConnection()
             self._clients.append(socket)
             buffer = bytearray()
             answered: list[bool] = []

@@ -2,45 +2,52 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from fal_desktop import __version__
 from fal_desktop.ui.window.shell import EARLY
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMainWindow
+
     from fal_desktop.core.paths import AppPaths
+    from fal_desktop.ui.jobs.spending import Spending
+    from fal_desktop.ui.models.platform_ui import PlatformUI
+    from fal_desktop.ui.results.autosave import AutoSaver
+    from fal_desktop.ui.results.saver import ResultSaver
+    from fal_desktop.ui.sessions.controller import SessionController
+    from fal_desktop.ui.window.home import WindowHome
+    from fal_desktop.ui.window.inputs import WindowInputs
+    from fal_desktop.ui.window.keyboard import ShortcutsDialog
+    from fal_desktop.ui.window.saving import SavingActions
 
 __all__ = ["MenuHost", "build_menus"]
 
 
 class MenuHost(Protocol):
-    """What the menus act on: the main window (named here, not imported, so the window can
-    build its menus without the two modules importing each other)."""
+    """What the menus act on: the main window's parts (named here, not imported, so the window
+    can build its menus without the two modules importing each other). All but ``paths``,
+    ``home`` and ``inputs`` are built once the window is ready; until then the menus' actions
+    are held, except those marked ``EARLY``."""
 
     paths: AppPaths
-    saver: Any
-    autosaver: Any
-    session_ui: Any
-    platform_ui: Any
-    home: Any
-    shortcuts_dialog: Any
-    spending: Any
+    home: WindowHome
+    inputs: WindowInputs
+    saver: ResultSaver
+    autosaver: AutoSaver
+    saving: SavingActions
+    session_ui: SessionController
+    platform_ui: PlatformUI
+    spending: Spending
+    shortcuts_dialog: ShortcutsDialog
     autosave_action: QAction
     result_actions: dict[str, list[QAction]]
 
-    def menuBar(self) -> QMenuBar: ...  # noqa: N802 (Qt's name)
-    def close(self) -> bool: ...
     def open_key_dialog(self, reason: str | None = None) -> None: ...
-    def pick_files_to_upscale(self) -> None: ...
-    def paste_inputs(self) -> None: ...
-    def save_selected(self) -> None: ...
-    def save_all(self) -> None: ...
-    def copy_selected(self) -> None: ...
-    def view_selected(self) -> None: ...
-    def edit_template(self) -> None: ...
 
 
 # Used where the platform has no standard key (Quit has none on Windows or without a desktop
@@ -68,57 +75,72 @@ def _add(menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
     return action
 
 
-def _open_log_folder(window: MenuHost) -> None:
+def _open_log_folder(logs: Path, parent: QWidget) -> None:
     from fal_desktop.ui.window.crash import open_folder
 
-    if not open_folder(window.paths.logs):
-        QMessageBox.information(window, "Log folder", f"The log files are in {window.paths.logs}")
+    if not open_folder(logs):
+        QMessageBox.information(parent, "Log folder", f"The log files are in {logs}")
 
 
-def _show_shortcuts(window: MenuHost) -> None:
+def _show_shortcuts(window: MenuHost, parent: QWidget) -> None:
     from fal_desktop.ui.window.keyboard import ShortcutsDialog
 
-    window.shortcuts_dialog = ShortcutsDialog(window)
+    window.shortcuts_dialog = ShortcutsDialog(parent)
     window.shortcuts_dialog.open()
 
 
-def build_menus(window: MenuHost) -> None:
-    bar = window.menuBar()
+def build_menus(window: MenuHost, widget: QMainWindow) -> None:
+    """The menu bar of ``widget`` (the window itself, as a widget: its dialogs' parent)."""
+    bar = widget.menuBar()
     file_menu = bar.addMenu("&File")
-    _add(file_menu, "&Upscale files…", window.pick_files_to_upscale, QKeySequence.StandardKey.Open)
+    _add(
+        file_menu,
+        "&Upscale files…",
+        lambda: window.saving.pick_files_to_upscale(),
+        QKeySequence.StandardKey.Open,
+    )
     file_menu.addSeparator()
-    save = _add(file_menu, "&Save result as…", window.save_selected, QKeySequence.StandardKey.Save)
-    save_all = _add(file_menu, "Save &all finished results", window.save_all, "Ctrl+Shift+S")
-    _add(file_menu, "Choose the save &folder…", lambda: window.saver.folder(window, ask=True))
-    _add(file_menu, "Naming &template…", window.edit_template)
+    save = _add(
+        file_menu,
+        "&Save result as…",
+        lambda: window.saving.save_selected(),
+        QKeySequence.StandardKey.Save,
+    )
+    save_all = _add(
+        file_menu, "Save &all finished results", lambda: window.saving.save_all(), "Ctrl+Shift+S"
+    )
+    _add(file_menu, "Choose the save &folder…", lambda: window.saver.folder(widget, ask=True))
+    _add(file_menu, "Naming &template…", lambda: window.saving.edit_template())
     file_menu.addSeparator()
     toggle = _add(
         file_menu,
         "Auto-save &every result",
-        lambda on: window.autosaver.set_enabled(on, window),
+        lambda on: window.autosaver.set_enabled(on, widget),
         tip="Save every new result into a folder of your choice as soon as it arrives",
     )
     toggle.setCheckable(True)
     window.autosave_action = toggle  # its check mark follows the setting once the window is ready
-    _add(file_menu, "Auto-save folder and &naming…", lambda: window.autosaver.configure(window))
+    _add(file_menu, "Auto-save folder and &naming…", lambda: window.autosaver.configure(widget))
     file_menu.addSeparator()
-    _add(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit).setProperty(EARLY, True)
+    _add(file_menu, "&Quit", widget.close, QKeySequence.StandardKey.Quit).setProperty(EARLY, True)
 
     edit_menu = bar.addMenu("&Edit")
     # Ctrl+V in a text field still pastes text there: text fields take their own shortcuts first.
     _add(
         edit_menu,
         "&Paste images to upscale",
-        window.paste_inputs,
+        window.inputs.paste_inputs,
         QKeySequence.StandardKey.Paste,
         tip="Upscale the image, files or URL on the clipboard (Ctrl+V outside a text field)",
     )
-    copy = _add(edit_menu, "&Copy result image", window.copy_selected, "Ctrl+Shift+C")
+    copy = _add(
+        edit_menu, "&Copy result image", lambda: window.saving.copy_selected(), "Ctrl+Shift+C"
+    )
     view_menu = bar.addMenu("&View")
     view = _add(
         view_menu,
         "Result in &full window",
-        window.view_selected,
+        lambda: window.saving.view_selected(),
         "F11",
         tip="The result as large as the screen; ←/→ go through the session, Esc closes",
     )
@@ -131,7 +153,7 @@ def build_menus(window: MenuHost) -> None:
     window.result_actions = {
         "one": [save, copy, view],
         "every": [save_all],
-    }  # finish_setup: watch_results
+    }  # finish_setup: SavingActions.watch_results
 
     def sessions():  # built with the rest of the window, after the menus
         return window.session_ui
@@ -187,20 +209,20 @@ def build_menus(window: MenuHost) -> None:
     )
     _add(settings_menu, "&Spend limit…", lambda: window.spending.edit_limit())
     help_menu = bar.addMenu("&Help")
-    _add(help_menu, "&Keyboard shortcuts", lambda: _show_shortcuts(window), "Ctrl+/").setProperty(
-        EARLY, True
-    )
+    _add(
+        help_menu, "&Keyboard shortcuts", lambda: _show_shortcuts(window, widget), "Ctrl+/"
+    ).setProperty(EARLY, True)
     _add(
         help_menu,
         "Open the &log folder",
-        lambda: _open_log_folder(window),
+        lambda: _open_log_folder(window.paths.logs, widget),
         tip="The app's log files: what it did, and the details of anything that failed",
     ).setProperty(EARLY, True)
     _add(
         help_menu,
         "&About fal desktop",
         lambda: QMessageBox.about(
-            window,
+            widget,
             "About fal desktop",
             f"fal desktop {__version__}\nImages with the models hosted on fal.ai.",
         ),

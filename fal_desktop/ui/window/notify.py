@@ -18,7 +18,8 @@ from PySide6.QtGui import QGuiApplication
 from fal_desktop.ui.window import prefs
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMainWindow as MainWindow  # the main window (no import cycle)
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
     from fal_desktop.jobs.events import JobUpdate
 
@@ -62,7 +63,7 @@ class Notifier(QObject):
 
         self.send_desktop = send or send_desktop_notification
         self.work = Background(self, threads=1)
-        self.tray = None
+        self.tray: QSystemTrayIcon | None = None
         self.sent: list[
             tuple[str, str, str]
         ] = []  # (how, title, body): what was asked, for the log
@@ -100,9 +101,16 @@ class JobProgress(QObject):
     """Follows the window's job updates: the title shows "2 of 5 done", and a long run that
     ends while the window is inactive is announced."""
 
-    def __init__(self, window: MainWindow, notifier: Notifier | None = None) -> None:
+    def __init__(
+        self,
+        window: QWidget,
+        settings: QSettings,
+        sandbox: bool,
+        notifier: Notifier | None = None,
+    ) -> None:
+        """``window``: whose title shows the progress; ``sandbox``: the title says so."""
         super().__init__(window)
-        self.window = window
+        self.window, self.settings, self.sandbox = window, settings, sandbox
         self.notifier = notifier or Notifier(self)
         self.clock: Callable[[], float] = time.monotonic
         self._started: float | None = None
@@ -133,7 +141,7 @@ class JobProgress(QObject):
         if (
             seconds < LONG_SECONDS
             or self.window.isActiveWindow()
-            or not prefs.notifications_on(self.window.settings)
+            or not prefs.notifications_on(self.settings)
         ):
             return
         done = sum(1 for state in states if state is JobState.COMPLETED)
@@ -143,10 +151,10 @@ class JobProgress(QObject):
             body = f"{done} of {len(states)} jobs are done."
             if done < len(states):
                 body += f" {len(states) - done} stopped without a result."
-        self.notifier.notify(app_title(self.window.sandbox), body)
+        self.notifier.notify(app_title(self.sandbox), body)
 
     def title(self) -> str:
-        name = app_title(self.window.sandbox)
+        name = app_title(self.sandbox)
         if not self._jobs:
             return name
         return f"{len(self._stopped)} of {len(self._jobs)} done · {name}"

@@ -1,45 +1,76 @@
-"""The main window's saving actions: save or copy the selected result, save every result, pick
-files to upscale, the naming template. A mixin, so the window module stays about layout and
-wiring. The Save and Copy menu items are enabled only while there is a finished result."""
+"""The window's saving actions: save or copy the result on screen, save every result, view it
+full-window, pick files to upscale, the naming template. The Save and Copy menu items are
+enabled only while there is a finished result.
+
+Signals: upscale_requested(list) files the user picked to upscale.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
 
-    from fal_desktop.ui.jobs.table import JobRow
+    from fal_desktop.core.jobstore import JobRecord, JobStore
+    from fal_desktop.ui.jobs.panel import JobsPanel
+    from fal_desktop.ui.jobs.table import JobRow, JobsModel
+    from fal_desktop.ui.results.saver import ResultSaver
+    from fal_desktop.ui.window.shell import Banner
 
-__all__ = ["WindowSaving"]
+__all__ = ["SavingActions"]
 
 
-class WindowSaving:
-    """Needs ``jobs_model``, ``jobs_panel``, ``manager``, ``saver``, ``settings``, ``notice`` and
-    ``upscale`` on the window it is mixed into."""
+class SavingActions(QObject):
+    upscale_requested = Signal(list)
 
-    def _last_done(self) -> JobRow | None:
+    def __init__(
+        self,
+        window: QWidget,
+        *,
+        jobs_model: JobsModel,
+        jobs_panel: JobsPanel,
+        store: JobStore,
+        saver: ResultSaver,
+        settings: QSettings,
+        notice: Banner,
+        shown_index: Callable[[JobRow], int],
+        open_viewer: Callable[[JobRecord, int], object],
+    ) -> None:
+        """``window`` parents the dialogs; ``shown_index(row)``: which of a run's images is on
+        screen; ``open_viewer(job, index)``: the full-window viewer."""
+        super().__init__(window)
+        self.window = window
+        self.jobs_model, self.jobs_panel, self.store = jobs_model, jobs_panel, store
+        self.saver, self.settings, self.notice = saver, settings, notice
+        self.shown_index, self.open_viewer = shown_index, open_viewer
+
+    def last_done(self) -> JobRow | None:
         for index in reversed(range(self.jobs_model.rowCount())):
             row = self.jobs_model.row_at(index)
             if row is not None and row.files:
                 return row
         return None
 
-    def _result_row(self) -> JobRow | None:
+    def result_row(self) -> JobRow | None:
         """What Save and Copy act on: the selected job, else the newest finished one."""
-        return self.jobs_panel.selected_row() or self._last_done()
+        return self.jobs_panel.selected_row() or self.last_done()
 
     def watch_results(self, *, one: list[QAction], every: list[QAction]) -> None:
         """Keep ``one`` (act on the selected result) and ``every`` (act on all results) enabled
         only while they have a finished result to act on. Call once the panels exist."""
 
         def update(*_args) -> None:
-            row = self._result_row()
+            row = self.result_row()
             for action in one:
                 action.setEnabled(bool(row is not None and row.files))
             for action in every:
-                action.setEnabled(self._last_done() is not None)
+                action.setEnabled(self.last_done() is not None)
 
         model = self.jobs_model
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
@@ -47,8 +78,8 @@ class WindowSaving:
         self.jobs_panel.job_selected.connect(update)
         update()
 
-    def _with_output(self, row: JobRow) -> JobRow:
-        stored = self.manager.store.get(row.job.id)
+    def with_output(self, row: JobRow) -> JobRow:
+        stored = self.store.get(row.job.id)
         if stored is not None:
             row.job.output, row.job.payload = stored.output, stored.payload
         return row
@@ -59,10 +90,10 @@ class WindowSaving:
         from fal_desktop.forms.fields import IMAGE_FILTER
 
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Images to upscale", str(Path.home()), IMAGE_FILTER
+            self.window, "Images to upscale", str(Path.home()), IMAGE_FILTER
         )
         if files:
-            self.upscale(files)
+            self.upscale_requested.emit(files)
 
     def edit_template(self) -> None:
         from PySide6.QtWidgets import QInputDialog
@@ -70,7 +101,7 @@ class WindowSaving:
         from fal_desktop.core.saving import fields_help
 
         text, ok = QInputDialog.getText(
-            self,
+            self.window,
             "Naming template",
             "How saved files are named (every kind of result). A part between underscores whose "
             "fields are all empty is left out.\n" + fields_help(),
@@ -88,20 +119,15 @@ class WindowSaving:
         )
         self.notice.show_message(text, info=True)
 
-    def shown_index(self, row: JobRow) -> int:
-        """Which of the run's images is on screen (the first if none of them is)."""
-        shown = getattr(self, "shown_file", None)
-        return row.files.index(shown) if shown in row.files else 0
-
     def view_selected(self) -> None:
         """F11: the result on screen (or the selected one) in the full-window viewer."""
-        row = self._result_row()
+        row = self.result_row()
         if row is not None and row.files:
-            self.session_ui.open_viewer(row.job, self.shown_index(row))
+            self.open_viewer(row.job, self.shown_index(row))
 
     def save_selected(self) -> None:
         """Save as…: the result on screen (or the selected one), under a name the user picks."""
-        row = self._result_row()
+        row = self.result_row()
         if row is None or not row.files:
             self._nothing_to("save", row)
         else:
@@ -112,16 +138,16 @@ class WindowSaving:
         folder = (
             Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else Path.home()
         )
-        plans = self.saver.plan([self._with_output(row)], folder, only=index)
+        plans = self.saver.plan([self.with_output(row)], folder, only=index)
         if not plans:
             return
         source, suggested, params = plans[0]
-        chosen = self.saver.ask_file(self, suggested)
+        chosen = self.saver.ask_file(self.window, suggested)
         if chosen is not None:
             self.saver.save_file((source, chosen, params))
 
     def copy_selected(self) -> None:
-        row = self._result_row()
+        row = self.result_row()
         if row is None or not row.files:
             self._nothing_to("copy", row)
         elif self.saver.copy(row):
@@ -136,12 +162,16 @@ class WindowSaving:
         saved before (and still there) are skipped."""
         from fal_desktop.ui.dialogs import confirm
 
-        rows = [self.jobs_model.row_at(i) for i in range(self.jobs_model.rowCount())]
-        rows = [self._with_output(r) for r in rows if r is not None and r.files]
+        model = self.jobs_model
+        rows = [
+            self.with_output(row)
+            for i in range(model.rowCount())
+            if (row := model.row_at(i)) is not None and row.files
+        ]
         if not rows:
             self._nothing_to("save", None)
             return
-        folder = self.saver.folder(self)
+        folder = self.saver.folder(self.window)
         while folder is not None:
             plans = self.saver.plan(rows, folder)
             fresh = [plan for plan in plans if not self.saver.saved.saved_before(plan[0])]
@@ -158,8 +188,8 @@ class WindowSaving:
                 if skipped
                 else ""
             )
-            answer = confirm.ask_save_all(self, text)
+            answer = confirm.ask_save_all(self.window, text)
             if answer == "save":
                 self.saver.save_plans(fresh)
                 return
-            folder = self.saver.folder(self, ask=True) if answer == "other" else None
+            folder = self.saver.folder(self.window, ask=True) if answer == "other" else None

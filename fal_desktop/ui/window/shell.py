@@ -93,7 +93,9 @@ class _FirstPaint(QObject):
     def fire(self) -> None:
         callback, self.callback = self.callback, None
         if callback is not None:
-            self.parent().removeEventFilter(self)
+            watched = self.parent()
+            if watched is not None:
+                watched.removeEventFilter(self)
             callback()
 
 

@@ -5,12 +5,20 @@ palette below (every role, the disabled ones included) is all a dark window need
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 __all__ = ["apply_theme", "dark_palette"]
 
-_SYSTEM: dict[str, object] = {}  # the style and palette the app started with
+
+class _Started(TypedDict, total=False):
+    style: str
+    palette: QPalette
+
+
+_SYSTEM: _Started = {}  # the style and palette the app started with
 
 _DARK = {  # role: (active/inactive, disabled)
     QPalette.ColorRole.Window: ("#2b2d31", "#2b2d31"),
@@ -47,11 +55,11 @@ def dark_palette() -> QPalette:
 
 def apply_theme(name: str, app: QApplication | None = None) -> None:
     """``"system"``, ``"light"`` or ``"dark"`` (anything else is taken as ``"system"``)."""
-    app = app or QApplication.instance()
+    app = app or _application()
     if app is None:
         return
     if not _SYSTEM:
-        _SYSTEM.update(style=app.style().name(), palette=QPalette(app.palette()))
+        _SYSTEM.update({"style": app.style().name(), "palette": QPalette(app.palette())})
     if name == "dark":
         app.setStyle(QStyleFactory.create("Fusion"))
         app.setPalette(dark_palette())
@@ -59,6 +67,11 @@ def apply_theme(name: str, app: QApplication | None = None) -> None:
         app.setStyle(QStyleFactory.create("Fusion"))
         app.setPalette(app.style().standardPalette())
     else:
-        app.setStyle(QStyleFactory.create(str(_SYSTEM["style"])) or "Fusion")
+        app.setStyle(QStyleFactory.create(_SYSTEM["style"]) or "Fusion")
         app.setPalette(_SYSTEM["palette"])
     app.setProperty("fal_theme", name if name in ("light", "dark") else "system")
+
+
+def _application() -> QApplication | None:
+    app = QApplication.instance()
+    return app if isinstance(app, QApplication) else None
