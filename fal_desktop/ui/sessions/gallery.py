@@ -118,6 +118,15 @@ class GalleryModel(QAbstractListModel):
             self._items[0:0] = new
             self.endInsertRows()
 
+    def add_older(self, runs: list[JobRecord]) -> None:
+        """Older runs (oldest first) join the end; runs the gallery shows already are skipped."""
+        shown = {item.job.id for item in self._items}
+        new = [item for job in reversed(runs) if job.id not in shown for item in items_of(job)]
+        if new:
+            self.beginInsertRows(QModelIndex(), len(self._items), len(self._items) + len(new) - 1)
+            self._items.extend(new)
+            self.endInsertRows()
+
     def remove_job(self, job_id: str) -> None:
         rows = [i for i, item in enumerate(self._items) if item.job.id == job_id]
         for row in reversed(rows):
@@ -203,6 +212,13 @@ class GalleryView(QListView):
         row = self.model().row_of(job_id, index)
         if row >= 0:
             self.setCurrentIndex(self.model().index(row))
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        """While the user scrolls, the tiles flying past are not decoded (see ``hold``)."""
+        model = self.model()
+        if isinstance(model, GalleryModel):
+            model.thumbnails.hold()
+        super().scrollContentsBy(dx, dy)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         item = self.current_item()
