@@ -240,6 +240,11 @@ class JobsModel(QAbstractTableModel):
         index = self._index.get(job_id)
         return self._rows[index] if index is not None else None
 
+    def newest_with_files(self) -> JobRow | None:
+        """The newest row that has a result (a walk over the list, no call per row: Save's
+        enablement asks after every change, with thousands of rows waiting)."""
+        return next((row for row in reversed(self._rows) if row.files), None)
+
     def row_at(self, row: int) -> JobRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 

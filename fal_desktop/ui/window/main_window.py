@@ -6,7 +6,7 @@ Layout and wiring only; the work happens in the job manager and the layers below
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the rest is imported when the window is finished (see finis
     from collections.abc import Callable
 
     from fal_desktop.core.catalog import Catalog
+    from fal_desktop.core.jobstore import JobRecord
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.secrets import ApiKeyStore
     from fal_desktop.core.sessions import SessionStore
@@ -37,6 +38,7 @@ __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
 SANDBOX_MESSAGE = "Sandbox — images are made locally, not by fal's models"
 HISTORY_ROWS = 50
+T = TypeVar("T")
 NARROW = 1000  # px: narrower windows give the sessions panel's width to the form and result
 FORM_WIDTH = 440  # px: the least the form needs without a sideways scroll bar
 WANTED_SIZE = QSize(1360, 860)  # the first window's size where the screen has room for it
@@ -482,17 +484,35 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
             ({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs
         ]
         endpoint_id = panel.form.schema.endpoint_id
-        self._adding = []  # thousands of rows: one insert into the jobs table, not one each
-        try:
-            jobs = self.spending.send(  # many images: the estimated total is asked about first
-                [(endpoint_id, v, label) for v, label in items],
-                folder=len(items) > 1,
-                ask=ask,
+        runs = [(endpoint_id, v, label) for v, label in items]
+        from fal_desktop.ui.jobs.spending import STEPPED_BATCH
+
+        if ask and len(runs) > STEPPED_BATCH:  # thousands: recorded on a worker, sent in steps
+            self.spending.send_in_steps(
+                runs,
                 session_id=self.session_ui.session_id,
+                start=lambda jobs: self._add_rows(lambda: self.manager.start_recorded(jobs)),
+                done=self._batch_sent,
             )
+            return []
+        jobs = self._add_rows(  # many images: the estimated total is asked about first
+            lambda: self.spending.send(
+                runs, folder=len(items) > 1, ask=ask, session_id=self.session_ui.session_id
+            )
+        )
+        return self._batch_sent(jobs)
+
+    def _add_rows(self, submit: Callable[[], T]) -> T:
+        """``submit()``'s new jobs join the jobs table in one insert (thousands of rows)."""
+        self._adding = []
+        try:
+            return submit()
         finally:
             added, self._adding = self._adding, None
             self.jobs_model.add_jobs(added)
+
+    def _batch_sent(self, jobs: list[JobRecord]) -> list[str]:
+        """An upscale batch was sent: the session remembers it, the jobs panel follows it."""
         if not jobs:
             return []
         self.session_ui.submitted(jobs)
