@@ -262,6 +262,20 @@ class JobsModel(QAbstractTableModel):
             self._rows.append(row_of(job))  # its times as recorded (kept across restarts)
         self.endInsertRows()
 
+    def add_older(self, job: JobRecord) -> None:
+        """A job from before the rows loaded at start (shown from a session): it joins the
+        table where its time puts it, so the table can select it."""
+        if job.id in self._index:
+            return
+        at = next(
+            (i for i, row in enumerate(self._rows) if row.job.created_at > job.created_at),
+            len(self._rows),
+        )
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.insert(at, row_of(job))
+        self._index = {r.job.id: i for i, r in enumerate(self._rows)}
+        self.endInsertRows()
+
     def apply(self, update: JobUpdate) -> JobRow | None:
         rows = self.apply_many([update])
         return rows[0] if rows else None

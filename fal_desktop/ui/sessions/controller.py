@@ -269,6 +269,18 @@ class SessionController(QObject):
         on_grid = self.window.results.currentWidget() is self.window.run_grid
         self.bar.set_run_size(len(job.files) if has_result else 0, not on_grid)
         self.details.show_job(job if has_result else None, index)
+        self._select_tile(job, index)
+
+    def _select_tile(self, job: JobRecord | None, index: int) -> None:
+        """The gallery follows what the window shows (a job picked in the jobs table): its
+        tile is selected and scrolled to; no tile when the job is not in this session."""
+        model = self.panel.gallery_model
+        row = model.row_of(job.id, index) if job is not None else -1
+        for gallery in (self.panel.gallery, self.strip):
+            if row < 0:
+                gallery.selectionModel().clear()
+            elif gallery.currentIndex().row() != row:
+                gallery.setCurrentIndex(model.index(row, 0))
 
     def leave_row(self) -> None:
         """A run outside the side-by-side row starts: the large view goes back to results."""

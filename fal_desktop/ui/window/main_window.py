@@ -430,6 +430,8 @@ class MainWindow(WindowInputs, QMainWindow, WindowSaving):
         else:
             self.results.setCurrentWidget(self.result_view)
             self.result_view.show_file(after, waiting_text(row) if row else None)
+        if row is not None and row.job.state.finished:
+            self.jobs_model.add_older(row.job)  # older than the table's rows: it joins them
         self.jobs_panel.reveal_job(row.job.id if row else None)  # the table follows the result
         self.session_ui.shown(row.job if row else None)
 
