@@ -13,7 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyledItemDelegate, QWidget
 
@@ -209,9 +217,10 @@ class GalleryView(QListView):
         return index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
 
     def select(self, job_id: str, index: int = 0) -> None:
-        row = self.model().row_of(job_id, index)
+        model = self.model()
+        row = model.row_of(job_id, index) if isinstance(model, GalleryModel) else -1
         if row >= 0:
-            self.setCurrentIndex(self.model().index(row))
+            self.setCurrentIndex(model.index(row, 0))
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
         """While the user scrolls, the tiles flying past are not decoded (see ``hold``)."""
@@ -256,7 +265,7 @@ class GalleryView(QListView):
         menu.exec(self.viewport().mapToGlobal(position))
 
 
-def upscale_menu(menu: QMenu, upscalers: list[str], item: object, signal: Signal) -> None:
+def upscale_menu(menu: QMenu, upscalers: list[str], item: object, signal: SignalInstance) -> None:
     """One entry per upscaler; picking one emits ``upscale:<model id>`` (and ``item``)."""
     menu.clear()
     for endpoint_id in upscalers:

@@ -9,8 +9,9 @@ Signals:
 from __future__ import annotations
 
 import html
+from functools import partial
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -177,7 +178,7 @@ class SessionPanel(QWidget):
                 self.sessions.runs_until,
                 session.id,
                 newest[0].created_at,
-                done=lambda older, load=self._loads: self._older_read(load, older),
+                done=partial(self._older_read, self._loads),
             )
 
     def _older_read(self, load: int, older: list[JobRecord]) -> None:
@@ -190,7 +191,7 @@ class SessionPanel(QWidget):
         if session_id and session_id != self.current_id:
             self.session_chosen.emit(session_id)
 
-    def _ask(self, signal: Signal) -> None:
+    def _ask(self, signal: SignalInstance) -> None:
         if self.current_id:
             signal.emit(self.current_id)
 

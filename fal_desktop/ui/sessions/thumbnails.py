@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
@@ -61,9 +62,10 @@ def make_thumbnail(source: str, target: Path, side: int) -> QImage:
         return image
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".part")
-        if image.save(str(partial), "PNG"):
-            partial.replace(target)
+        part_file = target.with_name(target.name + ".part")
+        # PySide6's stub asks for bytes as the format; at run time only a str is taken.
+        if image.save(str(part_file), "PNG"):  # type: ignore[call-overload]
+            part_file.replace(target)
     except OSError:
         pass  # a full or read-only cache costs speed next time, nothing else
     return image
@@ -117,9 +119,12 @@ class ThumbnailCache(QObject):
                 source,
                 self.folder,
                 self.side,
-                done=lambda image, s=source: self._done(s, image),
-                failed=lambda _exc, s=source: self._done(s, QImage()),
+                done=partial(self._done, source),
+                failed=partial(self._failed, source),
             )
+
+    def _failed(self, source: str, _error: BaseException) -> None:
+        self._done(source, QImage())  # the gallery shows its placeholder
 
     def _done(self, source: str, image: QImage) -> None:
         self._making.discard(source)
