@@ -1,9 +1,10 @@
 """Scale of what the user sees: a session of 10,000 results and a dropped folder of 5,000 images.
 
 1. A session of 10,000 results: the time from switching to it until the gallery's visible tiles
-   show their thumbnails (target ≤ 0.5 s), then the gallery scrolled through in 200 steps, each
-   frame (scroll + synchronous repaint) timed (target p99 ≤ 16 ms). Baseline in the same run:
-   switching to a session of 100 results.
+   show their thumbnails (target ≤ 0.5 s) and until every run is in the gallery (the newest
+   page is read at once, the older runs on a worker); then the gallery scrolled through in 200
+   steps, each frame (scroll + synchronous repaint) timed (target p99 ≤ 16 ms). Baseline in
+   the same run: switching to a session of 100 results.
 2. A folder of 5,000 images dropped on the window: the time from the drop until fal (the
    emulator, in its own process) has the first job (target ≤ 1 s), and a 5 ms heartbeat on the
    GUI thread while the folder is scanned and the jobs are recorded (target p99 gap ≤ 16 ms).
@@ -189,6 +190,8 @@ def main() -> int:
             wait(app, lambda: window.isVisible())
             if "session" in parts:
                 opened = {}
+                whole = {}
+                sizes = {"100 results": 100, "10,000 results": RESULTS}
                 for name, session_id in (("100 results", small), ("10,000 results", large)):
                     window.session_ui.new_session("empty")  # from an empty session each time
                     app.processEvents()
@@ -196,6 +199,11 @@ def main() -> int:
                     window.session_ui.switch_to(session_id)
                     wait(app, lambda: visible_thumbnails_ready(window))
                     opened[name] = time.perf_counter() - start
+                    # a big session's older runs join the gallery from a worker: all of them
+                    # are there before the scrolling is timed (it scrolls through all 10,000)
+                    model = window.session_ui.panel.gallery_model
+                    wait(app, lambda n=sizes[name], m=model: m.rowCount() >= n)
+                    whole[name] = time.perf_counter() - start
                 gallery = window.session_ui.panel.gallery
                 bar = gallery.verticalScrollBar()
                 notch = 3 * bar.singleStep()  # what one wheel notch scrolls
@@ -222,12 +230,12 @@ def main() -> int:
                         "p99_ms": percentile(frames, 0.99),
                         "max_ms": max(frames),
                     }
-                report["session"] = {"open_s": opened, "scroll": scrolled}
+                report["session"] = {"open_s": opened, "whole_s": whole, "scroll": scrolled}
                 print("\nA session of many results (switch to it: first visible thumbnails)")
-                print("| session | first thumbnails |")
-                print("|---|---|")
+                print("| session | first thumbnails | every run in the gallery |")
+                print("|---|---|---|")
                 for name, seconds in opened.items():
-                    print(f"| {name} | {seconds:.3f} s |")
+                    print(f"| {name} | {seconds:.3f} s | {whole[name]:.3f} s |")
                 print("\nScrolling the 10,000 (each frame: scroll + synchronous repaint)")
                 print("| scroll | frames | median | p99 | max |")
                 print("|---|---|---|---|---|")
