@@ -197,8 +197,12 @@ class Spending(QObject):
         return in_session, today
 
     def session_total(self, session_id: str) -> str:
-        jobs = self.store.where("session_id = ? AND state = 'completed'", (session_id,))
-        return total_text(job.cost for job in jobs) if jobs else ""
+        """Its finished jobs' costs: only that column is read (asked after every finished job;
+        a session of 10,000 results read whole took half a second of the GUI thread)."""
+        costs = self.store.query(
+            "SELECT cost FROM jobs WHERE session_id = ? AND state = 'completed'", (session_id,)
+        )
+        return total_text(cost for (cost,) in costs) if costs else ""
 
     # -- before sending ------------------------------------------------------------------
 
