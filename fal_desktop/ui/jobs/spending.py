@@ -428,7 +428,10 @@ class Spending(QObject):
         self.window.jobs_panel.set_batch_cost(self.batch_total())
 
     def batch_total(self) -> str:
-        ids = self.window.jobs_panel.batch_ids()
-        rows = [self.window.jobs_model.row_for(i) for i in ids]
-        done = [r for r in rows if r is not None and r.state is JobState.COMPLETED]
-        return total_text(r.job.cost for r in done) if done else ""
+        row_for = self.window.jobs_model.row_for  # asked per finished job: thousands of rows
+        done = [
+            row.job.cost
+            for row in map(row_for, self.window.jobs_panel.batch_ids())
+            if row is not None and row.state is JobState.COMPLETED
+        ]
+        return total_text(done) if done else ""

@@ -197,6 +197,8 @@ class SessionPanel(QWidget):
 
     def set_spent(self, text: str) -> None:
         """What this session's finished jobs cost ("" when none finished)."""
+        if text == getattr(self, "spent", None):
+            return  # asked after every finished job: the title is read from the store
         self.spent = text
         self._update_title()
 
