@@ -265,6 +265,7 @@ def test_a_job_row_selects_its_gallery_tile_and_an_old_job_shown_joins_the_table
     assert window.jobs_panel.selected_row().job.id == old[1].id
     assert gallery.currentIndex() == tile_of(old[1])
     assert gallery.selectionModel().isSelected(tile_of(old[1]))
+    _shot(window, "table_selects_gallery_tile.png")
 
     # A row of a job in no session of the gallery leaves no tile selected.
     window.jobs_panel.select_job(newer[-1].id)

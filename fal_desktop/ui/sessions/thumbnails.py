@@ -31,7 +31,7 @@ __all__ = ["ThumbnailCache", "THUMB_SIDE"]
 
 THUMB_SIDE = 120
 KEEP_IN_MEMORY = 300  # thumbnails (≈ 70 KB each) kept for repainting
-WANTED = 64  # requests kept waiting, newest first (more than a screenful of tiles)
+WANTED = 256  # requests kept waiting, newest first (more than a full screen of tiles)
 HOLD_MS = 60  # after the last scroll step, before thumbnails are made again
 
 
