@@ -331,13 +331,18 @@ class JobStore:
         return self._record(row) if row else None
 
     def where(
-        self, condition: str, params: tuple[Any, ...] = (), order: str = "created_at"
+        self,
+        condition: str,
+        params: tuple[Any, ...] = (),
+        order: str = "created_at",
+        limit: int | None = None,
     ) -> list[JobRecord]:
-        """Jobs matching an SQL condition on the table's columns."""
+        """Jobs matching an SQL condition on the table's columns (the first ``limit``)."""
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE {condition} ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
         with self._lock:
-            rows = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE {condition} ORDER BY {order}", params
-            ).fetchall()
+            rows = self._db.execute(sql, params).fetchall()
         return [self._record(r) for r in rows]
 
     def all(self, *, limit: int | None = None) -> list[JobRecord]:

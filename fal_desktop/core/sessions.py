@@ -140,6 +140,18 @@ class SessionStore:
         """The session's runs, oldest first."""
         return self.jobs.where("session_id = ?", (session_id,))
 
+    def newest_runs(self, session_id: str, count: int) -> list[JobRecord]:
+        """The session's ``count`` newest runs, oldest first (a big session's first page)."""
+        newest = self.jobs.where(
+            "session_id = ?", (session_id,), order="created_at DESC", limit=count
+        )
+        return newest[::-1]
+
+    def runs_until(self, session_id: str, created_at: float) -> list[JobRecord]:
+        """The session's runs made at or before ``created_at``, oldest first (the rest of a
+        big session after its first page; the page's oldest runs come again)."""
+        return self.jobs.where("session_id = ? AND created_at <= ?", (session_id, created_at))
+
     def group(self, group_id: str) -> list[JobRecord]:
         return self.jobs.where("group_id = ?", (group_id,))
 

@@ -103,19 +103,44 @@ class BaseJobManager(QObject):
         """Several (endpoint, inputs, label) jobs, possibly on different models, in one write.
         Jobs from index ``hold_from`` on are recorded ``held`` (not sent; Retry sends them),
         saying ``hold_reason`` — the spend limit holds back what it would pass."""
+        jobs = self.record_runs(
+            runs,
+            session_id=session_id,
+            group_id=group_id,
+            hold_from=hold_from,
+            hold_reason=hold_reason,
+        )
+        self.start_recorded(jobs)
+        return jobs
+
+    def record_runs(
+        self,
+        runs: list[tuple[str, dict[str, Any], str]],
+        *,
+        session_id: str | None = None,
+        group_id: str | None = None,
+        hold_from: int | None = None,
+        hold_reason: str = "",
+    ) -> list[JobRecord]:
+        """The first half of :meth:`submit_runs`, safe on any thread: the jobs made and stored
+        in one write, not sent. Each goes to :meth:`start_recorded` once (a job recorded but
+        not started when the app stops is sent at its next start, as any unfinished job)."""
         jobs = [
             JobRecord(endpoint_id, inputs, label=label, session_id=session_id, group_id=group_id)
             for endpoint_id, inputs, label in runs
         ]
-        held = jobs[hold_from:] if hold_from is not None else []
-        for job in held:
+        for job in jobs[hold_from:] if hold_from is not None else []:
             job.state, job.error, job.finished_at = JobState.HELD, hold_reason, time.time()
         self.store.save_many(jobs)
-        self._start(jobs[: len(jobs) - len(held)])
+        return jobs
+
+    def start_recorded(self, jobs: list[JobRecord]) -> None:
+        """GUI thread: follow recorded jobs: the held ones are listed, the others sent."""
+        held = [job for job in jobs if job.state is JobState.HELD]
+        self._start([job for job in jobs if job.state is not JobState.HELD])
         for job in held:
             self._jobs[job.id] = job
             self.job_added.emit(job)
-        return jobs
 
     def resume_unfinished(self) -> list[JobRecord]:
         """Follow jobs that were in flight when the app last stopped (never resubmits)."""

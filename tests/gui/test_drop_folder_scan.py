@@ -39,3 +39,57 @@ def test_a_dropped_folder_is_scanned_off_the_gui_thread(qtbot, open_window, tmp_
     qtbot.waitUntil(lambda: len(rows(window)) == 3, timeout=10000)
     assert scanned_on and scanned_on[0] is not threading.main_thread()
     assert sorted(r.job.label for r in rows(window)) == ["p0.png", "p1.png", "p2.png"]
+
+
+def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_each_once(
+    qtbot, open_window, emulator, money_questions, tmp_path, monkeypatch
+):
+    """Thousands of images (here 7, with the threshold lowered): one question, every job
+    recorded before the first is sent, on a worker; then sent a few per turn of the event
+    loop; each image reaches fal exactly once, none is missing."""
+    from fal_desktop.core.jobstore import JobState
+    from fal_desktop.ui.jobs import spending
+
+    monkeypatch.setattr(spending, "STEPPED_BATCH", 3)
+    monkeypatch.setattr(spending, "SEND_STEP", 2)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    names = [f"p{n}.png" for n in range(7)]
+    for n, name in enumerate(names):
+        Image.new("RGB", (16, 16), (n * 30, 0, 0)).save(folder / name)
+    window = open_window()
+    recorded_on, started_in_steps = [], []
+    real_record, real_start = window.manager.record_runs, window.manager.start_recorded
+    monkeypatch.setattr(
+        window.manager,
+        "record_runs",
+        lambda *a, **k: recorded_on.append(threading.current_thread()) or real_record(*a, **k),
+    )
+    monkeypatch.setattr(
+        window.manager,
+        "start_recorded",
+        lambda jobs: started_in_steps.append(len(jobs)) or real_start(jobs),
+    )
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    window.dropEvent(
+        QDropEvent(
+            QPointF(5, 5),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+    )
+    qtbot.waitUntil(
+        lambda: len(rows(window)) == 7 and all(r.state is JobState.COMPLETED for r in rows(window)),
+        timeout=30000,
+    )
+    assert len(money_questions.of("batch")) == 1  # the estimated total was asked about, once
+    assert recorded_on and recorded_on[0] is not threading.main_thread()
+    assert started_in_steps == [2, 2, 2, 1]
+    assert sorted(r.job.label for r in rows(window)) == names
+    stored = [j for j in window.manager.store.all() if j.label in names]
+    assert sorted(j.label for j in stored) == names  # recorded once each
+    assert len(emulator.submit_requests) == 7  # each image sent to fal once
+    assert sorted(window.jobs_panel.batch_ids()) == sorted(j.id for j in stored)

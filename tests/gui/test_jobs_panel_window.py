@@ -191,3 +191,82 @@ def test_the_batch_bar_in_the_window_counts_a_failure_apart(qtbot, open_window, 
     assert left.green() > 100 and left.red() < 100  # done: green
     assert right.red() > 150 and right.green() < 100  # the failure: red
     _shot(window.jobs_panel, "batch_3_done_1_failed.png")
+
+
+def test_a_job_row_selects_its_gallery_tile_and_an_old_job_shown_joins_the_table(
+    qtbot, open_window, tmp_path
+):
+    """Both ways: a row picked in the jobs table selects its gallery tile (and scrolls to it);
+    a result older than the rows the table loads at start, shown from the gallery, joins the
+    table in its place by time, selected."""
+    from fal_desktop.core.sessions import SessionStore
+    from fal_desktop.ui.window.main_window import HISTORY_ROWS
+
+    picture = tmp_path / "old.png"
+    Image.new("RGB", (32, 32), (200, 90, 20)).save(picture)
+    now = time.time()
+    store = JobStore(tmp_path / "app" / "data" / "jobs.sqlite3")
+    session = SessionStore(store).create("last year")
+    old = []
+    for i in range(3):
+        job = JobRecord(
+            "fal-ai/flux/schnell",
+            {"prompt": f"old {i}"},
+            state=JobState.COMPLETED,
+            files=[str(picture)],
+            session_id=session.id,
+        )
+        job.created_at, job.finished_at = now - 90_000 + i, now - 89_990 + i
+        old.append(job)
+    newer = []
+    for i in range(HISTORY_ROWS + 5):
+        job = JobRecord("fal-ai/flux/schnell", {"prompt": f"new {i}"}, state=JobState.COMPLETED)
+        job.created_at, job.finished_at = now - 5_000 + i, now - 4_990 + i
+        newer.append(job)
+    store.save_many(old + newer)
+    store.close()
+    window = open_window()
+    assert all(window.jobs_model.row_for(job.id) is None for job in old)  # not loaded at start
+    window.session_ui.switch_to(session.id)
+    gallery = window.session_ui.panel.gallery
+    qtbot.waitUntil(lambda: gallery.model().rowCount() == 3, timeout=5000)
+
+    def tile_of(job):
+        model = gallery.model()
+        return next(
+            model.index(r)
+            for r in range(model.rowCount())
+            if model.index(r).data(Qt.ItemDataRole.UserRole).job.id == job.id
+        )
+
+    def click_tile(job):
+        qtbot.mouseClick(
+            gallery.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=gallery.visualRect(tile_of(job)).center(),
+        )
+
+    # The gallery's tile of an old run, clicked: its job joins the table, selected.
+    click_tile(old[1])
+    assert window.jobs_panel.selected_row().job.id == old[1].id
+    assert window.jobs_model.row_at(0).job.id == old[1].id  # the oldest row: in time order
+    click_tile(old[0])
+    assert window.jobs_panel.selected_row().job.id == old[0].id
+    assert [window.jobs_model.row_at(i).job.id for i in (0, 1)] == [old[0].id, old[1].id]
+
+    # A row picked in the table selects its tile in the gallery.
+    table, model = window.jobs_panel.table, window.jobs_model
+    table.scrollTo(model.index(1, 0))
+    qtbot.mouseClick(
+        table.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=table.visualRect(model.index(1, 1)).center(),
+    )
+    assert window.jobs_panel.selected_row().job.id == old[1].id
+    assert gallery.currentIndex() == tile_of(old[1])
+    assert gallery.selectionModel().isSelected(tile_of(old[1]))
+    _shot(window, "table_selects_gallery_tile.png")
+
+    # A row of a job in no session of the gallery leaves no tile selected.
+    window.jobs_panel.select_job(newer[-1].id)
+    assert not gallery.selectionModel().selectedIndexes()

@@ -496,3 +496,46 @@ def test_a_retried_run_takes_its_place_in_the_row(qtbot, open_window, emulator):
     qtbot.waitUntil(lambda: window.manager.store.get(again.id).state.finished, timeout=20000)
     window.session_ui.show_group(first.group_id)
     assert list(window.session_ui.row.cells) == [again.id, second.id]
+
+
+def test_a_big_session_shows_its_newest_runs_first_and_the_older_ones_follow(
+    qtbot, open_window, tmp_path, monkeypatch
+):
+    """A session of thousands opens on its newest page; the rest is read off the GUI thread
+    and joins the end of the gallery: every run once, newest first (here 7 runs, pages of 3;
+    two runs made at the same second straddle the page's edge)."""
+    import time
+
+    from fal_desktop.core.jobstore import JobRecord, JobStore
+    from fal_desktop.core.sessions import SessionStore
+    from fal_desktop.ui.sessions import panel as session_panel
+
+    monkeypatch.setattr(session_panel, "FIRST_PAGE", 3)
+    picture = tmp_path / "p.png"
+    Image.new("RGB", (24, 24), (10, 120, 30)).save(picture)
+    store = JobStore(tmp_path / "app" / "data" / "jobs.sqlite3")
+    session = SessionStore(store).create("big")
+    now = time.time()
+    jobs = []
+    for n, made in enumerate([1, 2, 3, 4, 4, 5, 6]):
+        job = JobRecord(
+            "fal-ai/flux/schnell",
+            {"prompt": f"run {n}"},
+            state=JobState.COMPLETED,
+            files=[str(picture)],
+            session_id=session.id,
+        )
+        job.created_at = job.finished_at = now - 100 + made
+        jobs.append(job)
+    store.save_many(jobs)
+    store.close()
+    window = open_window()
+    window.session_ui.switch_to(session.id)
+    model = window.session_ui.panel.gallery_model
+    assert model.rowCount() >= 3  # the newest page at once
+    qtbot.waitUntil(lambda: model.rowCount() == 7, timeout=5000)
+    shown = [item.job.id for item in model.items()]
+    assert sorted(shown) == sorted(job.id for job in jobs)  # each once
+    made = [item.job.created_at for item in model.items()]
+    assert made == sorted(made, reverse=True)  # newest first
+    assert "7 results" in window.session_ui.panel.gallery_title.text()

@@ -97,6 +97,7 @@ class JobsPanel(QWidget):
         self.model = model
         self._settings = settings
         self._batch_ends: dict[str, JobState] = {}
+        self._batch_members: set[str] = set()
         self._revealing = False  # selecting the shown job's row: not the user's choice
         self._unfolded_height = 0
         layout = self._column = QVBoxLayout(self)
@@ -252,6 +253,7 @@ class JobsPanel(QWidget):
         if len(job_ids) < 2:
             return
         self._batch = list(job_ids)
+        self._batch_members = set(job_ids)
         self._batch_ends = {}  # outcomes, kept when rows are cleared
         for widget in (
             self.batch_bar,
@@ -262,11 +264,15 @@ class JobsPanel(QWidget):
             widget.show()
         self._update_batch()
 
-    def _update_batch(self) -> None:
+    def _update_batch(self, job_ids: list[str] | None = None) -> None:
+        """Count the batch's ends: of ``job_ids`` (the jobs that just changed), or of all."""
         batch = getattr(self, "_batch", [])
         if not batch:
             return
-        for job_id in batch:
+        if job_ids is not None:
+            members = self._batch_members
+            job_ids = [job_id for job_id in job_ids if job_id in members]
+        for job_id in batch if job_ids is None else job_ids:
             row = self.model.row_for(job_id)
             if row is not None and row.state.finished:
                 self._batch_ends[job_id] = row.state
@@ -385,7 +391,7 @@ class JobsPanel(QWidget):
     def on_updates(self, updates: list[JobUpdate]) -> None:
         """Called with a batch of updates, in order, after the model has applied them all."""
         if any(update.state.finished or update.job_id in self._batch_ends for update in updates):
-            self._update_batch()
+            self._update_batch([update.job_id for update in updates])
         if self.folded:
             self._update_summary()
         row = self.selected_row()

@@ -253,6 +253,11 @@ class JobsModel(QAbstractTableModel):
         index = self._index.get(job_id)
         return self._rows[index] if index is not None else None
 
+    def newest_with_files(self) -> JobRow | None:
+        """The newest row that has a result (a walk over the list, no call per row: Save's
+        enablement asks after every change, with thousands of rows waiting)."""
+        return next((row for row in reversed(self._rows) if row.files), None)
+
     def row_at(self, row: int) -> JobRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
@@ -268,6 +273,20 @@ class JobsModel(QAbstractTableModel):
         for job in jobs:
             self._index[job.id] = len(self._rows)
             self._rows.append(row_of(job))  # its times as recorded (kept across restarts)
+        self.endInsertRows()
+
+    def add_older(self, job: JobRecord) -> None:
+        """A job from before the rows loaded at start (shown from a session): it joins the
+        table where its time puts it, so the table can select it."""
+        if job.id in self._index:
+            return
+        at = next(
+            (i for i, row in enumerate(self._rows) if row.job.created_at > job.created_at),
+            len(self._rows),
+        )
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.insert(at, row_of(job))
+        self._index = {r.job.id: i for i, r in enumerate(self._rows)}
         self.endInsertRows()
 
     def apply(self, update: JobUpdate) -> JobRow | None:

@@ -8,6 +8,8 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget
@@ -61,7 +63,8 @@ class ResultBar(QWidget):
             more.setToolTip("More actions")
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.actions_by_name: dict[str, QAction] = {}
-        self.upscalers = list  # a callable: the models the Upscale button's menu offers
+        # The models the Upscale button's menu offers.
+        self.upscalers: Callable[[], list[str]] = list
         self.all_action = QAction("◫ All images", self)
         self.all_action.setToolTip("Back to every image of this run")
         self.all_action.triggered.connect(lambda: self.action_requested.emit("all"))
@@ -83,7 +86,7 @@ class ResultBar(QWidget):
                 None,
                 # upscale_menu's annotation says Signal; it takes this SignalInstance (the ui/sessions
                 # typing fixes the annotation, and then this ignore goes)
-                self.action_requested,  # type: ignore[arg-type]
+                self.action_requested,
             )
         )
         upscale = self.actions_by_name["upscale"]

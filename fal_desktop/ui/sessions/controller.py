@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from fal_desktop.core.export import export_session
 from fal_desktop.core.jobstore import JobRecord, JobState
@@ -37,11 +37,12 @@ from fal_desktop.widgets.background import Background
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QStackedWidget, QWidget
+    from PySide6.QtWidgets import QStackedWidget
 
     from fal_desktop.core.catalog import Catalog
     from fal_desktop.core.form_memory import FormMemory
     from fal_desktop.core.paths import AppPaths
+    from fal_desktop.ui.jobs.spending import Spending
     from fal_desktop.ui.window.shell import Banner
 
 
@@ -60,6 +61,10 @@ class SessionHost(Protocol):
     @property
     def result_view(self) -> QWidget: ...
 
+    @property
+    def run_grid(self) -> QWidget: ...
+
+    spending: Spending
     model_panel: Any
     manager: Any
     saver: Any
@@ -68,7 +73,7 @@ class SessionHost(Protocol):
     def show_result(self, row: JobRow | None, index: int = 0) -> None: ...
     def shown_index(self, row: JobRow) -> int: ...
     def save_as(self, row: JobRow, index: int = 0) -> None: ...
-    def upscale(self, inputs: list[str]) -> list[str]: ...
+    def upscale(self, inputs: list[str], upscaler: str | None = None) -> list[str]: ...
     def has_key(self, then: Any = None) -> bool: ...
     def forget_job(self, job_id: str) -> None: ...
 
@@ -94,7 +99,9 @@ class SessionController(QObject):
     exported = Signal(str)
 
     def __init__(self, window: SessionHost, sessions: SessionStore) -> None:
-        super().__init__(window)
+        #: The window as a widget: the parent of this object and of its dialogs.
+        self.parent_widget = window if isinstance(window, QWidget) else None
+        super().__init__(self.parent_widget)
         self.window, self.sessions = window, sessions
         self.thumbnails = ThumbnailCache(window.paths.cache / "thumbnails", parent=self)
         self.panel = SessionPanel(sessions, self.thumbnails)
@@ -160,7 +167,7 @@ class SessionController(QObject):
             return
         if name is None:
             name, ok = QInputDialog.getText(
-                self.window, "Rename session", "Name:", text=session.name
+                self.parent_widget, "Rename session", "Name:", text=session.name
             )
             if not ok:
                 return
@@ -181,7 +188,7 @@ class SessionController(QObject):
             self.window.notice.show_message(str(busy))
             return
         if confirm and not confirm_dialog.confirm_delete(
-            self.window,
+            self.parent_widget,
             "Delete session",
             f"Delete “{session.name}” and its {session.results} results from this computer? "
             "Files you saved elsewhere stay.",
@@ -199,7 +206,7 @@ class SessionController(QObject):
 
     def ask_export(self, session_id: str) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self.window, "Export the session into…", str(Path.home())
+            self.parent_widget, "Export the session into…", str(Path.home())
         )
         if folder:
             self.export(session_id, Path(folder))
@@ -271,8 +278,20 @@ class SessionController(QObject):
         shown = getattr(self.window, "shown_file", None)
         index = job.files.index(shown) if job is not None and shown in job.files else 0
         on_grid = self.window.results.currentWidget() is self.window.run_grid
-        self.bar.set_run_size(len(job.files) if has_result else 0, not on_grid)
+        self.bar.set_run_size(len(job.files) if job is not None and has_result else 0, not on_grid)
         self.details.show_job(job if has_result else None, index)
+        self._select_tile(job, index)
+
+    def _select_tile(self, job: JobRecord | None, index: int) -> None:
+        """The gallery follows what the window shows (a job picked in the jobs table): its
+        tile is selected and scrolled to; no tile when the job is not in this session."""
+        model = self.panel.gallery_model
+        row = model.row_of(job.id, index) if job is not None else -1
+        for gallery in (self.panel.gallery, self.strip):
+            if row < 0:
+                gallery.selectionModel().clear()
+            elif gallery.currentIndex().row() != row:
+                gallery.setCurrentIndex(model.index(row, 0))
 
     def leave_row(self) -> None:
         """A run outside the side-by-side row starts: the large view goes back to results."""
@@ -294,8 +313,11 @@ class SessionController(QObject):
         self.leave_row()
 
     def _refresh_row(self) -> None:
+        group_id = self.row.group_id
+        if group_id is None:
+            return
         selected = self.current.id if self.current else None
-        self.row.show_group(self.row.group_id, self._group(self.row.group_id), selected)
+        self.row.show_group(group_id, self._group(group_id), selected)
 
     def _group(self, group_id: str) -> list[JobRecord]:
         """A group's runs in order; a retry takes the place of the run it retried (a dict keeps
@@ -324,7 +346,7 @@ class SessionController(QObject):
         viewer = ResultViewer(
             [ViewerItem(item.path, item.tooltip().replace("\n", "  ·  ")) for item in items],
             start,
-            self.window,
+            self.parent_widget,
         )
         viewer.current_changed.connect(
             lambda n: self.panel.gallery.select(items[n].job.id, items[n].index)
@@ -403,7 +425,7 @@ class SessionController(QObject):
             return []
         base = as_made(job, takes_seed="seed" in (schema.input_schema.get("properties") or {}))
         if runs is None:
-            dialog = VaryDialog(schema, base, self.window)
+            dialog = VaryDialog(schema, base, self.parent_widget)
             if dialog.exec() != VaryDialog.DialogCode.Accepted:
                 return []
             runs = dialog.runs()
@@ -421,7 +443,9 @@ class SessionController(QObject):
                 e.endpoint_id for e in window.catalog.entries() if e.category == "text-to-image"
             ]
             last = window.memory.get("__app__").get("compare") or list(DEFAULT_COMPARE)
-            dialog = CompareModelsDialog(models, str(current.get("prompt") or ""), last, window)
+            dialog = CompareModelsDialog(
+                models, str(current.get("prompt") or ""), last, self.parent_widget
+            )
             if dialog.exec() != CompareModelsDialog.DialogCode.Accepted:
                 return []
             endpoint_ids, prompt = dialog.chosen(), dialog.prompt_text()
@@ -464,7 +488,7 @@ class SessionController(QObject):
 
     def delete_result(self, job: JobRecord, *, confirm: bool = True) -> bool:
         if confirm and not confirm_dialog.confirm_delete(
-            self.window,
+            self.parent_widget,
             "Delete result",
             "Delete this result from this computer? Files you saved elsewhere stay.",
         ):

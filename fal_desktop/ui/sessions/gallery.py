@@ -13,7 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyledItemDelegate, QWidget
 
@@ -118,6 +126,15 @@ class GalleryModel(QAbstractListModel):
             self._items[0:0] = new
             self.endInsertRows()
 
+    def add_older(self, runs: list[JobRecord]) -> None:
+        """Older runs (oldest first) join the end; runs the gallery shows already are skipped."""
+        shown = {item.job.id for item in self._items}
+        new = [item for job in reversed(runs) if job.id not in shown for item in items_of(job)]
+        if new:
+            self.beginInsertRows(QModelIndex(), len(self._items), len(self._items) + len(new) - 1)
+            self._items.extend(new)
+            self.endInsertRows()
+
     def remove_job(self, job_id: str) -> None:
         rows = [i for i, item in enumerate(self._items) if item.job.id == job_id]
         for row in reversed(rows):
@@ -200,9 +217,17 @@ class GalleryView(QListView):
         return index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
 
     def select(self, job_id: str, index: int = 0) -> None:
-        row = self.model().row_of(job_id, index)
+        model = self.model()
+        row = model.row_of(job_id, index) if isinstance(model, GalleryModel) else -1
         if row >= 0:
-            self.setCurrentIndex(self.model().index(row))
+            self.setCurrentIndex(model.index(row, 0))
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        """While the user scrolls, the tiles flying past are not decoded (see ``hold``)."""
+        model = self.model()
+        if isinstance(model, GalleryModel):
+            model.thumbnails.hold()
+        super().scrollContentsBy(dx, dy)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         item = self.current_item()
@@ -240,7 +265,7 @@ class GalleryView(QListView):
         menu.exec(self.viewport().mapToGlobal(position))
 
 
-def upscale_menu(menu: QMenu, upscalers: list[str], item: object, signal: Signal) -> None:
+def upscale_menu(menu: QMenu, upscalers: list[str], item: object, signal: SignalInstance) -> None:
     """One entry per upscaler; picking one emits ``upscale:<model id>`` (and ``item``)."""
     menu.clear()
     for endpoint_id in upscalers:

@@ -9,8 +9,9 @@ Signals:
 from __future__ import annotations
 
 import html
+from functools import partial
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -30,10 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fal_desktop.core.jobstore import JobRecord
 from fal_desktop.core.sessions import Session, SessionStore
 from fal_desktop.ui.sessions.gallery import GalleryModel, GalleryView
 from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
+from fal_desktop.widgets.background import Background
 from fal_desktop.widgets.empty_hint import EmptyHint
+
+#: Runs of a session read at once when it opens; the older ones follow from a worker.
+FIRST_PAGE = 300
 
 __all__ = ["SessionPanel"]
 
@@ -84,6 +90,8 @@ class SessionPanel(QWidget):
         super().__init__(parent)
         self.sessions = sessions
         self.current_id: str | None = None
+        self._loads = 0  # which show_session an older page read belongs to
+        self._reader = Background(self, threads=1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 8, 4)
 
@@ -158,21 +166,39 @@ class SessionPanel(QWidget):
         self._update_title()
 
     def show_session(self, session: Session) -> None:
+        """Its newest runs at once; a big session's older ones are read off the GUI thread
+        (10,000 runs take about half a second to read) and join the end of the gallery."""
         self.current_id = session.id
-        self.gallery_model.set_runs(self.sessions.runs(session.id))
+        self._loads += 1
+        newest = self.sessions.newest_runs(session.id, FIRST_PAGE)
+        self.gallery_model.set_runs(newest)
         self.refresh()
+        if len(newest) == FIRST_PAGE:
+            self._reader.run(
+                self.sessions.runs_until,
+                session.id,
+                newest[0].created_at,
+                done=partial(self._older_read, self._loads),
+            )
+
+    def _older_read(self, load: int, older: list[JobRecord]) -> None:
+        if load == self._loads:  # still the session shown
+            self.gallery_model.add_older(older)
+            self._update_title()
 
     def _current_changed(self, item: QListWidgetItem | None, _previous: object) -> None:
         session_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         if session_id and session_id != self.current_id:
             self.session_chosen.emit(session_id)
 
-    def _ask(self, signal: Signal) -> None:
+    def _ask(self, signal: SignalInstance) -> None:
         if self.current_id:
             signal.emit(self.current_id)
 
     def set_spent(self, text: str) -> None:
         """What this session's finished jobs cost ("" when none finished)."""
+        if text == getattr(self, "spent", None):
+            return  # asked after every finished job: the title is read from the store
         self.spent = text
         self._update_title()
 

@@ -242,6 +242,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _result_shown(self, row: JobRow | None) -> None:
+        if row is not None and row.job.state.finished:
+            self.jobs_model.add_older(row.job)  # older than the table's rows: it joins them
         self.jobs_panel.reveal_job(row.job.id if row else None)  # the table follows the result
         self.session_ui.shown(row.job if row else None)
 

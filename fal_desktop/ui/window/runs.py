@@ -4,7 +4,8 @@ the sessions, the costs, the result on screen, the form's field errors and last 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject
 
@@ -45,6 +46,9 @@ class RunsHost(Protocol):
     spending: Spending
     job_notices: JobNotices
     closed: bool
+
+
+T = TypeVar("T")
 
 
 class JobRuns(QObject):
@@ -115,19 +119,38 @@ class JobRuns(QObject):
             ({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs
         ]
         endpoint_id = panel.form.schema.endpoint_id
-        self._adding = []  # thousands of rows: one insert into the jobs table, not one each
-        try:
-            jobs = window.spending.send(  # many images: the estimated total is asked about first
-                [(endpoint_id, v, label) for v, label in items],
-                folder=len(items) > 1,
-                ask=ask,
+        runs = [(endpoint_id, v, label) for v, label in items]
+        from fal_desktop.ui.jobs.spending import STEPPED_BATCH
+
+        if ask and len(runs) > STEPPED_BATCH:  # thousands: recorded on a worker, sent in steps
+            window.spending.send_in_steps(
+                runs,
                 session_id=window.session_ui.session_id,
+                start=lambda jobs: self._add_rows(lambda: window.manager.start_recorded(jobs)),
+                done=self._batch_sent,
             )
+            return []
+        jobs = self._add_rows(  # many images: the estimated total is asked about first
+            lambda: window.spending.send(
+                runs, folder=len(items) > 1, ask=ask, session_id=window.session_ui.session_id
+            )
+        )
+        return self._batch_sent(jobs)
+
+    def _add_rows(self, submit: Callable[[], T]) -> T:
+        """``submit()``'s new jobs join the jobs table in one insert (thousands of rows)."""
+        self._adding = []
+        try:
+            return submit()
         finally:
             added, self._adding = self._adding, None
-            window.jobs_model.add_jobs(added)
+            self.window.jobs_model.add_jobs(added)
+
+    def _batch_sent(self, jobs: list[JobRecord]) -> list[str]:
+        """An upscale batch was sent: the session remembers it, the jobs panel follows it."""
         if not jobs:
             return []
+        window = self.window
         window.session_ui.submitted(jobs)
         ids = [job.id for job in jobs]
         window.jobs_panel.start_batch(ids)

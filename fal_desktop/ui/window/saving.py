@@ -51,11 +51,7 @@ class SavingActions(QObject):
         self.shown_index, self.open_viewer = shown_index, open_viewer
 
     def last_done(self) -> JobRow | None:
-        for index in reversed(range(self.jobs_model.rowCount())):
-            row = self.jobs_model.row_at(index)
-            if row is not None and row.files:
-                return row
-        return None
+        return self.jobs_model.newest_with_files()
 
     def result_row(self) -> JobRow | None:
         """What Save and Copy act on: the selected job, else the newest finished one."""
@@ -66,11 +62,12 @@ class SavingActions(QObject):
         only while they have a finished result to act on. Call once the panels exist."""
 
         def update(*_args) -> None:
-            row = self.result_row()
+            last = self.last_done()
+            row = self.jobs_panel.selected_row() or last
             for action in one:
                 action.setEnabled(bool(row is not None and row.files))
             for action in every:
-                action.setEnabled(self.last_done() is not None)
+                action.setEnabled(last is not None)
 
         model = self.jobs_model
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
