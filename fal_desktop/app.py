@@ -16,6 +16,7 @@ from fal_desktop import ENGINE_FLAG, __version__
 __all__ = ["main", "parse_args"]
 
 SANDBOX_KEY = "sandbox-key:local-only"
+KEYRING_PROBE_MS = 1000  # after the window is usable: keyring's import and detection are slow
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -185,6 +186,8 @@ def make_startup(args: argparse.Namespace, paths, app, window, held_lock=None):
 def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_lock=None) -> None:
     """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs,
     and listening for later starts' requests."""
+    from PySide6.QtCore import QTimer
+
     from fal_desktop.api.hosts import ROLES as HOST_ROLES
     from fal_desktop.api.hosts import FalHosts
     from fal_desktop.core.catalog import Catalog
@@ -233,6 +236,14 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         key_store=key_store,
         key_tester=key_tester(hosts),
     )
+    if not key_store.loaded_keyring:  # the key came from FAL_KEY: the keyring was not asked yet
+        from fal_desktop.ui.widgets.background import Background
+
+        probe = Background(window)  # whether the key dialog can save there, asked off this thread
+        QTimer.singleShot(
+            KEYRING_PROBE_MS,
+            lambda: probe.run(key_store.keyring_problem, detached=True, failed=lambda _exc: None),
+        )
     started = (
         set(window.upscale(upscale_inputs(args.upscale, working_directory()), ask=False))
         if args.upscale
@@ -244,16 +255,21 @@ def finish_startup(args: argparse.Namespace, paths, app, window, startup, held_l
         from fal_desktop.ui.window.instance import SingleInstance
 
         instance = SingleInstance(*held_lock, parent=window)
-        if not instance.listen(lambda request: take_request(window, request)):
-            import logging
-
-            logging.getLogger("fal_desktop").warning(
-                "later starts cannot hand their requests to this "
-                "window (the local socket could not be opened)"
-            )
         startup.closers.insert(
             0, instance.release
         )  # closers run last first: this one at the very end
+        # Once usable (later starts try for 5 s): QtNetwork's import is not on the way there.
+        QTimer.singleShot(0, lambda: listen_for_later_starts(window, instance))
+
+
+def listen_for_later_starts(window, instance) -> None:
+    if not instance.listen(lambda request: take_request(window, request)):
+        import logging
+
+        logging.getLogger("fal_desktop").warning(
+            "later starts cannot hand their requests to this "
+            "window (the local socket could not be opened)"
+        )
 
 
 def load_key_store(sandbox: bool):
@@ -445,10 +461,11 @@ def quit_when_finished(app, manager, job_ids: set[str]) -> None:
 
 def key_tester(hosts):
     """A function that checks a key with fal's free catalog call (run off the GUI thread)."""
-    from fal_desktop.api import AuthError, BalanceExhaustedError, FalError
-    from fal_desktop.api.platform import PlatformClient
 
     def test(key: str) -> str | None:
+        from fal_desktop.api import AuthError, BalanceExhaustedError, FalError
+        from fal_desktop.api.platform import PlatformClient
+
         try:
             with PlatformClient(key, hosts) as client:
                 client.check_key()  # GET /v1/models?limit=1: no job, nothing paid

@@ -21,8 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
-from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.jobs.scheduler import FRAME_SECONDS
+from fal_desktop.jobs.events import FRAME_SECONDS, JobUpdate
 
 __all__ = ["BaseJobManager", "FRAME_SECONDS"]
 

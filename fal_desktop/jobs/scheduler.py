@@ -21,12 +21,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fal_desktop.core.jobstore import JobRecord, JobState
-from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.jobs.events import FRAME_SECONDS, JobUpdate
 from fal_desktop.jobs.runner import JobContext, run_job, send_cancel
 
 __all__ = ["FRAME_SECONDS", "JobScheduler", "UpdateBatcher"]
-
-FRAME_SECONDS = 1 / 60  # the most often updates are handed on
 
 
 class UpdateBatcher:

@@ -61,9 +61,18 @@ class PlatformUI(QObject):
         panel.model_changed.connect(self._model_changed)
         self._asked_estimate: set[str] = set()
         self._retry_pending = False
+        self._started = False  # until _fetch_at_start, a model shown waits for its price there
+        # Once the window is usable (the event loop runs again): these threads would otherwise
+        # compete with the start for the interpreter (httpx's imports, JSON).
+        QTimer.singleShot(0, self._fetch_at_start)
+
+    def _fetch_at_start(self) -> None:
+        """Prices, the balance, and fal's catalog if the saved one is a day old."""
+        self._started = True
+        shown = self.window.model_panel.endpoint_id
         self.work.run(
             self.prices.fetch_prices,
-            [e.endpoint_id for e in catalog.entries()],
+            [e.endpoint_id for e in self.catalog.entries()] + ([shown] if shown else []),
             done=lambda _: self.update_price(),
             failed=lambda _: None,
         )
@@ -133,7 +142,7 @@ class PlatformUI(QObject):
         # After the window's own start-up messages (the key check clears the banner).
         QTimer.singleShot(0, self, lambda: self._warn_if_deprecated(endpoint_id))
         self.update_price()
-        if not self.prices.known(endpoint_id):
+        if self._started and not self.prices.known(endpoint_id):
             self.work.run(
                 self.prices.fetch_prices,
                 [endpoint_id],
