@@ -62,6 +62,10 @@ class ResultDetails(QFrame):
         self.toggle.setCheckable(True)
         self.toggle.setAutoRaise(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toggle.setStyleSheet(
+            "QToolButton { border: none; padding: 2px 0; }"
+        )  # flat, open or not
+        self.toggle.setCursor(Qt.CursorShape.PointingHandCursor)
         self.toggle.toggled.connect(self._fold)
         outer.addWidget(self.toggle)
         body = QWidget(self)
