@@ -28,10 +28,11 @@ def filter_as_you_type(combo: QComboBox) -> None:
     brings qtpy and all its widgets, over 100 ms of the start.)"""
     combo.setEditable(True)
     combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    completer = combo.completer()
+    completer = QCompleter(combo.model(), combo)
     completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
     completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
     completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    combo.setCompleter(completer)
 
 
 @field_kind("enum")

@@ -218,6 +218,11 @@ class BaseJobManager(QObject):
     def key_changed(self) -> None:
         """The key may have changed (engines that hold a copy of it are told)."""
 
+    def set_max_in_flight(self, count: int) -> None:
+        """Follow at most ``count`` jobs at once from now on (Preferences → Jobs at once): more
+        starts waiting jobs at once; fewer lets running jobs finish, none is cancelled."""
+        raise NotImplementedError
+
     def pause(self) -> None:
         """Hold back jobs that have not been sent yet (running ones go on)."""
         raise NotImplementedError

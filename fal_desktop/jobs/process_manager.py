@@ -353,6 +353,13 @@ class ProcessJobManager(BaseJobManager):
         if self._link is not None:
             self._sync_key()
 
+    def set_max_in_flight(self, count: int) -> None:
+        count = max(1, int(count))
+        if count == self._config["max_in_flight"]:
+            return
+        self._config["max_in_flight"] = count  # an engine started again gets it too
+        self._send(wire.encode("max_in_flight", count=count))
+
     def pause(self) -> None:
         self._paused = True
         self._send(wire.encode("pause"))

@@ -107,6 +107,7 @@ class WindowHome(QObject):
             "__app__", {**window.memory.get("__app__"), "upscaler": dialog.chosen_upscaler}
         )
         apply_theme(prefs.theme(window.settings))
+        window.manager.set_max_in_flight(prefs.jobs_in_flight(window.settings))
 
     # -- every job at once ------------------------------------------------------------
 
