@@ -87,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from fal_desktop.quick_imports import read_pyside_checks_quickly
+
+    read_pyside_checks_quickly()  # before our own modules: each import costs less from here
+
     from fal_desktop.core.logs import setup_logging
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.core.resources import icon_file
