@@ -57,9 +57,10 @@ class EnumField(FieldWidget):
             self.combo.setItemData(
                 self.combo.count() - 1, f"Sent as: {option}", Qt.ItemDataRole.ToolTipRole
             )
-        if self.searchable:
-            self.combo.lineEdit().setPlaceholderText("Type to filter")
-            self.combo.lineEdit().editingFinished.connect(self._snap_back)
+        typing_line = self.combo.lineEdit() if self.searchable else None  # editable: it has one
+        if typing_line is not None:
+            typing_line.setPlaceholderText("Type to filter")
+            typing_line.editingFinished.connect(self._snap_back)
         self.combo.currentIndexChanged.connect(self._index_changed)
         self.row.addWidget(self.combo, 1)
 
