@@ -1,19 +1,23 @@
 """Startup, against a bare PySide6 window in the same run (each started 7 times, median):
 
 * window shown: process start to the main window painted with the event loop running, then
-  exit (``--quit-after 0``). This is the target metric, compared with the bare window.
-* ready: process start to the form built and unfinished jobs resumed (``--quit-when-ready``).
-  The app prints both moments to stderr (``FAL_DESKTOP_STARTUP_TRACE``).
+  exit (``--quit-after 0``); target ≤ 1.5× the bare window, to exit.
+* ready ("usable"): process start to the form built, unfinished jobs resumed and the key known
+  (``--quit-when-ready``; the app prints the moments and its CPU time so far to stderr,
+  ``FAL_DESKTOP_STARTUP_TRACE``); target ≤ 2× the bare window, to exit. The key comes from
+  ``FAL_KEY``; a fourth start without it times the keyring being read instead.
 
-The three are interleaved, and each process's CPU time is shown beside its wall time (on a
-busy machine the CPU time is the steadier of the two). Prints a table and writes
-``bench/results/startup.json``.
+The four are interleaved, and CPU time is shown beside wall time (on a busy machine the CPU
+time is the steadier of the two: "ready" counts the window's process up to that moment, not
+the jobs engine it starts, which runs on another core). Our package is byte-compiled first, as
+an installed app is. Prints a table and writes ``bench/results/startup.json``.
 
     python bench/startup.py
 """
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import statistics
@@ -29,6 +33,7 @@ except ImportError:  # Windows: wall time only
     resource = None
 
 RUNS = 7
+HOST_ROLES = ("queue", "run", "rest", "cdn", "schemas", "platform")
 BARE = (
     "import sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication, QMainWindow\n"
     "app = QApplication(sys.argv[:1]); w = QMainWindow(); w.resize(1360, 860); w.show()\n"
@@ -50,6 +55,8 @@ def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
         words = line.split()
         if len(words) == 3 and words[0] == "startup":
             seconds[words[1]] = float(words[2]) - start
+        elif len(words) == 3 and words[0] == "startup-cpu":
+            seconds[f"cpu_{words[1]}"] = float(words[2])
     return seconds
 
 
@@ -60,30 +67,40 @@ def main() -> int:
         "FAL_KEY": "bench:key",
         "FAL_DESKTOP_STARTUP_TRACE": "1",
     }
+    no_key = {name: value for name, value in env.items() if name != "FAL_KEY"}
+    compileall.compile_dir(Path(__file__).resolve().parents[1] / "fal_desktop", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
+        nowhere = json.dumps(dict.fromkeys(HOST_ROLES, "http://127.0.0.1:9"))  # never fal.ai
         ours = [sys.executable, "-m", "fal_desktop", "--basedir", str(Path(tmp) / "app")]
+        ours += ["--fal-hosts", nowhere]
         commands = {
-            "bare": [sys.executable, "-c", BARE],
-            "shown": ours + ["--quit-after", "0"],
-            "ready": ours + ["--quit-when-ready"],
+            "bare": ([sys.executable, "-c", BARE], env),
+            "shown": (ours + ["--quit-after", "0"], env),
+            "ready": (ours + ["--quit-when-ready"], env),
+            "keyring": (ours + ["--quit-when-ready"], no_key),
         }
-        for command in commands.values():  # warm the disk cache
-            timed(command, env)
+        for command, its_env in commands.values():  # warm the disk cache
+            timed(command, its_env)
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
-        for _ in range(RUNS):  # interleaved, so a noisy neighbour hits all three alike
-            for name, command in commands.items():
-                runs[name].append(timed(command, env))
+        for _ in range(RUNS):  # interleaved, so a noisy neighbour hits all alike
+            for name, (command, its_env) in commands.items():
+                runs[name].append(timed(command, its_env))
 
     def median(name: str, key: str) -> float:
-        return statistics.median(run[key] for run in runs[name])
+        values = [run[key] for run in runs[name] if key in run]  # older apps trace no CPU
+        return statistics.median(values) if values else float("nan")
 
     bare, bare_cpu = median("bare", "exit"), median("bare", "cpu")
     rows = {
         "bare PySide6 window, to exit": (bare, bare_cpu),
         "fal desktop: window shown, to exit": (median("shown", "exit"), median("shown", "cpu")),
         "fal desktop: window shown (traced)": (median("ready", "shown"), None),
-        "fal desktop: ready (traced)": (median("ready", "ready"), None),
+        "fal desktop: ready (traced)": (median("ready", "ready"), median("ready", "cpu_ready")),
         "fal desktop: ready, to exit": (median("ready", "exit"), median("ready", "cpu")),
+        "ready, key from the keyring (traced)": (
+            median("keyring", "ready"),
+            median("keyring", "cpu_ready"),
+        ),
     }
     result = {
         "bare_median_s": bare,
@@ -91,12 +108,16 @@ def main() -> int:
         "shown_median_s": rows["fal desktop: window shown (traced)"][0],
         "ready_median_s": rows["fal desktop: ready (traced)"][0],
         "ready_exit_median_s": rows["fal desktop: ready, to exit"][0],
+        "ready_cpu_median_s": rows["fal desktop: ready (traced)"][1],
+        "keyring_ready_median_s": rows["ready, key from the keyring (traced)"][0],
+        "keyring_ready_cpu_median_s": rows["ready, key from the keyring (traced)"][1],
         "bare_cpu_median_s": bare_cpu,
         "shown_exit_cpu_median_s": rows["fal desktop: window shown, to exit"][1],
         "ready_exit_cpu_median_s": rows["fal desktop: ready, to exit"][1],
     }
     result["ratio"] = result["shown_exit_median_s"] / bare
-    result["ready_ratio"] = result["ready_exit_median_s"] / bare
+    result["ready_ratio"] = result["ready_median_s"] / bare
+    result["ready_cpu_ratio"] = result["ready_cpu_median_s"] / bare_cpu
     result["cpu_ratio"] = result["shown_exit_cpu_median_s"] / bare_cpu
     print(f"startup, median of {RUNS}; process start to …")
     print(f"{'':<38} {'wall':>7} {'/ bare':>7} {'cpu':>7}")
@@ -104,8 +125,9 @@ def main() -> int:
         cpu_text = f"{cpu * 1000:5.0f}ms" if cpu is not None else ""
         print(f"{label:<38} {wall * 1000:5.0f}ms {wall / bare:>7.2f} {cpu_text:>7}")
     print(
-        f"ratio, window shown: {result['ratio']:.2f} (target ≤ 1.5; in CPU time {result['cpu_ratio']:.2f}); "
-        f"ready: {result['ready_ratio']:.2f}"
+        f"ratio, window shown: {result['ratio']:.2f} (target ≤ 1.5; in CPU time "
+        f"{result['cpu_ratio']:.2f}); ready: {result['ready_ratio']:.2f} (target ≤ 2; in CPU "
+        f"time {result['ready_cpu_ratio']:.2f})"
     )
     out = Path(__file__).resolve().parent / "results" / "startup.json"
     out.parent.mkdir(exist_ok=True)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["main", "parse_args"]
 
 SANDBOX_KEY = "sandbox-key:local-only"
+KEYRING_PROBE_MS = 1000  # after the window is usable: keyring's import and detection are slow
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -92,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only what the window's frame needs: the rest is imported by finish_startup, after it shows.
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
+
+    from fal_desktop.quick_imports import read_pyside_checks_quickly
+
+    read_pyside_checks_quickly()  # before our own modules: each import costs less from here
 
     from fal_desktop.core.logs import setup_logging
     from fal_desktop.core.paths import AppPaths
@@ -206,6 +211,8 @@ def finish_startup(
 ) -> None:
     """Everything after the window's first paint: the job manager, catalog, first form, CLI jobs,
     and listening for later starts' requests."""
+    from PySide6.QtCore import QTimer
+
     from fal_desktop.api.hosts import ROLES as HOST_ROLES
     from fal_desktop.api.hosts import FalHosts
     from fal_desktop.core.catalog import Catalog
@@ -257,22 +264,36 @@ def finish_startup(
             key_tester=key_tester(hosts),
         )
     )
+    if not key_store.loaded_keyring:  # the key came from FAL_KEY: the keyring was not asked yet
+        from fal_desktop.widgets.background import Background
+
+        probe = Background(window)  # whether the key dialog can save there, asked off this thread
+        QTimer.singleShot(
+            KEYRING_PROBE_MS,
+            window,
+            lambda: probe.run(key_store.keyring_problem, detached=True, failed=lambda _exc: None),
+        )
     command_line_upscale(app, window, manager, args)
     if held_lock is not None:
         from fal_desktop.ui.window.instance import SingleInstance
 
         lock_path, lock = held_lock
         instance = SingleInstance(lock_path, lock, parent=window)
-        if not instance.listen(lambda request: take_request(window, request)):
-            import logging
-
-            logging.getLogger("fal_desktop").warning(
-                "later starts cannot hand their requests to this "
-                "window (the local socket could not be opened)"
-            )
         startup.closers.insert(
             0, instance.release
         )  # closers run last first: this one at the very end
+        # Once usable (later starts try for 5 s): QtNetwork's import is not on the way there.
+        QTimer.singleShot(0, window, lambda: listen_for_later_starts(window, instance))
+
+
+def listen_for_later_starts(window, instance) -> None:
+    if not instance.listen(lambda request: take_request(window, request)):
+        import logging
+
+        logging.getLogger("fal_desktop").warning(
+            "later starts cannot hand their requests to this "
+            "window (the local socket could not be opened)"
+        )
 
 
 def window_services(
@@ -525,10 +546,11 @@ def key_tester(hosts):
     """A function that checks a key with fal's free catalog call, then (an ADMIN key only; any
     other gets 401/403 and nothing is said) whether the account has credit left. Run it off the
     GUI thread."""
-    from fal_desktop.api import AuthError, BalanceExhaustedError, FalError
-    from fal_desktop.api.platform import PlatformClient
 
     def test(key: str) -> str | None:
+        from fal_desktop.api import AuthError, BalanceExhaustedError, FalError
+        from fal_desktop.api.platform import PlatformClient
+
         try:
             with PlatformClient(key, hosts) as client:
                 client.check_key()  # GET /v1/models?limit=1: no job, nothing paid

@@ -3,7 +3,8 @@ the rest (job manager, catalog, first form, resumed jobs, key check) is built.
 
 Set ``FAL_DESKTOP_STARTUP_TRACE=1`` to have both moments printed to stderr as
 ``startup shown <t>`` and ``startup ready <t>``, with ``t`` from ``time.monotonic()`` (the
-system's monotonic clock, so another process can subtract its own start time).
+system's monotonic clock, so another process can subtract its own start time), each followed
+by ``startup-cpu <moment> <s>``: the CPU seconds this process (all its threads) used so far.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ TRACE_ENV = "FAL_DESKTOP_STARTUP_TRACE"
 
 def trace(moment: str) -> None:
     if os.environ.get(TRACE_ENV):
-        print(f"startup {moment} {time.monotonic():.6f}", file=sys.stderr, flush=True)
+        at, cpu = time.monotonic(), time.process_time()
+        print(f"startup {moment} {at:.6f}\nstartup-cpu {moment} {cpu:.6f}", file=sys.stderr)
+        sys.stderr.flush()
 
 
 def settle_memory() -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.api.openapi import FieldError
+
+if TYPE_CHECKING:  # only named here: the window imports these errors, not httpx
+    import httpx
 
 __all__ = [
     "ErrorKind",

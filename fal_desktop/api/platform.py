@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from fal_desktop.api.errors import AuthError, FalError, RateLimitError
 from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.tls import UNTRUSTED, is_untrusted_certificate, system_trust
+
+if TYPE_CHECKING:  # imported by the first client: the window's start needs only ``Price``
+    import httpx
 
 __all__ = ["ModelPage", "PlatformClient", "PlatformRateLimited", "Price", "MAX_PRICE_IDS"]
 
@@ -56,6 +57,8 @@ class PlatformClient:
         http: httpx.Client | None = None,
         timeout: float = 20.0,
     ) -> None:
+        import httpx
+
         self._key = key
         self.base = f"{hosts.platform}/v1"
         self._http = http or httpx.Client(
@@ -84,6 +87,8 @@ class PlatformClient:
     def _call(
         self, method: str, path: str, *, required: bool, params: Any = None, json: Any = None
     ) -> Any:
+        import httpx
+
         try:
             response = self._http.request(
                 method, self.base + path, params=params, json=json, headers=self._headers(required)

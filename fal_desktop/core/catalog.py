@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.models import EndpointId
@@ -17,6 +16,9 @@ from fal_desktop.api.openapi import EndpointSchema, SchemaError, schema_file_nam
 from fal_desktop.api.tls import UNTRUSTED, is_untrusted_certificate, system_trust
 from fal_desktop.core.atomic import write_text_atomic
 from fal_desktop.core.resources import bundled_schema_files
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Catalog", "CatalogEntry", "CatalogError", "GROUPS", "group_of", "is_upscaler"]
 
@@ -135,6 +137,8 @@ class Catalog:
             return None
 
     def _fetch(self, endpoint_id: str) -> EndpointSchema:
+        import httpx  # here: the window needs no HTTP client until a model is looked up
+
         url = f"{self.hosts.schemas}/api/openapi/queue/openapi.json"
         http = self._http or httpx.Client(
             timeout=httpx.Timeout(20.0, connect=10.0), verify=system_trust()

@@ -29,6 +29,8 @@ class FormMemory:
         return dict(self._data.get(endpoint_id, {}))
 
     def remember(self, endpoint_id: str, values: dict[str, Any]) -> None:
+        if self._data.get(endpoint_id) == values:
+            return  # as saved (every start shows the last model again): no write, no fsync
         self._data[endpoint_id] = values
         try:
             write_text_atomic(self.path, json.dumps(self._data, indent=1, sort_keys=True))

@@ -14,8 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, PngImagePlugin
-
 __all__ = [
     "DEFAULT_TEMPLATE",
     "DEFAULT_AUTOSAVE_TEMPLATE",
@@ -210,6 +208,8 @@ def save_with_metadata(
 
 
 def _write(source: Path, partial: Path, fmt: str, params: dict[str, Any], payload: str) -> None:
+    from PIL import Image, PngImagePlugin  # here: the window's start needs no Pillow
+
     with Image.open(source) as image:
         image.load()
         if fmt == "PNG":
@@ -226,6 +226,8 @@ def _write(source: Path, partial: Path, fmt: str, params: dict[str, Any], payloa
 
 def read_metadata(path: Path) -> dict[str, Any] | None:
     """The parameters fal-desktop embedded in a saved file, or ``None``."""
+    from PIL import Image
+
     try:
         with Image.open(path) as image:
             text = image.info.get("fal")

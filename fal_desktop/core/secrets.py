@@ -4,7 +4,10 @@ The key is never written to a file or a log by the app. ``repr`` of the store ne
 shows it, and :func:`mask_key` is what the UI displays.
 
 The keyring is read once, by :meth:`ApiKeyStore.load` (the window calls it on a worker thread:
-a locked or slow keyring must not freeze it); after that every answer comes from memory.
+a locked or slow keyring must not freeze it); after that every answer comes from memory. With
+the key in the environment, ``load`` does not touch the keyring at all (the ``keyring`` package
+and its backends take 100–300 ms to import and detect): :meth:`ApiKeyStore.keyring_problem`
+asks it later (the window does that on a worker thread once it is usable).
 """
 
 from __future__ import annotations
@@ -12,10 +15,6 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Mapping
-
-import keyring
-import keyring.errors
-from keyring.backends import fail
 
 from fal_desktop.core.logs import hide_secret
 
@@ -55,14 +54,15 @@ class ApiKeyStore:
         self._session_key: str | None = None
         self._stored: str | None = None  # the keyring's key, once loaded
         self._problem: str | None = None
+        self._probed = False  # whether _problem is the keyring's answer yet
         self.loaded = False
 
     def load(self) -> ApiKeyStore:
         """Read the keyring (may block: an unlock prompt, a slow D-Bus) and remember what it
         said; unless the environment has the key, which is then used and the keyring's key is
-        not read. Returns the store."""
-        self._problem = self._keyring_problem()
+        not read, nor the keyring asked anything. Returns the store."""
         if not self._from_environment():
+            self.keyring_problem()
             self._stored = self._read_keyring()
         hide_secret(self._from_environment() or self._stored)
         self.loaded = True
@@ -87,6 +87,9 @@ class ApiKeyStore:
         return self._stored
 
     def _read_keyring(self) -> str | None:
+        import keyring
+        import keyring.errors
+
         try:
             return keyring.get_password(SERVICE, USERNAME) or None
         except keyring.errors.KeyringError:
@@ -110,10 +113,20 @@ class ApiKeyStore:
 
     def keyring_problem(self) -> str | None:
         """``None`` when a real keyring backend is there, else a sentence saying why not (asks
-        the keyring only if :meth:`load` did not; never reads the key)."""
-        return self._problem if self.loaded else self._keyring_problem()
+        the keyring the first time only; never reads the key)."""
+        if not self._probed:
+            self._problem, self._probed = self._keyring_problem(), True
+        return self._problem
+
+    @property
+    def loaded_keyring(self) -> bool:
+        """Whether the keyring has been asked (not yet, when ``load`` found ``FAL_KEY``)."""
+        return self._probed
 
     def _keyring_problem(self) -> str | None:
+        import keyring
+        from keyring.backends import fail
+
         try:
             backend = keyring.get_keyring()
         except Exception as exc:
@@ -126,6 +139,8 @@ class ApiKeyStore:
         return None
 
     def backend_name(self) -> str:
+        import keyring
+
         try:
             backend = keyring.get_keyring()
         except Exception:
@@ -142,6 +157,8 @@ class ApiKeyStore:
         problem = self.keyring_problem()
         if problem:
             raise KeyStoreUnavailable(problem)
+        import keyring
+
         try:
             keyring.set_password(SERVICE, USERNAME, key)
         except Exception as exc:
@@ -161,6 +178,9 @@ class ApiKeyStore:
     def remove(self) -> None:
         """Forget the session key and delete the stored one (the environment is left alone)."""
         self._session_key = None
+        import keyring
+        import keyring.errors
+
         try:
             keyring.delete_password(SERVICE, USERNAME)
         except keyring.errors.PasswordDeleteError:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
-from superqt import QSearchableComboBox
+from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QSpinBox, QWidget
 
 from fal_desktop.forms.fields import FieldWidget, field_kind
 from fal_desktop.forms.spec import (
@@ -23,6 +22,19 @@ NOT_SET_ITEM = "(not set)"
 _UNSET = "\x00unset"  # item data of "(not set)"
 
 
+def filter_as_you_type(combo: QComboBox) -> None:
+    """Typing in ``combo`` pops up the items that contain the text, in any case; typed text is
+    never added as an item. (What superqt's ``QSearchableComboBox`` does; importing superqt
+    brings qtpy and all its widgets, over 100 ms of the start.)"""
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    completer = QCompleter(combo.model(), combo)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    combo.setCompleter(completer)
+
+
 @field_kind("enum")
 class EnumField(FieldWidget):
     """A combo of the schema's values. With 30 or more, it shows readable labels and filters
@@ -32,8 +44,10 @@ class EnumField(FieldWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.searchable = len(spec.enum) >= LARGE_ENUM and not spec.editable_enum
-        self.combo = QSearchableComboBox(self) if self.searchable else QComboBox(self)
-        if not self.searchable:
+        self.combo = QComboBox(self)
+        if self.searchable:
+            filter_as_you_type(self.combo)
+        else:
             self.combo.setEditable(spec.editable_enum)
         self.combo.setMaxVisibleItems(20)
         if spec.unsettable:
@@ -43,10 +57,10 @@ class EnumField(FieldWidget):
             self.combo.setItemData(
                 self.combo.count() - 1, f"Sent as: {option}", Qt.ItemDataRole.ToolTipRole
             )
-        line = self.combo.lineEdit() if self.searchable else None
-        if line is not None:
-            line.setPlaceholderText("Type to filter")
-            line.editingFinished.connect(self._snap_back)
+        typing_line = self.combo.lineEdit() if self.searchable else None  # editable: it has one
+        if typing_line is not None:
+            typing_line.setPlaceholderText("Type to filter")
+            typing_line.editingFinished.connect(self._snap_back)
         self.combo.currentIndexChanged.connect(self._index_changed)
         self.row.addWidget(self.combo, 1)
 

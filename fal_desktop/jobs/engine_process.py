@@ -177,6 +177,14 @@ async def _serve(pipe: _Pipe) -> int:
                 key[0] = message.get("key")
                 hide_secret(key[0])
                 ctx.keys.changed()  # jobs waiting for a key go on
+            elif kind == "max_in_flight":
+                try:
+                    count = int(message["count"])
+                except (KeyError, TypeError, ValueError):
+                    log.warning("ignored a max_in_flight message without a count")
+                else:
+                    log.info("following at most %d job(s) at once", count)
+                    scheduler.set_max_in_flight(count)
             elif kind == "pause":
                 scheduler.pause()
             elif kind == "resume":

@@ -8,7 +8,9 @@ from typing import Any
 from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.core.jobstore import JobState
 
-__all__ = ["JobUpdate", "LogEntry"]
+__all__ = ["FRAME_SECONDS", "JobUpdate", "LogEntry"]
+
+FRAME_SECONDS = 1 / 60  # the most often updates are handed on (jobs/scheduler.py)
 
 
 @dataclass(frozen=True)

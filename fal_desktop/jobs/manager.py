@@ -21,8 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
-from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.jobs.scheduler import FRAME_SECONDS
+from fal_desktop.jobs.events import FRAME_SECONDS, JobUpdate
 
 __all__ = ["BaseJobManager", "FRAME_SECONDS"]
 
@@ -243,6 +242,11 @@ class BaseJobManager(QObject):
 
     def key_changed(self) -> None:
         """The key may have changed (engines that hold a copy of it are told)."""
+
+    def set_max_in_flight(self, count: int) -> None:
+        """Follow at most ``count`` jobs at once from now on (Preferences → Jobs at once): more
+        starts waiting jobs at once; fewer lets running jobs finish, none is cancelled."""
+        raise NotImplementedError
 
     def pause(self) -> None:
         """Hold back jobs that have not been sent yet (running ones go on)."""

@@ -31,18 +31,21 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from fal_desktop import ENGINE_FLAG
-from fal_desktop.api import FalHosts, RetryPolicy
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs import wire
 from fal_desktop.jobs.engine_link import EngineLink
 from fal_desktop.jobs.events import JobUpdate, LogEntry
 from fal_desktop.jobs.manager import BaseJobManager
 from fal_desktop.jobs.restarts import ReplayedLogs, RestartPolicy
+
+if TYPE_CHECKING:  # the window imports neither httpx nor the client (see api/__init__.py)
+    from fal_desktop.api.hosts import FalHosts
+    from fal_desktop.api.retry import RetryPolicy
 
 __all__ = ["ENGINE_FAILED", "ProcessJobManager", "engine_command"]
 
@@ -349,6 +352,13 @@ class ProcessJobManager(BaseJobManager):
         """The key store's answer may have changed (the key dialog closed)."""
         if self._link is not None:
             self._sync_key()
+
+    def set_max_in_flight(self, count: int) -> None:
+        count = max(1, int(count))
+        if count == self._config["max_in_flight"]:
+            return
+        self._config["max_in_flight"] = count  # an engine started again gets it too
+        self._send(wire.encode("max_in_flight", count=count))
 
     def pause(self) -> None:
         self._paused = True

@@ -1,7 +1,7 @@
 """What runs jobs on the engine process's asyncio loop (``jobs/engine_process.py``).
 
 - :class:`JobScheduler` starts, holds back (pause), cancels and waits for job tasks, at most
-  ``max_in_flight`` at a time.
+  ``max_in_flight`` at a time (:class:`Slots`: the limit can change while jobs run).
 - :class:`UpdateBatcher` collects the updates jobs emit and hands them on at most once per
   frame: 200 jobs streaming logs would otherwise wake the GUI thousands of times a second.
   None is dropped, merged or reordered.
@@ -17,16 +17,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from fal_desktop.core.jobstore import JobRecord, JobState
-from fal_desktop.jobs.events import JobUpdate
+from fal_desktop.jobs.events import FRAME_SECONDS, JobUpdate
 from fal_desktop.jobs.runner import JobContext, run_job, send_cancel
 
-__all__ = ["FRAME_SECONDS", "JobScheduler", "UpdateBatcher"]
-
-FRAME_SECONDS = 1 / 60  # the most often updates are handed on
+__all__ = ["FRAME_SECONDS", "JobScheduler", "Slots", "UpdateBatcher"]
 
 
 class UpdateBatcher:
@@ -56,12 +55,61 @@ class UpdateBatcher:
             self._send(batch)
 
 
+class Slots:
+    """At most ``limit`` holders at once (``async with slots:``), first come first served, and
+    the limit may change at any time: raised, waiters get the new slots at once; lowered, the
+    holders keep theirs (nothing is interrupted) and nobody else gets one until fewer than the
+    limit hold one. Create and use it on one event loop."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = max(1, int(limit))
+        self.held = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    def set_limit(self, limit: int) -> None:
+        self._limit = max(1, int(limit))
+        self._hand_out()
+
+    async def __aenter__(self) -> None:
+        if self.held < self._limit and not self._waiters:
+            self.held += 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # given a slot as it was cancelled
+                self._release()
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        self.held -= 1
+        self._hand_out()
+
+    def _hand_out(self) -> None:
+        while self._waiters and self.held < self._limit:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self.held += 1
+
+
 class JobScheduler:
     """Job tasks on the running loop. Create it, and call everything, on the loop."""
 
     def __init__(self, ctx: JobContext, max_in_flight: int = 16) -> None:
         self.ctx = ctx
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._slots = Slots(max_in_flight)
         self._go = asyncio.Event()
         self._go.set()
         self._tasks: dict[str, asyncio.Task[Any]] = {}
@@ -130,6 +178,12 @@ class JobScheduler:
         elif stored.request_id:
             job.request_id = stored.request_id
             asyncio.get_running_loop().create_task(send_cancel(self.ctx, job))
+
+    def set_max_in_flight(self, count: int) -> None:
+        """Follow at most ``count`` jobs at once from now on: more starts waiting jobs at once;
+        fewer lets the running ones finish (none is cancelled) and starts no other until the
+        running ones are fewer than ``count``."""
+        self._slots.set_limit(count)
 
     def pause(self) -> None:
         """Hold back jobs that have not been sent yet (running ones go on)."""

@@ -6,7 +6,8 @@ with a clear error on a number it does not speak. Plain JSON, not pickle: nothin
 sends can run code, and a mismatch is a sentence, not a crash.
 
 Window → engine: ``configure``, ``key``, ``start`` (job ids with their input limits: the
-records are read from the shared job store), ``cancel``, ``pause``, ``resume``, ``shutdown``.
+records are read from the shared job store), ``cancel``, ``max_in_flight`` (``count``: how many
+jobs to follow at once from now on), ``pause``, ``resume``, ``shutdown``.
 Engine → window: ``hello``, ``updates`` (a frame's worth of :class:`JobUpdate`), ``alive``
 (every ``ALIVE_SECONDS``), ``error``, ``bye``.
 """

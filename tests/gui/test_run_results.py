@@ -77,7 +77,7 @@ def test_the_details_panel_tells_what_made_the_result(qtbot, open_window, monkey
     row = run_prompt(qtbot, window, "a quiet harbour", seed=seed)
     details = window.session_ui.details
     qtbot.waitUntil(lambda: details.isVisible(), timeout=5000)
-    details.expand(animate=False)
+    details.expand()
     job = window.manager.store.get(row.job.id)
     values = {key: label.text() for key, label in details.values.items()}
     assert values["prompt"] == "a quiet harbour"

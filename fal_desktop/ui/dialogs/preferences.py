@@ -82,7 +82,9 @@ class PreferencesDialog(QDialog):
             "How many jobs are sent to fal and followed at the same time; the rest wait their turn"
         )
         self.form.addRow("&Jobs at once:", self.jobs)
-        self.jobs_note = QLabel("Takes effect the next time fal desktop starts.", self)
+        self.jobs_note = QLabel(
+            "Applies at once. Running jobs are never stopped to lower it.", self
+        )
         self.jobs_note.setEnabled(False)
         self.form.addRow("", self.jobs_note)
 

@@ -89,7 +89,18 @@ class PlatformUI(QObject):
         self._asked_estimate: set[str] = set()
         self._retry_pending = False
         self._asking_prices: set[str] = set()
-        self.want_prices([e.endpoint_id for e in catalog.entries()])
+        self._started = False  # until _fetch_at_start, a model shown waits for its price there
+        # Once the window is usable (the event loop runs again): these threads would otherwise
+        # compete with the start for the interpreter (httpx's imports, JSON).
+        QTimer.singleShot(0, self, self._fetch_at_start)
+
+    def _fetch_at_start(self) -> None:
+        """Prices, the balance, and fal's catalog if the saved one is a day old."""
+        self._started = True
+        shown = self.host.model_panel.endpoint_id
+        self.want_prices(
+            [e.endpoint_id for e in self.catalog.entries()] + ([shown] if shown else [])
+        )
         self.work.run(self._balance, done=self._show_balance, failed=lambda _: None)
         if not self.directory.saved_at or time.time() - self.directory.saved_at > DAY:
             self.work.run(
@@ -156,7 +167,8 @@ class PlatformUI(QObject):
         # After the window's own start-up messages (the key check clears the banner).
         QTimer.singleShot(0, self, lambda: self._warn_if_deprecated(endpoint_id))
         self.update_price()
-        self.want_prices([endpoint_id])
+        if self._started:  # else _fetch_at_start asks for it
+            self.want_prices([endpoint_id])
 
     def want_prices(self, endpoint_ids: list[str]) -> None:
         """Ask fal for the unit prices not known today (not those already being asked for);

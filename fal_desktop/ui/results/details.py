@@ -8,8 +8,17 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImageIOHandler, QImageReader
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
-from superqt import QCollapsible
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fal_desktop.core.costs import cost_text
 from fal_desktop.core.jobstore import JobRecord
@@ -36,15 +45,29 @@ def image_size(path: str) -> str:
     return f"{size.width()} × {size.height()}"
 
 
-class ResultDetails(QCollapsible):
-    """Call ``show_job(job, index)`` with the result on screen (``None``: nothing shown)."""
+class ResultDetails(QFrame):
+    """Call ``show_job(job, index)`` with the result on screen (``None``: nothing shown).
+
+    Folded to its "▸ Details" line until clicked (no animation: it would resize the picture
+    above on every frame). Hand-made rather than superqt's ``QCollapsible``: importing superqt
+    brings qtpy and every superqt widget, over 100 ms of the start."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Details", parent, expandedIcon="▾", collapsedIcon="▸")
-        self.setDuration(0)  # no animation: it would resize the picture above on every frame
-        layout = self.layout()
-        if layout is not None:
-            layout.setContentsMargins(6, 0, 6, 2)
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 0, 6, 2)
+        outer.setSpacing(0)
+        self.toggle = QToolButton(self)
+        self.toggle.setCheckable(True)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toggle.setStyleSheet(
+            "QToolButton { border: none; padding: 2px 0; }"
+        )  # flat, open or not
+        self.toggle.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.toggle.toggled.connect(self._fold)
+        outer.addWidget(self.toggle)
         body = QWidget(self)
         form = QFormLayout(body)
         form.setContentsMargins(8, 0, 4, 4)
@@ -76,11 +99,26 @@ class ResultDetails(QCollapsible):
         buttons.addWidget(self.seed_button)
         buttons.addStretch(1)
         form.addRow(buttons)
-        self.addWidget(body)
+        outer.addWidget(body)
+        self.body = body
+        self._fold(False)
         self.job: JobRecord | None = None
         self.path: str | None = None
         self.seed: int | None = None
         self.show_job(None)
+
+    def _fold(self, expanded: bool) -> None:
+        self.toggle.setText(f"{'▾' if expanded else '▸'} Details")
+        self.body.setVisible(expanded)
+
+    def expand(self) -> None:
+        self.toggle.setChecked(True)
+
+    def collapse(self) -> None:
+        self.toggle.setChecked(False)
+
+    def isExpanded(self) -> bool:  # noqa: N802 (as QCollapsible, which it replaces)
+        return self.toggle.isChecked()
 
     def show_job(self, job: JobRecord | None, index: int = 0) -> None:
         self.job = job

@@ -137,6 +137,7 @@ class WindowHome(QObject):
         memory = self.host.memory
         memory.remember("__app__", {**memory.get("__app__"), "upscaler": dialog.chosen_upscaler})
         apply_theme(prefs.theme(self.host.settings))
+        self.host.manager.set_max_in_flight(prefs.jobs_in_flight(self.host.settings))
 
     # -- every job at once ------------------------------------------------------------
 
