@@ -227,7 +227,8 @@ def finish_startup(
             manager=manager,
             key_store=key_store,
             key_tester=key_tester(hosts),
-        )
+        ),
+        panels_later=True,  # usable first: the jobs table, results and sessions right after
     )
     if not key_store.loaded_keyring:  # the key came from FAL_KEY: the keyring was not asked yet
         from fal_desktop.widgets.background import Background
@@ -238,7 +239,7 @@ def finish_startup(
             window,
             lambda: probe.run(key_store.keyring_problem, detached=True, failed=lambda _exc: None),
         )
-    command_line_upscale(app, window, manager, args)
+    window.once_ready(lambda: command_line_upscale(app, window, manager, args))
     if held_lock is not None:
         from fal_desktop.ui.window.instance import SingleInstance
 
