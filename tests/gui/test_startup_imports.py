@@ -27,6 +27,7 @@ SLOW = (
     "PIL",
     "keyring",
     "asyncio",
+    "ssl",  # the window's own calls to fal (prices, the catalog) come after usable
 )
 
 SCRIPT = """
