@@ -227,7 +227,7 @@ def test_a_failing_build_ends_the_loop_and_is_raised(qtbot, tmp_path):
     window.close()
 
 
-def _start(tmp_path, *flags):
+def _start(tmp_path, *flags, basedir=None):
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -235,8 +235,10 @@ def _start(tmp_path, *flags):
         "FAL_DESKTOP_STARTUP_TRACE": "1",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "fal_desktop", "--basedir", str(tmp_path / "app"), *flags],
+        [sys.executable, "-m", "fal_desktop", "--basedir", basedir or str(tmp_path / "app")]
+        + list(flags),
         env=env,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
@@ -258,6 +260,12 @@ def test_the_command_line_quits_when_shown_or_when_ready(tmp_path):
         status == 0 and list(moments) == ["shown", "ready"] and moments["shown"] < moments["ready"]
     )
     assert QImage(str(shot)).width() > 0  # taken on the way out, once the window was ready
+
+
+def test_a_relative_basedir_is_taken_from_the_working_directory(tmp_path):
+    status, moments = _start(tmp_path, "--quit-when-ready", basedir="here")
+    assert status == 0 and "ready" in moments  # it crashed building the welcome's links
+    assert (tmp_path / "here" / "config").is_dir() and (tmp_path / "here" / "data").is_dir()
 
 
 def test_settle_memory_freezes_start_up_objects_and_collects_less_often():
