@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fal_desktop.api.hosts import FalHosts
-from fal_desktop.api.models import EndpointId
 from fal_desktop.api.openapi import EndpointSchema, SchemaError, schema_file_name
 from fal_desktop.core.atomic import write_text_atomic
 from fal_desktop.core.resources import bundled_schema_files
@@ -109,6 +108,8 @@ class Catalog:
 
         Blocks on the network; call it off the GUI thread.
         """
+        from fal_desktop.api.models import EndpointId  # here: not on the way to a usable window
+
         endpoint_id = endpoint_id.strip().strip("/")
         try:
             EndpointId.parse(endpoint_id)
