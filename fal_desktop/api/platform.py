@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from fal_desktop.api.errors import AuthError, FalError, RateLimitError
 from fal_desktop.api.hosts import FalHosts
-from fal_desktop.api.tls import UNTRUSTED, is_untrusted_certificate, system_trust
 
 if TYPE_CHECKING:  # imported by the first client: the window's start needs only ``Price``
     import httpx
@@ -57,7 +56,9 @@ class PlatformClient:
         http: httpx.Client | None = None,
         timeout: float = 20.0,
     ) -> None:
-        import httpx
+        import httpx  # here, with ssl: the window imports this module on its way to usable
+
+        from fal_desktop.api.tls import system_trust
 
         self._key = key
         self.base = f"{hosts.platform}/v1"
@@ -94,6 +95,8 @@ class PlatformClient:
                 method, self.base + path, params=params, json=json, headers=self._headers(required)
             )
         except httpx.HTTPError as exc:
+            from fal_desktop.api.tls import UNTRUSTED, is_untrusted_certificate
+
             if is_untrusted_certificate(exc):
                 raise FalError(UNTRUSTED, detail=repr(exc)) from None
             raise FalError(

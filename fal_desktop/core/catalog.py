@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fal_desktop.api.hosts import FalHosts
-from fal_desktop.api.models import EndpointId
 from fal_desktop.api.openapi import EndpointSchema, SchemaError, schema_file_name
-from fal_desktop.api.tls import UNTRUSTED, is_untrusted_certificate, system_trust
 from fal_desktop.core.atomic import write_text_atomic
 from fal_desktop.core.resources import bundled_schema_files
 
@@ -110,6 +108,8 @@ class Catalog:
 
         Blocks on the network; call it off the GUI thread.
         """
+        from fal_desktop.api.models import EndpointId  # here: not on the way to a usable window
+
         endpoint_id = endpoint_id.strip().strip("/")
         try:
             EndpointId.parse(endpoint_id)
@@ -137,7 +137,9 @@ class Catalog:
             return None
 
     def _fetch(self, endpoint_id: str) -> EndpointSchema:
-        import httpx  # here: the window needs no HTTP client until a model is looked up
+        import httpx  # here: the window needs no HTTP client (nor ssl) until a model is looked up
+
+        from fal_desktop.api.tls import UNTRUSTED, is_untrusted_certificate, system_trust
 
         url = f"{self.hosts.schemas}/api/openapi/queue/openapi.json"
         http = self._http or httpx.Client(

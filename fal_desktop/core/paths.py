@@ -49,8 +49,9 @@ class AppPaths(NamedTuple):
 
     @classmethod
     def under(cls, base: Path) -> AppPaths:
-        """All three folders below one base folder (``--basedir``, tests, smoke runs)."""
-        base = Path(base)
+        """All three folders below one base folder (``--basedir``, tests, smoke runs); a
+        relative one is taken from the working directory now (links to it need a full path)."""
+        base = Path(base).absolute()
         return cls(config=base / "config", data=base / "data", cache=base / "cache")
 
     def ensure(self) -> AppPaths:

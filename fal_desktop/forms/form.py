@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.api.openapi import EndpointSchema, FieldError
+from fal_desktop.api.quick_validate import surely_fits_object
 from fal_desktop.forms import compound  # noqa: F401 - registers every kind of field
 from fal_desktop.forms.fields import FieldWidget, changed_values, make_field
 from fal_desktop.forms.spec import FieldSpec, field_specs, plain_tooltip
@@ -114,6 +115,9 @@ class ParamsForm(QWidget):
                 continue  # how a result travels is the app's choice, not a parameter
             if field is None:
                 notes.append(f"{name} is no longer an input of this model; it was left out.")
+                continue
+            if surely_fits_object(self.schema.input_schema, name, value):
+                field.set_value(value)  # no need to import and build jsonschema's validator
                 continue
             trial = dict(self.value())
             trial[name] = value

@@ -230,7 +230,7 @@ def test_command_line_and_hand_over_upscales_ask_about_their_total_like_a_drop(
 ):
     import argparse
 
-    from fal_desktop.app import command_line_upscale, take_request
+    from fal_desktop.cli import command_line_upscale, take_request
 
     class App:
         codes: list[int] = []

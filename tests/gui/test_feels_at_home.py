@@ -380,7 +380,8 @@ def test_jobs_in_flight_from_preferences_configure_the_engine_at_start(
     import json
     from dataclasses import asdict
 
-    from fal_desktop.app import make_startup, parse_args
+    from fal_desktop.app import make_startup
+    from fal_desktop.cli import parse_args
     from fal_desktop.core.paths import AppPaths
     from fal_desktop.ui.window.main_window import MainWindow
 

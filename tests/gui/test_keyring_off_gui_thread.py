@@ -13,7 +13,8 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from fal_desktop.app import make_startup, parse_args
+from fal_desktop.app import make_startup
+from fal_desktop.cli import parse_args
 from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import SERVICE, USERNAME, ApiKeyStore
 from fal_desktop.ui.dialogs.key_dialog import ApiKeyDialog

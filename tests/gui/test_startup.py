@@ -25,6 +25,8 @@ from fal_desktop.ui.window.main_window import MainWindow
 from fal_desktop.ui.window.shell import FALLBACK_MS, Placeholder
 from tests.gui.conftest import KEY
 from tests.gui.conftest import rows as _rows
+from tests.gui.test_money import MODEL as MONEY_MODEL
+from tests.gui.test_money import submits
 
 
 class PaintLog(QObject):
@@ -44,7 +46,9 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
     """A deferred window (shown, not ready) and the Startup that will finish it."""
     made = []
 
-    def make():
+    def make(after_usable=None):
+        """``after_usable(window)``: called the moment the window is usable, before its
+        panels are built (the next turn of the event loop)."""
         paths = AppPaths.under(tmp_path / "app").ensure()
         window = MainWindow(paths=paths)
         qtbot.addWidget(window)
@@ -71,8 +75,11 @@ def deferred_start(qtbot, emulator, tmp_path, memory_keyring):
                     manager=manager,
                     key_store=store,
                     key_tester=key_tester(emulator.hosts),
-                )
+                ),
+                panels_later=True,  # as the app does
             )
+            if after_usable is not None:
+                after_usable(window)
 
         startup = Startup(QApplication.instance(), window, build)
         made.append((window, startup))
@@ -220,7 +227,7 @@ def test_a_failing_build_ends_the_loop_and_is_raised(qtbot, tmp_path):
     window.close()
 
 
-def _start(tmp_path, *flags):
+def _start(tmp_path, *flags, basedir=None):
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -228,8 +235,10 @@ def _start(tmp_path, *flags):
         "FAL_DESKTOP_STARTUP_TRACE": "1",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "fal_desktop", "--basedir", str(tmp_path / "app"), *flags],
+        [sys.executable, "-m", "fal_desktop", "--basedir", basedir or str(tmp_path / "app")]
+        + list(flags),
         env=env,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
@@ -253,6 +262,12 @@ def test_the_command_line_quits_when_shown_or_when_ready(tmp_path):
     assert QImage(str(shot)).width() > 0  # taken on the way out, once the window was ready
 
 
+def test_a_relative_basedir_is_taken_from_the_working_directory(tmp_path):
+    status, moments = _start(tmp_path, "--quit-when-ready", basedir="here")
+    assert status == 0 and "ready" in moments  # it crashed building the welcome's links
+    assert (tmp_path / "here" / "config").is_dir() and (tmp_path / "here" / "data").is_dir()
+
+
 def test_settle_memory_freezes_start_up_objects_and_collects_less_often():
     import gc
 
@@ -272,3 +287,52 @@ def test_settle_memory_freezes_start_up_objects_and_collects_less_often():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def _run_at_once(prompt):
+    """What a user does the moment the form is usable: type a prompt and press Run."""
+
+    def act(window):
+        assert window.usable and not window.ready  # the panels come right after
+        window.model_panel.select_model(MONEY_MODEL)
+        window.model_panel.form.fields["prompt"].set_value(prompt)
+        window.model_panel.run_button.click()
+
+    return act
+
+
+def test_a_run_clicked_the_moment_the_form_is_usable_is_sent_once(qtbot, deferred_start, emulator):
+    window, _startup, _calls = deferred_start(after_usable=_run_at_once("at once"))
+    window.show()
+    qtbot.waitUntil(lambda: window.ready, timeout=10000)
+    # Every panel is there, in the frame's places (no "Loading…" left).
+    assert window.jobs_panel.isVisible() and window.results.isVisible()
+    assert window.session_ui.panel.isVisibleTo(window) and not window.findChildren(Placeholder)
+    assert all(a.isEnabled() for a in _held(window))
+    qtbot.waitUntil(lambda: len(_rows(window)) == 1, timeout=5000)
+    row = _rows(window)[0]
+    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
+    assert row.job.inputs["prompt"] == "at once"
+    assert submits(emulator) == 1
+    assert "Still starting up" not in window.notice.label.text()  # said, then cleared
+
+
+def test_jobs_resumed_before_the_table_exists_are_shown_and_followed_once(
+    qtbot, deferred_start, emulator
+):
+    emulator.job_duration = 2.0
+    window, startup, _ = deferred_start(after_usable=_run_at_once("across a restart"))
+    window.show()
+    qtbot.waitUntil(lambda: window.ready and len(_rows(window)) == 1, timeout=10000)
+    job_id = _rows(window)[0].job.id
+    qtbot.waitUntil(lambda: bool(window.manager.store.get(job_id).request_id), timeout=10000)
+    window.close()  # quit with the job at fal: the next start resumes it
+    startup.close()
+    window, _startup, _ = deferred_start()
+    window.show()
+    qtbot.waitUntil(lambda: window.ready, timeout=10000)
+    assert [job.id for job in window.resumed] == [job_id]
+    row = window.jobs_model.row_for(job_id)  # the resumed job, in the table built after it
+    assert row is not None
+    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
+    assert submits(emulator) == 1  # followed by its request id, never sent again

@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.gui.conftest import KEY
 
 # Each costs tens of milliseconds or more to import, and the first form needs none of them:
@@ -25,6 +27,7 @@ SLOW = (
     "PIL",
     "keyring",
     "asyncio",
+    "ssl",  # the window's own calls to fal (prices, the catalog) come after usable
 )
 
 SCRIPT = """
@@ -42,6 +45,7 @@ def trace(moment):
         form = window.model_panel.form
         found["form"] = form.schema.endpoint_id if form is not None else None
         found["prompt"] = "prompt" in form.fields if form is not None else False
+        found["values"] = form.value() if form is not None else None
         found["loaded"] = sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)
 
 startup.trace = trace
@@ -52,7 +56,18 @@ print(json.dumps({"status": status, **found}))
 """
 
 
-def test_the_first_form_is_usable_without_the_slow_imports(tmp_path):
+REMEMBERED = {
+    "__app__": {"endpoint": "fal-ai/flux/dev"},
+    "fal-ai/flux/dev": {"prompt": "a lighthouse", "image_size": "square_hd", "seed": None},
+}
+
+
+@pytest.mark.parametrize("remembered", [False, True], ids=["first start", "values remembered"])
+def test_the_first_form_is_usable_without_the_slow_imports(tmp_path, remembered):
+    if remembered:  # the form's last values are checked against the schema as they come back
+        config = tmp_path / "app" / "config"
+        config.mkdir(parents=True)
+        (config / "last-values.json").write_text(json.dumps(REMEMBERED))
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FAL_KEY": KEY}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path / "app"), json.dumps(SLOW)],
@@ -66,3 +81,5 @@ def test_the_first_form_is_usable_without_the_slow_imports(tmp_path):
     assert answer["status"] == 0
     assert answer["form"] == "fal-ai/flux/dev" and answer["prompt"]  # the first form, built
     assert answer["loaded"] == []
+    if remembered:  # restored, not dropped
+        assert answer["values"] == {"prompt": "a lighthouse", "image_size": "square_hd"}

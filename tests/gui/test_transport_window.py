@@ -228,7 +228,7 @@ def test_a_hand_over_request_is_resolved_against_the_senders_folder_never_the_wi
 ):
     from PySide6.QtCore import QObject
 
-    from fal_desktop.app import take_request
+    from fal_desktop.cli import take_request
 
     class Window(QObject):
         got: list[list[str]] = []

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from fal_desktop import __version__
-from fal_desktop.app import parse_args
+from fal_desktop.cli import parse_args
 
 
 def test_version_from_module_entry_point():

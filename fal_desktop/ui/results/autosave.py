@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from fal_desktop.core.jobstore import JobRecord
 from fal_desktop.core.saving import DEFAULT_AUTOSAVE_TEMPLATE, fields_help
-from fal_desktop.ui.jobs.table import row_of
 from fal_desktop.ui.results.saver import ResultSaver
 
 __all__ = ["AutoSaver"]
@@ -82,5 +81,7 @@ class AutoSaver(QObject):
         folder = self.folder
         if not self.enabled or folder is None or not job.files:
             return False
+        from fal_desktop.ui.jobs.table import row_of  # built after the saver, at start
+
         self.saver.save([row_of(job)], folder, self.template, quiet=True, what="Auto-save")
         return True

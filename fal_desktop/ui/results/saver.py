@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, QObject, QSettings, QUrl, Signal
 from PySide6.QtGui import QDrag, QGuiApplication
@@ -23,9 +23,10 @@ from fal_desktop.core.saving import (
     render_name,
     save_with_metadata,
 )
-from fal_desktop.ui.jobs.table import JobRow
-from fal_desktop.ui.results.image_view import read_image
 from fal_desktop.widgets.background import Background
+
+if TYPE_CHECKING:  # the window builds its saver before the jobs table and the result views
+    from fal_desktop.ui.jobs.table import JobRow
 
 __all__ = ["ResultSaver", "plan_saves"]
 
@@ -246,6 +247,8 @@ class ResultSaver(QObject):
     def copy(row: JobRow | None) -> bool:
         if row is None or not row.files:
             return False
+        from fal_desktop.ui.results.image_view import read_image
+
         image = read_image(row.files[0])
         if image.isNull():
             return False

@@ -6,9 +6,9 @@ Layout and wiring only; the work happens in the job manager and the layers below
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the rest is imported when the window is finished (see finis
 
     from fal_desktop.core.jobstore import JobRecord
     from fal_desktop.core.paths import AppPaths
+    from fal_desktop.jobs.events import JobUpdate
     from fal_desktop.ui.jobs.table import JobRow
     from fal_desktop.ui.window.keyboard import ShortcutsDialog
     from fal_desktop.ui.window.services import WindowServices
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # the rest is imported when the window is finished (see finis
 __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 
 SANDBOX_MESSAGE = "Sandbox — images are made locally, not by fal's models"
+STARTING = "Still starting up"
 HISTORY_ROWS = 50
 NARROW = 1000  # px: narrower windows give the sessions panel's width to the form and result
 FORM_WIDTH = 440  # px: the least the form needs without a sideways scroll bar
@@ -61,7 +63,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(app_title(sandbox))  # Qt adds nothing: it ends with the display name
         self.resize(WANTED_SIZE)
         self._sessions_folded = False  # by a narrow window (resizeEvent), not by the user
-        self.ready, self.closed = False, False
+        self.usable, self.ready, self.closed = False, False, False  # see finish_setup
         self.resumed: list[JobRecord] = []
         self._early = ActionQueue()  # what the user does before the window is ready
 
@@ -108,19 +110,15 @@ class MainWindow(QMainWindow):
         restored = self._restore_window("main", "outer", "top", geometry=True)
         geometry.fit_to_screen(self, WANTED_SIZE, restored=restored)
 
-    def finish_setup(self, services: WindowServices) -> None:
-        """Build the panels, load the history, resume unfinished jobs, check the key."""
-        from fal_desktop.ui.jobs.notices import JobNotices
-        from fal_desktop.ui.jobs.panel import JobsPanel
-        from fal_desktop.ui.jobs.spending import Spending
-        from fal_desktop.ui.jobs.table import JobsModel
+    def finish_setup(self, services: WindowServices, *, panels_later: bool = False) -> None:
+        """Make the window usable: the first form, the key check, unfinished jobs resumed (handed
+        to the job manager). Then the jobs table, results and sessions panels, the saving
+        actions and the costs — at once, or with ``panels_later`` (the app's start) from the
+        event loop right after, so the form is usable first. Until they are built
+        ``ready`` is False: a Run, a drop or a paste waits in ``when_ready`` and is done then."""
         from fal_desktop.ui.models.panel import ModelPanel
         from fal_desktop.ui.models.platform_ui import PlatformUI
-        from fal_desktop.ui.results.area import ResultsArea
-        from fal_desktop.ui.sessions.controller import SessionController
         from fal_desktop.ui.window.key_gate import KeyGate
-        from fal_desktop.ui.window.runs import JobRuns
-        from fal_desktop.ui.window.saving import SavingActions
 
         self.services = services
         self.catalog, self.manager, self.key_store = (
@@ -135,26 +133,11 @@ class MainWindow(QMainWindow):
             self.catalog, self.memory, central, prompt_history=self.sessions.prompts
         )
         self.model_panel.setMinimumWidth(FORM_WIDTH)
-        self.results = ResultsArea(central)
-        self.result_view, self.compare, self.run_grid = (
-            self.results.result_view,
-            self.results.compare,
-            self.results.run_grid,
-        )
-        self.jobs_model = JobsModel(self)
-        self.jobs_panel = JobsPanel(self.jobs_model, central, settings=self.settings)
-        self.saver.session_name = self._session_name
-        self.saver.finished.connect(lambda text, ok: self.notice.show_message(text, info=ok))
+        placeholder = self.top.replaceWidget(0, self.model_panel)
+        if placeholder is not None:
+            placeholder.deleteLater()
         manager.problem.connect(self.notice.show_message)
         manager.recovered.connect(lambda text: self.notice.show_message(text, info=True))
-        self.autosave_action.setChecked(self.autosaver.enabled)
-        self.autosaver.enabled_changed.connect(self.autosave_action.setChecked)
-        self.session_ui = SessionController(self, self.sessions)
-        self.saver.varied = self.session_ui.varied
-        self.results.addWidget(self.session_ui.row)
-        self.results.shown.connect(self._result_shown)
-        self._place_panels()
-
         self.key_gate = KeyGate(
             self,
             key_store=self.key_store,
@@ -165,10 +148,68 @@ class MainWindow(QMainWindow):
             key_changed=manager.key_changed,
         )
         self.home.welcome_dismissed.connect(self.key_gate.check_key)
-        self.model_panel.scroll.horizontalScrollBar().rangeChanged.connect(self._fit_form_column)
+        self.model_panel.run_requested.connect(self._run_requested)
+        self.model_panel.compare_requested.connect(self._compare_requested)
+        self.home.ready()  # progress in the title: it follows the manager's updates from here
+        # What the manager says before the jobs table exists is held for it, in order.
+        held: list[tuple[bool, object]] = []
+        hold_added, hold_updates = (
+            lambda job: held.append((True, job)),
+            lambda updates: held.append((False, updates)),
+        )
+        manager.job_added.connect(hold_added)
+        manager.jobs_updated.connect(hold_updates)
+        self.resumed = manager.resume_unfinished()
+        self.platform_ui = PlatformUI(self, self.catalog, self.key_store.get)  # browser, prices
+        self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
+        self.key_gate.check_key()
+        self.usable = True
+
+        def build_panels() -> None:
+            manager.job_added.disconnect(hold_added)
+            manager.jobs_updated.disconnect(hold_updates)
+            if not self.closed:
+                self._build_panels(held)
+
+        if panels_later:
+            QTimer.singleShot(0, self, build_panels)
+        else:
+            build_panels()
+
+    def _build_panels(self, held: list[tuple[bool, object]]) -> None:
+        """The jobs table (history, then the resumed jobs and what the manager said since),
+        the results and sessions, saving, costs; then the window is ready."""
+        from fal_desktop.ui.jobs.notices import JobNotices
+        from fal_desktop.ui.jobs.panel import JobsPanel
+        from fal_desktop.ui.jobs.spending import Spending
+        from fal_desktop.ui.jobs.table import JobsModel
+        from fal_desktop.ui.results.area import ResultsArea
+        from fal_desktop.ui.sessions.controller import SessionController
+        from fal_desktop.ui.window.runs import JobRuns
+        from fal_desktop.ui.window.saving import SavingActions
+
+        manager, central = self.manager, self.centralWidget()
+        self.results = ResultsArea(central)
+        self.result_view, self.compare, self.run_grid = (
+            self.results.result_view,
+            self.results.compare,
+            self.results.run_grid,
+        )
+        self.jobs_model = JobsModel(self)
+        self.jobs_panel = JobsPanel(self.jobs_model, central, settings=self.settings)
+        self.saver.session_name = self._session_name
+        self.saver.finished.connect(lambda text, ok: self.notice.show_message(text, info=ok))
+        self.autosave_action.setChecked(self.autosaver.enabled)
+        self.autosaver.enabled_changed.connect(self.autosave_action.setChecked)
+        self.session_ui = SessionController(self, self.sessions)
+        self.saver.varied = self.session_ui.varied
+        self.results.addWidget(self.session_ui.row)
+        self.results.shown.connect(self._result_shown)
+        self._place_panels()
+        form_scroll = self.model_panel.scroll.horizontalScrollBar()
+        form_scroll.rangeChanged.connect(self._fit_form_column)
+        self._fit_form_column(form_scroll.minimum(), form_scroll.maximum())
         self.runs = JobRuns(self, self)  # the manager's jobs into the table, the panels, the form
-        self.model_panel.run_requested.connect(self.runs.submit)
-        self.model_panel.compare_requested.connect(lambda: self.session_ui.compare_models())
         self.jobs_panel.job_selected.connect(self.results.show_result)
         self.saving = SavingActions(
             self,
@@ -188,12 +229,13 @@ class MainWindow(QMainWindow):
         for job in manager.store.all(limit=HISTORY_ROWS):
             if job.state.finished:
                 self.jobs_model.add_job(job)
-        self.resumed = manager.resume_unfinished()
-        self.platform_ui = PlatformUI(self, self.catalog, self.key_store.get)  # browser, prices
+        for added, what in held:  # the resumed jobs, then anything said about them since
+            if added:
+                self.jobs_model.add_job(cast("JobRecord", what))
+            else:
+                self.runs.on_updates(cast("list[JobUpdate]", what))
         self.spending = Spending(self)  # costs, totals, the batch question, the spend limit
         self.spending.show_totals()
-        self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
-        self.key_gate.check_key()
         self.job_notices = JobNotices(
             self.notice,
             has_key=lambda: self.key_store.get() is not None,
@@ -201,11 +243,22 @@ class MainWindow(QMainWindow):
             settled=self.key_gate.check_key,
         )
         self.job_notices.resumed(sum(1 for job in self.resumed if job.request_id))
-        self.home.ready()
         self.saving.watch_results(**self.result_actions)  # Save/Copy: on once there is a result
         self.ready = True
+        if self.notice.label.text().startswith(STARTING):  # said by when_ready: no longer so
+            self.notice.show_message("")
         self._release_actions()
         self._early.release()
+
+    def _run_requested(self, endpoint_id: str, inputs: dict[str, Any]) -> None:
+        if not self.when_ready(
+            lambda: self.runs.submit(endpoint_id, inputs), "your run will be sent"
+        ):
+            self.runs.submit(endpoint_id, inputs)
+
+    def _compare_requested(self) -> None:
+        if not self.when_ready(self._compare_requested, "the comparison will open"):
+            self.session_ui.compare_models()
 
     def _place_panels(self) -> None:
         """The panels where the frame's placeholders are; the result with its bars below it."""
@@ -219,7 +272,6 @@ class MainWindow(QMainWindow):
         box_layout.addWidget(self.session_ui.details)
         box_layout.addWidget(self.session_ui.strip)
         for splitter, index, panel in (
-            (self.top, 0, self.model_panel),
             (self.top, 1, results_box),
             (self.outer, 1, self.jobs_panel),
             (self.main, 1, self.session_ui.panel),
@@ -233,12 +285,19 @@ class MainWindow(QMainWindow):
         self.outer.setStretchFactor(0, 1)  # a taller window grows the result, not the jobs table
         self.outer.setStretchFactor(1, 0)
 
+    def once_ready(self, action: Callable[[], object]) -> None:
+        """Do ``action`` now if the window is ready, else as soon as it is (nothing said)."""
+        if self.ready:
+            action()
+        else:
+            self._early.add(action)
+
     def when_ready(self, action: Callable[[], object], what: str) -> bool:
         """Queue ``action`` if the window is still starting; True if it was queued."""
         if self.ready:
             return False
         self._early.add(action)
-        self.notice.show_message(f"Still starting up: {what} as soon as the window is ready.")
+        self.notice.show_message(f"{STARTING}: {what} as soon as the window is ready.")
         return True
 
     def _result_shown(self, row: JobRow | None) -> None:
@@ -367,12 +426,17 @@ class MainWindow(QMainWindow):
         if self.ready:  # before, the splitters hold placeholders, sized without the panels' limits
             for name, splitter in self._splitters().items():
                 self.settings.setValue(f"splitter/{name}", splitter.saveState())
+        if self.usable:  # the form is built (finish_setup); the panels may not be yet
             self.model_panel._remember()  # noqa: SLF001 - the form's values, for next time
+        if self.ready:
             self.job_notices.quitting()  # said, never waited for: they resume at the next start
             self.session_ui.shutdown()
+        if self.usable:
             self.saver.wait_idle()  # a save or auto-save under way finishes its file
             self.services.file_remover.shutdown(wait=True)  # a delete under way removes its files
+        if self.ready:
             self.results.stop()  # a decode under way would signal a deleted window
+        if self.usable:
             self.platform_ui.shutdown()
             self.home.stop()
         self.settings.sync()
