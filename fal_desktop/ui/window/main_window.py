@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
 from fal_desktop.ui.window import geometry
 from fal_desktop.ui.window.home import WindowHome
 from fal_desktop.ui.window.inputs import WindowInputs
 from fal_desktop.ui.window.menus import build_menus
 from fal_desktop.ui.window.notify import app_title
-from fal_desktop.ui.window.shell import ActionQueue, Banner, Placeholder, hold_actions
+from fal_desktop.ui.window.shell import ActionQueue, Banner, hold_actions
+from fal_desktop.ui.window.splits import WindowSplits
 
 if TYPE_CHECKING:  # the rest is imported when the window is finished (see finish_setup)
     from collections.abc import Callable
@@ -36,7 +37,6 @@ __all__ = ["MainWindow", "SANDBOX_MESSAGE"]
 SANDBOX_MESSAGE = "Sandbox — images are made locally, not by fal's models"
 STARTING = "Still starting up"
 HISTORY_ROWS = 50
-NARROW = 1000  # px: narrower windows give the sessions panel's width to the form and result
 FORM_WIDTH = 440  # px: the least the form needs without a sideways scroll bar
 WANTED_SIZE = QSize(1360, 860)  # the first window's size where the screen has room for it
 
@@ -62,7 +62,6 @@ class MainWindow(QMainWindow):
         )
         self.setWindowTitle(app_title(sandbox))  # Qt adds nothing: it ends with the display name
         self.resize(WANTED_SIZE)
-        self._sessions_folded = False  # by a narrow window (resizeEvent), not by the user
         self.usable, self.ready, self.closed = False, False, False  # see finish_setup
         self.resumed: list[JobRecord] = []
         self._early = ActionQueue()  # what the user does before the window is ready
@@ -89,25 +88,13 @@ class MainWindow(QMainWindow):
         self.inputs = WindowInputs(self, paths.data / "pasted", self)  # drops and pastes
 
         # The frame at its final size; finish_setup puts the panels where the placeholders are.
-        self.main = QSplitter(Qt.Orientation.Horizontal, central)
-        self.outer = QSplitter(Qt.Orientation.Vertical, self.main)
-        self.top = QSplitter(Qt.Orientation.Horizontal, self.outer)
-        self.top.addWidget(Placeholder())
-        self.top.addWidget(Placeholder(""))
-        self.top.setStretchFactor(1, 1)
-        self.top.setSizes([450, 590])
-        self.outer.addWidget(Placeholder(""))
-        self.outer.setStretchFactor(0, 3)
-        self.outer.setStretchFactor(1, 1)
-        self.outer.setSizes([640, 200])
-        self.main.addWidget(Placeholder(""))
-        self.main.setStretchFactor(0, 1)
-        self.main.setSizes([1040, 320])
+        self.splits = WindowSplits(self, self.settings, central)
+        self.main, self.outer, self.top = self.splits.main, self.splits.outer, self.splits.top
         layout.addWidget(self.main, 1)
         self.setAcceptDrops(True)
         build_menus(self, self)
         self._release_actions = hold_actions(self)
-        restored = self._restore_window("main", "outer", "top", geometry=True)
+        restored = self.splits.restore("main", "outer", "top", geometry=True)
         geometry.fit_to_screen(self, WANTED_SIZE, restored=restored)
 
     def finish_setup(self, services: WindowServices, *, panels_later: bool = False) -> None:
@@ -207,8 +194,8 @@ class MainWindow(QMainWindow):
         self.results.shown.connect(self._result_shown)
         self._place_panels()
         form_scroll = self.model_panel.scroll.horizontalScrollBar()
-        form_scroll.rangeChanged.connect(self._fit_form_column)
-        self._fit_form_column(form_scroll.minimum(), form_scroll.maximum())
+        form_scroll.rangeChanged.connect(self.splits.fit_form_column)
+        self.splits.fit_form_column(form_scroll.minimum(), form_scroll.maximum())
         self.runs = JobRuns(self, self)  # the manager's jobs into the table, the panels, the form
         self.jobs_panel.job_selected.connect(self.results.show_result)
         self.saving = SavingActions(
@@ -225,7 +212,7 @@ class MainWindow(QMainWindow):
         self.saving.upscale_requested.connect(self.upscale)
         for source in (self.compare, self.result_view):
             source.drag_requested.connect(lambda: self.saver.drag(self, self.saving.result_row()))
-        self._restore_window("main", "top", "outer", "jobs", "sessions")
+        self.splits.restore("main", "top", "outer", "jobs", "sessions")
         for job in manager.store.all(limit=HISTORY_ROWS):
             if job.state.finished:
                 self.jobs_model.add_job(job)
@@ -281,6 +268,12 @@ class MainWindow(QMainWindow):
                 placeholder.deleteLater()
         # So a window can narrow enough to fold it (resizeEvent).
         self.session_ui.panel.setMinimumWidth(1)
+        self.splits.add_panels(
+            jobs=self.jobs_panel.splitter,
+            sessions=self.session_ui.panel.splitter,
+            strip=self.session_ui.strip,
+            result_least=self.results.minimumWidth,
+        )
         self.top.setStretchFactor(1, 1)
         self.outer.setStretchFactor(0, 1)  # a taller window grows the result, not the jobs table
         self.outer.setStretchFactor(1, 0)
@@ -357,59 +350,9 @@ class MainWindow(QMainWindow):
 
     # -- window state ------------------------------------------------------------------
 
-    def _splitters(self) -> dict[str, QSplitter]:
-        found = {"main": self.main, "outer": self.outer, "top": self.top}
-        if hasattr(self, "session_ui"):  # the panels' own splitters, once finish_setup built them
-            found.update(jobs=self.jobs_panel.splitter, sessions=self.session_ui.panel.splitter)
-        return found
-
-    def _restore_window(self, *names: str, geometry: bool = False) -> bool:
-        """The named splitters' saved states, and the window's saved geometry if asked (True
-        if it was restored)."""
-        saved = self.settings.value("geometry") if geometry else None
-        restored = saved is not None and self.restoreGeometry(saved)
-        splitters = self._splitters()
-        for name in names:
-            state = self.settings.value(f"splitter/{name}")
-            if state is not None and name in splitters:
-                splitters[name].restoreState(state)
-        return restored
-
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        """A narrower window takes width from the sessions panel too, not only from the form;
-        below ``NARROW`` px it folds the sessions panel away (the Session menu still works; the
-        gallery stays as a strip under the result) and brings it back once the window is wide
-        again."""
         super().resizeEvent(event)
-        side = self.main.widget(1)
-        if side is None:
-            return
-        left, right = self.main.sizes()
-        total, most = left + right, max(200, (left + right) // 4)
-        if event.size().width() < NARROW:
-            if not side.isHidden():  # hidden, not squeezed: its width is not needed then either
-                self._sessions_folded = True
-                side.hide()
-                self._show_strip(True)
-        elif self._sessions_folded:  # wide again: the panel it folded comes back
-            self._sessions_folded = False
-            side.show()
-            self._show_strip(False)
-            self.main.setSizes([total - min(most, 320), min(most, 320)])
-        elif right > most:
-            self.main.setSizes([total - most, most])
-
-    def _fit_form_column(self, _least: int, overflow: int) -> None:
-        """The form grew wider than its column: the column takes the room from the result
-        (which keeps its least width), so nothing scrolls sideways."""
-        form, result = self.top.sizes()
-        grow = min(overflow + 2, result - self.results.minimumWidth())
-        if overflow > 0 and grow > 0:
-            self.top.setSizes([form + grow, result - grow])
-
-    def _show_strip(self, visible: bool) -> None:
-        if hasattr(self, "session_ui"):  # built by finish_setup
-            self.session_ui.strip.setVisible(visible)
+        self.splits.resized(event.size().width())
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         self.inputs.drag_enter(event)
@@ -422,10 +365,7 @@ class MainWindow(QMainWindow):
             super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self.settings.setValue("geometry", self.saveGeometry())
-        if self.ready:  # before, the splitters hold placeholders, sized without the panels' limits
-            for name, splitter in self._splitters().items():
-                self.settings.setValue(f"splitter/{name}", splitter.saveState())
+        self.splits.save(splitters=self.ready)
         if self.usable:  # the form is built (finish_setup); the panels may not be yet
             self.model_panel._remember()  # noqa: SLF001 - the form's values, for next time
         if self.ready:
