@@ -115,24 +115,29 @@ class JobRuns(QObject):
             return []
         values = panel.form.value()
         window.session_ui.leave_row()
-        items = [
-            ({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs
-        ]
         endpoint_id = panel.form.schema.endpoint_id
-        runs = [(endpoint_id, v, label) for v, label in items]
+
+        def make_runs() -> list[tuple[str, dict[str, Any], str]]:
+            return [
+                (endpoint_id, {**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1])
+                for value in inputs
+            ]
+
         from fal_desktop.ui.jobs.spending import STEPPED_BATCH
 
-        if ask and len(runs) > STEPPED_BATCH:  # thousands: recorded on a worker, sent in steps
+        if ask and len(inputs) > STEPPED_BATCH:  # thousands: made on a worker, sent in steps
             window.spending.send_in_steps(
-                runs,
+                make_runs,
+                [endpoint_id],
                 session_id=window.session_ui.session_id,
                 start=lambda jobs: self._add_rows(lambda: window.manager.start_recorded(jobs)),
                 done=self._batch_sent,
             )
             return []
+        runs = make_runs()
         jobs = self._add_rows(  # many images: the estimated total is asked about first
             lambda: window.spending.send(
-                runs, folder=len(items) > 1, ask=ask, session_id=window.session_ui.session_id
+                runs, folder=len(runs) > 1, ask=ask, session_id=window.session_ui.session_id
             )
         )
         return self._batch_sent(jobs)
