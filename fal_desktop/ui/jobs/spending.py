@@ -568,7 +568,7 @@ class Spending(QObject):
         row_for = self.window.jobs_model.row_for  # asked per finished job: thousands of rows
         done = [
             row.job.cost
-            for row in map(row_for, self.window.jobs_panel.batch_ids())
+            for row in map(row_for, self.window.jobs_panel.batch_completed())
             if row is not None and row.state is JobState.COMPLETED
         ]
         return total_text(done) if done else ""
