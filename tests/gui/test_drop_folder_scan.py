@@ -44,9 +44,9 @@ def test_a_dropped_folder_is_scanned_off_the_gui_thread(qtbot, open_window, tmp_
 def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_each_once(
     qtbot, open_window, emulator, money_questions, tmp_path, monkeypatch
 ):
-    """Thousands of images (here 7, with the threshold lowered): one question, every job
-    recorded before the first is sent, on a worker; then sent a few per turn of the event
-    loop; each image reaches fal exactly once, none is missing."""
+    """Thousands of images (here 7, with the threshold lowered): the runs and their estimates
+    made on a worker, one question, every job recorded before the first is sent, on a worker;
+    then sent a few at a time; each image reaches fal exactly once, none is missing."""
     from fal_desktop.core.jobstore import JobState
     from fal_desktop.ui.jobs import spending
 
@@ -58,8 +58,15 @@ def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_e
     for n, name in enumerate(names):
         Image.new("RGB", (16, 16), (n * 30, 0, 0)).save(folder / name)
     window = open_window()
-    recorded_on, started_in_steps = [], []
+    recorded_on, started_in_steps, estimated_on = [], [], []
     real_record, real_start = window.manager.record_runs, window.manager.start_recorded
+    real_estimator = window.spending.estimator
+
+    def estimator(endpoint_ids):
+        estimate = real_estimator(endpoint_ids)
+        return lambda *run: estimated_on.append(threading.current_thread()) or estimate(*run)
+
+    monkeypatch.setattr(window.spending, "estimator", estimator)
     monkeypatch.setattr(
         window.manager,
         "record_runs",
@@ -86,7 +93,9 @@ def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_e
         timeout=30000,
     )
     assert len(money_questions.of("batch")) == 1  # the estimated total was asked about, once
+    assert "7 jobs will be sent" in money_questions.of("batch")[0]
     assert recorded_on and recorded_on[0] is not threading.main_thread()
+    assert len(estimated_on) == 7 and threading.main_thread() not in estimated_on
     assert started_in_steps == [2, 2, 2, 1]
     assert sorted(r.job.label for r in rows(window)) == names
     stored = [j for j in window.manager.store.all() if j.label in names]
