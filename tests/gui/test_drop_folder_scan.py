@@ -18,10 +18,10 @@ def test_a_dropped_folder_is_scanned_off_the_gui_thread(qtbot, open_window, tmp_
     for n in range(3):
         Image.new("RGB", (16, 16), (n * 80, 0, 0)).save(folder / f"p{n}.png")
     scanned_on = []
-    real = core_inputs.image_files_in
+    real = core_inputs.image_paths_in
     monkeypatch.setattr(
         core_inputs,
-        "image_files_in",
+        "image_paths_in",
         lambda paths: scanned_on.append(threading.current_thread()) or real(paths),
     )
     window = open_window()
@@ -52,6 +52,7 @@ def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_e
 
     monkeypatch.setattr(spending, "STEPPED_BATCH", 3)
     monkeypatch.setattr(spending, "SEND_STEP", 2)
+    monkeypatch.setattr(spending, "STEP_MS", 1e-6)  # each next step: the fewest jobs, one
     folder = tmp_path / "many"
     folder.mkdir()
     names = [f"p{n}.png" for n in range(7)]
@@ -96,7 +97,7 @@ def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_e
     assert "7 jobs will be sent" in money_questions.of("batch")[0]
     assert recorded_on and recorded_on[0] is not threading.main_thread()
     assert len(estimated_on) == 7 and threading.main_thread() not in estimated_on
-    assert started_in_steps == [2, 2, 2, 1]
+    assert started_in_steps == [2, 1, 1, 1, 1, 1]  # each job started once, in steps
     assert sorted(r.job.label for r in rows(window)) == names
     stored = [j for j in window.manager.store.all() if j.label in names]
     assert sorted(j.label for j in stored) == names  # recorded once each

@@ -42,11 +42,11 @@ CONFIRM_ABOVE = 1.0
 #: After fal's pricing call failed, ask again this much later while a job's cost waits for it.
 PRICE_RETRY_MS = 60_000
 #: A folder of more images than this is made into jobs and recorded off the GUI thread, then
-#: started ``SEND_STEP`` jobs at a time, for up to ``STEP_MS`` per turn of the event loop
-#: (``Spending.send_in_steps``).
+#: started in steps: ``SEND_STEP`` jobs first, then as many as take about ``STEP_MS`` of the GUI
+#: thread per turn of the event loop (``Spending.send_in_steps``).
 STEPPED_BATCH = 500
-SEND_STEP = 25
-STEP_MS = 4.0
+SEND_STEP = 50
+STEP_MS = 3.0
 HELD_REASON = (
     "Held by your spend limit: not sent, nothing charged. "
     "Retry sends it (a paid job); Settings ▸ Spend limit… raises the limit."
@@ -371,17 +371,21 @@ class Spending(QObject):
         at: int,
         start: Callable[[list[JobRecord]], None],
         done: Callable[[list[JobRecord]], object],
+        step: int = 0,
     ) -> None:
-        """``SEND_STEP`` jobs at a time until ``STEP_MS`` have passed in this turn of the
-        event loop; the rest in the next turn."""
+        """``step`` jobs now (``SEND_STEP`` first); the next step, sized to take about
+        ``STEP_MS`` by how long this one took, after the window has had its turn (timers,
+        painting)."""
+        step = step or SEND_STEP
         began = time.perf_counter()
-        while at < len(jobs):
-            start(jobs[at : at + SEND_STEP])
-            at += SEND_STEP
-            if (time.perf_counter() - began) * 1000 >= STEP_MS:
-                break
+        start(jobs[at : at + step])
+        at += step
         if at < len(jobs):
-            QTimer.singleShot(0, self, lambda: self._start_in_steps(jobs, at, start, done))
+            took = max((time.perf_counter() - began) * 1000, 0.1)
+            following = max(1, min(4 * step, int(step * STEP_MS / took)))
+            QTimer.singleShot(
+                1, self, lambda: self._start_in_steps(jobs, at, start, done, following)
+            )
             return
         self._say_held(sum(1 for job in jobs if job.state is JobState.HELD))
         done(jobs)
