@@ -388,7 +388,7 @@ class Spending(QObject):
             )
             return
         self._say_held(sum(1 for job in jobs if job.state is JobState.HELD))
-        done(jobs)
+        QTimer.singleShot(1, self, lambda: done(jobs))  # in a turn of its own, as each step
 
     def _say_held(self, held: int) -> None:
         if held:
