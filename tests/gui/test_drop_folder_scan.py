@@ -103,3 +103,4 @@ def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_e
     assert sorted(j.label for j in stored) == names  # recorded once each
     assert len(emulator.submit_requests) == 7  # each image sent to fal once
     assert sorted(window.jobs_panel.batch_ids()) == sorted(j.id for j in stored)
+    assert window.jobs_panel.selected_row().job.label == "p0.png"  # the batch's first job
