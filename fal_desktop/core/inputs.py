@@ -18,6 +18,7 @@ __all__ = [
     "PreparedImage",
     "prepare_image",
     "image_files_in",
+    "image_paths_in",
     "resolve_inputs",
     "is_url",
     "IMAGE_SUFFIXES",
@@ -68,16 +69,21 @@ def resolve_inputs(items: list[str], cwd: str | os.PathLike[str] | None) -> list
 
 def image_files_in(paths: list[Path]) -> list[Path]:
     """Image files among ``paths``, looking into folders recursively, in a stable order."""
-    found: list[Path] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
+    return [Path(p) for p in image_paths_in(paths)]
+
+
+def image_paths_in(paths: list[Path]) -> list[str]:
+    """:func:`image_files_in` as strings, with no ``Path`` made per file (a folder of
+    thousands is searched on a worker, which holds Python's lock from the GUI thread)."""
+    found: list[str] = []
+    for path in map(str, map(Path, paths)):
+        if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs.sort()
                 found += [
-                    Path(root) / f
+                    os.path.join(root, f)
                     for f in sorted(files)
-                    if Path(f).suffix.lower() in IMAGE_SUFFIXES and not f.startswith(".")
+                    if os.path.splitext(f)[1].lower() in IMAGE_SUFFIXES and not f.startswith(".")
                 ]
         else:
             found.append(path)

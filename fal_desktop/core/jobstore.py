@@ -166,6 +166,14 @@ _MIGRATIONS = [
     ALTER TABLE jobs ADD COLUMN billable_units TEXT;
     ALTER TABLE jobs ADD COLUMN cost REAL;
     """,
+    # 6: the money totals asked after every finished job (a session's cost, the spend limit's
+    # session and day) summed from indexes alone, and the few costs that wait for a price
+    # found without reading every finished job.
+    """
+    CREATE INDEX jobs_session_cost ON jobs(session_id, state, cost);
+    CREATE INDEX jobs_day_cost ON jobs(created_at, state, cost);
+    CREATE INDEX jobs_cost_missing ON jobs(state) WHERE billable_units IS NOT NULL AND cost IS NULL;
+    """,
 ]
 
 _COLUMNS = (

@@ -102,6 +102,11 @@ class SessionStore:
         found = self._listed("WHERE s.id = ?", (session_id,))
         return found[0] if found else None
 
+    def name(self, session_id: str | None) -> str | None:
+        """Just its name (:meth:`get` also counts its runs and images: a session's every job)."""
+        found = self.jobs.query("SELECT name FROM sessions WHERE id = ?", (session_id,))
+        return str(found[0][0]) if found else None
+
     def all(self) -> list[Session]:
         """Every session, the most recently used first."""
         return self._listed("", ())

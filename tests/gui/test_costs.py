@@ -278,3 +278,60 @@ def test_command_line_and_hand_over_upscales_ask_about_their_total_like_a_drop(
     qtbot.waitUntil(lambda: app.codes == [1], timeout=30000)  # not all done: status 1
     assert sum(emulator.submissions.values()) == sent + 1
     assert [r.state for r in rows(window)[-3:]] == [JobState.COMPLETED] + [JobState.HELD] * 2
+
+
+def test_the_spend_limit_counts_costs_and_jobs_under_way_from_the_database_alone(
+    qtbot, open_window, emulator, monkeypatch
+):
+    """What the limit counts, in a session of thousands of results: each recorded cost once
+    (this session; today), the estimate of a job under way, nothing for a job not sent (held or
+    waiting) or ended without a cost; only the jobs under way are read whole (reading 10,000
+    runs after every finished job stalled the window)."""
+    from fal_desktop.core.costs import SpendLimit, start_of_day
+    from fal_desktop.core.jobstore import JobRecord, JobStore
+
+    window = open_window()
+    _price_known(qtbot, window, "fal-ai/flux/dev")  # $0.025 per image
+    store = window.manager.store
+    session = window.session_ui.session_id
+    today, yesterday = time.time(), start_of_day() - 3600
+
+    def job(state, cost=None, *, at=today, session_id=session, images=1):
+        return JobRecord(
+            "fal-ai/flux/dev",
+            {"prompt": "a fox", "num_images": images},
+            state=state,
+            cost=cost,
+            created_at=at,
+            session_id=session_id,
+        )
+
+    store.save_many(
+        [job(JobState.COMPLETED, 0.001) for _ in range(3000)]  # this session, today: $3
+        + [
+            job(JobState.COMPLETED, 0.5, at=yesterday),  # this session, not today
+            job(JobState.COMPLETED, 0.25, session_id="elsewhere"),  # today, not this session
+            job(JobState.COMPLETED),  # ended without a known cost: not counted
+            job(JobState.FAILED),
+            job(JobState.RUNNING, images=2),  # under way: its estimate, 2 × $0.025
+            job(JobState.QUEUED, session_id="elsewhere"),  # under way today: $0.025
+            job(JobState.RUNNING, 0.01),  # under way with a cost: the cost
+            job(JobState.PENDING),  # not sent yet: nothing
+            job(JobState.HELD, 7.0),  # held: nothing
+        ]
+    )
+    read = []
+    real_record = JobStore._record
+    monkeypatch.setattr(
+        JobStore, "_record", staticmethod(lambda r: read.append(r) or real_record(r))
+    )
+
+    session_spent, day_spent = window.spending.spent()
+
+    assert round(session_spent, 6) == round(3.0 + 0.5 + 0.05 + 0.01, 6)
+    assert round(day_spent, 6) == round(3.0 + 0.25 + 0.05 + 0.025 + 0.01, 6)
+    assert len(read) == 2  # the two jobs under way without a cost, nothing else
+
+    window.spending.set_limit(SpendLimit(per_session=3.6))  # $0.04 left: one image fits
+    assert window.spending.plan([("fal-ai/flux/dev", {"prompt": "x"})] * 3, ask=False) == 1
+    assert window.spending.session_total(session) == "$3.50 · 1 unknown"

@@ -18,10 +18,10 @@ def test_a_dropped_folder_is_scanned_off_the_gui_thread(qtbot, open_window, tmp_
     for n in range(3):
         Image.new("RGB", (16, 16), (n * 80, 0, 0)).save(folder / f"p{n}.png")
     scanned_on = []
-    real = core_inputs.image_files_in
+    real = core_inputs.image_paths_in
     monkeypatch.setattr(
         core_inputs,
-        "image_files_in",
+        "image_paths_in",
         lambda paths: scanned_on.append(threading.current_thread()) or real(paths),
     )
     window = open_window()
@@ -44,22 +44,30 @@ def test_a_dropped_folder_is_scanned_off_the_gui_thread(qtbot, open_window, tmp_
 def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_each_once(
     qtbot, open_window, emulator, money_questions, tmp_path, monkeypatch
 ):
-    """Thousands of images (here 7, with the threshold lowered): one question, every job
-    recorded before the first is sent, on a worker; then sent a few per turn of the event
-    loop; each image reaches fal exactly once, none is missing."""
+    """Thousands of images (here 7, with the threshold lowered): the runs and their estimates
+    made on a worker, one question, every job recorded before the first is sent, on a worker;
+    then sent a few at a time; each image reaches fal exactly once, none is missing."""
     from fal_desktop.core.jobstore import JobState
     from fal_desktop.ui.jobs import spending
 
     monkeypatch.setattr(spending, "STEPPED_BATCH", 3)
     monkeypatch.setattr(spending, "SEND_STEP", 2)
+    monkeypatch.setattr(spending, "STEP_MS", 1e-6)  # each next step: the fewest jobs, one
     folder = tmp_path / "many"
     folder.mkdir()
     names = [f"p{n}.png" for n in range(7)]
     for n, name in enumerate(names):
         Image.new("RGB", (16, 16), (n * 30, 0, 0)).save(folder / name)
     window = open_window()
-    recorded_on, started_in_steps = [], []
+    recorded_on, started_in_steps, estimated_on = [], [], []
     real_record, real_start = window.manager.record_runs, window.manager.start_recorded
+    real_estimator = window.spending.estimator
+
+    def estimator(endpoint_ids):
+        estimate = real_estimator(endpoint_ids)
+        return lambda *run: estimated_on.append(threading.current_thread()) or estimate(*run)
+
+    monkeypatch.setattr(window.spending, "estimator", estimator)
     monkeypatch.setattr(
         window.manager,
         "record_runs",
@@ -86,10 +94,13 @@ def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_e
         timeout=30000,
     )
     assert len(money_questions.of("batch")) == 1  # the estimated total was asked about, once
+    assert "7 jobs will be sent" in money_questions.of("batch")[0]
     assert recorded_on and recorded_on[0] is not threading.main_thread()
-    assert started_in_steps == [2, 2, 2, 1]
+    assert len(estimated_on) == 7 and threading.main_thread() not in estimated_on
+    assert started_in_steps == [2, 1, 1, 1, 1, 1]  # each job started once, in steps
     assert sorted(r.job.label for r in rows(window)) == names
     stored = [j for j in window.manager.store.all() if j.label in names]
     assert sorted(j.label for j in stored) == names  # recorded once each
     assert len(emulator.submit_requests) == 7  # each image sent to fal once
     assert sorted(window.jobs_panel.batch_ids()) == sorted(j.id for j in stored)
+    assert window.jobs_panel.selected_row().job.label == "p0.png"  # the batch's first job

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from fal_desktop.core.inputs import InputProblem, image_files_in, prepare_image
+from fal_desktop.core.inputs import InputProblem, image_files_in, image_paths_in, prepare_image
 
 
 def _save(path, image, **kw):
@@ -105,6 +105,7 @@ def test_folders_are_searched_for_images_only(tmp_path):
         "d/b.png",
         "d/sub/c.webp",
     ]
+    assert image_paths_in([tmp_path / "d"]) == [str(p) for p in found]  # the same, as text
 
 
 def _png_header(path, width, height):

@@ -299,6 +299,13 @@ class JobsPanel(QWidget):
     def batch_ids(self) -> list[str]:
         return list(getattr(self, "_batch", []))
 
+    def batch_completed(self) -> list[str]:
+        """The batch's jobs that ended with a result (kept as they end: not a walk over the
+        whole batch, asked after every finished job)."""
+        if not getattr(self, "_batch", []):
+            return []
+        return [i for i, state in self._batch_ends.items() if state is JobState.COMPLETED]
+
     def set_batch_cost(self, text: str) -> None:
         """What the batch's finished jobs cost so far (ui/jobs/spending.py)."""
         if text != getattr(self, "_batch_cost", ""):

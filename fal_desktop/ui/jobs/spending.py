@@ -10,7 +10,7 @@ The questions are module functions (``ask_batch``, ``ask_over_limit``, ``ask_sam
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -32,6 +32,7 @@ from fal_desktop.jobs.manager import BaseJobManager
 from fal_desktop.widgets.background import Background
 
 if TYPE_CHECKING:
+    from fal_desktop.api.platform import Price
     from fal_desktop.jobs.events import JobUpdate
 
 __all__ = ["CONFIRM_ABOVE", "Spending", "ask_batch", "ask_limit", "ask_over_limit"]
@@ -40,10 +41,12 @@ __all__ = ["CONFIRM_ABOVE", "Spending", "ask_batch", "ask_limit", "ask_over_limi
 CONFIRM_ABOVE = 1.0
 #: After fal's pricing call failed, ask again this much later while a job's cost waits for it.
 PRICE_RETRY_MS = 60_000
-#: A folder of more images than this is recorded off the GUI thread and sent in steps of
-#: ``SEND_STEP`` jobs (``Spending.send_in_steps``).
+#: A folder of more images than this is made into jobs and recorded off the GUI thread, then
+#: started in steps: ``SEND_STEP`` jobs first, then as many as take about ``STEP_MS`` of the GUI
+#: thread per turn of the event loop (``Spending.send_in_steps``).
 STEPPED_BATCH = 500
-SEND_STEP = 200
+SEND_STEP = 50
+STEP_MS = 3.0
 HELD_REASON = (
     "Held by your spend limit: not sent, nothing charged. "
     "Retry sends it (a paid job); Settings ▸ Spend limit… raises the limit."
@@ -183,53 +186,90 @@ class Spending(QObject):
     def estimate(self, endpoint_id: str, inputs: dict[str, Any]) -> float | None:
         """What a run should cost (an honest figure from the unit price, else the typical cost
         of a call), or None when nothing is known."""
-        prices = self.window.platform_ui.prices
-        price = prices.price(endpoint_id)
-        if price is None or price.currency.upper() != "USD":
-            return None
-        schema = self.window.catalog.cached(endpoint_id)
-        if schema is not None:  # what fal runs with: the defaults of what the form left out
-            inputs = {**schema.input_defaults(), **inputs}
-        cost = per_run_cost(price, inputs)
-        return cost if cost is not None else prices.typical(endpoint_id)
+        return self.estimator([endpoint_id])(endpoint_id, inputs)
 
-    def _counted(self, job: JobRecord) -> float:
-        if job.cost is not None:
-            return job.cost
-        if job.state.finished or job.state is JobState.PENDING:
-            return 0.0  # ended without a known cost, or not sent yet
-        return self.estimate(job.endpoint_id, job.inputs) or 0.0
+    def estimator(
+        self, endpoint_ids: Iterable[str]
+    ) -> Callable[[str, dict[str, Any]], float | None]:
+        """:meth:`estimate` for runs on these models, with their prices and schema defaults
+        read once, now: a plain function, safe on a worker (thousands of runs)."""
+        prices = self.window.platform_ui.prices
+        known: dict[str, tuple[Price, dict[str, Any], float | None]] = {}
+        for endpoint_id in dict.fromkeys(endpoint_ids):
+            price = prices.price(endpoint_id)
+            if price is None or price.currency.upper() != "USD":
+                continue
+            schema = self.window.catalog.cached(endpoint_id)
+            # what fal runs with: the defaults of what the form left out
+            defaults = schema.input_defaults() if schema is not None else {}
+            known[endpoint_id] = (price, defaults, prices.typical(endpoint_id))
+
+        def estimate(endpoint_id: str, inputs: dict[str, Any]) -> float | None:
+            if endpoint_id not in known:
+                return None
+            price, defaults, typical = known[endpoint_id]
+            cost = per_run_cost(price, {**defaults, **inputs} if defaults else inputs)
+            return cost if cost is not None else typical
+
+        return estimate
 
     def spent(self) -> tuple[float, float]:
-        """(this session, today): recorded costs, and estimates of jobs under way."""
+        """(this session, today): recorded costs, and estimates of jobs under way. The recorded
+        costs are summed by the database (asked after every finished job while a limit is set:
+        reading a session of 10,000 runs whole took half a second of the GUI thread); only the
+        few jobs under way without a cost are read, for their estimates."""
         session = self.window.session_ui.session_id
-        rows = self.store.where(
-            "(created_at >= ? OR session_id = ?) AND state NOT IN ('pending', 'held')",
-            (start_of_day(), session),
-        )
         day_start = start_of_day()
-        in_session = sum(self._counted(j) for j in rows if j.session_id == session)
-        today = sum(self._counted(j) for j in rows if j.created_at >= day_start)
+        recorded = "state NOT IN ('pending', 'held') AND cost IS NOT NULL"
+        ((in_session,),) = self.store.query(
+            f"SELECT TOTAL(cost) FROM jobs WHERE session_id = ? AND {recorded}", (session,)
+        )
+        ((today,),) = self.store.query(
+            f"SELECT TOTAL(cost) FROM jobs WHERE created_at >= ? AND {recorded}", (day_start,)
+        )
+        under_way = ", ".join(
+            f"'{s.value}'" for s in JobState if not s.finished and s is not JobState.PENDING
+        )
+        jobs = self.store.where(
+            f"cost IS NULL AND state IN ({under_way}) AND (created_at >= ? OR session_id = ?)",
+            (day_start, session),
+        )
+        estimate = self.estimator(job.endpoint_id for job in jobs)
+        for job in jobs:
+            cost = estimate(job.endpoint_id, job.inputs) or 0.0
+            in_session += cost if job.session_id == session else 0.0
+            today += cost if job.created_at >= day_start else 0.0
         return in_session, today
 
     def session_total(self, session_id: str) -> str:
-        """Its finished jobs' costs: only that column is read (asked after every finished job;
+        """Its finished jobs' costs, summed by the database (asked after every finished job;
         a session of 10,000 results read whole took half a second of the GUI thread)."""
-        costs = self.store.query(
-            "SELECT cost FROM jobs WHERE session_id = ? AND state = 'completed'", (session_id,)
+        ((count, known, total),) = self.store.query(
+            "SELECT COUNT(*), COUNT(cost), TOTAL(cost) FROM jobs"
+            " WHERE session_id = ? AND state = 'completed'",
+            (session_id,),
         )
-        return total_text(cost for (cost,) in costs) if costs else ""
+        if not count:
+            return ""
+        return total_text([total] * bool(known) + [None] * (count - known))
 
     # -- before sending ------------------------------------------------------------------
 
     def plan(
-        self, runs: list[tuple[str, dict[str, Any]]], *, folder: bool = False, ask: bool = True
+        self,
+        runs: list[tuple[str, dict[str, Any]]],
+        *,
+        folder: bool = False,
+        ask: bool = True,
+        estimates: list[float | None] | None = None,
     ) -> int | None:
         """How many of ``runs`` to send now (the rest are held by the spend limit), after
         asking about the estimated total of a batch and what passes the limit (unless ``ask``
         is False: then what passes the limit is held without a question); None: the user
-        cancelled."""
-        estimates = [self.estimate(e, inputs) for e, inputs in runs]
+        cancelled. ``estimates``: the runs' estimates, when already made (on a worker)."""
+        if estimates is None:
+            estimate = self.estimator(e for e, _ in runs)
+            estimates = [estimate(e, inputs) for e, inputs in runs]
         known = [c for c in estimates if c is not None]
         unknown = len(estimates) - len(known)
         if len(runs) > 1 and ask:
@@ -266,24 +306,54 @@ class Spending(QObject):
 
     def send_in_steps(
         self,
-        runs: list[tuple[str, dict[str, Any], str]],
+        make_runs: Callable[[], list[tuple[str, dict[str, Any], str]]],
+        endpoint_ids: list[str],
         *,
         session_id: str | None,
         start: Callable[[list[JobRecord]], None],
         done: Callable[[list[JobRecord]], object],
-    ) -> bool:
-        """A folder of thousands: asked about as :meth:`send` (on the GUI thread), then recorded
-        in one write on a worker, then started ``SEND_STEP`` jobs per turn of the event loop
-        (``start(jobs)`` each time; ``done(all jobs)`` after the last), so the window keeps
-        drawing. Every job is recorded before the first is sent, and each is started once.
-        False when the user cancelled."""
-        fit = self.plan([(e, inputs) for e, inputs, _ in runs], folder=True)
-        if fit is None:
-            return False
-        held = len(runs) - fit
-        manager = self.window.manager
+    ) -> None:
+        """A folder of thousands: ``make_runs()`` (the runs, on models among ``endpoint_ids``)
+        and their estimates are made on a worker; asked about as :meth:`send` (on the GUI
+        thread); recorded in one write on a worker; then started a few milliseconds' worth of
+        jobs per turn of the event loop (``start(jobs)`` each time; ``done(all jobs)`` after
+        the last), so the window keeps drawing. Every job is recorded before the first is
+        sent, and each is started once. Nothing is sent when the user cancels."""
         if not hasattr(self, "_recorder"):
             self._recorder = Background(self, threads=1)
+        estimate = self.estimator(endpoint_ids)
+
+        def made() -> tuple[list[tuple[str, dict[str, Any], str]], list[float | None]]:
+            runs = make_runs()
+            return runs, [estimate(e, inputs) for e, inputs, _ in runs]
+
+        def failed(exc: BaseException) -> None:
+            self.window.notice.show_message(
+                f"The jobs could not be recorded, so none was sent: {exc}"
+            )
+
+        self._recorder.run(
+            made,
+            done=lambda answer: self._record_in_steps(
+                answer[0], answer[1], session_id, start, done, failed
+            ),
+            failed=failed,
+        )
+
+    def _record_in_steps(
+        self,
+        runs: list[tuple[str, dict[str, Any], str]],
+        estimates: list[float | None],
+        session_id: str | None,
+        start: Callable[[list[JobRecord]], None],
+        done: Callable[[list[JobRecord]], object],
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        fit = self.plan([(e, inputs) for e, inputs, _ in runs], folder=True, estimates=estimates)
+        if fit is None:
+            return
+        held = len(runs) - fit
+        manager = self.window.manager
         self._recorder.run(
             lambda: manager.record_runs(
                 runs,
@@ -292,11 +362,8 @@ class Spending(QObject):
                 hold_reason=HELD_REASON,
             ),
             done=lambda jobs: self._start_in_steps(jobs, 0, start, done),
-            failed=lambda exc: self.window.notice.show_message(
-                f"The {len(runs)} jobs could not be recorded, so none was sent: {exc}"
-            ),
+            failed=failed,
         )
-        return True
 
     def _start_in_steps(
         self,
@@ -304,15 +371,24 @@ class Spending(QObject):
         at: int,
         start: Callable[[list[JobRecord]], None],
         done: Callable[[list[JobRecord]], object],
+        step: int = 0,
     ) -> None:
-        start(jobs[at : at + SEND_STEP])
-        if at + SEND_STEP < len(jobs):
+        """``step`` jobs now (``SEND_STEP`` first); the next step, sized to take about
+        ``STEP_MS`` by how long this one took, after the window has had its turn (timers,
+        painting)."""
+        step = step or SEND_STEP
+        began = time.perf_counter()
+        start(jobs[at : at + step])
+        at += step
+        if at < len(jobs):
+            took = max((time.perf_counter() - began) * 1000, 0.1)
+            following = max(1, min(4 * step, int(step * STEP_MS / took)))
             QTimer.singleShot(
-                0, self, lambda: self._start_in_steps(jobs, at + SEND_STEP, start, done)
+                1, self, lambda: self._start_in_steps(jobs, at, start, done, following)
             )
             return
         self._say_held(sum(1 for job in jobs if job.state is JobState.HELD))
-        done(jobs)
+        QTimer.singleShot(1, self, lambda: done(jobs))  # in a turn of its own, as each step
 
     def _say_held(self, held: int) -> None:
         if held:
@@ -496,7 +572,7 @@ class Spending(QObject):
         row_for = self.window.jobs_model.row_for  # asked per finished job: thousands of rows
         done = [
             row.job.cost
-            for row in map(row_for, self.window.jobs_panel.batch_ids())
+            for row in map(row_for, self.window.jobs_panel.batch_completed())
             if row is not None and row.state is JobState.COMPLETED
         ]
         return total_text(done) if done else ""

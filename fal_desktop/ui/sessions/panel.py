@@ -203,12 +203,12 @@ class SessionPanel(QWidget):
         self._update_title()
 
     def _update_title(self, *_: object) -> None:
-        session = self.sessions.get(self.current_id)
-        if session is None:
+        name = self.sessions.name(self.current_id)  # asked as each finished run joins
+        if name is None:
             self.gallery_title.setText("")
             return
         count = self.gallery_model.rowCount()
-        name = session.name if len(session.name) <= 60 else session.name[:59] + "…"
+        name = name if len(name) <= 60 else name[:59] + "…"
         if count:
             text = f"<b>{html.escape(name)}</b> — {count} result{'s' if count != 1 else ''}"
             if getattr(self, "spent", ""):

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QImage
 
-from fal_desktop.core.inputs import image_files_in
+from fal_desktop.core.inputs import image_paths_in
 from fal_desktop.forms.image_field import pasted_folder, save_pasted
 
 __all__ = ["dropped_folders", "inputs_from_mime", "has_inputs"]
@@ -39,7 +39,7 @@ def inputs_from_mime(mime: QMimeData | None, paste_dir: Path | None = None) -> l
     if mime.hasUrls() and mime.urls():
         local = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
         remote = [u.toString() for u in mime.urls() if u.scheme() in ("http", "https")]
-        return [str(p) for p in image_files_in(local)] + remote
+        return image_paths_in(local) + remote
     if mime.hasImage():
         image = QImage(mime.imageData())
         if not image.isNull():

@@ -60,14 +60,14 @@ class WindowInputs(QObject):
 
     def scan_dropped(self, local: list[Path], remote: list[str]) -> None:
         """Search dropped files and folders for images off the GUI thread, then use them."""
-        from fal_desktop.core.inputs import image_files_in
+        from fal_desktop.core.inputs import image_paths_in
         from fal_desktop.widgets.background import Background
 
         if self._scanner is None:
             self._scanner = Background(self, threads=1)  # drops are used in the order made
         self.window.notice.show_message("Looking for images in the dropped folder…", info=True)
         self._scanner.run(
-            lambda: [str(p) for p in image_files_in(local)] + remote,
+            lambda: image_paths_in(local) + remote,
             done=self.take_inputs,
             failed=lambda exc: self.window.notice.show_message(
                 f"The dropped folder could not be read: {exc}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from fal_desktop.ui.window.prefs import DEFAULT_UPSCALER
 
@@ -115,24 +115,29 @@ class JobRuns(QObject):
             return []
         values = panel.form.value()
         window.session_ui.leave_row()
-        items = [
-            ({**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1]) for value in inputs
-        ]
         endpoint_id = panel.form.schema.endpoint_id
-        runs = [(endpoint_id, v, label) for v, label in items]
+
+        def make_runs() -> list[tuple[str, dict[str, Any], str]]:
+            return [
+                (endpoint_id, {**values, field: value}, value.rstrip("/").rsplit("/", 1)[-1])
+                for value in inputs
+            ]
+
         from fal_desktop.ui.jobs.spending import STEPPED_BATCH
 
-        if ask and len(runs) > STEPPED_BATCH:  # thousands: recorded on a worker, sent in steps
+        if ask and len(inputs) > STEPPED_BATCH:  # thousands: made on a worker, sent in steps
             window.spending.send_in_steps(
-                runs,
+                make_runs,
+                [endpoint_id],
                 session_id=window.session_ui.session_id,
                 start=lambda jobs: self._add_rows(lambda: window.manager.start_recorded(jobs)),
-                done=self._batch_sent,
+                done=self._batch_sent_in_turns,
             )
             return []
+        runs = make_runs()
         jobs = self._add_rows(  # many images: the estimated total is asked about first
             lambda: window.spending.send(
-                runs, folder=len(items) > 1, ask=ask, session_id=window.session_ui.session_id
+                runs, folder=len(runs) > 1, ask=ask, session_id=window.session_ui.session_id
             )
         )
         return self._batch_sent(jobs)
@@ -156,6 +161,21 @@ class JobRuns(QObject):
         window.jobs_panel.start_batch(ids)
         window.jobs_panel.select_job(ids[0])  # its result (the before/after view) shows when done
         return ids
+
+    def _batch_sent_in_turns(self, jobs: list[JobRecord]) -> None:
+        """:meth:`_batch_sent` for thousands: the session, the batch bar (it counts every
+        job) and the selection each in a turn of the event loop of its own."""
+        if not jobs:
+            return
+        window = self.window
+        window.session_ui.submitted(jobs)
+        ids = [job.id for job in jobs]
+
+        def batch() -> None:
+            window.jobs_panel.start_batch(ids)
+            QTimer.singleShot(1, self, lambda: window.jobs_panel.select_job(ids[0]))
+
+        QTimer.singleShot(1, self, batch)
 
     def retry(self, job_id: str) -> None:
         """Carry on with the same job (fetch its paid result again, or send a held one)."""
