@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,10 @@ def command_line_upscale(app, window, manager, args: argparse.Namespace) -> None
     inputs = upscale_inputs(args.upscale, working_directory()) if args.upscale else []
     if args.quit_when_done:
         started = set(window.upscale(inputs, ask=False)) if args.upscale else set()
-        quit_when_finished(app, manager, started | {job.id for job in window.resumed})
+        not_sent = quit_when_finished(app, manager, started | {job.id for job in window.resumed})
+        window.spending.unattended = lambda jobs: not_sent(
+            [job.id for job in jobs], "not sent: the spend limit was reached"
+        )
     elif args.upscale:
         from PySide6.QtCore import QTimer
 
@@ -159,14 +162,17 @@ def hand_over(args: argparse.Namespace, instance) -> int:
     return 1
 
 
-def quit_when_finished(app, manager, job_ids: set[str]) -> None:
-    """Exit once every one of ``job_ids`` has finished: status 0 if all completed."""
+def quit_when_finished(app, manager, job_ids: set[str]) -> Callable[[list[str], str], None]:
+    """Exit once every one of ``job_ids`` has finished: status 0 if all completed. Returns
+    ``not_sent(ids, why)``: those jobs will not be sent in this run (the spend limit paused
+    sending), so they count as ended, not completed — the app does not wait for them for ever.
+    They stay recorded, unsent, for a later start."""
     from fal_desktop.core.jobstore import JobState
 
+    states: dict[str, JobState] = {}
     if not job_ids:
         app.exit(1)
-        return
-    states: dict[str, JobState] = {}
+        return lambda _ids, _why: None
 
     def ended(job_id: str, state: JobState, text: str) -> None:
         states[job_id] = state
@@ -183,6 +189,13 @@ def quit_when_finished(app, manager, job_ids: set[str]) -> None:
         job = manager.store.get(job_id)
         if job is not None and job.state.finished and job_id not in states:
             ended(job_id, job.state, job.error or "")
+
+    def not_sent(ids: list[str], why: str) -> None:
+        for job_id in ids:
+            if job_id in job_ids and job_id not in states:
+                ended(job_id, JobState.PENDING, why)
+
+    return not_sent
 
 
 def listen_for_later_starts(window, instance) -> None:

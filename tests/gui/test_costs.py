@@ -335,3 +335,41 @@ def test_the_spend_limit_counts_costs_and_jobs_under_way_from_the_database_alone
     window.spending.set_limit(SpendLimit(per_session=3.6))  # $0.04 left: one image fits
     assert window.spending.plan([("fal-ai/flux/dev", {"prompt": "x"})] * 3, ask=False) == 1
     assert window.spending.session_total(session) == "$3.50 · 1 unknown"
+
+
+def test_a_scripted_run_paused_by_the_limit_ends_instead_of_asking(
+    qtbot, open_window, emulator, tmp_path, money_questions
+):
+    """--quit-when-done, and recorded costs come out above the estimates: sending pauses at the
+    limit with nobody to ask, so the app quits (status 1) once what fal has is done, and names
+    the jobs it did not send (kept unsent for a later start), instead of waiting for ever."""
+    import argparse
+
+    from fal_desktop.cli import command_line_upscale
+    from fal_desktop.core.costs import SpendLimit
+
+    class App:
+        def __init__(self) -> None:
+            self.codes: list[int] = []
+
+        def exit(self, code):
+            self.codes.append(code)
+
+    window = open_window()
+    _price_known(qtbot, window, "fal-ai/esrgan")  # billed per compute second
+    window.platform_ui.prices._typical["fal-ai/esrgan"] = (time.time(), 0.00001)  # too low
+    window.model_panel.select_model("fal-ai/esrgan")
+    window.spending.set_limit(SpendLimit(per_day=0.003))
+    folder = _folder_of(tmp_path, 40)
+    app = App()
+    scripted = argparse.Namespace(upscale=[str(folder)], quit_when_done=True)
+    command_line_upscale(app, window, window.manager, scripted)
+    qtbot.waitUntil(lambda: app.codes == [1], timeout=90000)  # ended, not hung
+    assert not money_questions.of("paused") and not money_questions.of("limit")  # never asked
+    store = window.manager.store
+    jobs = [store.get(r.job.id) for r in rows(window)]
+    assert len(jobs) == 40
+    unsent = [j for j in jobs if not j.request_id]
+    assert unsent and all(j.state is JobState.PENDING for j in unsent)  # kept, not sent
+    assert sum(emulator.submissions.values()) == 40 - len(unsent)  # each sent one once
+    assert all(j.state is JobState.COMPLETED for j in jobs if j.request_id)  # fal's: fetched

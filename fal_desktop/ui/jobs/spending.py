@@ -144,6 +144,9 @@ class Spending(QObject):
         self.manager: BaseJobManager = window.manager
         self.store: JobStore = self.manager.store
         self.paused_by_limit = False
+        #: Scripted use (``--quit-when-done``): nobody to ask when the limit pauses sending;
+        #: called with the jobs left unsent instead of the question.
+        self.unattended: Callable[[list[JobRecord]], object] | None = None
         window.jobs_panel.pause_toggled.connect(self._pause_toggled)
         platform_ui = window.platform_ui
         platform_ui.prices_arrived.connect(lambda _ids: self.fill_missing_costs())
@@ -552,6 +555,9 @@ class Spending(QObject):
         """After the updates were handled (not in the middle of them): raise, or stay paused."""
         if not self.paused_by_limit:
             return  # resumed meanwhile
+        if self.unattended is not None:  # a script: it learns which jobs were not sent
+            self.unattended(self.waiting_jobs())
+            return
         if ask_paused(self.window, message) == "raise" and self.edit_limit():
             self.paused_by_limit = False
             if not self.check_limit():
