@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
 
 from fal_desktop.core import inputs as core_inputs
 from tests.gui.conftest import rows
+from tests.gui.test_upscale_drop import _drop, _urls
 
 
 def test_a_dropped_folder_is_scanned_off_the_gui_thread(qtbot, open_window, tmp_path, monkeypatch):
@@ -25,17 +24,7 @@ def test_a_dropped_folder_is_scanned_off_the_gui_thread(qtbot, open_window, tmp_
         lambda paths: scanned_on.append(threading.current_thread()) or real(paths),
     )
     window = open_window()
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    window.dropEvent(
-        QDropEvent(
-            QPointF(5, 5),
-            Qt.DropAction.CopyAction,
-            mime,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
-    )
+    _drop(window, _urls(folder))
     qtbot.waitUntil(lambda: len(rows(window)) == 3, timeout=10000)
     assert scanned_on and scanned_on[0] is not threading.main_thread()
     assert sorted(r.job.label for r in rows(window)) == ["p0.png", "p1.png", "p2.png"]
@@ -78,17 +67,7 @@ def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_e
         "start_recorded",
         lambda jobs: started_in_steps.append(len(jobs)) or real_start(jobs),
     )
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    window.dropEvent(
-        QDropEvent(
-            QPointF(5, 5),
-            Qt.DropAction.CopyAction,
-            mime,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
-    )
+    _drop(window, _urls(folder))
     qtbot.waitUntil(
         lambda: len(rows(window)) == 7 and all(r.state is JobState.COMPLETED for r in rows(window)),
         timeout=30000,
