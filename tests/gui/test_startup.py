@@ -336,3 +336,14 @@ def test_jobs_resumed_before_the_table_exists_are_shown_and_followed_once(
     assert row is not None
     qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=20000)
     assert submits(emulator) == 1  # followed by its request id, never sent again
+
+
+def test_panels_built_after_usable_get_the_widths_a_resize_would_give(qtbot, deferred_start):
+    """The sessions panel arrives after the first paint: it still takes at most a quarter of
+    the width, as on any resize (it once kept its placeholder's share and squeezed the result)."""
+    window, _startup, _calls = deferred_start()
+    window.resize(1016, 664)
+    window.show()
+    qtbot.waitUntil(lambda: window.ready, timeout=20000)
+    left, right = window.main.sizes()
+    assert right <= max(200, (left + right) // 4)

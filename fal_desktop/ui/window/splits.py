@@ -51,6 +51,7 @@ class WindowSplits:
         self._panels = {"jobs": jobs, "sessions": sessions}
         self._strip, self._result_least = strip, result_least
         self._show_strip(self._sessions_folded)  # folded before the panels came
+        self.resized(self.window.width())  # the panels' widths, as a resize would set them
 
     def splitters(self) -> dict[str, QSplitter]:
         return {"main": self.main, "outer": self.outer, "top": self.top, **self._panels}
