@@ -145,13 +145,13 @@ def drop(window: MainWindow, folder: Path, on_gui_thread: bool) -> None:
 
 def answer_send(asked: list[str]) -> None:
     """The batch question is a modal box: answered Send here (and counted), as a user would."""
-    from fal_desktop.ui.jobs import spending
+    from fal_desktop.ui.jobs import money_questions
 
     def ask(_parent: object, text: str) -> bool:
         asked.append(text)
         return True
 
-    spending.ask_batch = ask
+    money_questions.ask_batch = ask
 
 
 def main() -> int:

@@ -170,18 +170,31 @@ def quit_when_finished(app, manager, job_ids: set[str]) -> Callable[[list[str], 
     from fal_desktop.core.jobstore import JobState
 
     states: dict[str, JobState] = {}
+    unsent: dict[str, str] = {}  # job id → why it will not be sent in this run
     if not job_ids:
         app.exit(1)
         return lambda _ids, _why: None
 
+    def settle() -> None:
+        if len(states) + len(unsent.keys() - states.keys()) < len(job_ids):
+            return
+        for job_id, why in sorted(unsent.items()):
+            if job_id not in states:
+                print(f"{job_id[:8]} {JobState.PENDING.value}: {why}", flush=True)
+        done = all(s is JobState.COMPLETED for s in states.values())
+        app.exit(0 if done and len(states) == len(job_ids) else 1)
+
     def ended(job_id: str, state: JobState, text: str) -> None:
         states[job_id] = state
         print(f"{job_id[:8]} {state.value}: {text}", flush=True)
-        if len(states) == len(job_ids):
-            app.exit(0 if all(s is JobState.COMPLETED for s in states.values()) else 1)
+        settle()
 
     def seen(update) -> None:
-        if update.job_id in job_ids and update.state.finished and update.job_id not in states:
+        if update.job_id not in job_ids or update.job_id in states:
+            return
+        if update.state is not JobState.PENDING:
+            unsent.pop(update.job_id, None)  # sent after all (it was on its way): wait for it
+        if update.state.finished:
             ended(update.job_id, update.state, update.message or update.error or "")
 
     manager.job_updated.connect(seen)
@@ -192,8 +205,10 @@ def quit_when_finished(app, manager, job_ids: set[str]) -> Callable[[list[str], 
 
     def not_sent(ids: list[str], why: str) -> None:
         for job_id in ids:
-            if job_id in job_ids and job_id not in states:
-                ended(job_id, JobState.PENDING, why)
+            job = manager.store.get(job_id)
+            if job_id in job_ids and job is not None and not job.request_id:
+                unsent[job_id] = why
+        settle()
 
     return not_sent
 

@@ -60,7 +60,7 @@ class MoneyQuestions:
         self.when_paused = "stop"
 
     def install(self, monkeypatch) -> None:
-        from fal_desktop.ui.jobs import spending
+        from fal_desktop.ui.jobs import money_questions
 
         def answer(kind, value):
             def ask(_parent, text):
@@ -69,10 +69,16 @@ class MoneyQuestions:
 
             return ask
 
-        monkeypatch.setattr(spending, "ask_batch", answer("batch", lambda: self.send_batch))
-        monkeypatch.setattr(spending, "ask_over_limit", answer("limit", lambda: self.over_limit))
-        monkeypatch.setattr(spending, "ask_same_call", answer("same", lambda: self.show_same_call))
-        monkeypatch.setattr(spending, "ask_paused", answer("paused", lambda: self.when_paused))
+        monkeypatch.setattr(money_questions, "ask_batch", answer("batch", lambda: self.send_batch))
+        monkeypatch.setattr(
+            money_questions, "ask_over_limit", answer("limit", lambda: self.over_limit)
+        )
+        monkeypatch.setattr(
+            money_questions, "ask_same_call", answer("same", lambda: self.show_same_call)
+        )
+        monkeypatch.setattr(
+            money_questions, "ask_paused", answer("paused", lambda: self.when_paused)
+        )
 
     def of(self, kind: str) -> list[str]:
         return [text for k, text in self.asked if k == kind]

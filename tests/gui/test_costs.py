@@ -68,7 +68,7 @@ def test_a_200_image_drop_shows_its_total_first_and_the_spend_limit_holds_the_re
     qtbot, open_window, emulator, tmp_path, money_questions, monkeypatch
 ):
     from fal_desktop.core.costs import SpendLimit
-    from fal_desktop.ui.jobs import spending
+    from fal_desktop.ui.jobs import money_questions as asked_here
     from tests.gui.test_upscale_drop import _drop, _urls
 
     window = open_window()
@@ -77,13 +77,13 @@ def test_a_200_image_drop_shows_its_total_first_and_the_spend_limit_holds_the_re
     window.model_panel.select_model("fal-ai/esrgan")
     window.spending.set_limit(SpendLimit(per_session=0.05))
     sent_when_asked = []
-    real_ask = spending.ask_batch
+    real_ask = asked_here.ask_batch
 
     def ask(parent, text):
         sent_when_asked.append(sum(emulator.submissions.values()))
         return real_ask(parent, text)
 
-    monkeypatch.setattr(spending, "ask_batch", ask)
+    monkeypatch.setattr(asked_here, "ask_batch", ask)
     added = []
     window.manager.job_added.connect(lambda job: added.append(job.id))
 

@@ -3,8 +3,7 @@ and the batch's totals, the estimated total asked about before a batch is sent, 
 limit (per session and per day), and the offer of a finished job's result instead of paying
 again for the very same call.
 
-The questions are module functions (``ask_batch``, ``ask_over_limit``, ``ask_same_call``,
-``ask_limit``) so tests can answer them.
+The questions themselves are in ``money_questions`` (tests answer them there).
 """
 
 from __future__ import annotations
@@ -14,28 +13,20 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QLabel,
-    QMessageBox,
-    QVBoxLayout,
-    QWidget,
-)
 
 from fal_desktop.core.costs import SpendLimit, cost_of, parse_limit, start_of_day, total_text
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.price_text import money, per_run_cost
 from fal_desktop.jobs.manager import BaseJobManager
+from fal_desktop.ui.jobs import money_questions as questions
+from fal_desktop.ui.jobs.money_questions import COUNTED
 from fal_desktop.widgets.background import Background
 
 if TYPE_CHECKING:
     from fal_desktop.api.platform import Price
     from fal_desktop.jobs.events import JobUpdate
 
-__all__ = ["CONFIRM_ABOVE", "Spending", "ask_batch", "ask_limit", "ask_over_limit"]
+__all__ = ["CONFIRM_ABOVE", "Spending"]
 
 #: A batch whose estimated total is above this asks before it is sent (a folder drop always).
 CONFIRM_ABOVE = 1.0
@@ -51,88 +42,6 @@ HELD_REASON = (
     "Held by your spend limit: not sent, nothing charged. "
     "Retry sends it (a paid job); Settings ▸ Spend limit… raises the limit."
 )
-COUNTED = (
-    "Counted: the recorded cost of each finished job, and the estimate of each job sent but "
-    "not finished. Jobs without a known price are not counted."
-)
-
-
-def _question(parent: QWidget | None, title: str, text: str, buttons: list[str]) -> int:
-    """The index of the button chosen; the last one is Cancel/Escape."""
-    box = QMessageBox(
-        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
-    )
-    made = [box.addButton(b, QMessageBox.ButtonRole.AcceptRole) for b in buttons[:-1]]
-    made.append(box.addButton(buttons[-1], QMessageBox.ButtonRole.RejectRole))
-    box.setDefaultButton(made[0])
-    box.setEscapeButton(made[-1])
-    box.exec()
-    clicked = box.clickedButton()
-    return next((i for i, button in enumerate(made) if button is clicked), len(made) - 1)
-
-
-def ask_batch(parent: QWidget | None, text: str) -> bool:
-    """Send the batch? (its estimated total in ``text``)"""
-    return _question(parent, "Send these jobs?", text, ["Send", "Cancel"]) == 0
-
-
-def ask_over_limit(parent: QWidget | None, text: str) -> str:
-    """The limit would be passed: "raise", "stop" (send what fits, hold the rest) or "cancel"."""
-    answer = _question(
-        parent,
-        "Spend limit",
-        text,
-        ["Raise the limit…", "Stop at the limit (hold the rest)", "Cancel"],
-    )
-    return ("raise", "stop", "cancel")[answer]
-
-
-def ask_paused(parent: QWidget | None, text: str) -> str:
-    """Sending paused at the limit: "raise" (then resume) or "stop" (stay paused)."""
-    answer = _question(parent, "Spend limit reached", text, ["Raise the limit…", "Stay paused"])
-    return ("raise", "stop")[answer]
-
-
-def ask_same_call(parent: QWidget | None, text: str) -> bool:
-    """True: show the finished job's result; False: run again (a new paid job)."""
-    return (
-        _question(parent, "Same call", text, ["Show that result", "Run again (new paid job)"]) == 0
-    )
-
-
-def ask_limit(parent: QWidget | None, limit: SpendLimit) -> SpendLimit | None:
-    """The spend limit dialog: per session and per day (0 = no limit). None when cancelled."""
-    dialog = QDialog(parent)
-    dialog.setWindowTitle("Spend limit")
-    layout = QVBoxLayout(dialog)
-    note = QLabel(
-        "Sending stops before a job would pass a limit; the jobs not sent wait (held), and "
-        f"Retry sends them. 0 means no limit.\n{COUNTED}",
-        dialog,
-    )
-    note.setWordWrap(True)
-    note.setMinimumWidth(420)
-    layout.addWidget(note)
-    form = QFormLayout()
-    boxes = []
-    for label, value in (("Per session", limit.per_session), ("Per day", limit.per_day)):
-        box = QDoubleSpinBox(dialog)
-        box.setRange(0, 100000)
-        box.setDecimals(2)
-        box.setPrefix("$ ")
-        box.setValue(value or 0)
-        form.addRow(label, box)
-        boxes.append(box)
-    layout.addLayout(form)
-    buttons = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
-    )
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    layout.addWidget(buttons)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return None
-    return SpendLimit(parse_limit(boxes[0].value()), parse_limit(boxes[1].value()))
 
 
 class Spending(QObject):
@@ -177,7 +86,7 @@ class Spending(QObject):
 
     def edit_limit(self) -> bool:
         """Settings ▸ Spend limit…: True when a new limit was set."""
-        chosen = ask_limit(self.window, self.limit)
+        chosen = questions.ask_limit(self.window, self.limit)
         if chosen is None:
             return False
         self.set_limit(chosen)
@@ -279,7 +188,7 @@ class Spending(QObject):
             total = f"≈\u00a0{money(sum(known))}" if known else "unknown"
             if unknown and known:
                 total += f" (+ {unknown} job{'s' * (unknown != 1)} without a known price)"
-            if (folder or sum(known) > CONFIRM_ABOVE) and not ask_batch(
+            if (folder or sum(known) > CONFIRM_ABOVE) and not questions.ask_batch(
                 self.window,
                 f"{len(runs)} jobs will be sent to fal.\n\nEstimated total: {total}\n\n"
                 "Nothing is sent until you choose Send.",
@@ -293,7 +202,7 @@ class Spending(QObject):
             fit = limit.jobs_that_fit(session, day, estimates)
             if fit == len(runs) or not ask:  # not asked (scripted use): hold what passes it
                 return fit
-            answer = ask_over_limit(
+            answer = questions.ask_over_limit(
                 self.window,
                 f"Your spend limit is {limit.describe()}. Spent so far: {money(session)} in "
                 f"this session, {money(day)} today.\n{COUNTED}\n\n"
@@ -438,7 +347,7 @@ class Spending(QObject):
             if job.inputs == inputs and job.files:
                 when = job.finished_at or job.created_at
                 stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(when))
-                if ask_same_call(
+                if questions.ask_same_call(
                     self.window,
                     f"You ran exactly this ({endpoint_id}, the same inputs and seed "
                     f"{inputs['seed']}) on {stamp}. Its result is kept: showing it is free.\n"
@@ -558,7 +467,7 @@ class Spending(QObject):
         if self.unattended is not None:  # a script: it learns which jobs were not sent
             self.unattended(self.waiting_jobs())
             return
-        if ask_paused(self.window, message) == "raise" and self.edit_limit():
+        if questions.ask_paused(self.window, message) == "raise" and self.edit_limit():
             self.paused_by_limit = False
             if not self.check_limit():
                 self.window.jobs_panel.show_paused(False)
