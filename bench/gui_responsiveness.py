@@ -26,10 +26,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from fal_desktop.app import window_services  # noqa: E402
+from fal_desktop.app import built_window  # noqa: E402
 from fal_desktop.core.catalog import Catalog  # noqa: E402
 from fal_desktop.core.jobstore import JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
@@ -40,7 +40,6 @@ from fal_desktop.emulator.process import (  # noqa: E402
 )
 from fal_desktop.jobs.process_manager import ProcessJobManager  # noqa: E402
 from fal_desktop.startup import settle_memory  # noqa: E402
-from fal_desktop.ui.window.main_window import MainWindow  # noqa: E402
 
 KEY = "gui:key"
 INTERVAL_MS = 5
@@ -98,17 +97,11 @@ def main() -> int:
             manager = ProcessJobManager(
                 store, hosts, paths.outputs, key=keys.get, max_in_flight=256
             )
-            window = MainWindow(
-                paths=paths,
-                settings=QSettings(str(paths.config / "w.ini"), QSettings.Format.IniFormat),
-            )
-            window.finish_setup(
-                window_services(
-                    window,
-                    catalog=Catalog(paths.schema_cache, hosts),
-                    manager=manager,
-                    key_store=keys,
-                )
+            window = built_window(
+                paths,
+                catalog=Catalog(paths.schema_cache, hosts),
+                manager=manager,
+                key_store=keys,
             )
             window.show()
             settle_memory()  # as the app does once its window is ready

@@ -32,11 +32,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image  # noqa: E402
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from fal_desktop.app import window_services  # noqa: E402
+from fal_desktop.app import built_window  # noqa: E402
 from fal_desktop.core.catalog import Catalog  # noqa: E402
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
@@ -178,18 +178,12 @@ def main() -> int:
             large = session_of(store, sessions, files, "large")
             keys = ApiKeyStore(environ={"FAL_KEY": KEY})
             manager = ProcessJobManager(store, hosts, paths.outputs, key=keys.get)
-            window = MainWindow(
-                paths=paths,
-                settings=QSettings(str(paths.config / "w.ini"), QSettings.Format.IniFormat),
-            )
-            window.finish_setup(
-                window_services(
-                    window,
-                    catalog=Catalog(paths.schema_cache, hosts),
-                    manager=manager,
-                    key_store=keys,
-                    sessions=sessions,
-                )
+            window = built_window(
+                paths,
+                catalog=Catalog(paths.schema_cache, hosts),
+                manager=manager,
+                key_store=keys,
+                sessions=sessions,
             )
             window.resize(1600, 1000)
             window.show()

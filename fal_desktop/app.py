@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QLockFile
 
     from fal_desktop.startup import Startup
+    from fal_desktop.ui.window.main_window import MainWindow
     from fal_desktop.ui.window.services import WindowServices
 
 __all__ = ["finish_startup", "key_tester", "main", "make_startup", "window_services"]
@@ -280,6 +281,30 @@ def window_services(
         autosaver=AutoSaver(window.settings, saver, window),
         file_remover=file_remover,
     )
+
+
+def built_window(
+    paths, *, catalog, manager, key_store, key_tester=None, sessions=None, sandbox=False
+) -> MainWindow:
+    """A main window finished at once, with the services as the app builds them (the GUI tests
+    and benchmarks; the app itself paints the frame first, see ``finish_startup``)."""
+    from PySide6.QtCore import QSettings
+
+    from fal_desktop.ui.window.main_window import MainWindow
+
+    settings = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(paths=paths, sandbox=sandbox, settings=settings)
+    window.finish_setup(
+        window_services(
+            window,
+            catalog=catalog,
+            manager=manager,
+            key_store=key_store,
+            key_tester=key_tester,
+            sessions=sessions,
+        )
+    )
+    return window
 
 
 def load_key_store(sandbox: bool):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QSettings
 
 from fal_desktop.api import RetryPolicy
-from fal_desktop.app import key_tester, window_services
+from fal_desktop.app import built_window, key_tester
 from fal_desktop.core.catalog import Catalog
 from fal_desktop.core.jobstore import JobState, JobStore
 from fal_desktop.core.logs import close_logging, setup_logging
@@ -15,7 +14,6 @@ from fal_desktop.core.paths import AppPaths
 from fal_desktop.core.secrets import ApiKeyStore
 from fal_desktop.emulator import Emulator
 from fal_desktop.jobs.process_manager import ProcessJobManager
-from fal_desktop.ui.window.main_window import MainWindow
 
 KEY = "window-test-0123:secret-4567-abcdef"
 
@@ -119,19 +117,13 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
             retry=RetryPolicy(base_delay=0.01),
             log_dir=paths.logs if logs else None,
         )
-        window = MainWindow(
-            paths=paths,
+        window = built_window(  # the services as the app builds them
+            paths,
+            catalog=Catalog(paths.schema_cache, emulator.hosts),
+            manager=manager,
+            key_store=store,
+            key_tester=key_tester(emulator.hosts),
             sandbox=sandbox,
-            settings=QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat),
-        )
-        window.finish_setup(  # the services as the app builds them
-            window_services(
-                window,
-                catalog=Catalog(paths.schema_cache, emulator.hosts),
-                manager=manager,
-                key_store=store,
-                key_tester=key_tester(emulator.hosts),
-            )
         )
         qtbot.addWidget(window)
         window.show()
