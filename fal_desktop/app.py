@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fal_desktop import ENGINE_FLAG, __version__
+from fal_desktop import ENGINE_FLAG, KEYRING_FLAG, __version__
 from fal_desktop.cli import (
     command_line_upscale,
     hand_over,
@@ -41,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from fal_desktop.jobs.engine_process import main as engine_main
 
         return engine_main()
+    if argv[:1] == [KEYRING_FLAG]:  # a starting window's keyring read (core/keyring_child.py)
+        from fal_desktop.core.keyring_child import main as keyring_main
+
+        return keyring_main()
     args = parse_args(argv)
     if args.platform_check:  # --diagnose's child: can Qt start its platform plugin here?
         from fal_desktop.diagnose import platform_check
@@ -56,6 +60,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(diagnose(args))
         return 0
 
+    keyring_child = start_keyring_read(args.sandbox)  # first: it runs while the window is built
+    try:
+        return run_window(argv, args, keyring_child)
+    finally:
+        if keyring_child is not None:
+            keyring_child.stop()
+
+
+def start_keyring_read(sandbox: bool):
+    """The keyring read in a child process (``core/keyring_child.py``), unless the key is in
+    the environment (or the sandbox's): then the keyring is not read at start at all."""
+    import os
+
+    from fal_desktop.core.secrets import key_in_environment
+
+    if sandbox or key_in_environment(os.environ):
+        return None
+    from fal_desktop.core.keyring_child import KeyringChild
+
+    return KeyringChild()
+
+
+def run_window(argv: list[str], args: argparse.Namespace, keyring_child) -> int:
+    """The window, from its frame to the end of the event loop."""
     # Only what the window's frame needs: the rest is imported by finish_startup, after it shows.
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
@@ -125,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_start_preferences(window)  # the theme, before the window is first painted
     crashes.window = window  # its dialogs open over the window
     window.show()
-    startup = make_startup(args, paths, app, window, (lock_path, lock))
+    startup = make_startup(args, paths, app, window, (lock_path, lock), keyring_child)
     startup.quit_after_ms, startup.quit_when_ready = args.quit_after, args.quit_when_ready
     if args.screenshot:
         startup.screenshot, startup.screenshot_delay_ms = (
@@ -149,6 +177,7 @@ def make_startup(
     app,
     window,
     held_lock: tuple[Path, QLockFile] | None = None,
+    keyring_child=None,
 ) -> Startup:
     """The second step of the start (``startup.py``): the key store is loaded on a worker thread
     meanwhile (a locked keyring waits for its unlock prompt; the window says so), then
@@ -159,7 +188,7 @@ def make_startup(
         app,
         window,
         lambda startup: finish_startup(args, paths, app, window, startup, held_lock),
-        prepare=lambda: load_key_store(args.sandbox),
+        prepare=lambda: load_key_store(args.sandbox, keyring_child),
     )
     startup.waiting = lambda: window.notice.show_message(
         "Reading your fal key from the system keyring… (unlock it if it asks)", info=True
@@ -186,6 +215,9 @@ def finish_startup(
     from fal_desktop.jobs.process_manager import ProcessJobManager
 
     key_store = startup.prepared  # load_key_store's, read on a worker thread
+    import logging
+
+    logging.getLogger("fal_desktop").info("fal key: %s", key_store.source().value)
     hosts = FalHosts()
     store_name = "jobs.sqlite3"
     if args.sandbox:
@@ -307,12 +339,19 @@ def built_window(
     return window
 
 
-def load_key_store(sandbox: bool):
-    """The key store, with the keyring read (may block: a locked keyring asks to be unlocked).
-    Start-up calls this on a worker thread, never on the window's."""
+def load_key_store(sandbox: bool, keyring_child=None):
+    """The key store, with the keyring read (may block: a locked keyring asks to be unlocked):
+    by ``keyring_child`` if one was started, else here. Start-up calls this on a worker thread,
+    never on the window's."""
     from fal_desktop.core.secrets import ApiKeyStore
 
-    return ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY} if sandbox else None).load()
+    answer = None
+    if keyring_child is not None:
+        from fal_desktop.startup import trace
+
+        answer = keyring_child.answer()
+        trace("keyring")  # the child answered
+    return ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY} if sandbox else None).load(answer)
 
 
 #: The key test's answer when the key works but the account cannot pay for jobs.

@@ -41,6 +41,19 @@ def main() -> int:
         problems.append(
             "the frozen app sees no keyring backends (keyring's entry-point metadata is missing)"
         )
+    said = json.loads(  # the start-up keyring read (core/keyring_child.py), frozen
+        subprocess.run(
+            [str(BINARY), "--read-keyring"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=True,
+        ).stdout
+    )
+    print("keyring child:", {name: said.get(name) for name in ("problem", "backend")})
+    if set(said) != {"key", "problem", "backend"} or not said["backend"]:
+        problems.append("the frozen app's keyring child did not answer")
     with tempfile.TemporaryDirectory() as tmp:
         image = Path(tmp) / "smoke.png"
         from PIL import Image

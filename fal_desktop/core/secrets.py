@@ -15,10 +15,17 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from fal_desktop.core.logs import hide_secret
-
-__all__ = ["ApiKeyStore", "KeySource", "KeyStoreUnavailable", "mask_key"]
+__all__ = [
+    "ApiKeyStore",
+    "KeySource",
+    "KeyStoreUnavailable",
+    "KeyringAnswer",
+    "key_in_environment",
+    "mask_key",
+]
 
 SERVICE = "fal-desktop"
 USERNAME = "api-key"
@@ -46,6 +53,32 @@ def mask_key(key: str | None) -> str:
     return f"{key[:4]}{'•' * 8}{key[-4:]}"
 
 
+def _hide_in_logs(secret: str | None) -> None:
+    from fal_desktop.core.logs import hide_secret  # here: the keyring's child needs no logging
+
+    hide_secret(secret)
+
+
+def key_in_environment(environ: Mapping[str, str]) -> str | None:
+    """``FAL_KEY``, or ``FAL_KEY_ID:FAL_KEY_SECRET`` as fal's clients take them."""
+    key = environ.get("FAL_KEY", "").strip()
+    if key:
+        return key
+    key_id = environ.get("FAL_KEY_ID", "").strip()
+    secret = environ.get("FAL_KEY_SECRET", "").strip()
+    return f"{key_id}:{secret}" if key_id and secret else None
+
+
+@dataclass(frozen=True)
+class KeyringAnswer:
+    """What the keyring said: its key, :meth:`ApiKeyStore.keyring_problem`'s sentence, and the
+    backend that answered (``module.Class``)."""
+
+    key: str | None
+    problem: str | None
+    backend: str | None = None
+
+
 class ApiKeyStore:
     """Finds the key in order: environment, session, keyring."""
 
@@ -55,16 +88,23 @@ class ApiKeyStore:
         self._stored: str | None = None  # the keyring's key, once loaded
         self._problem: str | None = None
         self._probed = False  # whether _problem is the keyring's answer yet
+        self._backend_name: str | None = None  # the backend a child process asked, if one did
+        self._named_backend: Any = None
         self.loaded = False
 
-    def load(self) -> ApiKeyStore:
+    def load(self, answer: KeyringAnswer | None = None) -> ApiKeyStore:
         """Read the keyring (may block: an unlock prompt, a slow D-Bus) and remember what it
         said; unless the environment has the key, which is then used and the keyring's key is
-        not read, nor the keyring asked anything. Returns the store."""
+        not read, nor the keyring asked anything. ``answer`` is what a child process already
+        read (``keyring_child.py``), used instead of asking the keyring here; its backend is
+        then the one this store saves to and deletes from. Returns the store."""
         if not self._from_environment():
-            self.keyring_problem()
-            self._stored = self._read_keyring()
-        hide_secret(self._from_environment() or self._stored)
+            if answer is not None:  # the child's backend is the one written to from now on
+                self._backend_name = answer.backend
+            else:
+                answer = self.ask_keyring()
+            self._stored, self._problem, self._probed = answer.key, answer.problem, True
+        _hide_in_logs(self._from_environment() or self._stored)
         self.loaded = True
         return self
 
@@ -74,24 +114,41 @@ class ApiKeyStore:
     # -- reading ---------------------------------------------------------------
 
     def _from_environment(self) -> str | None:
-        key = self._environ.get("FAL_KEY", "").strip()
-        if key:
-            return key
-        key_id = self._environ.get("FAL_KEY_ID", "").strip()
-        secret = self._environ.get("FAL_KEY_SECRET", "").strip()
-        return f"{key_id}:{secret}" if key_id and secret else None
+        return key_in_environment(self._environ)
 
     def _from_keyring(self) -> str | None:
         if not self.loaded:  # a caller that did not load first (the command line, tests)
             self.load()
         return self._stored
 
-    def _read_keyring(self) -> str | None:
+    def ask_keyring(self) -> KeyringAnswer:
+        """What the keyring says now (may block)."""
+        problem = self.keyring_problem()
+        key = self._read_keyring()
+        try:
+            backend = type(self._backend())
+        except Exception:  # noqa: BLE001 - the problem says why
+            return KeyringAnswer(key, problem)
+        return KeyringAnswer(key, problem, f"{backend.__module__}.{backend.__qualname__}")
+
+    def _backend(self) -> Any:
+        """``keyring``'s backend; the one a child process asked at start, if one did (where the
+        key was found is where it is saved)."""
         import keyring
+
+        if self._backend_name is None:
+            return keyring.get_keyring()
+        if self._named_backend is None:
+            import keyring.core
+
+            self._named_backend = keyring.core.load_keyring(self._backend_name)
+        return self._named_backend
+
+    def _read_keyring(self) -> str | None:
         import keyring.errors
 
         try:
-            return keyring.get_password(SERVICE, USERNAME) or None
+            return self._backend().get_password(SERVICE, USERNAME) or None
         except keyring.errors.KeyringError:
             return None
         except Exception:  # a broken backend must not stop the app
@@ -124,11 +181,10 @@ class ApiKeyStore:
         return self._probed
 
     def _keyring_problem(self) -> str | None:
-        import keyring
         from keyring.backends import fail
 
         try:
-            backend = keyring.get_keyring()
+            backend = self._backend()
         except Exception as exc:
             return f"The system keyring could not be opened: {exc}"
         if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
@@ -139,10 +195,8 @@ class ApiKeyStore:
         return None
 
     def backend_name(self) -> str:
-        import keyring
-
         try:
-            backend = keyring.get_keyring()
+            backend = self._backend()
         except Exception:
             return "none"
         return getattr(backend, "name", type(backend).__name__)
@@ -157,13 +211,11 @@ class ApiKeyStore:
         problem = self.keyring_problem()
         if problem:
             raise KeyStoreUnavailable(problem)
-        import keyring
-
         try:
-            keyring.set_password(SERVICE, USERNAME, key)
+            self._backend().set_password(SERVICE, USERNAME, key)
         except Exception as exc:
             raise KeyStoreUnavailable(f"The system keyring refused the key: {exc}") from None
-        hide_secret(key)
+        _hide_in_logs(key)
         self._stored = key
         self._session_key = None
 
@@ -172,17 +224,16 @@ class ApiKeyStore:
         key = key.strip()
         if not key:
             raise ValueError("The key is empty.")
-        hide_secret(key)
+        _hide_in_logs(key)
         self._session_key = key
 
     def remove(self) -> None:
         """Forget the session key and delete the stored one (the environment is left alone)."""
         self._session_key = None
-        import keyring
         import keyring.errors
 
         try:
-            keyring.delete_password(SERVICE, USERNAME)
+            self._backend().delete_password(SERVICE, USERNAME)
         except keyring.errors.PasswordDeleteError:
             pass
         except Exception as exc:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
-from fal_desktop import ENGINE_FLAG
+from fal_desktop import ENGINE_FLAG, own_command
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs import wire
 from fal_desktop.jobs.engine_link import EngineLink
@@ -58,9 +58,7 @@ ENGINE_LOG_BYTES = 1 << 20  # the engine's stderr log (windowed builds only) sta
 
 def engine_command() -> list[str]:
     """How to start the engine: this very program with ``--jobs-engine`` (frozen or not)."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, ENGINE_FLAG]
-    return [sys.executable, "-m", "fal_desktop", ENGINE_FLAG]
+    return own_command(ENGINE_FLAG)
 
 
 class ProcessJobManager(BaseJobManager):

@@ -227,13 +227,14 @@ def test_a_failing_build_ends_the_loop_and_is_raised(qtbot, tmp_path):
     window.close()
 
 
-def _start(tmp_path, *flags, basedir=None):
+def _start(tmp_path, *flags, basedir=None, key=KEY):
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
-        "FAL_KEY": KEY,
         "FAL_DESKTOP_STARTUP_TRACE": "1",
     }
+    if key:
+        env["FAL_KEY"] = key
     done = subprocess.run(
         [sys.executable, "-m", "fal_desktop", "--basedir", basedir or str(tmp_path / "app")]
         + list(flags),
@@ -260,6 +261,21 @@ def test_the_command_line_quits_when_shown_or_when_ready(tmp_path):
         status == 0 and list(moments) == ["shown", "ready"] and moments["shown"] < moments["ready"]
     )
     assert QImage(str(shot)).width() > 0  # taken on the way out, once the window was ready
+
+
+@pytest.mark.keyring
+def test_the_key_in_the_keyring_is_read_by_a_child_at_start(tmp_path, secret_service):
+    """With no ``FAL_KEY``, the window gets the keyring's key from its child process
+    (``core/keyring_child.py``), and the log says where the key came from, never the key."""
+    key = "kr-" + "9" * 30 + ":secret"
+    ApiKeyStore(environ={}).save(key)
+    try:
+        status, moments = _start(tmp_path, "--quit-when-ready", key=None)
+    finally:
+        ApiKeyStore(environ={}).remove()
+    assert status == 0 and "ready" in moments
+    log = (tmp_path / "app" / "data" / "logs" / "fal-desktop.log").read_text()
+    assert "fal key: from the system keyring" in log and key not in log
 
 
 def test_a_relative_basedir_is_taken_from_the_working_directory(tmp_path):

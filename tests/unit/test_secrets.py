@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
 import uuid
 
 import keyring
@@ -63,61 +59,6 @@ def test_repr_and_mask_never_show_the_key(memory_keyring):
 
 
 # -- a real Secret Service (gnome-keyring on a private D-Bus session) -----------------
-
-
-@pytest.fixture(scope="module")
-def secret_service(tmp_path_factory):
-    missing = [b for b in ("dbus-daemon", "gnome-keyring-daemon") if not shutil.which(b)]
-    if missing:
-        message = f"needs {', '.join(missing)} (apt install dbus gnome-keyring)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    home = tmp_path_factory.mktemp("keyring-home")
-    bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    address = bus.stdout.readline().strip()
-    env = {
-        **os.environ,
-        "DBUS_SESSION_BUS_ADDRESS": address,
-        "HOME": str(home),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_RUNTIME_DIR": str(home),
-    }
-    # Daemonises once it owns the Secret Service name on our bus; exits when the bus goes.
-    subprocess.run(
-        ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
-        input=b"test-password",
-        capture_output=True,
-        env=env,
-        timeout=30,
-        check=True,
-    )
-    previous_backend = keyring.get_keyring()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        from keyring.backends.SecretService import Keyring as SecretServiceKeyring
-
-        backend = SecretServiceKeyring()
-        keyring.set_keyring(backend)
-        deadline = time.monotonic() + 20
-        while True:  # wait for the daemon to own its bus name and to have made its login
-            try:  # collection (a read can succeed before a write can)
-                keyring.set_password("fal-desktop-probe", "probe", "ready")
-                keyring.delete_password("fal-desktop-probe", "probe")
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield backend
-        keyring.set_keyring(previous_backend)
-    bus.terminate()
-    bus.wait(timeout=10)
-    bus.stdout.close()
 
 
 @pytest.mark.keyring
