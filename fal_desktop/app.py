@@ -270,7 +270,7 @@ def finish_startup(
         QTimer.singleShot(
             KEYRING_PROBE_MS,
             window,
-            lambda: probe.run(key_store.keyring_problem, detached=True, failed=lambda _exc: None),
+            lambda: probe.run(probe_keyring, key_store, detached=True, failed=lambda _exc: None),
         )
     window.once_ready(lambda: command_line_upscale(app, window, manager, args))
     if held_lock is not None:
@@ -337,6 +337,18 @@ def built_window(
         )
     )
     return window
+
+
+def probe_keyring(key_store) -> None:
+    """Whether the keyring works (the key dialog's Save needs it), asked by a child process that
+    does not read the key: ``keyring``'s import would otherwise take the GIL from the window for
+    150–250 ms. Should the child fail, it is asked here. Run it off the GUI thread."""
+    from fal_desktop.core.keyring_child import KeyringChild
+
+    answer = KeyringChild(read_key=False).answer()
+    if answer is not None:
+        key_store.take_probe(answer)
+    key_store.keyring_problem()  # asked here only if the child did not answer
 
 
 def load_key_store(sandbox: bool, keyring_child=None):

@@ -27,19 +27,25 @@ from fal_desktop.core.secrets import KeyringAnswer
 if TYPE_CHECKING:
     from subprocess import Popen
 
-__all__ = ["KeyringChild", "choose_backend", "main"]
+__all__ = ["NO_KEY", "KeyringChild", "choose_backend", "main"]
+
+
+#: After the flag: only find the backend and whether it works, without reading the key (with
+#: the key in ``FAL_KEY``, nothing may make the keyring ask to be unlocked).
+NO_KEY = "--no-key"
 
 
 class KeyringChild:
-    """A started read: :meth:`answer` waits for it (call it off the GUI thread)."""
+    """A started read: :meth:`answer` waits for it (call it off the GUI thread). With
+    ``read_key=False`` the answer has no key: only the backend and its problem."""
 
-    def __init__(self, command: list[str] | None = None) -> None:
+    def __init__(self, command: list[str] | None = None, *, read_key: bool = True) -> None:
         import subprocess  # here: the child itself needs none of it
 
         environ = {name: value for name, value in os.environ.items() if name != "FAL_KEY"}
         try:
             self._process: Popen[bytes] | None = subprocess.Popen(
-                command or own_command(KEYRING_FLAG),
+                (command or own_command(KEYRING_FLAG)) + ([] if read_key else [NO_KEY]),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -110,7 +116,7 @@ def main() -> int:
     from fal_desktop.core.secrets import ApiKeyStore
 
     choose_backend()
-    answer = ApiKeyStore(environ={}).ask_keyring()  # never FAL_KEY: the keyring's own key
+    answer = ApiKeyStore(environ={}).ask_keyring(read_key=NO_KEY not in sys.argv)
     sys.stdout.write(json.dumps(asdict(answer)) + "\n")
     sys.stdout.flush()
     return 0

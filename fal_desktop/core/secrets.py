@@ -121,10 +121,11 @@ class ApiKeyStore:
             self.load()
         return self._stored
 
-    def ask_keyring(self) -> KeyringAnswer:
-        """What the keyring says now (may block)."""
+    def ask_keyring(self, *, read_key: bool = True) -> KeyringAnswer:
+        """What the keyring says now (may block; the key only if ``read_key``: never the
+        environment's)."""
         problem = self.keyring_problem()
-        key = self._read_keyring()
+        key = self._read_keyring() if read_key else None
         try:
             backend = type(self._backend())
         except Exception:  # noqa: BLE001 - the problem says why
@@ -174,6 +175,13 @@ class ApiKeyStore:
         if not self._probed:
             self._problem, self._probed = self._keyring_problem(), True
         return self._problem
+
+    def take_probe(self, answer: KeyringAnswer) -> None:
+        """What a child process found out about the keyring without reading the key (the key
+        came from ``FAL_KEY``): its backend, and whether it works."""
+        if not self._probed:
+            self._problem, self._probed = answer.problem, True
+            self._backend_name = answer.backend
 
     @property
     def loaded_keyring(self) -> bool:

@@ -104,3 +104,34 @@ def test_stop_kills_a_child_still_waiting():
     child.stop()
     assert child.answer() is None
     assert child._process is not None and child._process.returncode is not None
+
+
+@pytest.mark.keyring
+def test_a_probe_finds_the_backend_without_reading_the_key(secret_service):
+    """With the key in ``FAL_KEY``, the keyring is only asked whether it works (nothing may
+    make it ask to be unlocked), by a child, and the store saves there afterwards."""
+    from fal_desktop.app import probe_keyring
+
+    ApiKeyStore(environ={}).save("stored-id:stored-secret")
+    try:
+        assert KeyringChild(read_key=False).answer() == KeyringAnswer(None, None, SECRET_SERVICE)
+        store = ApiKeyStore(environ={"FAL_KEY": "env-id:env-secret"}).load()
+        assert not store.loaded_keyring
+        probe_keyring(store)
+        assert store.loaded_keyring and store.keyring_problem() is None
+        assert store.backend_name() == "SecretService Keyring"
+        assert store.get() == "env-id:env-secret"  # the environment's key is the one used
+    finally:
+        ApiKeyStore(environ={}).remove()
+
+
+def test_a_probe_whose_child_fails_asks_here(monkeypatch, memory_keyring):
+    from fal_desktop import app
+    from fal_desktop.core import keyring_child
+
+    monkeypatch.setattr(keyring_child, "own_command", lambda flag: [sys.executable, "-c", "1/0"])
+    store = ApiKeyStore(environ={"FAL_KEY": "env-id:env-secret"}).load()
+    app.probe_keyring(store)
+    assert store.loaded_keyring and store.keyring_problem() is None  # the memory keyring
+    store.save("saved-id:saved-secret")
+    assert memory_keyring.items[("fal-desktop", "api-key")] == "saved-id:saved-secret"
