@@ -18,21 +18,20 @@ BINARY = ROOT / "dist" / "fal-desktop" / ("fal-desktop.exe" if os.name == "nt" e
 HARMLESS = ("propagateSizeHints",)  # the offscreen platform's notice, not ours
 
 
+def _json_from(binary: Path, flag: str, env: dict[str, str]) -> dict:
+    """What ``binary flag`` printed, as JSON."""
+    done = subprocess.run(
+        [str(binary), flag], capture_output=True, text=True, env=env, timeout=120, check=True
+    )
+    return json.loads(done.stdout)
+
+
 def main() -> int:
     if not BINARY.exists():
         print(f"no build at {BINARY}; run python packaging/build.py first", file=sys.stderr)
         return 2
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
-    info = json.loads(
-        subprocess.run(
-            [str(BINARY), "--diagnose"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=True,
-        ).stdout
-    )
+    info = _json_from(BINARY, "--diagnose", env=env)
     print("diagnose:", info)
     problems = []
     if not info["frozen"] or info["bundled_models"] != 12:
@@ -41,16 +40,7 @@ def main() -> int:
         problems.append(
             "the frozen app sees no keyring backends (keyring's entry-point metadata is missing)"
         )
-    said = json.loads(  # the start-up keyring read (core/keyring_child.py), frozen
-        subprocess.run(
-            [str(BINARY), "--read-keyring"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=True,
-        ).stdout
-    )
+    said = _json_from(BINARY, "--read-keyring", env=env)  # the start-up keyring read, frozen
     print("keyring child:", {name: said.get(name) for name in ("problem", "backend")})
     if set(said) != {"key", "problem", "backend"} or not said["backend"]:
         problems.append("the frozen app's keyring child did not answer")
