@@ -133,8 +133,9 @@ class ModelPanel(QWidget):
             header.setFlags(Qt.ItemFlag.NoItemFlags)
             model.appendRow(header)
             for entry in members:
-                item = QStandardItem("   " + entry.endpoint_id)
+                item = QStandardItem("   " + entry.title)  # its display name, even offline
                 item.setData(entry.endpoint_id, Qt.ItemDataRole.UserRole)
+                item.setToolTip(entry.endpoint_id)
                 model.appendRow(item)
         self.picker.setModel(model)
 
