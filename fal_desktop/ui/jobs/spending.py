@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtWidgets import QWidget
 
 from fal_desktop.core.costs import SpendLimit, cost_of, parse_limit, start_of_day, total_text
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
@@ -25,9 +26,14 @@ from fal_desktop.ui.jobs.money_questions import COUNTED, HELD_REASON
 from fal_desktop.ui.jobs.stepped_sending import SteppedSending
 
 if TYPE_CHECKING:
+    from fal_desktop.core.catalog import Catalog
     from fal_desktop.jobs.events import JobUpdate
+    from fal_desktop.ui.jobs.panel import JobsPanel
+    from fal_desktop.ui.jobs.table import JobsModel
+    from fal_desktop.ui.models.platform_ui import PlatformUI
+    from fal_desktop.ui.window.shell import Banner
 
-__all__ = ["CONFIRM_ABOVE", "Spending"]
+__all__ = ["CONFIRM_ABOVE", "Spending", "SpendingHost"]
 
 #: A batch whose estimated total is above this asks before it is sent (a folder drop always).
 CONFIRM_ABOVE = 1.0
@@ -35,13 +41,47 @@ CONFIRM_ABOVE = 1.0
 PRICE_RETRY_MS = 60_000
 
 
+class _SpentLabel(Protocol):
+    def set_spent(self, text: str) -> None: ...
+
+
+class _Sessions(Protocol):
+    """What is used of the sessions (``ui/sessions/controller.SessionController``, which
+    imports this module)."""
+
+    current: JobRecord | None
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def panel(self) -> _SpentLabel: ...
+
+    def shown(self, job: JobRecord | None) -> None: ...
+
+
+class SpendingHost(Protocol):
+    """The window's parts the money goes through (named here, not imported: the window
+    imports this)."""
+
+    manager: BaseJobManager
+    notice: Banner
+    settings: QSettings
+    catalog: Catalog
+    platform_ui: PlatformUI
+    jobs_model: JobsModel
+    jobs_panel: JobsPanel
+
+    @property
+    def session_ui(self) -> _Sessions: ...
+
+
 class Spending(QObject):
-    def __init__(self, window: Any) -> None:
-        """``window``: the main window (its store, prices, panels, settings and banner); not
-        imported here, so no import cycle."""
-        super().__init__(window)
-        self.window = window
-        self.manager: BaseJobManager = window.manager
+    def __init__(self, window: SpendingHost, parent: QWidget) -> None:
+        """``parent``: the widget the questions about money are asked over (the window)."""
+        super().__init__(parent)
+        self.window, self.parent_widget = window, parent
+        self.manager = window.manager
         self.store: JobStore = self.manager.store
         self.notice = window.notice
         #: A batch of thousands: made, recorded and started off the GUI thread, in steps.
@@ -80,7 +120,7 @@ class Spending(QObject):
 
     def edit_limit(self) -> bool:
         """Settings ▸ Spend limit…: True when a new limit was set."""
-        chosen = questions.ask_limit(self.window, self.limit)
+        chosen = questions.ask_limit(self.parent_widget, self.limit)
         if chosen is None:
             return False
         self.set_limit(chosen)
@@ -163,7 +203,7 @@ class Spending(QObject):
             if unknown and known:
                 total += f" (+ {unknown} job{'s' * (unknown != 1)} without a known price)"
             if (folder or sum(known) > CONFIRM_ABOVE) and not questions.ask_batch(
-                self.window,
+                self.parent_widget,
                 f"{len(runs)} jobs will be sent to fal.\n\nEstimated total: {total}\n\n"
                 "Nothing is sent until you choose Send.",
             ):
@@ -177,7 +217,7 @@ class Spending(QObject):
             if fit == len(runs) or not ask:  # not asked (scripted use): hold what passes it
                 return fit
             answer = questions.ask_over_limit(
-                self.window,
+                self.parent_widget,
                 f"Your spend limit is {limit.describe()}. Spent so far: {money(session)} in "
                 f"this session, {money(day)} today.\n{COUNTED}\n\n"
                 f"Only {fit} of these {len(runs)} jobs fit. Stop at the limit sends those and "
@@ -237,7 +277,7 @@ class Spending(QObject):
                 when = job.finished_at or job.created_at
                 stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(when))
                 if questions.ask_same_call(
-                    self.window,
+                    self.parent_widget,
                     f"You ran exactly this ({endpoint_id}, the same inputs and seed "
                     f"{inputs['seed']}) on {stamp}. Its result is kept: showing it is free.\n"
                     "Run again sends a new paid job.",
@@ -356,7 +396,7 @@ class Spending(QObject):
         if self.unattended is not None:  # a script: it learns which jobs were not sent
             self.unattended(self.waiting_jobs())
             return
-        if questions.ask_paused(self.window, message) == "raise" and self.edit_limit():
+        if questions.ask_paused(self.parent_widget, message) == "raise" and self.edit_limit():
             self.paused_by_limit = False
             if not self.check_limit():
                 self.window.jobs_panel.show_paused(False)

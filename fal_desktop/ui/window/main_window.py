@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         manager.job_added.connect(hold_added)
         manager.jobs_updated.connect(hold_updates)
         self.resumed = manager.resume_unfinished()
-        self.platform_ui = PlatformUI(self, self.catalog, self.key_store.get)  # browser, prices
+        self.platform_ui = PlatformUI(self, self, self.catalog, self.key_store.get)  # prices
         self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
         self.key_gate.check_key()
         self.usable = True
@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
                 self.jobs_model.add_job(cast("JobRecord", what))
             else:
                 self.runs.on_updates(cast("list[JobUpdate]", what))
-        self.spending = Spending(self)  # costs, totals, the batch question, the spend limit
+        self.spending = Spending(self, self)  # costs, totals, the batch question, the spend limit
         self.spending.show_totals()
         self.job_notices = JobNotices(
             self.notice,
