@@ -193,9 +193,9 @@ class MainWindow(QMainWindow):
         self.results.addWidget(self.session_ui.row)
         self.results.shown.connect(self._result_shown)
         self._place_panels()
-        form_scroll = self.model_panel.scroll.horizontalScrollBar()
-        form_scroll.rangeChanged.connect(self.splits.fit_form_column)
-        self.splits.fit_form_column(form_scroll.minimum(), form_scroll.maximum())
+        sideways = self.model_panel.form_scroll.horizontalScrollBar()
+        sideways.rangeChanged.connect(self.splits.fit_form_column)
+        self.splits.fit_form_column(sideways.minimum(), sideways.maximum())
         self.runs = JobRuns(self, self)  # the manager's jobs into the table, the panels, the form
         self.jobs_panel.job_selected.connect(self.results.show_result)
         self.saving = SavingActions(
