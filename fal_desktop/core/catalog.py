@@ -82,15 +82,12 @@ class Catalog:
         self._names = bundled_model_names()
 
     def entries(self) -> list[CatalogEntry]:
-        """Bundled models first (by group, then name), then models loaded this session."""
+        """Bundled models first (by group, then id), then models loaded this session."""
         entries = [
             CatalogEntry(e, s.category, e in self._bundled, self._names.get(e, ""))
             for e, s in self._schemas.items()
         ]
-        return sorted(
-            entries,
-            key=lambda e: (not e.bundled, GROUPS.index(e.group), e.title.lower(), e.endpoint_id),
-        )
+        return sorted(entries, key=lambda e: (not e.bundled, GROUPS.index(e.group), e.endpoint_id))
 
     def upscalers(self) -> list[str]:
         """Every upscaling model the catalog has (bundled and loaded), by id."""

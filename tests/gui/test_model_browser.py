@@ -316,6 +316,7 @@ def test_offline_the_bundled_models_show_their_names_not_their_ids(qtbot, open_w
     assert shown["fal-ai/flux/dev"] == "FLUX.1 [dev]"
     assert shown["fal-ai/clarity-upscaler"] == "Clarity Upscaler"
     assert shown["fal-ai/aura-sr"] == "AuraSR"
+    assert list(shown.values())[:3] == ["FLUX.1 [dev]", "FLUX.1 [schnell]", "FLUX1.1 [pro]"]
     for endpoint_id, text in shown.items():  # a name, never the id (nor the id's tail)
         assert "/" not in text and text not in endpoint_id, (endpoint_id, text)
     flux_row = picker.findData("fal-ai/flux/dev", Qt.ItemDataRole.UserRole)

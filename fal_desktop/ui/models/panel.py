@@ -124,6 +124,7 @@ class ModelPanel(QWidget):
         entries = self.catalog.entries()
         for group in GROUPS:
             members = [e for e in entries if e.group == group]
+            members.sort(key=lambda e: (not e.bundled, e.title.lower()))  # by name, as shown
             if not members:
                 continue
             header = QStandardItem(group.upper())
