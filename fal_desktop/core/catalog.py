@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.openapi import EndpointSchema, SchemaError, schema_file_name
 from fal_desktop.core.atomic import write_text_atomic
-from fal_desktop.core.resources import bundled_schema_files
+from fal_desktop.core.resources import bundled_model_names, bundled_schema_files
 
 if TYPE_CHECKING:
     import httpx
@@ -53,6 +53,8 @@ class CatalogEntry:
     endpoint_id: str
     category: str
     bundled: bool = True
+    #: A bundled model's display name (``resources/model-names.json``); "" for others.
+    name: str = ""
 
     @property
     def group(self) -> str:
@@ -60,7 +62,8 @@ class CatalogEntry:
 
     @property
     def title(self) -> str:
-        return self.endpoint_id.removeprefix("fal-ai/")
+        """What the picker shows: the display name, else the id."""
+        return self.name or self.endpoint_id
 
 
 class Catalog:
@@ -76,11 +79,13 @@ class Catalog:
                 continue
             self._schemas[schema.endpoint_id] = schema
         self._bundled = frozenset(self._schemas)
+        self._names = bundled_model_names()
 
     def entries(self) -> list[CatalogEntry]:
         """Bundled models first (by group, then id), then models loaded this session."""
         entries = [
-            CatalogEntry(e, s.category, e in self._bundled) for e, s in self._schemas.items()
+            CatalogEntry(e, s.category, e in self._bundled, self._names.get(e, ""))
+            for e, s in self._schemas.items()
         ]
         return sorted(entries, key=lambda e: (not e.bundled, GROUPS.index(e.group), e.endpoint_id))
 

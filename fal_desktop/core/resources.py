@@ -10,7 +10,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
-__all__ = ["resources_dir", "bundled_schema_files", "icon_file"]
+__all__ = ["resources_dir", "bundled_model_names", "bundled_schema_files", "icon_file"]
 
 
 @cache
@@ -32,6 +32,25 @@ def resources_dir() -> Path:
 def bundled_schema_files() -> list[Path]:
     """Every bundled endpoint document (``resources/schemas/<owner>__<name>.json``)."""
     return sorted(p for p in (resources_dir() / "schemas").glob("*__*.json"))
+
+
+def bundled_model_names() -> dict[str, str]:
+    """The bundled models' display names by endpoint id (``resources/model-names.json``), for
+    the picker before fal's catalog is known; empty if the file is missing or broken."""
+    import json  # here: only the catalog asks, once
+
+    try:
+        data = json.loads((resources_dir() / "model-names.json").read_text(encoding="utf-8"))
+        models = data["models"]
+        return {
+            str(endpoint_id): entry["display_name"].strip()
+            for endpoint_id, entry in models.items()
+            if isinstance(entry, dict)
+            and isinstance(entry.get("display_name"), str)
+            and entry["display_name"].strip()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def icon_file() -> Path:

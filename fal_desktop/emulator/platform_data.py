@@ -1,6 +1,8 @@
 """What the emulated Platform API says about each model: display names, descriptions, tags,
 prices and typical per-call costs, for the bundled endpoints and a synthetic catalog.
 
+Display names are fal's (as in ``resources/model-names.json``, which says where each comes from).
+
 Prices are in the shapes fal uses (``unit`` is ``image``, ``megapixels``, ``compute seconds``,
 ``units``…); the figures are of the order fal lists, not quotes.
 """
@@ -51,7 +53,7 @@ BUNDLED: dict[str, tuple[str, str, list[str], float, str, float]] = {
         0.04,
     ),
     "fal-ai/fast-sdxl": (
-        "Fast SDXL",
+        "Stable Diffusion XL",
         "Stable Diffusion XL served fast, with LoRA and embeddings.",
         ["sdxl", "lora"],
         0.00111,
@@ -59,7 +61,7 @@ BUNDLED: dict[str, tuple[str, str, list[str], float, str, float]] = {
         0.0021,
     ),
     "fal-ai/fast-lightning-sdxl": (
-        "SDXL Lightning",
+        "Stable Diffusion XL Lightning",
         "SDXL distilled to a few steps: an image in well under a second.",
         ["sdxl", "fast"],
         0.00125,
@@ -115,7 +117,7 @@ BUNDLED: dict[str, tuple[str, str, list[str], float, str, float]] = {
         0.061,
     ),
     "fal-ai/esrgan": (
-        "ESRGAN Upscaler",
+        "Upscale Images",
         "Real-ESRGAN: classic upscaling for photos and anime.",
         ["upscaling", "classic"],
         0.00111,

@@ -100,10 +100,11 @@ def emulator():
 def open_window(qtbot, emulator, tmp_path, memory_keyring):
     windows = []
 
-    def make(key=KEY, sandbox=False, logs=False):
+    def make(key=KEY, sandbox=False, logs=False, hosts=None):
         """A window as the app builds it: its jobs run in an engine process; ``sandbox`` as
         with --sandbox (give it the key too); ``logs``: both log to files in ``paths.logs``,
-        as the app does."""
+        as the app does; ``hosts``: fal's hosts if not all the emulator's."""
+        hosts = hosts or emulator.hosts
         paths = AppPaths.under(tmp_path / "app").ensure()
         if logs:
             setup_logging(paths.logs, "fal-desktop.log")
@@ -111,7 +112,7 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
         jobs = JobStore(paths.data / "jobs.sqlite3")
         manager = ProcessJobManager(
             jobs,
-            emulator.hosts,
+            hosts,
             paths.outputs,
             key=store.get,
             retry=RetryPolicy(base_delay=0.01),
@@ -119,10 +120,10 @@ def open_window(qtbot, emulator, tmp_path, memory_keyring):
         )
         window = built_window(  # the services as the app builds them
             paths,
-            catalog=Catalog(paths.schema_cache, emulator.hosts),
+            catalog=Catalog(paths.schema_cache, hosts),
             manager=manager,
             key_store=store,
-            key_tester=key_tester(emulator.hosts),
+            key_tester=key_tester(hosts),
             sandbox=sandbox,
         )
         qtbot.addWidget(window)

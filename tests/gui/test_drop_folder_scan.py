@@ -37,11 +37,11 @@ def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_e
     made on a worker, one question, every job recorded before the first is sent, on a worker;
     then sent a few at a time; each image reaches fal exactly once, none is missing."""
     from fal_desktop.core.jobstore import JobState
-    from fal_desktop.ui.jobs import spending
+    from fal_desktop.ui.jobs import stepped_sending
 
-    monkeypatch.setattr(spending, "STEPPED_BATCH", 3)
-    monkeypatch.setattr(spending, "SEND_STEP", 2)
-    monkeypatch.setattr(spending, "STEP_MS", 1e-6)  # each next step: the fewest jobs, one
+    monkeypatch.setattr(stepped_sending, "STEPPED_BATCH", 3)
+    monkeypatch.setattr(stepped_sending, "SEND_STEP", 2)
+    monkeypatch.setattr(stepped_sending, "STEP_MS", 1e-6)  # each next step: the fewest jobs, one
     folder = tmp_path / "many"
     folder.mkdir()
     names = [f"p{n}.png" for n in range(7)]

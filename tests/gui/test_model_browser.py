@@ -42,7 +42,7 @@ def test_type_to_search_filter_and_pick_loads_the_form(qtbot, open_window, emula
     qtbot.keyClicks(browser.search, "schnel")  # one keystroke at a time, as a user types
     assert browser.shown_ids() == ["fal-ai/flux/schnell"]
     browser.search.clear()
-    qtbot.keyClicks(browser.search, "upscaler for photos")  # matches the description
+    qtbot.keyClicks(browser.search, "upscaling for photos")  # matches the description
     assert browser.shown_ids() == ["fal-ai/esrgan"]
     browser.search.clear()
     browser.category.setCurrentIndex(browser.category.findText("Upscaling"))
@@ -287,3 +287,42 @@ def test_a_model_only_fal_has_is_loaded_through_the_schema_cache(qtbot, open_win
     assert (
         window.paths.schema_cache / "acme__sharpen.json"
     ).is_file()  # the same cache as a typed id
+
+
+def _unreachable() -> str:
+    """A loopback address nothing listens on: connecting is refused at once."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_offline_the_bundled_models_show_their_names_not_their_ids(qtbot, open_window, emulator):
+    from dataclasses import replace
+
+    window = open_window(hosts=replace(emulator.hosts, platform=_unreachable()))
+    platform = window.platform_ui
+    qtbot.waitUntil(lambda: platform._started and platform.work.wait(0), timeout=10000)
+    assert platform.directory.saved_at is None  # fal's catalog was never fetched
+    picker = window.model_panel.picker
+    shown = {
+        picker.itemData(row, Qt.ItemDataRole.UserRole): picker.itemText(row).strip()
+        for row in range(picker.count())
+        if picker.itemData(row, Qt.ItemDataRole.UserRole)
+    }
+    assert len(shown) == len(load_schemas())
+    assert shown["fal-ai/flux/dev"] == "FLUX.1 [dev]"
+    assert shown["fal-ai/clarity-upscaler"] == "Clarity Upscaler"
+    assert shown["fal-ai/aura-sr"] == "AuraSR"
+    assert list(shown.values())[:3] == ["FLUX.1 [dev]", "FLUX.1 [schnell]", "FLUX1.1 [pro]"]
+    for endpoint_id, text in shown.items():  # a name, never the id (nor the id's tail)
+        assert "/" not in text and text not in endpoint_id, (endpoint_id, text)
+    flux_row = picker.findData("fal-ai/flux/dev", Qt.ItemDataRole.UserRole)
+    assert picker.itemData(flux_row, Qt.ItemDataRole.ToolTipRole) == "fal-ai/flux/dev"
+    window.model_panel.select_model("fal-ai/esrgan")
+    assert picker.currentText().strip() == "Upscale Images"
+    browser = _browser(qtbot, window)  # the browser lists them by name too
+    qtbot.keyClicks(browser.search, "schnell")
+    assert browser.current().display_name == "FLUX.1 [schnell]"

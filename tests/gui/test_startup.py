@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QEvent, QMimeData, QObject, QPointF, Qt, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMenu
 
@@ -363,3 +363,30 @@ def test_panels_built_after_usable_get_the_widths_a_resize_would_give(qtbot, def
     qtbot.waitUntil(lambda: window.ready, timeout=20000)
     left, right = window.main.sizes()
     assert right <= max(200, (left + right) // 4)
+
+
+@pytest.mark.parametrize("size", [None, (1016, 700)])  # the first window's size, and a smaller one
+def test_nothing_moves_when_the_panels_replace_their_placeholders(qtbot, deferred_start, size):
+    """Usable first, the panels on the next turn of the event loop: the Run button and the
+    splitters stay where the user first saw them (the jobs placeholder once took a share of the
+    height, and the sessions placeholder more than its quarter of the width)."""
+
+    def layout(window):
+        # What is painted: the layout's pending requests done, not the queued panel build.
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        run = window.model_panel.run_button
+        return run.mapTo(window, QPoint(0, 0)), run.size(), window.main.sizes(), window.top.sizes()
+
+    seen = []
+
+    def usable(window):
+        assert not window.ready and window.findChildren(Placeholder)
+        seen.append(layout(window))
+
+    window, _startup, _calls = deferred_start(after_usable=usable)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    qtbot.waitUntil(lambda: window.ready, timeout=20000)
+    assert window.jobs_panel.isVisible() and window.session_ui.panel.isVisible()
+    assert seen and layout(window) == seen[0]

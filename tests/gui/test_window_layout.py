@@ -43,7 +43,7 @@ def test_a_lora_and_a_controlnet_fit_the_form_column(qtbot, open_window):
         form.advanced_toggle.click()
     form.fields["loras"].add_row()
     form.fields["controlnets"].add_row()
-    scroll = panel.scroll
+    scroll = panel.form_scroll
     qtbot.waitUntil(lambda: form.fields["controlnets"].isVisible(), timeout=3000)
     qtbot.wait(50)  # the layout settles
     assert not scroll.horizontalScrollBar().isVisible()
@@ -87,4 +87,4 @@ def test_the_form_column_grows_with_a_wider_form(qtbot, open_window):
     before = window.top.sizes()[0]
     panel.form.setMinimumWidth(before + 120)  # as a wide nested row would
     qtbot.waitUntil(lambda: window.top.sizes()[0] >= before + 120, timeout=3000)
-    qtbot.waitUntil(lambda: not panel.scroll.horizontalScrollBar().isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: not panel.form_scroll.horizontalScrollBar().isVisible(), timeout=3000)

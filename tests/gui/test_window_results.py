@@ -74,7 +74,7 @@ def test_a_narrow_window_folds_the_sessions_away_and_a_wide_one_brings_them_back
     assert not window.session_ui.panel.isVisible()  # the Session menu still has New, Rename…
     panel = window.model_panel
     assert (
-        panel.width() >= 440 and not panel.scroll.horizontalScrollBar().isVisible()
+        panel.width() >= 440 and not panel.form_scroll.horizontalScrollBar().isVisible()
     )  # the form fits
     window.resize(1360, 860)
     qtbot.waitUntil(

@@ -129,7 +129,7 @@ def test_the_catalog_is_saved_and_used_offline(emulator, tmp_path):
     offline = ModelDirectory(tmp_path / "models.json", bundled)
     assert len(offline.models) == 230 + len(load_schemas()) and offline.saved_at
     esrgan = offline.find("fal-ai/esrgan")
-    assert esrgan.display_name == "ESRGAN Upscaler" and matches_filter(esrgan, "upscaling")
+    assert esrgan.display_name == "Upscale Images" and matches_filter(esrgan, "upscaling")
     assert not matches_filter(esrgan, "text-to-image")
     (tmp_path / "models.json").write_text("{broken")
     assert [m.endpoint_id for m in ModelDirectory(tmp_path / "models.json", bundled).models] == [

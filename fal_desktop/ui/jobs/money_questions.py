@@ -1,6 +1,7 @@
 """The questions about money, each asked with a modal box and answered by the user: send a
 batch (its estimated total), the spend limit passed or reached, the same call run before, and the
-spend limit dialog. Module functions, so tests answer them (tests/gui/conftest.py)."""
+spend limit dialog. Module functions, so tests answer them (tests/gui/conftest.py). And the
+sentences about the spend limit that more than one place says."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from fal_desktop.core.costs import SpendLimit, parse_limit
 
 __all__ = [
     "COUNTED",
+    "HELD_REASON",
     "ask_batch",
     "ask_limit",
     "ask_over_limit",
@@ -29,6 +31,11 @@ __all__ = [
 COUNTED = (
     "Counted: the recorded cost of each finished job, and the estimate of each job sent but "
     "not finished. Jobs without a known price are not counted."
+)
+#: A job the spend limit held: what its row says.
+HELD_REASON = (
+    "Held by your spend limit: not sent, nothing charged. "
+    "Retry sends it (a paid job); Settings ▸ Spend limit… raises the limit."
 )
 
 

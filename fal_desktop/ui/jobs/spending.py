@@ -3,55 +3,89 @@ and the batch's totals, the estimated total asked about before a batch is sent, 
 limit (per session and per day), and the offer of a finished job's result instead of paying
 again for the very same call.
 
-The questions themselves are in ``money_questions`` (tests answer them there).
+The questions themselves are in ``money_questions`` (tests answer them there), the estimates
+in ``cost_estimates``, and the sending of thousands in steps in ``stepped_sending``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtWidgets import QWidget
 
 from fal_desktop.core.costs import SpendLimit, cost_of, parse_limit, start_of_day, total_text
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
-from fal_desktop.core.price_text import money, per_run_cost
+from fal_desktop.core.price_text import money
 from fal_desktop.jobs.manager import BaseJobManager
 from fal_desktop.ui.jobs import money_questions as questions
-from fal_desktop.ui.jobs.money_questions import COUNTED
-from fal_desktop.widgets.background import Background
+from fal_desktop.ui.jobs.cost_estimates import Estimate, run_estimator
+from fal_desktop.ui.jobs.money_questions import COUNTED, HELD_REASON
+from fal_desktop.ui.jobs.stepped_sending import SteppedSending
 
 if TYPE_CHECKING:
-    from fal_desktop.api.platform import Price
+    from fal_desktop.core.catalog import Catalog
     from fal_desktop.jobs.events import JobUpdate
+    from fal_desktop.ui.jobs.panel import JobsPanel
+    from fal_desktop.ui.jobs.table import JobsModel
+    from fal_desktop.ui.models.platform_ui import PlatformUI
+    from fal_desktop.ui.window.shell import Banner
 
-__all__ = ["CONFIRM_ABOVE", "Spending"]
+__all__ = ["CONFIRM_ABOVE", "Spending", "SpendingHost"]
 
 #: A batch whose estimated total is above this asks before it is sent (a folder drop always).
 CONFIRM_ABOVE = 1.0
 #: After fal's pricing call failed, ask again this much later while a job's cost waits for it.
 PRICE_RETRY_MS = 60_000
-#: A folder of more images than this is made into jobs and recorded off the GUI thread, then
-#: started in steps: ``SEND_STEP`` jobs first, then as many as take about ``STEP_MS`` of the GUI
-#: thread per turn of the event loop (``Spending.send_in_steps``).
-STEPPED_BATCH = 500
-SEND_STEP = 50
-STEP_MS = 3.0
-HELD_REASON = (
-    "Held by your spend limit: not sent, nothing charged. "
-    "Retry sends it (a paid job); Settings ▸ Spend limit… raises the limit."
-)
+
+
+class _SpentLabel(Protocol):
+    def set_spent(self, text: str) -> None: ...
+
+
+class _Sessions(Protocol):
+    """What is used of the sessions (``ui/sessions/controller.SessionController``, which
+    imports this module)."""
+
+    current: JobRecord | None
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def panel(self) -> _SpentLabel: ...
+
+    def shown(self, job: JobRecord | None) -> None: ...
+
+
+class SpendingHost(Protocol):
+    """The window's parts the money goes through (named here, not imported: the window
+    imports this)."""
+
+    manager: BaseJobManager
+    notice: Banner
+    settings: QSettings
+    catalog: Catalog
+    platform_ui: PlatformUI
+    jobs_model: JobsModel
+    jobs_panel: JobsPanel
+
+    @property
+    def session_ui(self) -> _Sessions: ...
 
 
 class Spending(QObject):
-    def __init__(self, window: Any) -> None:
-        """``window``: the main window (its store, prices, panels, settings and banner); not
-        imported here, so no import cycle."""
-        super().__init__(window)
-        self.window = window
-        self.manager: BaseJobManager = window.manager
+    def __init__(self, window: SpendingHost, parent: QWidget) -> None:
+        """``parent``: the widget the questions about money are asked over (the window)."""
+        super().__init__(parent)
+        self.window, self.parent_widget = window, parent
+        self.manager = window.manager
         self.store: JobStore = self.manager.store
+        self.notice = window.notice
+        #: A batch of thousands: made, recorded and started off the GUI thread, in steps.
+        self.in_steps = SteppedSending(self, self)
         self.paused_by_limit = False
         #: Scripted use (``--quit-when-done``): nobody to ask when the limit pauses sending;
         #: called with the jobs left unsent instead of the question.
@@ -86,7 +120,7 @@ class Spending(QObject):
 
     def edit_limit(self) -> bool:
         """Settings ▸ Spend limit…: True when a new limit was set."""
-        chosen = questions.ask_limit(self.window, self.limit)
+        chosen = questions.ask_limit(self.parent_widget, self.limit)
         if chosen is None:
             return False
         self.set_limit(chosen)
@@ -100,30 +134,10 @@ class Spending(QObject):
         of a call), or None when nothing is known."""
         return self.estimator([endpoint_id])(endpoint_id, inputs)
 
-    def estimator(
-        self, endpoint_ids: Iterable[str]
-    ) -> Callable[[str, dict[str, Any]], float | None]:
+    def estimator(self, endpoint_ids: Iterable[str]) -> Estimate:
         """:meth:`estimate` for runs on these models, with their prices and schema defaults
         read once, now: a plain function, safe on a worker (thousands of runs)."""
-        prices = self.window.platform_ui.prices
-        known: dict[str, tuple[Price, dict[str, Any], float | None]] = {}
-        for endpoint_id in dict.fromkeys(endpoint_ids):
-            price = prices.price(endpoint_id)
-            if price is None or price.currency.upper() != "USD":
-                continue
-            schema = self.window.catalog.cached(endpoint_id)
-            # what fal runs with: the defaults of what the form left out
-            defaults = schema.input_defaults() if schema is not None else {}
-            known[endpoint_id] = (price, defaults, prices.typical(endpoint_id))
-
-        def estimate(endpoint_id: str, inputs: dict[str, Any]) -> float | None:
-            if endpoint_id not in known:
-                return None
-            price, defaults, typical = known[endpoint_id]
-            cost = per_run_cost(price, {**defaults, **inputs} if defaults else inputs)
-            return cost if cost is not None else typical
-
-        return estimate
+        return run_estimator(self.window.platform_ui.prices, self.window.catalog, endpoint_ids)
 
     def spent(self) -> tuple[float, float]:
         """(this session, today): recorded costs, and estimates of jobs under way. The recorded
@@ -189,7 +203,7 @@ class Spending(QObject):
             if unknown and known:
                 total += f" (+ {unknown} job{'s' * (unknown != 1)} without a known price)"
             if (folder or sum(known) > CONFIRM_ABOVE) and not questions.ask_batch(
-                self.window,
+                self.parent_widget,
                 f"{len(runs)} jobs will be sent to fal.\n\nEstimated total: {total}\n\n"
                 "Nothing is sent until you choose Send.",
             ):
@@ -203,7 +217,7 @@ class Spending(QObject):
             if fit == len(runs) or not ask:  # not asked (scripted use): hold what passes it
                 return fit
             answer = questions.ask_over_limit(
-                self.window,
+                self.parent_widget,
                 f"Your spend limit is {limit.describe()}. Spent so far: {money(session)} in "
                 f"this session, {money(day)} today.\n{COUNTED}\n\n"
                 f"Only {fit} of these {len(runs)} jobs fit. Stop at the limit sends those and "
@@ -216,95 +230,10 @@ class Spending(QObject):
             if not self.edit_limit():
                 return None
 
-    def send_in_steps(
-        self,
-        make_runs: Callable[[], list[tuple[str, dict[str, Any], str]]],
-        endpoint_ids: list[str],
-        *,
-        session_id: str | None,
-        start: Callable[[list[JobRecord]], None],
-        done: Callable[[list[JobRecord]], object],
-    ) -> None:
-        """A folder of thousands: ``make_runs()`` (the runs, on models among ``endpoint_ids``)
-        and their estimates are made on a worker; asked about as :meth:`send` (on the GUI
-        thread); recorded in one write on a worker; then started a few milliseconds' worth of
-        jobs per turn of the event loop (``start(jobs)`` each time; ``done(all jobs)`` after
-        the last), so the window keeps drawing. Every job is recorded before the first is
-        sent, and each is started once. Nothing is sent when the user cancels."""
-        if not hasattr(self, "_recorder"):
-            self._recorder = Background(self, threads=1)
-        estimate = self.estimator(endpoint_ids)
-
-        def made() -> tuple[list[tuple[str, dict[str, Any], str]], list[float | None]]:
-            runs = make_runs()
-            return runs, [estimate(e, inputs) for e, inputs, _ in runs]
-
-        def failed(exc: BaseException) -> None:
-            self.window.notice.show_message(
-                f"The jobs could not be recorded, so none was sent: {exc}"
-            )
-
-        self._recorder.run(
-            made,
-            done=lambda answer: self._record_in_steps(
-                answer[0], answer[1], session_id, start, done, failed
-            ),
-            failed=failed,
-        )
-
-    def _record_in_steps(
-        self,
-        runs: list[tuple[str, dict[str, Any], str]],
-        estimates: list[float | None],
-        session_id: str | None,
-        start: Callable[[list[JobRecord]], None],
-        done: Callable[[list[JobRecord]], object],
-        failed: Callable[[BaseException], None],
-    ) -> None:
-        fit = self.plan([(e, inputs) for e, inputs, _ in runs], folder=True, estimates=estimates)
-        if fit is None:
-            return
-        held = len(runs) - fit
-        manager = self.window.manager
-        self._recorder.run(
-            lambda: manager.record_runs(
-                runs,
-                session_id=session_id,
-                hold_from=fit if held else None,
-                hold_reason=HELD_REASON,
-            ),
-            done=lambda jobs: self._start_in_steps(jobs, 0, start, done),
-            failed=failed,
-        )
-
-    def _start_in_steps(
-        self,
-        jobs: list[JobRecord],
-        at: int,
-        start: Callable[[list[JobRecord]], None],
-        done: Callable[[list[JobRecord]], object],
-        step: int = 0,
-    ) -> None:
-        """``step`` jobs now (``SEND_STEP`` first); the next step, sized to take about
-        ``STEP_MS`` by how long this one took, after the window has had its turn (timers,
-        painting)."""
-        step = step or SEND_STEP
-        began = time.perf_counter()
-        start(jobs[at : at + step])
-        at += step
-        if at < len(jobs):
-            took = max((time.perf_counter() - began) * 1000, 0.1)
-            following = max(1, min(4 * step, int(step * STEP_MS / took)))
-            QTimer.singleShot(
-                1, self, lambda: self._start_in_steps(jobs, at, start, done, following)
-            )
-            return
-        self._say_held(sum(1 for job in jobs if job.state is JobState.HELD))
-        QTimer.singleShot(1, self, lambda: done(jobs))  # in a turn of its own, as each step
-
-    def _say_held(self, held: int) -> None:
+    def say_held(self, held: int) -> None:
+        """Say that the spend limit held ``held`` jobs (if any)."""
         if held:
-            self.window.notice.show_message(
+            self.notice.show_message(
                 f"Spend limit reached: {held} job{'s' * (held != 1)} held, not sent. Raise the "
                 "limit (Settings ▸ Spend limit…) and Retry them, or leave them.",
                 info=True,
@@ -331,7 +260,7 @@ class Spending(QObject):
             hold_from=fit if held else None,
             hold_reason=HELD_REASON,
         )
-        self._say_held(held)
+        self.say_held(held)
         return jobs
 
     def same_call(self, endpoint_id: str, inputs: dict[str, Any]) -> JobRecord | None:
@@ -348,7 +277,7 @@ class Spending(QObject):
                 when = job.finished_at or job.created_at
                 stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(when))
                 if questions.ask_same_call(
-                    self.window,
+                    self.parent_widget,
                     f"You ran exactly this ({endpoint_id}, the same inputs and seed "
                     f"{inputs['seed']}) on {stamp}. Its result is kept: showing it is free.\n"
                     "Run again sends a new paid job.",
@@ -467,7 +396,7 @@ class Spending(QObject):
         if self.unattended is not None:  # a script: it learns which jobs were not sent
             self.unattended(self.waiting_jobs())
             return
-        if questions.ask_paused(self.window, message) == "raise" and self.edit_limit():
+        if questions.ask_paused(self.parent_widget, message) == "raise" and self.edit_limit():
             self.paused_by_limit = False
             if not self.check_limit():
                 self.window.jobs_panel.show_paused(False)

@@ -43,9 +43,6 @@ class ModelPanel(QWidget):
     model_changed = Signal(str)
     compare_requested = Signal()
     browse_requested = Signal()
-    # The form's scroll area. The name hides QWidget.scroll(dx, dy), which nothing here calls;
-    # ui/window uses it, so it is renamed with that group's restructuring.
-    scroll: QScrollArea  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -89,10 +86,10 @@ class ModelPanel(QWidget):
         self.status_label.hide()
         layout.addWidget(self.status_label)
 
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        layout.addWidget(self.scroll, 1)
+        self.form_scroll = QScrollArea(self)  # the form, which scrolls when it is taller
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        layout.addWidget(self.form_scroll, 1)
 
         self.run_button = QPushButton("Run  (Ctrl+Enter)", self)
         self.run_button.setDefault(True)
@@ -127,14 +124,16 @@ class ModelPanel(QWidget):
         entries = self.catalog.entries()
         for group in GROUPS:
             members = [e for e in entries if e.group == group]
+            members.sort(key=lambda e: (not e.bundled, e.title.lower()))  # by name, as shown
             if not members:
                 continue
             header = QStandardItem(group.upper())
             header.setFlags(Qt.ItemFlag.NoItemFlags)
             model.appendRow(header)
             for entry in members:
-                item = QStandardItem("   " + entry.endpoint_id)
+                item = QStandardItem("   " + entry.title)  # its display name, even offline
                 item.setData(entry.endpoint_id, Qt.ItemDataRole.UserRole)
+                item.setToolTip(entry.endpoint_id)
                 model.appendRow(item)
         self.picker.setModel(model)
 
@@ -210,7 +209,7 @@ class ModelPanel(QWidget):
         for name, text in carried.items():
             if name in self.form.fields:
                 self.form.fields[name].set_value(text)
-        self.scroll.setWidget(self.form)
+        self.form_scroll.setWidget(self.form)
         prompt = self.form.fields.get("prompt")
         editor = prompt.editor if isinstance(prompt, TextField) else None
         if self.prompt_history is not None and isinstance(editor, QPlainTextEdit):

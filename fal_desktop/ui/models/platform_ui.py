@@ -7,7 +7,8 @@ works as before.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow
@@ -32,8 +33,8 @@ class _Notice(Protocol):
 
 
 class PlatformWindow(Protocol):
-    """What :class:`PlatformUI` uses of the main window besides its being a QMainWindow (the
-    window is not imported here: it imports this)."""
+    """What :class:`PlatformUI` uses of the main window's parts (the window is not imported
+    here: it imports this)."""
 
     @property
     def paths(self) -> AppPaths: ...
@@ -65,12 +66,17 @@ class PlatformUI(QObject):
     #: Asking fal for these ids' prices failed (offline, fal down).
     prices_failed = Signal(list)
 
-    def __init__(self, window: QMainWindow, catalog: Catalog, key) -> None:
-        """``window``: the main window (its model panel, notice banner, paths and status bar:
-        a :class:`PlatformWindow`)."""
+    def __init__(
+        self,
+        host: PlatformWindow,
+        window: QMainWindow,
+        catalog: Catalog,
+        key: Callable[[], str | None],
+    ) -> None:
+        """``host``: the window's parts used here; ``window``: the main window itself, which
+        parents the browser and shows the balance in its status bar; ``key()``: the API key."""
         super().__init__(window)
-        self.window, self.catalog = window, catalog
-        self.host = cast(PlatformWindow, window)
+        self.window, self.catalog, self.host = window, catalog, host
         cache = self.host.paths.cache / "platform"
         self.client = lambda: PlatformClient(key, catalog.hosts)
         self.directory = ModelDirectory(cache / "models.json", bundled_infos(catalog))

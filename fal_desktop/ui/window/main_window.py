@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         manager.job_added.connect(hold_added)
         manager.jobs_updated.connect(hold_updates)
         self.resumed = manager.resume_unfinished()
-        self.platform_ui = PlatformUI(self, self.catalog, self.key_store.get)  # browser, prices
+        self.platform_ui = PlatformUI(self, self, self.catalog, self.key_store.get)  # prices
         self.model_panel.select_model(self.memory.last_endpoint or "fal-ai/flux/dev")
         self.key_gate.check_key()
         self.usable = True
@@ -193,9 +193,9 @@ class MainWindow(QMainWindow):
         self.results.addWidget(self.session_ui.row)
         self.results.shown.connect(self._result_shown)
         self._place_panels()
-        form_scroll = self.model_panel.scroll.horizontalScrollBar()
-        form_scroll.rangeChanged.connect(self.splits.fit_form_column)
-        self.splits.fit_form_column(form_scroll.minimum(), form_scroll.maximum())
+        sideways = self.model_panel.form_scroll.horizontalScrollBar()
+        sideways.rangeChanged.connect(self.splits.fit_form_column)
+        self.splits.fit_form_column(sideways.minimum(), sideways.maximum())
         self.runs = JobRuns(self, self)  # the manager's jobs into the table, the panels, the form
         self.jobs_panel.job_selected.connect(self.results.show_result)
         self.saving = SavingActions(
@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
                 self.jobs_model.add_job(cast("JobRecord", what))
             else:
                 self.runs.on_updates(cast("list[JobUpdate]", what))
-        self.spending = Spending(self)  # costs, totals, the batch question, the spend limit
+        self.spending = Spending(self, self)  # costs, totals, the batch question, the spend limit
         self.spending.show_totals()
         self.job_notices = JobNotices(
             self.notice,

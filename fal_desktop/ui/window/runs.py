@@ -123,10 +123,10 @@ class JobRuns(QObject):
                 for value in inputs
             ]
 
-        from fal_desktop.ui.jobs.spending import STEPPED_BATCH
+        from fal_desktop.ui.jobs.stepped_sending import STEPPED_BATCH
 
         if ask and len(inputs) > STEPPED_BATCH:  # thousands: made on a worker, sent in steps
-            window.spending.send_in_steps(
+            window.spending.in_steps.send(
                 make_runs,
                 [endpoint_id],
                 session_id=window.session_ui.session_id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
 from fal_desktop.ui.window.shell import Placeholder
@@ -28,8 +28,10 @@ class WindowSplits:
         self.top.setStretchFactor(1, 1)
         self.top.setSizes([450, 590])
         self.outer.addWidget(Placeholder(""))
-        self.outer.setStretchFactor(0, 3)
-        self.outer.setStretchFactor(1, 1)
+        # As with the jobs panel in it: a taller or shorter window changes the form and result,
+        # not the jobs' height, so nothing above moves when the panel replaces the placeholder.
+        self.outer.setStretchFactor(0, 1)
+        self.outer.setStretchFactor(1, 0)
         self.outer.setSizes([640, 200])
         self.main.addWidget(Placeholder(""))
         self.main.setStretchFactor(0, 1)
@@ -76,13 +78,19 @@ class WindowSplits:
             for name, splitter in self.splitters().items():
                 self.settings.setValue(f"splitter/{name}", splitter.saveState())
 
-    def resized(self, width: int) -> None:
+    def resized(self, width: int, *, settled: bool = False) -> None:
         """A narrower window takes width from the sessions panel too, not only from the form;
         below ``NARROW`` px it folds the sessions panel away (the Session menu still works; the
         gallery stays as a strip under the result) and brings it back once the window is wide
-        again."""
+        again. ``settled``: called again once the splitter has the window's width."""
         side = self.main.widget(1)
         if side is None:
+            return
+        if self.main.width() != width and not settled:
+            # The window is being shown: its splitter is laid out after this, so its sizes are
+            # not yet those the window will have. Look once they are (before the first paint),
+            # so the panels that replace the placeholders later find the same widths.
+            QTimer.singleShot(0, self.main, lambda: self.resized(self.window.width(), settled=True))
             return
         left, right = self.main.sizes()
         total, most = left + right, max(200, (left + right) // 4)
