@@ -232,7 +232,7 @@ class Spending(QObject):
         the last), so the window keeps drawing. Every job is recorded before the first is
         sent, and each is started once. Nothing is sent when the user cancels."""
         if not hasattr(self, "_recorder"):
-            self._recorder = Background(self, threads=1)
+            self._recorder = Background(self, threads=1, bulk=True)  # thousands of jobs
         estimate = self.estimator(endpoint_ids)
 
         def made() -> tuple[list[tuple[str, dict[str, Any], str]], list[float | None]]:
