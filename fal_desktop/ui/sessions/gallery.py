@@ -102,9 +102,10 @@ class GalleryModel(QAbstractListModel):
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role not in _ANSWERED:  # the view asks 8 roles per tile per paint; 6 have no answer
-            role = getattr(role, "value", None)  # a Qt enum member (from Python): its int
-            if role not in _ANSWERED:
+            value = getattr(role, "value", None)  # a Qt enum member (from Python): its int
+            if value not in _ANSWERED:
                 return None
+            role = value
         if not index.isValid() or index.row() >= len(self._items):
             return None
         item = self._items[index.row()]
