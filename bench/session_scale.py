@@ -16,6 +16,7 @@ Prints a table and writes ``bench/results/session_scale.json``.
 
 The batch question a folder drop asks ("Send these jobs?", with its estimated total) is
 answered Send at once, as a user would; the benchmark checks that it was asked once per drop.
+The process is set up as the app's (``gui_thread_first``: garbage collected on the GUI thread).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from fal_desktop.app import built_window  # noqa: E402
+from fal_desktop.app import built_window, gui_thread_first  # noqa: E402
 from fal_desktop.core.catalog import Catalog  # noqa: E402
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore  # noqa: E402
 from fal_desktop.core.paths import AppPaths  # noqa: E402
@@ -157,6 +158,7 @@ def answer_send(asked: list[str]) -> None:
 def main() -> int:
     parts = set(sys.argv[1:]) or {"session", "drop"}
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    gui_thread_first(app)  # as the app: garbage is collected on the GUI thread only
     asked: list[str] = []
     answer_send(asked)
     emulator, hosts, _info = start_emulator_process(

@@ -23,13 +23,20 @@ from fal_desktop.cli import (
 )
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QLockFile
+    from PySide6.QtCore import QLockFile, QObject
 
     from fal_desktop.startup import Startup
     from fal_desktop.ui.window.main_window import MainWindow
     from fal_desktop.ui.window.services import WindowServices
 
-__all__ = ["finish_startup", "key_tester", "main", "make_startup", "window_services"]
+__all__ = [
+    "finish_startup",
+    "gui_thread_first",
+    "key_tester",
+    "main",
+    "make_startup",
+    "window_services",
+]
 
 SANDBOX_KEY = "sandbox-key:local-only"
 KEYRING_PROBE_MS = 1000  # after the window is usable: keyring's import and detection are slow
@@ -124,9 +131,7 @@ def run_window(argv: list[str], args: argparse.Namespace, keyring_child) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)  # the window needs a widgets application
-    from fal_desktop.widgets.collector import GuiThreadCollector
-
-    GuiThreadCollector(app)  # Qt objects in cycles are freed on this thread, never a worker's
+    gui_thread_first(app)
     crashes = CrashReporter(
         log_file
     )  # from here on, nothing uncaught vanishes (a windowed build has no stderr)
@@ -313,6 +318,14 @@ def window_services(
         autosaver=AutoSaver(window.settings, saver, window),
         file_remover=file_remover,
     )
+
+
+def gui_thread_first(app: QObject) -> None:
+    """Process-wide, once (the app and the benchmarks): garbage is collected on the GUI thread
+    only, so Qt objects in cycles are freed there, never on a worker's."""
+    from fal_desktop.widgets.collector import GuiThreadCollector
+
+    GuiThreadCollector(app)
 
 
 def built_window(

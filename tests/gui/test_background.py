@@ -105,3 +105,66 @@ def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
         qtbot.waitUntil(freed.is_set, timeout=5000)  # the GUI thread's timer did
     finally:
         collector.stop()
+
+
+def test_a_full_collection_waits_for_a_quarter_more_long_lived_objects():
+    """As Python's own rule: with a big, lasting heap (a session of 10,000 runs loaded) the
+    oldest generation is collected only once a quarter as many objects again reached it, not
+    at every tenth younger collection; that collection still frees the cycles there."""
+    import gc
+    import weakref
+
+    from fal_desktop.widgets.collector import GuiThreadCollector
+
+    class Cycle:
+        other: object = None
+
+    heap = [[n] for n in range(500_000)]  # what stays loaded
+    gc.collect()
+    collector = GuiThreadCollector(interval_ms=10_000_000)  # its ticks are called here
+    kept: list[list[int]] = []
+    full = gc.get_stats()[2]["collections"]
+    ticks = 0
+    try:
+        cycle = Cycle()
+        cycle.other = cycle
+        freed = weakref.ref(cycle)
+        del cycle  # garbage that only a full collection finds, once it reached the oldest
+        while gc.get_stats()[2]["collections"] == full:
+            kept.extend([n] for n in range(750))  # lasting objects, one tick's worth
+            collector.collect_due()
+            ticks += 1
+            assert ticks < 1000
+        assert ticks > 120  # the old rule collected everything at the ~110th tick
+        assert len(kept) >= len(heap) // 4
+        assert freed() is None
+    finally:
+        collector.stop()
+
+
+def test_a_bulk_call_runs_with_quick_gil_switches_then_the_usual_interval_is_back():
+    """A bulk call (thousands of files or jobs in a Python loop) hands the GIL over within
+    1 ms; other calls, and everything once the bulk ones ended, keep the usual interval."""
+    from fal_desktop.widgets.background import BULK_SWITCH_INTERVAL_S
+
+    usual = sys.getswitchinterval()
+    seen: dict[str, float] = {}
+    bulk, plain = Background(bulk=True, threads=2), Background()
+    release = threading.Event()
+    started = {"first": threading.Event(), "second": threading.Event()}
+
+    def held(name: str) -> None:
+        seen[name] = sys.getswitchinterval()
+        started[name].set()
+        release.wait(10)
+
+    bulk.run(held, "first")
+    bulk.run(held, "second")  # two at once: the first to end does not put it back
+    plain.run(lambda: None)
+    assert plain.wait(10000)
+    assert all(event.wait(10) for event in started.values())
+    assert seen == {"first": BULK_SWITCH_INTERVAL_S, "second": BULK_SWITCH_INTERVAL_S}
+    assert sys.getswitchinterval() == BULK_SWITCH_INTERVAL_S
+    release.set()
+    assert bulk.wait(10000)
+    assert sys.getswitchinterval() == usual

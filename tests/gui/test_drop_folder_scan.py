@@ -83,3 +83,28 @@ def test_a_big_dropped_folder_is_recorded_off_the_gui_thread_and_sent_in_steps_e
     assert len(emulator.submit_requests) == 7  # each image sent to fal once
     assert sorted(window.jobs_panel.batch_ids()) == sorted(j.id for j in stored)
     assert window.jobs_panel.selected_row().job.label == "p0.png"  # the batch's first job
+
+
+def test_a_long_folder_search_says_so(qtbot, open_window, tmp_path, monkeypatch):
+    """A search still going after a moment (a slow drive) says so in the banner; the images
+    are used once it ends. (A quick one, 5,000 files in ~15 ms, goes straight to the batch.)"""
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    Image.new("RGB", (16, 16), (90, 0, 0)).save(folder / "only.png")
+    go_on = threading.Event()
+    real = core_inputs.image_paths_in
+    monkeypatch.setattr(core_inputs, "image_paths_in", lambda paths: go_on.wait(10) and real(paths))
+    window = open_window()
+    try:
+        _drop(window, _urls(folder))
+        qtbot.waitUntil(
+            lambda: (
+                window.notice.isVisible() and "Looking for images" in window.notice.label.text()
+            ),
+            timeout=5000,
+        )
+        assert not rows(window)
+    finally:
+        go_on.set()
+    qtbot.waitUntil(lambda: len(rows(window)) == 1, timeout=10000)
+    assert rows(window)[0].job.label == "only.png"

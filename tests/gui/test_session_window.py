@@ -546,3 +546,24 @@ def test_a_big_session_shows_its_newest_runs_first_and_the_older_ones_follow(
     made = [item.job.created_at for item in model.items()]
     assert made == sorted(made, reverse=True)  # newest first
     assert "7 results" in window.session_ui.panel.gallery_title.text()
+
+
+def test_a_gallery_tile_answers_its_roles_asked_by_int_or_by_enum(qtbot, open_window):
+    """The gallery answers the roles it has (the view asks by int, Python code by Qt enum
+    member) and nothing for the others, which the view asks for each tile at each paint."""
+    from fal_desktop.ui.sessions.gallery import GalleryItem
+
+    window = open_window()
+    _run(qtbot, window, "a red fox")
+    model = window.session_ui.panel.gallery_model
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)
+    index = model.index(0)
+    item = model.data(index, Qt.ItemDataRole.UserRole)
+    assert isinstance(item, GalleryItem) and model.data(index, 256) is item
+    assert index.data(Qt.ItemDataRole.UserRole) is item  # through Qt: an int
+    shown = model.data(index, Qt.ItemDataRole.DisplayRole)
+    assert isinstance(shown, str) and shown and model.data(index, 0) == shown
+    assert "a red fox" in model.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert not model.data(index, Qt.ItemDataRole.DecorationRole).isNull()
+    for role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.FontRole.value, 13):
+        assert model.data(index, role) is None

@@ -75,7 +75,7 @@ class SteppedSending(QObject):
         so the window keeps drawing. Every job is recorded before the first is sent, and each
         is started once. Nothing is sent when the user cancels."""
         if self._recorder is None:
-            self._recorder = Background(self, threads=1)
+            self._recorder = Background(self, threads=1, bulk=True)  # thousands of jobs
         estimate = self.planner.estimator(endpoint_ids)
 
         def made() -> tuple[Runs, list[float | None]]:
