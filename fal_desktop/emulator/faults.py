@@ -16,13 +16,29 @@ __all__ = ["Faults", "RecordedRequest", "make_middleware", "REQUEST_ID"]
 
 REQUEST_ID = web.RequestKey("request_id", str)
 
-# 502 and 504 are fal's ingress errors (nginx page, no request id: retried even for a submit);
+# 502 and 504 are fal's ingress errors (nginx page, no request id: a 502 is retried even for a
+# submit; a 504 is not, since a gateway timeout may come after fal took the job);
 # 503 is fal's own server (a request id); "503-accepted" is a submit that fal accepted (queued,
 # billed) whose answer was lost to a gateway: a bare 503, no request id, no nginx page;
+# "504-accepted" is nginx's own 504 page after fal accepted the submit: a gateway timeout means
+# the gateway had passed the request on and gave up waiting for fal's answer; "reset-accepted"
+# drops the connection after fal accepted the submit (the answer is lost on the way back);
 # 307 redirects the request to the same path (on ``redirect_to``, if set, else the same origin).
-FAULT_KINDS = (429, 500, 502, 503, 504, 307, "503-accepted", "reset", "slow")
+FAULT_KINDS = (
+    429,
+    500,
+    502,
+    503,
+    504,
+    307,
+    "503-accepted",
+    "504-accepted",
+    "reset-accepted",
+    "reset",
+    "slow",
+)
 REDIRECTED = "_emulator_redirected"  # marks a redirected request: it is not faulted again
-_POST_ONLY = frozenset({"503-accepted"})
+_POST_ONLY = frozenset({"503-accepted", "504-accepted", "reset-accepted"})
 
 
 @dataclass(frozen=True)
@@ -166,7 +182,12 @@ def make_middleware(role: str, faults: Faults, log: list[RecordedRequest]):
         if kind == "503-accepted":  # the job is taken (and billed); the answer is lost
             await handler(request)
             return web.Response(status=503, content_type="text/plain", text="Service Unavailable")
-        if kind == "reset":
+        if kind == "504-accepted":  # fal took the job; the gateway timed out waiting for it
+            await handler(request)
+            return _nginx_page(504, "Gateway Time-out")
+        if kind == "reset-accepted":
+            await handler(request)
+        if kind in ("reset", "reset-accepted"):
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError  # aiohttp drops the request quietly
