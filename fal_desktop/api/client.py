@@ -28,7 +28,7 @@ from fal_desktop.api.errors import (
     NetworkError,
     ProtocolError,
     error_from_response,
-    request_failed,
+    stored_failure,
 )
 from fal_desktop.api.headers import job_headers, without_auth
 from fal_desktop.api.hosts import FalHosts, origin_of
@@ -139,6 +139,7 @@ class FalClient:
         headers: dict[str, str] | None = None,
         auth: bool = True,
         body: Callable[[], Any] | None = None,
+        retry_server_errors: bool = True,
         **kwargs: Any,
     ) -> httpx.Response:
         """One call with fal's retry rules, following redirects; raises :class:`FalError` for
@@ -146,7 +147,9 @@ class FalClient:
 
         ``body`` makes a fresh request body for every try (a file streamed from disk can
         only be read once); ``auth=False`` adds no key: the headers go as given (e.g. a CDN
-        upload token).
+        upload token). ``retry_server_errors=False``: a 5xx from fal's own servers is an
+        answer, not a busy moment (a failed job's stored error); ingress pages, 408/409/429
+        and broken connections are still tried again.
         """
         attempt = hops = 0
         first_origin = origin_of(url)
@@ -189,7 +192,7 @@ class FalClient:
                 method, url = hop
                 continue
             if attempt < self.retry.max_attempts and retry_response(
-                response, idempotent=idempotent
+                response, idempotent=idempotent and retry_server_errors
             ):
                 await asyncio.sleep(self.retry.delay(attempt, response.headers.get("retry-after")))
                 continue
@@ -393,6 +396,22 @@ class FalClient:
             )
         return self.json_of(response), response.headers.get("x-fal-billable-units")
 
+    async def failure(self, handle: RequestHandle, completed: Completed) -> FalError:
+        """The error of a job that finished with ``completed.error`` set, with the details fal
+        stored for it (a 422's fields, the model's own words). The stored error is asked for
+        once: it is the job's end, and asking again cannot change it."""
+        try:
+            await self.request(
+                "GET", handle.response_url, idempotent=True, retry_server_errors=False
+            )
+        except FalError as exc:
+            stored: FalError | None = exc
+        else:
+            stored = None
+        return stored_failure(
+            stored, completed.error or "", completed.error_type, handle.request_id
+        )
+
     async def cancel(self, handle: RequestHandle) -> str:
         """Ask fal to cancel; returns fal's answer (e.g. ``CANCELLATION_REQUESTED``)."""
         try:
@@ -411,12 +430,7 @@ class FalClient:
         async for status in self.watch(handle):
             final = status
         if isinstance(final, Completed) and final.error:
-            try:
-                await self.result(handle)
-            except FalError as exc:
-                if type(exc) is not FalError:  # a typed answer (422, user timeout…) says most
-                    raise
-            raise request_failed(final.error, final.error_type, handle.request_id)
+            raise await self.failure(handle, final)
         return await self.result(handle)
 
     # -- direct run and streaming endpoints ----------------------------------------------

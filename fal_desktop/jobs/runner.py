@@ -34,7 +34,6 @@ from fal_desktop.api import (
     ValidationError,
     progress_from_logs,
 )
-from fal_desktop.api.errors import request_failed
 from fal_desktop.core.inputs import IMAGE_SUFFIXES, InputProblem, prepare_image
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.paths import is_local_file
@@ -367,13 +366,8 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
                 if job.id in ctx.cancels or completed.error_type == "request_cancelled"
                 else JobState.FAILED
             )
-            try:  # the result carries the full error (422 details included)
-                await ctx.client.result(handle)
-            except FalError as exc:
-                raise _Stopped(state, exc) from None
-            raise _Stopped(
-                state, request_failed(completed.error, completed.error_type, job.request_id)
-            )
+            # the result carries the full error (422 details included)
+            raise _Stopped(state, await ctx.client.failure(handle, completed))
         try:
             output, units = await ctx.client.result_and_units(handle)
         except FalError as exc:

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from fal_desktop.api import FalClient, RetryPolicy
+from fal_desktop.api import ErrorKind, FalClient, RetryPolicy
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.jobs.runner import EXPIRED_SENTENCE, JobContext, KeyGate, run_job
 from fal_desktop.jobs.scheduler import JobScheduler
@@ -105,4 +105,31 @@ def test_a_request_fal_forgot_ends_expired_and_a_failed_download_is_fetched_agai
     fetched, gone = asyncio.run(scenario())
     assert fetched.state is JobState.COMPLETED and fetched.files
     assert gone.state is JobState.EXPIRED and gone.error == EXPIRED_SENTENCE
+    assert sum(emulator.submissions.values()) == before + 1
+
+
+def test_a_job_fals_runner_failed_ends_failed_with_fals_reason_and_is_not_sent_again(
+    setup, emulator
+):
+    """COMPLETED with error_type runner_disconnected (reference §10): the job failed at fal, not
+    on our side; its stored 503 is read once, and the row says it was not the input."""
+    key, updates, store, make_ctx, make_client = setup
+    emulator.fail_runner("flaky", "runner_disconnected")
+    before = sum(emulator.submissions.values())
+
+    async def scenario():
+        async with make_client() as client:
+            job = JobRecord(MODEL, {"prompt": "a flaky runner"})
+            store.save(job)
+            await run_job(make_ctx(client), job)
+            return store.get(job.id)
+
+    failed = asyncio.run(scenario())
+    assert failed.state is JobState.FAILED and failed.error_kind is ErrorKind.SERVER
+    assert "it was not your input" in failed.error
+    assert "HTTP 503" in failed.error_detail and "runner_disconnected" in failed.error_detail
+    gets = [
+        r for r in emulator.requests if r.method == "GET" and r.path.endswith(failed.request_id)
+    ]
+    assert len(gets) == 1
     assert sum(emulator.submissions.values()) == before + 1
