@@ -306,19 +306,14 @@ async def _download(ctx: JobContext, job: JobRecord, output: Any) -> list[str]:
         target = folder / safe_file_name(file, index)
         await ctx.client.download_to(file.url, target, max_bytes=MAX_OUTPUT_BYTES)
         target, head = await asyncio.to_thread(_named_by_bytes, target)
-        if (
-            kind_of_bytes(head)
-            or (file.content_type or "").startswith("image/")
-            or target.suffix.lower() in IMAGE_SUFFIXES
-        ):
-            problem = await asyncio.to_thread(_not_an_image, target)
-            if problem:
-                target.unlink(missing_ok=True)
-                raise FalError(
-                    f"fal sent a result that is not a valid image ({file.url[:80]}).",
-                    detail=problem,
-                    kind=ErrorKind.PROTOCOL,
-                )
+        problem = await asyncio.to_thread(_broken_image, target, head, file.content_type)
+        if problem:
+            target.unlink(missing_ok=True)
+            raise FalError(
+                f"fal sent a result that is not a valid image ({file.url[:80]}).",
+                detail=problem,
+                kind=ErrorKind.PROTOCOL,
+            )
         saved.append(str(target))
         ctx.store.update(job.id, files=saved)
     return saved
@@ -335,6 +330,24 @@ def _named_by_bytes(path: Path) -> tuple[Path, bytes]:
     renamed = path.with_name(name)
     path.replace(renamed)
     return renamed, head
+
+
+def _broken_image(path: Path, head: bytes, content_type: str | None) -> str | None:
+    """Why a downloaded file that must be an image is not a readable one (``None``: it is, or
+    it need not be). It must be when its bytes say so, or its type (else its name) declares a
+    format the app reads. A declared image kind no raster reader opens (the SVG of a vector
+    model, billed like any result) is kept as fal sent it."""
+    if not kind_of_bytes(head):
+        declared = (content_type or "").split(";")[0].strip().lower()
+        if declared.startswith("image/"):
+            from PIL import Image
+
+            Image.init()
+            if declared not in Image.MIME.values() and declared != "image/jpg":
+                return None
+        elif path.suffix.lower() not in IMAGE_SUFFIXES:
+            return None
+    return _not_an_image(path)
 
 
 def _not_an_image(path: Path) -> str | None:

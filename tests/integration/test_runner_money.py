@@ -5,6 +5,7 @@ and the same job fetches again; nothing is ever submitted twice."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,37 @@ def test_a_job_fals_runner_failed_ends_failed_with_fals_reason_and_is_not_sent_a
     ]
     assert len(gets) == 1
     assert sum(emulator.submissions.values()) == before + 1
+
+
+SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>\n'
+
+
+def test_a_vector_result_is_kept_as_fal_sent_it_not_thrown_away_as_a_broken_image(setup, emulator):
+    """recraft-v3's vector styles (billed double) answer an SVG, ``image/svg+xml``: an image no
+    raster reader opens. The paid file is kept; only a file that claims a format the app reads
+    and is broken (a text posing as a PNG) stops as not fetched."""
+    key, updates, store, make_ctx, make_client = setup
+
+    def vector(job, status, body):
+        path, url = emulator.service.storage.new_file("drawing.svg")
+        path.write_bytes(SVG)
+        image = {**body["images"][0], "url": url, "content_type": "image/svg+xml"}
+        image.pop("file_name", None)
+        return status, {**body, "images": [image]}
+
+    emulator.service.tamper = vector
+    try:
+
+        async def scenario():
+            async with make_client() as client:
+                job = JobRecord(MODEL, {"prompt": "a vector fox"})
+                store.save(job)
+                await run_job(make_ctx(client), job)
+                return store.get(job.id)
+
+        done = asyncio.run(scenario())
+    finally:
+        emulator.service.tamper = None
+    assert done.state is JobState.COMPLETED, done.error
+    assert [Path(f).suffix for f in done.files] == [".svg"]
+    assert Path(done.files[0]).read_bytes() == SVG
