@@ -29,6 +29,7 @@ __all__ = [
     "request_failed",
     "stored_failure",
     "USER_START_TIMEOUT",
+    "is_exhausted_balance",
 ]
 
 
@@ -92,7 +93,8 @@ USER_START_TIMEOUT = "The job did not start within the time limit you set."
 BALANCE_SENTENCE = "Your fal balance is used up — top up at fal.ai/dashboard/billing."
 
 
-def _is_exhausted_balance(detail: Any) -> bool:
+def is_exhausted_balance(detail: Any) -> bool:
+    """Whether an error's ``detail`` is fal's lock of an account out of credit (§17)."""
     text = detail if isinstance(detail, str) else ""
     return "exhausted balance" in text.lower() or (
         "user is locked" in text.lower() and "balance" in text.lower()
@@ -252,7 +254,7 @@ def error_from_response(response: httpx.Response) -> FalError:
         error_type=error_type,
         request_id=response.headers.get("x-fal-request-id"),
     )
-    if status == 403 and _is_exhausted_balance(detail):
+    if status == 403 and is_exhausted_balance(detail):
         return BalanceExhaustedError(BALANCE_SENTENCE, **kw)
     if status in (401, 403):
         return AuthError(
