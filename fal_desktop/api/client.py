@@ -413,10 +413,14 @@ class FalClient:
         )
 
     async def cancel(self, handle: RequestHandle) -> str:
-        """Ask fal to cancel; returns fal's answer (e.g. ``CANCELLATION_REQUESTED``)."""
+        """Ask fal to cancel; returns fal's answer: ``CANCELLATION_REQUESTED``,
+        ``ALREADY_COMPLETED`` (a 400) or ``NOT_FOUND`` (a 404: fal no longer knows the request)."""
         try:
             response = await self.request("PUT", handle.cancel_url, idempotent=True)
         except FalError as exc:
+            said = exc.detail.get("status") if isinstance(exc.detail, dict) else None
+            if exc.status_code == 404 and said == "NOT_FOUND":
+                return "NOT_FOUND"
             if exc.status_code == 400:
                 return "ALREADY_COMPLETED"
             raise

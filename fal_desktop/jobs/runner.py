@@ -554,3 +554,15 @@ async def send_cancel(ctx: JobContext, job: JobRecord) -> None:
         ctx.emit(
             JobUpdate(job.id, job.state, message="fal had already finished it: fetching the result")
         )
+    elif answer == "NOT_FOUND":
+        ctx.emit(
+            JobUpdate(
+                job.id,
+                job.state,
+                new_logs=(
+                    LogEntry(
+                        "fal no longer knows this job, so there is nothing to cancel.", "WARN"
+                    ),
+                ),
+            )
+        )

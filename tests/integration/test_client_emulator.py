@@ -105,12 +105,16 @@ def test_cancel_in_queue_and_in_progress(emulator):
             for h in handles:
                 finals.append([s async for s in client.watch(h)][-1])
             again = await client.cancel(handles[0])
-            return answers, finals, again
+            unknown = client.handle_for(
+                "fal-ai/flux/schnell", "00000000-0000-0000-0000-0000000000aa"
+            )
+            return answers, finals, again, await client.cancel(unknown)
 
-    answers, finals, again = run(go())
+    answers, finals, again, unknown = run(go())
     assert answers == ["CANCELLATION_REQUESTED"] * 3
     assert all(isinstance(f, Completed) and f.error_type == "request_cancelled" for f in finals)
     assert again == "ALREADY_COMPLETED"
+    assert unknown == "NOT_FOUND"  # fal's 404 {"status": "NOT_FOUND"} is an answer, not a failure
 
 
 def test_wrong_key_is_an_auth_error(emulator):
