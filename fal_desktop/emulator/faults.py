@@ -137,7 +137,10 @@ def _redirect(request: web.Request, origin: str | None) -> web.Response:
 def _fault_response(kind: object) -> web.StreamResponse:
     rid = {"x-fal-request-id": str(uuid.uuid4())}
     if kind == 429:
-        return web.json_response({"detail": "Too many requests"}, status=429, headers=rid)
+        # fal says when to ask again (fal-platform.md §0: on the queue as on the Platform API)
+        return web.json_response(
+            {"detail": "Too many requests"}, status=429, headers={**rid, "Retry-After": "1"}
+        )
     if kind == 502:  # an ingress error: nginx, and no x-fal-request-id
         return _nginx_page(502, "Bad Gateway")
     if kind == 503:
