@@ -343,16 +343,18 @@ class FalClient:
         logs: bool = True,
         poll_interval: float | None = None,
         stream: bool = True,
+        deltas: LogDeltas | None = None,
     ) -> AsyncIterator[Status]:
         """Follow a job to COMPLETED; each status's ``new_logs`` holds only unseen lines.
 
         The status stream is preferred (no polling delay). If it breaks it is reopened, after
         one poll to catch up; after three failures in a row, or if the server has no stream,
         the job is polled every ``poll_interval`` seconds instead. Log lines are never lost
-        or repeated across these switches (see :class:`LogDeltas`).
+        or repeated across these switches (see :class:`LogDeltas`); pass the ``deltas`` of an
+        earlier watch of the same job to carry that on across watches.
         """
         interval = self.poll_interval if poll_interval is None else poll_interval
-        deltas = LogDeltas()
+        deltas = deltas if deltas is not None else LogDeltas()
         failures = 0
         while stream and failures < 3:
             try:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fal_desktop.api import (
     AuthError,
@@ -29,6 +29,7 @@ from fal_desktop.api import (
     FalClient,
     FalError,
     InProgress,
+    LogDeltas,
     Queued,
     RequestHandle,
     ValidationError,
@@ -57,8 +58,15 @@ __all__ = [
 ]
 
 MAX_OUTPUT_BYTES = 512 * 1024 * 1024  # one output file; an 8192² PNG is well under this
+#: Seconds between tries while fal cannot be reached (or fails) for a job it has, by how many
+#: tries failed in a row. Such a job is never left: its result would expire unseen at fal.
+RECONNECT_DELAYS = (2.0, 5.0, 10.0, 30.0)
+#: After this long without a word from fal the job stops as not fetched (Retry follows it): by
+#: then fal's retention (1 hour at most) has passed for a job that had finished.
+RECONNECT_GIVE_UP = 3900.0
 
 Emit = Callable[[JobUpdate], None]
+_T = TypeVar("_T")
 
 #: fal's retention rule (reference §7), said where a request is gone.
 RETENTION = (
@@ -98,6 +106,9 @@ class JobContext:
     #: Jobs the user cancelled that fal has (or may have, while the submit is in flight):
     #: they are followed until fal ends them, and a result that arrives anyway is kept.
     cancels: set[str] = field(default_factory=set)
+    #: Waits between tries while fal is out of reach for a job it has (see ``_reconnecting``).
+    reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS
+    reconnect_give_up: float = RECONNECT_GIVE_UP
 
 
 class _KeyRefused(Exception):
@@ -252,10 +263,21 @@ async def _submit(ctx: JobContext, job: JobRecord) -> RequestHandle:
     return handle
 
 
-async def _follow(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> Completed:
-    logs: list[str] = []
-    running = False
-    async for status in ctx.client.watch(handle):
+@dataclass
+class _Followed:
+    """What following one job has seen so far, kept across reconnects: no log line twice."""
+
+    deltas: LogDeltas = field(default_factory=LogDeltas)
+    logs: list[str] = field(default_factory=list)
+    running: bool = False
+
+
+async def _follow(
+    ctx: JobContext, job: JobRecord, handle: RequestHandle, seen: _Followed | None = None
+) -> Completed:
+    seen = seen or _Followed()
+    logs = seen.logs
+    async for status in ctx.client.watch(handle, deltas=seen.deltas):
         if isinstance(status, Queued):
             ctx.emit(
                 JobUpdate(
@@ -270,8 +292,8 @@ async def _follow(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> Com
         logs += [entry.message for entry in new]
         progress = progress_from_logs(logs)
         if isinstance(status, InProgress):
-            if not running:
-                running = True
+            if not seen.running:
+                seen.running = True
                 ctx.store.update(job.id, state=JobState.RUNNING)
                 job.state = JobState.RUNNING
             ctx.emit(
@@ -369,10 +391,8 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
     if job.state in (JobState.DOWNLOADING, JobState.NOT_FETCHED) and job.output is not None:
         output = job.output  # fetched before: only the files are missing
     else:
-        try:
-            completed = await _follow(ctx, job, handle)
-        except FalError as exc:
-            raise _following_error(exc) from None
+        seen = _Followed()
+        completed = await _reconnecting(ctx, job, lambda: _follow(ctx, job, handle, seen))
         if completed.error:
             state = (
                 JobState.CANCELLED
@@ -381,10 +401,7 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
             )
             # the result carries the full error (422 details included)
             raise _Stopped(state, await ctx.client.failure(handle, completed))
-        try:
-            output, units = await ctx.client.result_and_units(handle)
-        except FalError as exc:
-            raise _following_error(exc) from None
+        output, units = await _reconnecting(ctx, job, lambda: ctx.client.result_and_units(handle))
         if units is not None:  # what fal bills for it: the cost is worked out from this
             ctx.store.update(job.id, billable_units=units)
             job.billable_units = units
@@ -401,6 +418,40 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
                 kind=ErrorKind.DISK,
             ),
         ) from None
+
+
+# Failures that pass: fal unreachable, slow, busy or failing for a moment.
+_PASSING = frozenset(
+    {ErrorKind.NETWORK, ErrorKind.TIMEOUT, ErrorKind.SERVER, ErrorKind.RATE_LIMITED}
+)
+
+
+async def _reconnecting(ctx: JobContext, job: JobRecord, step: Callable[[], Awaitable[_T]]) -> _T:
+    """``step()`` (following or fetching a job fal has) until fal answers; raises what the
+    failure means for the job (:func:`_following_error`) when it does not pass."""
+    failures, since = 0, time.monotonic()
+    while True:
+        try:
+            return await step()
+        except FalError as exc:
+            passing = exc.kind in _PASSING and not isinstance(
+                exc, (AuthError, BalanceExhaustedError)
+            )
+            if not passing or time.monotonic() - since > ctx.reconnect_give_up:
+                raise _following_error(exc) from None
+            delays = ctx.reconnect_delays
+            delay = delays[min(failures, len(delays) - 1)]
+            failures += 1
+            ctx.emit(
+                JobUpdate(
+                    job.id,
+                    job.state,
+                    message=f"fal is out of reach; trying again in {delay:.0f} s "
+                    "(the job goes on at fal)",
+                    new_logs=(LogEntry(f"{exc.user_message} {exc.detail_text}".strip(), "WARN"),),
+                )
+            )
+            await asyncio.sleep(delay)
 
 
 def _following_error(exc: FalError) -> Exception:

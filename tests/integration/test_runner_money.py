@@ -168,3 +168,35 @@ def test_a_vector_result_is_kept_as_fal_sent_it_not_thrown_away_as_a_broken_imag
     assert done.state is JobState.COMPLETED, done.error
     assert [Path(f).suffix for f in done.files] == [".svg"]
     assert Path(done.files[0]).read_bytes() == SVG
+
+
+def test_a_job_fal_has_is_followed_through_a_spell_without_fal_not_dropped(setup, emulator):
+    """The network goes while fal runs the job: the job is not left as "not fetched" (its result
+    would expire unseen at fal, and a restart would not pick it up); it keeps trying, says so,
+    and fetches the result once fal answers again. No log line is shown twice."""
+    key, updates, store, make_ctx, make_client = setup
+    emulator.job_duration = 1.0
+    before = sum(emulator.submissions.values())
+
+    async def scenario():
+        async with make_client() as client:
+            ctx = make_ctx(client)
+            ctx.reconnect_delays = (0.05, 0.1)
+            job = JobRecord(MODEL, {"prompt": "through the outage"})
+            store.save(job)
+            task = asyncio.create_task(run_job(ctx, job))
+            await until(lambda: store.get(job.id).request_id is not None)
+            emulator.set_faults({"reset": 1.0}, roles={"queue"})  # fal cannot be reached
+            try:
+                await until(lambda: any("trying again" in (u.message or "") for u in updates))
+                assert not store.get(job.id).state.finished  # still followed
+            finally:
+                emulator.clear_faults()
+            await asyncio.wait_for(task, 30)
+            return store.get(job.id)
+
+    done = asyncio.run(scenario())
+    assert done.state is JobState.COMPLETED and done.files and Path(done.files[0]).is_file()
+    assert sum(emulator.submissions.values()) == before + 1
+    steps = [line.message for u in updates for line in u.new_logs if line.message == "Step 1/5"]
+    assert steps == ["Step 1/5"]
