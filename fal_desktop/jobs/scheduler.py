@@ -150,6 +150,8 @@ class JobScheduler:
         stored = self.ctx.store.get(job_id)
         if stored is None or stored.state.final:
             return
+        if stored.state is JobState.NOT_FETCHED and stored.output is not None:
+            return  # fal finished it (a cancel that came too late): Retry fetches its files
         job = self._jobs.get(job_id) or stored
         in_flight = stored.state is JobState.SUBMITTING and task is not None  # fal answers soon
         if stored.state is JobState.SUBMITTING and not stored.request_id and task is None:

@@ -200,3 +200,37 @@ def test_a_job_fal_has_is_followed_through_a_spell_without_fal_not_dropped(setup
     assert sum(emulator.submissions.values()) == before + 1
     steps = [line.message for u in updates for line in u.new_logs if line.message == "Step 1/5"]
     assert steps == ["Step 1/5"]
+
+
+def test_a_cancel_that_arrives_after_fal_finished_never_costs_the_fetched_result(setup, emulator):
+    """Cancel pressed while the row still ran, read by the engine once the job had stopped as
+    not fetched (its result in the store, the download failed): fal finished it, so there is
+    nothing to cancel; following it again would find the request gone at fal and end it as
+    expired, though its files are still there to fetch. It stays not fetched; Retry fetches."""
+    key, updates, store, make_ctx, make_client = setup
+    emulator.fail_downloads(50, status=404)
+
+    async def scenario():
+        async with make_client() as client:
+            ctx = make_ctx(client)
+            scheduler = JobScheduler(ctx)
+            job = JobRecord(MODEL, {"prompt": "cancelled too late"})
+            store.save(job)
+            scheduler.start(job)
+            await until(lambda: store.get(job.id).state is JobState.NOT_FETCHED)
+            emulator.fail_downloads(0)
+            emulator.retention_scale = 0.0  # fal has forgotten the request by now
+            try:
+                scheduler.cancel(job.id, store.get(job.id))
+                await asyncio.gather(*scheduler._tasks.values())
+                after_cancel = store.get(job.id)
+                store.update(job.id, state=JobState.DOWNLOADING)  # the user's Retry
+                scheduler.start(store.get(job.id))
+                await until(lambda: store.get(job.id).state.final)
+            finally:
+                emulator.retention_scale = 1.0
+            return after_cancel, store.get(job.id)
+
+    after_cancel, done = asyncio.run(scenario())
+    assert after_cancel.state is JobState.NOT_FETCHED
+    assert done.state is JobState.COMPLETED and done.files and Path(done.files[0]).is_file()
