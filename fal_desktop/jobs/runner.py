@@ -6,7 +6,8 @@ crash at any point can be resumed from the store without paying twice:
 - a job that has a request id is followed again (status → result → download) until it ends
   *at fal*: completed with its files on disk, failed, cancelled or expired at fal. A failure
   on our side after fal finished (download, disk full, result URL gone) stops it as
-  ``not_fetched``: Retry fetches again, it is never sent again;
+  ``not_fetched``: Retry fetches again, it is never sent again. fal out of reach (or failing)
+  while it has the job is waited out, for up to an hour (its retention), not a stop;
 - a job that may have reached fal without its request id being recorded is *not* resent;
 - no key (or a refused one) is a wait, not a failure: the job goes on when a key is given;
 - an account out of credit holds the jobs fal did not take (``held``) until Retry.
@@ -270,6 +271,7 @@ class _Followed:
     deltas: LogDeltas = field(default_factory=LogDeltas)
     logs: list[str] = field(default_factory=list)
     running: bool = False
+    heard: float = 0.0  # when fal last answered (time.monotonic())
 
 
 async def _follow(
@@ -278,6 +280,7 @@ async def _follow(
     seen = seen or _Followed()
     logs = seen.logs
     async for status in ctx.client.watch(handle, deltas=seen.deltas):
+        seen.heard = time.monotonic()
         if isinstance(status, Queued):
             ctx.emit(
                 JobUpdate(
@@ -392,7 +395,7 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
         output = job.output  # fetched before: only the files are missing
     else:
         seen = _Followed()
-        completed = await _reconnecting(ctx, job, lambda: _follow(ctx, job, handle, seen))
+        completed = await _reconnecting(ctx, job, lambda: _follow(ctx, job, handle, seen), seen)
         if completed.error:
             state = (
                 JobState.CANCELLED
@@ -426,14 +429,22 @@ _PASSING = frozenset(
 )
 
 
-async def _reconnecting(ctx: JobContext, job: JobRecord, step: Callable[[], Awaitable[_T]]) -> _T:
+async def _reconnecting(
+    ctx: JobContext,
+    job: JobRecord,
+    step: Callable[[], Awaitable[_T]],
+    seen: _Followed | None = None,
+) -> _T:
     """``step()`` (following or fetching a job fal has) until fal answers; raises what the
-    failure means for the job (:func:`_following_error`) when it does not pass."""
+    failure means for the job (:func:`_following_error`) when it does not pass, or when fal
+    said nothing for ``reconnect_give_up`` seconds (``seen.heard``: when it last did)."""
     failures, since = 0, time.monotonic()
     while True:
         try:
             return await step()
         except FalError as exc:
+            if seen is not None and seen.heard > since:  # fal answered in between: a new spell
+                failures, since = 0, seen.heard
             passing = exc.kind in _PASSING and not isinstance(
                 exc, (AuthError, BalanceExhaustedError)
             )

@@ -234,3 +234,36 @@ def test_a_cancel_that_arrives_after_fal_finished_never_costs_the_fetched_result
     after_cancel, done = asyncio.run(scenario())
     assert after_cancel.state is JobState.NOT_FETCHED
     assert done.state is JobState.COMPLETED and done.files and Path(done.files[0]).is_file()
+
+
+def test_a_job_fal_stays_out_of_reach_for_stops_as_not_fetched_and_retry_follows_it(
+    setup, emulator
+):
+    """The trying has an end: past fal's retention without a word from fal, the job stops as
+    not fetched (said so), and Retry follows it again by its request id, never resends it."""
+    key, updates, store, make_ctx, make_client = setup
+    emulator.job_duration = 1.0
+    before = sum(emulator.submissions.values())
+
+    async def scenario():
+        async with make_client() as client:
+            ctx = make_ctx(client)
+            ctx.reconnect_delays, ctx.reconnect_give_up = (0.05,), 0.5
+            job = JobRecord(MODEL, {"prompt": "gone for long"})
+            store.save(job)
+            task = asyncio.create_task(run_job(ctx, job))
+            await until(lambda: store.get(job.id).request_id is not None)
+            emulator.set_faults({"reset": 1.0}, roles={"queue"})
+            try:
+                await asyncio.wait_for(task, 30)
+            finally:
+                emulator.clear_faults()
+            stopped = store.get(job.id)
+            stopped.state = JobState.QUEUED  # as Retry leaves it
+            await run_job(ctx, stopped)
+            return stopped, store.get(job.id)
+
+    stopped, done = asyncio.run(scenario())
+    assert stopped.error_kind is ErrorKind.NETWORK and "not fetched yet" in stopped.error
+    assert done.state is JobState.COMPLETED and done.files
+    assert sum(emulator.submissions.values()) == before + 1
