@@ -453,13 +453,14 @@ async def _reconnecting(
             delays = ctx.reconnect_delays
             delay = delays[min(failures, len(delays) - 1)]
             failures += 1
+            message = f"fal is out of reach; trying again in {delay:.0f} s (the job goes on at fal)"
+            why = f"{exc.user_message} {exc.detail_text}".strip()
             ctx.emit(
                 JobUpdate(
                     job.id,
                     job.state,
-                    message=f"fal is out of reach; trying again in {delay:.0f} s "
-                    "(the job goes on at fal)",
-                    new_logs=(LogEntry(f"{exc.user_message} {exc.detail_text}".strip(), "WARN"),),
+                    message=message,
+                    new_logs=(LogEntry(f"{message}: {why}", "WARN"),),
                 )
             )
             await asyncio.sleep(delay)
