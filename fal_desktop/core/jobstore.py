@@ -319,6 +319,19 @@ class JobStore:
         with self.transaction() as db:
             db.execute(f"UPDATE jobs SET {', '.join(columns)} WHERE id = ?", (*values, job_id))
 
+    def record_request_id(self, job_id: str, request_id: str, submitted_at: float) -> None:
+        """fal's answer to a submit: the job is queued at fal under ``request_id``. The one write
+        synced to disk before it returns (``synchronous=FULL``): with the usual ``NORMAL``, an
+        OS crash or power cut just after could undo it, and the paid job could not be followed."""
+        with self._lock:
+            self._db.execute("PRAGMA synchronous=FULL")
+            try:
+                self.update(
+                    job_id, state=JobState.QUEUED, request_id=request_id, submitted_at=submitted_at
+                )
+            finally:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+
     def finish_unless_finished(self, job_id: str, state: JobState, finished_at: float) -> bool:
         """Mark a job finished (cancelled, say) unless it already ended: a result that just
         landed is never overwritten. Returns whether the job was changed."""

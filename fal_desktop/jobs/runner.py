@@ -248,9 +248,7 @@ async def _submit(ctx: JobContext, job: JobRecord) -> RequestHandle:
     job.state = JobState.SUBMITTING
     ctx.emit(JobUpdate(job.id, JobState.SUBMITTING, message="Sending to fal"))
     handle = await ctx.client.submit(job.endpoint_id, payload)
-    ctx.store.update(
-        job.id, state=JobState.QUEUED, request_id=handle.request_id, submitted_at=time.time()
-    )
+    ctx.store.record_request_id(job.id, handle.request_id, time.time())
     job.request_id, job.state = handle.request_id, JobState.QUEUED
     ctx.emit(
         JobUpdate(

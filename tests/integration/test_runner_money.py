@@ -267,3 +267,28 @@ def test_a_job_fal_stays_out_of_reach_for_stops_as_not_fetched_and_retry_follows
     assert stopped.error_kind is ErrorKind.NETWORK and "not fetched yet" in stopped.error
     assert done.state is JobState.COMPLETED and done.files
     assert sum(emulator.submissions.values()) == before + 1
+
+
+def test_the_request_id_is_written_through_to_disk_before_the_job_goes_on(setup, emulator):
+    """The write that records fal's request id is the one a power cut must not undo: it is
+    made with synchronous=FULL (the others keep WAL's NORMAL)."""
+    key, updates, store, make_ctx, make_client = setup
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+
+    async def scenario():
+        async with make_client() as client:
+            job = JobRecord(MODEL, {"prompt": "kept through a power cut"})
+            store.save(job)
+            await run_job(make_ctx(client), job)
+            return store.get(job.id)
+
+    try:
+        done = asyncio.run(scenario())
+    finally:
+        store._db.set_trace_callback(None)
+    assert done.state is JobState.COMPLETED
+    [at] = [i for i, sql in enumerate(statements) if f"request_id = '{done.request_id}'" in sql]
+    assert statements[at - 2 : at] == ["PRAGMA synchronous=FULL", "BEGIN IMMEDIATE"]
+    assert statements[at + 1 : at + 3] == ["COMMIT", "PRAGMA synchronous=NORMAL"]
+    assert statements.count("PRAGMA synchronous=FULL") == 1
