@@ -244,7 +244,7 @@ async def _upload_inputs(ctx: JobContext, job: JobRecord) -> dict[str, Any]:
 
 async def _submit(ctx: JobContext, job: JobRecord) -> RequestHandle:
     payload = await _upload_inputs(ctx, job)
-    ctx.store.update(job.id, state=JobState.SUBMITTING, payload=payload)
+    ctx.store.record_sending(job.id, payload)
     job.state = JobState.SUBMITTING
     ctx.emit(JobUpdate(job.id, JobState.SUBMITTING, message="Sending to fal"))
     handle = await ctx.client.submit(job.endpoint_id, payload)

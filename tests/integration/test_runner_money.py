@@ -269,9 +269,10 @@ def test_a_job_fal_stays_out_of_reach_for_stops_as_not_fetched_and_retry_follows
     assert sum(emulator.submissions.values()) == before + 1
 
 
-def test_the_request_id_is_written_through_to_disk_before_the_job_goes_on(setup, emulator):
-    """The write that records fal's request id is the one a power cut must not undo: it is
-    made with synchronous=FULL (the others keep WAL's NORMAL)."""
+def test_the_writes_around_a_submit_are_written_through_to_disk(setup, emulator):
+    """ "About to be sent" (undone, a restart would send the job again) and fal's request id
+    (undone, the paid job could not be followed) are the writes a power cut must not undo:
+    they are made with synchronous=FULL (the others keep WAL's NORMAL)."""
     key, updates, store, make_ctx, make_client = setup
     statements: list[str] = []
     store._db.set_trace_callback(statements.append)
@@ -288,7 +289,10 @@ def test_the_request_id_is_written_through_to_disk_before_the_job_goes_on(setup,
     finally:
         store._db.set_trace_callback(None)
     assert done.state is JobState.COMPLETED
-    [at] = [i for i, sql in enumerate(statements) if f"request_id = '{done.request_id}'" in sql]
-    assert statements[at - 2 : at] == ["PRAGMA synchronous=FULL", "BEGIN IMMEDIATE"]
-    assert statements[at + 1 : at + 3] == ["COMMIT", "PRAGMA synchronous=NORMAL"]
-    assert statements.count("PRAGMA synchronous=FULL") == 1
+    sending = [i for i, sql in enumerate(statements) if "state = 'submitting'" in sql]
+    answered = [i for i, sql in enumerate(statements) if f"request_id = '{done.request_id}'" in sql]
+    assert len(sending) == len(answered) == 1
+    for at in sending + answered:
+        assert statements[at - 2 : at] == ["PRAGMA synchronous=FULL", "BEGIN IMMEDIATE"]
+        assert statements[at + 1 : at + 3] == ["COMMIT", "PRAGMA synchronous=NORMAL"]
+    assert statements.count("PRAGMA synchronous=FULL") == 2
