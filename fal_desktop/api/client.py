@@ -23,6 +23,7 @@ from fal_desktop.api import direct, downloads, redirects, uploads
 from fal_desktop.api.endpoint import EndpointId, submit_url
 from fal_desktop.api.errors import (
     AuthError,
+    ErrorKind,
     FalError,
     FalTimeoutError,
     NetworkError,
@@ -34,6 +35,7 @@ from fal_desktop.api.headers import job_headers, without_auth
 from fal_desktop.api.hosts import FalHosts, origin_of
 from fal_desktop.api.models import Completed, LogDeltas, RequestHandle, Status, parse_status
 from fal_desktop.api.retry import (
+    MAYBE_SENT,
     RetryPolicy,
     response_error,
     retry_exception,
@@ -241,19 +243,33 @@ class FalClient:
             url += f"?fal_webhook={quote(webhook_url, safe='')}"
         extra = job_headers(headers, hint=hint, start_timeout=start_timeout, priority=priority)
         response = await self.request("POST", url, idempotent=False, json=arguments, headers=extra)
-        body = self.json_of(response)
+        # A 2xx: fal (most likely) queued the job. An answer that cannot be used says so, and
+        # that it was not sent again: never that fal lacks it (a Retry would pay twice).
+        try:
+            body = self.json_of(response)
+        except ProtocolError as exc:
+            raise ProtocolError(
+                f"fal's answer to the job could not be read: {MAYBE_SENT}",
+                detail=exc.detail,
+                status_code=exc.status_code,
+                request_id=exc.request_id,
+                kind=ErrorKind.MAYBE_SENT,
+            ) from None
         request_id = body.get("request_id") if isinstance(body, dict) else None
         if not isinstance(request_id, str) or not request_id:
             raise ProtocolError(
-                "fal accepted the job but did not say its request id.",
+                f"fal accepted the job but did not say its request id: {MAYBE_SENT}",
                 detail=str(body)[:500],
                 request_id=response.headers.get("x-fal-request-id"),
+                kind=ErrorKind.MAYBE_SENT,
             )
         try:
             built = self.handle_for(str(endpoint), request_id)
         except ValueError:
             raise ProtocolError(
-                "fal gave the job a request id this app cannot use.", detail=request_id[:200]
+                f"fal gave the job a request id this app cannot use: {MAYBE_SENT}",
+                detail=request_id[:200],
+                kind=ErrorKind.MAYBE_SENT,
             ) from None
         position = body.get("queue_position")
         return RequestHandle(

@@ -23,6 +23,8 @@ REQUEST_ID = web.RequestKey("request_id", str)
 # "504-accepted" is nginx's own 504 page after fal accepted the submit: a gateway timeout means
 # the gateway had passed the request on and gave up waiting for fal's answer; "reset-accepted"
 # drops the connection after fal accepted the submit (the answer is lost on the way back);
+# "200-garbled" answers a submit fal accepted with an HTML page (mangled on its way back, say by
+# a proxy);
 # 307 redirects the request to the same path (on ``redirect_to``, if set, else the same origin).
 FAULT_KINDS = (
     429,
@@ -34,11 +36,12 @@ FAULT_KINDS = (
     "503-accepted",
     "504-accepted",
     "reset-accepted",
+    "200-garbled",
     "reset",
     "slow",
 )
 REDIRECTED = "_emulator_redirected"  # marks a redirected request: it is not faulted again
-_POST_ONLY = frozenset({"503-accepted", "504-accepted", "reset-accepted"})
+_POST_ONLY = frozenset({"503-accepted", "504-accepted", "reset-accepted", "200-garbled"})
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,9 @@ def make_middleware(role: str, faults: Faults, log: list[RecordedRequest]):
         if kind == "504-accepted":  # fal took the job; the gateway timed out waiting for it
             await handler(request)
             return _nginx_page(504, "Gateway Time-out")
+        if kind == "200-garbled":  # fal took the job; its answer arrives unreadable
+            await handler(request)
+            return web.Response(status=200, content_type="text/html", text="<html>OK</html>")
         if kind == "reset-accepted":
             await handler(request)
         if kind in ("reset", "reset-accepted"):

@@ -296,3 +296,29 @@ def test_the_writes_around_a_submit_are_written_through_to_disk(setup, emulator)
         assert statements[at - 2 : at] == ["PRAGMA synchronous=FULL", "BEGIN IMMEDIATE"]
         assert statements[at + 1 : at + 3] == ["COMMIT", "PRAGMA synchronous=NORMAL"]
     assert statements.count("PRAGMA synchronous=FULL") == 2
+
+
+def test_a_submit_answered_2xx_but_unreadable_may_be_at_fal_and_never_says_fal_lacks_it(
+    setup, emulator
+):
+    """A 2xx to a submit that cannot be read (mangled on its way back): fal may well have
+    queued (and bill) the job, so the job says it may have reached fal, as after a lost answer;
+    never "fal never had it", whose Retry would send (and charge) it twice."""
+    key, updates, store, make_ctx, make_client = setup
+    emulator.set_faults({"200-garbled": 1.0}, roles={"queue"})
+    before = sum(emulator.submissions.values())
+
+    async def scenario():
+        async with make_client() as client:
+            job = JobRecord(MODEL, {"prompt": "answer mangled"})
+            store.save(job)
+            await run_job(make_ctx(client), job)
+            return store.get(job.id)
+
+    try:
+        failed = asyncio.run(scenario())
+    finally:
+        emulator.clear_faults()
+    assert failed.state is JobState.FAILED and failed.error_kind is ErrorKind.MAYBE_SENT
+    assert "not sent again" in failed.error and failed.request_id is None
+    assert sum(emulator.submissions.values()) == before + 1
