@@ -585,7 +585,8 @@ async def run_job(ctx: JobContext, job: JobRecord) -> None:
         else:
             _fail(ctx, job, stop.error, stop.state)
     except Exception as exc:  # every failure becomes data on the job
-        _fail(ctx, job, exc)
+        # One fal has is never ended by a failure of ours: Retry follows it again.
+        _fail(ctx, job, exc, JobState.NOT_FETCHED if job.request_id else JobState.FAILED)
     finally:
         ctx.cancels.discard(job.id)
 

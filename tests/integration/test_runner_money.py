@@ -322,3 +322,40 @@ def test_a_submit_answered_2xx_but_unreadable_may_be_at_fal_and_never_says_fal_l
     assert failed.state is JobState.FAILED and failed.error_kind is ErrorKind.MAYBE_SENT
     assert "not sent again" in failed.error and failed.request_id is None
     assert sum(emulator.submissions.values()) == before + 1
+
+
+def test_a_bug_while_following_a_job_fal_has_leaves_it_for_retry_not_failed(
+    setup, emulator, monkeypatch
+):
+    """Something unexpected inside the app while it follows a paid job: the job is not ended
+    as failed (final: its result would be lost), it stops as not fetched and Retry follows it."""
+    from fal_desktop.jobs import runner
+
+    key, updates, store, make_ctx, make_client = setup
+    real = runner.progress_from_logs
+    broken = [True]
+
+    def progress_once_broken(logs):
+        if broken[0]:
+            broken[0] = False
+            raise RuntimeError("a bug in the app")
+        return real(logs)
+
+    monkeypatch.setattr(runner, "progress_from_logs", progress_once_broken)
+
+    async def scenario():
+        async with make_client() as client:
+            ctx = make_ctx(client)
+            job = JobRecord(MODEL, {"prompt": "hits a bug"})
+            store.save(job)
+            await run_job(ctx, job)
+            stopped = store.get(job.id)
+            again = store.get(job.id)
+            again.state = JobState.QUEUED  # as Retry leaves it
+            await run_job(ctx, again)
+            return stopped, store.get(job.id)
+
+    stopped, done = asyncio.run(scenario())
+    assert stopped.state is JobState.NOT_FETCHED and stopped.error_kind is ErrorKind.INTERNAL
+    assert stopped.request_id and "Retry fetches it" in stopped.error
+    assert done.state is JobState.COMPLETED and done.files
