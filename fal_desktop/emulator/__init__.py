@@ -151,6 +151,7 @@ class Emulator:
         self.service.render_once = self._render_once
         self.service.refusals = self._refusals
         self.service.runner_failures = self._runner_failures
+        self.service.queue_down = lambda: self.faults.is_down("queue")
         for name, value in self._settings.items():
             setattr(self.service, name, value)
         self.service.queue.job_duration = self._job_duration

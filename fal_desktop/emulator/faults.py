@@ -101,6 +101,11 @@ class Faults:
             if redirect_to is not False:
                 self.redirect_to = redirect_to.rstrip("/") if isinstance(redirect_to, str) else None
 
+    def is_down(self, role: str) -> bool:
+        """Every request to ``role`` is reset: the network is down, open streams drop too."""
+        with self._lock:
+            return role in self.roles and self.rates.get("reset", 0.0) >= 1.0
+
     def pick(self, role: str, method: str = "GET") -> object | None:
         with self._lock:
             if role not in self.roles or not self.rates:

@@ -104,6 +104,8 @@ class Service:
         self.refusals: dict[str, str] = {}
         #: Prompt words the runner fails on: word → an error_type of ``RUNNER_FAILURES``.
         self.runner_failures: dict[str, str] = {}
+        #: Whether the queue host is cut off (every request reset): open status streams drop.
+        self.queue_down: Callable[[], bool] = lambda: False
         #: Seconds between ``: ping`` keep-alive lines on a quiet status stream.
         self.ping_interval = 10.0
         self._session: aiohttp.ClientSession | None = None
@@ -336,6 +338,10 @@ class Service:
         try:
             while True:
                 waiter = job.changed
+                if self.queue_down():  # the network went: this connection goes with it
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return response
                 if job.version != sent_version:
                     sent_version = job.version
                     new = job.logs[sent_logs:] if with_logs else None

@@ -107,6 +107,9 @@ class JobContext:
     #: Jobs the user cancelled that fal has (or may have, while the submit is in flight):
     #: they are followed until fal ends them, and a result that arrives anyway is kept.
     cancels: set[str] = field(default_factory=set)
+    #: Of those, the ones whose cancel fal answered (one that did not get through is sent again
+    #: once fal answers).
+    cancels_delivered: set[str] = field(default_factory=set)
     #: Waits between tries while fal is out of reach for a job it has (see ``_reconnecting``).
     reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS
     reconnect_give_up: float = RECONNECT_GIVE_UP
@@ -270,6 +273,7 @@ class _Followed:
     logs: list[str] = field(default_factory=list)
     running: bool = False
     heard: float = 0.0  # when fal last answered (time.monotonic())
+    cancel_again: bool = False  # fal was out of reach: send a cancel it may have missed
 
 
 async def _follow(
@@ -279,6 +283,10 @@ async def _follow(
     logs = seen.logs
     async for status in ctx.client.watch(handle, deltas=seen.deltas):
         seen.heard = time.monotonic()
+        if seen.cancel_again:
+            seen.cancel_again = False
+            if job.id in ctx.cancels and job.id not in ctx.cancels_delivered:
+                await send_cancel(ctx, job)  # the user's cancel did not get through: again
         if isinstance(status, Queued):
             ctx.emit(
                 JobUpdate(
@@ -462,6 +470,8 @@ async def _reconnecting(
                 )
             )
             await asyncio.sleep(delay)
+            if seen is not None:
+                seen.cancel_again = True  # a cancel that did not get through: once fal answers
 
 
 def _following_error(exc: FalError) -> Exception:
@@ -589,6 +599,7 @@ async def run_job(ctx: JobContext, job: JobRecord) -> None:
         _fail(ctx, job, exc, JobState.NOT_FETCHED if job.request_id else JobState.FAILED)
     finally:
         ctx.cancels.discard(job.id)
+        ctx.cancels_delivered.discard(job.id)
 
 
 async def send_cancel(ctx: JobContext, job: JobRecord) -> None:
@@ -612,6 +623,7 @@ async def send_cancel(ctx: JobContext, job: JobRecord) -> None:
             )
         )
         return
+    ctx.cancels_delivered.add(job.id)
     if answer == "ALREADY_COMPLETED":
         ctx.emit(
             JobUpdate(job.id, job.state, message="fal had already finished it: fetching the result")

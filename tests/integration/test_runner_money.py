@@ -359,3 +359,37 @@ def test_a_bug_while_following_a_job_fal_has_leaves_it_for_retry_not_failed(
     assert stopped.state is JobState.NOT_FETCHED and stopped.error_kind is ErrorKind.INTERNAL
     assert stopped.request_id and "Retry fetches it" in stopped.error
     assert done.state is JobState.COMPLETED and done.files
+
+
+def test_a_cancel_that_could_not_reach_fal_is_sent_again_once_fal_answers(setup, emulator):
+    """Cancel pressed while fal is out of reach: the cancel cannot get through, and the job is
+    still followed; once fal answers again the cancel is sent, and the job ends cancelled at
+    fal instead of running (and billing) on unseen."""
+    key, updates, store, make_ctx, make_client = setup
+    emulator.job_duration = 4.0
+
+    async def scenario():
+        async with make_client() as client:
+            ctx = make_ctx(client)
+            ctx.reconnect_delays = (0.2,)
+            scheduler = JobScheduler(ctx)
+            job = JobRecord(MODEL, {"prompt": "cancel in the outage"})
+            store.save(job)
+            scheduler.start(job)
+            await until(lambda: store.get(job.id).state is JobState.RUNNING)
+            emulator.set_faults({"reset": 1.0}, roles={"queue"})
+            try:
+                await until(lambda: any("out of reach" in (u.message or "") for u in updates))
+                scheduler.cancel(job.id, store.get(job.id))
+                await until(
+                    lambda: any(
+                        "did not reach fal" in line.message for u in updates for line in u.new_logs
+                    )
+                )
+            finally:
+                emulator.clear_faults()
+            await until(lambda: store.get(job.id).state.finished)
+            return store.get(job.id)
+
+    done = asyncio.run(scenario())
+    assert done.state is JobState.CANCELLED
