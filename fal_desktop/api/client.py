@@ -23,17 +23,19 @@ from fal_desktop.api import direct, downloads, redirects, uploads
 from fal_desktop.api.endpoint import EndpointId, submit_url
 from fal_desktop.api.errors import (
     AuthError,
+    ErrorKind,
     FalError,
     FalTimeoutError,
     NetworkError,
     ProtocolError,
     error_from_response,
-    request_failed,
+    stored_failure,
 )
 from fal_desktop.api.headers import job_headers, without_auth
 from fal_desktop.api.hosts import FalHosts, origin_of
 from fal_desktop.api.models import Completed, LogDeltas, RequestHandle, Status, parse_status
 from fal_desktop.api.retry import (
+    MAYBE_SENT,
     RetryPolicy,
     response_error,
     retry_exception,
@@ -139,6 +141,7 @@ class FalClient:
         headers: dict[str, str] | None = None,
         auth: bool = True,
         body: Callable[[], Any] | None = None,
+        retry_server_errors: bool = True,
         **kwargs: Any,
     ) -> httpx.Response:
         """One call with fal's retry rules, following redirects; raises :class:`FalError` for
@@ -146,7 +149,9 @@ class FalClient:
 
         ``body`` makes a fresh request body for every try (a file streamed from disk can
         only be read once); ``auth=False`` adds no key: the headers go as given (e.g. a CDN
-        upload token).
+        upload token). ``retry_server_errors=False``: a 5xx from fal's own servers is an
+        answer, not a busy moment (a failed job's stored error); ingress pages, 408/409/429
+        and broken connections are still tried again.
         """
         attempt = hops = 0
         first_origin = origin_of(url)
@@ -189,7 +194,7 @@ class FalClient:
                 method, url = hop
                 continue
             if attempt < self.retry.max_attempts and retry_response(
-                response, idempotent=idempotent
+                response, idempotent=idempotent and retry_server_errors
             ):
                 await asyncio.sleep(self.retry.delay(attempt, response.headers.get("retry-after")))
                 continue
@@ -238,19 +243,33 @@ class FalClient:
             url += f"?fal_webhook={quote(webhook_url, safe='')}"
         extra = job_headers(headers, hint=hint, start_timeout=start_timeout, priority=priority)
         response = await self.request("POST", url, idempotent=False, json=arguments, headers=extra)
-        body = self.json_of(response)
+        # A 2xx: fal (most likely) queued the job. An answer that cannot be used says so, and
+        # that it was not sent again: never that fal lacks it (a Retry would pay twice).
+        try:
+            body = self.json_of(response)
+        except ProtocolError as exc:
+            raise ProtocolError(
+                f"fal's answer to the job could not be read: {MAYBE_SENT}",
+                detail=exc.detail,
+                status_code=exc.status_code,
+                request_id=exc.request_id,
+                kind=ErrorKind.MAYBE_SENT,
+            ) from None
         request_id = body.get("request_id") if isinstance(body, dict) else None
         if not isinstance(request_id, str) or not request_id:
             raise ProtocolError(
-                "fal accepted the job but did not say its request id.",
+                f"fal accepted the job but did not say its request id: {MAYBE_SENT}",
                 detail=str(body)[:500],
                 request_id=response.headers.get("x-fal-request-id"),
+                kind=ErrorKind.MAYBE_SENT,
             )
         try:
             built = self.handle_for(str(endpoint), request_id)
         except ValueError:
             raise ProtocolError(
-                "fal gave the job a request id this app cannot use.", detail=request_id[:200]
+                f"fal gave the job a request id this app cannot use: {MAYBE_SENT}",
+                detail=request_id[:200],
+                kind=ErrorKind.MAYBE_SENT,
             ) from None
         position = body.get("queue_position")
         return RequestHandle(
@@ -340,16 +359,18 @@ class FalClient:
         logs: bool = True,
         poll_interval: float | None = None,
         stream: bool = True,
+        deltas: LogDeltas | None = None,
     ) -> AsyncIterator[Status]:
         """Follow a job to COMPLETED; each status's ``new_logs`` holds only unseen lines.
 
         The status stream is preferred (no polling delay). If it breaks it is reopened, after
         one poll to catch up; after three failures in a row, or if the server has no stream,
         the job is polled every ``poll_interval`` seconds instead. Log lines are never lost
-        or repeated across these switches (see :class:`LogDeltas`).
+        or repeated across these switches (see :class:`LogDeltas`); pass the ``deltas`` of an
+        earlier watch of the same job to carry that on across watches.
         """
         interval = self.poll_interval if poll_interval is None else poll_interval
-        deltas = LogDeltas()
+        deltas = deltas if deltas is not None else LogDeltas()
         failures = 0
         while stream and failures < 3:
             try:
@@ -393,11 +414,31 @@ class FalClient:
             )
         return self.json_of(response), response.headers.get("x-fal-billable-units")
 
+    async def failure(self, handle: RequestHandle, completed: Completed) -> FalError:
+        """The error of a job that finished with ``completed.error`` set, with the details fal
+        stored for it (a 422's fields, the model's own words). The stored error is asked for
+        once: it is the job's end, and asking again cannot change it."""
+        try:
+            await self.request(
+                "GET", handle.response_url, idempotent=True, retry_server_errors=False
+            )
+        except FalError as exc:
+            stored: FalError | None = exc
+        else:
+            stored = None
+        return stored_failure(
+            stored, completed.error or "", completed.error_type, handle.request_id
+        )
+
     async def cancel(self, handle: RequestHandle) -> str:
-        """Ask fal to cancel; returns fal's answer (e.g. ``CANCELLATION_REQUESTED``)."""
+        """Ask fal to cancel; returns fal's answer: ``CANCELLATION_REQUESTED``,
+        ``ALREADY_COMPLETED`` (a 400) or ``NOT_FOUND`` (a 404: fal no longer knows the request)."""
         try:
             response = await self.request("PUT", handle.cancel_url, idempotent=True)
         except FalError as exc:
+            said = exc.detail.get("status") if isinstance(exc.detail, dict) else None
+            if exc.status_code == 404 and said == "NOT_FOUND":
+                return "NOT_FOUND"
             if exc.status_code == 400:
                 return "ALREADY_COMPLETED"
             raise
@@ -411,12 +452,7 @@ class FalClient:
         async for status in self.watch(handle):
             final = status
         if isinstance(final, Completed) and final.error:
-            try:
-                await self.result(handle)
-            except FalError as exc:
-                if type(exc) is not FalError:  # a typed answer (422, user timeout…) says most
-                    raise
-            raise request_failed(final.error, final.error_type, handle.request_id)
+            raise await self.failure(handle, final)
         return await self.result(handle)
 
     # -- direct run and streaming endpoints ----------------------------------------------

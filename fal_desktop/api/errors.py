@@ -27,6 +27,9 @@ __all__ = [
     "FileReadError",
     "error_from_response",
     "request_failed",
+    "stored_failure",
+    "USER_START_TIMEOUT",
+    "is_exhausted_balance",
 ]
 
 
@@ -85,10 +88,13 @@ class BalanceExhaustedError(FalError):
     kind = ErrorKind.OUT_OF_CREDIT
 
 
+#: A 504 with ``X-Fal-Request-Timeout-Type: user``: the start deadline the caller set ran out.
+USER_START_TIMEOUT = "The job did not start within the time limit you set."
 BALANCE_SENTENCE = "Your fal balance is used up — top up at fal.ai/dashboard/billing."
 
 
-def _is_exhausted_balance(detail: Any) -> bool:
+def is_exhausted_balance(detail: Any) -> bool:
+    """Whether an error's ``detail`` is fal's lock of an account out of credit (§17)."""
     text = detail if isinstance(detail, str) else ""
     return "exhausted balance" in text.lower() or (
         "user is locked" in text.lower() and "balance" in text.lower()
@@ -187,6 +193,28 @@ def request_failed(
     )
 
 
+def stored_failure(
+    stored: FalError | None, error: str, error_type: str | None, request_id: str | None = None
+) -> FalError:
+    """The error of a job that finished (COMPLETED) with ``error``/``error_type``, given what
+    its result URL answered (``stored``; None if it answered 2xx).
+
+    The model's or the caller's own words win: a 422's field errors, a model's 400 with its
+    ``detail``, the caller's start timeout. For fal's own failures (5xx: a runner that
+    disconnected, a job that ran too long) and answers that say nothing of the job (a refused
+    key, an unreachable fal), the status's ``error_type`` says what happened."""
+    if stored is not None and (
+        isinstance(stored, ValidationError)
+        or (stored.status_code == 400 and error_type != "request_cancelled")
+        or stored.user_message == USER_START_TIMEOUT
+    ):
+        return stored
+    failed = request_failed(error, error_type, request_id)
+    if stored is not None and (stored.status_code or 0) >= 500:
+        failed.status_code = stored.status_code
+    return failed
+
+
 def _field_errors(detail: Any) -> list[FieldError]:
     if isinstance(detail, str):
         return [FieldError((), detail)]
@@ -226,7 +254,7 @@ def error_from_response(response: httpx.Response) -> FalError:
         error_type=error_type,
         request_id=response.headers.get("x-fal-request-id"),
     )
-    if status == 403 and _is_exhausted_balance(detail):
+    if status == 403 and is_exhausted_balance(detail):
         return BalanceExhaustedError(BALANCE_SENTENCE, **kw)
     if status in (401, 403):
         return AuthError(
@@ -254,7 +282,7 @@ def error_from_response(response: httpx.Response) -> FalError:
             "fal is receiving too many requests from you; try again shortly.", **kw
         )
     if status == 504 and response.headers.get("x-fal-request-timeout-type") == "user":
-        return FalTimeoutError("The job did not start within the time limit you set.", **kw)
+        return FalTimeoutError(USER_START_TIMEOUT, **kw)
     if status in (408, 504):
         return FalTimeoutError("fal took too long to answer.", **kw)
     if status >= 500:

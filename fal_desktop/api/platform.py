@@ -10,7 +10,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from fal_desktop.api.errors import AuthError, FalError, RateLimitError
+from fal_desktop.api.errors import (
+    BALANCE_SENTENCE,
+    AuthError,
+    BalanceExhaustedError,
+    FalError,
+    RateLimitError,
+    is_exhausted_balance,
+)
 from fal_desktop.api.hosts import FalHosts
 
 if TYPE_CHECKING:  # imported by the first client: the window's start needs only ``Price``
@@ -111,6 +118,9 @@ class PlatformClient:
                     status_code=response.status_code,
                 ) from None
         detail = _detail(response)
+        if response.status_code == 403 and is_exhausted_balance(detail):
+            # fal locks an account out of credit: the key is fine, the balance needs topping up
+            raise BalanceExhaustedError(BALANCE_SENTENCE, detail=detail, status_code=403)
         if response.status_code in (401, 403):
             raise AuthError(
                 "fal did not accept this key for that."
@@ -224,7 +234,7 @@ class PlatformClient:
 
     def balance(self) -> tuple[float, str] | None:
         """The account's credit balance, or None when the key is not ADMIN (a normal key)."""
-        try:
+        try:  # an account fal locked for its balance raises BalanceExhaustedError
             answer = self._call(
                 "GET", "/account/billing", required=True, params={"expand": "credits"}
             )

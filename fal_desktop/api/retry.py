@@ -4,7 +4,9 @@ fal's Python client retries 408/409/429, "ingress" 502–504 (no ``x-fal-request
 fal's nginx page as the body: the request never got past fal's front door) and transport
 errors. We do the same, with one rule on top: a request that starts a paid job (submit,
 run) is only retried when it certainly did not reach fal — never after the request went
-out and the answer was lost, and never on a gateway error that is not fal's ingress page.
+out and the answer was lost, never on a gateway error that is not fal's ingress page, and
+never on nginx's 504 (a gateway *timeout*: the gateway had passed the request on to fal and
+gave up waiting for its answer, so fal may have queued the job).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ __all__ = [
 
 _ALWAYS = frozenset({408, 409, 429})
 _INGRESS = frozenset({502, 503, 504})
+# Ingress errors that say the gateway never passed the request on: the only ones after which a
+# paid job's request is sent again. A 504 is the gateway giving up on fal's answer.
+_INGRESS_NOT_SENT = frozenset({502, 503})
 # The request never left this machine (or never reached a server that could act on it).
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -98,7 +103,9 @@ def retry_response(response: httpx.Response, *, idempotent: bool) -> bool:
     status = response.status_code
     if status == 504 and response.headers.get("x-fal-request-timeout-type"):
         return False  # the caller's own start timeout ran out
-    if status in _ALWAYS or is_ingress_error(response):
+    if status in _ALWAYS:
+        return True
+    if is_ingress_error(response) and (idempotent or status in _INGRESS_NOT_SENT):
         return True
     return idempotent and status in (500, 502, 503, 504)
 
@@ -136,15 +143,16 @@ def transport_error(exc: httpx.TransportError, *, idempotent: bool) -> FalError:
 def response_error(response: httpx.Response, *, idempotent: bool) -> FalError:
     """The error to raise for an error answer that is not (or no longer) retried.
 
-    For submit and run, a server error that is not fal's ingress page may have come after fal
-    accepted the job: the sentence says so, and that it was not sent again.
+    For submit and run, a server error that is not fal's ingress page (or is nginx's gateway
+    timeout) may have come after fal accepted the job: the sentence says so, and that it was not
+    sent again.
     """
     error = error_from_response(response)
     status = response.status_code
     if (
         idempotent
         or status < 500
-        or is_ingress_error(response)
+        or (is_ingress_error(response) and status in _INGRESS_NOT_SENT)
         or (status == 504 and response.headers.get("x-fal-request-timeout-type"))
     ):
         return error

@@ -319,6 +319,31 @@ class JobStore:
         with self.transaction() as db:
             db.execute(f"UPDATE jobs SET {', '.join(columns)} WHERE id = ?", (*values, job_id))
 
+    # The two writes around a submit are synced to disk before they return (synchronous=FULL):
+    # with WAL's usual NORMAL an OS crash or power cut just after could undo them.
+
+    def record_sending(self, job_id: str, payload: dict[str, Any] | None) -> None:
+        """The job is about to be sent: undone, a restart would send it again (paid twice)."""
+        with self._synced():
+            self.update(job_id, state=JobState.SUBMITTING, payload=payload)
+
+    def record_request_id(self, job_id: str, request_id: str, submitted_at: float) -> None:
+        """fal's answer to a submit: the job is queued at fal under ``request_id``. Undone, the
+        paid job could not be followed."""
+        with self._synced():
+            self.update(
+                job_id, state=JobState.QUEUED, request_id=request_id, submitted_at=submitted_at
+            )
+
+    @contextmanager
+    def _synced(self) -> Iterator[None]:
+        with self._lock:
+            self._db.execute("PRAGMA synchronous=FULL")
+            try:
+                yield
+            finally:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+
     def finish_unless_finished(self, job_id: str, state: JobState, finished_at: float) -> bool:
         """Mark a job finished (cancelled, say) unless it already ended: a result that just
         landed is never overwritten. Returns whether the job was changed."""

@@ -28,7 +28,12 @@ from fal_desktop.api.openapi import EndpointSchema, SchemaError
 from fal_desktop.core.resources import bundled_schema_files
 from fal_desktop.emulator.faults import Faults, RecordedRequest, make_middleware
 from fal_desktop.emulator.platform import Platform
-from fal_desktop.emulator.service import DEFAULT_REFUSAL, Service, out_of_credit_response
+from fal_desktop.emulator.service import (
+    DEFAULT_REFUSAL,
+    RUNNER_FAILURES,
+    Service,
+    out_of_credit_response,
+)
 from fal_desktop.emulator.storage import Storage
 
 __all__ = ["Emulator", "RecordedRequest", "load_schemas"]
@@ -105,6 +110,7 @@ class Emulator:
         self.service: Service | None = None
         self.urls: dict[str, str] = {}
         self._refusals: dict[str, str] = {}
+        self._runner_failures: dict[str, str] = {}
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -144,6 +150,8 @@ class Emulator:
         self.service = Service(load_schemas(self._schema_dirs), storage, self.key, self._workers)
         self.service.render_once = self._render_once
         self.service.refusals = self._refusals
+        self.service.runner_failures = self._runner_failures
+        self.service.queue_down = lambda: self.faults.is_down("queue")
         for name, value in self._settings.items():
             setattr(self.service, name, value)
         self.service.queue.job_duration = self._job_duration
@@ -269,6 +277,15 @@ class Emulator:
         """Make the models refuse any prompt containing ``word`` (any case) the way a model
         refuses on its own: HTTP 422 whose ``detail`` is the plain string ``message``."""
         self._refusals[word] = message  # the service holds this same dict
+
+    def fail_runner(self, word: str, error_type: str = "runner_disconnected") -> None:
+        """Make the runner fail any job whose prompt contains ``word`` (any case) the way fal's
+        infrastructure fails one (reference §10): the status is COMPLETED with ``error`` and
+        ``error_type``, the result answers 503 (504 for timeouts) ``{"detail", "error_type"}``
+        with ``X-Fal-Error-Type``. ``error_type`` is one of ``service.RUNNER_FAILURES``."""
+        if error_type not in RUNNER_FAILURES:
+            raise ValueError(f"unknown runner failure {error_type!r}; use one of {RUNNER_FAILURES}")
+        self._runner_failures[word] = error_type  # the service holds this same dict
 
     @property
     def job_duration(self) -> float:

@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="KIND=RATE",
         help="inject a fault: 429, 500, 502 (ingress), 503, 503-accepted (a submit "
-        "taken but answered with a bare 503), 504 (ingress), 307, reset or slow",
+        "taken but answered with a bare 503), 504 (ingress), 504-accepted (a submit taken, then "
+        "nginx's gateway timeout), 307, reset, reset-accepted (a submit taken, then the "
+        "connection dropped), 200-garbled (a submit taken, then an unreadable answer) or slow",
     )
     parser.add_argument(
         "--render-once",

@@ -16,13 +16,32 @@ __all__ = ["Faults", "RecordedRequest", "make_middleware", "REQUEST_ID"]
 
 REQUEST_ID = web.RequestKey("request_id", str)
 
-# 502 and 504 are fal's ingress errors (nginx page, no request id: retried even for a submit);
+# 502 and 504 are fal's ingress errors (nginx page, no request id: a 502 is retried even for a
+# submit; a 504 is not, since a gateway timeout may come after fal took the job);
 # 503 is fal's own server (a request id); "503-accepted" is a submit that fal accepted (queued,
 # billed) whose answer was lost to a gateway: a bare 503, no request id, no nginx page;
+# "504-accepted" is nginx's own 504 page after fal accepted the submit: a gateway timeout means
+# the gateway had passed the request on and gave up waiting for fal's answer; "reset-accepted"
+# drops the connection after fal accepted the submit (the answer is lost on the way back);
+# "200-garbled" answers a submit fal accepted with an HTML page (mangled on its way back, say by
+# a proxy);
 # 307 redirects the request to the same path (on ``redirect_to``, if set, else the same origin).
-FAULT_KINDS = (429, 500, 502, 503, 504, 307, "503-accepted", "reset", "slow")
+FAULT_KINDS = (
+    429,
+    500,
+    502,
+    503,
+    504,
+    307,
+    "503-accepted",
+    "504-accepted",
+    "reset-accepted",
+    "200-garbled",
+    "reset",
+    "slow",
+)
 REDIRECTED = "_emulator_redirected"  # marks a redirected request: it is not faulted again
-_POST_ONLY = frozenset({"503-accepted"})
+_POST_ONLY = frozenset({"503-accepted", "504-accepted", "reset-accepted", "200-garbled"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,11 @@ class Faults:
             if redirect_to is not False:
                 self.redirect_to = redirect_to.rstrip("/") if isinstance(redirect_to, str) else None
 
+    def is_down(self, role: str) -> bool:
+        """Every request to ``role`` is reset: the network is down, open streams drop too."""
+        with self._lock:
+            return role in self.roles and self.rates.get("reset", 0.0) >= 1.0
+
     def pick(self, role: str, method: str = "GET") -> object | None:
         with self._lock:
             if role not in self.roles or not self.rates:
@@ -121,7 +145,10 @@ def _redirect(request: web.Request, origin: str | None) -> web.Response:
 def _fault_response(kind: object) -> web.StreamResponse:
     rid = {"x-fal-request-id": str(uuid.uuid4())}
     if kind == 429:
-        return web.json_response({"detail": "Too many requests"}, status=429, headers=rid)
+        # fal says when to ask again (fal-platform.md §0: on the queue as on the Platform API)
+        return web.json_response(
+            {"detail": "Too many requests"}, status=429, headers={**rid, "Retry-After": "1"}
+        )
     if kind == 502:  # an ingress error: nginx, and no x-fal-request-id
         return _nginx_page(502, "Bad Gateway")
     if kind == 503:
@@ -166,7 +193,15 @@ def make_middleware(role: str, faults: Faults, log: list[RecordedRequest]):
         if kind == "503-accepted":  # the job is taken (and billed); the answer is lost
             await handler(request)
             return web.Response(status=503, content_type="text/plain", text="Service Unavailable")
-        if kind == "reset":
+        if kind == "504-accepted":  # fal took the job; the gateway timed out waiting for it
+            await handler(request)
+            return _nginx_page(504, "Gateway Time-out")
+        if kind == "200-garbled":  # fal took the job; its answer arrives unreadable
+            await handler(request)
+            return web.Response(status=200, content_type="text/html", text="<html>OK</html>")
+        if kind == "reset-accepted":
+            await handler(request)
+        if kind in ("reset", "reset-accepted"):
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError  # aiohttp drops the request quietly

@@ -199,8 +199,13 @@ class JobQueue:
                     )
                 else:
                     detail = body.get("detail") if isinstance(body, dict) else str(body)
+                    error_type = body.get("error_type") if isinstance(body, dict) else None
                     job.finish(
-                        status, body, error=str(detail), error_type=(body or {}).get("error_type")
+                        status,
+                        body,
+                        error=str(detail),
+                        error_type=error_type,
+                        headers={"X-Fal-Error-Type": error_type} if error_type else None,
                     )
             except asyncio.CancelledError:
                 raise

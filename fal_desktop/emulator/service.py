@@ -34,6 +34,15 @@ BAD_KEY_DETAIL = "No user found for Key ID and Secret"
 #: A model's own refusal, sent as a plain-string 422 ``detail`` (see ``Service.refusals``).
 DEFAULT_REFUSAL = "The prompt was refused by the model's content checker."
 Image.MAX_IMAGE_PIXELS = 16384 * 16384
+#: fal's infrastructure failures (reference §10, the PYT fixtures' wording): error_type → the
+#: result's HTTP status and ``detail``. 5xx failures are not billed.
+RUNNER_FAILURES = {
+    "runner_disconnected": (503, "Runner disconnected"),
+    "runner_scheduling_failure": (503, "Runner scheduling failure"),
+    "runner_connection_timeout": (503, "Runner connection timed out"),
+    "request_timeout": (504, "Request timed out"),
+    "startup_timeout": (504, "Startup timed out"),
+}
 
 
 def _detail(status: int, text: str) -> web.Response:
@@ -93,6 +102,10 @@ class Service:
         self.queue_url = ""
         #: Prompt words the "model" refuses: word → the plain-string 422 detail it answers.
         self.refusals: dict[str, str] = {}
+        #: Prompt words the runner fails on: word → an error_type of ``RUNNER_FAILURES``.
+        self.runner_failures: dict[str, str] = {}
+        #: Whether the queue host is cut off (every request reset): open status streams drop.
+        self.queue_down: Callable[[], bool] = lambda: False
         #: Seconds between ``: ping`` keep-alive lines on a quiet status stream.
         self.ping_interval = 10.0
         self._session: aiohttp.ClientSession | None = None
@@ -162,6 +175,16 @@ class Service:
         for word, message in self.refusals.items():
             if word.lower() in prompt:
                 return message
+        return None
+
+    def _runner_failure(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """fal's infrastructure failing the job (a 5xx with ``error_type``), if the prompt holds
+        a word of ``runner_failures``."""
+        prompt = str(payload.get("prompt") or "").lower()
+        for word, error_type in self.runner_failures.items():
+            if word.lower() in prompt:
+                status, detail = RUNNER_FAILURES[error_type]
+                return status, {"detail": detail, "error_type": error_type}
         return None
 
     def _endpoint(self, path: str) -> tuple[str, EndpointSchema] | None:
@@ -315,6 +338,10 @@ class Service:
         try:
             while True:
                 waiter = job.changed
+                if self.queue_down():  # the network went: this connection goes with it
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return response
                 if job.version != sent_version:
                     sent_version = job.version
                     new = job.logs[sent_logs:] if with_logs else None
@@ -367,6 +394,8 @@ class Service:
         schema, payload = job.endpoint, job.payload
         seed = payload.get("seed")
         seed = seed if isinstance(seed, int) else random.randrange(2**31)
+        if (failure := self._runner_failure(payload)) is not None:
+            return failure
         images = []
         if "image_url" in schema.input_schema.get("properties", {}):
             try:
@@ -468,7 +497,9 @@ class Service:
         status, body = await self._work(job)
         job.inference_time = time.monotonic() - started
         if not streaming or status != 200:
-            return web.json_response(body, status=status)
+            error_type = body.get("error_type") if isinstance(body, dict) else None
+            headers = {"X-Fal-Error-Type": error_type} if status != 200 and error_type else None
+            return web.json_response(body, status=status, headers=headers)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         for step in range(1, 3):

@@ -6,7 +6,8 @@ crash at any point can be resumed from the store without paying twice:
 - a job that has a request id is followed again (status → result → download) until it ends
   *at fal*: completed with its files on disk, failed, cancelled or expired at fal. A failure
   on our side after fal finished (download, disk full, result URL gone) stops it as
-  ``not_fetched``: Retry fetches again, it is never sent again;
+  ``not_fetched``: Retry fetches again, it is never sent again. fal out of reach (or failing)
+  while it has the job is waited out, for up to an hour (its retention), not a stop;
 - a job that may have reached fal without its request id being recorded is *not* resent;
 - no key (or a refused one) is a wait, not a failure: the job goes on when a key is given;
 - an account out of credit holds the jobs fal did not take (``held``) until Retry.
@@ -16,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fal_desktop.api import (
     AuthError,
@@ -29,12 +30,12 @@ from fal_desktop.api import (
     FalClient,
     FalError,
     InProgress,
+    LogDeltas,
     Queued,
     RequestHandle,
     ValidationError,
     progress_from_logs,
 )
-from fal_desktop.api.errors import request_failed
 from fal_desktop.core.inputs import IMAGE_SUFFIXES, InputProblem, prepare_image
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.paths import is_local_file
@@ -58,8 +59,15 @@ __all__ = [
 ]
 
 MAX_OUTPUT_BYTES = 512 * 1024 * 1024  # one output file; an 8192² PNG is well under this
+#: Seconds between tries while fal cannot be reached (or fails) for a job it has, by how many
+#: tries failed in a row. Such a job is never left: its result would expire unseen at fal.
+RECONNECT_DELAYS = (2.0, 5.0, 10.0, 30.0)
+#: After this long without a word from fal the job stops as not fetched (Retry follows it): by
+#: then fal's retention (1 hour at most) has passed for a job that had finished.
+RECONNECT_GIVE_UP = 3900.0
 
 Emit = Callable[[JobUpdate], None]
+_T = TypeVar("_T")
 
 #: fal's retention rule (reference §7), said where a request is gone.
 RETENTION = (
@@ -99,6 +107,12 @@ class JobContext:
     #: Jobs the user cancelled that fal has (or may have, while the submit is in flight):
     #: they are followed until fal ends them, and a result that arrives anyway is kept.
     cancels: set[str] = field(default_factory=set)
+    #: Of those, the ones whose cancel fal answered (one that did not get through is sent again
+    #: once fal answers).
+    cancels_delivered: set[str] = field(default_factory=set)
+    #: Waits between tries while fal is out of reach for a job it has (see ``_reconnecting``).
+    reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS
+    reconnect_give_up: float = RECONNECT_GIVE_UP
 
 
 class _KeyRefused(Exception):
@@ -233,13 +247,11 @@ async def _upload_inputs(ctx: JobContext, job: JobRecord) -> dict[str, Any]:
 
 async def _submit(ctx: JobContext, job: JobRecord) -> RequestHandle:
     payload = await _upload_inputs(ctx, job)
-    ctx.store.update(job.id, state=JobState.SUBMITTING, payload=payload)
+    ctx.store.record_sending(job.id, payload)
     job.state = JobState.SUBMITTING
     ctx.emit(JobUpdate(job.id, JobState.SUBMITTING, message="Sending to fal"))
     handle = await ctx.client.submit(job.endpoint_id, payload)
-    ctx.store.update(
-        job.id, state=JobState.QUEUED, request_id=handle.request_id, submitted_at=time.time()
-    )
+    ctx.store.record_request_id(job.id, handle.request_id, time.time())
     job.request_id, job.state = handle.request_id, JobState.QUEUED
     ctx.emit(
         JobUpdate(
@@ -253,10 +265,28 @@ async def _submit(ctx: JobContext, job: JobRecord) -> RequestHandle:
     return handle
 
 
-async def _follow(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> Completed:
-    logs: list[str] = []
-    running = False
-    async for status in ctx.client.watch(handle):
+@dataclass
+class _Followed:
+    """What following one job has seen so far, kept across reconnects: no log line twice."""
+
+    deltas: LogDeltas = field(default_factory=LogDeltas)
+    logs: list[str] = field(default_factory=list)
+    running: bool = False
+    heard: float = 0.0  # when fal last answered (time.monotonic())
+    cancel_again: bool = False  # fal was out of reach: send a cancel it may have missed
+
+
+async def _follow(
+    ctx: JobContext, job: JobRecord, handle: RequestHandle, seen: _Followed | None = None
+) -> Completed:
+    seen = seen or _Followed()
+    logs = seen.logs
+    async for status in ctx.client.watch(handle, deltas=seen.deltas):
+        seen.heard = time.monotonic()
+        if seen.cancel_again:
+            seen.cancel_again = False
+            if job.id in ctx.cancels and job.id not in ctx.cancels_delivered:
+                await send_cancel(ctx, job)  # the user's cancel did not get through: again
         if isinstance(status, Queued):
             ctx.emit(
                 JobUpdate(
@@ -271,8 +301,8 @@ async def _follow(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> Com
         logs += [entry.message for entry in new]
         progress = progress_from_logs(logs)
         if isinstance(status, InProgress):
-            if not running:
-                running = True
+            if not seen.running:
+                seen.running = True
                 ctx.store.update(job.id, state=JobState.RUNNING)
                 job.state = JobState.RUNNING
             ctx.emit(
@@ -307,19 +337,14 @@ async def _download(ctx: JobContext, job: JobRecord, output: Any) -> list[str]:
         target = folder / safe_file_name(file, index)
         await ctx.client.download_to(file.url, target, max_bytes=MAX_OUTPUT_BYTES)
         target, head = await asyncio.to_thread(_named_by_bytes, target)
-        if (
-            kind_of_bytes(head)
-            or (file.content_type or "").startswith("image/")
-            or target.suffix.lower() in IMAGE_SUFFIXES
-        ):
-            problem = await asyncio.to_thread(_not_an_image, target)
-            if problem:
-                target.unlink(missing_ok=True)
-                raise FalError(
-                    f"fal sent a result that is not a valid image ({file.url[:80]}).",
-                    detail=problem,
-                    kind=ErrorKind.PROTOCOL,
-                )
+        problem = await asyncio.to_thread(_broken_image, target, head, file.content_type)
+        if problem:
+            target.unlink(missing_ok=True)
+            raise FalError(
+                f"fal sent a result that is not a valid image ({file.url[:80]}).",
+                detail=problem,
+                kind=ErrorKind.PROTOCOL,
+            )
         saved.append(str(target))
         ctx.store.update(job.id, files=saved)
     return saved
@@ -336,6 +361,24 @@ def _named_by_bytes(path: Path) -> tuple[Path, bytes]:
     renamed = path.with_name(name)
     path.replace(renamed)
     return renamed, head
+
+
+def _broken_image(path: Path, head: bytes, content_type: str | None) -> str | None:
+    """Why a downloaded file that must be an image is not a readable one (``None``: it is, or
+    it need not be). It must be when its bytes say so, or its type (else its name) declares a
+    format the app reads. A declared image kind no raster reader opens (the SVG of a vector
+    model, billed like any result) is kept as fal sent it."""
+    if not kind_of_bytes(head):
+        declared = (content_type or "").split(";")[0].strip().lower()
+        if declared.startswith("image/"):
+            from PIL import Image
+
+            Image.init()
+            if declared not in Image.MIME.values() and declared != "image/jpg":
+                return None
+        elif path.suffix.lower() not in IMAGE_SUFFIXES:
+            return None
+    return _not_an_image(path)
 
 
 def _not_an_image(path: Path) -> str | None:
@@ -357,27 +400,17 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
     if job.state in (JobState.DOWNLOADING, JobState.NOT_FETCHED) and job.output is not None:
         output = job.output  # fetched before: only the files are missing
     else:
-        try:
-            completed = await _follow(ctx, job, handle)
-        except FalError as exc:
-            raise _following_error(exc) from None
+        seen = _Followed()
+        completed = await _reconnecting(ctx, job, lambda: _follow(ctx, job, handle, seen), seen)
         if completed.error:
             state = (
                 JobState.CANCELLED
                 if job.id in ctx.cancels or completed.error_type == "request_cancelled"
                 else JobState.FAILED
             )
-            try:  # the result carries the full error (422 details included)
-                await ctx.client.result(handle)
-            except FalError as exc:
-                raise _Stopped(state, exc) from None
-            raise _Stopped(
-                state, request_failed(completed.error, completed.error_type, job.request_id)
-            )
-        try:
-            output, units = await ctx.client.result_and_units(handle)
-        except FalError as exc:
-            raise _following_error(exc) from None
+            # the result carries the full error (422 details included)
+            raise _Stopped(state, await ctx.client.failure(handle, completed))
+        output, units = await _reconnecting(ctx, job, lambda: ctx.client.result_and_units(handle))
         if units is not None:  # what fal bills for it: the cost is worked out from this
             ctx.store.update(job.id, billable_units=units)
             job.billable_units = units
@@ -394,6 +427,51 @@ async def _fetch(ctx: JobContext, job: JobRecord, handle: RequestHandle) -> list
                 kind=ErrorKind.DISK,
             ),
         ) from None
+
+
+# Failures that pass: fal unreachable, slow, busy or failing for a moment.
+_PASSING = frozenset(
+    {ErrorKind.NETWORK, ErrorKind.TIMEOUT, ErrorKind.SERVER, ErrorKind.RATE_LIMITED}
+)
+
+
+async def _reconnecting(
+    ctx: JobContext,
+    job: JobRecord,
+    step: Callable[[], Awaitable[_T]],
+    seen: _Followed | None = None,
+) -> _T:
+    """``step()`` (following or fetching a job fal has) until fal answers; raises what the
+    failure means for the job (:func:`_following_error`) when it does not pass, or when fal
+    said nothing for ``reconnect_give_up`` seconds (``seen.heard``: when it last did)."""
+    failures, since = 0, time.monotonic()
+    while True:
+        try:
+            return await step()
+        except FalError as exc:
+            if seen is not None and seen.heard > since:  # fal answered in between: a new spell
+                failures, since = 0, seen.heard
+            passing = exc.kind in _PASSING and not isinstance(
+                exc, (AuthError, BalanceExhaustedError)
+            )
+            if not passing or time.monotonic() - since > ctx.reconnect_give_up:
+                raise _following_error(exc) from None
+            delays = ctx.reconnect_delays
+            delay = delays[min(failures, len(delays) - 1)]
+            failures += 1
+            message = f"fal is out of reach; trying again in {delay:.0f} s (the job goes on at fal)"
+            why = f"{exc.user_message} {exc.detail_text}".strip()
+            ctx.emit(
+                JobUpdate(
+                    job.id,
+                    job.state,
+                    message=message,
+                    new_logs=(LogEntry(f"{message}: {why}", "WARN"),),
+                )
+            )
+            await asyncio.sleep(delay)
+            if seen is not None:
+                seen.cancel_again = True  # a cancel that did not get through: once fal answers
 
 
 def _following_error(exc: FalError) -> Exception:
@@ -517,9 +595,11 @@ async def run_job(ctx: JobContext, job: JobRecord) -> None:
         else:
             _fail(ctx, job, stop.error, stop.state)
     except Exception as exc:  # every failure becomes data on the job
-        _fail(ctx, job, exc)
+        # One fal has is never ended by a failure of ours: Retry follows it again.
+        _fail(ctx, job, exc, JobState.NOT_FETCHED if job.request_id else JobState.FAILED)
     finally:
         ctx.cancels.discard(job.id)
+        ctx.cancels_delivered.discard(job.id)
 
 
 async def send_cancel(ctx: JobContext, job: JobRecord) -> None:
@@ -543,7 +623,20 @@ async def send_cancel(ctx: JobContext, job: JobRecord) -> None:
             )
         )
         return
+    ctx.cancels_delivered.add(job.id)
     if answer == "ALREADY_COMPLETED":
         ctx.emit(
             JobUpdate(job.id, job.state, message="fal had already finished it: fetching the result")
+        )
+    elif answer == "NOT_FOUND":
+        ctx.emit(
+            JobUpdate(
+                job.id,
+                job.state,
+                new_logs=(
+                    LogEntry(
+                        "fal no longer knows this job, so there is nothing to cancel.", "WARN"
+                    ),
+                ),
+            )
         )

@@ -25,7 +25,11 @@ from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.jobs.events import FRAME_SECONDS, JobUpdate
 from fal_desktop.jobs.runner import JobContext, run_job, send_cancel
 
-__all__ = ["FRAME_SECONDS", "JobScheduler", "Slots", "UpdateBatcher"]
+__all__ = ["FRAME_SECONDS", "JobScheduler", "Slots", "UpdateBatcher", "SUBMIT_GRACE_SECONDS"]
+
+#: At a stop, the longest a submit on the wire is given to bring fal's answer (the request id).
+#: Well inside the engine's exit grace and the window's wait for it (``jobs/process_manager``).
+SUBMIT_GRACE_SECONDS = 5.0
 
 
 class UpdateBatcher:
@@ -146,6 +150,8 @@ class JobScheduler:
         stored = self.ctx.store.get(job_id)
         if stored is None or stored.state.final:
             return
+        if stored.state is JobState.NOT_FETCHED and stored.output is not None:
+            return  # fal finished it (a cancel that came too late): Retry fetches its files
         job = self._jobs.get(job_id) or stored
         in_flight = stored.state is JobState.SUBMITTING and task is not None  # fal answers soon
         if stored.state is JobState.SUBMITTING and not stored.request_id and task is None:
@@ -192,9 +198,26 @@ class JobScheduler:
     def resume(self) -> None:
         self._go.set()
 
-    async def stop_all(self) -> None:
-        """Stop following every job; what is unfinished stays so in the store (resumable)."""
+    async def stop_all(self, submit_grace: float = SUBMIT_GRACE_SECONDS) -> None:
+        """Stop following every job; what is unfinished stays so in the store (resumable).
+
+        A submit on the wire may already be a job at fal: its answer (the request id) is waited
+        for, up to ``submit_grace`` seconds, so the next start follows it instead of ending it
+        as "may have reached fal". Every other job stops at once (none is sent meanwhile)."""
         tasks = list(self._tasks.values())
+        sending = {
+            task: self._jobs[job_id]
+            for job_id, task in self._tasks.items()
+            if self._jobs[job_id].state is JobState.SUBMITTING
+        }
+        for task in tasks:
+            if task not in sending:
+                task.cancel()
+        deadline = time.monotonic() + submit_grace
+        while time.monotonic() < deadline and any(
+            not task.done() and job.state is JobState.SUBMITTING for task, job in sending.items()
+        ):
+            await asyncio.sleep(0.02)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

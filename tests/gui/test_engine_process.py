@@ -233,6 +233,29 @@ def test_shutdown_stops_the_engine_and_a_new_one_resumes(qtbot, make_manager, em
     assert emulator.submissions["fal-ai/flux/schnell"] == 1
 
 
+def test_a_shutdown_while_a_submit_is_on_the_wire_waits_for_fals_request_id(
+    qtbot, make_manager, emulator
+):
+    """fal has the job as soon as the submit reached it: quitting then must not drop its answer
+    (the request id), or the paid job could never be followed; the next start follows it."""
+    emulator.submit_delay = 1.5  # fal took the job; its answer is on its way
+    emulator.job_duration = 5.0  # still at fal when the app has quit
+    manager = make_manager()
+    job = manager.submit("fal-ai/flux/schnell", {"prompt": "sent as the app quits"})
+    qtbot.waitUntil(lambda: emulator.submissions["fal-ai/flux/schnell"] == 1, timeout=15000)
+    assert manager.store.get(job.id).request_id is None  # the answer has not come yet
+    manager.stop_and_wait()
+    stored = manager.store.get(job.id)
+    assert stored.request_id and stored.state in (JobState.QUEUED, JobState.RUNNING)
+
+    emulator.submit_delay, emulator.job_duration = 0.0, 0.3
+    again = make_manager()
+    resumed = again.resume_unfinished()
+    qtbot.waitUntil(lambda: finished(again, resumed), timeout=20000)
+    assert last(again, job.id).state is JobState.COMPLETED
+    assert emulator.submissions["fal-ai/flux/schnell"] == 1
+
+
 def test_an_engine_that_cannot_start_is_a_sentence_not_a_crash(qtbot, make_manager, tmp_path):
     manager = make_manager(command=[str(tmp_path / "no-such-engine")], wait=False)
     job = manager.submit("fal-ai/flux/schnell", {"prompt": "x"})

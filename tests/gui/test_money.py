@@ -300,3 +300,23 @@ def test_the_key_test_says_when_the_account_has_no_credit_left(qtbot, open_windo
     dialog.test_button.click()
     qtbot.waitUntil(lambda: dialog.status_label.text() == "The key works.", timeout=10000)
     dialog.reject()
+
+
+def test_a_job_at_fal_rides_out_a_spell_without_fal_and_its_row_says_so(
+    qtbot, open_window, emulator
+):
+    """The network drops while fal runs the job: the row says fal is out of reach and that the
+    job goes on at fal; once fal answers again the result lands. Sent once."""
+    emulator.job_duration = 2.0
+    window = open_window()
+    row = click_run(qtbot, window, "through the outage")
+    qtbot.waitUntil(lambda: bool(row.job.request_id), timeout=10000)
+    emulator.set_faults({"reset": 1.0}, roles={"queue"})  # fal cannot be reached
+    try:
+        qtbot.waitUntil(lambda: "out of reach" in row.message, timeout=20000)
+        assert not row.state.finished and "goes on at fal" in row.message
+    finally:
+        emulator.clear_faults()
+    qtbot.waitUntil(lambda: row.state is JobState.COMPLETED, timeout=30000)
+    assert row.files and Path(row.files[0]).is_file()
+    assert submits(emulator) == 1

@@ -20,6 +20,7 @@ from fal_desktop.api import (
     InProgress,
     NetworkError,
     Queued,
+    RequestFailed,
     RetryPolicy,
     ServerError,
     ValidationError,
@@ -104,12 +105,16 @@ def test_cancel_in_queue_and_in_progress(emulator):
             for h in handles:
                 finals.append([s async for s in client.watch(h)][-1])
             again = await client.cancel(handles[0])
-            return answers, finals, again
+            unknown = client.handle_for(
+                "fal-ai/flux/schnell", "00000000-0000-0000-0000-0000000000aa"
+            )
+            return answers, finals, again, await client.cancel(unknown)
 
-    answers, finals, again = run(go())
+    answers, finals, again, unknown = run(go())
     assert answers == ["CANCELLATION_REQUESTED"] * 3
     assert all(isinstance(f, Completed) and f.error_type == "request_cancelled" for f in finals)
     assert again == "ALREADY_COMPLETED"
+    assert unknown == "NOT_FOUND"  # fal's 404 {"status": "NOT_FOUND"} is an answer, not a failure
 
 
 def test_wrong_key_is_an_auth_error(emulator):
@@ -502,6 +507,42 @@ def test_a_start_timeout_ends_the_job_and_its_504_is_not_retried(emulator):
     assert "time limit you set" in error.user_message
     gets = [r for r in emulator.requests if r.method == "GET" and r.path.endswith(late.request_id)]
     assert len(gets) == 1
+
+
+@pytest.mark.parametrize(
+    "error_type, status, sentence",
+    [
+        ("runner_disconnected", 503, "it was not your input"),
+        ("request_timeout", 504, "took longer than fal allows"),
+    ],
+)
+def test_a_job_fal_failed_reads_as_its_error_type_and_its_stored_error_is_fetched_once(
+    emulator, error_type, status, sentence
+):
+    """fal's infrastructure failure (reference §10): COMPLETED with error/error_type, the result
+    answers the stored 5xx with ``X-Fal-Error-Type``. That answer is the job's end, not a busy
+    server: asking again cannot change it."""
+    emulator.fail_runner("unlucky", error_type)
+
+    async def go():
+        async with client_for(emulator) as client:
+            handle = await client.submit("fal-ai/flux/schnell", {"prompt": "unlucky cat"})
+            final = [s async for s in client.watch(handle)][-1]
+            async with httpx.AsyncClient() as http:
+                raw = await http.get(handle.response_url, headers={"Authorization": f"Key {KEY}"})
+            with pytest.raises(RequestFailed) as info:
+                await client.subscribe("fal-ai/flux/schnell", {"prompt": "unlucky dog"})
+            return handle, final, raw, info.value
+
+    handle, final, raw, error = run(go())
+    assert isinstance(final, Completed) and final.error_type == error_type and final.error
+    assert raw.status_code == status and raw.headers["x-fal-error-type"] == error_type
+    assert raw.json()["error_type"] == error_type and raw.headers["x-fal-request-id"]
+    assert sentence in error.user_message and error.error_type == error_type
+    assert error.status_code == status and "HTTP" in error.detail_text
+    ids = (handle.request_id, error.request_id)
+    result_gets = [r for r in emulator.requests if r.method == "GET" and r.path.endswith(ids)]
+    assert len(result_gets) == 2  # the raw one above, and one by subscribe (not retried)
 
 
 def test_the_emulator_refuses_to_complete_a_multipart_upload_with_a_part_missing(emulator):

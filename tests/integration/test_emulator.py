@@ -131,6 +131,14 @@ def test_ingress_faults_look_like_nginx(emulator):
     assert response.status_code == 503 and "x-fal-request-id" in response.headers
 
 
+def test_a_429_says_when_to_ask_again_as_fals_does(emulator):
+    """fal's 429 carries Retry-After in seconds, on the queue as on the Platform API."""
+    emulator.set_faults({429: 1.0}, roles={"queue"})
+    response = httpx.post(f"{emulator.urls['queue']}/fal-ai/flux/schnell", json={}, headers=AUTH)
+    assert response.status_code == 429 and float(response.headers["retry-after"]) > 0
+    assert "x-fal-request-id" in response.headers and response.json()["detail"]
+
+
 def test_holds_a_thousand_concurrent_requests_and_streams(emulator):
     emulator.job_duration = 0.5
 

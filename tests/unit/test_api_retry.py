@@ -32,7 +32,7 @@ NGINX = "<html><head><title>502 Bad Gateway</title></head><body><hr><center>ngin
         (429, FAL, "", True, True),
         (502, {}, NGINX, True, True),  # ingress: fal's nginx page, never reached fal
         (503, {}, NGINX, True, True),
-        (504, {}, NGINX, True, True),
+        (504, {}, NGINX, False, True),  # a gateway timeout: fal may have queued the submit
         (
             502,
             {},

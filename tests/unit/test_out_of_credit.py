@@ -65,3 +65,28 @@ def test_the_key_test_says_an_admin_keys_account_has_no_credit_left():
         assert test("adm:s") == NO_CREDIT
         billing = [r for r in emulator.requests if r.path.startswith("/v1/account/billing")]
         assert billing and all("expand=credits" in r.query for r in billing)
+
+
+def test_the_platform_apis_exhausted_balance_403_is_no_credit_not_a_refused_key(monkeypatch):
+    """fal locks an account out of credit for its API requests (fal-platform.md §4) with the
+    same 403 as on submit (reference §17): the key is fine, the account needs topping up."""
+    from fal_desktop.api import FalHosts
+    from fal_desktop.api import platform as platform_api
+    from fal_desktop.app import NO_CREDIT
+
+    locked = httpx.MockTransport(lambda request: httpx.Response(403, json=LOCKED))
+    real = platform_api.PlatformClient
+
+    class Locked(real):
+        def __init__(self, key, hosts, http=None, timeout=20.0):
+            super().__init__(key, hosts, httpx.Client(transport=locked), timeout)
+            self._owns_http = True  # closed with the client
+
+    hosts = FalHosts()
+    with Locked("k:s", hosts) as client:
+        with pytest.raises(BalanceExhaustedError):
+            client.check_key()
+        with pytest.raises(BalanceExhaustedError):
+            client.balance()
+    monkeypatch.setattr(platform_api, "PlatformClient", Locked)
+    assert key_tester(hosts)("k:s") == NO_CREDIT
