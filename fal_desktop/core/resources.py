@@ -56,3 +56,17 @@ def bundled_model_names() -> dict[str, str]:
 def icon_file() -> Path:
     """The app icon (SVG source; the PNG sizes sit beside it)."""
     return resources_dir() / "icons" / "fal-desktop.svg"
+
+
+_names: dict[str, str] | None = None
+
+
+def model_title(endpoint_id: str) -> str:
+    """How a menu or a setting names a model: "AuraSR (aura-sr)" for a bundled one (its display
+    name, and the id that tells two similar names apart), else the id without ``fal-ai/``."""
+    global _names
+    if _names is None:
+        _names = bundled_model_names()
+    short = endpoint_id.removeprefix("fal-ai/")
+    name = _names.get(endpoint_id)
+    return f"{name} ({short})" if name else short

@@ -183,6 +183,7 @@ def test_preferences_apply_live_and_are_kept(qtbot, open_window, tmp_path):
     assert dialog.jobs.value() == 32
     dialog.jobs.setValue(3)
     dialog.notify.setChecked(False)
+    assert dialog.upscaler.findText("AuraSR (aura-sr)") >= 0  # named, with the id
     upscaler = dialog.upscaler.itemData(dialog.upscaler.count() - 1)
     dialog.upscaler.setCurrentIndex(dialog.upscaler.count() - 1)
     dialog.accept()

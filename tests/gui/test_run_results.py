@@ -134,8 +134,13 @@ def test_the_upscale_button_menu_lists_every_upscaler(qtbot, open_window):
     menu = bar.upscale_menu
     menu.aboutToShow.emit()
     names = [a.text() for a in menu.actions()]
-    assert {"aura-sr", "esrgan", "ccsr", "clarity-upscaler", "creative-upscaler"} <= set(names)
-    picked = next(a for a in menu.actions() if a.text() == "ccsr")
+    assert {
+        "AuraSR (aura-sr)",
+        "CCSR Upscaler (ccsr)",
+        "Clarity Upscaler (clarity-upscaler)",
+    } <= set(names)  # the display name, and the id that tells similar ones apart
+    assert {"esrgan", "creative-upscaler"} <= {n.rsplit("(", 1)[-1].rstrip(")") for n in names}
+    picked = next(a for a in menu.actions() if a.text() == "CCSR Upscaler (ccsr)")
     picked.trigger()
     qtbot.waitUntil(lambda: len(rows(window)) == 2, timeout=5000)
     assert rows(window)[-1].job.endpoint_id == "fal-ai/ccsr"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fal_desktop.core.resources import model_title
 from fal_desktop.ui.window import prefs
 
 __all__ = ["PreferencesDialog"]
@@ -69,7 +70,7 @@ class PreferencesDialog(QDialog):
 
         self.upscaler = QComboBox(self)
         for endpoint_id in dict.fromkeys([*upscalers, upscaler]):
-            self.upscaler.addItem(endpoint_id.removeprefix("fal-ai/"), endpoint_id)
+            self.upscaler.addItem(model_title(endpoint_id), endpoint_id)
         self.upscaler.setCurrentIndex(max(0, self.upscaler.findData(upscaler)))
         self.upscaler.setToolTip("The model used for images you drop, paste or open to upscale")
         self.form.addRow("Default &upscaler:", self.upscaler)

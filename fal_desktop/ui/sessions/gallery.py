@@ -26,6 +26,7 @@ from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyledItemDelegate, QWidget
 
 from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.core.resources import model_title
 from fal_desktop.core.saving import seed_of
 from fal_desktop.core.sessions import prompt_of, short_time
 from fal_desktop.ui.jobs.table import describe_inputs
@@ -283,7 +284,7 @@ def upscale_menu(menu: QMenu, upscalers: list[str], item: object, signal: Signal
     """One entry per upscaler; picking one emits ``upscale:<model id>`` (and ``item``)."""
     menu.clear()
     for endpoint_id in upscalers:
-        menu.addAction(endpoint_id.removeprefix("fal-ai/")).triggered.connect(
+        menu.addAction(model_title(endpoint_id)).triggered.connect(
             lambda _checked=False, e=endpoint_id: (
                 signal.emit(f"upscale:{e}", item)
                 if item is not None
