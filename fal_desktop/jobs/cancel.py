@@ -18,17 +18,10 @@ async def send_cancel(ctx: JobContext, job: JobRecord) -> None:
     try:
         answer = await ctx.client.cancel(ctx.client.handle_for(job.endpoint_id, job.request_id))
     except FalError as exc:
-        ctx.emit(
-            JobUpdate(
-                job.id,
-                job.state,
-                new_logs=(
-                    LogEntry(
-                        f"The cancel did not reach fal ({exc.user_message}); the job is followed until it ends.",
-                        "WARN",
-                    ),
-                ),
-            )
+        _warn(
+            ctx,
+            job,
+            f"The cancel did not reach fal ({exc.user_message}); the job is followed until it ends.",
         )
         return
     ctx.cancels_delivered.add(job.id)
@@ -37,14 +30,9 @@ async def send_cancel(ctx: JobContext, job: JobRecord) -> None:
             JobUpdate(job.id, job.state, message="fal had already finished it: fetching the result")
         )
     elif answer == "NOT_FOUND":
-        ctx.emit(
-            JobUpdate(
-                job.id,
-                job.state,
-                new_logs=(
-                    LogEntry(
-                        "fal no longer knows this job, so there is nothing to cancel.", "WARN"
-                    ),
-                ),
-            )
-        )
+        _warn(ctx, job, "fal no longer knows this job, so there is nothing to cancel.")
+
+
+def _warn(ctx: JobContext, job: JobRecord, text: str) -> None:
+    """A warning in the job's log."""
+    ctx.emit(JobUpdate(job.id, job.state, new_logs=(LogEntry(text, "WARN"),)))
