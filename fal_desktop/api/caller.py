@@ -1,4 +1,5 @@
-"""What the upload, download and direct-run helpers need of the client: :class:`Caller`.
+"""What the helpers the client delegates to (requests, status, uploads, downloads, direct
+runs) need of it: :class:`Caller`.
 
 :class:`~fal_desktop.api.client.FalClient` is one. The helpers name this protocol instead of
 the client, so they and the client do not import each other.

@@ -9,39 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-import httpx_sse
 
 from fal_desktop import __version__
-from fal_desktop.api import direct, downloads, redirects, uploads
+from fal_desktop.api import direct, downloads, retrying_request, status_stream, uploads
 from fal_desktop.api.endpoint import EndpointId, submit_url
-from fal_desktop.api.errors import (
-    AuthError,
-    ErrorKind,
-    FalError,
-    FalTimeoutError,
-    NetworkError,
-    ProtocolError,
-    error_from_response,
-    stored_failure,
-)
+from fal_desktop.api.errors import AuthError, ErrorKind, FalError, ProtocolError, stored_failure
 from fal_desktop.api.headers import job_headers, without_auth
 from fal_desktop.api.hosts import FalHosts, origin_of
-from fal_desktop.api.models import Completed, LogDeltas, RequestHandle, Status, parse_status
-from fal_desktop.api.retry import (
-    MAYBE_SENT,
-    RetryPolicy,
-    response_error,
-    retry_exception,
-    retry_response,
-    transport_error,
-)
+from fal_desktop.api.models import Completed, LogDeltas, RequestHandle, Status
+from fal_desktop.api.retry import MAYBE_SENT, RetryPolicy
 from fal_desktop.api.tls import system_trust
 
 __all__ = ["FalClient"]
@@ -49,7 +31,6 @@ __all__ = ["FalClient"]
 KeySource = str | Callable[[], str | None] | None
 _POLL_TIMEOUT = httpx.Timeout(120.0, connect=30.0)
 MAX_RESULT_BYTES = 16 * 1024 * 1024  # a result is JSON with URLs; images come separately
-_STREAM_TIMEOUT = direct.STREAM_TIMEOUT
 
 
 def _load_http_stack() -> None:
@@ -58,10 +39,6 @@ def _load_http_stack() -> None:
     the user's first upload. Imports are cached, so later clients pay nothing."""
     import anyio._backends._asyncio  # noqa: F401
     import httpcore._backends.anyio  # noqa: F401
-
-
-class _StreamUnavailable(Exception):
-    """The status stream is not offered here (not an event stream, 404/405): poll instead."""
 
 
 def _sendable(key: str) -> bool:
@@ -153,52 +130,17 @@ class FalClient:
         answer, not a busy moment (a failed job's stored error); ingress pages, 408/409/429
         and broken connections are still tried again.
         """
-        attempt = hops = 0
-        first_origin = origin_of(url)
-        while True:
-            attempt += 1
-            if auth:
-                sent = self.headers_for(url, headers)
-            else:  # e.g. a CDN token: it stays with the origin it was meant for
-                sent = (
-                    dict(headers or {}) if origin_of(url) == first_origin else without_auth(headers)
-                )
-            if body is not None:
-                kwargs["content"] = body()
-            try:
-                response = await self.http.request(method, url, headers=sent, **kwargs)
-            except httpx.TransportError as exc:
-                if attempt < self.retry.max_attempts and retry_exception(
-                    exc, idempotent=idempotent
-                ):
-                    await asyncio.sleep(self.retry.delay(attempt))
-                    continue
-                raise transport_error(exc, idempotent=idempotent) from None
-            except httpx.HTTPError as exc:  # e.g. a body that does not decode
-                raise ProtocolError(
-                    "fal answered with something this app cannot read.", detail=repr(exc)
-                ) from None
-            if response.is_success:
-                return response
-            hop = redirects.next_hop(response, method)
-            if hop is not None:  # not a failed try: the key is decided again for the new URL
-                if auth and not self.hosts.is_api_url(hop[1]):
-                    raise redirects.off_fal(url, hop[1], response.status_code)
-                hops, attempt = hops + 1, attempt - 1
-                if hops > redirects.MAX_REDIRECTS:
-                    raise redirects.too_many_redirects(url)
-                if hop[0] != method:
-                    kwargs, body = redirects.without_body(kwargs), None
-                else:
-                    kwargs.pop("params", None)  # the Location carries its own query
-                method, url = hop
-                continue
-            if attempt < self.retry.max_attempts and retry_response(
-                response, idempotent=idempotent and retry_server_errors
-            ):
-                await asyncio.sleep(self.retry.delay(attempt, response.headers.get("retry-after")))
-                continue
-            raise response_error(response, idempotent=idempotent)
+        return await retrying_request.request(
+            self,
+            method,
+            url,
+            idempotent=idempotent,
+            headers=headers,
+            auth=auth,
+            body=body,
+            retry_server_errors=retry_server_errors,
+            **kwargs,
+        )
 
     @staticmethod
     def json_of(response: httpx.Response) -> Any:
@@ -283,76 +225,16 @@ class FalClient:
 
     async def status(self, handle: RequestHandle, *, logs: bool = True) -> Status:
         """One poll of the job's status (logs, when asked for, are all lines so far)."""
-        response = await self.request(
-            "GET", handle.status_url, idempotent=True, params={"logs": "1" if logs else "0"}
-        )
-        return self._parse_status(self.json_of(response))
+        return await status_stream.poll_status(self, handle, logs=logs)
 
-    @staticmethod
-    def _parse_status(body: Any) -> Status:
-        try:
-            return parse_status(body)
-        except ValueError as exc:
-            raise ProtocolError(
-                "fal sent a job status this app does not understand.",
-                detail=f"{exc}: {str(body)[:300]}",
-            ) from None
-
-    async def stream_status(
-        self, handle: RequestHandle, *, logs: bool = True
-    ) -> AsyncIterator[Status]:
+    def stream_status(self, handle: RequestHandle, *, logs: bool = True) -> AsyncIterator[Status]:
         """Statuses as fal pushes them (server-sent events), until COMPLETED.
 
         Raises :class:`ProtocolError` if the answer is not an event stream.
         """
-        try:
-            async with aclosing(self._status_events(handle, logs)) as events:
-                async for status in events:
-                    yield status
-        except _StreamUnavailable as exc:
-            raise ProtocolError("fal's status stream is not available.", detail=str(exc)) from None
+        return status_stream.stream_status(self, handle, logs=logs)
 
-    async def _status_events(
-        self, handle: RequestHandle, logs: bool
-    ) -> AsyncGenerator[Status, None]:
-        url = f"{handle.status_url}/stream"
-        headers = self.headers_for(url, {"Accept": "text/event-stream"})
-        try:
-            async with httpx_sse.aconnect_sse(
-                self.http,
-                "GET",
-                url,
-                params={"logs": "1" if logs else "0"},
-                headers=headers,
-                timeout=_STREAM_TIMEOUT,
-                follow_redirects=True,
-            ) as source:
-                response = source.response
-                if response.status_code in (404, 405, 501):
-                    raise _StreamUnavailable(f"HTTP {response.status_code}")
-                if not response.is_success:
-                    await response.aread()
-                    raise error_from_response(response)
-                if "text/event-stream" not in response.headers.get("content-type", ""):
-                    raise _StreamUnavailable(
-                        response.headers.get("content-type", "no content type")
-                    )
-                async for event in source.aiter_sse():
-                    if not event.data:
-                        continue
-                    try:
-                        body = json.loads(event.data)
-                    except json.JSONDecodeError:
-                        raise ProtocolError(
-                            "fal's status stream sent a broken event.", detail=event.data[:300]
-                        ) from None
-                    yield self._parse_status(body)
-        except httpx.TimeoutException as exc:
-            raise FalTimeoutError("fal's status stream went quiet.", detail=repr(exc)) from None
-        except httpx.TransportError as exc:
-            raise NetworkError("fal's status stream broke off.", detail=repr(exc)) from None
-
-    async def watch(
+    def watch(
         self,
         handle: RequestHandle,
         *,
@@ -370,34 +252,9 @@ class FalClient:
         earlier watch of the same job to carry that on across watches.
         """
         interval = self.poll_interval if poll_interval is None else poll_interval
-        deltas = deltas if deltas is not None else LogDeltas()
-        failures = 0
-        while stream and failures < 3:
-            try:
-                async with aclosing(self._status_events(handle, logs)) as events:
-                    async for status in events:
-                        failures = 0
-                        yield deltas.annotate(status)
-                        if isinstance(status, Completed):
-                            return
-                failures += 1  # the stream ended before the job did
-            except _StreamUnavailable:
-                break
-            except AuthError:
-                raise
-            except FalError:
-                failures += 1
-            status = await self.status(handle, logs=logs)  # catch up; it may have finished
-            yield deltas.annotate(status)
-            if isinstance(status, Completed):
-                return
-            await asyncio.sleep(min(interval * failures, 2.0))
-        while True:
-            status = await self.status(handle, logs=logs)
-            yield deltas.annotate(status)
-            if isinstance(status, Completed):
-                return
-            await asyncio.sleep(interval)
+        return status_stream.watch(
+            self, handle, logs=logs, interval=interval, stream=stream, deltas=deltas
+        )
 
     async def result(self, handle: RequestHandle) -> Any:
         """The job's output; a failed job raises the error fal stored for it."""

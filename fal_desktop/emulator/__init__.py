@@ -27,13 +27,9 @@ from fal_desktop.api.hosts import FalHosts
 from fal_desktop.api.openapi import EndpointSchema, SchemaError
 from fal_desktop.core.resources import bundled_schema_files
 from fal_desktop.emulator.faults import Faults, RecordedRequest, make_middleware
+from fal_desktop.emulator.model_work import DEFAULT_REFUSAL, RUNNER_FAILURES
 from fal_desktop.emulator.platform import Platform
-from fal_desktop.emulator.service import (
-    DEFAULT_REFUSAL,
-    RUNNER_FAILURES,
-    Service,
-    out_of_credit_response,
-)
+from fal_desktop.emulator.service import Service, out_of_credit_response
 from fal_desktop.emulator.storage import Storage
 
 __all__ = ["Emulator", "RecordedRequest", "load_schemas"]
@@ -282,7 +278,7 @@ class Emulator:
         """Make the runner fail any job whose prompt contains ``word`` (any case) the way fal's
         infrastructure fails one (reference §10): the status is COMPLETED with ``error`` and
         ``error_type``, the result answers 503 (504 for timeouts) ``{"detail", "error_type"}``
-        with ``X-Fal-Error-Type``. ``error_type`` is one of ``service.RUNNER_FAILURES``."""
+        with ``X-Fal-Error-Type``. ``error_type`` is one of ``model_work.RUNNER_FAILURES``."""
         if error_type not in RUNNER_FAILURES:
             raise ValueError(f"unknown runner failure {error_type!r}; use one of {RUNNER_FAILURES}")
         self._runner_failures[word] = error_type  # the service holds this same dict

@@ -110,7 +110,7 @@ class _Pipe:
 async def _serve(pipe: _Pipe) -> int:
     from fal_desktop.api import FalClient, FalHosts, RetryPolicy
     from fal_desktop.core.jobstore import JobStore
-    from fal_desktop.jobs.runner import JobContext, KeyGate
+    from fal_desktop.jobs.job_context import JobContext, KeyGate
     from fal_desktop.jobs.scheduler import JobScheduler, UpdateBatcher
 
     config = await pipe.messages.get()

@@ -22,8 +22,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fal_desktop.core.jobstore import JobRecord, JobState
+from fal_desktop.jobs.cancel import send_cancel
 from fal_desktop.jobs.events import FRAME_SECONDS, JobUpdate
-from fal_desktop.jobs.runner import JobContext, run_job, send_cancel
+from fal_desktop.jobs.job_context import JobContext
+from fal_desktop.jobs.runner import run_job
 
 __all__ = ["FRAME_SECONDS", "JobScheduler", "Slots", "UpdateBatcher", "SUBMIT_GRACE_SECONDS"]
 

@@ -13,7 +13,7 @@ from fal_desktop.core.saving import (
     read_metadata,
     save_with_metadata,
 )
-from fal_desktop.ui.sessions.controller import as_made
+from fal_desktop.ui.sessions.rerun import as_made
 from tests.gui.conftest import rows, run_prompt
 
 REASON = "The prompt was refused by the model: it names something it will not draw."

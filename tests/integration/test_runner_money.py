@@ -11,7 +11,9 @@ import pytest
 
 from fal_desktop.api import ErrorKind, FalClient, RetryPolicy
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
-from fal_desktop.jobs.runner import EXPIRED_SENTENCE, JobContext, KeyGate, run_job
+from fal_desktop.jobs.following import EXPIRED_SENTENCE
+from fal_desktop.jobs.job_context import JobContext, KeyGate
+from fal_desktop.jobs.runner import run_job
 from fal_desktop.jobs.scheduler import JobScheduler
 from tests.integration.conftest import KEY
 
@@ -329,10 +331,10 @@ def test_a_bug_while_following_a_job_fal_has_leaves_it_for_retry_not_failed(
 ):
     """Something unexpected inside the app while it follows a paid job: the job is not ended
     as failed (final: its result would be lost), it stops as not fetched and Retry follows it."""
-    from fal_desktop.jobs import runner
+    from fal_desktop.jobs import following
 
     key, updates, store, make_ctx, make_client = setup
-    real = runner.progress_from_logs
+    real = following.progress_from_logs
     broken = [True]
 
     def progress_once_broken(logs):
@@ -341,7 +343,7 @@ def test_a_bug_while_following_a_job_fal_has_leaves_it_for_retry_not_failed(
             raise RuntimeError("a bug in the app")
         return real(logs)
 
-    monkeypatch.setattr(runner, "progress_from_logs", progress_once_broken)
+    monkeypatch.setattr(following, "progress_from_logs", progress_once_broken)
 
     async def scenario():
         async with make_client() as client:

@@ -127,7 +127,7 @@ def test_the_client_waits_as_retry_after_says(monkeypatch):
         waits.append(seconds)
         await real_sleep(0)
 
-    monkeypatch.setattr("fal_desktop.api.client.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("fal_desktop.api.retrying_request.asyncio.sleep", fake_sleep)
     answers = iter(
         [
             httpx.Response(429, headers={"retry-after": "0.75", **FAL}),

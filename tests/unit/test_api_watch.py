@@ -172,7 +172,7 @@ def test_polling_only_with_logs_off_and_its_own_interval(monkeypatch):
     async def no_wait(seconds):
         waits.append(seconds)
 
-    monkeypatch.setattr("fal_desktop.api.client.asyncio.sleep", no_wait)
+    monkeypatch.setattr("fal_desktop.api.status_stream.asyncio.sleep", no_wait)
     polls = iter(
         [
             status("IN_QUEUE", queue_position=2),

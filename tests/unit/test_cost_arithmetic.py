@@ -15,7 +15,7 @@ from fal_desktop.core.costs import (
     start_of_day,
     total_text,
 )
-from fal_desktop.emulator.service import billable_units
+from fal_desktop.emulator.model_work import billable_units
 
 PER_IMAGE = Price("fal-ai/flux/dev", 0.025, "image")
 PER_MP = Price("fal-ai/flux/schnell", 0.003, "megapixels")

@@ -14,8 +14,9 @@ from PIL import Image
 from fal_desktop.api import AuthError, Completed, FalClient, FalHosts, Queued, RetryPolicy
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.saving import job_parameters, read_metadata, save_with_metadata
+from fal_desktop.jobs.job_context import JobContext
 from fal_desktop.jobs.outputs import find_output_files, safe_file_name
-from fal_desktop.jobs.runner import JobContext, run_job
+from fal_desktop.jobs.runner import run_job
 from tests.fal_answers import load_answers, response_of
 from tests.unit.api_fixtures import run
 

@@ -66,6 +66,11 @@ ENGINE_MODULES = [
     "fal_desktop.jobs.scheduler",
     "fal_desktop.jobs.wire",
     "fal_desktop.jobs.runner",
+    "fal_desktop.jobs.job_context",
+    "fal_desktop.jobs.submit",
+    "fal_desktop.jobs.following",
+    "fal_desktop.jobs.cancel",
+    "fal_desktop.jobs.result_download",
     "fal_desktop.jobs.events",
     "fal_desktop.jobs.restarts",
 ]

@@ -8,19 +8,17 @@ manager, the model panel and the session store, never to the network.
 from __future__ import annotations
 
 import json
-import random
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from fal_desktop.core.export import export_session
 from fal_desktop.core.jobstore import JobRecord, JobState
-from fal_desktop.core.saving import seed_of, varied_value
+from fal_desktop.core.saving import varied_value
 from fal_desktop.core.sessions import SessionBusy, SessionStore, prompt_of
-from fal_desktop.forms.fields import INT_LIMIT
 from fal_desktop.jobs.events import JobUpdate
 from fal_desktop.ui.dialogs import confirm as confirm_dialog  # tests replace confirm_delete there
 from fal_desktop.ui.jobs.table import JobRow, local_input_image, row_of
@@ -31,68 +29,14 @@ from fal_desktop.ui.results.reuse import use_as_input
 from fal_desktop.ui.results.viewer import ResultViewer, ViewerItem
 from fal_desktop.ui.sessions.gallery import GalleryItem, GalleryView
 from fal_desktop.ui.sessions.panel import SessionPanel
-from fal_desktop.ui.sessions.run_dialogs import CompareModelsDialog, VaryDialog
+from fal_desktop.ui.sessions.rerun import comparison_runs, reuse_in_form, vary_runs
 from fal_desktop.ui.sessions.thumbnails import ThumbnailCache
 from fal_desktop.widgets.background import Background
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QStackedWidget
+    from fal_desktop.ui.sessions.host import SessionHost
 
-    from fal_desktop.core.catalog import Catalog
-    from fal_desktop.core.form_memory import FormMemory
-    from fal_desktop.core.paths import AppPaths
-    from fal_desktop.ui.jobs.spending import Spending
-    from fal_desktop.ui.window.shell import Banner
-
-
-class SessionHost(Protocol):
-    """What the sessions side needs of the window (named here, not imported: the window builds
-    the controller, so the two modules must not import each other)."""
-
-    paths: AppPaths
-    settings: QSettings
-    catalog: Catalog
-    memory: FormMemory
-    notice: Banner
-
-    @property
-    def results(self) -> QStackedWidget: ...
-    @property
-    def result_view(self) -> QWidget: ...
-
-    @property
-    def run_grid(self) -> QWidget: ...
-
-    spending: Spending
-    model_panel: Any
-    manager: Any
-    saver: Any
-    autosaver: Any
-
-    def show_result(self, row: JobRow | None, index: int = 0) -> None: ...
-    def shown_index(self, row: JobRow) -> int: ...
-    def save_as(self, row: JobRow, index: int = 0) -> None: ...
-    def upscale(self, inputs: list[str], upscaler: str | None = None) -> list[str]: ...
-    def has_key(self, then: Any = None) -> bool: ...
-    def forget_job(self, job_id: str) -> None: ...
-
-
-__all__ = ["SessionController", "SHARED_INPUTS"]
-
-#: Inputs a comparison sends to every model that has them (each keeps its other settings).
-SHARED_INPUTS = ("prompt", "negative_prompt", "image_size", "seed", "num_images")
-DEFAULT_COMPARE = ("fal-ai/flux/schnell", "fal-ai/fast-sdxl", "fal-ai/fast-lightning-sdxl")
-
-
-def as_made(job: JobRecord, *, takes_seed: bool) -> dict[str, Any]:
-    """The run's input with the seed it was made with (fal's answer, when the model takes one),
-    so running it again changes nothing unless asked."""
-    values = dict(job.inputs)
-    seed = seed_of(job.output, job.inputs)
-    if takes_seed and isinstance(seed, int):
-        values["seed"] = seed
-    return values
+__all__ = ["SessionController"]
 
 
 class SessionController(QObject):
@@ -397,81 +341,19 @@ class SessionController(QObject):
 
     def reuse(self, job: JobRecord, *, new_seed: bool = False) -> bool:
         """Put the run's model and parameters in the form, with its seed or a new one."""
-        panel = self.window.model_panel
-        if self.window.catalog.cached(job.endpoint_id) is None:
-            self.window.notice.show_message(
-                f"{job.endpoint_id} is not loaded; type its id at the top left first."
-            )
-            return False
-        panel.select_model(job.endpoint_id)
-        form = panel.form
-        values = as_made(job, takes_seed="seed" in form.fields)
-        if new_seed and "seed" in form.fields:
-            fresh = random.randrange(INT_LIMIT)
-            while fresh == values.get("seed"):
-                fresh = random.randrange(INT_LIMIT)
-            values["seed"] = fresh
-        notes = form.set_value(values)
-        what = " with a new seed" if new_seed else " with its seed" if "seed" in values else ""
-        self.window.notice.show_message(
-            " ".join([f"The parameters of that run are in the form{what}."] + notes), info=not notes
-        )
-        return True
+        return reuse_in_form(self.window, job, new_seed=new_seed)
 
     def vary(self, job: JobRecord, runs: list[dict[str, Any]] | None = None) -> list[JobRecord]:
         """Run the job again once per value of one parameter (asked for unless given)."""
-        schema = self.window.catalog.cached(job.endpoint_id)
-        if schema is None:
-            return []
-        base = as_made(job, takes_seed="seed" in (schema.input_schema.get("properties") or {}))
-        if runs is None:
-            dialog = VaryDialog(schema, base, self.parent_widget)
-            if dialog.exec() != VaryDialog.DialogCode.Accepted:
-                return []
-            runs = dialog.runs()
-        return self.start_group([(job.endpoint_id, inputs) for inputs in runs])
+        return self.start_group(vary_runs(self.window, job, runs, self.parent_widget))
 
     def compare_models(
         self, endpoint_ids: list[str] | None = None, prompt: str | None = None
     ) -> list[JobRecord]:
         """One prompt on several text-to-image models, shown side by side."""
-        window = self.window
-        form = window.model_panel.form
-        current = form.value() if form is not None else {}
-        if endpoint_ids is None:
-            models = [
-                e.endpoint_id for e in window.catalog.entries() if e.category == "text-to-image"
-            ]
-            last = window.memory.get("__app__").get("compare") or list(DEFAULT_COMPARE)
-            dialog = CompareModelsDialog(
-                models, str(current.get("prompt") or ""), last, self.parent_widget
-            )
-            if dialog.exec() != CompareModelsDialog.DialogCode.Accepted:
-                return []
-            endpoint_ids, prompt = dialog.chosen(), dialog.prompt_text()
-            window.memory.remember(
-                "__app__", {**window.memory.get("__app__"), "compare": endpoint_ids}
-            )
-        shared = {k: v for k, v in current.items() if k in SHARED_INPUTS}
-        if prompt is not None:
-            shared["prompt"] = prompt
-        runs = []
-        for endpoint_id in endpoint_ids:
-            schema = window.catalog.cached(endpoint_id)
-            if schema is None:
-                continue
-            own = (
-                current
-                if form is not None and form.schema.endpoint_id == endpoint_id
-                else window.memory.get(endpoint_id)
-            )
-            properties = schema.input_schema.get("properties") or {}
-            inputs = {**own, **{k: v for k, v in shared.items() if k in properties}}
-            for error in schema.validate_input(inputs):  # drop what this model does not take
-                if error.loc and error.loc[0] in inputs and error.loc[0] != "prompt":
-                    inputs.pop(error.loc[0])
-            runs.append((endpoint_id, inputs))
-        return self.start_group(runs)
+        return self.start_group(
+            comparison_runs(self.window, endpoint_ids, prompt, self.parent_widget)
+        )
 
     def start_group(self, runs: list[tuple[str, dict[str, Any]]]) -> list[JobRecord]:
         if not runs or not self.window.has_key():
