@@ -222,7 +222,8 @@ def finish_startup(
     key_store = startup.prepared  # load_key_store's, read on a worker thread
     import logging
 
-    logging.getLogger("fal_desktop").info("fal key: %s", key_store.source().value)
+    where = "the sandbox's own" if args.sandbox else key_store.source().value
+    logging.getLogger("fal_desktop").info("fal key: %s", where)
     hosts = FalHosts()
     store_name = "jobs.sqlite3"
     if args.sandbox:
