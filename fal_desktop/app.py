@@ -377,6 +377,8 @@ def load_key_store(sandbox: bool, keyring_child=None):
 
         answer = keyring_child.answer()
         trace("keyring")  # the child answered
+        if answer is None and keyring_child.stopped:  # quitting: no unlock prompt asked again
+            return ApiKeyStore(environ={})
     return ApiKeyStore(environ={"FAL_KEY": SANDBOX_KEY} if sandbox else None).load(answer)
 
 

@@ -42,7 +42,9 @@ class KeyringChild:
     def __init__(self, command: list[str] | None = None, *, read_key: bool = True) -> None:
         import subprocess  # here: the child itself needs none of it
 
-        environ = {name: value for name, value in os.environ.items() if name != "FAL_KEY"}
+        hidden = ("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET")  # the child asks the keyring only
+        environ = {name: value for name, value in os.environ.items() if name not in hidden}
+        self.stopped = False
         try:
             self._process: Popen[bytes] | None = subprocess.Popen(
                 (command or own_command(KEYRING_FLAG)) + ([] if read_key else [NO_KEY]),
@@ -72,14 +74,16 @@ class KeyringChild:
         return answer
 
     def stop(self) -> None:
-        """Kill the child if it still waits (a keyring's unlock prompt, at quit)."""
+        """Kill the child if it still waits (a keyring's unlock prompt, at quit); ``stopped``
+        then says the keyring must not be asked again."""
+        self.stopped = True
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
 
 
 #: The platform's own keyring backend, tried before keyring's search of every installed one
-#: (which imports each, macOS's too: 60–130 ms on Linux, where its library lookup runs ldconfig).
+#: (which imports each, macOS's too: 50–60 ms on Linux, where its library lookup runs ldconfig).
 PLATFORM_BACKENDS = {
     "linux": ("keyring.backends.SecretService", "Keyring"),
     "darwin": ("keyring.backends.macOS", "Keyring"),
@@ -97,8 +101,8 @@ def choose_backend() -> None:
 
     chosen = keyring.core.load_env() or keyring.core.load_config()
     if chosen is None:
-        platform = "linux" if sys.platform.startswith(("linux", "freebsd", "openbsd")) else ""
-        module, name = PLATFORM_BACKENDS.get(platform or sys.platform, ("", ""))
+        unix = sys.platform.startswith(("linux", "freebsd", "openbsd"))  # D-Bus Secret Service
+        module, name = PLATFORM_BACKENDS.get("linux" if unix else sys.platform, ("", ""))
         try:
             backend = getattr(importlib.import_module(module), name) if module else None
             if backend is not None and backend.priority > 0:  # raises when it cannot work here

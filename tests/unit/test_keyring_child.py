@@ -135,3 +135,26 @@ def test_a_probe_whose_child_fails_asks_here(monkeypatch, memory_keyring):
     assert store.loaded_keyring and store.keyring_problem() is None  # the memory keyring
     store.save("saved-id:saved-secret")
     assert memory_keyring.items[("fal-desktop", "api-key")] == "saved-id:saved-secret"
+
+
+def test_a_child_stopped_at_quit_leaves_the_keyring_unasked(memory_keyring, monkeypatch):
+    """Quitting while the child waits for an unlock prompt: the window must not ask the
+    keyring itself then (a second prompt as the app goes away)."""
+    from fal_desktop.app import load_key_store
+
+    asked = []
+    monkeypatch.setattr(memory_keyring, "get_password", lambda *a: asked.append(a))
+    child = KeyringChild([sys.executable, "-c", "import time; time.sleep(120)"])
+    child.stop()
+    store = load_key_store(False, child)
+    assert asked == [] and not store.loaded
+
+
+def test_the_child_is_not_given_the_environment_key(monkeypatch):
+    monkeypatch.setenv("FAL_KEY_ID", "env-id")
+    monkeypatch.setenv("FAL_KEY_SECRET", "env-secret")
+    monkeypatch.setenv("FAL_KEY", "env-id:env-secret")
+    program = "import json, os; print(json.dumps({'key': None, 'problem': ' '.join(sorted(k for k in os.environ if k.startswith('FAL_KEY'))) or None, 'backend': 'x.Y'}))"
+    assert KeyringChild([sys.executable, "-c", program]).answer() == KeyringAnswer(
+        None, None, "x.Y"
+    )
