@@ -7,14 +7,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QSpinBox, QWidget
 
+from fal_desktop.forms.field_labels import enum_label, preset_label
 from fal_desktop.forms.fields import FieldWidget, field_kind
-from fal_desktop.forms.spec import (
-    IMAGE_SIZE_PRESETS,
-    LARGE_ENUM,
-    FieldSpec,
-    enum_label,
-    preset_label,
-)
+from fal_desktop.forms.spec import IMAGE_SIZE_PRESETS, LARGE_ENUM, FieldSpec
 
 __all__ = ["EnumField", "ImageSizeField", "NOT_SET_ITEM"]
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.forms import choice_fields, image_field, image_list, number_fields  # noqa: F401 - their kinds register
+from fal_desktop.forms.field_labels import plain_tooltip
 from fal_desktop.forms.fields import (
     MISSING,
     ErrorAt,
@@ -25,7 +26,7 @@ from fal_desktop.forms.fields import (
     field_kind,
     make_field,
 )
-from fal_desktop.forms.spec import FieldSpec, plain_tooltip
+from fal_desktop.forms.spec import FieldSpec
 
 __all__ = ["ListField", "ObjectField", "ObjectListField", "SubForm"]
 

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fal_desktop.forms.spec import MISSING, FieldSpec, plain_tooltip
+from fal_desktop.forms.field_labels import plain_tooltip
+from fal_desktop.forms.spec import MISSING, FieldSpec
 
 __all__ = [
     "MISSING",

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from fal_desktop.api.openapi import EndpointSchema, FieldError
 from fal_desktop.api.quick_validate import surely_fits_object
 from fal_desktop.forms import compound  # noqa: F401 - registers every kind of field
+from fal_desktop.forms.field_labels import plain_tooltip
 from fal_desktop.forms.fields import FieldWidget, changed_values, make_field
-from fal_desktop.forms.spec import FieldSpec, field_specs, plain_tooltip
+from fal_desktop.forms.spec import FieldSpec, field_specs
 
 if TYPE_CHECKING:
     from fal_desktop.forms.prompt_completer import PromptCompleter

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from fal_desktop.forms.fields import INT_LIMIT, MISSING, FieldWidget, field_kind
-from fal_desktop.forms.spec import FieldSpec, decimals_of
+from fal_desktop.forms.number_format import decimals_of
+from fal_desktop.forms.spec import FieldSpec
 
 __all__ = ["NumberField", "NumberOrObjectField", "SeedField", "SEED_LIMIT"]
 

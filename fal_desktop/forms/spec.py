@@ -9,10 +9,12 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
 
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.image_sizes import IMAGE_SIZES
+from fal_desktop.forms.field_labels import FACTOR_HINT, display_title, humanise, short_placeholder
+from fal_desktop.forms.number_format import allowed_range, number_spec
 
 __all__ = [
     "FieldSpec",
@@ -22,20 +24,12 @@ __all__ = [
     "is_mask_field",
     "mask_base_image",
     "IMAGE_SIZE_PRESETS",
-    "decimals_of",
-    "display_title",
-    "short_placeholder",
-    "enum_label",
-    "plain_tooltip",
-    "preset_label",
     "LARGE_ENUM",
     "TRANSPORT_FIELDS",
     "MISSING",
 ]
 
 IMAGE_SIZE_PRESETS = tuple(IMAGE_SIZES)
-# Pixels of each preset as the fal toolkit defines them (schema-format.md §4.3.2).
-PRESET_PIXELS = IMAGE_SIZES
 LARGE_ENUM = 30  # from this many values an enum is a combo you can type into to filter
 # How the result travels, not what it is: not shown, never sent from the form.
 TRANSPORT_FIELDS = frozenset({"sync_mode"})
@@ -45,34 +39,8 @@ _IMAGE_NAME = re.compile(
 # Mask inputs of inpainting, fill and eraser models (white = change): get "Draw mask…".
 _MASK_NAME = re.compile(r"(^|_)mask(_image)?_url$")
 SLIDER_MAX_STEPS = 200
-PLACEHOLDER_LIMIT = 100
-# Words that schema titles write as "Url", "Vae", "Lora"…, spelled the way people write them.
-_SPELLED = {
-    "url": "URL",
-    "urls": "URLs",
-    "id": "ID",
-    "ids": "IDs",
-    "vae": "VAE",
-    "ccsr": "CCSR",
-    "snr": "SNR",
-    "ip": "IP",
-    "ic": "IC",
-    "lora": "LoRA",
-    "loras": "LoRAs",
-    "cfg": "CFG",
-    "sdxl": "SDXL",
-    "clip": "CLIP",
-    "unet": "UNet",
-    "controlnet": "ControlNet",
-    "controlnets": "ControlNets",
-    "json": "JSON",
-    "png": "PNG",
-    "jpeg": "JPEG",
-    "rgb": "RGB",
-}
 _MODEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*Input$")
 _FACTOR_NAMES = ("upscale_factor", "upscaling_factor")  # shown as "×4"
-_FACTOR_HINT = re.compile(r"\s*\((?:x|xs)\)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -115,109 +83,6 @@ class FieldSpec:
 MISSING = object()  # a field's value when it is left out of the request
 
 
-def enum_label(value: Any) -> str:
-    """A readable label of an enum value: "80S_ILLUSTRATION" → "80s illustration",
-    "realistic_image/b_and_w" → "Realistic image / b and w"."""
-    text = str(value)
-    if text.isupper() or "_" in text:
-        text = text.replace("_", " ").replace("/", " / ")
-        text = text.lower() if any(c.isalpha() for c in text) and text.upper() == text else text
-        text = " ".join(text.split())
-    return text[:1].upper() + text[1:] if text[:1].isalpha() else text
-
-
-def preset_label(preset: str) -> str:
-    """An image size preset with its pixels: "landscape_4_3" → "Landscape 4:3 · 1024×768"."""
-    words = (
-        preset.replace("_16_9", " 16:9")
-        .replace("_4_3", " 4:3")
-        .replace("_hd", " HD")
-        .replace("_", " ")
-    )
-    words = words[:1].upper() + words[1:]
-    pixels = PRESET_PIXELS.get(preset)
-    return f"{words} · {pixels[0]}×{pixels[1]}" if pixels else words
-
-
-def plain_tooltip(text: str) -> str:
-    """A description as a tooltip that shows it as written: Qt takes a tooltip with tags in it
-    for rich text, so "<img><|image_1|></img>" would vanish; escaped inside <p> it shows."""
-    import html
-
-    return f"<p>{html.escape(text).replace(chr(10), '<br>')}</p>" if text else ""
-
-
-def _humanise(name: str) -> str:
-    return name.replace("_", " ").strip().capitalize()
-
-
-def display_title(title: str) -> str:
-    """A schema title in sentence case: "Num Inference Steps" → "Number of inference steps",
-    "Image Url" → "Image URL"; acronyms and words written in capitals are kept."""
-    words = []
-    for word in _FACTOR_HINT.sub("", title).split():
-        core = word.strip("(),:;")
-        if core.lower() in _SPELLED:
-            word = word.replace(core, _SPELLED[core.lower()])
-        elif core.lower() == "num":
-            word = "number of"
-        elif (core.isupper() and len(core) > 1) or any(c.isupper() for c in core[1:]):
-            pass  # CFG, FLUX, LoRA: written that way on purpose
-        else:
-            word = word.lower()
-        words.append(word)
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
-
-
-def short_placeholder(text: str, limit: int = PLACEHOLDER_LIMIT) -> str:
-    """An example as a short placeholder: whole if it fits, else its first sentence, else
-    cut at a word boundary with "…"."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    sentence = re.match(r"(.+?[.!?])(?=\s+[A-Z\"'(])", text)
-    if sentence and len(sentence.group(1)) <= limit:
-        return sentence.group(1)
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
-    return cut.rstrip(" ,;:.-") + "…"
-
-
-def _is_number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def decimals_of(number: Any) -> int:
-    """How many decimals a number is written with (0.25 → 2, 3.0 → 0, 1e-7 → 7); 0 for what is
-    not a finite number."""
-    import math
-    from decimal import Decimal
-
-    if not _is_number(number) or not math.isfinite(number):
-        return 0
-    exponent = Decimal(repr(float(number))).normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def _number_format(
-    option: dict[str, Any], low: float | None, high: float | None, default: Any
-) -> tuple[int, float]:
-    """The decimals and step of a float field: from multipleOf, else from the range and the
-    default's precision (a default of 3.5 shows as "3.5", not "3.500")."""
-    given = option.get("multipleOf", option.get("step"))
-    # The bounds' own decimals too: a spin box rounds its range to its decimals, and a minimum
-    # of 0.001 shown with 2 would let 0.0, which the schema refuses, through.
-    bounds = max(
-        decimals_of(option.get(key))
-        for key in ("minimum", "ge", "maximum", "le", "exclusiveMinimum", "exclusiveMaximum")
-    )
-    if _is_number(given) and given > 0:
-        return min(max(decimals_of(given), bounds), 6), float(given)
-    span = (high - low) if low is not None and high is not None else float("inf")
-    step = 0.01 if span <= 2 else 0.1 if span <= 50 else 1.0
-    return min(max(decimals_of(step), decimals_of(default), bounds, 1), 6), step
-
-
 def _options(schema: EndpointSchema, prop: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
     """The non-null alternatives of a property, and whether null is allowed."""
     prop = schema.resolve(prop)
@@ -233,22 +98,6 @@ def _options(schema: EndpointSchema, prop: dict[str, Any]) -> tuple[list[dict[st
         else:
             options.append(option)
     return options or [{}], nullable
-
-
-def _bounds(
-    option: dict[str, Any], inward: float | None = None
-) -> tuple[float | None, float | None]:
-    """The lowest and highest value allowed; an exclusive bound moves in by ``inward`` (by
-    default 1 for integers, 0.0001 for floats: the smallest value the field can show)."""
-    if inward is None:
-        inward = 1 if option.get("type") == "integer" else 0.0001
-    low = option.get("minimum", option.get("ge"))
-    if low is None and _is_number(option.get("exclusiveMinimum")):
-        low = option["exclusiveMinimum"] + inward
-    high = option.get("maximum", option.get("le"))
-    if high is None and _is_number(option.get("exclusiveMaximum")):
-        high = option["exclusiveMaximum"] - inward
-    return low, high
 
 
 def _is_image_input(name: str, option: dict[str, Any], prop: dict[str, Any]) -> bool:
@@ -331,7 +180,7 @@ def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
     if kind == "boolean":
         return "bool"
     if kind in ("integer", "number") and len(options) == 1:
-        low, high = _bounds(first)
+        low, high = allowed_range(first)
         if (
             low is not None
             and high is not None
@@ -358,17 +207,6 @@ def widget_kind(schema: EndpointSchema, name: str, prop: dict[str, Any]) -> str:
     ):
         return "number_or_object"  # a LoRA scale: a number, or one per block
     return "json"
-
-
-def _number_spec(option: dict[str, Any], default: Any) -> dict[str, Any]:
-    """The bounds, decimals and step of a field (only floats have decimals)."""
-    low, high = _bounds(option)
-    out = {"minimum": low, "maximum": high, "integer": option.get("type") == "integer"}
-    if option.get("type") != "number":
-        return {**out, "decimals": 0, "step": 1.0}
-    decimals, step = _number_format(option, low, high, default)
-    out["minimum"], out["maximum"] = _bounds(option, inward=10**-decimals)  # as finely as it shows
-    return {**out, "decimals": decimals, "step": step}
 
 
 def field_specs(schema: EndpointSchema) -> list[FieldSpec]:
@@ -409,7 +247,7 @@ def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) ->
         examples = resolved.get("examples") or first.get("examples") or []
         title = str(resolved.get("title") or "")
         if not title or _MODEL_NAME.match(title):  # "TimestepsInput" is a class name, not a title
-            title = _humanise(name)
+            title = humanise(name)
         default = resolved.get("default", first.get("default", first.get("const")))
         spec = FieldSpec(
             name=name,
@@ -427,8 +265,8 @@ def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) ->
             nullable=nullable,
             enum=enum,
             editable_enum=any(o.get("type") == "string" and not o.get("enum") for o in options),
-            **_number_spec(first, default),
-            prefix="×" if _FACTOR_HINT.search(title) or name.endswith(_FACTOR_NAMES) else "",
+            **number_spec(first, default),
+            prefix="×" if FACTOR_HINT.search(title) or name.endswith(_FACTOR_NAMES) else "",
             schema=resolved,
         )
         if spec.kind == "number_or_object":
@@ -438,7 +276,7 @@ def object_specs(schema: EndpointSchema, obj: dict[str, Any], depth: int = 0) ->
                 **number,
             }  # Pydantic's le/ge can sit beside the anyOf
             spec.integer = number.get("type") == "integer"
-            for key, value in _number_spec(number, default).items():
+            for key, value in number_spec(number, default).items():
                 setattr(spec, key, value)
         if spec.kind in ("object", "object_list") and depth < 4:
             target = first if spec.kind == "object" else schema.resolve(first.get("items") or {})

@@ -180,9 +180,10 @@ def test_a_cost_whose_price_comes_after_the_result_is_filled_in_and_counted_once
     qtbot, open_window, emulator, monkeypatch
 ):
     from fal_desktop.core.costs import SpendLimit
-    from fal_desktop.ui.jobs import spending
+    from fal_desktop.ui.jobs import recorded_costs
 
-    monkeypatch.setattr(spending, "PRICE_RETRY_MS", 200)  # ask fal again soon, not in a minute
+    # Ask fal again soon, not in a minute.
+    monkeypatch.setattr(recorded_costs, "PRICE_RETRY_MS", 200)
     emulator.platform.pricing_down = True  # fal's pricing call fails: the price comes later
     window = open_window()
     window.spending.set_limit(SpendLimit(per_session=1.0))

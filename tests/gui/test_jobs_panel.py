@@ -10,7 +10,8 @@ from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.api.openapi import FieldError
 from fal_desktop.core.jobstore import JobRecord, JobState
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.ui.jobs.panel import RETRY_REJECTED_TIP, JobsPanel
+from fal_desktop.ui.jobs.job_texts import RETRY_REJECTED_TIP
+from fal_desktop.ui.jobs.panel import JobsPanel
 from fal_desktop.ui.jobs.table import COLUMNS, JobsModel
 from tests.gui.conftest import rows
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from fal_desktop.api.error_kind import ErrorKind
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
-from fal_desktop.ui.jobs.panel import RETRY_REJECTED_TIP
+from fal_desktop.ui.jobs.job_texts import RETRY_REJECTED_TIP
 from fal_desktop.ui.jobs.table import COLUMNS
 from tests.gui.conftest import rows, run_prompt
 

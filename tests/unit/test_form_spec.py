@@ -6,7 +6,9 @@ import pytest
 
 from fal_desktop.api.openapi import EndpointSchema
 from fal_desktop.core.resources import bundled_schema_files
-from fal_desktop.forms.spec import PLACEHOLDER_LIMIT, decimals_of, field_specs, short_placeholder
+from fal_desktop.forms.field_labels import PLACEHOLDER_LIMIT, short_placeholder
+from fal_desktop.forms.number_format import decimals_of
+from fal_desktop.forms.spec import field_specs
 
 FILES = bundled_schema_files()
 
@@ -376,13 +378,13 @@ def test_kinds_of_the_hard_constructs_in_real_schemas():
     ],
 )
 def test_enum_labels_read_well(value, label):
-    from fal_desktop.forms.spec import enum_label
+    from fal_desktop.forms.field_labels import enum_label
 
     assert enum_label(value) == label
 
 
 def test_preset_labels_show_pixels_and_tooltips_show_markup_as_text():
-    from fal_desktop.forms.spec import plain_tooltip, preset_label
+    from fal_desktop.forms.field_labels import plain_tooltip, preset_label
 
     assert preset_label("landscape_4_3") == "Landscape 4:3 · 1024×768"
     assert preset_label("square_hd") == "Square HD · 1024×1024"

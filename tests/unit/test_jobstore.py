@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from fal_desktop.core import jobstore
+from fal_desktop.core import job_table
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 
 
@@ -55,7 +55,7 @@ def test_unfinished_survives_reopening(tmp_path):
     try:
         assert [j.id for j in second.unfinished()] == [running.id]
         assert second.unfinished()[0].state.in_flight_at_fal
-        assert second.schema_version == len(jobstore._MIGRATIONS)
+        assert second.schema_version == len(job_table.MIGRATIONS)
     finally:
         second.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from fal_desktop.core import jobstore
+from fal_desktop.core import job_table
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 
 
@@ -39,7 +39,7 @@ def test_states_that_wait_for_the_user_are_not_resumed_and_never_overwritten_by_
 def test_an_older_file_opens_and_its_paid_failures_can_be_fetched_again(tmp_path):
     path = tmp_path / "jobs.sqlite3"
     db = sqlite3.connect(path)
-    for script in jobstore._MIGRATIONS[:2]:
+    for script in job_table.MIGRATIONS[:2]:
         db.executescript(script)
     db.execute("PRAGMA user_version = 2")
     rows = [  # id, state, request_id, output_json, error
@@ -66,7 +66,7 @@ def test_an_older_file_opens_and_its_paid_failures_can_be_fetched_again(tmp_path
         "done": JobState.COMPLETED,
     }
     assert [job.id for job in store.unfinished()] == ["key"]  # followed again by its request id
-    assert store.schema_version == len(jobstore._MIGRATIONS)
+    assert store.schema_version == len(job_table.MIGRATIONS)
     store.close()
 
 
@@ -76,7 +76,7 @@ def test_a_file_from_before_error_kinds_gets_them_from_what_it_recorded(tmp_path
 
     path = tmp_path / "jobs.sqlite3"
     db = sqlite3.connect(path)
-    for script in jobstore._MIGRATIONS[:3]:
+    for script in job_table.MIGRATIONS[:3]:
         db.executescript(script)
     db.execute("PRAGMA user_version = 3")
     rows = [  # id, state, error_detail

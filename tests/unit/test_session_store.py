@@ -163,9 +163,9 @@ def test_export_writes_images_with_metadata_and_a_json(stores, tmp_path):
 def test_version_1_database_is_upgraded_in_place(tmp_path):
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)
-    from fal_desktop.core import jobstore
+    from fal_desktop.core import job_table
 
-    db.executescript(jobstore._MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.executescript(job_table.MIGRATIONS[0] + "; PRAGMA user_version = 1;")
     db.execute(
         "INSERT INTO jobs (id, endpoint_id, state, inputs_json, created_at) "
         "VALUES ('old', 'fal-ai/esrgan', 'completed', '{}', 1.0)"
@@ -182,7 +182,7 @@ def test_version_1_database_is_upgraded_in_place(tmp_path):
     db.close()
     jobs = JobStore(path)
     try:
-        assert jobs.schema_version == len(jobstore._MIGRATIONS)
+        assert jobs.schema_version == len(job_table.MIGRATIONS)
         assert jobs.get("old").group_id is None
         sessions = SessionStore(jobs)
         [earlier] = sessions.all()  # what was run before sessions existed is kept in one

@@ -11,7 +11,6 @@ Signals:
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, Signal, Slot
@@ -32,57 +31,22 @@ from PySide6.QtWidgets import (
 
 from fal_desktop.core.jobstore import JobState
 from fal_desktop.jobs.events import JobUpdate
-from fal_desktop.ui.jobs.batch_bar import BatchBar, batch_text
+from fal_desktop.ui.jobs.batch_bar import BatchBar
+from fal_desktop.ui.jobs.batch_progress import BatchProgress
 from fal_desktop.ui.jobs.columns import ColumnFitter
+from fal_desktop.ui.jobs.job_texts import RETRY_REJECTED_TIP, RUN_AGAIN_TIP, log_text, retry_tip
 from fal_desktop.ui.jobs.table import JobRow, JobsModel
 from fal_desktop.widgets.empty_hint import EmptyHint
 
-__all__ = [
-    "JOBS_EMPTY",
-    "JobsPanel",
-    "MAYBE_AT_FAL_TIP",
-    "RETRY_REJECTED_TIP",
-    "RUN_AGAIN_TIP",
-    "retry_tip",
-]
+__all__ = ["JOBS_EMPTY", "JobsPanel"]
 
 JOBS_EMPTY = "No jobs yet: run a model or drop images to upscale"
 
-RETRY_REJECTED_TIP = "fal rejected a value: fix it in the form and run again"
-RUN_AGAIN_TIP = "Start a new paid job at fal with the same input"
-MAYBE_AT_FAL_TIP = (
-    "fal may already have this job (the app stopped while sending it): Retry sends it again, "
-    "which may be charged twice. Wait a little for its result first."
-)
 FOLDED_KEY = "jobs/folded"
-_ENDED = {
-    JobState.FAILED: "Failed",
-    JobState.NOT_FETCHED: "Not fetched",
-    JobState.HELD: "Held",
-    JobState.EXPIRED: "Expired",
-}
 
 
-def retry_tip(row: JobRow | None) -> str | None:
-    """What Retry does for this job, or ``None`` if it does not apply."""
-    if row is None:
-        return None
-    if row.state is JobState.NOT_FETCHED:
-        return "Fetch the result of this paid job again (no new job)"
-    if row.state is JobState.HELD:
-        return "Send it now (fal did not take it; nothing was charged)"
-    if (
-        row.state in (JobState.FAILED, JobState.CANCELLED)
-        and not row.job.request_id
-        and not row.input_rejected
-    ):
-        return MAYBE_AT_FAL_TIP if row.maybe_at_fal else "Send this job (fal never had it)"
-    return None
-
-
-class JobsPanel(QWidget):
-    cancel_requested = Signal(str)
-    pause_toggled = Signal(bool)
+class JobsPanel(BatchProgress):
+    # cancel_requested and pause_toggled: BatchProgress's
     retry_requested = Signal(str)
     run_again_requested = Signal(str)
     clear_requested = Signal()
@@ -246,82 +210,6 @@ class JobsPanel(QWidget):
             parts.append(f"{failed} failed")
         self.summary.setText(" · ".join(parts))
 
-    # -- batches ----------------------------------------------------------------------
-
-    def start_batch(self, job_ids: list[str]) -> None:
-        """Show overall progress for a group of jobs (one upscale drop)."""
-        if len(job_ids) < 2:
-            return
-        self._batch = list(job_ids)
-        self._batch_members = set(job_ids)
-        self._batch_ends = {}  # outcomes, kept when rows are cleared
-        for widget in (
-            self.batch_bar,
-            self.batch_label,
-            self.pause_button,
-            self.cancel_rest_button,
-        ):
-            widget.show()
-        self._update_batch()
-
-    def _update_batch(self, job_ids: list[str] | None = None) -> None:
-        """Count the batch's ends: of ``job_ids`` (the jobs that just changed), or of all."""
-        batch = getattr(self, "_batch", [])
-        if not batch:
-            return
-        if job_ids is not None:
-            members = self._batch_members
-            job_ids = [job_id for job_id in job_ids if job_id in members]
-        for job_id in batch if job_ids is None else job_ids:
-            row = self.model.row_for(job_id)
-            if row is not None and row.state.finished:
-                self._batch_ends[job_id] = row.state
-            elif row is None:  # cleared or deleted: it had finished
-                self._batch_ends.setdefault(job_id, JobState.COMPLETED)
-            else:  # retried: held or not fetched no more
-                self._batch_ends.pop(job_id, None)
-        ends = Counter(self._batch_ends.values())
-        text = batch_text(len(batch), ends, self.palette())
-        if getattr(self, "_batch_cost", ""):
-            text += f" · cost {html.escape(self._batch_cost)}"
-        self.batch_label.setText(text)
-        self.batch_bar.set_counts(len(batch), ends)
-        if sum(ends.values()) == len(batch):
-            for widget in (self.pause_button, self.cancel_rest_button):
-                widget.hide()
-            self.pause_button.setChecked(False)
-
-    def show_paused(self, paused: bool) -> None:
-        """Paused from outside (the spend limit): the Pause button shows it and can resume."""
-        self.pause_button.show()
-        self.pause_button.setChecked(paused)
-
-    def batch_ids(self) -> list[str]:
-        return list(getattr(self, "_batch", []))
-
-    def batch_completed(self) -> list[str]:
-        """The batch's jobs that ended with a result (kept as they end: not a walk over the
-        whole batch, asked after every finished job)."""
-        if not getattr(self, "_batch", []):
-            return []
-        return [i for i, state in self._batch_ends.items() if state is JobState.COMPLETED]
-
-    def set_batch_cost(self, text: str) -> None:
-        """What the batch's finished jobs cost so far (ui/jobs/spending.py)."""
-        if text != getattr(self, "_batch_cost", ""):
-            self._batch_cost = text
-            self._update_batch()
-
-    def _pause_toggled(self, paused: bool) -> None:
-        self.pause_button.setText("Resume" if paused else "Pause")
-        self.pause_toggled.emit(paused)
-
-    def cancel_rest(self) -> None:
-        for job_id in getattr(self, "_batch", []):
-            row = self.model.row_for(job_id)
-            if row is not None and not row.state.finished:
-                self.cancel_requested.emit(job_id)
-
     # -- selection and the log --------------------------------------------------------
 
     def selected_row(self) -> JobRow | None:
@@ -367,29 +255,10 @@ class JobsPanel(QWidget):
     @Slot(QItemSelection, QItemSelection)
     def _on_selection(self, *_: object) -> None:
         row = self.selected_row()
-        self.log_view.setPlainText(self._log_text(row) if row else "")
+        self.log_view.setPlainText(log_text(row) if row else "")
         self._update_buttons()
         if not self._revealing:
             self.job_selected.emit(row)
-
-    @staticmethod
-    def _log_text(row: JobRow) -> str:
-        """The header, the job's log lines, and how it ended."""
-        lines = [f"{row.job.endpoint_id}  ·  job {row.job.id[:8]}"]
-        if row.job.request_id:
-            lines[0] += f"  ·  request {row.job.request_id}"
-        lines += [entry.message for entry in row.logs]
-        if row.error:
-            lines += ["", f"{_ENDED.get(row.state, 'Failed')}: {row.error}"]
-            if row.error_detail:
-                lines.append(row.error_detail)
-        elif row.state is JobState.FAILED:
-            lines += ["", "Failed"]
-        elif row.state is JobState.CANCELLED:
-            lines += ["", "Cancelled"]
-        elif row.state is JobState.COMPLETED:
-            lines += ["", f"Completed · {len(row.files)} file{'s' if len(row.files) != 1 else ''}"]
-        return "\n".join(lines)
 
     def on_update(self, update: JobUpdate) -> None:
         """Called with a job update (after the model has applied it)."""
@@ -408,7 +277,7 @@ class JobsPanel(QWidget):
         if not mine:
             return
         if any(update.error is not None or update.state.finished for update in mine):
-            self.log_view.setPlainText(self._log_text(row))
+            self.log_view.setPlainText(log_text(row))
         else:
             lines = [entry.message for update in mine for entry in update.new_logs]
             if lines:  # one paragraph per line, as one append each would give

@@ -3,80 +3,39 @@ and the batch's totals, the estimated total asked about before a batch is sent, 
 limit (per session and per day), and the offer of a finished job's result instead of paying
 again for the very same call.
 
-The questions themselves are in ``money_questions`` (tests answer them there), the estimates
-in ``cost_estimates``, and the sending of thousands in steps in ``stepped_sending``.
+The costs recorded after the results are in ``recorded_costs``, the questions themselves in
+``money_questions`` (tests answer them there), the estimates in ``cost_estimates``, and the
+sending of thousands in steps in ``stepped_sending``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from fal_desktop.core.costs import SpendLimit, cost_of, parse_limit, start_of_day, total_text
+from fal_desktop.core.costs import SpendLimit, parse_limit, start_of_day
 from fal_desktop.core.jobstore import JobRecord, JobState, JobStore
 from fal_desktop.core.price_text import money
-from fal_desktop.jobs.manager import BaseJobManager
 from fal_desktop.ui.jobs import money_questions as questions
 from fal_desktop.ui.jobs.cost_estimates import Estimate, run_estimator
 from fal_desktop.ui.jobs.money_questions import COUNTED, HELD_REASON
+from fal_desktop.ui.jobs.recorded_costs import RecordedCosts
 from fal_desktop.ui.jobs.stepped_sending import SteppedSending
 
 if TYPE_CHECKING:
-    from fal_desktop.core.catalog import Catalog
-    from fal_desktop.jobs.events import JobUpdate
-    from fal_desktop.ui.jobs.panel import JobsPanel
-    from fal_desktop.ui.jobs.table import JobsModel
-    from fal_desktop.ui.models.platform_ui import PlatformUI
-    from fal_desktop.ui.window.shell import Banner
+    from fal_desktop.ui.jobs.spending_host import SpendingHost
 
-__all__ = ["CONFIRM_ABOVE", "Spending", "SpendingHost"]
+__all__ = ["CONFIRM_ABOVE", "Spending"]
 
 #: A batch whose estimated total is above this asks before it is sent (a folder drop always).
 CONFIRM_ABOVE = 1.0
-#: After fal's pricing call failed, ask again this much later while a job's cost waits for it.
-PRICE_RETRY_MS = 60_000
 
 
-class _SpentLabel(Protocol):
-    def set_spent(self, text: str) -> None: ...
-
-
-class _Sessions(Protocol):
-    """What is used of the sessions (``ui/sessions/controller.SessionController``, which
-    imports this module)."""
-
-    current: JobRecord | None
-
-    @property
-    def session_id(self) -> str: ...
-
-    @property
-    def panel(self) -> _SpentLabel: ...
-
-    def shown(self, job: JobRecord | None) -> None: ...
-
-
-class SpendingHost(Protocol):
-    """The window's parts the money goes through (named here, not imported: the window
-    imports this)."""
-
-    manager: BaseJobManager
-    notice: Banner
-    settings: QSettings
-    catalog: Catalog
-    platform_ui: PlatformUI
-    jobs_model: JobsModel
-    jobs_panel: JobsPanel
-
-    @property
-    def session_ui(self) -> _Sessions: ...
-
-
-class Spending(QObject):
+class Spending(RecordedCosts):
     def __init__(self, window: SpendingHost, parent: QWidget) -> None:
         """``parent``: the widget the questions about money are asked over (the window)."""
         super().__init__(parent)
@@ -166,18 +125,6 @@ class Spending(QObject):
             in_session += cost if job.session_id == session else 0.0
             today += cost if job.created_at >= day_start else 0.0
         return in_session, today
-
-    def session_total(self, session_id: str) -> str:
-        """Its finished jobs' costs, summed by the database (asked after every finished job;
-        a session of 10,000 results read whole took half a second of the GUI thread)."""
-        ((count, known, total),) = self.store.query(
-            "SELECT COUNT(*), COUNT(cost), TOTAL(cost) FROM jobs"
-            " WHERE session_id = ? AND state = 'completed'",
-            (session_id,),
-        )
-        if not count:
-            return ""
-        return total_text([total] * bool(known) + [None] * (count - known))
 
     # -- before sending ------------------------------------------------------------------
 
@@ -288,76 +235,6 @@ class Spending(QObject):
 
     # -- after -------------------------------------------------------------------------
 
-    def on_updates(self, updates: list[JobUpdate]) -> None:
-        """Record each finished job's cost (units × unit price) and refresh the totals."""
-        changed = False
-        waiting_price: list[str] = []
-        for update in updates:
-            if update.state is not JobState.COMPLETED:
-                continue
-            row = self.window.jobs_model.row_for(update.job_id)
-            units = update.extra.get("billable_units")
-            if row is None or not units:
-                continue
-            price = self.window.platform_ui.prices.price(row.job.endpoint_id)
-            cost = cost_of(str(units), price)
-            row.job.billable_units = str(units)
-            if cost is not None:
-                row.job.cost = cost
-                self.store.update(update.job_id, billable_units=str(units), cost=cost)
-            elif row.job.cost is None:
-                waiting_price.append(row.job.endpoint_id)
-            changed = True
-        if waiting_price:  # filled in when fal's price comes (fill_missing_costs)
-            self.window.platform_ui.want_prices(waiting_price)
-        if changed or any(u.state.finished for u in updates):
-            self.show_totals()
-            if not self.paused_by_limit:
-                self.check_limit()
-
-    def _costs_missing(self) -> list[JobRecord]:
-        """Finished jobs fal billed units for whose cost waits for the unit price."""
-        jobs: list[JobRecord] = self.store.where(
-            "state = 'completed' AND billable_units IS NOT NULL AND cost IS NULL"
-        )
-        return jobs
-
-    def fill_missing_costs(self) -> bool:
-        """Work out the costs that waited for a unit price now known (each job once: only
-        jobs without a recorded cost), show them and count them toward the spend limit;
-        True when every waiting cost is filled in."""
-        prices = self.window.platform_ui.prices
-        filled: list[str] = []
-        missing = self._costs_missing()
-        for job in missing:
-            cost = cost_of(job.billable_units, prices.price(job.endpoint_id))
-            if cost is None:
-                continue
-            self.store.update(job.id, cost=cost)
-            row = self.window.jobs_model.row_for(job.id)
-            if row is not None:
-                row.job.cost = cost
-            filled.append(job.id)
-        if filled:
-            self.window.jobs_model.rows_changed(filled)
-            current = self.window.session_ui.current
-            if current is not None and current.id in filled:
-                self.window.session_ui.shown(current)  # the Details panel shows the cost
-            self.show_totals()
-            if not self.paused_by_limit:
-                self.check_limit()
-        return len(filled) == len(missing)
-
-    def ask_missing_prices(self) -> None:
-        """Ask fal for the unit prices the waiting costs need."""
-        endpoints = [job.endpoint_id for job in self._costs_missing()]
-        if endpoints:
-            self.window.platform_ui.want_prices(endpoints)
-
-    def _retry_prices_later(self) -> None:
-        if self._costs_missing() and not self._price_retry.isActive():
-            self._price_retry.start(PRICE_RETRY_MS)
-
     def waiting_jobs(self) -> list[JobRecord]:
         """Jobs recorded but not sent yet (they wait for a slot, or for Resume)."""
         return [
@@ -406,17 +283,3 @@ class Spending(QObject):
             "Resume (jobs panel) sends them; Settings ▸ Spend limit… raises the limit.",
             info=True,
         )
-
-    def show_totals(self) -> None:
-        session = self.window.session_ui.session_id
-        self.window.session_ui.panel.set_spent(self.session_total(session))
-        self.window.jobs_panel.set_batch_cost(self.batch_total())
-
-    def batch_total(self) -> str:
-        row_for = self.window.jobs_model.row_for  # asked per finished job: thousands of rows
-        done = [
-            row.job.cost
-            for row in map(row_for, self.window.jobs_panel.batch_completed())
-            if row is not None and row.state is JobState.COMPLETED
-        ]
-        return total_text(done) if done else ""

@@ -153,7 +153,7 @@ class WindowHome(QObject):
 
     def retry_failed(self) -> int:
         """Retry every stopped job Retry applies to (never a new paid job); how many."""
-        from fal_desktop.ui.jobs.panel import retry_tip
+        from fal_desktop.ui.jobs.job_texts import retry_tip
 
         rows = [row for row in self._rows() if retry_tip(row) is not None]
         for row in rows:
