@@ -48,6 +48,21 @@ async def until(condition, seconds=20.0):
     raise AssertionError("timed out")
 
 
+def run_one(setup, prompt: str) -> JobRecord:
+    """Record a job with ``prompt``, run it to its end at the emulator, and return it as
+    stored."""
+    _key, _updates, store, make_ctx, make_client = setup
+
+    async def scenario():
+        async with make_client() as client:
+            job = JobRecord(MODEL, {"prompt": prompt})
+            store.save(job)
+            await run_job(make_ctx(client), job)
+            return store.get(job.id)
+
+    return asyncio.run(scenario())
+
+
 def test_a_refused_key_after_fal_accepted_the_job_is_a_wait_then_it_goes_on(setup, emulator):
     key, updates, store, make_ctx, make_client = setup
     emulator.job_duration = 1.0
@@ -120,14 +135,7 @@ def test_a_job_fals_runner_failed_ends_failed_with_fals_reason_and_is_not_sent_a
     emulator.fail_runner("flaky", "runner_disconnected")
     before = sum(emulator.submissions.values())
 
-    async def scenario():
-        async with make_client() as client:
-            job = JobRecord(MODEL, {"prompt": "a flaky runner"})
-            store.save(job)
-            await run_job(make_ctx(client), job)
-            return store.get(job.id)
-
-    failed = asyncio.run(scenario())
+    failed = run_one(setup, "a flaky runner")
     assert failed.state is JobState.FAILED and failed.error_kind is ErrorKind.SERVER
     assert "it was not your input" in failed.error
     assert "HTTP 503" in failed.error_detail and "runner_disconnected" in failed.error_detail
@@ -156,15 +164,7 @@ def test_a_vector_result_is_kept_as_fal_sent_it_not_thrown_away_as_a_broken_imag
 
     emulator.service.tamper = vector
     try:
-
-        async def scenario():
-            async with make_client() as client:
-                job = JobRecord(MODEL, {"prompt": "a vector fox"})
-                store.save(job)
-                await run_job(make_ctx(client), job)
-                return store.get(job.id)
-
-        done = asyncio.run(scenario())
+        done = run_one(setup, "a vector fox")
     finally:
         emulator.service.tamper = None
     assert done.state is JobState.COMPLETED, done.error
@@ -279,15 +279,8 @@ def test_the_writes_around_a_submit_are_written_through_to_disk(setup, emulator)
     statements: list[str] = []
     store._db.set_trace_callback(statements.append)
 
-    async def scenario():
-        async with make_client() as client:
-            job = JobRecord(MODEL, {"prompt": "kept through a power cut"})
-            store.save(job)
-            await run_job(make_ctx(client), job)
-            return store.get(job.id)
-
     try:
-        done = asyncio.run(scenario())
+        done = run_one(setup, "kept through a power cut")
     finally:
         store._db.set_trace_callback(None)
     assert done.state is JobState.COMPLETED
@@ -310,15 +303,8 @@ def test_a_submit_answered_2xx_but_unreadable_may_be_at_fal_and_never_says_fal_l
     emulator.set_faults({"200-garbled": 1.0}, roles={"queue"})
     before = sum(emulator.submissions.values())
 
-    async def scenario():
-        async with make_client() as client:
-            job = JobRecord(MODEL, {"prompt": "answer mangled"})
-            store.save(job)
-            await run_job(make_ctx(client), job)
-            return store.get(job.id)
-
     try:
-        failed = asyncio.run(scenario())
+        failed = run_one(setup, "answer mangled")
     finally:
         emulator.clear_faults()
     assert failed.state is JobState.FAILED and failed.error_kind is ErrorKind.MAYBE_SENT
